@@ -1,0 +1,42 @@
+/**
+ * Opens the configured store: MongoDB when a connection string is given, otherwise the embedded SQLite
+ * database in the data directory.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Store } from './types.js';
+import { MongoStore } from './mongo/index.js';
+import { SQLITE_DEFAULTS, SqliteStore } from './sqlite/index.js';
+
+export type {
+  DefinitionQuery,
+  DefinitionStore,
+  DeleteOptions,
+  RecordQuery,
+  RecordStore,
+  RelationQuery,
+  RelationStore,
+  SortDirection,
+  Store,
+  StoreEngine,
+  WriteOptions,
+} from './types.js';
+
+export interface OpenStoreOptions {
+  /** When set, the MongoDB engine; the database is the one named in the URI's path, else `invocables`. */
+  mongodbUri?: string;
+  /** Where the SQLite file lives; created when missing. Unused with MongoDB. */
+  dataDir: string;
+  /** The SQLite file name inside `dataDir`, or `':memory:'`. @defaultValue SQLITE_DEFAULTS.filename */
+  sqliteFilename?: string;
+}
+
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  if (options.mongodbUri !== undefined && options.mongodbUri !== '') {
+    return MongoStore.connect({ uri: options.mongodbUri });
+  }
+  const filename = options.sqliteFilename ?? SQLITE_DEFAULTS.filename;
+  if (filename === ':memory:') return SqliteStore.open({ filename });
+  await mkdir(options.dataDir, { recursive: true });
+  return SqliteStore.open({ filename: path.join(options.dataDir, filename) });
+}

@@ -1,0 +1,99 @@
+import type { Collection, Filter, Sort } from 'mongodb';
+import type { Page } from '../../domain/paging.js';
+import type { BatchDefinition, StoredDefinition, TenantId } from '../../domain/types.js';
+import type { DefinitionQuery, DefinitionStore, DeleteOptions, WriteOptions } from '../types.js';
+import type { Clock, DefinitionClause } from '../queryRules.js';
+import {
+  checkedRevision,
+  cleanDefinition,
+  createdCore,
+  describeDefinitionFilter,
+  newCsid,
+  requireString,
+  resolveDefinitionSort,
+  sortFactor,
+} from '../queryRules.js';
+import type { DefinitionDocument } from './mappers.js';
+import { toDefinitionDocument, toStoredDefinition } from './mappers.js';
+import { atRevision, byCsid, findPage, throwIfRevisionMismatch } from './operations.js';
+
+function clauseFilter(clause: DefinitionClause): Filter<DefinitionDocument> {
+  switch (clause.kind) {
+    case 'docType':
+      // Equality on an array field matches when any element equals the value.
+      return { 'definition.forDocTypes': clause.docType };
+    case 'modes':
+      return { $or: clause.flags.map((flag) => ({ [`definition.${flag}`]: true })) };
+    case 'className':
+      return { 'definition.className': clause.className };
+  }
+}
+
+function listFilter(tenant: TenantId, query: DefinitionQuery): Filter<DefinitionDocument> {
+  const { combine, clauses } = describeDefinitionFilter(query);
+  const tenantId = requireString(tenant, 'tenant');
+  if (clauses.length === 0) return { tenantId };
+  const conditions = clauses.map(clauseFilter);
+  return combine === 'or' ? { tenantId, $or: conditions } : { tenantId, $and: conditions };
+}
+
+function listSort(query: DefinitionQuery): Sort {
+  const sort = resolveDefinitionSort(query);
+  const factor = sortFactor(sort.direction);
+  return sort.field === 'name' ? { 'definition.name': factor, _id: factor } : { updatedAt: factor, _id: factor };
+}
+
+export class MongoDefinitionStore implements DefinitionStore {
+  readonly #definitions: Collection<DefinitionDocument>;
+  readonly #now: Clock;
+
+  constructor(definitions: Collection<DefinitionDocument>, now: Clock) {
+    this.#definitions = definitions;
+    this.#now = now;
+  }
+
+  async create(tenant: TenantId, definition: BatchDefinition, actor: string): Promise<StoredDefinition> {
+    const document = toDefinitionDocument(newCsid(), definition, createdCore(tenant, actor, this.#now()));
+    await this.#definitions.insertOne(document);
+    return toStoredDefinition(document);
+  }
+
+  async get(tenant: TenantId, csid: string): Promise<StoredDefinition | undefined> {
+    const document = await this.#definitions.findOne(byCsid(tenant, csid));
+    return document === null ? undefined : toStoredDefinition(document);
+  }
+
+  async update(
+    tenant: TenantId,
+    csid: string,
+    definition: BatchDefinition,
+    options: WriteOptions,
+  ): Promise<StoredDefinition | undefined> {
+    const filter = byCsid(tenant, csid);
+    const expected = checkedRevision(options.expectedRevision);
+    const document = await this.#definitions.findOneAndUpdate(
+      atRevision<DefinitionDocument>(filter, expected),
+      {
+        $set: { definition: cleanDefinition(definition), updatedAt: this.#now(), updatedBy: options.actor },
+        $inc: { revision: 1 },
+      },
+      { returnDocument: 'after' },
+    );
+    if (document !== null) return toStoredDefinition(document);
+    await throwIfRevisionMismatch(this.#definitions, filter, 'definition', expected);
+    return undefined;
+  }
+
+  async delete(tenant: TenantId, csid: string, options: DeleteOptions = {}): Promise<boolean> {
+    const filter = byCsid(tenant, csid);
+    const expected = checkedRevision(options.expectedRevision);
+    const { deletedCount } = await this.#definitions.deleteOne(atRevision<DefinitionDocument>(filter, expected));
+    if (deletedCount > 0) return true;
+    await throwIfRevisionMismatch(this.#definitions, filter, 'definition', expected);
+    return false;
+  }
+
+  async list(tenant: TenantId, query: DefinitionQuery): Promise<Page<StoredDefinition>> {
+    return findPage(this.#definitions, listFilter(tenant, query), listSort(query), query.paging, toStoredDefinition);
+  }
+}

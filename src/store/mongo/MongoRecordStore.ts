@@ -1,0 +1,148 @@
+import type { ClientSession, Collection, Filter, MongoClient, Sort } from 'mongodb';
+import type { Page } from '../../domain/paging.js';
+import type { RecordFields, StoredRecord, TenantId } from '../../domain/types.js';
+import type { DeleteOptions, RecordQuery, RecordStore, WriteOptions } from '../types.js';
+import type { Clock } from '../queryRules.js';
+import {
+  checkedRevision,
+  createdCore,
+  distinctCsids,
+  docTypeKey,
+  fieldEqualities,
+  newCsid,
+  requireString,
+  resolveRecordSort,
+  revisionConflict,
+  sortFactor,
+} from '../queryRules.js';
+import type { RecordDocument, RelationDocument } from './mappers.js';
+import { toRecordDocument, toStoredRecord } from './mappers.js';
+import { atRevision, byCsid, findPage, throwIfRevisionMismatch } from './operations.js';
+
+export interface MongoRecordStoreDeps {
+  records: Collection<RecordDocument>;
+  relations: Collection<RelationDocument>;
+  /** Present when the deployment supports transactions (replica set or sharded cluster). */
+  client: MongoClient | undefined;
+  now: Clock;
+}
+
+function recordFilter(tenant: TenantId, csid: string, docType: string | undefined): Filter<RecordDocument> {
+  const filter: Filter<RecordDocument> = byCsid(tenant, csid);
+  return docType === undefined ? filter : { ...filter, docTypeKey: docTypeKey(docType) };
+}
+
+function listFilter(tenant: TenantId, query: RecordQuery): Filter<RecordDocument> {
+  const filter: Filter<RecordDocument> = { tenantId: requireString(tenant, 'tenant') };
+  if (query.docTypes !== undefined) filter.docTypeKey = { $in: query.docTypes.map((docType) => docTypeKey(docType)) };
+  for (const [key, value] of fieldEqualities(query.fieldEquals)) {
+    // An equality on an array would match any element; SQLite matches string fields only, and so do we.
+    filter[`fields.${key}`] = { $eq: value, $not: { $type: 'array' } };
+  }
+  return filter;
+}
+
+function listSort(query: RecordQuery): Sort {
+  const sort = resolveRecordSort(query);
+  const factor = sortFactor(sort.direction);
+  return sort.field === 'createdAt' ? { createdAt: factor, _id: factor } : { updatedAt: factor, _id: factor };
+}
+
+export class MongoRecordStore implements RecordStore {
+  readonly #records: Collection<RecordDocument>;
+  readonly #relations: Collection<RelationDocument>;
+  readonly #client: MongoClient | undefined;
+  readonly #now: Clock;
+
+  constructor(deps: MongoRecordStoreDeps) {
+    this.#records = deps.records;
+    this.#relations = deps.relations;
+    this.#client = deps.client;
+    this.#now = deps.now;
+  }
+
+  async create(tenant: TenantId, docType: string, fields: RecordFields, actor: string): Promise<StoredRecord> {
+    const document = toRecordDocument(newCsid(), docType, fields, createdCore(tenant, actor, this.#now()));
+    await this.#records.insertOne(document);
+    return toStoredRecord(document);
+  }
+
+  async get(tenant: TenantId, csid: string, docType?: string): Promise<StoredRecord | undefined> {
+    const document = await this.#records.findOne(recordFilter(tenant, csid, docType));
+    return document === null ? undefined : toStoredRecord(document);
+  }
+
+  async getMany(tenant: TenantId, csids: readonly string[]): Promise<StoredRecord[]> {
+    const wanted = distinctCsids(csids);
+    if (wanted.length === 0) return [];
+    const filter = { tenantId: requireString(tenant, 'tenant'), _id: { $in: wanted } };
+    const documents = await this.#records.find(filter).toArray();
+    return documents.map(toStoredRecord);
+  }
+
+  async update(
+    tenant: TenantId,
+    csid: string,
+    fields: RecordFields,
+    options: WriteOptions & { docType?: string },
+  ): Promise<StoredRecord | undefined> {
+    const filter = recordFilter(tenant, csid, options.docType);
+    const expected = checkedRevision(options.expectedRevision);
+    const document = await this.#records.findOneAndUpdate(
+      atRevision(filter, expected),
+      {
+        $set: { fields: structuredClone(fields), updatedAt: this.#now(), updatedBy: options.actor },
+        $inc: { revision: 1 },
+      },
+      { returnDocument: 'after' },
+    );
+    if (document !== null) return toStoredRecord(document);
+    await throwIfRevisionMismatch(this.#records, filter, 'record', expected);
+    return undefined;
+  }
+
+  /**
+   * Deletes the record and the relations naming it. In a transaction when the deployment has them; a
+   * standalone server has none, so relations go first: if the process stops half-way, the record is still
+   * there and deleting it again finishes the job, whereas the other order would strand relations that no
+   * later delete could find through their record.
+   */
+  async delete(tenant: TenantId, csid: string, options: DeleteOptions & { docType?: string } = {}): Promise<boolean> {
+    const filter = recordFilter(tenant, csid, options.docType);
+    const expected = checkedRevision(options.expectedRevision);
+    const run = (session: ClientSession | undefined) =>
+      this.#deleteWithRelations(tenant, csid, filter, expected, session);
+    if (this.#client === undefined) return run(undefined);
+    const session = this.#client.startSession();
+    try {
+      return await session.withTransaction((transaction) => run(transaction));
+    } finally {
+      await session.endSession();
+    }
+  }
+
+  async list(tenant: TenantId, query: RecordQuery): Promise<Page<StoredRecord>> {
+    return findPage(this.#records, listFilter(tenant, query), listSort(query), query.paging, toStoredRecord);
+  }
+
+  async #deleteWithRelations(
+    tenant: TenantId,
+    csid: string,
+    filter: Filter<RecordDocument>,
+    expected: number | undefined,
+    session: ClientSession | undefined,
+  ): Promise<boolean> {
+    const current = await this.#records.findOne(filter, { session, projection: { revision: 1 } });
+    if (current === null) return false;
+    if (expected !== undefined && current.revision !== expected) {
+      throw revisionConflict('record', csid, expected, current.revision);
+    }
+    const { tenantId, _id } = byCsid(tenant, csid);
+    await this.#relations.deleteMany({ tenantId, $or: [{ subjectCsid: _id }, { objectCsid: _id }] }, { session });
+    const { deletedCount } = await this.#records.deleteOne(atRevision(filter, expected), { session });
+    if (deletedCount > 0) return true;
+    // Without a transaction, another writer may have changed or deleted the record since the read above.
+    await throwIfRevisionMismatch(this.#records, filter, 'record', expected);
+    return false;
+  }
+}

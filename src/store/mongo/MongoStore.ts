@@ -1,0 +1,112 @@
+/**
+ * The MongoDB engine. `MongoStore.connect` does all the I/O (connecting, creating indexes, probing for
+ * transaction support); the constructor only wires collections. A store built from a URI owns its client
+ * and closes it; one given a client or a database leaves closing to whoever created it.
+ */
+import { MongoClient } from 'mongodb';
+import type { CollectionOptions, Db, MongoClientOptions } from 'mongodb';
+import type { Store } from '../types.js';
+import type { Clock } from '../queryRules.js';
+import { systemClock } from '../queryRules.js';
+import { MONGO_DEFAULTS } from './defaults.js';
+import { MONGO_INDEXES } from './indexes.js';
+import type { DefinitionDocument, RecordDocument, RelationDocument } from './mappers.js';
+import { MongoDefinitionStore } from './MongoDefinitionStore.js';
+import { MongoRecordStore } from './MongoRecordStore.js';
+import { MongoRelationStore } from './MongoRelationStore.js';
+
+/** Where the store's database comes from. */
+export type MongoConnectionOptions =
+  | { uri: string; clientOptions?: MongoClientOptions }
+  | { client: MongoClient }
+  | { db: Db };
+
+export type MongoStoreOptions = MongoConnectionOptions & {
+  /** Ignored with `db`. @defaultValue the database named in `uri`, else MONGO_DEFAULTS.databaseName */
+  databaseName?: string;
+  /** Source of `createdAt`/`updatedAt`. @defaultValue the system clock */
+  now?: Clock;
+};
+
+/** The database named by a connection string's path, if any (`mongodb://host/name?options`). */
+export function databaseNameFromUri(uri: string): string | undefined {
+  const match = /^mongodb(?:\+srv)?:\/\/[^/?#]*\/([^?#]*)/.exec(uri);
+  const name = match?.[1] === undefined ? '' : decodeURIComponent(match[1]);
+  return name === '' ? undefined : name;
+}
+
+/** Collections leave `undefined` members out instead of storing them as `null`. */
+const COLLECTION_OPTIONS: CollectionOptions = { ignoreUndefined: true };
+
+export class MongoStore implements Store {
+  readonly engine = 'mongodb';
+  readonly definitions: MongoDefinitionStore;
+  readonly records: MongoRecordStore;
+  readonly relations: MongoRelationStore;
+  readonly #db: Db;
+  readonly #ownedClient: MongoClient | undefined;
+  #closing: Promise<void> | undefined;
+
+  /** Connects when given a URI, creates the indexes, and detects whether record deletes can use a transaction. */
+  static async connect(options: MongoStoreOptions): Promise<MongoStore> {
+    const ownedClient = 'uri' in options ? new MongoClient(options.uri, options.clientOptions) : undefined;
+    try {
+      const db = MongoStore.#database(options, ownedClient);
+      if (ownedClient !== undefined) await ownedClient.connect();
+      await Promise.all(
+        (Object.keys(MONGO_INDEXES) as Array<keyof typeof MONGO_INDEXES>).map((name) =>
+          db.collection(MONGO_DEFAULTS.collections[name]).createIndexes(MONGO_INDEXES[name]),
+        ),
+      );
+      const transactions = await supportsTransactions(db);
+      return new MongoStore(db, ownedClient, transactions, options.now ?? systemClock);
+    } catch (error) {
+      await ownedClient?.close();
+      throw error;
+    }
+  }
+
+  static #database(options: MongoStoreOptions, ownedClient: MongoClient | undefined): Db {
+    if ('db' in options) return options.db;
+    const client = ownedClient ?? ('client' in options ? options.client : undefined);
+    if (client === undefined) throw new TypeError('MongoStore needs a uri, a client or a db');
+    const fromUri = 'uri' in options ? databaseNameFromUri(options.uri) : undefined;
+    return client.db(options.databaseName ?? fromUri ?? MONGO_DEFAULTS.databaseName);
+  }
+
+  private constructor(db: Db, ownedClient: MongoClient | undefined, transactions: boolean, now: Clock) {
+    this.#db = db;
+    this.#ownedClient = ownedClient;
+    const names = MONGO_DEFAULTS.collections;
+    const relations = db.collection<RelationDocument>(names.relations, COLLECTION_OPTIONS);
+    const definitions = db.collection<DefinitionDocument>(names.definitions, COLLECTION_OPTIONS);
+    this.definitions = new MongoDefinitionStore(definitions, now);
+    this.records = new MongoRecordStore({
+      records: db.collection<RecordDocument>(names.records, COLLECTION_OPTIONS),
+      relations,
+      client: transactions ? db.client : undefined,
+      now,
+    });
+    this.relations = new MongoRelationStore(relations, now);
+  }
+
+  /** The database in use, e.g. for tests that drop it. */
+  get db(): Db {
+    return this.#db;
+  }
+
+  async close(): Promise<void> {
+    this.#closing ??= this.#ownedClient?.close() ?? Promise.resolve();
+    await this.#closing;
+  }
+}
+
+/** Multi-document transactions need a replica set or a sharded cluster; a standalone server has none. */
+async function supportsTransactions(db: Db): Promise<boolean> {
+  const hello = await db.admin().command({ hello: 1 });
+  return typeof hello['setName'] === 'string' || hello['msg'] === 'isdbgrid';
+}
+
+export function connectMongoStore(options: MongoStoreOptions): Promise<MongoStore> {
+  return MongoStore.connect(options);
+}

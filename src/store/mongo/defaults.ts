@@ -1,0 +1,10 @@
+/** Defaults of the MongoDB engine, named once here. */
+export const MONGO_DEFAULTS = {
+  /** Used when neither the options nor the connection string name a database. */
+  databaseName: 'invocables',
+  collections: {
+    definitions: 'definitions',
+    records: 'records',
+    relations: 'relations',
+  },
+} as const satisfies { databaseName: string; collections: Record<string, string> };

@@ -1,0 +1,77 @@
+import type { Page } from '../../domain/paging.js';
+import type { BatchDefinition, StoredDefinition, TenantId } from '../../domain/types.js';
+import type { DefinitionQuery, DefinitionStore, DeleteOptions, WriteOptions } from '../types.js';
+import type { Clock } from '../queryRules.js';
+import { assertRevision, createdCore, newCsid } from '../queryRules.js';
+import type { DefinitionRow } from './mappers.js';
+import { toCoreParams, toStoredDefinition } from './mappers.js';
+import { DEFINITION_SQL, definitionListSql } from './sql.js';
+import type { StatementCache } from './statements.js';
+import { returnedRow } from './statements.js';
+
+export class SqliteDefinitionStore implements DefinitionStore {
+  readonly #statements: StatementCache;
+  readonly #now: Clock;
+  readonly #insert;
+  readonly #get;
+  readonly #revision;
+  readonly #update;
+  readonly #delete;
+
+  constructor(statements: StatementCache, now: Clock) {
+    this.#statements = statements;
+    this.#now = now;
+    this.#insert = statements.prepare<DefinitionRow>(DEFINITION_SQL.insert);
+    this.#get = statements.prepare<DefinitionRow>(DEFINITION_SQL.get);
+    this.#revision = statements.prepare<number>(DEFINITION_SQL.revision).pluck();
+    this.#update = statements.prepare<DefinitionRow>(DEFINITION_SQL.update);
+    this.#delete = statements.prepare(DEFINITION_SQL.delete);
+  }
+
+  async create(tenant: TenantId, definition: BatchDefinition, actor: string): Promise<StoredDefinition> {
+    const core = createdCore(tenant, actor, this.#now());
+    const params = { ...toCoreParams(newCsid(), core), body: JSON.stringify(definition) };
+    return toStoredDefinition(returnedRow(this.#insert.get(params)));
+  }
+
+  async get(tenant: TenantId, csid: string): Promise<StoredDefinition | undefined> {
+    const row = this.#get.get(csid, tenant);
+    return row === undefined ? undefined : toStoredDefinition(row);
+  }
+
+  async update(
+    tenant: TenantId,
+    csid: string,
+    definition: BatchDefinition,
+    options: WriteOptions,
+  ): Promise<StoredDefinition | undefined> {
+    const row = this.#statements.write(() => {
+      const revision = this.#revision.get(csid, tenant);
+      if (revision === undefined) return undefined;
+      assertRevision('definition', csid, revision, options.expectedRevision);
+      const params = {
+        csid,
+        tenantId: tenant,
+        body: JSON.stringify(definition),
+        updatedAt: this.#now().toISOString(),
+        updatedBy: options.actor,
+      };
+      return returnedRow(this.#update.get(params));
+    });
+    return row === undefined ? undefined : toStoredDefinition(row);
+  }
+
+  async delete(tenant: TenantId, csid: string, options: DeleteOptions = {}): Promise<boolean> {
+    return this.#statements.write(() => {
+      const revision = this.#revision.get(csid, tenant);
+      if (revision === undefined) return false;
+      assertRevision('definition', csid, revision, options.expectedRevision);
+      return this.#delete.run(csid, tenant).changes > 0;
+    });
+  }
+
+  async list(tenant: TenantId, query: DefinitionQuery): Promise<Page<StoredDefinition>> {
+    const sql = definitionListSql(tenant, query);
+    return this.#statements.page(sql.count, sql.select, query.paging, toStoredDefinition);
+  }
+}

@@ -1,0 +1,102 @@
+import type { Page } from '../../domain/paging.js';
+import type { RecordFields, StoredRecord, TenantId } from '../../domain/types.js';
+import type { DeleteOptions, RecordQuery, RecordStore, WriteOptions } from '../types.js';
+import type { Clock } from '../queryRules.js';
+import { assertRevision, createdCore, distinctCsids, docTypeKey, newCsid } from '../queryRules.js';
+import type { RecordRow } from './mappers.js';
+import { toCoreParams, toStoredRecord } from './mappers.js';
+import { RECORD_SQL, recordListSql } from './sql.js';
+import type { StatementCache } from './statements.js';
+import { returnedRow } from './statements.js';
+
+type KeyedRecordRow = RecordRow & { doc_type_key: string };
+
+export class SqliteRecordStore implements RecordStore {
+  readonly #statements: StatementCache;
+  readonly #now: Clock;
+  readonly #insert;
+  readonly #get;
+  readonly #getMany;
+  readonly #update;
+  readonly #delete;
+  readonly #deleteSubjectRelations;
+  readonly #deleteObjectRelations;
+
+  constructor(statements: StatementCache, now: Clock) {
+    this.#statements = statements;
+    this.#now = now;
+    this.#insert = statements.prepare<RecordRow>(RECORD_SQL.insert);
+    this.#get = statements.prepare<KeyedRecordRow>(RECORD_SQL.get);
+    this.#getMany = statements.prepare<RecordRow>(RECORD_SQL.getMany);
+    this.#update = statements.prepare<RecordRow>(RECORD_SQL.update);
+    this.#delete = statements.prepare(RECORD_SQL.delete);
+    this.#deleteSubjectRelations = statements.prepare(RECORD_SQL.deleteSubjectRelations);
+    this.#deleteObjectRelations = statements.prepare(RECORD_SQL.deleteObjectRelations);
+  }
+
+  async create(tenant: TenantId, docType: string, fields: RecordFields, actor: string): Promise<StoredRecord> {
+    const params = {
+      ...toCoreParams(newCsid(), createdCore(tenant, actor, this.#now())),
+      docType,
+      docTypeKey: docTypeKey(docType),
+      fields: JSON.stringify(fields),
+    };
+    return toStoredRecord(returnedRow(this.#insert.get(params)));
+  }
+
+  async get(tenant: TenantId, csid: string, docType?: string): Promise<StoredRecord | undefined> {
+    const row = this.#find(tenant, csid, docType);
+    return row === undefined ? undefined : toStoredRecord(row);
+  }
+
+  async getMany(tenant: TenantId, csids: readonly string[]): Promise<StoredRecord[]> {
+    const wanted = distinctCsids(csids);
+    if (wanted.length === 0) return [];
+    return this.#getMany.all(tenant, JSON.stringify(wanted)).map(toStoredRecord);
+  }
+
+  async update(
+    tenant: TenantId,
+    csid: string,
+    fields: RecordFields,
+    options: WriteOptions & { docType?: string },
+  ): Promise<StoredRecord | undefined> {
+    const row = this.#statements.write(() => {
+      const current = this.#find(tenant, csid, options.docType);
+      if (current === undefined) return undefined;
+      assertRevision('record', csid, current.revision, options.expectedRevision);
+      const params = {
+        csid,
+        tenantId: tenant,
+        fields: JSON.stringify(fields),
+        updatedAt: this.#now().toISOString(),
+        updatedBy: options.actor,
+      };
+      return returnedRow(this.#update.get(params));
+    });
+    return row === undefined ? undefined : toStoredRecord(row);
+  }
+
+  async delete(tenant: TenantId, csid: string, options: DeleteOptions & { docType?: string } = {}): Promise<boolean> {
+    return this.#statements.write(() => {
+      const current = this.#find(tenant, csid, options.docType);
+      if (current === undefined) return false;
+      assertRevision('record', csid, current.revision, options.expectedRevision);
+      this.#deleteSubjectRelations.run(tenant, csid);
+      this.#deleteObjectRelations.run(tenant, csid);
+      return this.#delete.run(csid, tenant).changes > 0;
+    });
+  }
+
+  async list(tenant: TenantId, query: RecordQuery): Promise<Page<StoredRecord>> {
+    const sql = recordListSql(tenant, query);
+    return this.#statements.page(sql.count, sql.select, query.paging, toStoredRecord);
+  }
+
+  /** The record's row when it exists in this tenant and, if `docType` is given, is of that type. */
+  #find(tenant: TenantId, csid: string, docType: string | undefined): KeyedRecordRow | undefined {
+    const row = this.#get.get(csid, tenant);
+    if (row === undefined) return undefined;
+    return docType === undefined || row.doc_type_key === docTypeKey(docType) ? row : undefined;
+  }
+}

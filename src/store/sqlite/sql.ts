@@ -1,0 +1,149 @@
+/**
+ * The SQL of the SQLite engine: fixed statements as constants, list queries as builders returning
+ * `{ text, values }`. Only column names chosen here and `?` placeholders reach the text, never caller input.
+ * Builders return the WHERE part once and derive the count and page queries from it; the page query ends
+ * with `LIMIT ? OFFSET ?`, bound by `StatementCache.page`.
+ */
+import type { DefinitionQuery, RecordQuery, RelationQuery, SortDirection } from '../types.js';
+import type { DefinitionClause, ModeFlag } from '../queryRules.js';
+import {
+  describeDefinitionFilter,
+  docTypeKey,
+  fieldEqualities,
+  requireString,
+  resolveDefinitionSort,
+  resolveRecordSort,
+} from '../queryRules.js';
+import type { SqlQuery } from './statements.js';
+
+const CORE = 'csid, tenant_id, created_at, created_by, updated_at, updated_by, workflow_state, revision';
+export const DEFINITION_COLUMNS = `${CORE}, body`;
+export const RECORD_COLUMNS = `${CORE}, doc_type, fields`;
+export const RELATION_COLUMNS = `${CORE}, subject_csid, subject_document_type, relationship_type, object_csid,
+  object_document_type`;
+
+const CORE_PARAMS = '@csid, @tenantId, @createdAt, @createdBy, @updatedAt, @updatedBy, @workflowState, @revision';
+
+export const DEFINITION_SQL = {
+  insert: `INSERT INTO definitions (${DEFINITION_COLUMNS}) VALUES (${CORE_PARAMS}, @body)
+    RETURNING ${DEFINITION_COLUMNS}`,
+  get: `SELECT ${DEFINITION_COLUMNS} FROM definitions WHERE csid = ? AND tenant_id = ?`,
+  revision: 'SELECT revision FROM definitions WHERE csid = ? AND tenant_id = ?',
+  update: `UPDATE definitions
+    SET body = @body, updated_at = @updatedAt, updated_by = @updatedBy, revision = revision + 1
+    WHERE csid = @csid AND tenant_id = @tenantId RETURNING ${DEFINITION_COLUMNS}`,
+  delete: 'DELETE FROM definitions WHERE csid = ? AND tenant_id = ?',
+} as const;
+
+export const RECORD_SQL = {
+  insert: `INSERT INTO records (${RECORD_COLUMNS}, doc_type_key) VALUES (${CORE_PARAMS}, @docType, @fields, @docTypeKey)
+    RETURNING ${RECORD_COLUMNS}`,
+  get: `SELECT ${RECORD_COLUMNS}, doc_type_key FROM records WHERE csid = ? AND tenant_id = ?`,
+  getMany: `SELECT ${RECORD_COLUMNS} FROM records WHERE tenant_id = ? AND csid IN (SELECT value FROM json_each(?))`,
+  update: `UPDATE records
+    SET fields = @fields, updated_at = @updatedAt, updated_by = @updatedBy, revision = revision + 1
+    WHERE csid = @csid AND tenant_id = @tenantId RETURNING ${RECORD_COLUMNS}`,
+  delete: 'DELETE FROM records WHERE csid = ? AND tenant_id = ?',
+  // Two statements rather than one OR, so each delete uses its own index.
+  deleteSubjectRelations: 'DELETE FROM relations WHERE tenant_id = ? AND subject_csid = ?',
+  deleteObjectRelations: 'DELETE FROM relations WHERE tenant_id = ? AND object_csid = ?',
+} as const;
+
+export const RELATION_SQL = {
+  insert: `INSERT INTO relations (${RELATION_COLUMNS}) VALUES (${CORE_PARAMS}, @subjectCsid, @subjectDocumentType,
+    @relationshipType, @objectCsid, @objectDocumentType) RETURNING ${RELATION_COLUMNS}`,
+  get: `SELECT ${RELATION_COLUMNS} FROM relations WHERE csid = ? AND tenant_id = ?`,
+  delete: 'DELETE FROM relations WHERE csid = ? AND tenant_id = ?',
+} as const;
+
+export interface ListSql {
+  count: SqlQuery;
+  select: SqlQuery;
+}
+
+function listSql(columns: string, from: string, where: SqlQuery, orderBy: string): ListSql {
+  return {
+    count: { text: `SELECT count(*) FROM ${from} WHERE ${where.text}`, values: where.values },
+    select: {
+      text: `SELECT ${columns} FROM ${from} WHERE ${where.text} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+      values: where.values,
+    },
+  };
+}
+
+function order(column: string, direction: SortDirection, tieBreaker: string): string {
+  const sql = direction === 'asc' ? 'ASC' : 'DESC';
+  return `${column} ${sql}, ${tieBreaker} ${sql}`;
+}
+
+const MODE_COLUMNS = {
+  supportsSingleDoc: 'supports_single_doc',
+  supportsDocList: 'supports_doc_list',
+  supportsGroup: 'supports_group',
+  supportsNoContext: 'supports_no_context',
+} as const satisfies Record<ModeFlag, string>;
+
+function definitionClause(tenant: string, clause: DefinitionClause): SqlQuery {
+  switch (clause.kind) {
+    case 'docType':
+      return {
+        text: 'csid IN (SELECT definition_csid FROM definition_doc_types WHERE tenant_id = ? AND doc_type = ?)',
+        values: [tenant, clause.docType],
+      };
+    case 'modes':
+      return { text: `(${clause.flags.map((flag) => `${MODE_COLUMNS[flag]} = 1`).join(' OR ')})`, values: [] };
+    case 'className':
+      return { text: 'class_name = ?', values: [clause.className] };
+  }
+}
+
+export function definitionListSql(tenant: string, query: DefinitionQuery): ListSql {
+  const filter = describeDefinitionFilter(query);
+  const clauses = filter.clauses.map((clause) => definitionClause(tenant, clause));
+  const joined = clauses.map((clause) => clause.text).join(filter.combine === 'or' ? ' OR ' : ' AND ');
+  const where: SqlQuery = {
+    text: clauses.length === 0 ? 'tenant_id = ?' : `tenant_id = ? AND (${joined})`,
+    values: [tenant, ...clauses.flatMap((clause) => clause.values)],
+  };
+  const sort = resolveDefinitionSort(query);
+  const column = sort.field === 'name' ? 'name' : 'updated_at';
+  return listSql(DEFINITION_COLUMNS, 'definitions', where, order(column, sort.direction, 'csid'));
+}
+
+export function recordListSql(tenant: string, query: RecordQuery): ListSql {
+  const parts = ['tenant_id = ?'];
+  const values: unknown[] = [tenant];
+  if (query.docTypes !== undefined) {
+    parts.push('doc_type_key IN (SELECT value FROM json_each(?))');
+    values.push(JSON.stringify(query.docTypes.map(docTypeKey)));
+  }
+  const equalities = fieldEqualities(query.fieldEquals);
+  if (equalities.length > 0) {
+    // Field names are checked identifiers; only string values match, as in the MongoDB engine.
+    parts.push(`NOT EXISTS (SELECT 1 FROM json_each(?) AS wanted
+      WHERE json_type(fields, '$.' || wanted.key) IS NOT 'text'
+        OR json_extract(fields, '$.' || wanted.key) IS NOT wanted.value)`);
+    values.push(JSON.stringify(Object.fromEntries(equalities)));
+  }
+  const sort = resolveRecordSort(query);
+  const column = sort.field === 'createdAt' ? 'created_at' : 'updated_at';
+  const where = { text: parts.join(' AND '), values };
+  return listSql(RECORD_COLUMNS, 'records', where, order(column, sort.direction, 'csid'));
+}
+
+export function relationListSql(tenant: string, query: RelationQuery): ListSql {
+  const parts = ['tenant_id = ?'];
+  const values: unknown[] = [tenant];
+  const equalities = [
+    ['subject_csid', query.subjectCsid, 'subjectCsid'],
+    ['object_csid', query.objectCsid, 'objectCsid'],
+    ['relationship_type', query.relationshipType, 'relationshipType'],
+  ] as const;
+  for (const [column, value, path] of equalities) {
+    if (value === undefined) continue;
+    parts.push(`${column} = ?`);
+    values.push(requireString(value, path));
+  }
+  // rowid follows insertion order, so relations created within the same millisecond keep their order.
+  return listSql(RELATION_COLUMNS, 'relations', { text: parts.join(' AND '), values }, 'created_at ASC, rowid ASC');
+}

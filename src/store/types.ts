@@ -1,0 +1,115 @@
+/**
+ * The storage interface the rest of Invocables uses. Engines live in one folder each (`sqlite/`, `mongo/`)
+ * and must pass the shared conformance suite in `test/store/`. Nothing engine-specific leaks through here:
+ * ids are strings, times are `Date`s, and every method is scoped by a tenant.
+ */
+import type {
+  BatchDefinition,
+  InvocationMode,
+  RecordFields,
+  Relation,
+  StoredDefinition,
+  StoredRecord,
+  StoredRelation,
+  TenantId,
+} from '../domain/types.js';
+import type { Page, Paging } from '../domain/paging.js';
+
+export type StoreEngine = 'sqlite' | 'mongodb';
+
+/** Who makes a change, and the revision the caller last saw (for `If-Match`). */
+export interface WriteOptions {
+  actor: string;
+  /** When set and the stored revision differs, the write fails with `PreconditionFailedError` and changes nothing. */
+  expectedRevision?: number;
+}
+
+export interface DeleteOptions {
+  expectedRevision?: number;
+}
+
+export type SortDirection = 'asc' | 'desc';
+
+export interface DefinitionQuery {
+  /** Matches when any of `forDocTypes` equals it (case-sensitive, as CollectionSpace lists do). */
+  docType?: string;
+  /** Matches when any of these modes is enabled (always OR-ed among themselves). */
+  modes?: InvocationMode[];
+  /** Matches `className` exactly. */
+  className?: string;
+  /** How the docType, modes and className clauses combine. @defaultValue 'and' */
+  combine?: 'and' | 'or';
+  /** @defaultValue { field: 'updatedAt', direction: 'desc' } */
+  sort?: { field: 'name' | 'updatedAt'; direction: SortDirection };
+  paging: Paging;
+}
+
+export interface DefinitionStore {
+  /** Stores a new definition under a fresh csid at revision 1. */
+  create(tenant: TenantId, definition: BatchDefinition, actor: string): Promise<StoredDefinition>;
+  /** The definition, or `undefined` when there is none with that csid in this tenant. */
+  get(tenant: TenantId, csid: string): Promise<StoredDefinition | undefined>;
+  /** Replaces the definition and increments its revision; `undefined` when not found. */
+  update(
+    tenant: TenantId,
+    csid: string,
+    definition: BatchDefinition,
+    options: WriteOptions,
+  ): Promise<StoredDefinition | undefined>;
+  /** Hard delete; `false` when not found. */
+  delete(tenant: TenantId, csid: string, options?: DeleteOptions): Promise<boolean>;
+  /** Matching definitions, one page, with the total count of all matches. */
+  list(tenant: TenantId, query: DefinitionQuery): Promise<Page<StoredDefinition>>;
+}
+
+export interface RecordQuery {
+  /** Matches any of these document types (case-insensitive); all types when absent. */
+  docTypes?: string[];
+  /** Top-level field equalities, AND-ed. Keys are plain identifiers (`[A-Za-z_][A-Za-z0-9_]*`). */
+  fieldEquals?: Record<string, string>;
+  /** @defaultValue { field: 'updatedAt', direction: 'desc' } */
+  sort?: { field: 'createdAt' | 'updatedAt'; direction: SortDirection };
+  paging: Paging;
+}
+
+export interface RecordStore {
+  create(tenant: TenantId, docType: string, fields: RecordFields, actor: string): Promise<StoredRecord>;
+  /** With `docType`, the record must also be of that type (case-insensitive). */
+  get(tenant: TenantId, csid: string, docType?: string): Promise<StoredRecord | undefined>;
+  /** The records that exist among `csids`, in no particular order. */
+  getMany(tenant: TenantId, csids: readonly string[]): Promise<StoredRecord[]>;
+  update(
+    tenant: TenantId,
+    csid: string,
+    fields: RecordFields,
+    options: WriteOptions & { docType?: string },
+  ): Promise<StoredRecord | undefined>;
+  /** Deletes the record and every relation that names it, in one transaction. */
+  delete(tenant: TenantId, csid: string, options?: DeleteOptions & { docType?: string }): Promise<boolean>;
+  list(tenant: TenantId, query: RecordQuery): Promise<Page<StoredRecord>>;
+}
+
+export interface RelationQuery {
+  subjectCsid?: string;
+  objectCsid?: string;
+  relationshipType?: string;
+  paging: Paging;
+}
+
+export interface RelationStore {
+  create(tenant: TenantId, relation: Relation, actor: string): Promise<StoredRelation>;
+  get(tenant: TenantId, csid: string): Promise<StoredRelation | undefined>;
+  delete(tenant: TenantId, csid: string): Promise<boolean>;
+  /** Oldest first, so that relation order is stable. */
+  list(tenant: TenantId, query: RelationQuery): Promise<Page<StoredRelation>>;
+}
+
+export interface Store {
+  readonly engine: StoreEngine;
+  readonly definitions: DefinitionStore;
+  readonly records: RecordStore;
+  readonly relations: RelationStore;
+  /** Releases the database (closes the file, or the client when the store opened it). Idempotent. */
+  close(): Promise<void>;
+}
+

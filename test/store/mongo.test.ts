@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { expect } from 'chai';
+import { MongoClient } from 'mongodb';
+import { MONGO_DEFAULTS, MONGO_INDEXES, MongoStore, databaseNameFromUri } from '../../src/store/mongo/index.js';
+import type { Store } from '../../src/store/types.js';
+import { describeStoreConformance } from './storeConformance.js';
+
+const uri = process.env.MONGODB_URI;
+
+/** A valid, unique MongoDB database name (at most 63 bytes) that still reads like the test. */
+function databaseNameFor(testName: string): string {
+  const slug = testName.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 40);
+  const hash = createHash('sha256').update(testName).digest('hex').slice(0, 10);
+  return `inv_${slug}_${hash}`;
+}
+
+function asMongoStore(store: Store): MongoStore {
+  if (!(store instanceof MongoStore)) throw new TypeError('expected a MongoStore');
+  return store;
+}
+
+describe('MongoDB connection settings', () => {
+  it('takes the database name from the connection string path', () => {
+    expect(databaseNameFromUri('mongodb://localhost:27017/collections?replicaSet=rs0')).to.equal('collections');
+    expect(databaseNameFromUri('mongodb+srv://user:p%40ss@cluster.example.net/my%20db')).to.equal('my db');
+    expect(databaseNameFromUri('mongodb://a:1,b:2/')).to.equal(undefined);
+    expect(databaseNameFromUri('mongodb://localhost')).to.equal(undefined);
+  });
+
+  it('closes the client it created when connecting fails', async () => {
+    const clientOptions = { serverSelectionTimeoutMS: 200 };
+    const failing = MongoStore.connect({ uri: 'mongodb://127.0.0.1:9/none', clientOptions });
+    let error: unknown;
+    await failing.catch((caught: unknown) => {
+      error = caught;
+    });
+    expect(error).to.be.instanceOf(Error);
+  });
+});
+
+if (uri === undefined || uri === '') {
+  console.log('MongoDB conformance suite skipped: MONGODB_URI is not set (no MongoDB server here)');
+} else {
+  describeMongoStore(uri);
+}
+
+function describeMongoStore(connectionString: string): void {
+  describe('MongoDB store', () => {
+    let client: MongoClient;
+
+    before(async () => {
+      client = await new MongoClient(connectionString).connect();
+    });
+
+    after(async () => {
+      await client.close();
+    });
+
+    describeStoreConformance({
+      name: 'MongoDB',
+      create: (testName, { now }) => MongoStore.connect({ client, databaseName: databaseNameFor(testName), now }),
+      dispose: async (store, { testName, failed }) => {
+        const mongo = asMongoStore(store);
+        if (failed) console.log(`kept database ${mongo.db.databaseName} of failed test: ${testName}`);
+        else await mongo.db.dropDatabase();
+        await mongo.close();
+      },
+    });
+
+    it('creates the indexes the queries need, and leaves a given client open on close', async () => {
+      const databaseName = databaseNameFor('MongoDB store indexes');
+      const store = await MongoStore.connect({ client, databaseName });
+      try {
+        const indexes = await store.db.collection(MONGO_DEFAULTS.collections.records).indexes();
+        const expected = MONGO_INDEXES.records.map((index) => index.name);
+        expect(indexes.map((index) => index.name)).to.include.members(expected);
+      } finally {
+        await store.close();
+      }
+      expect(await client.db(databaseName).command({ ping: 1 })).to.deep.include({ ok: 1 });
+      await client.db(databaseName).dropDatabase();
+    });
+  });
+}

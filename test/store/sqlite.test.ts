@@ -1,0 +1,109 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { expect } from 'chai';
+import type { Csid, TenantId } from '../../src/domain/types.js';
+import { openStore } from '../../src/store/index.js';
+import { MIGRATIONS } from '../../src/store/sqlite/schema.js';
+import { SQLITE_DEFAULTS, SqliteStore } from '../../src/store/sqlite/index.js';
+import { describeStoreConformance } from './storeConformance.js';
+
+describeStoreConformance({
+  name: 'SQLite',
+  create: async (_testName, { now }) => SqliteStore.open({ filename: ':memory:', now }),
+  dispose: (store) => store.close(),
+});
+
+describe('SQLite store files', () => {
+  const tenant = 'tenant-a' as TenantId;
+  const paging = { pageNum: 0, pageSize: 40 };
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'invocables-sqlite-'));
+  });
+
+  afterEach(async function () {
+    // A failed test leaves its database behind for inspection.
+    if (this.currentTest?.state !== 'failed') await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates the data directory and keeps data across close and reopen', async () => {
+    const dataDir = path.join(dir, 'data');
+    const first = await openStore({ dataDir });
+    const definition = await first.definitions.create(tenant, {
+      name: 'Kept',
+      forDocTypes: ['Loanout'],
+      forRoles: [],
+      resourceActionGroupList: [],
+      supportsNoContext: false,
+      supportsSingleDoc: true,
+      supportsDocList: false,
+      supportsGroup: false,
+      className: 'x.Kept',
+    }, 'alice');
+    const record = await first.records.create(tenant, 'Loanout', { title: 'Loan' }, 'alice');
+    const relation = await first.relations.create(tenant, {
+      subjectCsid: record.csid,
+      subjectDocumentType: 'Loanout',
+      relationshipType: 'affects',
+      objectCsid: 'other' as Csid,
+      objectDocumentType: 'Group',
+    }, 'alice');
+    await first.close();
+    expect(await readdir(dataDir)).to.include(SQLITE_DEFAULTS.filename);
+
+    const second = await openStore({ dataDir });
+    try {
+      expect(await second.definitions.get(tenant, definition.csid)).to.deep.equal(definition);
+      const listed = await second.definitions.list(tenant, { docType: 'Loanout', modes: ['single'], paging });
+      expect(listed.totalItems).to.equal(1);
+      expect(await second.records.get(tenant, record.csid, 'loanout')).to.deep.equal(record);
+      expect(await second.relations.get(tenant, relation.csid)).to.deep.equal(relation);
+      const updated = await second.records.update(tenant, record.csid, {}, { actor: 'bob', expectedRevision: 1 });
+      expect(updated?.core.revision).to.equal(2);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('uses WAL journaling and records the schema version in the file', async () => {
+    const filename = path.join(dir, 'wal.sqlite');
+    const store = SqliteStore.open({ filename });
+    await store.close();
+    const db = new Database(filename, { readonly: true });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).to.equal('wal');
+      expect(db.pragma('user_version', { simple: true })).to.equal(MIGRATIONS.length);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses a database written by a newer schema', () => {
+    const filename = path.join(dir, 'newer.sqlite');
+    const db = new Database(filename);
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    db.close();
+    expect(() => SqliteStore.open({ filename })).to.throw(/newer/);
+  });
+
+  it('closes idempotently, and rejects use after close', async () => {
+    const store = SqliteStore.open({ filename: path.join(dir, 'closed.sqlite') });
+    await store.close();
+    await store.close();
+    let error: unknown;
+    await store.records.get(tenant, 'x').catch((caught: unknown) => {
+      error = caught;
+    });
+    expect(error).to.be.instanceOf(Error);
+  });
+
+  it("opens ':memory:' without touching the data directory", async () => {
+    const store = await openStore({ dataDir: path.join(dir, 'unused'), sqliteFilename: ':memory:' });
+    expect(store.engine).to.equal('sqlite');
+    await store.close();
+    expect(await readdir(dir)).to.deep.equal([]);
+  });
+});
