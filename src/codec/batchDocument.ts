@@ -1,0 +1,104 @@
+/**
+ * `<document name="batch">` ⇄ `BatchDefinition` / `StoredDefinition`.
+ *
+ * Decoding runs tree → `batch_common` part → pruned of empty elements → `schemas/batch.json` (which coerces
+ * `"true"` and lone list entries) → domain value with absent mode flags as `false`.
+ */
+import batchSchema from '../../schemas/batch.json' with { type: 'json' };
+import type { BatchDefinition, ResourceActionGroup, StoredDefinition } from '../domain/types.js';
+import { CORE_PART_KEY, corePart, openDocument, takePart } from './documentEnvelope.js';
+import { BATCH_NAMESPACE, PART_PREFIX, batchUri } from './namespaces.js';
+import { createSchemaCheck } from './schemaValidator.js';
+import { pruneEmpty, type DocNode, type DocTree } from './tree.js';
+
+export const BATCH_DOCUMENT_NAME = 'batch';
+export const BATCH_PART = 'batch_common';
+
+/** `batch_common` as it is after the schema check: the wire shape, lists still wrapped. */
+interface BatchCommonWire {
+  name: string;
+  notes?: string;
+  forDocTypes?: { forDocType?: string[] };
+  forRoles?: { roleDisplayName?: string[] };
+  resourceActionGroupList?: { resourceActionGroup?: ResourceActionGroup[] };
+  supportsNoContext?: boolean;
+  supportsSingleDoc?: boolean;
+  supportsDocList?: boolean;
+  supportsGroup?: boolean;
+  createsNewFocus?: boolean;
+  className: string;
+}
+
+const checkBatchCommon = createSchemaCheck<BatchCommonWire>(batchSchema, BATCH_PART);
+
+function toDefinition(wire: BatchCommonWire): BatchDefinition {
+  const definition: BatchDefinition = {
+    name: wire.name.trim(),
+    forDocTypes: (wire.forDocTypes?.forDocType ?? []).map((docType) => docType.trim()),
+    forRoles: (wire.forRoles?.roleDisplayName ?? []).map((role) => role.trim()),
+    resourceActionGroupList: (wire.resourceActionGroupList?.resourceActionGroup ?? []).map((group) => ({
+      resourceName: group.resourceName.trim(),
+      actionGroup: group.actionGroup,
+    })),
+    supportsNoContext: wire.supportsNoContext ?? false,
+    supportsSingleDoc: wire.supportsSingleDoc ?? false,
+    supportsDocList: wire.supportsDocList ?? false,
+    supportsGroup: wire.supportsGroup ?? false,
+    className: wire.className.trim(),
+  };
+  if (wire.notes !== undefined) definition.notes = wire.notes;
+  if (wire.createsNewFocus !== undefined) definition.createsNewFocus = wire.createsNewFocus;
+  return definition;
+}
+
+/** Checks the `batch_common` element content (an object as parsed) and returns the definition. */
+export function checkBatchCommonPart(part: DocNode): BatchDefinition {
+  return toDefinition(checkBatchCommon(pruneEmpty(part) ?? {}));
+}
+
+/**
+ * Decodes a batch document (create or update body).
+ * @throws ValidationError for a wrong root, an unknown part, or a `batch_common` the schema refuses.
+ */
+export function decodeBatchDocument(tree: DocTree): BatchDefinition {
+  const envelope = openDocument(tree, BATCH_DOCUMENT_NAME);
+  return checkBatchCommonPart(takePart(envelope, BATCH_PART, BATCH_NAMESPACE));
+}
+
+/** `batch_common` in XSD order, lists wrapped, empty lists omitted. */
+export function encodeBatchCommon(definition: BatchDefinition): DocNode {
+  const { forDocTypes, forRoles, resourceActionGroupList } = definition;
+  return {
+    [`@xmlns:${PART_PREFIX}`]: BATCH_NAMESPACE,
+    name: definition.name,
+    notes: definition.notes,
+    forDocTypes: forDocTypes.length > 0 ? { forDocType: forDocTypes } : undefined,
+    forRoles: forRoles.length > 0 ? { roleDisplayName: forRoles } : undefined,
+    resourceActionGroupList:
+      resourceActionGroupList.length > 0
+        ? {
+            resourceActionGroup: resourceActionGroupList.map(({ resourceName, actionGroup }) => ({
+              resourceName,
+              actionGroup,
+            })),
+          }
+        : undefined,
+    supportsNoContext: definition.supportsNoContext,
+    supportsSingleDoc: definition.supportsSingleDoc,
+    supportsDocList: definition.supportsDocList,
+    supportsGroup: definition.supportsGroup,
+    createsNewFocus: definition.createsNewFocus,
+    className: definition.className,
+  };
+}
+
+/** A stored definition as read: `batch_common` plus `collectionspace_core`. */
+export function encodeBatchDocument(stored: StoredDefinition): DocTree {
+  return {
+    document: {
+      '@name': BATCH_DOCUMENT_NAME,
+      [`${PART_PREFIX}:${BATCH_PART}`]: encodeBatchCommon(stored.definition),
+      [CORE_PART_KEY]: corePart(batchUri(stored.csid), stored.core),
+    },
+  };
+}

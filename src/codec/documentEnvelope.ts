@@ -1,0 +1,112 @@
+/**
+ * The CollectionSpace multipart envelope: `<document name="...">` holding one element per part, e.g.
+ * `ns2:batch_common` and the read-only `ns2:collectionspace_core`. Shared by the batch, record and relation
+ * mappers so that they find parts, refuse strangers and write the core part the same way.
+ */
+import type { CoreFields } from '../domain/types.js';
+import { validationFailed } from './schemaValidator.js';
+import { CORE_NAMESPACE, PART_PREFIX } from './namespaces.js';
+import {
+  findChildren,
+  isDocNode,
+  isElementKey,
+  localName,
+  namespaceOf,
+  rootElement,
+  type DocNode,
+  type DocTree,
+  type DocValue,
+} from './tree.js';
+
+export const DOCUMENT_ELEMENT = 'document';
+/** Clients PUT back what they GET, so this part is accepted on input and ignored. */
+export const CORE_PART = 'collectionspace_core';
+
+export interface DocumentEnvelope {
+  /** The `document` element. */
+  node: DocNode;
+  /** Its `name` attribute, when given. */
+  name?: string;
+}
+
+/** An element's content as a node: an empty element (`""`) is an empty node; text or a list is refused. */
+export function asNode(value: DocValue | undefined, path: string, label: string): DocNode {
+  if (value === undefined || value === null || value === '') return {};
+  if (isDocNode(value)) return value;
+  const found = Array.isArray(value) ? 'repeated' : 'text';
+  throw validationFailed(label, [{ path, message: `must be a single element with fields, not ${found}` }]);
+}
+
+/**
+ * The `document` root of a tree.
+ * @param expectedName when given, a `name` attribute must equal it (an absent one is tolerated: JSON clients omit it).
+ */
+export function openDocument(tree: DocTree, expectedName?: string): DocumentEnvelope {
+  const root = rootElement(tree);
+  if (root === undefined || localName(root.key) !== DOCUMENT_ELEMENT) {
+    const found = root === undefined ? 'none' : `<${root.key}>`;
+    throw validationFailed('document', [{ path: '(root)', message: `must be a <document> element, found ${found}` }]);
+  }
+  const node = asNode(root.value, DOCUMENT_ELEMENT, 'document');
+  const name = node['@name'];
+  if (name !== undefined && typeof name !== 'string' && typeof name !== 'number') {
+    throw validationFailed('document', [{ path: 'document/@name', message: 'must be a string' }]);
+  }
+  const nameText = name === undefined ? undefined : String(name).trim();
+  if (expectedName !== undefined && nameText !== undefined && nameText !== expectedName) {
+    throw validationFailed('document', [{ path: 'document/@name', message: `must be '${expectedName}'` }]);
+  }
+  return nameText === undefined || nameText === '' ? { node } : { node, name: nameText };
+}
+
+/**
+ * The one part named `partName` in `namespace`. The core part is ignored; any other element is refused.
+ * @throws ValidationError naming the missing, repeated, misplaced or unknown part.
+ */
+export function takePart(envelope: DocumentEnvelope, partName: string, namespace: string): DocNode {
+  const { node } = envelope;
+  const unknown = Object.keys(node).filter(
+    (key) => isElementKey(key) && ![partName, CORE_PART].includes(localName(key)),
+  );
+  if (unknown.length > 0) {
+    throw validationFailed(
+      'document',
+      unknown.map((key) => ({ path: `document/${key}`, message: `is not a known part (expected ${partName})` })),
+    );
+  }
+  const parts = findChildren(node, partName);
+  const [part] = parts;
+  if (part === undefined) {
+    throw validationFailed('document', [{ path: `document/${partName}`, message: 'is required' }]);
+  }
+  if (parts.length > 1 || Array.isArray(part.value)) {
+    throw validationFailed('document', [{ path: `document/${partName}`, message: 'must occur once' }]);
+  }
+  const partNode = asNode(part.value, `document/${part.key}`, 'document');
+  checkNamespace(part.key, namespace, `document/${part.key}`, partNode, node);
+  return partNode;
+}
+
+/** Refuses an element whose prefix is bound to another namespace; no declaration in view is tolerated. */
+export function checkNamespace(key: string, namespace: string, path: string, ...scopes: DocNode[]): void {
+  const declared = namespaceOf(key, ...scopes);
+  if (declared !== undefined && declared !== namespace) {
+    throw validationFailed(localName(key), [{ path, message: `must be in namespace ${namespace}, not ${declared}` }]);
+  }
+}
+
+/** `ns2:collectionspace_core`: the bookkeeping part of every document read. */
+export function corePart(uri: string, core: CoreFields): DocNode {
+  return {
+    [`@xmlns:${PART_PREFIX}`]: CORE_NAMESPACE,
+    uri,
+    tenantId: core.tenantId,
+    createdAt: core.createdAt.toISOString(),
+    createdBy: core.createdBy,
+    updatedAt: core.updatedAt.toISOString(),
+    updatedBy: core.updatedBy,
+    workflowState: core.workflowState,
+  };
+}
+
+export const CORE_PART_KEY = `${PART_PREFIX}:${CORE_PART}`;

@@ -1,0 +1,44 @@
+/**
+ * XML/JSON documents of Invocables. Each body goes text → `DocTree` (per media type) → document mapper →
+ * domain value, and back. src/http needs only what is exported here.
+ */
+export type { DocNode, DocScalar, DocTree, DocValue } from './tree.js';
+export { parseXml, buildXml, XML_DECLARATION } from './xmlCodec.js';
+export { parseJsonTree, buildJson } from './jsonCodec.js';
+export {
+  codecForContentType,
+  DEFAULT_MEDIA_TYPE,
+  isMediaType,
+  JSON_MEDIA_TYPE,
+  MEDIA_CODECS,
+  MEDIA_TYPES,
+  RESPONSE_MEDIA_TYPES,
+  XML_BODY_TYPES,
+  XML_MEDIA_TYPE,
+  XML_TEXT_MEDIA_TYPE,
+} from './mediaTypes.js';
+export type { MediaCodec, MediaType } from './mediaTypes.js';
+export {
+  BATCH_NAMESPACE,
+  COMMON_LIST_NAMESPACE,
+  CORE_NAMESPACE,
+  INVOCABLE_NAMESPACE,
+  RELATION_NAMESPACE,
+  batchUri,
+  recordUri,
+  relationUri,
+} from './namespaces.js';
+export { decodeBatchDocument, encodeBatchDocument, checkBatchCommonPart } from './batchDocument.js';
+export { BATCH_LIST_SPEC, encodeBatchList, encodeCommonList } from './commonList.js';
+export type { ListItem, ListSpec } from './commonList.js';
+export { encodeDomainError, encodeError } from './errorDocument.js';
+export type { ErrorBody } from './errorDocument.js';
+export {
+  decodeInvocationContext,
+  encodeInvocationContext,
+  encodeInvocationResults,
+} from './invocationContext.js';
+export type { InvocationContextPayload, InvocationParam, InvocationResultsPayload } from './invocationContext.js';
+export { decodeRecordDocument, encodeRecordDocument, RECORD_LIST_SPEC } from './recordDocument.js';
+export type { RecordDocument } from './recordDocument.js';
+export { decodeRelationDocument, encodeRelationDocument, RELATION_LIST_SPEC } from './relationDocument.js';

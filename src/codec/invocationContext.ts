@@ -1,0 +1,120 @@
+/**
+ * `invocationContext` (the invoke request body) and `invocationResults` (its answer), namespace
+ * `http://collectionspace.org/services/common/invocable`.
+ *
+ * Decoding checks structure only: `mode` stays a free string because whether a mode is known and enabled
+ * is decided against the definition later, with CollectionSpace's own messages.
+ */
+import invocationContextSchema from '../../schemas/invocation-context.json' with { type: 'json' };
+import { asNode, checkNamespace } from './documentEnvelope.js';
+import { INVOCABLE_NAMESPACE, PART_PREFIX } from './namespaces.js';
+import { createSchemaCheck, validationFailed } from './schemaValidator.js';
+import { localName, pruneEmpty, rootElement, withoutBlanks, type DocTree } from './tree.js';
+
+export const INVOCATION_CONTEXT_ELEMENT = 'invocationContext';
+export const INVOCATION_RESULTS_ELEMENT = 'invocationResults';
+
+export interface InvocationParam {
+  key: string;
+  value: string;
+}
+
+/** The invocation context as sent; absent elements are absent, lists are empty. */
+export interface InvocationContextPayload {
+  mode?: string;
+  docType?: string;
+  singleCSID?: string;
+  groupCSID?: string;
+  listCSIDs: string[];
+  /** In document order; keys may repeat (multi-valued params). */
+  params: InvocationParam[];
+  updateCoreValues?: string;
+  outputMIME?: string;
+}
+
+/** The answer of an invocation. */
+export interface InvocationResultsPayload {
+  primaryURICreated?: string;
+  userNote?: string;
+  /** @defaultValue 0 */
+  numAffected?: number;
+}
+
+interface InvocationContextWire {
+  outputMIME?: string;
+  mode?: string;
+  updateCoreValues?: string;
+  docType?: string;
+  singleCSID?: string;
+  groupCSID?: string;
+  listCSIDs?: { csid?: string[] };
+  params?: { param?: Array<{ key?: string; value?: string }> };
+}
+
+const checkInvocationContext = createSchemaCheck<InvocationContextWire>(
+  invocationContextSchema,
+  INVOCATION_CONTEXT_ELEMENT,
+);
+
+const OPTIONAL_TEXT = ['mode', 'docType', 'singleCSID', 'groupCSID', 'updateCoreValues', 'outputMIME'] as const;
+
+function toPayload(wire: InvocationContextWire): InvocationContextPayload {
+  const payload: InvocationContextPayload = {
+    listCSIDs: wire.listCSIDs?.csid ?? [],
+    params: (wire.params?.param ?? []).map((param) => ({ key: param.key ?? '', value: param.value ?? '' })),
+  };
+  for (const field of OPTIONAL_TEXT) {
+    const value = wire[field];
+    if (value !== undefined) payload[field] = value;
+  }
+  return payload;
+}
+
+/**
+ * Decodes an invoke request body.
+ * @throws ValidationError for another root element, a foreign namespace or an unknown element (with its path).
+ */
+export function decodeInvocationContext(tree: DocTree): InvocationContextPayload {
+  const root = rootElement(tree);
+  if (root === undefined || localName(root.key) !== INVOCATION_CONTEXT_ELEMENT) {
+    const found = root === undefined ? 'none' : `<${root.key}>`;
+    throw validationFailed(INVOCATION_CONTEXT_ELEMENT, [
+      { path: '(root)', message: `must be an <invocationContext> element, found ${found}` },
+    ]);
+  }
+  const node = asNode(root.value, INVOCATION_CONTEXT_ELEMENT, INVOCATION_CONTEXT_ELEMENT);
+  checkNamespace(root.key, INVOCABLE_NAMESPACE, INVOCATION_CONTEXT_ELEMENT, node);
+  return toPayload(checkInvocationContext(pruneEmpty(node) ?? {}));
+}
+
+/** An invocation context in XSD order; what clients send, used by tests and tooling. */
+export function encodeInvocationContext(payload: InvocationContextPayload): DocTree {
+  return {
+    [`${PART_PREFIX}:${INVOCATION_CONTEXT_ELEMENT}`]: {
+      [`@xmlns:${PART_PREFIX}`]: INVOCABLE_NAMESPACE,
+      outputMIME: payload.outputMIME,
+      mode: payload.mode,
+      updateCoreValues: payload.updateCoreValues,
+      docType: payload.docType,
+      singleCSID: payload.singleCSID,
+      groupCSID: payload.groupCSID,
+      listCSIDs: payload.listCSIDs.length > 0 ? { csid: payload.listCSIDs } : undefined,
+      params:
+        payload.params.length > 0 ? { param: payload.params.map(({ key, value }) => ({ key, value })) } : undefined,
+    },
+  };
+}
+
+/** `invocationResults`: `primaryURICreated` and `userNote` only when set, `numAffected` always. */
+export function encodeInvocationResults(results: InvocationResultsPayload): DocTree {
+  return {
+    [`${PART_PREFIX}:${INVOCATION_RESULTS_ELEMENT}`]: {
+      [`@xmlns:${PART_PREFIX}`]: INVOCABLE_NAMESPACE,
+      ...withoutBlanks([
+        ['primaryURICreated', results.primaryURICreated],
+        ['userNote', results.userNote],
+      ]),
+      numAffected: results.numAffected ?? 0,
+    },
+  };
+}
