@@ -1,0 +1,58 @@
+/**
+ * Content negotiation over the codec's one media-type table: request bodies by `Content-Type`, responses by
+ * `Accept` through `res.format` (XML first, so it is the default; `Vary: Accept` and 406 come with it).
+ */
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import {
+  codecForContentType,
+  encodeError,
+  JSON_MEDIA_TYPE,
+  MEDIA_CODECS,
+  RESPONSE_MEDIA_TYPES,
+  XML_BODY_TYPES,
+  type DocTree,
+  type ErrorBody,
+} from '../codec/index.js';
+import { HttpProblem } from './problems.js';
+
+/** Body parsers for the supported formats; a body of any other type is left unread (`req.body` undefined). */
+export function bodyParsers(limit: string | number): RequestHandler[] {
+  return [
+    express.json({ limit, type: JSON_MEDIA_TYPE }),
+    express.text({ limit, type: [...XML_BODY_TYPES], defaultCharset: 'utf-8' }),
+  ];
+}
+
+/** The request body as a document tree, or a 415 when it came in a format we do not read. */
+export function readTree(req: Request): DocTree {
+  const type = req.get('content-type');
+  const codec = codecForContentType(type);
+  if (codec === undefined) {
+    throw new HttpProblem(
+      'UNSUPPORTED_MEDIA_TYPE',
+      type === undefined
+        ? `The request has no Content-Type; send one of ${Object.keys(MEDIA_CODECS).join(', ')}`
+        : `Content-Type '${type}' is not supported; send one of ${Object.keys(MEDIA_CODECS).join(', ')}`,
+    );
+  }
+  return codec.decode(req.body);
+}
+
+/** Sends a document in the format the client prefers (XML when it does not say). */
+export function sendTree(res: Response, status: number, tree: DocTree): void {
+  res.status(status).format(
+    Object.fromEntries(
+      RESPONSE_MEDIA_TYPES.map((type) => [type, () => res.type(MEDIA_CODECS[type].contentType).send(MEDIA_CODECS[type].encode(tree))]),
+    ),
+  );
+}
+
+/**
+ * Errors go out in the accepted format when there is one, else in XML: an error about `Accept` itself
+ * must still be answered with something readable.
+ */
+export function sendError(req: Request, res: Response, error: ErrorBody): void {
+  const accepted = req.accepts([...RESPONSE_MEDIA_TYPES]);
+  const codec = MEDIA_CODECS[accepted === false ? RESPONSE_MEDIA_TYPES[0] : (accepted as (typeof RESPONSE_MEDIA_TYPES)[number])];
+  res.status(error.status).vary('Accept').type(codec.contentType).send(codec.encode(encodeError(error)));
+}

@@ -1,0 +1,61 @@
+/**
+ * `/cspace-services/batch`: CRUD + list of batch job definitions (CollectionSpace `batch_common` documents).
+ */
+import { Router } from 'express';
+import { decodeBatchDocument, encodeBatchDocument, encodeBatchList } from '../../codec/index.js';
+import type { DefinitionService } from '../../services/definitionService.js';
+import { parseDefinitionListQuery } from '../definitionListQuery.js';
+import { methodNotAllowed } from '../methodNotAllowed.js';
+import { readTree, sendTree } from '../negotiation.js';
+import { etagOf, ifMatchPrecondition } from '../preconditions.js';
+import { callerOf } from '../requestContext.js';
+
+export interface BatchRouterDeps {
+  definitions: DefinitionService;
+  /** The path this router is mounted at, for `Location` headers. */
+  basePath: string;
+}
+
+export function batchRouter({ definitions, basePath }: BatchRouterDeps): Router {
+  const router = Router();
+
+  router
+    .route('/')
+    .get(async (req, res) => {
+      const page = await definitions.list(callerOf(res).tenant, parseDefinitionListQuery(req.query));
+      sendTree(res, 200, encodeBatchList(page));
+    })
+    .post(async (req, res) => {
+      const caller = callerOf(res);
+      const created = await definitions.create(caller.tenant, decodeBatchDocument(readTree(req)), caller.user);
+      res.status(201).location(`${basePath}/${created.csid}`).set('ETag', etagOf(created.core)).end();
+    })
+    .all(methodNotAllowed(['GET', 'POST']));
+
+  router
+    .route('/:csid')
+    .get(async (req, res) => {
+      const stored = await definitions.get(callerOf(res).tenant, req.params.csid);
+      res.set('ETag', etagOf(stored.core));
+      sendTree(res, 200, encodeBatchDocument(stored));
+    })
+    .put(async (req, res) => {
+      const caller = callerOf(res);
+      const definition = decodeBatchDocument(readTree(req));
+      const precondition = ifMatchPrecondition(req);
+      const updated = await definitions.update(caller.tenant, req.params.csid, definition, {
+        actor: caller.user,
+        ...(precondition && { precondition }),
+      });
+      res.set('ETag', etagOf(updated.core));
+      sendTree(res, 200, encodeBatchDocument(updated));
+    })
+    .delete(async (req, res) => {
+      const precondition = ifMatchPrecondition(req);
+      await definitions.delete(callerOf(res).tenant, req.params.csid, precondition ? { precondition } : {});
+      res.status(200).end();
+    })
+    .all(methodNotAllowed(['GET', 'PUT', 'DELETE']));
+
+  return router;
+}

@@ -1,0 +1,52 @@
+/**
+ * Process entry point: configuration from the environment, the service, and signal handling.
+ */
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './log.js';
+import { startService } from './service.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`invocables: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const service = await startService(config, logger);
+  logger.info({ url: service.url, store: service.storeEngine, pluginsDir: config.pluginsDir }, 'invocables listening');
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason: string, exitCode: number) => {
+    stopping ??= (async () => {
+      logger.info({ reason }, 'shutting down');
+      try {
+        await service.stop();
+        logger.info('stopped');
+      } catch (err) {
+        logger.error({ err }, 'shutdown failed');
+        exitCode = 1;
+      }
+      process.exit(exitCode);
+    })();
+    return stopping;
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
+  process.once('SIGINT', () => void shutdown('SIGINT', 0));
+  // A plugin that forgets to await a promise must not take the service down with it.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+  // After an uncaught exception the process state is unknown: release everything and let the supervisor restart.
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception');
+    void shutdown('uncaughtException', 1);
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error('invocables failed to start:', err);
+  process.exit(1);
+});

@@ -1,0 +1,94 @@
+/**
+ * The composition root: opens the store, loads (and watches) the plugins, registers default definitions, and
+ * serves the HTTP API. `stop()` undoes all of it in reverse order and is what graceful shutdown calls.
+ */
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { DEFAULT_TENANT } from './domain/types.js';
+import { createApp } from './http/app.js';
+import type { HealthReport } from './http/routes/healthRouter.js';
+import { createPluginWatcher, PluginRegistry } from './plugins/index.js';
+import { registerDefaultDefinitions } from './services/autoRegistration.js';
+import { DefinitionService } from './services/definitionService.js';
+import { openStore, type Store, type StoreEngine } from './store/index.js';
+
+export interface ServiceHandle {
+  /** Base URL the server listens on, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  storeEngine: StoreEngine;
+  store: Store;
+  plugins: PluginRegistry;
+  /** Stops accepting requests, waits for in-flight ones (up to the shutdown timeout), then releases everything. Idempotent. */
+  stop(): Promise<void>;
+}
+
+async function closeServer(server: Server, timeoutMs: number): Promise<void> {
+  const closed = once(server, 'close');
+  server.close();
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+  try {
+    await closed;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function startService(config: Config, logger: Logger): Promise<ServiceHandle> {
+  const store = await openStore({ dataDir: config.dataDir, ...(config.mongodbUri && { mongodbUri: config.mongodbUri }) });
+  const plugins = new PluginRegistry();
+  const watcher = createPluginWatcher({
+    dir: config.pluginsDir,
+    registry: plugins,
+    logger: logger.child({ component: 'plugins' }),
+    watch: config.watchPlugins,
+  });
+  try {
+    await watcher.start();
+    await registerDefaultDefinitions(store.definitions, DEFAULT_TENANT, plugins.list().map((loaded) => loaded.plugin), logger);
+  } catch (err) {
+    await watcher.close();
+    await store.close();
+    throw err;
+  }
+  // A plugin dropped in while the service runs registers its default definition like one present at start-up.
+  plugins.on('loaded', (loaded) => {
+    registerDefaultDefinitions(store.definitions, DEFAULT_TENANT, [loaded.plugin], logger).catch((err: unknown) =>
+      logger.error({ err, file: loaded.file }, 'could not register default definition'),
+    );
+  });
+
+  const definitions = new DefinitionService(store.definitions, {
+    resolve: (className) => plugins.resolve(className),
+    classNames: () => plugins.classNames(),
+  });
+  const health = (): HealthReport => ({
+    status: 'ok',
+    store: { engine: store.engine },
+    plugins: { loaded: plugins.size, failed: plugins.failures() },
+  });
+  const app = createApp({ definitions, health, logger }, { bodyLimit: config.bodyLimit });
+
+  const server = app.listen(config.port);
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    storeEngine: store.engine,
+    store,
+    plugins,
+    stop() {
+      stopping ??= (async () => {
+        await closeServer(server, config.shutdownTimeoutMs);
+        await watcher.close();
+        await store.close();
+      })();
+      return stopping;
+    },
+  };
+}
