@@ -3,6 +3,7 @@
  * its default and in the README's configuration table.
  */
 import path from 'node:path';
+import { INVOCATION_DEFAULTS } from './services/invocationService.js';
 
 export interface Config {
   /** HTTP port. `PORT` @defaultValue 8080 */
@@ -19,6 +20,10 @@ export interface Config {
   logLevel: string;
   /** How long shutdown waits for in-flight requests before closing them. `SHUTDOWN_TIMEOUT_MS` @defaultValue 10000 */
   shutdownTimeoutMs: number;
+  /** Time limit of one invocation (or of one record, for per-record plugins) unless the plugin sets its own. `INVOCATION_TIMEOUT_MS` @defaultValue 60000 */
+  invocationTimeoutMs: number;
+  /** How many records a per-record plugin processes at once. `ITEM_CONCURRENCY` @defaultValue 8 */
+  itemConcurrency: number;
   /** Whether a plugin file dropped or changed in PLUGINS_DIR is (re)loaded without a restart. `WATCH_PLUGINS` @defaultValue true */
   watchPlugins: boolean;
 }
@@ -31,6 +36,8 @@ export const CONFIG_DEFAULTS = {
   logLevel: 'info',
   shutdownTimeoutMs: 10_000,
   watchPlugins: true,
+  invocationTimeoutMs: INVOCATION_DEFAULTS.timeoutMs,
+  itemConcurrency: INVOCATION_DEFAULTS.concurrency,
 } as const satisfies Partial<Config>;
 
 export class ConfigError extends Error {
@@ -79,6 +86,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: bodyLimit(env),
     logLevel: text(env, 'LOG_LEVEL') ?? CONFIG_DEFAULTS.logLevel,
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', CONFIG_DEFAULTS.shutdownTimeoutMs, 0, 600_000),
+    invocationTimeoutMs: integer(env, 'INVOCATION_TIMEOUT_MS', CONFIG_DEFAULTS.invocationTimeoutMs, 1, 86_400_000),
+    itemConcurrency: integer(env, 'ITEM_CONCURRENCY', CONFIG_DEFAULTS.itemConcurrency, 1, 256),
     watchPlugins: flag(env, 'WATCH_PLUGINS', CONFIG_DEFAULTS.watchPlugins),
   };
 }

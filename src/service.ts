@@ -13,6 +13,8 @@ import type { HealthReport } from './http/routes/healthRouter.js';
 import { createPluginWatcher, PluginRegistry } from './plugins/index.js';
 import { registerDefaultDefinitions } from './services/autoRegistration.js';
 import { DefinitionService } from './services/definitionService.js';
+import { InvocationService } from './services/invocationService.js';
+import { RecordService } from './services/recordService.js';
 import { openStore, type Store, type StoreEngine } from './store/index.js';
 
 export interface ServiceHandle {
@@ -65,12 +67,20 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     resolve: (className) => plugins.resolve(className),
     classNames: () => plugins.classNames(),
   });
+  const records = new RecordService(store);
+  const invocations = new InvocationService({
+    definitions: store.definitions,
+    records,
+    plugins,
+    logger: logger.child({ component: 'invocation' }),
+    limits: { timeoutMs: config.invocationTimeoutMs, concurrency: config.itemConcurrency },
+  });
   const health = (): HealthReport => ({
     status: 'ok',
     store: { engine: store.engine },
     plugins: { loaded: plugins.size, failed: plugins.failures() },
   });
-  const app = createApp({ definitions, health, logger }, { bodyLimit: config.bodyLimit });
+  const app = createApp({ definitions, invocations, records, health, logger }, { bodyLimit: config.bodyLimit });
 
   const server = app.listen(config.port);
   await once(server, 'listening');

@@ -3,6 +3,7 @@
  * honour `If-Match` (RFC 9110 13.1.1: `*` or a list of strong tags; weak tags never match).
  */
 import type { Request } from 'express';
+import { PreconditionFailedError } from '../domain/errors.js';
 import type { CoreFields } from '../domain/types.js';
 
 export function etagOf(core: CoreFields): string {
@@ -15,4 +16,11 @@ export function ifMatchPrecondition(req: Request): ((current: { core: CoreFields
   if (header === undefined) return undefined;
   const tags = header.split(',').map((tag) => tag.trim());
   return (current) => tags.includes('*') || tags.includes(etagOf(current.core));
+}
+
+/** Throws 412 when the request's `If-Match` does not match `current`. */
+export function assertIfMatch(req: Request, current: { core: CoreFields }, what: string): void {
+  if (ifMatchPrecondition(req)?.(current) === false) {
+    throw new PreconditionFailedError(`${what} has changed since it was read (If-Match does not match)`);
+  }
 }

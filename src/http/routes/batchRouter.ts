@@ -55,7 +55,7 @@ export function batchRouter({ definitions, basePath }: BatchRouterDeps): Router 
       await definitions.delete(callerOf(res).tenant, req.params.csid, precondition ? { precondition } : {});
       res.status(200).end();
     })
-    .all(methodNotAllowed(['GET', 'PUT', 'DELETE']));
+    .all(methodNotAllowed(['GET', 'PUT', 'DELETE', 'POST']));
 
   return router;
 }

@@ -1,0 +1,43 @@
+/**
+ * `GET /records/{docType}` query: CollectionSpace paging (`pgSz`, `pgNum`), `sortBy` (`createdAt` or
+ * `updatedAt`, optional ` ASC`/` DESC`), and every other parameter as a top-level field equality.
+ */
+import { ValidationError } from '../domain/errors.js';
+import { resolvePaging } from '../domain/paging.js';
+import type { RecordQuery } from '../store/types.js';
+
+const RESERVED = new Set(['pgSz', 'pgNum', 'sortBy', 'wf_deleted']);
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function parseRecordListQuery(docType: string, query: Record<string, unknown>): RecordQuery {
+  const fieldEquals: Record<string, string> = {};
+  for (const [key, raw] of Object.entries(query)) {
+    if (RESERVED.has(key)) continue;
+    if (!FIELD_NAME.test(key) || typeof raw !== 'string') {
+      throw new ValidationError('Unsupported record filter', [
+        { path: key, message: 'filters are field=value pairs on top-level fields, each given once' },
+      ]);
+    }
+    fieldEquals[key] = raw;
+  }
+  const sortBy = typeof query.sortBy === 'string' ? query.sortBy.trim() : undefined;
+  let sort: RecordQuery['sort'];
+  if (sortBy !== undefined && sortBy !== '') {
+    const match = /^(createdAt|updatedAt)(?:\s+(asc|desc))?$/i.exec(sortBy);
+    if (match === null) {
+      throw new ValidationError('Unsupported sortBy', [
+        { path: 'sortBy', message: `'${sortBy}' is not 'createdAt' or 'updatedAt', optionally followed by ASC or DESC` },
+      ]);
+    }
+    sort = {
+      field: match[1]?.toLowerCase() === 'createdat' ? 'createdAt' : 'updatedAt',
+      direction: match[2]?.toLowerCase() === 'desc' ? 'desc' : 'asc',
+    };
+  }
+  return {
+    docTypes: [docType],
+    ...(Object.keys(fieldEquals).length > 0 && { fieldEquals }),
+    ...(sort !== undefined && { sort }),
+    paging: resolvePaging({ pgSz: query.pgSz, pgNum: query.pgNum }),
+  };
+}

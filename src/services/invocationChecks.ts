@@ -1,0 +1,113 @@
+/**
+ * The checks an invocation passes before any plugin code runs, in the documented order, each with its own
+ * message (CollectionSpace's wording where it has one). Pure: the caller looks things up, these decide.
+ */
+import { DomainError } from '../domain/errors.js';
+import {
+  enabledModes,
+  isInvocationMode,
+  MODE_FLAGS,
+  type InvocationMode,
+  type StoredDefinition,
+} from '../domain/types.js';
+import type { InvocationContextPayload } from '../codec/index.js';
+import type { Invocable } from '../plugins/contract.js';
+import { GROUP_DOCTYPE } from './recordService.js';
+
+const CONTEXT = 'invocationContext';
+
+export function checkMode(payload: InvocationContextPayload, stored: StoredDefinition): InvocationMode {
+  const requested = payload.mode?.trim().toLowerCase();
+  if (requested === undefined || requested === '') {
+    throw new DomainError('UNSUPPORTED_MODE', 'No invocation mode was given', [
+      { path: `${CONTEXT}/mode`, message: 'is required: single, list, group or nocontext' },
+    ]);
+  }
+  if (!isInvocationMode(requested)) {
+    throw new DomainError('UNSUPPORTED_MODE', `Unknown invocation mode '${payload.mode}' requested`, [
+      { path: `${CONTEXT}/mode`, message: 'must be single, list, group or nocontext' },
+    ]);
+  }
+  const { definition } = stored;
+  if (!definition[MODE_FLAGS[requested]]) {
+    throw new DomainError(
+      'UNSUPPORTED_MODE',
+      `The batch job '${definition.name}' CSID='${stored.csid}' does not support the invocation mode '${requested}'`,
+      [{ path: `${CONTEXT}/mode`, message: `enabled modes: ${enabledModes(definition).join(', ') || 'none'}` }],
+    );
+  }
+  return requested;
+}
+
+export function checkPluginMode(plugin: Invocable, mode: InvocationMode): void {
+  if (!plugin.modes.includes(mode)) {
+    throw new DomainError(
+      'UNSUPPORTED_MODE',
+      `Invoked with unsupported mode '${mode}'. Plugin '${plugin.className}' supports these modes: [${plugin.modes.join(', ')}]`,
+      [{ path: `${CONTEXT}/mode`, message: `plugin supports: ${plugin.modes.join(', ')}` }],
+    );
+  }
+}
+
+/**
+ * The context's docType must be one the definition is for (case-insensitive). An empty `forDocTypes` accepts any
+ * type; group mode also accepts `Group` or no docType (CollectionSpace DRYD-1069).
+ */
+export function checkDocType(payload: InvocationContextPayload, stored: StoredDefinition, mode: InvocationMode): void {
+  if (mode === 'nocontext') return;
+  const docType = payload.docType?.trim();
+  if (docType === undefined || docType === '') {
+    if (mode === 'group') return;
+    throw new DomainError('MISSING_CONTEXT', `Mode '${mode}' needs the docType of the context records`, [
+      { path: `${CONTEXT}/docType`, message: 'is required' },
+    ]);
+  }
+  const { forDocTypes, name } = stored.definition;
+  const accepted = forDocTypes.map((type) => type.toLowerCase());
+  if (mode === 'group') accepted.push(GROUP_DOCTYPE.toLowerCase());
+  if (forDocTypes.length > 0 && !accepted.includes(docType.toLowerCase())) {
+    throw new DomainError(
+      'UNSUPPORTED_DOCTYPE',
+      `The batch job '${name}' CSID='${stored.csid}' does not support the invocation document type '${docType}'`,
+      [{ path: `${CONTEXT}/docType`, message: `must be one of: ${forDocTypes.join(', ')}` }],
+    );
+  }
+}
+
+/** The csids the context names for its mode, or a 400 when they are missing. */
+export function contextCsids(payload: InvocationContextPayload, mode: InvocationMode): string[] {
+  const missing = (path: string, message: string) =>
+    new DomainError('MISSING_CONTEXT', `Mode '${mode}' needs ${message}`, [{ path: `${CONTEXT}/${path}`, message: 'is required' }]);
+  switch (mode) {
+    case 'single':
+      if (payload.singleCSID === undefined || payload.singleCSID === '') throw missing('singleCSID', 'a singleCSID');
+      return [payload.singleCSID];
+    case 'list':
+      if (payload.listCSIDs.length === 0) throw missing('listCSIDs', 'at least one csid in listCSIDs');
+      return payload.listCSIDs;
+    case 'group':
+      if (payload.groupCSID === undefined || payload.groupCSID === '') throw missing('groupCSID', 'a groupCSID');
+      return [payload.groupCSID];
+    case 'nocontext':
+      return [];
+  }
+}
+
+/** Params as the plugin sees them: each key maps to its value, or to all its values when repeated. */
+export function paramsObject(params: InvocationContextPayload['params']): Record<string, string | string[]> {
+  const result: Record<string, string | string[]> = Object.create(null);
+  for (const { key, value } of params) {
+    const previous = result[key];
+    result[key] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
+  }
+  return result;
+}
+
+export function missingRecords(missing: string[], docType: string | undefined): DomainError {
+  return new DomainError(
+    'NOT_FOUND',
+    `The context names records that do not exist${docType ? ` as ${docType}` : ''}: ${missing.join(', ')}`,
+    missing.map((csid) => ({ path: `${CONTEXT}/csid`, message: `'${csid}' was not found` })),
+  );
+}
+

@@ -1,0 +1,219 @@
+/**
+ * Invoking a definition: the checks (see invocationChecks.ts), then the plugin, either once for the whole
+ * context or once per record with bounded concurrency. `prepare` and `execute` are separate so background runs
+ * can check a request synchronously and execute it later.
+ */
+import type { Logger } from 'pino';
+import type { InvocationContextPayload } from '../codec/index.js';
+import { validationFailed, toErrorDetail } from '../codec/schemaValidator.js';
+import { DomainError, NotFoundError } from '../domain/errors.js';
+import type { InvocationMode, StoredDefinition, StoredRecord, TenantId } from '../domain/types.js';
+import type { InvocationContext, InvocationInput, InvocationResult, PluginLogger } from '../plugins/contract.js';
+import type { LoadedPlugin } from '../plugins/loader.js';
+import { forEachBounded, pluginFailure, PluginRejection, withTimeLimit } from '../runs/pluginExecution.js';
+import type { DefinitionStore } from '../store/types.js';
+import {
+  checkDocType,
+  checkMode,
+  checkPluginMode,
+  contextCsids,
+  missingRecords,
+  paramsObject,
+} from './invocationChecks.js';
+import { recordsForPlugin } from './pluginRecords.js';
+import { GROUP_DOCTYPE, type RecordService } from './recordService.js';
+
+export interface InvocationCaller {
+  tenant: TenantId;
+  user: string;
+}
+
+export interface InvocationLimits {
+  /** Time limit of a whole invocation, or of one item, unless the plugin sets its own. */
+  timeoutMs: number;
+  /** Items processed at once when the runtime iterates records for a plugin. */
+  concurrency: number;
+}
+
+export const INVOCATION_DEFAULTS = { timeoutMs: 60_000, concurrency: 8 } as const satisfies InvocationLimits;
+
+/** An invocation that passed every check and can run. */
+export interface PreparedInvocation {
+  caller: InvocationCaller;
+  definition: StoredDefinition;
+  loaded: LoadedPlugin;
+  input: InvocationInput;
+  /** The records the runtime iterates for a per-record plugin, in context order. */
+  items(): AsyncIterable<StoredRecord>;
+}
+
+export interface InvocationServiceDeps {
+  definitions: DefinitionStore;
+  records: RecordService;
+  plugins: { lookup(className: string): LoadedPlugin | undefined };
+  logger: Logger;
+  limits?: Partial<InvocationLimits>;
+}
+
+function pluginLogger(logger: Logger): PluginLogger {
+  return {
+    debug: (message, fields) => logger.debug(fields ?? {}, message),
+    info: (message, fields) => logger.info(fields ?? {}, message),
+    warn: (message, fields) => logger.warn(fields ?? {}, message),
+    error: (message, fields) => logger.error(fields ?? {}, message),
+  };
+}
+
+export class InvocationService {
+  readonly #deps: InvocationServiceDeps;
+  readonly #limits: InvocationLimits;
+
+  constructor(deps: InvocationServiceDeps) {
+    this.#deps = deps;
+    this.#limits = { ...INVOCATION_DEFAULTS, ...deps.limits };
+  }
+
+  async invoke(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<InvocationResult> {
+    return this.execute(await this.prepare(caller, csid, payload));
+  }
+
+  async prepare(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<PreparedInvocation> {
+    const { tenant } = caller;
+    const definition = await this.#deps.definitions.get(tenant, csid);
+    if (definition === undefined) throw new NotFoundError('Batch job', csid);
+    const mode = checkMode(payload, definition);
+    const loaded = this.#deps.plugins.lookup(definition.definition.className);
+    if (loaded === undefined) {
+      throw new DomainError(
+        'PLUGIN_UNAVAILABLE',
+        `The plugin '${definition.definition.className}' of batch job '${definition.definition.name}' is not loaded; see /health`,
+      );
+    }
+    checkPluginMode(loaded.plugin, mode);
+    checkDocType(payload, definition, mode);
+    const named = contextCsids(payload, mode);
+    if (mode === 'group' && (await this.#deps.records.find(tenant, named[0] as string, GROUP_DOCTYPE)) === undefined) {
+      throw new DomainError('MISSING_CONTEXT', `Mode 'group' needs an existing Group; '${named[0]}' is not one`, [
+        { path: 'invocationContext/groupCSID', message: 'names no Group record' },
+      ]);
+    }
+    const params = this.#params(loaded, payload);
+    const docType = payload.docType?.trim() || undefined;
+    const csids = await this.#contextRecords(tenant, mode, named, docType);
+    const input: InvocationInput = {
+      mode,
+      ...(docType !== undefined && { docType }),
+      csids,
+      ...(mode === 'group' && { groupCsid: named[0] as string }),
+      params,
+      rawParams: payload.params.map(({ key, value }) => ({ key, value })),
+      definition: { csid: definition.csid, name: definition.definition.name, forDocTypes: [...definition.definition.forDocTypes] },
+    };
+    return { caller, definition, loaded, input, items: () => this.#items(tenant, input, definition, loaded) };
+  }
+
+  async execute(prepared: PreparedInvocation, signal?: AbortSignal): Promise<InvocationResult> {
+    const { loaded, input, caller, definition } = prepared;
+    const { plugin } = loaded;
+    const logger = this.#deps.logger.child({ plugin: plugin.className, definition: definition.csid, mode: input.mode });
+    const timeoutMs = plugin.timeoutMs ?? this.#limits.timeoutMs;
+    const context = (pluginSignal: AbortSignal): InvocationContext => ({
+      tenantId: caller.tenant,
+      user: caller.user,
+      records: recordsForPlugin(this.#deps.records, caller.tenant, caller.user),
+      log: pluginLogger(logger),
+      signal: pluginSignal,
+      reject: (message) => new PluginRejection(message),
+    });
+    const run = <T>(what: string, work: (ctx: InvocationContext) => Promise<T>) =>
+      withTimeLimit((pluginSignal) => work(context(pluginSignal)), {
+        timeoutMs,
+        what,
+        ...(signal !== undefined && { parent: signal }),
+      }).catch((err: unknown) => {
+        throw pluginFailure(err, plugin.className);
+      });
+
+    if (plugin.invoke !== undefined) {
+      const invoke = plugin.invoke.bind(plugin);
+      const result = await run(`Plugin '${plugin.className}'`, (ctx) => invoke(input, ctx));
+      logger.info({ numAffected: result?.numAffected ?? 0 }, 'invocation completed');
+      return result ?? {};
+    }
+
+    const processItem = plugin.processItem.bind(plugin);
+    let processed = 0;
+    let affected = 0;
+    const failures: Array<{ csid: string; message: string }> = [];
+    await forEachBounded(prepared.items(), this.#limits.concurrency, async (record) => {
+      try {
+        const outcome = await run(`Plugin '${plugin.className}' on record ${record.csid}`, (ctx) => processItem(record, input, ctx));
+        if (outcome?.affected !== false) affected += 1;
+      } catch (err) {
+        failures.push({ csid: record.csid, message: (err as Error).message });
+        logger.warn({ csid: record.csid, err }, 'item failed');
+      }
+      processed += 1;
+    });
+    logger.info({ processed, affected, failed: failures.length }, 'invocation completed');
+    return { numAffected: affected, userNote: itemsNote(processed, affected, failures) };
+  }
+
+  #params(loaded: LoadedPlugin, payload: InvocationContextPayload): Record<string, unknown> {
+    const params = paramsObject(payload.params);
+    if (loaded.validateParams !== undefined && !loaded.validateParams(params)) {
+      throw validationFailed(
+        'params',
+        (loaded.validateParams.errors ?? []).map((error) => toErrorDetail(error, 'invocationContext/params')),
+      );
+    }
+    return params;
+  }
+
+  /** The csids the plugin acts on; every record the context names must exist (as the context's docType). */
+  async #contextRecords(tenant: TenantId, mode: InvocationMode, named: string[], docType: string | undefined): Promise<string[]> {
+    if (mode === 'nocontext') return [];
+    if (mode === 'group') {
+      const members = await this.#deps.records.groupMembers(tenant, named[0] as string);
+      return members.map((record) => record.csid);
+    }
+    const { found, missing } = await this.#deps.records.getMany(tenant, named);
+    const wrongType = docType === undefined ? [] : named.filter((csid) => found.get(csid)?.docType.toLowerCase() !== docType.toLowerCase());
+    const absent = [...new Set([...missing, ...wrongType])];
+    if (absent.length > 0) throw missingRecords(absent, docType);
+    return named;
+  }
+
+  /** Per-record plugins: the context's records, or every record of the definition's doc types in nocontext. */
+  async *#items(
+    tenant: TenantId,
+    input: InvocationInput,
+    definition: StoredDefinition,
+    loaded: LoadedPlugin,
+  ): AsyncGenerator<StoredRecord> {
+    const docTypes = definition.definition.forDocTypes.length > 0 ? definition.definition.forDocTypes : [...(loaded.plugin.docTypes ?? [])];
+    if (input.mode === 'nocontext') {
+      yield* this.#deps.records.scan(tenant, docTypes.length > 0 ? { docTypes } : {});
+      return;
+    }
+    const wanted = new Set(docTypes.map((type) => type.toLowerCase()));
+    for (let start = 0; start < input.csids.length; start += 1000) {
+      const slice = input.csids.slice(start, start + 1000);
+      const { found } = await this.#deps.records.getMany(tenant, slice);
+      for (const csid of slice) {
+        const record = found.get(csid);
+        // Group members may be of any type; a per-record plugin only sees those of its doc types.
+        if (record !== undefined && (input.mode !== 'group' || wanted.size === 0 || wanted.has(record.docType.toLowerCase()))) {
+          yield record;
+        }
+      }
+    }
+  }
+}
+
+function itemsNote(processed: number, affected: number, failures: Array<{ csid: string; message: string }>): string {
+  const summary = `${processed} record(s) processed, ${affected} affected, ${failures.length} failed`;
+  if (failures.length === 0) return summary;
+  const shown = failures.slice(0, 5).map(({ csid, message }) => `${csid}: ${message}`);
+  return `${summary}. ${shown.join('; ')}${failures.length > 5 ? `; and ${failures.length - 5} more` : ''}`;
+}

@@ -1,0 +1,152 @@
+/**
+ * Records and relations of the client's data: what the REST routes and plugins both use, scoped to one tenant
+ * per call. Relations must name records that exist, so plugins never see dangling links.
+ */
+import { NotFoundError } from '../domain/errors.js';
+import type { Page, Paging } from '../domain/paging.js';
+import type {
+
+  RecordFields,
+  Relation,
+  StoredRecord,
+  StoredRelation,
+  TenantId,
+} from '../domain/types.js';
+import type { RecordQuery, Store, WriteOptions } from '../store/types.js';
+
+/** How many rows one store call reads when a caller wants "all" of something. */
+const SCAN_PAGE_SIZE = 1000;
+
+/** The docType a Group record has; its members are the records it is related to. */
+export const GROUP_DOCTYPE = 'Group';
+
+export class RecordService {
+  constructor(private readonly store: Store) {}
+
+  create(tenant: TenantId, docType: string, fields: RecordFields, actor: string): Promise<StoredRecord> {
+    return this.store.records.create(tenant, docType, fields, actor);
+  }
+
+  /** The record, or `undefined` when there is none (of that docType, when given). */
+  find(tenant: TenantId, csid: string, docType?: string): Promise<StoredRecord | undefined> {
+    return this.store.records.get(tenant, csid, docType);
+  }
+
+  async get(tenant: TenantId, csid: string, docType?: string): Promise<StoredRecord> {
+    const record = await this.find(tenant, csid, docType);
+    if (record === undefined) throw new NotFoundError(docType ?? 'Record', csid);
+    return record;
+  }
+
+  /** The records among `csids` that exist, and the csids that do not. */
+  async getMany(tenant: TenantId, csids: readonly string[]): Promise<{ found: Map<string, StoredRecord>; missing: string[] }> {
+    const found = new Map<string, StoredRecord>();
+    for (let start = 0; start < csids.length; start += SCAN_PAGE_SIZE) {
+      const records = await this.store.records.getMany(tenant, csids.slice(start, start + SCAN_PAGE_SIZE));
+      for (const record of records) found.set(record.csid, record);
+    }
+    return { found, missing: csids.filter((csid) => !found.has(csid)) };
+  }
+
+  async update(
+    tenant: TenantId,
+    csid: string,
+    fields: RecordFields,
+    options: WriteOptions & { docType?: string },
+  ): Promise<StoredRecord> {
+    const updated = await this.store.records.update(tenant, csid, fields, options);
+    if (updated === undefined) throw new NotFoundError(options.docType ?? 'Record', csid);
+    return updated;
+  }
+
+  /** Deletes the record and its relations; `false` when there was none. */
+  remove(tenant: TenantId, csid: string, options: { docType?: string; expectedRevision?: number } = {}): Promise<boolean> {
+    return this.store.records.delete(tenant, csid, options);
+  }
+
+  async delete(tenant: TenantId, csid: string, options: { docType?: string; expectedRevision?: number } = {}): Promise<void> {
+    if (!(await this.remove(tenant, csid, options))) throw new NotFoundError(options.docType ?? 'Record', csid);
+  }
+
+  list(tenant: TenantId, query: RecordQuery): Promise<Page<StoredRecord>> {
+    return this.store.records.list(tenant, query);
+  }
+
+  /** Every matching record, page by page, so callers never hold more than one page of rows at once. */
+  async *scan(tenant: TenantId, query: Omit<RecordQuery, 'paging'>): AsyncGenerator<StoredRecord> {
+    // Oldest first: records created while the scan runs land after it instead of shifting its pages.
+    const sorted = { ...query, sort: { field: 'createdAt', direction: 'asc' } } as const;
+    for (let pageNum = 0; ; pageNum += 1) {
+      const page = await this.store.records.list(tenant, { ...sorted, paging: { pageNum, pageSize: SCAN_PAGE_SIZE } });
+      yield* page.items;
+      if ((pageNum + 1) * SCAN_PAGE_SIZE >= page.totalItems) return;
+    }
+  }
+
+  async relate(tenant: TenantId, relation: Relation, actor: string): Promise<StoredRelation> {
+    const { missing } = await this.getMany(tenant, [relation.subjectCsid, relation.objectCsid]);
+    if (missing.length > 0) throw new NotFoundError('Record', missing.join(', '));
+    return this.store.relations.create(tenant, relation, actor);
+  }
+
+  async getRelation(tenant: TenantId, csid: string): Promise<StoredRelation> {
+    const relation = await this.store.relations.get(tenant, csid);
+    if (relation === undefined) throw new NotFoundError('Relation', csid);
+    return relation;
+  }
+
+  async deleteRelation(tenant: TenantId, csid: string): Promise<void> {
+    if (!(await this.store.relations.delete(tenant, csid))) throw new NotFoundError('Relation', csid);
+  }
+
+  listRelations(
+    tenant: TenantId,
+    query: { subjectCsid?: string; objectCsid?: string; relationshipType?: string; paging: Paging },
+  ): Promise<Page<StoredRelation>> {
+    return this.store.relations.list(tenant, query);
+  }
+
+  /**
+   * Records related to `csid` in either direction (CollectionSpace often stores both directions; each related
+   * record is returned once), optionally only through `relationshipType` and of `docType` (case-insensitive).
+   */
+  async findRelated(
+    tenant: TenantId,
+    csid: string,
+    options: { relationshipType?: string; docType?: string } = {},
+  ): Promise<StoredRecord[]> {
+    const wanted = options.docType?.toLowerCase();
+    const related = new Set<string>();
+    const collect = async (side: 'subjectCsid' | 'objectCsid') => {
+      for (let pageNum = 0; ; pageNum += 1) {
+        const page = await this.store.relations.list(tenant, {
+          [side]: csid,
+          ...(options.relationshipType !== undefined && { relationshipType: options.relationshipType }),
+          paging: { pageNum, pageSize: SCAN_PAGE_SIZE },
+        });
+        for (const relation of page.items) {
+          const [otherCsid, otherType] =
+            side === 'subjectCsid'
+              ? [relation.objectCsid, relation.objectDocumentType]
+              : [relation.subjectCsid, relation.subjectDocumentType];
+          if (otherCsid !== csid && (wanted === undefined || otherType.toLowerCase() === wanted)) related.add(otherCsid);
+        }
+        if ((pageNum + 1) * SCAN_PAGE_SIZE >= page.totalItems) return;
+      }
+    };
+    await collect('subjectCsid');
+    await collect('objectCsid');
+    const { found } = await this.getMany(tenant, [...related]);
+    // Relation order, not lookup order, so results are stable between calls.
+    return [...related].flatMap((id) => found.get(id) ?? []).filter(
+      (record) => wanted === undefined || record.docType.toLowerCase() === wanted,
+    );
+  }
+
+  /** The records a Group is related to (either direction), or a 404 when `groupCsid` is not a Group. */
+  async groupMembers(tenant: TenantId, groupCsid: string): Promise<StoredRecord[]> {
+    await this.get(tenant, groupCsid, GROUP_DOCTYPE);
+    return this.findRelated(tenant, groupCsid);
+  }
+}
+

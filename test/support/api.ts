@@ -1,0 +1,111 @@
+/**
+ * Small client helpers over the real HTTP API, for tests that need records, relations and definitions.
+ */
+import { expect } from 'chai';
+import type { TestService } from './testService.js';
+
+export const JSON_TYPE = 'application/json';
+export const XML_TYPE = 'application/xml';
+
+function csidOf(location: string | null): string {
+  const csid = location?.split('/').pop() ?? '';
+  expect(csid).to.match(/^[0-9a-f-]{36}$/);
+  return csid;
+}
+
+export async function createRecord(service: TestService, docType: string, fields: Record<string, unknown>): Promise<string> {
+  const res = await service.request(`/cspace-services/records/${docType}`, {
+    method: 'POST',
+    headers: { 'Content-Type': JSON_TYPE },
+    body: JSON.stringify({ document: { '@name': docType, ...fields } }),
+  });
+  expect(res.status, await res.clone().text()).to.equal(201);
+  return csidOf(res.headers.get('location'));
+}
+
+export async function readRecord(service: TestService, docType: string, csid: string): Promise<Record<string, any>> {
+  const res = await service.request(`/cspace-services/records/${docType}/${csid}`, { headers: { Accept: JSON_TYPE } });
+  expect(res.status).to.equal(200);
+  return ((await res.json()) as any).document;
+}
+
+export async function relate(
+  service: TestService,
+  subject: { csid: string; docType: string },
+  relationshipType: string,
+  object: { csid: string; docType: string },
+): Promise<string> {
+  const res = await service.request('/cspace-services/relations', {
+    method: 'POST',
+    headers: { 'Content-Type': JSON_TYPE },
+    body: JSON.stringify({
+      'ns2:relations_common': {
+        '@xmlns:ns2': 'http://collectionspace.org/services/relation',
+        subjectCsid: subject.csid,
+        subjectDocumentType: subject.docType,
+        relationshipType,
+        objectCsid: object.csid,
+        objectDocumentType: object.docType,
+      },
+    }),
+  });
+  expect(res.status, await res.clone().text()).to.equal(201);
+  return csidOf(res.headers.get('location'));
+}
+
+export async function createDefinition(service: TestService, fields: Record<string, unknown>): Promise<string> {
+  const res = await service.request('/cspace-services/batch', {
+    method: 'POST',
+    headers: { 'Content-Type': JSON_TYPE },
+    body: JSON.stringify({
+      document: { '@name': 'batch', 'ns2:batch_common': { '@xmlns:ns2': 'http://collectionspace.org/services/batch', ...fields } },
+    }),
+  });
+  expect(res.status, await res.clone().text()).to.equal(201);
+  return csidOf(res.headers.get('location'));
+}
+
+/** The csid of the first definition naming `className`. */
+export async function definitionFor(service: TestService, className: string): Promise<string> {
+  const res = await service.request(`/cspace-services/batch?classname=${encodeURIComponent(className)}`, {
+    headers: { Accept: JSON_TYPE },
+  });
+  const item = ((await res.json()) as any)['ns2:abstract-common-list']['list-item'];
+  const first = Array.isArray(item) ? item[0] : item;
+  expect(first, `a definition for ${className}`).to.not.equal(undefined);
+  return first.csid;
+}
+
+export interface InvocationContextInput {
+  mode?: string;
+  docType?: string;
+  singleCSID?: string;
+  groupCSID?: string;
+  listCSIDs?: string[];
+  params?: Array<{ key: string; value: string }>;
+}
+
+/** Invokes in JSON, answering the JSON body (string values) and the status. */
+export async function invoke(
+  service: TestService,
+  csid: string,
+  context: InvocationContextInput,
+  path = 'invoke',
+): Promise<{ status: number; body: any }> {
+  const res = await service.request(`/cspace-services/batch/${csid}${path === '' ? '' : `/${path}`}`, {
+    method: 'POST',
+    headers: { 'Content-Type': JSON_TYPE, Accept: JSON_TYPE },
+    body: JSON.stringify({
+      'ns2:invocationContext': {
+        '@xmlns:ns2': 'http://collectionspace.org/services/common/invocable',
+        ...(context.mode !== undefined && { mode: context.mode }),
+        ...(context.docType !== undefined && { docType: context.docType }),
+        ...(context.singleCSID !== undefined && { singleCSID: context.singleCSID }),
+        ...(context.groupCSID !== undefined && { groupCSID: context.groupCSID }),
+        ...(context.listCSIDs !== undefined && { listCSIDs: { csid: context.listCSIDs } }),
+        ...(context.params !== undefined && { params: { param: context.params } }),
+      },
+    }),
+  });
+  return { status: res.status, body: await res.json() };
+}
