@@ -5,10 +5,12 @@
  * `invocables`). Changing it in a way that breaks existing plugins means a new major `CONTRACT_VERSION`.
  * Plugins only need `import type` from here: nothing of the host is imported at run time.
  */
-import type { InvocationMode, RecordFields, StoredRecord } from '../domain/types.js';
+import type { FieldValue, InvocationMode, RecordFields, StoredRecord } from '../domain/types.js';
+
+export type { FieldValue, RecordFields, StoredRecord };
 
 /** The version of this contract. A plugin's `contract` range must include it. */
-export const CONTRACT_VERSION = '1.0.0';
+export const CONTRACT_VERSION = '1.1.0';
 
 /** A JSON Schema (draft 2020-12 or 07, as ajv reads it) for an invocation's params object. */
 export type ParamsSchema = Record<string, unknown>;
@@ -84,6 +86,13 @@ export interface InvocationContext {
   reject(message: string): Error;
 }
 
+/** What the runtime did over all records of a per-record invocation (for `summarize`). */
+export interface ItemsOutcome {
+  processed: number;
+  affected: number;
+  failed: number;
+}
+
 /** The result of one item when the runtime iterates the records for the plugin. */
 export interface ItemResult {
   /** Whether the record was changed. @defaultValue true */
@@ -136,6 +145,11 @@ export interface WholeInvocable<Params = Record<string, unknown>> extends Invoca
  */
 export interface ItemInvocable<Params = Record<string, unknown>> extends InvocableBase<Params> {
   processItem(record: StoredRecord, input: InvocationInput<Params>, ctx: InvocationContext): Promise<ItemResult | void>;
+  /**
+   * The `userNote` (and `primaryURICreated`) of the whole invocation, from what happened to its records; without
+   * it the runtime writes "N record(s) processed, M affected, K failed". @since 1.1.0
+   */
+  summarize?(outcome: ItemsOutcome, input: InvocationInput<Params>): Pick<InvocationResult, 'userNote' | 'primaryURICreated'>;
   invoke?: never;
 }
 

@@ -156,7 +156,10 @@ export class InvocationService {
       processed += 1;
     });
     logger.info({ processed, affected, failed: failures.length }, 'invocation completed');
-    return { numAffected: affected, userNote: itemsNote(processed, affected, failures) };
+    const summary = plugin.summarize?.({ processed, affected, failed: failures.length }, input);
+    // A plugin's summary speaks for the records that worked; failures are still listed after it.
+    const note = failures.length === 0 && summary?.userNote !== undefined ? summary.userNote : itemsNote(processed, affected, failures, summary?.userNote);
+    return { ...summary, numAffected: affected, userNote: note };
   }
 
   #params(loaded: LoadedPlugin, payload: InvocationContextPayload): Record<string, unknown> {
@@ -211,8 +214,14 @@ export class InvocationService {
   }
 }
 
-function itemsNote(processed: number, affected: number, failures: Array<{ csid: string; message: string }>): string {
-  const summary = `${processed} record(s) processed, ${affected} affected, ${failures.length} failed`;
+function itemsNote(
+  processed: number,
+  affected: number,
+  failures: Array<{ csid: string; message: string }>,
+  pluginNote?: string,
+): string {
+  const counts = `${processed} record(s) processed, ${affected} affected, ${failures.length} failed`;
+  const summary = pluginNote === undefined ? counts : `${pluginNote} (${counts})`;
   if (failures.length === 0) return summary;
   const shown = failures.slice(0, 5).map(({ csid, message }) => `${csid}: ${message}`);
   return `${summary}. ${shown.join('; ')}${failures.length > 5 ? `; and ${failures.length - 5} more` : ''}`;

@@ -26,7 +26,7 @@ describe('service', () => {
     expect(await res.json()).to.deep.equal({
       status: 'ok',
       store: { engine: 'sqlite' },
-      plugins: { loaded: 2, failed: [] },
+      plugins: { loaded: 4, failed: [] },
     });
   });
 
@@ -38,11 +38,12 @@ describe('service', () => {
       const list = ((await res.json()) as any)['ns2:abstract-common-list'];
       return [list['list-item']].flat().map((item: { name: string }) => item.name);
     };
+    const SHIPPED_NAMES = ['Create and Link Loan Out', 'No-op', 'Update Current Location', 'Update Inventory Status'];
     const first = await start({ dataDir: dir });
-    expect(await names(first)).to.deep.equal(['Create and Link Loan Out', 'No-op']);
+    expect(await names(first)).to.deep.equal(SHIPPED_NAMES);
     await first.stop();
     const second = await start({ dataDir: dir });
-    expect(await names(second)).to.deep.equal(['Create and Link Loan Out', 'No-op']);
+    expect(await names(second)).to.deep.equal(SHIPPED_NAMES);
   });
 
   it('keeps definitions on disk across a restart', async () => {
@@ -69,7 +70,7 @@ describe('service', () => {
     await writeFile(path.join(dir, 'broken.js'), 'export default { className: 42 };\n');
     const service = await start({ pluginsDir: dir });
     const health = (await (await service.request('/health')).json()) as any;
-    expect(health.plugins.loaded).to.equal(2);
+    expect(health.plugins.loaded).to.equal(4);
     expect(health.plugins.failed).to.have.length(1);
     expect(health.plugins.failed[0].file).to.include('broken.js');
   });

@@ -11,6 +11,8 @@ describe('shipped plugins', () => {
     expect(registry.list().map((entry) => `${entry.name} -> ${entry.plugin.className}`)).to.deep.equal([
       'create-and-link-loan-out -> create-and-link-loan-out',
       'noop -> noop',
+      'update-inventory-status -> update-inventory-status',
+      'update-object-location -> update-object-location',
     ]);
   });
 
@@ -21,6 +23,12 @@ describe('shipped plugins', () => {
       'create-and-link-loan-out',
     );
     expect(registry.resolve('org.collectionspace.services.batch.nuxeo.TestBatchJob')?.className).to.equal('noop');
+    expect(registry.resolve('org.collectionspace.services.batch.nuxeo.UpdateInventoryStatusBatchJob')?.className).to.equal(
+      'update-inventory-status',
+    );
+    expect(registry.resolve('org.collectionspace.services.batch.nuxeo.UpdateObjectLocationBatchJob')?.className).to.equal(
+      'update-object-location',
+    );
   });
 
   it('declare what CollectionSpace declares for them', async () => {
@@ -37,5 +45,39 @@ describe('shipped plugins', () => {
     const noop = registry.resolve('noop');
     expect(noop?.modes).to.deep.equal(['single', 'list', 'group', 'nocontext']);
     expect(noop?.defaultDefinition?.name).to.equal('No-op');
+    const inventory = registry.resolve('update-inventory-status');
+    expect(inventory?.modes).to.deep.equal(['list']);
+    expect(inventory?.docTypes).to.deep.equal(['CollectionObject']);
+    expect(inventory?.processItem).to.be.a('function');
+    expect(inventory?.defaultDefinition).to.deep.equal({
+      name: 'Update Inventory Status',
+      forDocTypes: ['CollectionObject'],
+      modes: ['list'],
+    });
+    const location = registry.resolve('update-object-location');
+    expect(location?.modes).to.deep.equal(['single', 'list', 'group', 'nocontext']);
+    expect(location?.docTypes).to.deep.equal(['CollectionObject']);
+    expect(location?.processItem).to.be.a('function');
+    expect(location?.defaultDefinition).to.deep.equal({
+      name: 'Update Current Location',
+      forDocTypes: ['CollectionObject'],
+      modes: ['single', 'nocontext'],
+    });
+  });
+
+  it('coerce and check the inventoryStatus param as the runtime will', async () => {
+    const loaded = await loadPlugins(SHIPPED_PLUGINS_DIR);
+    const validate = loaded.loaded.find((entry) => entry.plugin.className === 'update-inventory-status')?.validateParams;
+    expect(validate).to.be.a('function');
+    const one: Record<string, unknown> = { inventoryStatus: 'missing' };
+    expect(validate!(one)).to.equal(true);
+    expect(one).to.deep.equal({ inventoryStatus: ['missing'] });
+    const repeated: Record<string, unknown> = { inventoryStatus: ['missing', 'unknown'] };
+    expect(validate!(repeated)).to.equal(true);
+    expect(repeated).to.deep.equal({ inventoryStatus: ['missing', 'unknown'] });
+    const none: Record<string, unknown> = {};
+    expect(validate!(none)).to.equal(true);
+    expect(none).to.deep.equal({ inventoryStatus: [] });
+    expect(validate!({ inventorystatus: 'missing' })).to.equal(false);
   });
 });

@@ -1,3 +1,4 @@
+import { CONTRACT_VERSION } from '../../src/plugins/contract.js';
 import { expect } from 'chai';
 import { isInvocable, PluginError, validatePlugin } from '../../src/plugins/validatePlugin.js';
 
@@ -107,7 +108,7 @@ describe('validatePlugin', () => {
 
   it('says what is wrong', () => {
     expect(messageOf(plugin({ contract: '^2.0.0' }))).to.equal(
-      "contract '^2.0.0' does not include the host's contract version 1.0.0",
+      `contract '^2.0.0' does not include the host's contract version ${CONTRACT_VERSION}`,
     );
     expect(messageOf(plugin({ modes: ['query'] }))).to.equal(
       "modes has 'query'; supported modes are single, list, group, nocontext",
