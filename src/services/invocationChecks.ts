@@ -16,9 +16,15 @@ import { GROUP_DOCTYPE } from './recordService.js';
 
 const CONTEXT = 'invocationContext';
 
+/** The trimmed text, or `undefined` when absent or blank: an empty element means "not given". */
+export function nonBlank(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}
+
 export function checkMode(payload: InvocationContextPayload, stored: StoredDefinition): InvocationMode {
-  const requested = payload.mode?.trim().toLowerCase();
-  if (requested === undefined || requested === '') {
+  const requested = nonBlank(payload.mode)?.toLowerCase();
+  if (requested === undefined) {
     throw new DomainError('UNSUPPORTED_MODE', 'No invocation mode was given', [
       { path: `${CONTEXT}/mode`, message: 'is required: single, list, group or nocontext' },
     ]);
@@ -55,8 +61,8 @@ export function checkPluginMode(plugin: Invocable, mode: InvocationMode): void {
  */
 export function checkDocType(payload: InvocationContextPayload, stored: StoredDefinition, mode: InvocationMode): void {
   if (mode === 'nocontext') return;
-  const docType = payload.docType?.trim();
-  if (docType === undefined || docType === '') {
+  const docType = nonBlank(payload.docType);
+  if (docType === undefined) {
     if (mode === 'group') return;
     throw new DomainError('MISSING_CONTEXT', `Mode '${mode}' needs the docType of the context records`, [
       { path: `${CONTEXT}/docType`, message: 'is required' },
@@ -80,17 +86,19 @@ export function contextCsids(payload: InvocationContextPayload, mode: Invocation
     new DomainError('MISSING_CONTEXT', `Mode '${mode}' needs ${message}`, [{ path: `${CONTEXT}/${path}`, message: 'is required' }]);
   switch (mode) {
     case 'single':
-      if (payload.singleCSID === undefined || payload.singleCSID === '') throw missing('singleCSID', 'a singleCSID');
-      return [payload.singleCSID];
+      return [nonBlank(payload.singleCSID) ?? throwError(missing('singleCSID', 'a singleCSID'))];
     case 'list':
       if (payload.listCSIDs.length === 0) throw missing('listCSIDs', 'at least one csid in listCSIDs');
       return payload.listCSIDs;
     case 'group':
-      if (payload.groupCSID === undefined || payload.groupCSID === '') throw missing('groupCSID', 'a groupCSID');
-      return [payload.groupCSID];
+      return [nonBlank(payload.groupCSID) ?? throwError(missing('groupCSID', 'a groupCSID'))];
     case 'nocontext':
       return [];
   }
+}
+
+function throwError(error: Error): never {
+  throw error;
 }
 
 /** Params as the plugin sees them: each key maps to its value, or to all its values when repeated. */

@@ -8,7 +8,14 @@ import type { InvocationContextPayload } from '../codec/index.js';
 import { validationFailed, toErrorDetail } from '../codec/schemaValidator.js';
 import { DomainError, NotFoundError } from '../domain/errors.js';
 import type { InvocationMode, StoredDefinition, StoredRecord, TenantId } from '../domain/types.js';
-import type { InvocationContext, InvocationInput, InvocationResult, PluginLogger } from '../plugins/contract.js';
+import type {
+  InvocationContext,
+  InvocationInput,
+  InvocationResult,
+  ItemResult,
+  ItemsOutcome,
+  PluginLogger,
+} from '../plugins/contract.js';
 import type { LoadedPlugin } from '../plugins/loader.js';
 import { forEachBounded, pluginFailure, PluginRejection, withTimeLimit } from '../runs/pluginExecution.js';
 import type { DefinitionStore } from '../store/types.js';
@@ -18,6 +25,7 @@ import {
   checkPluginMode,
   contextCsids,
   missingRecords,
+  nonBlank,
   paramsObject,
 } from './invocationChecks.js';
 import { recordsForPlugin } from './pluginRecords.js';
@@ -77,7 +85,17 @@ export class InvocationService {
     return this.execute(await this.prepare(caller, csid, payload));
   }
 
-  async prepare(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<PreparedInvocation> {
+  /**
+   * Runs every check and resolves the context. With `options.csids` (a background run resuming, or an open run
+   * whose items come later) the context records are not resolved again: the run's items are the records, and a
+   * missing one fails as an item.
+   */
+  async prepare(
+    caller: InvocationCaller,
+    csid: string,
+    payload: InvocationContextPayload,
+    options: { csids?: string[] } = {},
+  ): Promise<PreparedInvocation> {
     const { tenant } = caller;
     const definition = await this.#deps.definitions.get(tenant, csid);
     if (definition === undefined) throw new NotFoundError('Batch job', csid);
@@ -91,15 +109,15 @@ export class InvocationService {
     }
     checkPluginMode(loaded.plugin, mode);
     checkDocType(payload, definition, mode);
-    const named = contextCsids(payload, mode);
-    if (mode === 'group' && (await this.#deps.records.find(tenant, named[0] as string, GROUP_DOCTYPE)) === undefined) {
+    const named = options.csids !== undefined && mode !== 'group' ? options.csids : contextCsids(payload, mode);
+    if (options.csids === undefined && mode === 'group' && (await this.#deps.records.find(tenant, named[0] as string, GROUP_DOCTYPE)) === undefined) {
       throw new DomainError('MISSING_CONTEXT', `Mode 'group' needs an existing Group; '${named[0]}' is not one`, [
         { path: 'invocationContext/groupCSID', message: 'names no Group record' },
       ]);
     }
     const params = this.#params(loaded, payload);
-    const docType = payload.docType?.trim() || undefined;
-    const csids = await this.#contextRecords(tenant, mode, named, docType);
+    const docType = nonBlank(payload.docType);
+    const csids = options.csids ?? (await this.#contextRecords(tenant, mode, named, docType));
     const input: InvocationInput = {
       mode,
       ...(docType !== undefined && { docType }),
@@ -112,7 +130,8 @@ export class InvocationService {
     return { caller, definition, loaded, input, items: () => this.#items(tenant, input, definition, loaded) };
   }
 
-  async execute(prepared: PreparedInvocation, signal?: AbortSignal): Promise<InvocationResult> {
+  /** Calls plugin code with the invocation's context, its time limit and `signal`; failures become coded errors. */
+  #caller(prepared: PreparedInvocation, signal: AbortSignal | undefined) {
     const { loaded, input, caller, definition } = prepared;
     const { plugin } = loaded;
     const logger = this.#deps.logger.child({ plugin: plugin.className, definition: definition.csid, mode: input.mode });
@@ -133,6 +152,33 @@ export class InvocationService {
       }).catch((err: unknown) => {
         throw pluginFailure(err, plugin.className);
       });
+    return { run, logger };
+  }
+
+  /** One record through a per-record plugin (background runs call this per item). */
+  async executeItem(prepared: PreparedInvocation, record: StoredRecord, signal?: AbortSignal): Promise<ItemResult> {
+    const { plugin } = prepared.loaded;
+    if (plugin.processItem === undefined) throw new TypeError(`Plugin '${plugin.className}' handles whole invocations`);
+    const processItem = plugin.processItem.bind(plugin);
+    const { run } = this.#caller(prepared, signal);
+    const outcome = await run(`Plugin '${plugin.className}' on record ${record.csid}`, (ctx) => processItem(record, prepared.input, ctx));
+    return outcome ?? {};
+  }
+
+  /** The results of a per-record invocation from its counts, worded by the plugin's `summarize` when it has one. */
+  summarize(prepared: PreparedInvocation, outcome: ItemsOutcome, failures: Array<{ csid: string; message: string }>): InvocationResult {
+    const { plugin } = prepared.loaded;
+    const summary = plugin.processItem === undefined ? undefined : plugin.summarize?.(outcome, prepared.input);
+    const { processed, affected } = outcome;
+    const note =
+      outcome.failed === 0 && summary?.userNote !== undefined ? summary.userNote : itemsNote(processed, affected, failures, summary?.userNote, outcome.failed);
+    return { ...summary, numAffected: affected, userNote: note };
+  }
+
+  async execute(prepared: PreparedInvocation, signal?: AbortSignal): Promise<InvocationResult> {
+    const { input } = prepared;
+    const { plugin } = prepared.loaded;
+    const { run, logger } = this.#caller(prepared, signal);
 
     if (plugin.invoke !== undefined) {
       const invoke = plugin.invoke.bind(plugin);
@@ -156,10 +202,8 @@ export class InvocationService {
       processed += 1;
     });
     logger.info({ processed, affected, failed: failures.length }, 'invocation completed');
-    const summary = plugin.summarize?.({ processed, affected, failed: failures.length }, input);
     // A plugin's summary speaks for the records that worked; failures are still listed after it.
-    const note = failures.length === 0 && summary?.userNote !== undefined ? summary.userNote : itemsNote(processed, affected, failures, summary?.userNote);
-    return { ...summary, numAffected: affected, userNote: note };
+    return this.summarize(prepared, { processed, affected, failed: failures.length }, failures);
   }
 
   #params(loaded: LoadedPlugin, payload: InvocationContextPayload): Record<string, unknown> {
@@ -219,10 +263,11 @@ function itemsNote(
   affected: number,
   failures: Array<{ csid: string; message: string }>,
   pluginNote?: string,
+  failed = failures.length,
 ): string {
-  const counts = `${processed} record(s) processed, ${affected} affected, ${failures.length} failed`;
+  const counts = `${processed} record(s) processed, ${affected} affected, ${failed} failed`;
   const summary = pluginNote === undefined ? counts : `${pluginNote} (${counts})`;
   if (failures.length === 0) return summary;
   const shown = failures.slice(0, 5).map(({ csid, message }) => `${csid}: ${message}`);
-  return `${summary}. ${shown.join('; ')}${failures.length > 5 ? `; and ${failures.length - 5} more` : ''}`;
+  return `${summary}. ${shown.join('; ')}${failed > 5 ? `; and ${failed - 5} more` : ''}`;
 }
