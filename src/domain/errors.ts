@@ -1,6 +1,6 @@
 /**
  * Domain errors: a stable code, a message for people, and where the problem is. No HTTP statuses here;
- * `src/http/errors.ts` maps codes to statuses in one table.
+ * `src/http/problems.ts` maps codes to statuses in one table.
  */
 
 export const ERROR_CODES = [
@@ -17,6 +17,8 @@ export const ERROR_CODES = [
   'PLUGIN_FAILED',
   'PLUGIN_TIMEOUT',
   'CONFLICT',
+  'FORBIDDEN',
+  'RUN_LIMIT_REACHED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -53,5 +55,27 @@ export class NotFoundError extends DomainError {
 export class PreconditionFailedError extends DomainError {
   constructor(message: string) {
     super('PRECONDITION_FAILED', message);
+  }
+}
+
+/** The caller is known but may not do this; the message names what was refused, never what would allow it. */
+export class ForbiddenError extends DomainError {
+  constructor(message: string) {
+    super('FORBIDDEN', message);
+  }
+}
+
+/** The caller already has as many active runs as allowed (seed 003: one active batch at a time). */
+export class RunLimitError extends DomainError {
+  constructor(
+    readonly activeRunId: string,
+    readonly retryAfterSeconds: number,
+    limit: number,
+  ) {
+    super(
+      'RUN_LIMIT_REACHED',
+      `You already have ${limit} active run(s); run '${activeRunId}' is still active. Try again when it has finished`,
+      [{ path: 'activeRun', message: activeRunId }],
+    );
   }
 }

@@ -14,6 +14,24 @@ import type {
   TenantId,
 } from '../domain/types.js';
 import type { Page, Paging } from '../domain/paging.js';
+import type { AuthStore } from './authTypes.js';
+
+export type {
+  AuthStore,
+  Membership,
+  NewToken,
+  NewUser,
+  RoleInput,
+  RoleRecord,
+  RoleStore,
+  TenantRecord,
+  TenantStore,
+  TokenRecord,
+  TokenStore,
+  UserRecord,
+  UserStore,
+} from './authTypes.js';
+import type { RunStore } from './runTypes.js';
 
 export type StoreEngine = 'sqlite' | 'mongodb';
 
@@ -72,6 +90,9 @@ export interface RecordQuery {
   paging: Paging;
 }
 
+/** What `RecordStore.scan` matches: a list query without its page and order. */
+export type RecordFilter = Omit<RecordQuery, 'paging' | 'sort'>;
+
 export interface RecordStore {
   create(tenant: TenantId, docType: string, fields: RecordFields, actor: string): Promise<StoredRecord>;
   /** With `docType`, the record must also be of that type (case-insensitive). */
@@ -87,6 +108,11 @@ export interface RecordStore {
   /** Deletes the record and every relation that names it, in one transaction. */
   delete(tenant: TenantId, csid: string, options?: DeleteOptions & { docType?: string }): Promise<boolean>;
   list(tenant: TenantId, query: RecordQuery): Promise<Page<StoredRecord>>;
+  /**
+   * Every matching record, oldest first (createdAt, then csid), `batchSize` at a time. Each batch starts where
+   * the last one ended instead of at an offset, so a record costs the same however far the scan has got.
+   */
+  scan(tenant: TenantId, query: RecordFilter, options: { batchSize: number }): AsyncIterable<StoredRecord>;
 }
 
 export interface RelationQuery {
@@ -109,6 +135,10 @@ export interface Store {
   readonly definitions: DefinitionStore;
   readonly records: RecordStore;
   readonly relations: RelationStore;
+  /** Background runs and their items (src/store/runTypes.ts). */
+  readonly runs: RunStore;
+  /** Tenants, users, roles and API tokens (src/store/authTypes.ts). */
+  readonly auth: AuthStore;
   /** Releases the database (closes the file, or the client when the store opened it). Idempotent. */
   close(): Promise<void>;
 }

@@ -3,7 +3,9 @@ import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
 import { MONGO_DEFAULTS, MONGO_INDEXES, MongoStore, databaseNameFromUri } from '../../src/store/mongo/index.js';
 import type { Store } from '../../src/store/types.js';
-import { describeStoreConformance } from './storeConformance.js';
+import { describeAuthStoreConformance } from './authStoreConformance.js';
+import { describeRunStoreConformance } from './runStoreConformance.js';
+import { describeStoreConformance, type StoreConformanceOptions } from './storeConformance.js';
 
 const uri = process.env.MONGODB_URI;
 
@@ -56,7 +58,7 @@ function describeMongoStore(connectionString: string): void {
       await client.close();
     });
 
-    describeStoreConformance({
+    const mongoPerTest: StoreConformanceOptions = {
       name: 'MongoDB',
       create: (testName, { now }) => MongoStore.connect({ client, databaseName: databaseNameFor(testName), now }),
       dispose: async (store, { testName, failed }) => {
@@ -65,7 +67,10 @@ function describeMongoStore(connectionString: string): void {
         else await mongo.db.dropDatabase();
         await mongo.close();
       },
-    });
+    };
+    describeStoreConformance(mongoPerTest);
+    describeRunStoreConformance(mongoPerTest);
+    describeAuthStoreConformance(mongoPerTest);
 
     it('creates the indexes the queries need, and leaves a given client open on close', async () => {
       const databaseName = databaseNameFor('MongoDB store indexes');

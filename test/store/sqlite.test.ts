@@ -7,13 +7,18 @@ import type { Csid, TenantId } from '../../src/domain/types.js';
 import { openStore } from '../../src/store/index.js';
 import { MIGRATIONS } from '../../src/store/sqlite/schema.js';
 import { SQLITE_DEFAULTS, SqliteStore } from '../../src/store/sqlite/index.js';
+import { describeAuthStoreConformance } from './authStoreConformance.js';
+import { describeRunStoreConformance } from './runStoreConformance.js';
 import { describeStoreConformance } from './storeConformance.js';
 
-describeStoreConformance({
+const sqliteInMemory = {
   name: 'SQLite',
-  create: async (_testName, { now }) => SqliteStore.open({ filename: ':memory:', now }),
-  dispose: (store) => store.close(),
-});
+  create: async (_testName: string, { now }: { now: () => Date }) => SqliteStore.open({ filename: ':memory:', now }),
+  dispose: (store: { close(): Promise<void> }) => store.close(),
+};
+describeStoreConformance(sqliteInMemory);
+describeRunStoreConformance(sqliteInMemory);
+describeAuthStoreConformance(sqliteInMemory);
 
 describe('SQLite store files', () => {
   const tenant = 'tenant-a' as TenantId;

@@ -14,7 +14,7 @@ import type {
   TenantId,
 } from '../../src/domain/types.js';
 import type { Clock } from '../../src/store/queryRules.js';
-import type { DefinitionQuery, RecordQuery, RelationQuery, Store } from '../../src/store/types.js';
+import type { DefinitionQuery, RecordFilter, RecordQuery, RelationQuery, Store } from '../../src/store/types.js';
 
 export interface StoreTestOptions {
   /** The clock the store must use for `createdAt`/`updatedAt`. */
@@ -448,6 +448,38 @@ function describeRecords(current: () => Store): void {
       expect(second).to.deep.include({ totalItems: 3, pageNum: 1, pageSize: 2 });
       expect(csids(second.items)).to.deep.equal([a]);
       expect(await listed({}, { pageNum: 2, pageSize: 2 })).to.deep.equal([]);
+    });
+  });
+
+  describe('records.scan', () => {
+    const scanned = async (query: RecordFilter, batchSize: number, tenant = A) => {
+      const seen: string[] = [];
+      for await (const record of records().scan(tenant, query, { batchSize })) seen.push(record.csid);
+      return seen;
+    };
+    const oldestFirst = async (query: RecordFilter) =>
+      csids((await records().list(A, { ...query, sort: { field: 'createdAt', direction: 'asc' }, paging: PAGE })).items);
+
+    it('yields every match once, oldest first, whatever the batch size, never another tenant\'s', async () => {
+      for (let i = 0; i < 7; i += 1) await createRecord(i % 3 === 0 ? 'Loanout' : 'Group', { owner: i % 2 === 0 ? 'alice' : 'bob' });
+      await createRecord('Group', { owner: 'alice' }, B);
+      const all = await oldestFirst({});
+      expect(all).to.have.length(7);
+      for (const batchSize of [1, 2, 3, 7, 100]) expect(await scanned({}, batchSize)).to.deep.equal(all);
+      const groups = { docTypes: ['group'], fieldEquals: { owner: 'alice' } };
+      expect(await scanned(groups, 2)).to.deep.equal(await oldestFirst(groups));
+      expect(await scanned({}, 2, B)).to.have.length(1);
+      expect(await scanned({ docTypes: ['Nothing'] }, 2)).to.deep.equal([]);
+    });
+
+    it('stops reading when the consumer stops', async () => {
+      for (let i = 0; i < 5; i += 1) await createRecord('Group');
+      const taken: string[] = [];
+      for await (const record of records().scan(A, {}, { batchSize: 2 })) {
+        taken.push(record.csid);
+        if (taken.length === 3) break;
+      }
+      expect(taken).to.deep.equal((await oldestFirst({})).slice(0, 3));
     });
   });
 }

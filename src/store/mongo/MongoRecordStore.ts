@@ -1,7 +1,7 @@
 import type { ClientSession, Collection, Filter, MongoClient, Sort } from 'mongodb';
 import type { Page } from '../../domain/paging.js';
 import type { RecordFields, StoredRecord, TenantId } from '../../domain/types.js';
-import type { DeleteOptions, RecordQuery, RecordStore, WriteOptions } from '../types.js';
+import type { DeleteOptions, RecordFilter, RecordQuery, RecordStore, WriteOptions } from '../types.js';
 import type { Clock } from '../queryRules.js';
 import {
   checkedRevision,
@@ -32,7 +32,7 @@ function recordFilter(tenant: TenantId, csid: string, docType: string | undefine
   return docType === undefined ? filter : { ...filter, docTypeKey: docTypeKey(docType) };
 }
 
-function listFilter(tenant: TenantId, query: RecordQuery): Filter<RecordDocument> {
+function listFilter(tenant: TenantId, query: RecordFilter): Filter<RecordDocument> {
   const filter: Filter<RecordDocument> = { tenantId: requireString(tenant, 'tenant') };
   if (query.docTypes !== undefined) filter.docTypeKey = { $in: query.docTypes.map((docType) => docTypeKey(docType)) };
   for (const [key, value] of fieldEqualities(query.fieldEquals)) {
@@ -123,6 +123,15 @@ export class MongoRecordStore implements RecordStore {
 
   async list(tenant: TenantId, query: RecordQuery): Promise<Page<StoredRecord>> {
     return findPage(this.#records, listFilter(tenant, query), listSort(query), query.paging, toStoredRecord);
+  }
+
+  async *scan(tenant: TenantId, query: RecordFilter, options: { batchSize: number }): AsyncGenerator<StoredRecord> {
+    // One cursor on the tenant_createdAt index; the driver fetches the next batch as this one is consumed.
+    const cursor = this.#records
+      .find(listFilter(tenant, query))
+      .sort({ createdAt: 1, _id: 1 })
+      .batchSize(Math.max(1, Math.trunc(options.batchSize)));
+    for await (const document of cursor) yield toStoredRecord(document);
   }
 
   async #deleteWithRelations(

@@ -11,9 +11,11 @@ import { systemClock } from '../queryRules.js';
 import { MONGO_DEFAULTS } from './defaults.js';
 import { MONGO_INDEXES } from './indexes.js';
 import type { DefinitionDocument, RecordDocument, RelationDocument } from './mappers.js';
+import { MongoAuthStore } from './MongoAuthStore.js';
 import { MongoDefinitionStore } from './MongoDefinitionStore.js';
 import { MongoRecordStore } from './MongoRecordStore.js';
 import { MongoRelationStore } from './MongoRelationStore.js';
+import { MongoRunStore, type RunDocument, type RunItemDocument } from './MongoRunStore.js';
 
 /** Where the store's database comes from. */
 export type MongoConnectionOptions =
@@ -43,6 +45,8 @@ export class MongoStore implements Store {
   readonly definitions: MongoDefinitionStore;
   readonly records: MongoRecordStore;
   readonly relations: MongoRelationStore;
+  readonly runs: MongoRunStore;
+  readonly auth: MongoAuthStore;
   readonly #db: Db;
   readonly #ownedClient: MongoClient | undefined;
   #closing: Promise<void> | undefined;
@@ -54,9 +58,10 @@ export class MongoStore implements Store {
       const db = MongoStore.#database(options, ownedClient);
       if (ownedClient !== undefined) await ownedClient.connect();
       await Promise.all(
-        (Object.keys(MONGO_INDEXES) as Array<keyof typeof MONGO_INDEXES>).map((name) =>
-          db.collection(MONGO_DEFAULTS.collections[name]).createIndexes(MONGO_INDEXES[name]),
-        ),
+        (Object.keys(MONGO_INDEXES) as Array<keyof typeof MONGO_INDEXES>)
+          // createIndexes refuses an empty list.
+          .filter((name) => MONGO_INDEXES[name].length > 0)
+          .map((name) => db.collection(MONGO_DEFAULTS.collections[name]).createIndexes(MONGO_INDEXES[name])),
       );
       const transactions = await supportsTransactions(db);
       return new MongoStore(db, ownedClient, transactions, options.now ?? systemClock);
@@ -88,6 +93,11 @@ export class MongoStore implements Store {
       now,
     });
     this.relations = new MongoRelationStore(relations, now);
+    this.auth = new MongoAuthStore(db, now, COLLECTION_OPTIONS);
+    this.runs = new MongoRunStore(
+      db.collection<RunDocument>(names.runs, COLLECTION_OPTIONS),
+      db.collection<RunItemDocument>(names.runItems, COLLECTION_OPTIONS),
+    );
   }
 
   /** The database in use, e.g. for tests that drop it. */

@@ -6,5 +6,11 @@ export const MONGO_DEFAULTS = {
     definitions: 'definitions',
     records: 'records',
     relations: 'relations',
+    runs: 'runs',
+    runItems: 'runItems',
+    tenants: 'tenants',
+    users: 'users',
+    roles: 'roles',
+    apiTokens: 'apiTokens',
   },
 } as const satisfies { databaseName: string; collections: Record<string, string> };

@@ -24,4 +24,21 @@ export const MONGO_INDEXES: Record<CollectionName, IndexDescription[]> = {
     { key: { tenantId: 1, objectCsid: 1, createdAt: 1, _id: 1 }, name: 'tenant_object' },
     { key: { tenantId: 1, createdAt: 1, _id: 1 }, name: 'tenant_createdAt' },
   ],
+  runs: [
+    { key: { tenantId: 1, createdAt: -1, _id: -1 }, name: 'tenant_createdAt' },
+    { key: { status: 1, completedAt: 1 }, name: 'status_completedAt' },
+  ],
+  runItems: [
+    { key: { runId: 1, key: 1 }, name: 'run_key', unique: true },
+    { key: { runId: 1, status: 1, seq: 1 }, name: 'run_status_seq' },
+    { key: { runId: 1, claimToken: 1 }, name: 'run_claimToken', sparse: true },
+  ],
+  // Tenants are listed by _id, which MongoDB always indexes.
+  tenants: [],
+  users: [{ key: { 'memberships.tenant': 1, _id: 1 }, name: 'membership_tenant' }],
+  roles: [{ key: { tenantId: 1, name: 1 }, name: 'tenant_name', unique: true }],
+  apiTokens: [
+    { key: { tenantId: 1, createdAt: -1, _id: -1 }, name: 'tenant_createdAt' },
+    { key: { tenantId: 1, username: 1, createdAt: -1, _id: -1 }, name: 'tenant_username_createdAt' },
+  ],
 };

@@ -1,11 +1,11 @@
 import type { Page } from '../../domain/paging.js';
 import type { RecordFields, StoredRecord, TenantId } from '../../domain/types.js';
-import type { DeleteOptions, RecordQuery, RecordStore, WriteOptions } from '../types.js';
+import type { DeleteOptions, RecordFilter, RecordQuery, RecordStore, WriteOptions } from '../types.js';
 import type { Clock } from '../queryRules.js';
 import { assertRevision, createdCore, distinctCsids, docTypeKey, newCsid } from '../queryRules.js';
 import type { RecordRow } from './mappers.js';
 import { toCoreParams, toStoredRecord } from './mappers.js';
-import { RECORD_SQL, recordListSql } from './sql.js';
+import { RECORD_SQL, recordListSql, recordScanSql } from './sql.js';
 import type { StatementCache } from './statements.js';
 import { returnedRow } from './statements.js';
 
@@ -91,6 +91,19 @@ export class SqliteRecordStore implements RecordStore {
   async list(tenant: TenantId, query: RecordQuery): Promise<Page<StoredRecord>> {
     const sql = recordListSql(tenant, query);
     return this.#statements.page(sql.count, sql.select, query.paging, toStoredRecord);
+  }
+
+  async *scan(tenant: TenantId, query: RecordFilter, options: { batchSize: number }): AsyncGenerator<StoredRecord> {
+    const limit = Math.max(1, Math.trunc(options.batchSize));
+    const sql = recordScanSql(tenant, query);
+    const after = this.#statements.prepare<RecordRow>(sql.after.text);
+    let rows = this.#statements.prepare<RecordRow>(sql.first.text).all(...sql.first.values, limit);
+    for (;;) {
+      for (const row of rows) yield toStoredRecord(row);
+      const last = rows.at(-1);
+      if (last === undefined || rows.length < limit) return;
+      rows = after.all(...sql.after.values, last.created_at, last.csid, limit);
+    }
   }
 
   /** The record's row when it exists in this tenant and, if `docType` is given, is of that type. */

@@ -10,9 +10,11 @@ import type { Clock } from '../queryRules.js';
 import { systemClock } from '../queryRules.js';
 import { SQLITE_DEFAULTS } from './defaults.js';
 import { migrate } from './schema.js';
+import { SqliteAuthStore } from './SqliteAuthStore.js';
 import { SqliteDefinitionStore } from './SqliteDefinitionStore.js';
 import { SqliteRecordStore } from './SqliteRecordStore.js';
 import { SqliteRelationStore } from './SqliteRelationStore.js';
+import { SqliteRunStore } from './SqliteRunStore.js';
 import { StatementCache } from './statements.js';
 
 export interface SqliteStoreOptions {
@@ -29,6 +31,8 @@ export class SqliteStore implements Store {
   readonly definitions: SqliteDefinitionStore;
   readonly records: SqliteRecordStore;
   readonly relations: SqliteRelationStore;
+  readonly runs: SqliteRunStore;
+  readonly auth: SqliteAuthStore;
   readonly #db: SqliteDatabase;
 
   /** Opens (creating if needed) and migrates the database. */
@@ -53,6 +57,8 @@ export class SqliteStore implements Store {
     this.definitions = new SqliteDefinitionStore(statements, now);
     this.records = new SqliteRecordStore(statements, now);
     this.relations = new SqliteRelationStore(statements, now);
+    this.auth = new SqliteAuthStore(statements, now);
+    this.runs = new SqliteRunStore(statements);
   }
 
   async close(): Promise<void> {

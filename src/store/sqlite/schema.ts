@@ -79,6 +79,104 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX relations_by_object ON relations (tenant_id, object_csid, created_at);
   CREATE INDEX relations_by_created ON relations (tenant_id, created_at);
   `,
+  // 2: runs and their items (src/store/sqlite/SqliteRunStore.ts). Lease times are epoch milliseconds.
+  `
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    definition_csid TEXT NOT NULL,
+    definition_name TEXT NOT NULL,
+    invocation TEXT NOT NULL CHECK (json_valid(invocation)),
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    completed_at TEXT,
+    status TEXT NOT NULL,
+    status_text TEXT NOT NULL,
+    open INTEGER NOT NULL,
+    rerunnable INTEGER NOT NULL,
+    posted INTEGER NOT NULL,
+    processed INTEGER NOT NULL,
+    failed INTEGER NOT NULL,
+    affected INTEGER NOT NULL,
+    results TEXT CHECK (results IS NULL OR json_valid(results)),
+    reruns INTEGER NOT NULL DEFAULT 0
+  ) STRICT;
+  CREATE INDEX runs_by_created ON runs (tenant_id, created_at, id);
+  CREATE INDEX runs_by_status ON runs (status, completed_at);
+
+  CREATE TABLE run_items (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    item_key TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    note TEXT,
+    affected INTEGER,
+    owner TEXT,
+    lease_expires_at INTEGER,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+  ) STRICT, WITHOUT ROWID;
+  CREATE UNIQUE INDEX run_items_by_key ON run_items (run_id, item_key);
+  CREATE INDEX run_items_by_status ON run_items (run_id, status, seq);
+  `,
+  // 3: tenants, users and their memberships, roles and API tokens (src/store/sqlite/SqliteAuthStore.ts).
+  `
+  CREATE TABLE tenants (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE users (
+    username TEXT PRIMARY KEY,
+    default_tenant TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE memberships (
+    tenant_id TEXT NOT NULL,
+    username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+    roles TEXT NOT NULL CHECK (json_valid(roles)),
+    PRIMARY KEY (tenant_id, username)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX memberships_by_user ON memberships (username, tenant_id);
+
+  CREATE TABLE roles (
+    tenant_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    description TEXT,
+    permissions TEXT NOT NULL CHECK (json_valid(permissions)),
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, name)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    username TEXT NOT NULL,
+    label TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    expires_at TEXT,
+    revoked_at TEXT
+  ) STRICT;
+  CREATE INDEX api_tokens_by_tenant ON api_tokens (tenant_id, created_at, id);
+  `,
 ];
 
 /** Brings the database up to the latest schema, each migration in its own transaction. */

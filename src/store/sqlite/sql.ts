@@ -4,7 +4,7 @@
  * Builders return the WHERE part once and derive the count and page queries from it; the page query ends
  * with `LIMIT ? OFFSET ?`, bound by `StatementCache.page`.
  */
-import type { DefinitionQuery, RecordQuery, RelationQuery, SortDirection } from '../types.js';
+import type { DefinitionQuery, RecordFilter, RecordQuery, RelationQuery, SortDirection } from '../types.js';
 import type { DefinitionClause, ModeFlag } from '../queryRules.js';
 import {
   describeDefinitionFilter,
@@ -39,7 +39,8 @@ export const RECORD_SQL = {
   insert: `INSERT INTO records (${RECORD_COLUMNS}, doc_type_key) VALUES (${CORE_PARAMS}, @docType, @fields, @docTypeKey)
     RETURNING ${RECORD_COLUMNS}`,
   get: `SELECT ${RECORD_COLUMNS}, doc_type_key FROM records WHERE csid = ? AND tenant_id = ?`,
-  getMany: `SELECT ${RECORD_COLUMNS} FROM records WHERE tenant_id = ? AND csid IN (SELECT value FROM json_each(?))`,
+  // Unary + keeps the planner off the (tenant_id, ...) indexes, which it would otherwise scan for the whole tenant.
+  getMany: `SELECT ${RECORD_COLUMNS} FROM records WHERE +tenant_id = ? AND csid IN (SELECT value FROM json_each(?))`,
   update: `UPDATE records
     SET fields = @fields, updated_at = @updatedAt, updated_by = @updatedBy, revision = revision + 1
     WHERE csid = @csid AND tenant_id = @tenantId RETURNING ${RECORD_COLUMNS}`,
@@ -110,7 +111,7 @@ export function definitionListSql(tenant: string, query: DefinitionQuery): ListS
   return listSql(DEFINITION_COLUMNS, 'definitions', where, order(column, sort.direction, 'csid'));
 }
 
-export function recordListSql(tenant: string, query: RecordQuery): ListSql {
+function recordWhere(tenant: string, query: RecordFilter): SqlQuery {
   const parts = ['tenant_id = ?'];
   const values: unknown[] = [tenant];
   if (query.docTypes !== undefined) {
@@ -125,10 +126,25 @@ export function recordListSql(tenant: string, query: RecordQuery): ListSql {
         OR json_extract(fields, '$.' || wanted.key) IS NOT wanted.value)`);
     values.push(JSON.stringify(Object.fromEntries(equalities)));
   }
+  return { text: parts.join(' AND '), values };
+}
+
+export function recordListSql(tenant: string, query: RecordQuery): ListSql {
   const sort = resolveRecordSort(query);
   const column = sort.field === 'createdAt' ? 'created_at' : 'updated_at';
-  const where = { text: parts.join(' AND '), values };
-  return listSql(RECORD_COLUMNS, 'records', where, order(column, sort.direction, 'csid'));
+  return listSql(RECORD_COLUMNS, 'records', recordWhere(tenant, query), order(column, sort.direction, 'csid'));
+}
+
+/** The batches of `RecordStore.scan`: the first (`LIMIT ?`), and those after a position (`?, ?, LIMIT ?`). */
+export function recordScanSql(tenant: string, query: RecordFilter): { first: SqlQuery; after: SqlQuery } {
+  const where = recordWhere(tenant, query);
+  const select = `SELECT ${RECORD_COLUMNS} FROM records WHERE ${where.text}`;
+  const tail = 'ORDER BY created_at ASC, csid ASC LIMIT ?';
+  return {
+    first: { text: `${select} ${tail}`, values: where.values },
+    // A row value compares in index order, so SQLite seeks to the position in records_by_created.
+    after: { text: `${select} AND (created_at, csid) > (?, ?) ${tail}`, values: where.values },
+  };
 }
 
 export function relationListSql(tenant: string, query: RelationQuery): ListSql {

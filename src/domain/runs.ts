@@ -1,0 +1,228 @@
+/**
+ * Runs: one background invocation of a definition, with one item per record it acts on.
+ *
+ * Glossary
+ * - **run**: a definition invoked in the background (CollectionSpace "batch job" run asynchronously). It holds
+ *   the invocation context as sent, who started it, timestamps, a status, counts and the invocation results.
+ * - **item**: one unit of work of a run: one record for a per-record plugin, or the whole invocation (key
+ *   `WHOLE_INVOCATION_KEY`) for a plugin that handles the context at once. Items succeed or fail on their own.
+ * - **lease**: a worker's claim on an item (owner + expiry). A lease that expires before the item reaches a
+ *   final status makes the item claimable again; a final write only applies while the writer holds the lease.
+ * - **open run**: a run that still accepts items (`POST /runs/{id}/items`); it cannot complete until closed.
+ *
+ * Run status machine
+ * ```
+ *   Queued ──start──▶ InProgress ──last item final──▶ Completed | CompletedWithErrors
+ *     │                  │ └──────run-level error─────▶ Failed
+ *     └────cancel────────┴──────────cancel───────────▶ Cancelled
+ *   Completed | CompletedWithErrors | Failed | Cancelled ──rerun──▶ Queued
+ * ```
+ * - `Queued`: created, no worker has started it. Items may be added while the run is open.
+ * - `InProgress`: a worker claims and processes items. An open run stays here while idle.
+ * - `Completed`: closed, every item processed, none failed. `CompletedWithErrors`: at least one failed.
+ * - `Failed`: the run as a whole could not proceed (its definition or plugin is gone); items keep their state.
+ * - `Cancelled`: no further item is claimed; items already running may still record their outcome.
+ * - Final statuses forbid claims, added items and cancel; only rerun (whole, or failed items only) leaves them.
+ *
+ * Item status machine
+ * ```
+ *   New ──claim──▶ Processing ──final write by lease owner──▶ Completed | Failed
+ *                   │  └──lease expired, claimed again (attempts + 1)
+ *                   └──released (graceful shutdown)──▶ New
+ *   Completed | Failed ──rerun──▶ New      (failed-only rerun: Failed items only)
+ * ```
+ * Pure: no I/O here. Time-dependent rules take the clock reading as a parameter.
+ */
+import type { Brand, TenantId } from './types.js';
+
+export type RunId = Brand<string, 'RunId'>;
+
+export const RUN_STATUS = {
+  Queued: 'Queued',
+  InProgress: 'InProgress',
+  Completed: 'Completed',
+  CompletedWithErrors: 'CompletedWithErrors',
+  Failed: 'Failed',
+  Cancelled: 'Cancelled',
+} as const;
+export type RunStatus = (typeof RUN_STATUS)[keyof typeof RUN_STATUS];
+export const RUN_STATUSES: readonly RunStatus[] = Object.values(RUN_STATUS);
+
+export const ITEM_STATUS = {
+  New: 'New',
+  Processing: 'Processing',
+  Completed: 'Completed',
+  Failed: 'Failed',
+} as const;
+export type ItemStatus = (typeof ITEM_STATUS)[keyof typeof ITEM_STATUS];
+export const ITEM_STATUSES: readonly ItemStatus[] = Object.values(ITEM_STATUS);
+
+/** The one item of a run whose plugin handles the whole invocation at once. */
+export const WHOLE_INVOCATION_KEY = '*';
+
+export const FINAL_RUN_STATUSES: readonly RunStatus[] = [
+  RUN_STATUS.Completed,
+  RUN_STATUS.CompletedWithErrors,
+  RUN_STATUS.Failed,
+  RUN_STATUS.Cancelled,
+];
+export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = [RUN_STATUS.Queued, RUN_STATUS.InProgress];
+
+export function isRunStatus(value: unknown): value is RunStatus {
+  return typeof value === 'string' && (RUN_STATUSES as readonly string[]).includes(value);
+}
+
+export function isItemStatus(value: unknown): value is ItemStatus {
+  return typeof value === 'string' && (ITEM_STATUSES as readonly string[]).includes(value);
+}
+
+export function isFinalRunStatus(status: RunStatus): boolean {
+  return FINAL_RUN_STATUSES.includes(status);
+}
+
+export function isFinalItemStatus(status: ItemStatus): boolean {
+  return status === ITEM_STATUS.Completed || status === ITEM_STATUS.Failed;
+}
+
+/** Every allowed run transition (see the header). */
+export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
+  Queued: [RUN_STATUS.InProgress, RUN_STATUS.Cancelled, RUN_STATUS.Failed],
+  InProgress: [RUN_STATUS.Completed, RUN_STATUS.CompletedWithErrors, RUN_STATUS.Failed, RUN_STATUS.Cancelled],
+  Completed: [RUN_STATUS.Queued],
+  CompletedWithErrors: [RUN_STATUS.Queued],
+  Failed: [RUN_STATUS.Queued],
+  Cancelled: [RUN_STATUS.Queued],
+};
+
+export function canTransition(from: RunStatus, to: RunStatus): boolean {
+  return RUN_TRANSITIONS[from].includes(to);
+}
+
+/** Counts of a run's items. `processed` = items that reached a final status; `failed` ⊆ `processed`. */
+export interface RunCounts {
+  /** Items posted so far (for an open run, it grows). */
+  posted: number;
+  processed: number;
+  failed: number;
+  /** Processed items whose plugin reported a change. */
+  affected: number;
+}
+
+export const EMPTY_COUNTS: RunCounts = { posted: 0, processed: 0, failed: 0, affected: 0 };
+
+/** Whole percent of posted items processed, rounded down so 100 means all; an empty run is 0 until it completes. */
+export function percentCompleted(counts: Pick<RunCounts, 'posted' | 'processed'>, status?: RunStatus): number {
+  if (counts.posted <= 0) return status === RUN_STATUS.Completed ? 100 : 0;
+  return Math.min(100, Math.floor((counts.processed * 100) / counts.posted));
+}
+
+/**
+ * The status a run reaches once it has no more work, or `undefined` while it has some: an open run, or one
+ * with unprocessed items, is not finished.
+ */
+export function finalStatusFor(counts: RunCounts, open: boolean): RunStatus | undefined {
+  if (open || counts.processed < counts.posted) return undefined;
+  return counts.failed > 0 ? RUN_STATUS.CompletedWithErrors : RUN_STATUS.Completed;
+}
+
+/** The human status line of a run, from its status and counts. */
+export function statusTextFor(status: RunStatus, counts: RunCounts, open = false): string {
+  const tally = `${counts.processed} of ${counts.posted} item(s) processed, ${counts.failed} failed`;
+  switch (status) {
+    case RUN_STATUS.Queued:
+      return open ? `Queued; accepting items (${counts.posted} posted)` : `Queued (${counts.posted} item(s))`;
+    case RUN_STATUS.InProgress:
+      return open ? `In progress, accepting items: ${tally}` : `In progress: ${tally}`;
+    case RUN_STATUS.Completed:
+      return `Completed: ${tally}`;
+    case RUN_STATUS.CompletedWithErrors:
+      return `Completed with errors: ${tally}`;
+    case RUN_STATUS.Failed:
+      return `Failed: ${tally}`;
+    case RUN_STATUS.Cancelled:
+      return `Cancelled: ${tally}`;
+  }
+}
+
+/** When a finished run is purged, or `undefined` while it is not finished or retention is off (`retentionMs` ≤ 0). */
+export function purgeAtFor(completedAt: Date | undefined, retentionMs: number): Date | undefined {
+  if (completedAt === undefined || retentionMs <= 0) return undefined;
+  return new Date(completedAt.getTime() + retentionMs);
+}
+
+/** Whether a lease still holds at `now`. */
+export function leaseHeld(leaseExpiresAt: Date | undefined, now: Date): boolean {
+  return leaseExpiresAt !== undefined && leaseExpiresAt.getTime() > now.getTime();
+}
+
+/**
+ * Delay before retry number `attempt` (1-based) of an item: `baseMs` doubled per attempt, capped at `maxMs`.
+ */
+export function retryDelayMs(attempt: number, baseMs: number, maxMs = 60_000): number {
+  if (baseMs <= 0) return 0;
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+}
+
+/** The invocation context of a run, as the client sent it (kept for display and rerun). */
+export interface RunInvocation {
+  mode?: string;
+  docType?: string;
+  singleCSID?: string;
+  groupCSID?: string;
+  listCSIDs: string[];
+  params: Array<{ key: string; value: string }>;
+}
+
+/** What an invocation answered, as stored on a finished run. */
+export interface RunResults {
+  numAffected?: number;
+  userNote?: string;
+  primaryURICreated?: string;
+}
+
+export interface Run {
+  id: RunId;
+  tenant: TenantId;
+  definitionCsid: string;
+  definitionName: string;
+  invocation: RunInvocation;
+  createdBy: string;
+  createdAt: Date;
+  startedAt?: Date;
+  completedAt?: Date;
+  status: RunStatus;
+  statusText: string;
+  /** Whether the run still accepts items. */
+  open: boolean;
+  /** Whether `rerun` is allowed (the plugin may forbid it). */
+  rerunnable: boolean;
+  counts: RunCounts;
+  results?: RunResults;
+  /** Times a rerun queued this run again. */
+  reruns: number;
+}
+
+export interface RunItem {
+  runId: RunId;
+  /** Position in the run, from 0, in posting order. */
+  seq: number;
+  /** The record csid, or `WHOLE_INVOCATION_KEY`. */
+  key: string;
+  status: ItemStatus;
+  attempts: number;
+  error?: string;
+  /** The item's own result note. */
+  note?: string;
+  affected?: boolean;
+  updatedAt: Date;
+}
+
+/** A run's failed items as `key → error` (CollectionSpace-style `jobItemErrors`), at most `limit` of them. */
+export function itemErrorMap(items: readonly RunItem[], limit = 100): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const item of items) {
+    if (Object.keys(errors).length >= limit) break;
+    if (item.status === ITEM_STATUS.Failed) errors[item.key] = item.error ?? 'failed';
+  }
+  return errors;
+}

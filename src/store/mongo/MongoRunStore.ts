@@ -1,0 +1,445 @@
+/**
+ * Runs on MongoDB: one document per run (`runs`) and one per item (`runItems`).
+ *
+ * MongoDB updates one document atomically, not a batch, so a claim tags the candidates with a fresh claim token
+ * in one `updateMany` whose filter re-checks claimability per document, then reads back what carries the token:
+ * two workers can never both claim an item. Final writes filter on `owner` + `Processing` per item. Run counters
+ * are incremented after the item writes and recounted from the items when the run finishes, so a crash between
+ * the two cannot leave a run with wrong counts.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AnyBulkWriteOperation, Collection, Filter } from 'mongodb';
+import type { Page } from '../../domain/paging.js';
+import {
+  finalStatusFor,
+  ITEM_STATUS,
+  RUN_STATUS,
+  statusTextFor,
+  type ItemStatus,
+  type Run,
+  type RunCounts,
+  type RunId,
+  type RunInvocation,
+  type RunItem,
+  type RunResults,
+  type RunStatus,
+} from '../../domain/runs.js';
+import type { TenantId } from '../../domain/types.js';
+import { pageWindow, requireString } from '../queryRules.js';
+import { assertAcceptsItems, assertCancellable, assertRerunnable, checkItemKeys, duplicateItem, isActive } from '../runRules.js';
+import type { ClaimOptions, ItemOutcome, ItemQuery, NewRun, RunQuery, RunStore } from '../runTypes.js';
+
+export interface RunDocument {
+  _id: string;
+  tenantId: string;
+  definitionCsid: string;
+  definitionName: string;
+  invocation: RunInvocation;
+  createdBy: string;
+  createdAt: Date;
+  startedAt?: Date | null;
+  completedAt?: Date | null;
+  status: RunStatus;
+  /** Empty: derived from status and counts on read. */
+  statusText: string;
+  open: boolean;
+  rerunnable: boolean;
+  posted: number;
+  processed: number;
+  failed: number;
+  affected: number;
+  results?: RunResults | null;
+  reruns: number;
+  /** The seq the next added item gets. */
+  nextSeq: number;
+}
+
+export interface RunItemDocument {
+  _id: string;
+  runId: string;
+  seq: number;
+  key: string;
+  status: ItemStatus;
+  attempts: number;
+  error?: string | null;
+  note?: string | null;
+  affected?: boolean | null;
+  owner?: string | null;
+  leaseExpiresAt?: Date | null;
+  claimToken?: string | null;
+  updatedAt: Date;
+}
+
+const ACTIVE: RunStatus[] = [RUN_STATUS.Queued, RUN_STATUS.InProgress];
+const FINAL: RunStatus[] = [RUN_STATUS.Completed, RUN_STATUS.CompletedWithErrors, RUN_STATUS.Failed, RUN_STATUS.Cancelled];
+const DUPLICATE_KEY = 11000;
+
+function toRun(doc: RunDocument): Run {
+  const counts: RunCounts = { posted: doc.posted, processed: doc.processed, failed: doc.failed, affected: doc.affected };
+  const run: Run = {
+    id: doc._id as RunId,
+    tenant: doc.tenantId as TenantId,
+    definitionCsid: doc.definitionCsid,
+    definitionName: doc.definitionName,
+    invocation: doc.invocation,
+    createdBy: doc.createdBy,
+    createdAt: doc.createdAt,
+    status: doc.status,
+    statusText: doc.statusText !== '' ? doc.statusText : statusTextFor(doc.status, counts, doc.open),
+    open: doc.open,
+    rerunnable: doc.rerunnable,
+    counts,
+    reruns: doc.reruns,
+  };
+  if (doc.startedAt) run.startedAt = doc.startedAt;
+  if (doc.completedAt) run.completedAt = doc.completedAt;
+  if (doc.results) run.results = doc.results;
+  return run;
+}
+
+function toItem(doc: RunItemDocument): RunItem {
+  const item: RunItem = { runId: doc.runId as RunId, seq: doc.seq, key: doc.key, status: doc.status, attempts: doc.attempts, updatedAt: doc.updatedAt };
+  if (typeof doc.error === 'string') item.error = doc.error;
+  if (typeof doc.note === 'string') item.note = doc.note;
+  if (typeof doc.affected === 'boolean') item.affected = doc.affected;
+  return item;
+}
+
+function itemDocuments(runId: string, firstSeq: number, keys: readonly string[], now: Date): RunItemDocument[] {
+  return keys.map((key, index) => ({
+    _id: `${runId}/${firstSeq + index}`,
+    runId,
+    seq: firstSeq + index,
+    key,
+    status: ITEM_STATUS.New,
+    attempts: 0,
+    updatedAt: now,
+  }));
+}
+
+async function insertItems(items: Collection<RunItemDocument>, docs: RunItemDocument[]): Promise<void> {
+  for (let start = 0; start < docs.length; start += 5000) {
+    try {
+      await items.insertMany(docs.slice(start, start + 5000), { ordered: true });
+    } catch (error) {
+      if ((error as { code?: number }).code === DUPLICATE_KEY) {
+        const key = /key: \{[^}]*key: "([^"]*)"/.exec(String((error as Error).message))?.[1] ?? 'an item';
+        throw duplicateItem(key);
+      }
+      throw error;
+    }
+  }
+}
+
+export class MongoRunStore implements RunStore {
+  readonly #runs: Collection<RunDocument>;
+  readonly #items: Collection<RunItemDocument>;
+
+  constructor(runs: Collection<RunDocument>, items: Collection<RunItemDocument>) {
+    this.#runs = runs;
+    this.#items = items;
+  }
+
+  #byId(tenant: TenantId, id: string): Filter<RunDocument> {
+    return { _id: requireString(id, 'id'), tenantId: requireString(tenant, 'tenant') };
+  }
+
+  async #doc(tenant: TenantId, id: string): Promise<RunDocument | null> {
+    return this.#runs.findOne(this.#byId(tenant, id));
+  }
+
+  async create(tenant: TenantId, input: NewRun, keys: readonly string[], now: Date): Promise<Run> {
+    checkItemKeys(keys);
+    const id = randomUUID();
+    // Items first: until the run document exists, nothing can see or claim them.
+    await insertItems(this.#items, itemDocuments(id, 0, keys, now));
+    const doc: RunDocument = {
+      _id: id,
+      tenantId: tenant,
+      definitionCsid: input.definitionCsid,
+      definitionName: input.definitionName,
+      invocation: input.invocation,
+      createdBy: input.createdBy,
+      createdAt: now,
+      status: RUN_STATUS.Queued,
+      statusText: '',
+      open: input.open === true,
+      rerunnable: input.rerunnable !== false,
+      posted: keys.length,
+      processed: 0,
+      failed: 0,
+      affected: 0,
+      reruns: 0,
+      nextSeq: keys.length,
+    };
+    await this.#runs.insertOne(doc);
+    return toRun(doc);
+  }
+
+  async get(tenant: TenantId, id: string): Promise<Run | undefined> {
+    const doc = await this.#doc(tenant, id);
+    return doc === null ? undefined : toRun(doc);
+  }
+
+  async list(tenant: TenantId, query: RunQuery): Promise<Page<Run>> {
+    const filter: Filter<RunDocument> = { tenantId: requireString(tenant, 'tenant') };
+    if (query.status !== undefined) filter.status = requireString(query.status, 'status') as RunStatus;
+    if (query.activeOnly === true) {
+      filter.$and = [{ status: { $in: ACTIVE } }];
+    }
+    if (query.createdBy !== undefined) filter.createdBy = requireString(query.createdBy, 'createdBy');
+    if (query.definitionCsid !== undefined) filter.definitionCsid = requireString(query.definitionCsid, 'definitionCsid');
+    if (query.createdFrom !== undefined || query.createdTo !== undefined) {
+      filter.createdAt = {
+        ...(query.createdFrom !== undefined && { $gte: query.createdFrom }),
+        ...(query.createdTo !== undefined && { $lt: query.createdTo }),
+      };
+    }
+    const { offset, limit } = pageWindow(query.paging);
+    const [totalItems, docs] = await Promise.all([
+      this.#runs.countDocuments(filter),
+      limit === 0 ? Promise.resolve([]) : this.#runs.find(filter).sort({ createdAt: -1, _id: -1 }).skip(offset).limit(limit).toArray(),
+    ]);
+    return { pageNum: query.paging.pageNum, pageSize: query.paging.pageSize, totalItems, items: docs.map((d) => toRun(d as RunDocument)) };
+  }
+
+  async listItems(tenant: TenantId, id: string, query: ItemQuery): Promise<Page<RunItem>> {
+    const known = (await this.#doc(tenant, id)) !== null;
+    const filter: Filter<RunItemDocument> = { runId: known ? id : '' };
+    if (query.status !== undefined) filter.status = requireString(query.status, 'status') as ItemStatus;
+    const { offset, limit } = pageWindow(query.paging);
+    const [totalItems, docs] = await Promise.all([
+      this.#items.countDocuments(filter),
+      limit === 0 ? Promise.resolve([]) : this.#items.find(filter).sort({ seq: 1 }).skip(offset).limit(limit).toArray(),
+    ]);
+    return { pageNum: query.paging.pageNum, pageSize: query.paging.pageSize, totalItems, items: docs.map((d) => toItem(d as RunItemDocument)) };
+  }
+
+  async addItems(tenant: TenantId, id: string, keys: readonly string[], now: Date): Promise<Run | undefined> {
+    checkItemKeys(keys);
+    const current = await this.#doc(tenant, id);
+    if (current === null) return undefined;
+    assertAcceptsItems(toRun(current));
+    // Reserve the seq range atomically, and only while the run still accepts items.
+    const reserved = await this.#runs.findOneAndUpdate(
+      { ...this.#byId(tenant, id), open: true, status: { $in: ACTIVE } },
+      { $inc: { nextSeq: keys.length } },
+      { returnDocument: 'before' },
+    );
+    if (reserved === null) {
+      assertAcceptsItems(toRun((await this.#doc(tenant, id)) ?? current));
+      return undefined;
+    }
+    await insertItems(this.#items, itemDocuments(id, reserved.nextSeq, keys, now));
+    const updated = await this.#runs.findOneAndUpdate(this.#byId(tenant, id), { $inc: { posted: keys.length } }, { returnDocument: 'after' });
+    return updated === null ? undefined : toRun(updated);
+  }
+
+  async close(tenant: TenantId, id: string): Promise<Run | undefined> {
+    const doc = await this.#runs.findOneAndUpdate(this.#byId(tenant, id), { $set: { open: false } }, { returnDocument: 'after' });
+    return doc === null ? undefined : toRun(doc);
+  }
+
+  async start(tenant: TenantId, id: string, now: Date): Promise<Run | undefined> {
+    await this.#runs.updateOne({ ...this.#byId(tenant, id), status: RUN_STATUS.Queued }, [
+      { $set: { status: RUN_STATUS.InProgress, startedAt: { $ifNull: ['$startedAt', now] } } },
+    ]);
+    return this.get(tenant, id);
+  }
+
+  async claim(tenant: TenantId, id: string, options: ClaimOptions): Promise<RunItem[]> {
+    if (options.limit <= 0) return [];
+    const run = await this.#doc(tenant, id);
+    if (run === null || !isActive(run.status)) return [];
+    const claimable: Filter<RunItemDocument> = {
+      runId: id,
+      $or: [{ status: ITEM_STATUS.New }, { status: ITEM_STATUS.Processing, leaseExpiresAt: { $lte: options.now } }],
+    };
+    const candidates = await this.#items.find(claimable, { projection: { _id: 1 } }).sort({ seq: 1 }).limit(options.limit).toArray();
+    if (candidates.length === 0) return [];
+    const claimToken = randomUUID();
+    await this.#items.updateMany(
+      { ...claimable, _id: { $in: candidates.map((c) => c._id) } },
+      {
+        $set: {
+          status: ITEM_STATUS.Processing,
+          owner: options.owner,
+          leaseExpiresAt: new Date(options.now.getTime() + options.leaseMs),
+          claimToken,
+          updatedAt: options.now,
+        },
+        $inc: { attempts: 1 },
+      },
+    );
+    const claimed = await this.#items.find({ runId: id, claimToken }).sort({ seq: 1 }).toArray();
+    return claimed.map((d) => toItem(d as RunItemDocument));
+  }
+
+  async renewLeases(tenant: TenantId, id: string, owner: string, until: Date): Promise<number> {
+    if ((await this.#doc(tenant, id)) === null) return 0;
+    const result = await this.#items.updateMany({ runId: id, status: ITEM_STATUS.Processing, owner }, { $set: { leaseExpiresAt: until } });
+    return result.matchedCount;
+  }
+
+  async complete(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], now: Date): Promise<number> {
+    if (outcomes.length === 0 || (await this.#doc(tenant, id)) === null) return 0;
+    const write = async (group: readonly ItemOutcome[]): Promise<number> => {
+      if (group.length === 0) return 0;
+      const operations: AnyBulkWriteOperation<RunItemDocument>[] = group.map((outcome) => ({
+        updateOne: {
+          filter: { _id: `${id}/${outcome.seq}`, status: ITEM_STATUS.Processing, owner },
+          update: {
+            $set: {
+              status: outcome.status,
+              error: outcome.error ?? null,
+              note: outcome.note ?? null,
+              affected: outcome.affected ?? null,
+              owner: null,
+              leaseExpiresAt: null,
+              claimToken: null,
+              updatedAt: now,
+            },
+          },
+        },
+      }));
+      return (await this.#items.bulkWrite(operations, { ordered: false })).modifiedCount;
+    };
+    const failed = await write(outcomes.filter((o) => o.status === 'Failed'));
+    const affected = await write(outcomes.filter((o) => o.status === 'Completed' && o.affected !== false));
+    const unaffected = await write(outcomes.filter((o) => o.status === 'Completed' && o.affected === false));
+    const processed = failed + affected + unaffected;
+    if (processed > 0) await this.#runs.updateOne({ _id: id }, { $inc: { processed, failed, affected } });
+    return processed;
+  }
+
+  async release(tenant: TenantId, id: string, owner: string): Promise<number> {
+    if ((await this.#doc(tenant, id)) === null) return 0;
+    const result = await this.#items.updateMany({ runId: id, status: ITEM_STATUS.Processing, owner }, [
+      {
+        $set: {
+          status: ITEM_STATUS.New,
+          owner: null,
+          leaseExpiresAt: null,
+          claimToken: null,
+          attempts: { $max: [{ $subtract: ['$attempts', 1] }, 0] },
+        },
+      },
+    ]);
+    return result.modifiedCount;
+  }
+
+  async nextLeaseExpiry(tenant: TenantId, id: string, exceptOwner?: string): Promise<Date | undefined> {
+    if ((await this.#doc(tenant, id)) === null) return undefined;
+    const filter: Filter<RunItemDocument> = { runId: id, status: ITEM_STATUS.Processing };
+    if (exceptOwner !== undefined) filter.owner = { $ne: exceptOwner };
+    const doc = await this.#items.find(filter).sort({ leaseExpiresAt: 1 }).limit(1).next();
+    return doc?.leaseExpiresAt ?? undefined;
+  }
+
+  /** The counters as the items say, for a run about to finish. */
+  async #recount(id: string, posted: number): Promise<RunCounts> {
+    const groups = await this.#items
+      .aggregate<{ _id: { status: ItemStatus; affected: boolean | null }; n: number }>([
+        { $match: { runId: id, status: { $in: [ITEM_STATUS.Completed, ITEM_STATUS.Failed] } } },
+        { $group: { _id: { status: '$status', affected: '$affected' }, n: { $sum: 1 } } },
+      ])
+      .toArray();
+    const counts: RunCounts = { posted, processed: 0, failed: 0, affected: 0 };
+    for (const group of groups) {
+      counts.processed += group.n;
+      if (group._id.status === ITEM_STATUS.Failed) counts.failed += group.n;
+      else if (group._id.affected !== false) counts.affected += group.n;
+    }
+    return counts;
+  }
+
+  async finish(tenant: TenantId, id: string, results: RunResults, now: Date): Promise<Run | undefined> {
+    const doc = await this.#doc(tenant, id);
+    if (doc === null) return undefined;
+    if (!isActive(doc.status) || doc.open) return toRun(doc);
+    const counts = await this.#recount(id, doc.posted);
+    const status = finalStatusFor(counts, doc.open);
+    const { processed, failed, affected } = counts;
+    if (status === undefined) {
+      const fixed = await this.#runs.findOneAndUpdate({ _id: id }, { $set: { processed, failed, affected } }, { returnDocument: 'after' });
+      return fixed === null ? undefined : toRun(fixed);
+    }
+    await this.#runs.updateOne({ _id: id, status: { $in: ACTIVE }, open: false, posted: doc.posted }, [
+      {
+        $set: {
+          status,
+          statusText: '',
+          completedAt: now,
+          startedAt: { $ifNull: ['$startedAt', now] },
+          results,
+          processed,
+          failed,
+          affected,
+        },
+      },
+    ]);
+    return this.get(tenant, id);
+  }
+
+  async fail(tenant: TenantId, id: string, statusText: string, now: Date): Promise<Run | undefined> {
+    await this.#runs.updateOne(
+      { ...this.#byId(tenant, id), status: { $in: ACTIVE } },
+      { $set: { status: RUN_STATUS.Failed, statusText, completedAt: now } },
+    );
+    return this.get(tenant, id);
+  }
+
+  async cancel(tenant: TenantId, id: string, now: Date): Promise<Run | undefined> {
+    const doc = await this.#doc(tenant, id);
+    if (doc === null) return undefined;
+    assertCancellable(toRun(doc));
+    const updated = await this.#runs.findOneAndUpdate(
+      { ...this.#byId(tenant, id), status: { $in: ACTIVE } },
+      { $set: { status: RUN_STATUS.Cancelled, statusText: '', completedAt: now } },
+      { returnDocument: 'after' },
+    );
+    if (updated === null) assertCancellable(toRun((await this.#doc(tenant, id)) ?? doc));
+    return updated === null ? this.get(tenant, id) : toRun(updated);
+  }
+
+  async rerun(tenant: TenantId, id: string, options: { onlyFailed: boolean }, now: Date): Promise<Run | undefined> {
+    const doc = await this.#doc(tenant, id);
+    if (doc === null) return undefined;
+    assertRerunnable(toRun(doc));
+    const claimed = await this.#runs.findOneAndUpdate(
+      { ...this.#byId(tenant, id), status: { $in: FINAL } },
+      { $set: { status: RUN_STATUS.Queued, statusText: '', startedAt: null, completedAt: null, results: null }, $inc: { reruns: 1 } },
+    );
+    if (claimed === null) assertRerunnable(toRun((await this.#doc(tenant, id)) ?? doc));
+    const reset = {
+      $set: { status: ITEM_STATUS.New, attempts: 0, error: null, note: null, affected: null, owner: null, leaseExpiresAt: null, claimToken: null, updatedAt: now },
+    };
+    await this.#items.updateMany(options.onlyFailed ? { runId: id, status: ITEM_STATUS.Failed } : { runId: id }, reset);
+    const counts = await this.#recount(id, doc.posted);
+    const updated = await this.#runs.findOneAndUpdate(
+      { _id: id },
+      { $set: { processed: counts.processed, failed: counts.failed, affected: counts.affected } },
+      { returnDocument: 'after' },
+    );
+    return updated === null ? undefined : toRun(updated);
+  }
+
+  async itemErrors(tenant: TenantId, id: string, limit: number): Promise<Record<string, string>> {
+    if ((await this.#doc(tenant, id)) === null) return {};
+    const docs = await this.#items.find({ runId: id, status: ITEM_STATUS.Failed }).sort({ seq: 1 }).limit(limit).toArray();
+    return Object.fromEntries(docs.map((d) => [d.key, d.error ?? 'failed']));
+  }
+
+  async listActive(): Promise<Array<{ tenant: TenantId; id: RunId }>> {
+    const docs = await this.#runs.find({ status: { $in: ACTIVE } }, { projection: { _id: 1, tenantId: 1 } }).toArray();
+    return docs.map((d) => ({ tenant: d.tenantId as TenantId, id: d._id as RunId }));
+  }
+
+  async purge(before: Date): Promise<number> {
+    const doomed = await this.#runs.find({ status: { $in: FINAL }, completedAt: { $lt: before } }, { projection: { _id: 1 } }).toArray();
+    if (doomed.length === 0) return 0;
+    const ids = doomed.map((d) => d._id);
+    await this.#items.deleteMany({ runId: { $in: ids } });
+    return (await this.#runs.deleteMany({ _id: { $in: ids }, status: { $in: FINAL } })).deletedCount;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Engine-neutral rules of the run store: the checks both engines make before writing, and their errors, so
+ * SQLite and MongoDB refuse the same things with the same codes and words.
+ */
+import { DomainError, ValidationError } from '../domain/errors.js';
+import { isFinalRunStatus, RUN_STATUS, type Run, type RunStatus } from '../domain/runs.js';
+
+/** Keys must be non-blank and distinct; answers them unchanged. */
+export function checkItemKeys(keys: readonly string[]): readonly string[] {
+  const seen = new Set<string>();
+  for (const key of keys) {
+    if (typeof key !== 'string' || key.trim() === '') throw new ValidationError('An item key must be a non-empty string');
+    if (seen.has(key)) throw duplicateItem(key);
+    seen.add(key);
+  }
+  return keys;
+}
+
+export function duplicateItem(key: string): DomainError {
+  return new DomainError('CONFLICT', `The run already lists '${key}'; each record may appear once`, [
+    { path: 'items', message: `'${key}' is repeated` },
+  ]);
+}
+
+export function assertAcceptsItems(run: Pick<Run, 'id' | 'open' | 'status'>): void {
+  if (!run.open) throw new DomainError('CONFLICT', `Run '${run.id}' is closed: it accepts no more items`);
+  if (isFinalRunStatus(run.status)) throw new DomainError('CONFLICT', `Run '${run.id}' has finished (${run.status})`);
+}
+
+export function assertCancellable(run: Pick<Run, 'id' | 'status'>): void {
+  if (isFinalRunStatus(run.status)) {
+    throw new DomainError('CONFLICT', `Run '${run.id}' has already finished (${run.status}) and cannot be cancelled`);
+  }
+}
+
+export function assertRerunnable(run: Pick<Run, 'id' | 'status' | 'rerunnable'>): void {
+  if (!run.rerunnable) {
+    throw new DomainError('CONFLICT', `Run '${run.id}' cannot be rerun: its plugin does not allow reruns`);
+  }
+  if (!isFinalRunStatus(run.status)) {
+    throw new DomainError('CONFLICT', `Run '${run.id}' is still ${run.status}; only a finished run can be rerun`);
+  }
+}
+
+export function isActive(status: RunStatus): boolean {
+  return status === RUN_STATUS.Queued || status === RUN_STATUS.InProgress;
+}

@@ -1,0 +1,122 @@
+/**
+ * Storage of runs and their items (see `src/domain/runs.ts` for the model and its state machines). Engines
+ * implement it in `sqlite/SqliteRunStore.ts` and `mongo/MongoRunStore.ts` and pass `test/store/runStoreConformance.ts`.
+ *
+ * Exactly-once completion is built here, not in Agenda: an item is claimed with a lease (owner + expiry), and a
+ * final status is only written while the writer still holds the item (same owner, still `Processing`). A worker
+ * whose lease expired and was taken over by another finds its write refused and must drop the outcome.
+ */
+import type { Page, Paging } from '../domain/paging.js';
+import type { ItemStatus, Run, RunId, RunInvocation, RunItem, RunResults, RunStatus } from '../domain/runs.js';
+import type { TenantId } from '../domain/types.js';
+
+export interface NewRun {
+  definitionCsid: string;
+  definitionName: string;
+  invocation: RunInvocation;
+  createdBy: string;
+  /** Accepts more items until closed. @defaultValue false */
+  open?: boolean;
+  /** @defaultValue true */
+  rerunnable?: boolean;
+}
+
+export interface RunQuery {
+  status?: RunStatus;
+  /** Only `Queued` and `InProgress` runs (combined with `status`, if given). */
+  activeOnly?: boolean;
+  /** Runs started by this user. */
+  createdBy?: string;
+  definitionCsid?: string;
+  /** Created at or after. */
+  createdFrom?: Date;
+  /** Created strictly before. */
+  createdTo?: Date;
+  /** Newest first. */
+  paging: Paging;
+}
+
+export interface ItemQuery {
+  status?: ItemStatus;
+  /** In posting order. */
+  paging: Paging;
+}
+
+export interface ClaimOptions {
+  /** Who claims: written on each item, checked on its final write. */
+  owner: string;
+  /** At most this many items. */
+  limit: number;
+  /** The lease ends at `now + leaseMs`. */
+  leaseMs: number;
+  now: Date;
+}
+
+/** The final outcome of one claimed item. */
+export interface ItemOutcome {
+  seq: number;
+  status: 'Completed' | 'Failed';
+  error?: string;
+  note?: string;
+  affected?: boolean;
+}
+
+export interface RunStore {
+  /** A new `Queued` run with one `New` item per key (keys distinct), in one transaction. */
+  create(tenant: TenantId, run: NewRun, keys: readonly string[], now: Date): Promise<Run>;
+  get(tenant: TenantId, id: string): Promise<Run | undefined>;
+  list(tenant: TenantId, query: RunQuery): Promise<Page<Run>>;
+  listItems(tenant: TenantId, id: string, query: ItemQuery): Promise<Page<RunItem>>;
+  /**
+   * Appends items to an open, unfinished run; `undefined` when there is no such run.
+   * @throws DomainError CONFLICT when the run is closed or finished, or a key is already in the run or repeated
+   */
+  addItems(tenant: TenantId, id: string, keys: readonly string[], now: Date): Promise<Run | undefined>;
+  /** Stops accepting items (idempotent); `undefined` when there is no such run. */
+  close(tenant: TenantId, id: string, now: Date): Promise<Run | undefined>;
+  /** `Queued` → `InProgress` (setting `startedAt` the first time); any other status is left alone. */
+  start(tenant: TenantId, id: string, now: Date): Promise<Run | undefined>;
+  /**
+   * Atomically leases up to `limit` claimable items of an active run: `New` ones, and `Processing` ones whose
+   * lease expired (a worker died). Each claim adds one attempt. A final item is never claimed again.
+   * Nothing is claimed from a run that is not `Queued`/`InProgress`.
+   */
+  claim(tenant: TenantId, id: string, options: ClaimOptions): Promise<RunItem[]>;
+  /** Extends the leases `owner` holds in the run to `until`; answers how many it holds. */
+  renewLeases(tenant: TenantId, id: string, owner: string, until: Date): Promise<number>;
+  /**
+   * Writes final item statuses and the run's counters in one transaction. Only items still `Processing` under
+   * `owner` change; the others are skipped. Answers how many were written.
+   */
+  complete(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], now: Date): Promise<number>;
+  /** Gives the `Processing` items `owner` holds back as `New` (attempt not counted), e.g. on shutdown. */
+  release(tenant: TenantId, id: string, owner: string): Promise<number>;
+  /** Earliest lease expiry among the run's `Processing` items (those of `exceptOwner` left out), if any. */
+  nextLeaseExpiry(tenant: TenantId, id: string, exceptOwner?: string): Promise<Date | undefined>;
+  /**
+   * Moves an `InProgress` (or `Queued`) run with no work left to `Completed`/`CompletedWithErrors` with its
+   * results; answers the run (unchanged when it still has work, is open, or is no longer active).
+   */
+  finish(tenant: TenantId, id: string, results: RunResults, now: Date): Promise<Run | undefined>;
+  /** An active run → `Failed` with `statusText`. */
+  fail(tenant: TenantId, id: string, statusText: string, now: Date): Promise<Run | undefined>;
+  /**
+   * An active run → `Cancelled`; `undefined` when not found.
+   * @throws DomainError CONFLICT when the run already finished
+   */
+  cancel(tenant: TenantId, id: string, now: Date): Promise<Run | undefined>;
+  /**
+   * A finished run → `Queued` again: every item back to `New` with counters reset, or (`onlyFailed`) the failed
+   * items only, the completed ones kept. Attempts restart. `undefined` when not found.
+   * @throws DomainError CONFLICT when the run is still active or not rerunnable
+   */
+  rerun(tenant: TenantId, id: string, options: { onlyFailed: boolean }, now: Date): Promise<Run | undefined>;
+  /** Up to `limit` failed items' errors, by key. */
+  itemErrors(tenant: TenantId, id: string, limit: number): Promise<Record<string, string>>;
+  /** Every `Queued`/`InProgress` run of every tenant, for workers to resume after a restart. */
+  listActive(): Promise<Array<{ tenant: TenantId; id: RunId }>>;
+  /** Deletes finished runs (and their items) completed before `before`; answers how many runs. */
+  purge(before: Date): Promise<number>;
+}
+
+export type { Run, RunId, RunItem };

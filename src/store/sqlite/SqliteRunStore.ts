@@ -1,0 +1,316 @@
+/**
+ * Runs on SQLite. Every write that reads first, and every multi-row write, runs in one `BEGIN IMMEDIATE`
+ * transaction, so claims are atomic across processes sharing the file and counters always agree with items.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Page } from '../../domain/paging.js';
+import {
+  finalStatusFor,
+  statusTextFor,
+  type ItemStatus,
+  type Run,
+  type RunId,
+  type RunItem,
+  type RunResults,
+  type RunStatus,
+} from '../../domain/runs.js';
+import type { TenantId } from '../../domain/types.js';
+import { assertAcceptsItems, assertCancellable, assertRerunnable, checkItemKeys, duplicateItem, isActive } from '../runRules.js';
+import type { ClaimOptions, ItemOutcome, ItemQuery, NewRun, RunQuery, RunStore } from '../runTypes.js';
+import { itemListSql, RUN_SQL, runListSql } from './runSql.js';
+import type { StatementCache } from './statements.js';
+
+interface RunRow {
+  id: string;
+  tenant_id: string;
+  definition_csid: string;
+  definition_name: string;
+  invocation: string;
+  created_by: string;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  status: string;
+  status_text: string;
+  open: number;
+  rerunnable: number;
+  posted: number;
+  processed: number;
+  failed: number;
+  affected: number;
+  results: string | null;
+  reruns: number;
+}
+
+interface ItemRow {
+  run_id: string;
+  seq: number;
+  item_key: string;
+  status: string;
+  attempts: number;
+  error: string | null;
+  note: string | null;
+  affected: number | null;
+  updated_at: string;
+}
+
+export function toRun(row: RunRow): Run {
+  const status = row.status as RunStatus;
+  const counts = { posted: row.posted, processed: row.processed, failed: row.failed, affected: row.affected };
+  const open = row.open === 1;
+  const run: Run = {
+    id: row.id as RunId,
+    tenant: row.tenant_id as TenantId,
+    definitionCsid: row.definition_csid,
+    definitionName: row.definition_name,
+    invocation: JSON.parse(row.invocation) as Run['invocation'],
+    createdBy: row.created_by,
+    createdAt: new Date(row.created_at),
+    status,
+    statusText: row.status_text !== '' ? row.status_text : statusTextFor(status, counts, open),
+    open,
+    rerunnable: row.rerunnable === 1,
+    counts,
+    reruns: row.reruns,
+  };
+  if (row.started_at !== null) run.startedAt = new Date(row.started_at);
+  if (row.completed_at !== null) run.completedAt = new Date(row.completed_at);
+  if (row.results !== null) run.results = JSON.parse(row.results) as RunResults;
+  return run;
+}
+
+function toItem(row: ItemRow): RunItem {
+  const item: RunItem = {
+    runId: row.run_id as RunId,
+    seq: row.seq,
+    key: row.item_key,
+    status: row.status as ItemStatus,
+    attempts: row.attempts,
+    updatedAt: new Date(row.updated_at),
+  };
+  if (row.error !== null) item.error = row.error;
+  if (row.note !== null) item.note = row.note;
+  if (row.affected !== null) item.affected = row.affected === 1;
+  return item;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+type RunStatements = { [K in keyof typeof RUN_SQL]: ReturnType<StatementCache['prepare']> };
+
+export class SqliteRunStore implements RunStore {
+  readonly #statements: StatementCache;
+  readonly #sql: RunStatements;
+
+  constructor(statements: StatementCache) {
+    this.#statements = statements;
+    this.#sql = Object.fromEntries(
+      Object.entries(RUN_SQL).map(([name, text]) => [name, statements.prepare(text)]),
+    ) as RunStatements;
+  }
+
+  #row(tenant: TenantId, id: string): RunRow | undefined {
+    return this.#sql.get.get(id, tenant) as RunRow | undefined;
+  }
+
+  #insertItems(runId: string, firstSeq: number, keys: readonly string[], now: string): void {
+    const insert = this.#sql.insertItem;
+    keys.forEach((key, index) => {
+      try {
+        insert.run(runId, firstSeq + index, key, now);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw duplicateItem(key);
+        throw error;
+      }
+    });
+  }
+
+  async create(tenant: TenantId, input: NewRun, keys: readonly string[], now: Date): Promise<Run> {
+    checkItemKeys(keys);
+    const id = randomUUID();
+    const createdAt = now.toISOString();
+    return this.#statements.write(() => {
+      this.#sql.insertRun.run({
+        id,
+        tenantId: tenant,
+        definitionCsid: input.definitionCsid,
+        definitionName: input.definitionName,
+        invocation: JSON.stringify(input.invocation),
+        createdBy: input.createdBy,
+        createdAt,
+        open: input.open === true ? 1 : 0,
+        rerunnable: input.rerunnable === false ? 0 : 1,
+        posted: keys.length,
+      });
+      this.#insertItems(id, 0, keys, createdAt);
+      return toRun(this.#row(tenant, id) as RunRow);
+    });
+  }
+
+  async get(tenant: TenantId, id: string): Promise<Run | undefined> {
+    const row = this.#row(tenant, id);
+    return row === undefined ? undefined : toRun(row);
+  }
+
+  async list(tenant: TenantId, query: RunQuery): Promise<Page<Run>> {
+    const sql = runListSql(tenant, query);
+    return this.#statements.page(sql.count, sql.select, query.paging, toRun);
+  }
+
+  async listItems(tenant: TenantId, id: string, query: ItemQuery): Promise<Page<RunItem>> {
+    const known = this.#row(tenant, id) !== undefined;
+    const sql = itemListSql(known ? id : '', query);
+    return this.#statements.page(sql.count, sql.select, query.paging, toItem);
+  }
+
+  async addItems(tenant: TenantId, id: string, keys: readonly string[], now: Date): Promise<Run | undefined> {
+    checkItemKeys(keys);
+    return this.#statements.write(() => {
+      const row = this.#row(tenant, id);
+      if (row === undefined) return undefined;
+      assertAcceptsItems(toRun(row));
+      const first = (this.#sql.maxSeq.pluck().get(id) as number) + 1;
+      this.#insertItems(id, first, keys, now.toISOString());
+      this.#sql.addPosted.run(keys.length, id);
+      return toRun(this.#row(tenant, id) as RunRow);
+    });
+  }
+
+  async close(tenant: TenantId, id: string): Promise<Run | undefined> {
+    return this.#statements.write(() => {
+      this.#sql.close.run(id, tenant);
+      const row = this.#row(tenant, id);
+      return row === undefined ? undefined : toRun(row);
+    });
+  }
+
+  async start(tenant: TenantId, id: string, now: Date): Promise<Run | undefined> {
+    this.#sql.start.run(now.toISOString(), id, tenant);
+    return this.get(tenant, id);
+  }
+
+  async claim(tenant: TenantId, id: string, options: ClaimOptions): Promise<RunItem[]> {
+    if (options.limit <= 0) return [];
+    return this.#statements.write(() => {
+      const row = this.#row(tenant, id);
+      if (row === undefined || !isActive(row.status as RunStatus)) return [];
+      const params = {
+        runId: id,
+        owner: options.owner,
+        until: options.now.getTime() + options.leaseMs,
+        now: options.now.toISOString(),
+        nowMs: options.now.getTime(),
+        limit: options.limit,
+      };
+      const expired = this.#sql.claimExpired.all(params) as ItemRow[];
+      const fresh = expired.length < options.limit ? (this.#sql.claimNew.all({ ...params, limit: options.limit - expired.length }) as ItemRow[]) : [];
+      return [...expired, ...fresh].map(toItem).sort((a, b) => a.seq - b.seq);
+    });
+  }
+
+  async renewLeases(tenant: TenantId, id: string, owner: string, until: Date): Promise<number> {
+    if (this.#row(tenant, id) === undefined) return 0;
+    return this.#sql.renew.run(until.getTime(), id, owner).changes;
+  }
+
+  async complete(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], now: Date): Promise<number> {
+    if (outcomes.length === 0) return 0;
+    return this.#statements.write(() => {
+      if (this.#row(tenant, id) === undefined) return 0;
+      let processed = 0;
+      let failed = 0;
+      let affected = 0;
+      const updatedAt = now.toISOString();
+      for (const outcome of outcomes) {
+        const changes = this.#sql.completeItem.run({
+          runId: id,
+          seq: outcome.seq,
+          owner,
+          status: outcome.status,
+          error: outcome.error ?? null,
+          note: outcome.note ?? null,
+          affected: outcome.affected === undefined ? null : outcome.affected ? 1 : 0,
+          now: updatedAt,
+        }).changes;
+        if (changes === 0) continue;
+        processed += 1;
+        if (outcome.status === 'Failed') failed += 1;
+        else if (outcome.affected !== false) affected += 1;
+      }
+      if (processed > 0) this.#sql.addCounts.run(processed, failed, affected, id);
+      return processed;
+    });
+  }
+
+  async release(tenant: TenantId, id: string, owner: string): Promise<number> {
+    if (this.#row(tenant, id) === undefined) return 0;
+    return this.#sql.release.run(id, owner).changes;
+  }
+
+  async nextLeaseExpiry(tenant: TenantId, id: string, exceptOwner?: string): Promise<Date | undefined> {
+    if (this.#row(tenant, id) === undefined) return undefined;
+    const ms = this.#sql.nextLeaseExpiry.pluck().get(id, exceptOwner ?? null) as number | null;
+    return ms === null ? undefined : new Date(ms);
+  }
+
+  async finish(tenant: TenantId, id: string, results: RunResults, now: Date): Promise<Run | undefined> {
+    return this.#statements.write(() => {
+      const row = this.#row(tenant, id);
+      if (row === undefined) return undefined;
+      const run = toRun(row);
+      const status = isActive(run.status) ? finalStatusFor(run.counts, run.open) : undefined;
+      if (status === undefined) return run;
+      this.#sql.finish.run({ id, status, now: now.toISOString(), results: JSON.stringify(results) });
+      return toRun(this.#row(tenant, id) as RunRow);
+    });
+  }
+
+  async fail(tenant: TenantId, id: string, statusText: string, now: Date): Promise<Run | undefined> {
+    this.#sql.fail.run({ id, tenantId: tenant, statusText, now: now.toISOString() });
+    return this.get(tenant, id);
+  }
+
+  async cancel(tenant: TenantId, id: string, now: Date): Promise<Run | undefined> {
+    return this.#statements.write(() => {
+      const row = this.#row(tenant, id);
+      if (row === undefined) return undefined;
+      assertCancellable(toRun(row));
+      this.#sql.cancel.run(now.toISOString(), id);
+      return toRun(this.#row(tenant, id) as RunRow);
+    });
+  }
+
+  async rerun(tenant: TenantId, id: string, options: { onlyFailed: boolean }, now: Date): Promise<Run | undefined> {
+    return this.#statements.write(() => {
+      const row = this.#row(tenant, id);
+      if (row === undefined) return undefined;
+      assertRerunnable(toRun(row));
+      const updatedAt = now.toISOString();
+      if (options.onlyFailed) {
+        this.#sql.resetFailedItems.run(updatedAt, id);
+        this.#sql.requeueFailed.run(id);
+      } else {
+        this.#sql.resetAllItems.run(updatedAt, id);
+        this.#sql.requeueAll.run(id);
+      }
+      return toRun(this.#row(tenant, id) as RunRow);
+    });
+  }
+
+  async itemErrors(tenant: TenantId, id: string, limit: number): Promise<Record<string, string>> {
+    if (this.#row(tenant, id) === undefined) return {};
+    const rows = this.#sql.itemErrors.all(id, limit) as Array<{ item_key: string; error: string | null }>;
+    return Object.fromEntries(rows.map((row) => [row.item_key, row.error ?? 'failed']));
+  }
+
+  async listActive(): Promise<Array<{ tenant: TenantId; id: RunId }>> {
+    const rows = this.#sql.listActive.all() as Array<{ tenant_id: string; id: string }>;
+    return rows.map((row) => ({ tenant: row.tenant_id as TenantId, id: row.id as RunId }));
+  }
+
+  async purge(before: Date): Promise<number> {
+    return this.#statements.write(() => this.#sql.purge.run(before.toISOString()).changes);
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * SQL of the SQLite run store: fixed statements, and the list builders returning `{ text, values }` (the page
+ * query ends with `LIMIT ? OFFSET ?`, bound by `StatementCache.page`).
+ */
+import type { ItemQuery, RunQuery } from '../runTypes.js';
+import type { TenantId } from '../../domain/types.js';
+import type { SqlQuery } from './statements.js';
+
+export const RUN_COLUMNS = `id, tenant_id, definition_csid, definition_name, invocation, created_by, created_at, started_at,
+  completed_at, status, status_text, open, rerunnable, posted, processed, failed, affected, results, reruns`;
+export const ITEM_COLUMNS = 'run_id, seq, item_key, status, attempts, error, note, affected, updated_at';
+
+const ACTIVE = `('Queued', 'InProgress')`;
+/**
+ * For statements on the items of one status. Without it the planner walks the run's whole primary key (it
+ * holds every column, so needs no lookups), which makes each claim of a 100,000-item run read 100,000 rows.
+ */
+const BY_STATUS = 'INDEXED BY run_items_by_status';
+const FINAL = `('Completed', 'CompletedWithErrors', 'Failed', 'Cancelled')`;
+
+export const RUN_SQL = {
+  insertRun: `INSERT INTO runs (id, tenant_id, definition_csid, definition_name, invocation, created_by, created_at,
+      status, status_text, open, rerunnable, posted, processed, failed, affected)
+    VALUES (@id, @tenantId, @definitionCsid, @definitionName, @invocation, @createdBy, @createdAt,
+      'Queued', '', @open, @rerunnable, @posted, 0, 0, 0)`,
+  insertItem: `INSERT INTO run_items (run_id, seq, item_key, status, updated_at) VALUES (?, ?, ?, 'New', ?)`,
+  get: `SELECT ${RUN_COLUMNS} FROM runs WHERE id = ? AND tenant_id = ?`,
+  addPosted: 'UPDATE runs SET posted = posted + ? WHERE id = ?',
+  close: 'UPDATE runs SET open = 0 WHERE id = ? AND tenant_id = ?',
+  start: `UPDATE runs SET status = 'InProgress', started_at = coalesce(started_at, ?) WHERE id = ? AND tenant_id = ?
+    AND status = 'Queued'`,
+  claimExpired: `UPDATE run_items
+    SET status = 'Processing', owner = @owner, lease_expires_at = @until, attempts = attempts + 1, updated_at = @now
+    WHERE run_id = @runId AND seq IN (
+      SELECT seq FROM run_items ${BY_STATUS} WHERE run_id = @runId AND status = 'Processing' AND lease_expires_at <= @nowMs
+      ORDER BY seq LIMIT @limit)
+    RETURNING ${ITEM_COLUMNS}`,
+  claimNew: `UPDATE run_items
+    SET status = 'Processing', owner = @owner, lease_expires_at = @until, attempts = attempts + 1, updated_at = @now
+    WHERE run_id = @runId AND seq IN (
+      SELECT seq FROM run_items ${BY_STATUS} WHERE run_id = @runId AND status = 'New' ORDER BY seq LIMIT @limit)
+    RETURNING ${ITEM_COLUMNS}`,
+  renew: `UPDATE run_items ${BY_STATUS} SET lease_expires_at = ? WHERE run_id = ? AND status = 'Processing' AND owner = ?`,
+  completeItem: `UPDATE run_items
+    SET status = @status, error = @error, note = @note, affected = @affected, owner = NULL, lease_expires_at = NULL,
+      updated_at = @now
+    WHERE run_id = @runId AND seq = @seq AND status = 'Processing' AND owner = @owner`,
+  addCounts: 'UPDATE runs SET processed = processed + ?, failed = failed + ?, affected = affected + ? WHERE id = ?',
+  release: `UPDATE run_items ${BY_STATUS} SET status = 'New', owner = NULL, lease_expires_at = NULL, attempts = max(attempts - 1, 0)
+    WHERE run_id = ? AND status = 'Processing' AND owner = ?`,
+  nextLeaseExpiry: `SELECT min(lease_expires_at) FROM run_items ${BY_STATUS} WHERE run_id = ? AND status = 'Processing' AND owner IS NOT ?`,
+  finish: `UPDATE runs SET status = @status, status_text = '', completed_at = @now, started_at = coalesce(started_at, @now),
+      results = @results
+    WHERE id = @id AND status IN ${ACTIVE}`,
+  fail: `UPDATE runs SET status = 'Failed', status_text = @statusText, completed_at = @now WHERE id = @id AND tenant_id = @tenantId
+    AND status IN ${ACTIVE}`,
+  cancel: `UPDATE runs SET status = 'Cancelled', status_text = '', completed_at = ? WHERE id = ? AND status IN ${ACTIVE}`,
+  resetAllItems: `UPDATE run_items SET status = 'New', attempts = 0, error = NULL, note = NULL, affected = NULL, owner = NULL,
+      lease_expires_at = NULL, updated_at = ?
+    WHERE run_id = ?`,
+  resetFailedItems: `UPDATE run_items ${BY_STATUS} SET status = 'New', attempts = 0, error = NULL, note = NULL, affected = NULL, owner = NULL,
+      lease_expires_at = NULL, updated_at = ?
+    WHERE run_id = ? AND status = 'Failed'`,
+  requeueAll: `UPDATE runs SET status = 'Queued', status_text = '', started_at = NULL, completed_at = NULL, results = NULL,
+      processed = 0, failed = 0, affected = 0, reruns = reruns + 1
+    WHERE id = ?`,
+  requeueFailed: `UPDATE runs SET status = 'Queued', status_text = '', started_at = NULL, completed_at = NULL, results = NULL,
+      processed = processed - failed, failed = 0, reruns = reruns + 1
+    WHERE id = ?`,
+  itemErrors: `SELECT item_key, error FROM run_items ${BY_STATUS} WHERE run_id = ? AND status = 'Failed' ORDER BY seq LIMIT ?`,
+  listActive: `SELECT tenant_id, id FROM runs WHERE status IN ${ACTIVE}`,
+  purge: `DELETE FROM runs WHERE status IN ${FINAL} AND completed_at < ?`,
+  maxSeq: 'SELECT coalesce(max(seq), -1) FROM run_items WHERE run_id = ?',
+} as const;
+
+export function runListSql(tenant: TenantId, query: RunQuery): { count: SqlQuery; select: SqlQuery } {
+  const clauses = ['tenant_id = ?'];
+  const values: unknown[] = [tenant];
+  if (query.status !== undefined) {
+    clauses.push('status = ?');
+    values.push(query.status);
+  }
+  if (query.activeOnly === true) clauses.push(`status IN ${ACTIVE}`);
+  if (query.createdBy !== undefined) {
+    clauses.push('created_by = ?');
+    values.push(query.createdBy);
+  }
+  if (query.definitionCsid !== undefined) {
+    clauses.push('definition_csid = ?');
+    values.push(query.definitionCsid);
+  }
+  if (query.createdFrom !== undefined) {
+    clauses.push('created_at >= ?');
+    values.push(query.createdFrom.toISOString());
+  }
+  if (query.createdTo !== undefined) {
+    clauses.push('created_at < ?');
+    values.push(query.createdTo.toISOString());
+  }
+  const where = clauses.join(' AND ');
+  return {
+    count: { text: `SELECT count(*) FROM runs WHERE ${where}`, values },
+    select: { text: `SELECT ${RUN_COLUMNS} FROM runs WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, values },
+  };
+}
+
+export function itemListSql(runId: string, query: ItemQuery): { count: SqlQuery; select: SqlQuery } {
+  const clauses = ['run_id = ?'];
+  const values: unknown[] = [runId];
+  if (query.status !== undefined) {
+    clauses.push('status = ?');
+    values.push(query.status);
+  }
+  const where = clauses.join(' AND ');
+  const from = query.status === undefined ? 'run_items' : `run_items ${BY_STATUS}`;
+  return {
+    count: { text: `SELECT count(*) FROM ${from} WHERE ${where}`, values },
+    select: { text: `SELECT ${ITEM_COLUMNS} FROM ${from} WHERE ${where} ORDER BY seq LIMIT ? OFFSET ?`, values },
+  };
+}

@@ -1,0 +1,339 @@
+/**
+ * The behaviour every run store engine must share (store.runs), as one mocha suite per engine. Time is passed
+ * explicitly to every write, so leases and ranges are tested without waiting.
+ */
+import { expect } from 'chai';
+import { DomainError } from '../../src/domain/errors.js';
+import { RUN_STATUS, type Run } from '../../src/domain/runs.js';
+import type { TenantId } from '../../src/domain/types.js';
+import type { NewRun, RunStore } from '../../src/store/runTypes.js';
+import type { Store } from '../../src/store/types.js';
+import type { StoreConformanceOptions } from './storeConformance.js';
+
+const A = 'tenant-a' as TenantId;
+const B = 'tenant-b' as TenantId;
+const PAGE = { pageNum: 0, pageSize: 40 };
+const T0 = Date.parse('2024-01-01T00:00:00.000Z');
+const at = (ms: number) => new Date(T0 + ms);
+const LEASE = 1000;
+
+function newRun(overrides: Partial<NewRun> = {}): NewRun {
+  return {
+    definitionCsid: 'def-1',
+    definitionName: 'Update objects',
+    invocation: { mode: 'list', docType: 'CollectionObject', listCSIDs: ['a', 'b'], params: [{ key: 'k', value: 'v' }] },
+    createdBy: 'alice',
+    ...overrides,
+  };
+}
+
+async function conflict(promise: Promise<unknown>): Promise<DomainError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).to.be.instanceOf(DomainError);
+    expect((error as DomainError).code).to.equal('CONFLICT');
+    return error as DomainError;
+  }
+  throw new Error('expected a CONFLICT');
+}
+
+const keys = (n: number, prefix = 'r') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+export function describeRunStoreConformance(options: StoreConformanceOptions): void {
+  describe(`${options.name} run store conformance`, () => {
+    let store: Store;
+    let testName = '';
+    const runs = (): RunStore => store.runs;
+
+    beforeEach(async function () {
+      testName = `runs ${this.currentTest?.fullTitle() ?? ''}`;
+      store = await options.create(testName, { now: () => at(0) });
+    });
+
+    afterEach(async function () {
+      await options.dispose(store, { testName, failed: this.currentTest?.state === 'failed' });
+    });
+
+    /** Claims and completes every claimable item of the run as `outcome`. */
+    async function processAll(run: Run, fail: (key: string) => boolean = () => false, now = at(10)): Promise<void> {
+      for (;;) {
+        const claimed = await runs().claim(A, run.id, { owner: 'w', limit: 50, leaseMs: LEASE, now });
+        if (claimed.length === 0) return;
+        await runs().complete(
+          A,
+          run.id,
+          'w',
+          claimed.map((item) => (fail(item.key) ? { seq: item.seq, status: 'Failed', error: `${item.key} broke` } : { seq: item.seq, status: 'Completed' })),
+          now,
+        );
+      }
+    }
+
+    describe('runs.create and get', () => {
+      it('creates a Queued run with its items New, in order, and the context as given', async () => {
+        const run = await runs().create(A, newRun(), ['x', 'y', 'z'], at(0));
+        expect(run).to.deep.include({ status: RUN_STATUS.Queued, open: false, rerunnable: true, createdBy: 'alice', reruns: 0 });
+        expect(run.counts).to.deep.equal({ posted: 3, processed: 0, failed: 0, affected: 0 });
+        expect(run.createdAt).to.deep.equal(at(0));
+        expect(run.invocation).to.deep.equal(newRun().invocation);
+        expect(await runs().get(A, run.id)).to.deep.equal(run);
+        const items = await runs().listItems(A, run.id, { paging: PAGE });
+        expect(items.totalItems).to.equal(3);
+        expect(items.items.map((i) => [i.seq, i.key, i.status, i.attempts])).to.deep.equal([
+          [0, 'x', 'New', 0],
+          [1, 'y', 'New', 0],
+          [2, 'z', 'New', 0],
+        ]);
+      });
+
+      it('refuses a key listed twice and stores nothing', async () => {
+        await conflict(runs().create(A, newRun(), ['x', 'x'], at(0)));
+        expect((await runs().list(A, { paging: PAGE })).totalItems).to.equal(0);
+      });
+
+      it("does not see another tenant's run or items", async () => {
+        const run = await runs().create(A, newRun(), ['x'], at(0));
+        expect(await runs().get(B, run.id)).to.equal(undefined);
+        expect((await runs().listItems(B, run.id, { paging: PAGE })).totalItems).to.equal(0);
+        expect(await runs().claim(B, run.id, { owner: 'w', limit: 5, leaseMs: LEASE, now: at(1) })).to.deep.equal([]);
+      });
+    });
+
+    describe('runs.list and listItems', () => {
+      it('filters by status, definition and created range, newest first, paged', async () => {
+        const first = await runs().create(A, newRun(), ['x'], at(0));
+        const second = await runs().create(A, newRun({ definitionCsid: 'def-2' }), ['x'], at(100));
+        const third = await runs().create(A, newRun(), ['x'], at(200));
+        await runs().cancel(A, third.id, at(300));
+        const ids = async (query: Parameters<RunStore['list']>[1]) => (await runs().list(A, query)).items.map((r) => r.id);
+        expect(await ids({ paging: PAGE })).to.deep.equal([third.id, second.id, first.id]);
+        expect(await ids({ status: RUN_STATUS.Queued, paging: PAGE })).to.deep.equal([second.id, first.id]);
+        expect(await ids({ definitionCsid: 'def-2', paging: PAGE })).to.deep.equal([second.id]);
+        expect(await ids({ createdFrom: at(100), createdTo: at(200), paging: PAGE })).to.deep.equal([second.id]);
+        const page = await runs().list(A, { paging: { pageNum: 1, pageSize: 2 } });
+        expect(page.totalItems).to.equal(3);
+        expect(page.items.map((r) => r.id)).to.deep.equal([first.id]);
+        expect((await runs().list(B, { paging: PAGE })).totalItems).to.equal(0);
+      });
+
+      it('filters by creator and by active status (Queued or InProgress)', async () => {
+        const queued = await runs().create(A, newRun(), ['x'], at(0));
+        const started = await runs().create(A, newRun(), ['x'], at(100));
+        await runs().start(A, started.id, at(150));
+        const cancelled = await runs().create(A, newRun(), ['x'], at(200));
+        await runs().cancel(A, cancelled.id, at(250));
+        const bobs = await runs().create(A, newRun({ createdBy: 'bob' }), ['x'], at(300));
+        const ids = async (query: Parameters<RunStore['list']>[1]) => (await runs().list(A, query)).items.map((r) => r.id);
+        expect(await ids({ createdBy: 'alice', activeOnly: true, paging: PAGE })).to.deep.equal([started.id, queued.id]);
+        expect(await ids({ createdBy: 'bob', paging: PAGE })).to.deep.equal([bobs.id]);
+        expect(await ids({ activeOnly: true, status: RUN_STATUS.InProgress, paging: PAGE })).to.deep.equal([started.id]);
+        expect((await runs().list(B, { createdBy: 'alice', activeOnly: true, paging: PAGE })).totalItems).to.equal(0);
+      });
+
+      it('filters items by status and pages them in posting order', async () => {
+        const run = await runs().create(A, newRun(), keys(5), at(0));
+        await processAll(run, (key) => key === 'r3');
+        const failed = await runs().listItems(A, run.id, { status: 'Failed', paging: PAGE });
+        expect(failed.items.map((i) => [i.key, i.error])).to.deep.equal([['r3', 'r3 broke']]);
+        const page = await runs().listItems(A, run.id, { paging: { pageNum: 1, pageSize: 2 } });
+        expect(page.totalItems).to.equal(5);
+        expect(page.items.map((i) => i.key)).to.deep.equal(['r2', 'r3']);
+      });
+    });
+
+    describe('runs.claim', () => {
+      it('leases New items in order, never the same item to two claims, and counts attempts', async () => {
+        const run = await runs().create(A, newRun(), keys(5), at(0));
+        const one = await runs().claim(A, run.id, { owner: 'w1', limit: 3, leaseMs: LEASE, now: at(1) });
+        const two = await runs().claim(A, run.id, { owner: 'w2', limit: 3, leaseMs: LEASE, now: at(1) });
+        expect(one.map((i) => i.key)).to.deep.equal(['r0', 'r1', 'r2']);
+        expect(two.map((i) => i.key)).to.deep.equal(['r3', 'r4']);
+        expect(one.every((i) => i.status === 'Processing' && i.attempts === 1)).to.equal(true);
+        expect(await runs().claim(A, run.id, { owner: 'w3', limit: 3, leaseMs: LEASE, now: at(2) })).to.deep.equal([]);
+      });
+
+      it('claims an item again once its lease expired, but never a final one', async () => {
+        const run = await runs().create(A, newRun(), keys(2), at(0));
+        const [first, second] = await runs().claim(A, run.id, { owner: 'dead', limit: 2, leaseMs: LEASE, now: at(0) });
+        await runs().complete(A, run.id, 'dead', [{ seq: first!.seq, status: 'Completed' }], at(10));
+        expect(await runs().claim(A, run.id, { owner: 'w', limit: 5, leaseMs: LEASE, now: at(LEASE - 1) })).to.deep.equal([]);
+        expect(await runs().nextLeaseExpiry(A, run.id)).to.deep.equal(at(LEASE));
+        expect(await runs().nextLeaseExpiry(A, run.id, 'dead')).to.equal(undefined);
+        const again = await runs().claim(A, run.id, { owner: 'w', limit: 5, leaseMs: LEASE, now: at(LEASE) });
+        expect(again.map((i) => [i.key, i.attempts])).to.deep.equal([[second!.key, 2]]);
+      });
+
+      it('claims nothing from a cancelled or finished run', async () => {
+        const run = await runs().create(A, newRun(), keys(2), at(0));
+        await runs().cancel(A, run.id, at(1));
+        expect(await runs().claim(A, run.id, { owner: 'w', limit: 5, leaseMs: LEASE, now: at(2) })).to.deep.equal([]);
+      });
+    });
+
+    describe('runs.complete', () => {
+      it('writes final statuses and counters only for items the owner still holds: exactly once', async () => {
+        const run = await runs().create(A, newRun(), keys(2), at(0));
+        const [item] = await runs().claim(A, run.id, { owner: 'slow', limit: 1, leaseMs: LEASE, now: at(0) });
+        // The lease expires and another worker takes the item over.
+        const [taken] = await runs().claim(A, run.id, { owner: 'fast', limit: 1, leaseMs: LEASE, now: at(LEASE + 1) });
+        expect(taken?.seq).to.equal(item?.seq);
+        expect(await runs().complete(A, run.id, 'slow', [{ seq: item!.seq, status: 'Failed', error: 'late' }], at(LEASE + 2))).to.equal(0);
+        expect(await runs().complete(A, run.id, 'fast', [{ seq: item!.seq, status: 'Completed', note: 'ok' }], at(LEASE + 3))).to.equal(1);
+        expect(await runs().complete(A, run.id, 'fast', [{ seq: item!.seq, status: 'Failed' }], at(LEASE + 4))).to.equal(0);
+        const stored = (await runs().listItems(A, run.id, { paging: PAGE })).items[0];
+        expect(stored).to.deep.include({ status: 'Completed', note: 'ok', attempts: 2 });
+        expect((await runs().get(A, run.id))?.counts).to.deep.equal({ posted: 2, processed: 1, failed: 0, affected: 1 });
+      });
+
+      it('counts failed and unaffected items apart', async () => {
+        const run = await runs().create(A, newRun(), keys(3), at(0));
+        const claimed = await runs().claim(A, run.id, { owner: 'w', limit: 3, leaseMs: LEASE, now: at(0) });
+        const [a, b, c] = claimed.map((i) => i.seq) as [number, number, number];
+        const written = await runs().complete(
+          A,
+          run.id,
+          'w',
+          [
+            { seq: a, status: 'Completed', affected: true },
+            { seq: b, status: 'Completed', affected: false },
+            { seq: c, status: 'Failed', error: 'no' },
+          ],
+          at(1),
+        );
+        expect(written).to.equal(3);
+        expect((await runs().get(A, run.id))?.counts).to.deep.equal({ posted: 3, processed: 3, failed: 1, affected: 1 });
+        expect(await runs().itemErrors(A, run.id, 10)).to.deep.equal({ r2: 'no' });
+      });
+    });
+
+    describe('runs.start, finish and fail', () => {
+      it('finishes Completed when every item succeeded, CompletedWithErrors when one failed', async () => {
+        const good = await runs().create(A, newRun(), keys(3), at(0));
+        expect((await runs().start(A, good.id, at(1)))?.status).to.equal(RUN_STATUS.InProgress);
+        await processAll(good);
+        const done = await runs().finish(A, good.id, { numAffected: 3, userNote: 'fine' }, at(20));
+        expect(done).to.deep.include({ status: RUN_STATUS.Completed, startedAt: at(1), completedAt: at(20) });
+        expect(done?.results).to.deep.equal({ numAffected: 3, userNote: 'fine' });
+
+        const bad = await runs().create(A, newRun(), keys(3), at(0));
+        await runs().start(A, bad.id, at(1));
+        await processAll(bad, (key) => key === 'r1');
+        expect((await runs().finish(A, bad.id, {}, at(20)))?.status).to.equal(RUN_STATUS.CompletedWithErrors);
+      });
+
+      it('does not finish while items remain, and fails an active run with a reason', async () => {
+        const run = await runs().create(A, newRun(), keys(2), at(0));
+        await runs().start(A, run.id, at(1));
+        expect((await runs().finish(A, run.id, {}, at(2)))?.status).to.equal(RUN_STATUS.InProgress);
+        const failed = await runs().fail(A, run.id, 'Plugin gone', at(3));
+        expect(failed).to.deep.include({ status: RUN_STATUS.Failed, statusText: 'Plugin gone', completedAt: at(3) });
+      });
+    });
+
+    describe('open runs', () => {
+      it('accepts items while open, completes only after close, and refuses items once closed', async () => {
+        const run = await runs().create(A, newRun({ open: true }), [], at(0));
+        expect(run.open).to.equal(true);
+        await runs().start(A, run.id, at(1));
+        expect((await runs().finish(A, run.id, {}, at(2)))?.status).to.equal(RUN_STATUS.InProgress);
+        const grown = await runs().addItems(A, run.id, ['a', 'b'], at(3));
+        expect(grown?.counts.posted).to.equal(2);
+        await conflict(runs().addItems(A, run.id, ['b'], at(4)));
+        await processAll(run);
+        expect((await runs().finish(A, run.id, {}, at(11)))?.status).to.equal(RUN_STATUS.InProgress);
+        await runs().addItems(A, run.id, ['c'], at(12));
+        expect((await runs().close(A, run.id, at(13)))?.open).to.equal(false);
+        await conflict(runs().addItems(A, run.id, ['d'], at(14)));
+        await processAll(run);
+        const done = await runs().finish(A, run.id, {}, at(20));
+        expect(done?.status).to.equal(RUN_STATUS.Completed);
+        expect(done?.counts).to.deep.include({ posted: 3, processed: 3 });
+        const items = await runs().listItems(A, run.id, { paging: PAGE });
+        expect(items.items.map((i) => [i.seq, i.key])).to.deep.equal([
+          [0, 'a'],
+          [1, 'b'],
+          [2, 'c'],
+        ]);
+        expect(await runs().addItems(A, 'unknown', ['x'], at(21))).to.equal(undefined);
+      });
+    });
+
+    describe('runs.cancel', () => {
+      it('cancels an active run once; a finished run cannot be cancelled', async () => {
+        const run = await runs().create(A, newRun(), keys(2), at(0));
+        const cancelled = await runs().cancel(A, run.id, at(5));
+        expect(cancelled).to.deep.include({ status: RUN_STATUS.Cancelled, completedAt: at(5) });
+        await conflict(runs().cancel(A, run.id, at(6)));
+        expect(await runs().cancel(A, 'unknown', at(6))).to.equal(undefined);
+      });
+    });
+
+    describe('runs.rerun', () => {
+      it('reruns only the failed items, keeping the completed ones and their counts', async () => {
+        const run = await runs().create(A, newRun(), keys(4), at(0));
+        await runs().start(A, run.id, at(1));
+        await processAll(run, (key) => key === 'r1' || key === 'r2');
+        await runs().finish(A, run.id, {}, at(20));
+        const again = await runs().rerun(A, run.id, { onlyFailed: true }, at(30));
+        expect(again).to.deep.include({ status: RUN_STATUS.Queued, reruns: 1 });
+        expect(again?.counts).to.deep.equal({ posted: 4, processed: 2, failed: 0, affected: 2 });
+        const claimed = await runs().claim(A, run.id, { owner: 'w', limit: 10, leaseMs: LEASE, now: at(31) });
+        expect(claimed.map((i) => [i.key, i.attempts])).to.deep.equal([
+          ['r1', 1],
+          ['r2', 1],
+        ]);
+      });
+
+      it('reruns every item of a whole rerun, and refuses an active or non-rerunnable run', async () => {
+        const run = await runs().create(A, newRun(), keys(2), at(0));
+        await conflict(runs().rerun(A, run.id, { onlyFailed: false }, at(1)));
+        await runs().start(A, run.id, at(1));
+        await processAll(run);
+        await runs().finish(A, run.id, {}, at(20));
+        const again = await runs().rerun(A, run.id, { onlyFailed: false }, at(30));
+        expect(again?.counts).to.deep.equal({ posted: 2, processed: 0, failed: 0, affected: 0 });
+        expect(again?.completedAt).to.equal(undefined);
+        expect((await runs().listItems(A, run.id, { status: 'New', paging: PAGE })).totalItems).to.equal(2);
+
+        const fixed = await runs().create(A, newRun({ rerunnable: false }), ['x'], at(0));
+        await runs().cancel(A, fixed.id, at(1));
+        const error = await conflict(runs().rerun(A, fixed.id, { onlyFailed: false }, at(2)));
+        expect(error.message).to.match(/does not allow reruns/);
+      });
+    });
+
+    describe('leases: renew and release', () => {
+      it('renews the leases an owner holds and releases them back to New', async () => {
+        const run = await runs().create(A, newRun(), keys(3), at(0));
+        await runs().claim(A, run.id, { owner: 'w', limit: 2, leaseMs: LEASE, now: at(0) });
+        expect(await runs().renewLeases(A, run.id, 'w', at(5000))).to.equal(2);
+        expect(await runs().claim(A, run.id, { owner: 'x', limit: 5, leaseMs: LEASE, now: at(4000) })).to.have.length(1);
+        expect(await runs().release(A, run.id, 'w')).to.equal(2);
+        const news = await runs().listItems(A, run.id, { status: 'New', paging: PAGE });
+        expect(news.items.map((i) => [i.key, i.attempts])).to.deep.equal([
+          ['r0', 0],
+          ['r1', 0],
+        ]);
+      });
+    });
+
+    describe('runs.listActive and purge', () => {
+      it('lists active runs of every tenant, and purges finished runs completed before a date', async () => {
+        const active = await runs().create(A, newRun(), ['x'], at(0));
+        const other = await runs().create(B, newRun(), ['x'], at(0));
+        const old = await runs().create(A, newRun(), ['x'], at(0));
+        const recent = await runs().create(A, newRun(), ['x'], at(0));
+        await runs().cancel(A, old.id, at(100));
+        await runs().cancel(A, recent.id, at(300));
+        const listed = (await runs().listActive()).map((r) => `${r.tenant}/${r.id}`).sort();
+        expect(listed).to.deep.equal([`${A}/${active.id}`, `${B}/${other.id}`].sort());
+        expect(await runs().purge(at(200))).to.equal(1);
+        expect(await runs().get(A, old.id)).to.equal(undefined);
+        expect((await runs().listItems(A, old.id, { paging: PAGE })).totalItems).to.equal(0);
+        expect(await runs().get(A, recent.id)).to.not.equal(undefined);
+        expect(await runs().get(A, active.id)).to.not.equal(undefined);
+      });
+    });
+  });
+}
