@@ -120,6 +120,15 @@ interface InvocableBase<Params> {
   /** Time limit of one invocation (or one item, when the runtime iterates) in milliseconds. */
   timeoutMs?: number;
   /**
+   * Background runs only: how many times a failed item (or whole invocation) is tried again before it is
+   * recorded Failed. A `ctx.reject(...)` is never retried. @defaultValue 0 @since 1.1.0
+   */
+  retries?: number;
+  /** Background runs only: delay before the first retry, doubled for each further one. @defaultValue 1000 @since 1.1.0 */
+  retryDelayMs?: number;
+  /** Background runs only: whether a finished run may be rerun. @defaultValue true @since 1.1.0 */
+  rerunnable?: boolean;
+  /**
    * The definition created at start-up in each tenant that has none with this `className`
    * (CollectionSpace's auto-registration). `className` and unset mode flags come from the plugin.
    */

@@ -117,6 +117,15 @@ const checkFieldTypes: Check = (candidate) => {
   if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && Number.isInteger(timeoutMs) && timeoutMs > 0)) {
     return shapeError('timeoutMs must be a positive integer');
   }
+  for (const field of ['retries', 'retryDelayMs'] as const) {
+    const value = candidate[field];
+    if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value >= 0)) {
+      return shapeError(`${field} must be a non-negative integer`);
+    }
+  }
+  if (candidate.rerunnable !== undefined && typeof candidate.rerunnable !== 'boolean') {
+    return shapeError('rerunnable must be a boolean');
+  }
   if (candidate.defaultDefinition !== undefined && !isRecord(candidate.defaultDefinition)) {
     return shapeError('defaultDefinition must be an object');
   }

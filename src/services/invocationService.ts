@@ -6,7 +6,8 @@
 import type { Logger } from 'pino';
 import type { InvocationContextPayload } from '../codec/index.js';
 import { validationFailed, toErrorDetail } from '../codec/schemaValidator.js';
-import { DomainError, NotFoundError } from '../domain/errors.js';
+import { canInvokeDefinition, type Caller } from '../domain/access.js';
+import { DomainError, ForbiddenError, NotFoundError } from '../domain/errors.js';
 import type { InvocationMode, StoredDefinition, StoredRecord, TenantId } from '../domain/types.js';
 import type {
   InvocationContext,
@@ -31,10 +32,12 @@ import {
 import { recordsForPlugin } from './pluginRecords.js';
 import { GROUP_DOCTYPE, type RecordService } from './recordService.js';
 
-export interface InvocationCaller {
-  tenant: TenantId;
-  user: string;
-}
+/**
+ * Who invokes: the tenant to act in and the user; with `roles` and `permissions` for the record-level check
+ * (`forRoles` / `resourceActionGroupList`) when the request comes from a client. A background run's worker has
+ * neither: the check was made when the run was created.
+ */
+export type InvocationCaller = Pick<Caller, 'tenant' | 'user'> & Partial<Pick<Caller, 'roles' | 'permissions'>>;
 
 export interface InvocationLimits {
   /** Time limit of a whole invocation, or of one item, unless the plugin sets its own. */
@@ -88,17 +91,21 @@ export class InvocationService {
   /**
    * Runs every check and resolves the context. With `options.csids` (a background run resuming, or an open run
    * whose items come later) the context records are not resolved again: the run's items are the records, and a
-   * missing one fails as an item.
+   * missing one fails as an item. `options.accessChecked` says the record-level check was already made (a run
+   * being worked on); otherwise the caller's roles and permissions must allow this definition.
    */
   async prepare(
     caller: InvocationCaller,
     csid: string,
     payload: InvocationContextPayload,
-    options: { csids?: string[] } = {},
+    options: { csids?: string[]; accessChecked?: boolean } = {},
   ): Promise<PreparedInvocation> {
     const { tenant } = caller;
     const definition = await this.#deps.definitions.get(tenant, csid);
     if (definition === undefined) throw new NotFoundError('Batch job', csid);
+    if (options.accessChecked !== true && !canInvokeDefinition({ roles: caller.roles ?? [], permissions: caller.permissions ?? [] }, definition.definition)) {
+      throw new ForbiddenError(`You are not allowed to run the batch job '${definition.definition.name}'`);
+    }
     const mode = checkMode(payload, definition);
     const loaded = this.#deps.plugins.lookup(definition.definition.className);
     if (loaded === undefined) {
@@ -157,12 +164,17 @@ export class InvocationService {
 
   /** One record through a per-record plugin (background runs call this per item). */
   async executeItem(prepared: PreparedInvocation, record: StoredRecord, signal?: AbortSignal): Promise<ItemResult> {
+    return this.itemExecutor(prepared, signal)(record);
+  }
+
+  /** `executeItem` with the logger and context set up once, for a worker that runs many items of one invocation. */
+  itemExecutor(prepared: PreparedInvocation, signal?: AbortSignal): (record: StoredRecord) => Promise<ItemResult> {
     const { plugin } = prepared.loaded;
     if (plugin.processItem === undefined) throw new TypeError(`Plugin '${plugin.className}' handles whole invocations`);
     const processItem = plugin.processItem.bind(plugin);
     const { run } = this.#caller(prepared, signal);
-    const outcome = await run(`Plugin '${plugin.className}' on record ${record.csid}`, (ctx) => processItem(record, prepared.input, ctx));
-    return outcome ?? {};
+    return async (record) =>
+      (await run(`Plugin '${plugin.className}' on record ${record.csid}`, (ctx) => processItem(record, prepared.input, ctx))) ?? {};
   }
 
   /** The results of a per-record invocation from its counts, worded by the plugin's `summarize` when it has one. */

@@ -12,7 +12,7 @@ import type {
   StoredRelation,
   TenantId,
 } from '../domain/types.js';
-import type { RecordQuery, Store, WriteOptions } from '../store/types.js';
+import type { RecordFilter, RecordQuery, Store, WriteOptions } from '../store/types.js';
 
 /** How many rows one store call reads when a caller wants "all" of something. */
 const SCAN_PAGE_SIZE = 1000;
@@ -72,15 +72,12 @@ export class RecordService {
     return this.store.records.list(tenant, query);
   }
 
-  /** Every matching record, page by page, so callers never hold more than one page of rows at once. */
-  async *scan(tenant: TenantId, query: Omit<RecordQuery, 'paging'>): AsyncGenerator<StoredRecord> {
-    // Oldest first: records created while the scan runs land after it instead of shifting its pages.
-    const sorted = { ...query, sort: { field: 'createdAt', direction: 'asc' } } as const;
-    for (let pageNum = 0; ; pageNum += 1) {
-      const page = await this.store.records.list(tenant, { ...sorted, paging: { pageNum, pageSize: SCAN_PAGE_SIZE } });
-      yield* page.items;
-      if ((pageNum + 1) * SCAN_PAGE_SIZE >= page.totalItems) return;
-    }
+  /**
+   * Every matching record, oldest first, one batch of rows in memory at a time. The store resumes each batch
+   * after the last record read, so records created meanwhile make it neither repeat nor skip one.
+   */
+  scan(tenant: TenantId, query: RecordFilter): AsyncIterable<StoredRecord> {
+    return this.store.records.scan(tenant, query, { batchSize: SCAN_PAGE_SIZE });
   }
 
   async relate(tenant: TenantId, relation: Relation, actor: string): Promise<StoredRelation> {

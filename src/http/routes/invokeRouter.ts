@@ -1,21 +1,56 @@
 /**
  * `POST /cspace-services/batch/{csid}/invoke` (and CollectionSpace's deprecated `POST /batch/{csid}`): runs the
  * definition's plugin with an `invocationContext` and answers `invocationResults`.
+ *
+ * With `Prefer: respond-async` (RFC 7240) the invocation becomes a background run instead: 202, `Location` of the
+ * run, and the run's document. `POST /batch/{csid}/runs` creates an open run (items added later, then closed).
  */
-import { Router, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import { decodeInvocationContext, encodeInvocationResults } from '../../codec/index.js';
+import { encodeRunDocument } from '../../codec/runDocument.js';
 import type { InvocationService } from '../../services/invocationService.js';
+import type { RunService } from '../../services/runService.js';
 import { readTree, sendTree } from '../negotiation.js';
+import { requirePermission } from '../requirePermission.js';
 import { callerOf } from '../requestContext.js';
 
-export function invokeRouter({ invocations }: { invocations: InvocationService }): Router {
+export interface InvokeRouterOptions {
+  invocations: InvocationService;
+  /** Background runs; without them `Prefer: respond-async` is ignored (answered synchronously). */
+  runs?: RunService;
+  /** Where run documents live, e.g. `/cspace-services/runs`. @defaultValue '/cspace-services/runs' */
+  runsPath?: string;
+}
+
+/** Whether the request's `Prefer` header asks for `respond-async`. */
+export function prefersAsync(req: Request): boolean {
+  const prefer = req.get('prefer');
+  if (prefer === undefined) return false;
+  return prefer.split(',').some((token) => token.split(';')[0]?.trim().toLowerCase() === 'respond-async');
+}
+
+export function invokeRouter({ invocations, runs, runsPath = '/cspace-services/runs' }: InvokeRouterOptions): Router {
   const invoke: RequestHandler<{ csid: string }> = async (req, res) => {
     const payload = decodeInvocationContext(readTree(req));
+    if (runs !== undefined && prefersAsync(req)) {
+      const run = await runs.start(callerOf(res), req.params.csid, payload);
+      res.location(`${runsPath}/${run.id}`).set('Preference-Applied', 'respond-async');
+      sendTree(res, 202, encodeRunDocument(run));
+      return;
+    }
     const result = await invocations.invoke(callerOf(res), req.params.csid, payload);
     sendTree(res, 200, encodeInvocationResults(result));
   };
+  const mayInvoke = requirePermission<{ csid: string }>('invoke', 'invoke');
   const router = Router();
-  router.post('/:csid/invoke', invoke);
-  router.post('/:csid', invoke);
+  router.post('/:csid/invoke', mayInvoke, invoke);
+  if (runs !== undefined) {
+    router.post('/:csid/runs', mayInvoke, async (req, res) => {
+      const run = await runs.startOpen(callerOf(res), req.params.csid, decodeInvocationContext(readTree(req)));
+      res.location(`${runsPath}/${run.id}`);
+      sendTree(res, 201, encodeRunDocument(run));
+    });
+  }
+  router.post('/:csid', mayInvoke, invoke);
   return router;
 }

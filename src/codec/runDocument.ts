@@ -1,0 +1,134 @@
+/**
+ * Run documents (`ns2:run`, XML and JSON through the usual `DocTree`), run and item lists
+ * (`abstract-common-list`), and the items body of `POST /runs/{id}/items`.
+ *
+ * Field names follow the seeds: `noOfItemsPosted`, `noOfItemsProcessed`, `jobItemErrors`, `percentCompleted`,
+ * `canReRun`, `purgeDateTime`; the invocation context and results are nested in their CollectionSpace shapes.
+ */
+import { ValidationError } from '../domain/errors.js';
+import { percentCompleted, type Run, type RunItem } from '../domain/runs.js';
+import type { ListSpec } from './commonList.js';
+import { INVOCABLE_NAMESPACE, PART_PREFIX } from './namespaces.js';
+import { asArray, findChildren, isDocNode, localName, rootElement, type DocNode, type DocTree } from './tree.js';
+
+export const RUN_NAMESPACE = 'http://collectionspace.org/services/batch/run';
+export const RUN_ELEMENT = 'run';
+
+export function runUri(id: string): string {
+  return `/runs/${id}`;
+}
+
+export interface RunDocumentOptions {
+  /** Failed items by key. */
+  itemErrors?: Record<string, string>;
+  /** When the finished run will be purged. */
+  purgeAt?: Date;
+}
+
+const iso = (date: Date | undefined) => date?.toISOString();
+
+/** A run in the API's shape. */
+export function encodeRunDocument(run: Run, options: RunDocumentOptions = {}): DocTree {
+  const { invocation, counts, results } = run;
+  const errors = Object.entries(options.itemErrors ?? {});
+  return {
+    [`${PART_PREFIX}:${RUN_ELEMENT}`]: {
+      [`@xmlns:${PART_PREFIX}`]: RUN_NAMESPACE,
+      id: run.id,
+      uri: runUri(run.id),
+      definitionCsid: run.definitionCsid,
+      definitionName: run.definitionName,
+      status: run.status,
+      statusText: run.statusText,
+      open: run.open,
+      canReRun: run.rerunnable,
+      reruns: run.reruns,
+      createdBy: run.createdBy,
+      createdAt: iso(run.createdAt),
+      startedAt: iso(run.startedAt),
+      completedAt: iso(run.completedAt),
+      purgeDateTime: iso(options.purgeAt),
+      noOfItemsPosted: counts.posted,
+      noOfItemsProcessed: counts.processed,
+      noOfItemsFailed: counts.failed,
+      noOfItemsAffected: counts.affected,
+      percentCompleted: percentCompleted(counts, run.status),
+      invocationContext: {
+        [`@xmlns:${PART_PREFIX}`]: INVOCABLE_NAMESPACE,
+        mode: invocation.mode,
+        docType: invocation.docType,
+        singleCSID: invocation.singleCSID,
+        groupCSID: invocation.groupCSID,
+        listCSIDs: invocation.listCSIDs.length > 0 ? { csid: invocation.listCSIDs } : undefined,
+        params: invocation.params.length > 0 ? { param: invocation.params.map(({ key, value }) => ({ key, value })) } : undefined,
+      },
+      invocationResults:
+        results === undefined
+          ? undefined
+          : { primaryURICreated: results.primaryURICreated, userNote: results.userNote, numAffected: results.numAffected ?? 0 },
+      jobItemErrors: errors.length > 0 ? { itemError: errors.map(([csid, message]) => ({ csid, message })) } : undefined,
+    },
+  };
+}
+
+export const RUN_LIST_SPEC: ListSpec<Run> = {
+  fieldsReturned: ['id', 'uri', 'definitionCsid', 'definitionName', 'status', 'createdBy', 'createdAt', 'completedAt', 'noOfItemsPosted', 'noOfItemsProcessed', 'noOfItemsFailed', 'percentCompleted'],
+  toItem: (run) => ({
+    id: run.id,
+    uri: runUri(run.id),
+    definitionCsid: run.definitionCsid,
+    definitionName: run.definitionName,
+    status: run.status,
+    createdBy: run.createdBy,
+    createdAt: iso(run.createdAt),
+    completedAt: iso(run.completedAt),
+    noOfItemsPosted: run.counts.posted,
+    noOfItemsProcessed: run.counts.processed,
+    noOfItemsFailed: run.counts.failed,
+    percentCompleted: percentCompleted(run.counts, run.status),
+  }),
+};
+
+export const RUN_ITEM_LIST_SPEC: ListSpec<RunItem> = {
+  fieldsReturned: ['seq', 'csid', 'status', 'attempts', 'error', 'note', 'affected', 'updatedAt'],
+  toItem: (item) => ({
+    seq: item.seq,
+    csid: item.key,
+    status: item.status,
+    attempts: item.attempts,
+    error: item.error,
+    note: item.note,
+    affected: item.affected,
+    updatedAt: item.updatedAt.toISOString(),
+  }),
+};
+
+/**
+ * The csids of an items body: `<items><csid>…</csid>…</items>` (any prefix), or an `invocationContext` with
+ * `listCSIDs`, which is what the run was created with.
+ */
+export function decodeRunItems(tree: DocTree): string[] {
+  const root = rootElement(tree);
+  if (root === undefined || !isDocNode(root.value)) {
+    throw new ValidationError('Expected an <items> element with <csid> children', [{ path: '(root)', message: 'must be <items>' }]);
+  }
+  const node: DocNode = root.value;
+  const name = localName(root.key);
+  const source = name === 'invocationContext' ? findChildren(node, 'listCSIDs').map((child) => child.value) : name === 'items' ? [node] : undefined;
+  if (source === undefined) {
+    throw new ValidationError(`Expected <items> or <invocationContext>, found <${root.key}>`, [{ path: '(root)', message: 'must be <items>' }]);
+  }
+  const csids: string[] = [];
+  for (const holder of source) {
+    if (!isDocNode(holder)) continue;
+    for (const child of findChildren(holder, 'csid')) {
+      for (const value of asArray(child.value)) {
+        if (typeof value !== 'string' || value.trim() === '') {
+          throw new ValidationError('Each <csid> must be a non-empty string', [{ path: 'items/csid', message: 'must be a non-empty string' }]);
+        }
+        csids.push(value.trim());
+      }
+    }
+  }
+  return csids;
+}

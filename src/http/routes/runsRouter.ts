@@ -1,0 +1,175 @@
+/**
+ * `/cspace-services/runs`: background runs (XML or JSON by `Accept`), their items, cancel, rerun, open runs'
+ * items and close, and `GET /runs/{id}/events` as server-sent events until the run ends.
+ */
+import { Router, type Response } from 'express';
+import { encodeCommonList } from '../../codec/index.js';
+import { decodeRunItems, encodeRunDocument, RUN_ITEM_LIST_SPEC, RUN_LIST_SPEC } from '../../codec/runDocument.js';
+import { ValidationError } from '../../domain/errors.js';
+import { resolvePaging } from '../../domain/paging.js';
+import { isFinalRunStatus, isItemStatus, isRunStatus, percentCompleted, purgeAtFor, type Run } from '../../domain/runs.js';
+import type { RunService } from '../../services/runService.js';
+import { methodNotAllowed } from '../methodNotAllowed.js';
+import { readTree, sendTree } from '../negotiation.js';
+import { callerOf } from '../requestContext.js';
+import { requirePermission } from '../requirePermission.js';
+
+export interface RunsRouterOptions {
+  runs: RunService;
+  /** Where a run's document lives, e.g. `/cspace-services/runs`. */
+  basePath: string;
+  /** Finished runs are purged this long after they complete (0: never); shown as `purgeDateTime`. */
+  retentionMs: number;
+  /** How often the event stream re-reads the run, for progress made by other processes. @defaultValue 1000 */
+  eventPollMs?: number;
+}
+
+function stringParam(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+function dateParam(value: unknown, name: string): Date | undefined {
+  const text = stringParam(value);
+  if (text === undefined) return undefined;
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) {
+    throw new ValidationError(`${name} must be an ISO-8601 date-time`, [{ path: name, message: `'${text}' is not a date-time` }]);
+  }
+  return date;
+}
+
+/** The compact progress record an event carries. */
+function progressOf(run: Run) {
+  return {
+    id: run.id,
+    status: run.status,
+    statusText: run.statusText,
+    noOfItemsPosted: run.counts.posted,
+    noOfItemsProcessed: run.counts.processed,
+    noOfItemsFailed: run.counts.failed,
+    percentCompleted: percentCompleted(run.counts, run.status),
+  };
+}
+
+export function runsRouter(options: RunsRouterOptions): Router {
+  const { runs, basePath, retentionMs } = options;
+  const eventPollMs = options.eventPollMs ?? 1000;
+  const router = Router();
+  const send = (res: Response, status: number, run: Run & { itemErrors?: Record<string, string> }) => {
+    const purgeAt = purgeAtFor(run.completedAt, retentionMs);
+    sendTree(res, status, encodeRunDocument(run, { ...(run.itemErrors && { itemErrors: run.itemErrors }), ...(purgeAt && { purgeAt }) }));
+  };
+
+  router
+    .route('/')
+    .get(requirePermission('runs', 'list'), async (req, res) => {
+      const status = stringParam(req.query.status);
+      if (status !== undefined && !isRunStatus(status)) {
+        throw new ValidationError(`Unknown run status '${status}'`, [
+          { path: 'status', message: 'must be Queued, InProgress, Completed, CompletedWithErrors, Failed or Cancelled' },
+        ]);
+      }
+      const definition = stringParam(req.query.definition);
+      const createdFrom = dateParam(req.query.createdFrom, 'createdFrom');
+      const createdTo = dateParam(req.query.createdTo, 'createdTo');
+      const page = await runs.list(callerOf(res).tenant, {
+        ...(status !== undefined && { status }),
+        ...(definition !== undefined && { definitionCsid: definition }),
+        ...(createdFrom !== undefined && { createdFrom }),
+        ...(createdTo !== undefined && { createdTo }),
+        paging: resolvePaging({ pgSz: req.query.pgSz, pgNum: req.query.pgNum }),
+      });
+      sendTree(res, 200, encodeCommonList(page, RUN_LIST_SPEC));
+    })
+    .all(methodNotAllowed(['GET']));
+
+  router
+    .route('/:id')
+    .get(requirePermission('runs', 'read'), async (req, res) => send(res, 200, await runs.get(callerOf(res).tenant, req.params.id)))
+    .all(methodNotAllowed(['GET']));
+
+  router
+    .route('/:id/items')
+    .get(requirePermission('runs', 'read'), async (req, res) => {
+      const status = stringParam(req.query.status);
+      if (status !== undefined && !isItemStatus(status)) {
+        throw new ValidationError(`Unknown item status '${status}'`, [{ path: 'status', message: 'must be New, Processing, Completed or Failed' }]);
+      }
+      const page = await runs.items(callerOf(res).tenant, req.params.id, {
+        ...(status !== undefined && { status }),
+        paging: resolvePaging({ pgSz: req.query.pgSz, pgNum: req.query.pgNum }),
+      });
+      sendTree(res, 200, encodeCommonList(page, RUN_ITEM_LIST_SPEC));
+    })
+    .post(requirePermission('runs', 'update'), async (req, res) => {
+      const run = await runs.addItems(callerOf(res).tenant, req.params.id, decodeRunItems(readTree(req)));
+      send(res, 200, run);
+    })
+    .all(methodNotAllowed(['GET', 'POST']));
+
+  router
+    .route('/:id/close')
+    .post(requirePermission('runs', 'update'), async (req, res) => send(res, 200, await runs.close(callerOf(res).tenant, req.params.id)))
+    .all(methodNotAllowed(['POST']));
+
+  router
+    .route('/:id/cancel')
+    .post(requirePermission('runs', 'update'), async (req, res) => send(res, 200, await runs.cancel(callerOf(res).tenant, req.params.id)))
+    .all(methodNotAllowed(['POST']));
+
+  router
+    .route('/:id/rerun')
+    // A rerun runs plugin code again, so it takes the invoke permission too.
+    .post(requirePermission('runs', 'update'), requirePermission('invoke', 'invoke'), async (req, res) => {
+      const only = stringParam(req.query.only);
+      if (only !== undefined && only !== 'failed') {
+        throw new ValidationError(`Unknown rerun scope '${only}'`, [{ path: 'only', message: "must be 'failed' or absent (whole run)" }]);
+      }
+      const run = await runs.rerun(callerOf(res).tenant, req.params.id, { onlyFailed: only === 'failed' });
+      res.location(`${basePath}/${run.id}`);
+      send(res, 202, run);
+    })
+    .all(methodNotAllowed(['POST']));
+
+  router
+    .route('/:id/events')
+    .get(requirePermission('runs', 'read'), async (req, res) => {
+      const { tenant } = callerOf(res);
+      const id = req.params.id;
+      const first = await runs.get(tenant, id);
+      res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
+      res.flushHeaders();
+      let sequence = 0;
+      let last = '';
+      let ended = false;
+      const cleanups: Array<() => void> = [];
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        for (const cleanup of cleanups) cleanup();
+        res.end();
+      };
+      const emit = (run: Run) => {
+        if (ended) return;
+        const data = JSON.stringify(progressOf(run));
+        if (data !== last) {
+          last = data;
+          res.write(`event: progress\nid: ${++sequence}\ndata: ${data}\n\n`);
+        }
+        if (isFinalRunStatus(run.status)) {
+          res.write(`event: end\nid: ${++sequence}\ndata: ${data}\n\n`);
+          end();
+        }
+      };
+      cleanups.push(runs.watch(id, emit));
+      const poll = setInterval(() => {
+        runs.get(tenant, id).then(emit, () => end());
+      }, eventPollMs);
+      cleanups.push(() => clearInterval(poll));
+      res.on('close', end);
+      emit(first);
+    })
+    .all(methodNotAllowed(['GET']));
+
+  return router;
+}

@@ -1,0 +1,293 @@
+/**
+ * Processes one run: claims its items in batches under a lease, runs the plugin on each with bounded
+ * concurrency, a time limit and retries, and writes final statuses in batches. Knows nothing of Agenda: the
+ * executor hands it a signal, a heartbeat (`touch`) and a `stopping` flag.
+ *
+ * Exactly-once: outcomes are written with `runs.complete(owner)`, which refuses items whose lease another
+ * worker took over. Items interrupted by cancel or shutdown get no outcome and are released back to `New`.
+ */
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { DomainError } from '../domain/errors.js';
+import { isFinalRunStatus, retryDelayMs, WHOLE_INVOCATION_KEY, type Run, type RunItem } from '../domain/runs.js';
+import type { StoredRecord, TenantId } from '../domain/types.js';
+import type { ItemResult } from '../plugins/contract.js';
+import type { InvocationService, PreparedInvocation } from '../services/invocationService.js';
+import type { RecordService } from '../services/recordService.js';
+import type { Clock } from '../store/queryRules.js';
+import type { ItemOutcome, RunStore } from '../store/runTypes.js';
+import { forEachBounded } from './pluginExecution.js';
+
+export interface RunWorkerOptions {
+  /** Items claimed per store round trip. @defaultValue 256 */
+  batchSize: number;
+  /** Items in flight at once per run. @defaultValue 8 */
+  concurrency: number;
+  /** How long a claim holds an item without renewal. @defaultValue 30000 */
+  leaseMs: number;
+  /** How often leases are renewed and the Agenda job touched. @defaultValue 5000 */
+  heartbeatMs: number;
+  /** Outcomes written per store transaction (they are also written on every heartbeat). @defaultValue 256 */
+  flushSize: number;
+  /** Retry delay when the plugin sets retries but no delay. @defaultValue 1000 */
+  retryDelayMs: number;
+}
+
+export const RUN_WORKER_DEFAULTS = {
+  batchSize: 256,
+  concurrency: 8,
+  leaseMs: 30_000,
+  heartbeatMs: 5_000,
+  flushSize: 256,
+  retryDelayMs: 1_000,
+} as const satisfies RunWorkerOptions;
+
+export interface RunWorkerDeps {
+  runs: RunStore;
+  invocations: InvocationService;
+  records: RecordService;
+  logger: Logger;
+  now: Clock;
+  /** Called after outcomes were written and when the run changed state. */
+  onProgress: (tenant: TenantId, runId: string) => void;
+  options?: Partial<RunWorkerOptions>;
+}
+
+export interface RunControl {
+  /** Aborted on cancel, or when shutdown gives up waiting. */
+  signal: AbortSignal;
+  /** Shutdown has begun: claim nothing more. */
+  stopping: () => boolean;
+  /** Heartbeat towards the scheduler (Agenda's `job.touch`), with the percentage done. */
+  touch: (percent: number) => Promise<void>;
+}
+
+/** The invocation context as `InvocationService.prepare` reads it. */
+function payloadOf(run: Run) {
+  return { ...run.invocation, listCSIDs: [...run.invocation.listCSIDs], params: [...run.invocation.params] };
+}
+
+function contextCsids(run: Run): string[] {
+  const { invocation } = run;
+  if (invocation.singleCSID !== undefined && invocation.singleCSID !== '') return [invocation.singleCSID];
+  return [...invocation.listCSIDs];
+}
+
+function abortable(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+export class RunWorker {
+  readonly #deps: RunWorkerDeps;
+  readonly #options: RunWorkerOptions;
+  readonly #owner = `${hostname()}:${process.pid}`;
+
+  constructor(deps: RunWorkerDeps) {
+    this.#deps = deps;
+    this.#options = { ...RUN_WORKER_DEFAULTS, ...deps.options };
+  }
+
+  get options(): Readonly<RunWorkerOptions> {
+    return this.#options;
+  }
+
+  /** Works on the run until it has nothing claimable, is no longer active, or `control` says stop. */
+  async process(tenant: TenantId, runId: string, control: RunControl): Promise<void> {
+    const { runs, now, logger: parent } = this.#deps;
+    const logger = parent.child({ run: runId });
+    const initial = await runs.get(tenant, runId);
+    if (initial === undefined || isFinalRunStatus(initial.status)) return;
+    const run = (await runs.start(tenant, runId, now())) ?? initial;
+    this.#deps.onProgress(tenant, runId);
+    const prepared = await this.#prepare(run).catch(async (err: unknown) => {
+      const reason = err instanceof Error ? err.message : String(err);
+      logger.warn({ err }, 'run cannot proceed');
+      await runs.fail(tenant, runId, `Failed: ${reason}`, now());
+      this.#deps.onProgress(tenant, runId);
+      return undefined;
+    });
+    if (prepared === undefined) return;
+
+    const owner = `${this.#owner}:${randomUUID()}`;
+    const session = new RunSession(this.#deps, this.#options, prepared, run, owner, control, logger);
+    try {
+      await session.work();
+    } finally {
+      await session.end();
+    }
+  }
+
+  async #prepare(run: Run): Promise<PreparedInvocation> {
+    const caller = { tenant: run.tenant, user: run.createdBy };
+    // Who may run this definition was checked when the run was created.
+    const perRecord = await this.#deps.invocations.prepare(caller, run.definitionCsid, payloadOf(run), {
+      csids: contextCsids(run),
+      accessChecked: true,
+    });
+    if (perRecord.loaded.plugin.processItem !== undefined) return perRecord;
+    // A whole-invocation plugin gets its context resolved as on a synchronous invoke.
+    return this.#deps.invocations.prepare(caller, run.definitionCsid, payloadOf(run), { accessChecked: true });
+  }
+}
+
+/** One worker's pass over one run. */
+class RunSession {
+  readonly #pending: ItemOutcome[] = [];
+  #writing: Promise<void> = Promise.resolve();
+  #heartbeat: NodeJS.Timeout | undefined;
+  #wholeResult: Run['results'] | undefined;
+  #executeItem: ((record: StoredRecord) => Promise<ItemResult>) | undefined;
+
+  constructor(
+    readonly deps: RunWorkerDeps,
+    readonly options: RunWorkerOptions,
+    readonly prepared: PreparedInvocation,
+    readonly run: Run,
+    readonly owner: string,
+    readonly control: RunControl,
+    readonly logger: Logger,
+  ) {}
+
+  get #tenant(): TenantId {
+    return this.run.tenant;
+  }
+
+  async work(): Promise<void> {
+    this.#heartbeat = setInterval(() => void this.#beat(), this.options.heartbeatMs);
+    await forEachBounded(this.#claimed(), this.options.concurrency, async ({ item, record }) => {
+      const outcome = await this.#processItem(item, record);
+      if (outcome === undefined) return;
+      this.#pending.push(outcome);
+      if (this.#pending.length >= this.options.flushSize) await this.#flush();
+    });
+  }
+
+  /** Flushes outcomes, releases what was left unprocessed, and finishes the run when nothing is left. */
+  async end(): Promise<void> {
+    clearInterval(this.#heartbeat);
+    await this.#flush();
+    const { runs, now } = this.deps;
+    const released = await runs.release(this.#tenant, this.run.id, this.owner);
+    if (released > 0) this.logger.info({ released }, 'released unfinished items');
+    if (this.control.stopping() || this.control.signal.aborted) return;
+    const run = await runs.get(this.#tenant, this.run.id);
+    if (run === undefined || isFinalRunStatus(run.status) || run.open || run.counts.processed < run.counts.posted) return;
+    const results = this.#wholeResult ?? (await this.#summary(run));
+    const finished = await runs.finish(this.#tenant, this.run.id, results ?? {}, now());
+    if (finished !== undefined && isFinalRunStatus(finished.status)) {
+      this.logger.info({ status: finished.status, counts: finished.counts }, 'run finished');
+      this.deps.onProgress(this.#tenant, this.run.id);
+    }
+  }
+
+  async #summary(run: Run): Promise<Run['results']> {
+    const errors = await this.deps.runs.itemErrors(this.#tenant, run.id, 5);
+    const failures = Object.entries(errors).map(([csid, message]) => ({ csid, message }));
+    const { processed, affected, failed } = run.counts;
+    return this.deps.invocations.summarize(this.prepared, { processed, affected, failed }, failures);
+  }
+
+  async #beat(): Promise<void> {
+    try {
+      const { runs, now } = this.deps;
+      await this.#flush();
+      await runs.renewLeases(this.#tenant, this.run.id, this.owner, new Date(now().getTime() + this.options.leaseMs));
+      const run = await runs.get(this.#tenant, this.run.id);
+      const percent = run === undefined ? 0 : Math.floor((run.counts.processed * 100) / Math.max(1, run.counts.posted));
+      await this.control.touch(percent);
+    } catch (err) {
+      this.logger.warn({ err }, 'run heartbeat failed');
+    }
+  }
+
+  /** Writes buffered outcomes; writes are chained so they never overlap. */
+  #flush(): Promise<void> {
+    const write = async () => {
+      if (this.#pending.length === 0) return;
+      const batch = this.#pending.splice(0, this.#pending.length);
+      const written = await this.deps.runs.complete(this.#tenant, this.run.id, this.owner, batch, this.deps.now());
+      if (written < batch.length) this.logger.warn({ dropped: batch.length - written }, 'outcomes of items taken over by another worker were dropped');
+      this.deps.onProgress(this.#tenant, this.run.id);
+    };
+    this.#writing = this.#writing.then(write, write);
+    return this.#writing;
+  }
+
+  /** Claimed items with their records, batch by batch, until nothing is left to claim here. */
+  async *#claimed(): AsyncGenerator<{ item: RunItem; record: StoredRecord | undefined }> {
+    const { runs, now } = this.deps;
+    const { signal, stopping } = this.control;
+    const perRecord = this.prepared.loaded.plugin.processItem !== undefined;
+    while (!signal.aborted && !stopping()) {
+      const claimed = await runs.claim(this.#tenant, this.run.id, {
+        owner: this.owner,
+        limit: this.options.batchSize,
+        leaseMs: this.options.leaseMs,
+        now: now(),
+      });
+      if (claimed.length === 0) {
+        // Items another (dead) worker still holds come back when their lease expires: wait for that.
+        await this.#flush();
+        const run = await runs.get(this.#tenant, this.run.id);
+        if (run === undefined || isFinalRunStatus(run.status) || run.open) return;
+        // Our own items still in flight finish on their own; only other workers' leases are waited for.
+        const expiry = await runs.nextLeaseExpiry(this.#tenant, this.run.id, this.owner);
+        if (expiry === undefined) return;
+        await abortable(Math.max(10, expiry.getTime() - now().getTime() + 5), signal);
+        continue;
+      }
+      const keys = claimed.map((item) => item.key).filter((key) => key !== WHOLE_INVOCATION_KEY);
+      const found = perRecord && keys.length > 0 ? (await this.deps.records.getMany(this.#tenant, keys)).found : new Map<string, StoredRecord>();
+      for (const item of claimed) yield { item, record: found.get(item.key) };
+      // Plugins that settle at once would otherwise keep the event loop in microtasks: let I/O (HTTP) through.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** The item's outcome, or `undefined` when it was interrupted (it is then released, not failed). */
+  async #processItem(item: RunItem, record: StoredRecord | undefined): Promise<ItemOutcome | undefined> {
+    const { plugin } = this.prepared.loaded;
+    const { signal } = this.control;
+    if (plugin.processItem !== undefined && record === undefined) {
+      return { seq: item.seq, status: 'Failed', error: `Record '${item.key}' was not found` };
+    }
+    const retries = plugin.retries ?? 0;
+    const baseDelay = plugin.retryDelayMs ?? this.options.retryDelayMs;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        if (record !== undefined) {
+          this.#executeItem ??= this.deps.invocations.itemExecutor(this.prepared, signal);
+          const result = await this.#executeItem(record);
+          return { seq: item.seq, status: 'Completed', affected: result.affected !== false, ...(result.note !== undefined && { note: result.note }) };
+        }
+        const result = await this.deps.invocations.execute(this.prepared, signal);
+        this.#wholeResult = result;
+        return {
+          seq: item.seq,
+          status: 'Completed',
+          affected: (result.numAffected ?? 0) > 0,
+          ...(result.userNote !== undefined && { note: result.userNote }),
+        };
+      } catch (err) {
+        if (signal.aborted) return undefined;
+        const rejected = err instanceof DomainError && err.code === 'PLUGIN_REJECTED';
+        if (rejected || attempt >= retries) {
+          return { seq: item.seq, status: 'Failed', error: err instanceof Error ? err.message : String(err) };
+        }
+        this.logger.debug({ key: item.key, attempt: attempt + 1, err }, 'item failed, retrying');
+        await abortable(retryDelayMs(attempt + 1, baseDelay), signal);
+        if (signal.aborted) return undefined;
+      }
+    }
+  }
+}

@@ -1,0 +1,283 @@
+/**
+ * Background runs, framework-neutral: what the runs routes call. Starting a run checks the request exactly as a
+ * synchronous invoke does (`InvocationService.prepare`), plus the run refusals (a csid listed twice, an empty
+ * context, more items than `maxItems`), stores the run with its items, and wakes a worker. Progress is published
+ * per run as typed events (`watch`), fed by the worker in this process and by polling for other processes.
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { InvocationContextPayload } from '../codec/index.js';
+import { DomainError, NotFoundError, RunLimitError, ValidationError } from '../domain/errors.js';
+import type { Page, Paging } from '../domain/paging.js';
+import { WHOLE_INVOCATION_KEY, type ItemStatus, type Run, type RunItem, type RunStatus } from '../domain/runs.js';
+import type { TenantId } from '../domain/types.js';
+import type { Clock } from '../store/queryRules.js';
+import type { RunStore } from '../store/runTypes.js';
+import type { InvocationCaller, InvocationService, PreparedInvocation } from './invocationService.js';
+
+export interface RunServiceOptions {
+  /** Most items one run may have. `MAX_RUN_ITEMS` @defaultValue 100000 */
+  maxItems: number;
+  /** Failed items listed in a run's `itemErrors`. @defaultValue 100 */
+  itemErrorsShown: number;
+  /** Runs one user may have active (Queued or InProgress) in a tenant at once; 0: no limit. `MAX_ACTIVE_RUNS_PER_USER` @defaultValue 0 */
+  maxActivePerUser: number;
+  /** The `Retry-After` a refused start suggests, in seconds. @defaultValue 30 */
+  retryAfterSeconds: number;
+}
+
+export const RUN_SERVICE_DEFAULTS = {
+  maxItems: 100_000,
+  itemErrorsShown: 100,
+  maxActivePerUser: 0,
+  retryAfterSeconds: 30,
+} as const satisfies RunServiceOptions;
+
+/** Where runs are executed (`RunExecutor`); absent in an API-only process, whose runs other processes pick up. */
+export interface RunWaker {
+  wake(tenant: TenantId, runId: string): Promise<void>;
+  abort(runId: string, reason: Error): void;
+}
+
+export interface RunServiceDeps {
+  runs: RunStore;
+  invocations: InvocationService;
+  logger: Logger;
+  now: Clock;
+  waker?: RunWaker;
+  options?: Partial<RunServiceOptions>;
+}
+
+export interface RunListFilter {
+  status?: RunStatus;
+  definitionCsid?: string;
+  createdFrom?: Date;
+  createdTo?: Date;
+  paging: Paging;
+}
+
+/** A run as the API shows it: the stored run plus its item errors. */
+export interface RunView extends Run {
+  itemErrors: Record<string, string>;
+}
+
+type RunEvents = Record<string, [Run]>;
+
+function duplicates(csids: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const csid of csids) (seen.has(csid) ? repeated : seen).add(csid);
+  return [...repeated];
+}
+
+export class RunService {
+  readonly #deps: RunServiceDeps;
+  readonly #options: RunServiceOptions;
+  readonly #events = new EventEmitter<RunEvents>();
+
+  constructor(deps: RunServiceDeps) {
+    this.#deps = deps;
+    this.#options = { ...RUN_SERVICE_DEFAULTS, ...deps.options };
+    this.#events.setMaxListeners(0);
+  }
+
+  get maxItems(): number {
+    return this.#options.maxItems;
+  }
+
+  #refuseDuplicates(csids: readonly string[]): void {
+    const repeated = duplicates(csids);
+    if (repeated.length > 0) {
+      throw new ValidationError(
+        `The context lists ${repeated.length === 1 ? 'a csid' : 'csids'} more than once: ${repeated.slice(0, 10).join(', ')}`,
+        repeated.slice(0, 10).map((csid) => ({ path: 'invocationContext/listCSIDs', message: `'${csid}' is listed twice` })),
+      );
+    }
+  }
+
+  #refuseTooMany(count: number, already = 0): void {
+    if (count + already > this.#options.maxItems) {
+      throw new ValidationError(`A run may have at most ${this.#options.maxItems} items; this request would make ${count + already}`, [
+        { path: 'invocationContext', message: `more than ${this.#options.maxItems} items` },
+      ]);
+    }
+  }
+
+  /** The checks `start` makes up front, for requests that start runs later (schedules). */
+  check(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<PreparedInvocation> {
+    this.#refuseDuplicates(payload.listCSIDs);
+    this.#refuseTooMany(payload.listCSIDs.length);
+    return this.#deps.invocations.prepare(caller, csid, payload);
+  }
+
+  /** Seed 003's "one active batch job at a time", when configured: 429 naming the run still active. */
+  async #refuseOverLimit(caller: InvocationCaller): Promise<void> {
+    const limit = this.#options.maxActivePerUser;
+    if (limit <= 0) return;
+    const active = await this.#deps.runs.list(caller.tenant, {
+      createdBy: caller.user,
+      activeOnly: true,
+      paging: { pageNum: 0, pageSize: 1 },
+    });
+    const oldest = active.items[0];
+    if (active.totalItems >= limit && oldest !== undefined) {
+      throw new RunLimitError(oldest.id, this.#options.retryAfterSeconds, limit);
+    }
+  }
+
+  /** Checks and stores a run of the invocation, and has it started; answers it `Queued`. */
+  async start(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<Run> {
+    this.#refuseDuplicates(payload.listCSIDs);
+    this.#refuseTooMany(payload.listCSIDs.length);
+    await this.#refuseOverLimit(caller);
+    const prepared = await this.#deps.invocations.prepare(caller, csid, payload);
+    const { plugin } = prepared.loaded;
+    let keys: string[];
+    if (plugin.processItem === undefined) keys = [WHOLE_INVOCATION_KEY];
+    else {
+      keys = [];
+      for await (const record of prepared.items()) {
+        keys.push(record.csid);
+        this.#refuseTooMany(keys.length);
+      }
+      if (keys.length === 0) {
+        throw new DomainError('MISSING_CONTEXT', 'The context names no record for this batch job to act on; nothing would run', [
+          { path: 'invocationContext', message: 'is empty' },
+        ]);
+      }
+    }
+    return this.#create(caller, prepared.definition.csid, prepared.definition.definition.name, payload, keys, {
+      open: false,
+      rerunnable: plugin.rerunnable ?? true,
+    });
+  }
+
+  /** An open run: per-record plugins only; items may come with it and later, until it is closed. */
+  async startOpen(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<Run> {
+    this.#refuseDuplicates(payload.listCSIDs);
+    this.#refuseTooMany(payload.listCSIDs.length);
+    await this.#refuseOverLimit(caller);
+    const prepared = await this.#deps.invocations.prepare(caller, csid, payload, { csids: payload.listCSIDs });
+    const { plugin } = prepared.loaded;
+    if (plugin.processItem === undefined) {
+      throw new DomainError('UNSUPPORTED_MODE', `Plugin '${plugin.className}' handles whole invocations; an open run needs a per-record plugin`);
+    }
+    if (prepared.input.mode !== 'list') {
+      throw new DomainError('UNSUPPORTED_MODE', `An open run is invoked in mode 'list', not '${prepared.input.mode}'`, [
+        { path: 'invocationContext/mode', message: "must be 'list'" },
+      ]);
+    }
+    return this.#create(caller, prepared.definition.csid, prepared.definition.definition.name, payload, payload.listCSIDs, {
+      open: true,
+      rerunnable: plugin.rerunnable ?? true,
+    });
+  }
+
+  async #create(
+    caller: InvocationCaller,
+    definitionCsid: string,
+    definitionName: string,
+    payload: InvocationContextPayload,
+    keys: readonly string[],
+    flags: { open: boolean; rerunnable: boolean },
+  ): Promise<Run> {
+    const invocation = {
+      ...(payload.mode !== undefined && { mode: payload.mode }),
+      ...(payload.docType !== undefined && { docType: payload.docType }),
+      ...(payload.singleCSID !== undefined && { singleCSID: payload.singleCSID }),
+      ...(payload.groupCSID !== undefined && { groupCSID: payload.groupCSID }),
+      listCSIDs: [...payload.listCSIDs],
+      params: payload.params.map(({ key, value }) => ({ key, value })),
+    };
+    const run = await this.#deps.runs.create(
+      caller.tenant,
+      { definitionCsid, definitionName, invocation, createdBy: caller.user, ...flags },
+      keys,
+      this.#deps.now(),
+    );
+    this.#deps.logger.info({ run: run.id, definition: definitionCsid, items: keys.length, open: flags.open }, 'run queued');
+    await this.#wake(run);
+    return run;
+  }
+
+  async #wake(run: Pick<Run, 'tenant' | 'id'>): Promise<void> {
+    await this.#deps.waker?.wake(run.tenant, run.id);
+  }
+
+  async #found(tenant: TenantId, id: string): Promise<Run> {
+    const run = await this.#deps.runs.get(tenant, id);
+    if (run === undefined) throw new NotFoundError('Run', id);
+    return run;
+  }
+
+  async get(tenant: TenantId, id: string): Promise<RunView> {
+    const run = await this.#found(tenant, id);
+    const itemErrors = run.counts.failed > 0 ? await this.#deps.runs.itemErrors(tenant, id, this.#options.itemErrorsShown) : {};
+    return { ...run, itemErrors };
+  }
+
+  list(tenant: TenantId, filter: RunListFilter): Promise<Page<Run>> {
+    return this.#deps.runs.list(tenant, filter);
+  }
+
+  async items(tenant: TenantId, id: string, query: { status?: ItemStatus; paging: Paging }): Promise<Page<RunItem>> {
+    await this.#found(tenant, id);
+    return this.#deps.runs.listItems(tenant, id, query);
+  }
+
+  async addItems(tenant: TenantId, id: string, csids: readonly string[]): Promise<Run> {
+    if (csids.length === 0) throw new ValidationError('No items to add', [{ path: 'invocationContext/listCSIDs', message: 'is empty' }]);
+    this.#refuseDuplicates(csids);
+    const current = await this.#found(tenant, id);
+    this.#refuseTooMany(csids.length, current.counts.posted);
+    const run = await this.#deps.runs.addItems(tenant, id, csids, this.#deps.now());
+    if (run === undefined) throw new NotFoundError('Run', id);
+    await this.#wake(run);
+    this.#publish(run);
+    return run;
+  }
+
+  async close(tenant: TenantId, id: string): Promise<Run> {
+    const run = await this.#deps.runs.close(tenant, id, this.#deps.now());
+    if (run === undefined) throw new NotFoundError('Run', id);
+    await this.#wake(run);
+    return run;
+  }
+
+  async cancel(tenant: TenantId, id: string): Promise<Run> {
+    const run = await this.#deps.runs.cancel(tenant, id, this.#deps.now());
+    if (run === undefined) throw new NotFoundError('Run', id);
+    this.#deps.waker?.abort(id, new DomainError('CONFLICT', `Run '${id}' was cancelled`));
+    this.#deps.logger.info({ run: id }, 'run cancelled');
+    this.#publish(run);
+    return run;
+  }
+
+  async rerun(tenant: TenantId, id: string, options: { onlyFailed: boolean }): Promise<Run> {
+    const run = await this.#deps.runs.rerun(tenant, id, options, this.#deps.now());
+    if (run === undefined) throw new NotFoundError('Run', id);
+    this.#deps.logger.info({ run: id, onlyFailed: options.onlyFailed }, 'run queued again');
+    await this.#wake(run);
+    this.#publish(run);
+    return run;
+  }
+
+  /** The worker's progress hook: publishes the run's current state to whoever watches it. */
+  progressed(tenant: TenantId, id: string): void {
+    if (this.#events.listenerCount(id) === 0) return;
+    this.#deps.runs
+      .get(tenant, id)
+      .then((run) => run !== undefined && this.#publish(run))
+      .catch((err: unknown) => this.#deps.logger.warn({ err, run: id }, 'could not publish run progress'));
+  }
+
+  #publish(run: Run): void {
+    this.#events.emit(run.id, run);
+  }
+
+  /** Calls `listener` with the run each time it changes in this process; answers the unsubscribe function. */
+  watch(id: string, listener: (run: Run) => void): () => void {
+    this.#events.on(id, listener);
+    return () => this.#events.off(id, listener);
+  }
+}

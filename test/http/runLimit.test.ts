@@ -1,0 +1,63 @@
+/**
+ * Seed 003's "one active batch job at a time": with MAX_ACTIVE_RUNS_PER_USER a user's next run is refused with
+ * 429, `Retry-After` and the id of the run still active, until that run has finished.
+ */
+import { cp } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { TenantId } from '../../src/domain/types.js';
+import { createDefinition, JSON_TYPE } from '../support/api.js';
+import { REPO_ROOT, SHIPPED_PLUGINS_DIR, startTestService, tempDir, type TestService } from '../support/testService.js';
+
+const globals = globalThis as typeof globalThis & { runGate?: { open(): void } };
+
+describe('HTTP runs: active runs per user', () => {
+  let service: TestService;
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async () => {
+    const plugins = await tempDir('invocables-plugins-');
+    cleanup = plugins.cleanup;
+    await cp(SHIPPED_PLUGINS_DIR, plugins.dir, { recursive: true });
+    await cp(path.join(REPO_ROOT, 'test/fixtures/plugins/runs'), plugins.dir, { recursive: true });
+    delete globals.runGate;
+    service = await startTestService({ pluginsDir: plugins.dir, maxActiveRunsPerUser: 1 });
+  });
+  afterEach(async () => {
+    globals.runGate?.open();
+    await service.stop();
+    await cleanup();
+  });
+
+  it('refuses a second active run with 429, Retry-After and the active run, and accepts one once it finished', async () => {
+    const object = await service.store.records.create('default' as TenantId, 'CollectionObject', { objectNumber: '1' }, 'test');
+    const csid = await createDefinition(service, { name: 'gated', supportsDocList: true, className: 'test.GatedItems' });
+    const start = () =>
+      service.request(`/cspace-services/batch/${csid}/invoke`, {
+        method: 'POST',
+        headers: { 'Content-Type': JSON_TYPE, Accept: JSON_TYPE, Prefer: 'respond-async' },
+        body: JSON.stringify({ 'ns2:invocationContext': { mode: 'list', docType: 'CollectionObject', listCSIDs: { csid: [object.csid] } } }),
+      });
+    const first = await start();
+    expect(first.status).to.equal(202);
+    const runUrl = first.headers.get('location') ?? '';
+    const runId = runUrl.split('/').pop() ?? '';
+
+    const refused = await start();
+    expect(refused.status).to.equal(429);
+    expect(refused.headers.get('retry-after')).to.equal('30');
+    const body = (await refused.json()) as any;
+    expect(body.error.code).to.equal('RUN_LIMIT_REACHED');
+    expect(body.error.message).to.include(runId);
+
+    globals.runGate?.open();
+    for (const deadline = Date.now() + 10_000; ; ) {
+      const run = (await (await service.request(runUrl, { headers: { Accept: JSON_TYPE } })).json()) as any;
+      const status = Object.values(run)[0] as { status: string };
+      if (status.status === 'Completed') break;
+      if (Date.now() > deadline) throw new Error(`run still ${status.status}`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect((await start()).status).to.equal(202);
+  });
+});

@@ -1,0 +1,302 @@
+/**
+ * Background runs over HTTP on the embedded store: `Prefer: respond-async`, the run and item documents in JSON
+ * and XML, open runs, cancel, rerun, refusals and the SSE stream. Tests wait on state, never on the clock.
+ */
+import { cp } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { TenantId } from '../../src/domain/types.js';
+import { createDefinition, JSON_TYPE, XML_TYPE, type InvocationContextInput } from '../support/api.js';
+import { REPO_ROOT, SHIPPED_PLUGINS_DIR, startTestService, tempDir, type TestService } from '../support/testService.js';
+
+const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
+const TENANT = 'default' as TenantId;
+const LIST_MODES = { supportsSingleDoc: true, supportsDocList: true, supportsGroup: true, supportsNoContext: true };
+
+interface Gate {
+  open(): void;
+  started: number;
+}
+const globals = globalThis as typeof globalThis & { runGate?: Gate };
+
+/** Polls `probe` until it answers something other than `undefined`, or fails after `timeoutMs`. */
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+function contextBody(context: InvocationContextInput): string {
+  return JSON.stringify({
+    'ns2:invocationContext': {
+      '@xmlns:ns2': 'http://collectionspace.org/services/common/invocable',
+      ...(context.mode !== undefined && { mode: context.mode }),
+      ...(context.docType !== undefined && { docType: context.docType }),
+      ...(context.listCSIDs !== undefined && { listCSIDs: { csid: context.listCSIDs } }),
+      ...(context.params !== undefined && { params: { param: context.params } }),
+    },
+  });
+}
+
+describe('HTTP runs', () => {
+  let service: TestService;
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async () => {
+    const plugins = await tempDir('invocables-plugins-');
+    cleanup = plugins.cleanup;
+    await cp(SHIPPED_PLUGINS_DIR, plugins.dir, { recursive: true });
+    await cp(FIXTURE_PLUGINS, plugins.dir, { recursive: true });
+    delete globals.runGate;
+    service = await startTestService({ pluginsDir: plugins.dir, maxRunItems: 50 });
+  });
+  afterEach(async () => {
+    globals.runGate?.open();
+    await service.stop();
+    await cleanup();
+  });
+
+  const definition = (className: string) =>
+    createDefinition(service, { name: className, forDocTypes: { forDocType: ['CollectionObject'] }, ...LIST_MODES, className });
+
+  async function objects(count: number, fields: (i: number) => Record<string, string | undefined> = () => ({})): Promise<string[]> {
+    const csids: string[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const extra = Object.fromEntries(Object.entries(fields(i)).filter((entry): entry is [string, string] => entry[1] !== undefined));
+      csids.push((await service.store.records.create(TENANT, 'CollectionObject', { objectNumber: `o${i}`, ...extra }, 'test')).csid);
+    }
+    return csids;
+  }
+
+  async function startRun(csid: string, context: InvocationContextInput, accept = JSON_TYPE) {
+    const res = await service.request(`/cspace-services/batch/${csid}/invoke`, {
+      method: 'POST',
+      headers: { 'Content-Type': JSON_TYPE, Accept: accept, Prefer: 'respond-async' },
+      body: contextBody(context),
+    });
+    return res;
+  }
+
+  async function getRun(location: string): Promise<any> {
+    const res = await service.request(location, { headers: { Accept: JSON_TYPE } });
+    expect(res.status).to.equal(200);
+    return ((await res.json()) as any)['ns2:run'];
+  }
+
+  const finished = (location: string) =>
+    waitFor(`run ${location} to finish`, async () => {
+      const run = await getRun(location);
+      return ['Completed', 'CompletedWithErrors', 'Failed', 'Cancelled'].includes(run.status) ? run : undefined;
+    });
+
+  describe('Prefer: respond-async', () => {
+    it('answers 202 with Location and the Queued run, then completes every item', async () => {
+      const csids = await objects(20);
+      const res = await startRun(await definition('test.RecordItems'), { mode: 'list', docType: 'CollectionObject', listCSIDs: csids });
+      expect(res.status, await res.clone().text()).to.equal(202);
+      expect(res.headers.get('preference-applied')).to.equal('respond-async');
+      const location = res.headers.get('location') ?? '';
+      expect(location).to.match(/^\/cspace-services\/runs\/[0-9a-f-]{36}$/);
+      const body = ((await res.json()) as any)['ns2:run'];
+      expect(body).to.include({ status: 'Queued', noOfItemsPosted: '20', noOfItemsProcessed: '0', percentCompleted: '0' });
+
+      const run = await finished(location);
+      expect(run).to.include({ status: 'Completed', noOfItemsProcessed: '20', noOfItemsFailed: '0', percentCompleted: '100' });
+      expect(run.invocationResults.userNote).to.equal('20 record(s) processed, 20 affected, 0 failed');
+      expect(run.startedAt).to.be.a('string');
+      expect(run.completedAt).to.be.a('string');
+
+      const items = await service.request(`${location}/items?pgSz=5&status=Completed`, { headers: { Accept: JSON_TYPE } });
+      const list = ((await items.json()) as any)['ns2:abstract-common-list'];
+      expect(list).to.include({ totalItems: '20', itemsInPage: '5' });
+      expect(list['list-item'][0]).to.include({ seq: '0', csid: csids[0], status: 'Completed', attempts: '1' });
+    });
+
+    it('records failed items without stopping the others, retries flaky ones, and ends CompletedWithErrors', async () => {
+      const csids = await objects(6, (i) => (i === 2 ? { fail: 'yes' } : i === 4 ? { flaky: 'yes' } : {}));
+      const res = await startRun(await definition('test.RecordItems'), { mode: 'list', docType: 'CollectionObject', listCSIDs: csids });
+      const run = await finished(res.headers.get('location') ?? '');
+      expect(run).to.include({ status: 'CompletedWithErrors', noOfItemsProcessed: '6', noOfItemsFailed: '1', percentCompleted: '100' });
+      expect(run.jobItemErrors.itemError).to.deep.equal({ csid: csids[2], message: 'Plugin \'test.RecordItems\' failed: record o2 refuses' });
+      const flaky = await service.request(`${res.headers.get('location')}/items?status=Completed&pgSz=0`, { headers: { Accept: JSON_TYPE } });
+      const items = ((await flaky.json()) as any)['ns2:abstract-common-list']['list-item'] as any[];
+      expect(items.find((item) => item.csid === csids[4])).to.include({ attempts: '1', status: 'Completed' });
+    });
+
+    it('runs a whole-invocation plugin as one item and keeps its results, in XML too', async () => {
+      const csids = await objects(3);
+      const res = await startRun(await definition('test.WholeNote'), { mode: 'list', docType: 'CollectionObject', listCSIDs: csids }, XML_TYPE);
+      expect(res.status).to.equal(202);
+      expect(res.headers.get('content-type')).to.match(/xml/);
+      expect(await res.text()).to.match(/<ns2:run xmlns:ns2="http:\/\/collectionspace.org\/services\/batch\/run">[\s\S]*<status>Queued<\/status>/);
+      const run = await finished(res.headers.get('location') ?? '');
+      expect(run).to.include({ status: 'Completed', noOfItemsPosted: '1' });
+      expect(run.invocationResults).to.deep.include({ userNote: 'whole: 3 csid(s)', numAffected: '3' });
+    });
+
+    it('stays synchronous without the header', async () => {
+      const csids = await objects(2);
+      const res = await service.request(`/cspace-services/batch/${await definition('test.RecordItems')}/invoke`, {
+        method: 'POST',
+        headers: { 'Content-Type': JSON_TYPE, Accept: JSON_TYPE },
+        body: contextBody({ mode: 'list', docType: 'CollectionObject', listCSIDs: csids }),
+      });
+      expect(res.status).to.equal(200);
+      expect(((await res.json()) as any)['ns2:invocationResults'].numAffected).to.equal('2');
+    });
+  });
+
+  describe('refusals, before anything runs', () => {
+    it('refuses a csid listed twice, an empty context and too many items, with 400 and nothing stored', async () => {
+      const csid = await definition('test.RecordItems');
+      const empty = await startRun(csid, { mode: 'nocontext' });
+      expect(empty.status).to.equal(400);
+      expect(await empty.text()).to.include('names no record');
+      const [a] = await objects(1);
+      const twice = await startRun(csid, { mode: 'list', docType: 'CollectionObject', listCSIDs: [a!, a!] });
+      expect(twice.status).to.equal(400);
+      expect(await twice.text()).to.include('more than once');
+      const tooMany = await startRun(csid, { mode: 'list', docType: 'CollectionObject', listCSIDs: Array.from({ length: 51 }, (_, i) => `x${i}`) });
+      expect(tooMany.status).to.equal(400);
+      expect(await tooMany.text()).to.include('at most 50 items');
+      const list = await service.request('/cspace-services/runs', { headers: { Accept: JSON_TYPE } });
+      expect(((await list.json()) as any)['ns2:abstract-common-list'].totalItems).to.equal('0');
+    });
+
+    it('answers 404 for an unknown run and 400 for an unknown status filter', async () => {
+      expect((await service.request('/cspace-services/runs/00000000-0000-4000-8000-000000000000')).status).to.equal(404);
+      expect((await service.request('/cspace-services/runs?status=Done')).status).to.equal(400);
+    });
+  });
+
+  describe('listing', () => {
+    it('lists runs newest first, filtered by status and definition', async () => {
+      const records = await definition('test.RecordItems');
+      const whole = await definition('test.WholeNote');
+      const csids = await objects(2);
+      const first = await startRun(records, { mode: 'list', docType: 'CollectionObject', listCSIDs: csids });
+      await finished(first.headers.get('location') ?? '');
+      const second = await startRun(whole, { mode: 'list', docType: 'CollectionObject', listCSIDs: csids });
+      await finished(second.headers.get('location') ?? '');
+      const ids = async (query: string) => {
+        const res = await service.request(`/cspace-services/runs${query}`, { headers: { Accept: JSON_TYPE } });
+        const list = ((await res.json()) as any)['ns2:abstract-common-list'];
+        return ([] as any[]).concat(list['list-item'] ?? []).map((item) => item.uri);
+      };
+      const path = (res: Response) => (res.headers.get('location') ?? '').replace('/cspace-services', '');
+      expect(await ids('')).to.deep.equal([path(second), path(first)]);
+      expect(await ids(`?definition=${records}`)).to.deep.equal([path(first)]);
+      expect(await ids('?status=Completed&pgSz=1&pgNum=1')).to.deep.equal([path(first)]);
+    });
+  });
+
+  describe('open runs', () => {
+    it('accepts items over time, each eligible at once, and completes after close', async () => {
+      const csids = await objects(5);
+      const created = await service.request(`/cspace-services/batch/${await definition('test.RecordItems')}/runs`, {
+        method: 'POST',
+        headers: { 'Content-Type': JSON_TYPE, Accept: JSON_TYPE },
+        body: contextBody({ mode: 'list', docType: 'CollectionObject', listCSIDs: csids.slice(0, 2) }),
+      });
+      expect(created.status, await created.clone().text()).to.equal(201);
+      const location = created.headers.get('location') ?? '';
+      await waitFor('first items done', async () => ((await getRun(location)).noOfItemsProcessed === '2' ? true : undefined));
+      expect((await getRun(location)).status).to.equal('InProgress');
+
+      const added = await service.request(`${location}/items`, {
+        method: 'POST',
+        headers: { 'Content-Type': XML_TYPE, Accept: JSON_TYPE },
+        body: `<items>${csids.slice(2).map((csid) => `<csid>${csid}</csid>`).join('')}</items>`,
+      });
+      expect(added.status, await added.clone().text()).to.equal(200);
+      await waitFor('added items done', async () => ((await getRun(location)).noOfItemsProcessed === '5' ? true : undefined));
+      expect((await getRun(location)).status).to.equal('InProgress');
+
+      const closed = await service.request(`${location}/close`, { method: 'POST', headers: { Accept: JSON_TYPE } });
+      expect(closed.status).to.equal(200);
+      const run = await finished(location);
+      expect(run).to.include({ status: 'Completed', noOfItemsPosted: '5', open: 'false' });
+      const late = await service.request(`${location}/items`, {
+        method: 'POST',
+        headers: { 'Content-Type': XML_TYPE },
+        body: `<items><csid>${csids[0]}</csid></items>`,
+      });
+      expect(late.status).to.equal(409);
+    });
+  });
+
+  describe('cancel and rerun', () => {
+    it('cancels a run mid-way: running items are aborted and released, no more are claimed', async () => {
+      const csids = await objects(30);
+      const res = await startRun(await definition('test.GatedItems'), { mode: 'list', docType: 'CollectionObject', listCSIDs: csids });
+      const location = res.headers.get('location') ?? '';
+      await waitFor('items to start', async () => ((globals.runGate?.started ?? 0) > 0 ? true : undefined));
+      const cancelled = await service.request(`${location}/cancel`, { method: 'POST', headers: { Accept: JSON_TYPE } });
+      expect(cancelled.status).to.equal(200);
+      expect(((await cancelled.json()) as any)['ns2:run'].status).to.equal('Cancelled');
+      await waitFor('items released', async () => {
+        const list = await service.request(`${location}/items?status=Processing`, { headers: { Accept: JSON_TYPE } });
+        return ((await list.json()) as any)['ns2:abstract-common-list'].totalItems === '0' ? true : undefined;
+      });
+      const run = await getRun(location);
+      expect(run).to.include({ status: 'Cancelled', noOfItemsProcessed: '0' });
+      expect((await service.request(`${location}/cancel`, { method: 'POST' })).status).to.equal(409);
+      // The gated plugin forbids reruns.
+      const rerun = await service.request(`${location}/rerun`, { method: 'POST', headers: { Accept: JSON_TYPE } });
+      expect(rerun.status).to.equal(409);
+      expect(await rerun.text()).to.include('does not allow reruns');
+    });
+
+    it('reruns only the failed items, then the whole run', async () => {
+      const csids = await objects(4, (i) => (i === 1 ? { fail: 'yes' } : {}));
+      const res = await startRun(await definition('test.RecordItems'), { mode: 'list', docType: 'CollectionObject', listCSIDs: csids });
+      const location = res.headers.get('location') ?? '';
+      expect((await finished(location)).status).to.equal('CompletedWithErrors');
+      const active = await service.request(`${location}/rerun?only=everything`, { method: 'POST' });
+      expect(active.status).to.equal(400);
+
+      await service.store.records.update(TENANT, csids[1]!, { objectNumber: 'o1' }, { actor: 'test' });
+      const again = await service.request(`${location}/rerun?only=failed`, { method: 'POST', headers: { Accept: JSON_TYPE } });
+      expect(again.status).to.equal(202);
+      expect(((await again.json()) as any)['ns2:run']).to.include({ status: 'Queued', noOfItemsProcessed: '3', reruns: '1' });
+      const fixed = await finished(location);
+      expect(fixed).to.include({ status: 'Completed', noOfItemsProcessed: '4', noOfItemsFailed: '0' });
+
+      const whole = await service.request(`${location}/rerun`, { method: 'POST', headers: { Accept: JSON_TYPE } });
+      expect(((await whole.json()) as any)['ns2:run']).to.include({ status: 'Queued', noOfItemsProcessed: '0', reruns: '2' });
+      expect(await finished(location)).to.include({ status: 'Completed', noOfItemsProcessed: '4' });
+    });
+  });
+
+  describe('GET /runs/{id}/events', () => {
+    it('streams progress as server-sent events and ends with the final status', async () => {
+      const csids = await objects(10);
+      const res = await startRun(await definition('test.GatedItems'), { mode: 'list', docType: 'CollectionObject', listCSIDs: csids });
+      const location = res.headers.get('location') ?? '';
+      const stream = await service.request(`${location}/events`);
+      expect(stream.status).to.equal(200);
+      expect(stream.headers.get('content-type')).to.match(/^text\/event-stream/);
+      const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      const readUntil = async (pattern: RegExp) => {
+        while (!pattern.test(text)) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += value;
+        }
+      };
+      await readUntil(/event: progress/);
+      globals.runGate?.open();
+      await readUntil(/event: end/);
+      const events = text.split('\n\n').filter((chunk) => chunk.trim() !== '');
+      const last = JSON.parse(events.at(-1)!.split('\n').find((line) => line.startsWith('data: '))!.slice(6));
+      expect(events.at(-1)).to.match(/^event: end/);
+      expect(last).to.include({ status: 'Completed', noOfItemsProcessed: 10, percentCompleted: 100 });
+      expect((await reader.read()).done).to.equal(true);
+    });
+  });
+});
