@@ -5,7 +5,7 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { DomainError, type ErrorDetail } from '../domain/errors.js';
+import { DomainError, RunLimitError, type ErrorDetail } from '../domain/errors.js';
 import { HttpProblem, STATUS_BY_CODE } from './problems.js';
 import { sendError } from './negotiation.js';
 
@@ -61,7 +61,8 @@ export function toProblem(err: unknown): Problem | undefined {
     return { status: STATUS_BY_CODE[err.code], code: err.code, message: err.message, details: err.details, headers: err.headers };
   }
   if (err instanceof DomainError) {
-    return { status: STATUS_BY_CODE[err.code], code: err.code, message: err.message, details: err.details, headers: {} };
+    const headers: Record<string, string> = err instanceof RunLimitError ? { 'Retry-After': String(err.retryAfterSeconds) } : {};
+    return { status: STATUS_BY_CODE[err.code], code: err.code, message: err.message, details: err.details, headers };
   }
   if (typeof err === 'object' && err !== null) return fromHttpError(err as HttpErrorLike);
   return undefined;

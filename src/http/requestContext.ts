@@ -1,25 +1,20 @@
 /**
- * Who is calling and on behalf of which tenant. Until authentication exists every request acts in the default
- * tenant as `anonymous`; routes read the caller only through here, so adding authentication changes one place.
+ * Who is calling and on behalf of which tenant. `authenticate` (src/http/authenticate.ts) sets the caller once
+ * per request; routes read it only through `callerOf`, so everything they touch is scoped to that tenant.
  */
-import type { RequestHandler, Response } from 'express';
-import { DEFAULT_TENANT, type TenantId } from '../domain/types.js';
+import type { Response } from 'express';
+import type { Caller } from '../domain/access.js';
 
-export interface Caller {
-  tenant: TenantId;
-  user: string;
-}
+export type { Caller } from '../domain/access.js';
 
 const CALLER_KEY = 'caller';
 
-export const anonymousCaller: RequestHandler = (_req, res, next) => {
-  res.locals[CALLER_KEY] = { tenant: DEFAULT_TENANT, user: 'anonymous' } satisfies Caller;
-  next();
-};
+export function setCaller(res: Response, caller: Caller): void {
+  res.locals[CALLER_KEY] = caller;
+}
 
 export function callerOf(res: Response): Caller {
   const caller = res.locals[CALLER_KEY] as Caller | undefined;
-  if (caller === undefined) throw new Error('No caller: the caller middleware was not mounted before this route');
+  if (caller === undefined) throw new Error('No caller: the authenticate middleware was not mounted before this route');
   return caller;
 }
-

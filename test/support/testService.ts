@@ -13,9 +13,28 @@ import { startService, type ServiceHandle } from '../../src/service.js';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SHIPPED_PLUGINS_DIR = path.join(REPO_ROOT, 'plugins');
 
+/** The administrator every test service bootstraps; `request` authenticates as it unless told otherwise. */
+export const TEST_ADMIN = { username: 'admin', password: 'test-admin-password' } as const;
+
+/** Who a test request authenticates as: Basic credentials, a bearer token, or `null` for no credentials. */
+export type TestAuth = { username: string; password: string } | { token: string } | null;
+
+export interface TestRequestInit extends RequestInit {
+  /** @defaultValue TEST_ADMIN (ignored when `headers` already carry an Authorization) */
+  auth?: TestAuth;
+}
+
+export function basicAuthorization(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+}
+
+function authorizationFor(auth: Exclude<TestAuth, null>): string {
+  return 'token' in auth ? `Bearer ${auth.token}` : basicAuthorization(auth.username, auth.password);
+}
+
 export interface TestService extends ServiceHandle {
-  /** `fetch` against the service root, e.g. `request('/cspace-services/batch')`. */
-  request(pathname: string, init?: RequestInit): Promise<Response>;
+  /** `fetch` against the service root, e.g. `request('/cspace-services/batch')`, as TEST_ADMIN by default. */
+  request(pathname: string, init?: TestRequestInit): Promise<Response>;
   dataDir: string;
 }
 
@@ -33,12 +52,19 @@ export async function startTestService(overrides: Partial<Config> = {}): Promise
     dataDir: dir,
     pluginsDir: SHIPPED_PLUGINS_DIR,
     watchPlugins: false,
+    adminUser: TEST_ADMIN.username,
+    adminPassword: TEST_ADMIN.password,
     ...overrides,
   };
   const handle = await startService(config, createLogger(process.env.LOG_LEVEL ?? 'silent'));
   return {
     ...handle,
     dataDir: dir,
-    request: (pathname, init) => fetch(new URL(pathname, handle.url), init),
+    request: (pathname, init = {}) => {
+      const { auth, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (auth !== null && !headers.has('authorization')) headers.set('Authorization', authorizationFor(auth ?? TEST_ADMIN));
+      return fetch(new URL(pathname, handle.url), { ...rest, headers });
+    },
   };
 }

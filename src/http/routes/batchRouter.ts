@@ -8,6 +8,7 @@ import { parseDefinitionListQuery } from '../definitionListQuery.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
 import { readTree, sendTree } from '../negotiation.js';
 import { etagOf, ifMatchPrecondition } from '../preconditions.js';
+import { requirePermission } from '../requirePermission.js';
 import { callerOf } from '../requestContext.js';
 
 export interface BatchRouterDeps {
@@ -21,11 +22,11 @@ export function batchRouter({ definitions, basePath }: BatchRouterDeps): Router 
 
   router
     .route('/')
-    .get(async (req, res) => {
+    .get(requirePermission('definitions', 'list'), async (req, res) => {
       const page = await definitions.list(callerOf(res).tenant, parseDefinitionListQuery(req.query));
       sendTree(res, 200, encodeBatchList(page));
     })
-    .post(async (req, res) => {
+    .post(requirePermission('definitions', 'create'), async (req, res) => {
       const caller = callerOf(res);
       const created = await definitions.create(caller.tenant, decodeBatchDocument(readTree(req)), caller.user);
       res.status(201).location(`${basePath}/${created.csid}`).set('ETag', etagOf(created.core)).end();
@@ -34,12 +35,12 @@ export function batchRouter({ definitions, basePath }: BatchRouterDeps): Router 
 
   router
     .route('/:csid')
-    .get(async (req, res) => {
+    .get(requirePermission('definitions', 'read'), async (req, res) => {
       const stored = await definitions.get(callerOf(res).tenant, req.params.csid);
       res.set('ETag', etagOf(stored.core));
       sendTree(res, 200, encodeBatchDocument(stored));
     })
-    .put(async (req, res) => {
+    .put(requirePermission('definitions', 'update'), async (req, res) => {
       const caller = callerOf(res);
       const definition = decodeBatchDocument(readTree(req));
       const precondition = ifMatchPrecondition(req);
@@ -50,7 +51,7 @@ export function batchRouter({ definitions, basePath }: BatchRouterDeps): Router 
       res.set('ETag', etagOf(updated.core));
       sendTree(res, 200, encodeBatchDocument(updated));
     })
-    .delete(async (req, res) => {
+    .delete(requirePermission('definitions', 'delete'), async (req, res) => {
       const precondition = ifMatchPrecondition(req);
       await definitions.delete(callerOf(res).tenant, req.params.csid, precondition ? { precondition } : {});
       res.status(200).end();

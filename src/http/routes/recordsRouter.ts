@@ -10,6 +10,7 @@ import { methodNotAllowed } from '../methodNotAllowed.js';
 import { readTree, sendTree } from '../negotiation.js';
 import { assertIfMatch, etagOf } from '../preconditions.js';
 import { parseRecordListQuery } from '../recordListQuery.js';
+import { requirePermission } from '../requirePermission.js';
 import { callerOf } from '../requestContext.js';
 
 const DOCTYPE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -38,12 +39,12 @@ export function recordsRouter({ records, basePath }: { records: RecordService; b
 
   router
     .route('/:docType')
-    .get(async (req, res) => {
+    .get(requirePermission('records', 'list'), async (req, res) => {
       const docType = docTypeOf(req);
       const page = await records.list(callerOf(res).tenant, parseRecordListQuery(docType, req.query));
       sendTree(res, 200, encodeCommonList(page, RECORD_LIST_SPEC));
     })
-    .post(async (req, res) => {
+    .post(requirePermission('records', 'create'), async (req, res) => {
       const docType = docTypeOf(req);
       const caller = callerOf(res);
       const created = await records.create(caller.tenant, docType, fieldsOf(req, docType), caller.user);
@@ -53,12 +54,12 @@ export function recordsRouter({ records, basePath }: { records: RecordService; b
 
   router
     .route('/:docType/:csid')
-    .get(async (req, res) => {
+    .get(requirePermission('records', 'read'), async (req, res) => {
       const record = await records.get(callerOf(res).tenant, req.params.csid, docTypeOf(req));
       res.set('ETag', etagOf(record.core));
       sendTree(res, 200, encodeRecordDocument(record));
     })
-    .put(async (req, res) => {
+    .put(requirePermission('records', 'update'), async (req, res) => {
       const docType = docTypeOf(req);
       const caller = callerOf(res);
       const fields = fieldsOf(req, docType);
@@ -72,7 +73,7 @@ export function recordsRouter({ records, basePath }: { records: RecordService; b
       res.set('ETag', etagOf(updated.core));
       sendTree(res, 200, encodeRecordDocument(updated));
     })
-    .delete(async (req, res) => {
+    .delete(requirePermission('records', 'delete'), async (req, res) => {
       const docType = docTypeOf(req);
       const { tenant } = callerOf(res);
       const current = await records.get(tenant, req.params.csid, docType);

@@ -9,6 +9,7 @@ import type { RecordService } from '../../services/recordService.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
 import { readTree, sendTree } from '../negotiation.js';
 import { etagOf } from '../preconditions.js';
+import { requirePermission } from '../requirePermission.js';
 import { callerOf } from '../requestContext.js';
 
 function stringParam(value: unknown): string | undefined {
@@ -20,7 +21,7 @@ export function relationsRouter({ records, basePath }: { records: RecordService;
 
   router
     .route('/')
-    .get(async (req, res) => {
+    .get(requirePermission('records', 'list'), async (req, res) => {
       const sbj = stringParam(req.query.sbj);
       const obj = stringParam(req.query.obj);
       const prd = stringParam(req.query.prd);
@@ -32,7 +33,7 @@ export function relationsRouter({ records, basePath }: { records: RecordService;
       });
       sendTree(res, 200, encodeCommonList(page, RELATION_LIST_SPEC));
     })
-    .post(async (req, res) => {
+    .post(requirePermission('records', 'create'), async (req, res) => {
       const caller = callerOf(res);
       const created = await records.relate(caller.tenant, decodeRelationDocument(readTree(req)), caller.user);
       res.status(201).location(`${basePath}/${created.csid}`).set('ETag', etagOf(created.core)).end();
@@ -41,11 +42,11 @@ export function relationsRouter({ records, basePath }: { records: RecordService;
 
   router
     .route('/:csid')
-    .get(async (req, res) => {
+    .get(requirePermission('records', 'read'), async (req, res) => {
       const relation = await records.getRelation(callerOf(res).tenant, req.params.csid);
       sendTree(res, 200, encodeRelationDocument(relation));
     })
-    .delete(async (req, res) => {
+    .delete(requirePermission('records', 'delete'), async (req, res) => {
       await records.deleteRelation(callerOf(res).tenant, req.params.csid);
       res.status(200).end();
     })

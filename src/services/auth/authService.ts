@@ -1,0 +1,153 @@
+/**
+ * Authentication: turns presented credentials (HTTP Basic or an API token) into a `Caller` acting in one
+ * tenant, or says why not. Framework-neutral; src/http/authenticate.ts parses headers and maps outcomes.
+ *
+ * Every failure a client can see is the same `unauthenticated`, whether the user is unknown, disabled, the
+ * password wrong or the token revoked, so answers reveal nothing about which accounts exist. An unknown user
+ * still costs one scrypt run, so timing does not tell either.
+ */
+import { randomBytes } from 'node:crypto';
+import { mergePermissions, type Caller } from '../../domain/access.js';
+import type { TenantId } from '../../domain/types.js';
+import type { AuthStore, UserRecord } from '../../store/authTypes.js';
+import type { Clock } from '../../store/queryRules.js';
+import { parseToken } from './apiToken.js';
+import { LoginThrottle, type LoginThrottleOptions } from './loginThrottle.js';
+import { hashSecret, verifySecret } from './secretHash.js';
+import { VerificationCache, type VerificationCacheOptions } from './verificationCache.js';
+
+export type Credentials =
+  | { scheme: 'basic'; username: string; password: string }
+  | { scheme: 'bearer'; token: string };
+
+export interface AuthRequest {
+  /** `undefined` when the request carried none (or none we read). */
+  credentials: Credentials | undefined;
+  /** The tenant the client asks to act in (`X-Tenant-Id`); the user's default tenant when absent. */
+  tenant?: string;
+  /** The client's address, for throttling. */
+  address: string;
+}
+
+export type AuthOutcome =
+  | { kind: 'authenticated'; caller: Caller }
+  | { kind: 'unauthenticated' }
+  | { kind: 'throttled'; retryAfterSeconds: number }
+  /** Authenticated, but not allowed in the requested tenant (or that tenant is disabled). */
+  | { kind: 'tenant-refused'; tenant: string };
+
+export interface AuthServiceOptions {
+  throttle: LoginThrottleOptions;
+  cache: VerificationCacheOptions;
+  now: Clock;
+}
+
+const userKey = (username: string) => `user:${username}`;
+const addressKey = (address: string) => `address:${address}`;
+
+export class AuthService {
+  readonly #store: AuthStore;
+  readonly #throttle: LoginThrottle;
+  readonly #cache: VerificationCache;
+  readonly #now: Clock;
+  #decoy: Promise<string> | undefined;
+
+  constructor(store: AuthStore, options: AuthServiceOptions) {
+    this.#store = store;
+    this.#throttle = new LoginThrottle(options.throttle, options.now);
+    this.#cache = new VerificationCache(options.cache, options.now);
+    this.#now = options.now;
+  }
+
+  async authenticate(request: AuthRequest): Promise<AuthOutcome> {
+    const { credentials } = request;
+    if (credentials === undefined) return { kind: 'unauthenticated' };
+    return credentials.scheme === 'basic'
+      ? this.#basic(credentials.username, credentials.password, request)
+      : this.#bearer(credentials.token, request);
+  }
+
+  async #basic(username: string, password: string, request: AuthRequest): Promise<AuthOutcome> {
+    const keys = [userKey(username), addressKey(request.address)];
+    const retryAfterSeconds = this.#throttle.retryAfterSeconds(keys);
+    if (retryAfterSeconds !== undefined) return { kind: 'throttled', retryAfterSeconds };
+    const user = await this.#store.users.find(username);
+    if (!(await this.#passwordMatches(user, username, password))) {
+      this.#throttle.recordFailure(keys);
+      return { kind: 'unauthenticated' };
+    }
+    this.#throttle.clear(userKey(username));
+    // A right password for a disabled account is no failure to count, but no way in either.
+    if (user === undefined || user.disabled) return { kind: 'unauthenticated' };
+    return this.#callerIn(user, request.tenant ?? user.defaultTenant);
+  }
+
+  async #bearer(token: string, request: AuthRequest): Promise<AuthOutcome> {
+    const keys = [addressKey(request.address)];
+    const retryAfterSeconds = this.#throttle.retryAfterSeconds(keys);
+    if (retryAfterSeconds !== undefined) return { kind: 'throttled', retryAfterSeconds };
+    const parsed = parseToken(token);
+    const stored = parsed === undefined ? undefined : await this.#store.tokens.find(parsed.id);
+    const valid = parsed !== undefined && stored !== undefined && (await this.#secretMatches(`token:${stored.id}`, parsed.secret, stored.secretHash));
+    if (!valid) {
+      this.#throttle.recordFailure(keys);
+      return { kind: 'unauthenticated' };
+    }
+    const now = this.#now().getTime();
+    if (stored.revokedAt !== undefined || (stored.expiresAt !== undefined && stored.expiresAt.getTime() <= now)) {
+      return { kind: 'unauthenticated' };
+    }
+    const user = await this.#store.users.find(stored.username);
+    if (user === undefined || user.disabled) return { kind: 'unauthenticated' };
+    // A token acts in its own tenant only; asking for another is refused like any tenant the caller may not use.
+    if (request.tenant !== undefined && request.tenant !== stored.tenant) return { kind: 'tenant-refused', tenant: request.tenant };
+    const outcome = await this.#callerIn(user, stored.tenant);
+    // A token stays in its tenant: nothing it starts may reach the user's other tenants either.
+    return outcome.kind === 'authenticated' ? { ...outcome, caller: { ...outcome.caller, tenants: [outcome.caller.tenant] } } : outcome;
+  }
+
+  /**
+   * The caller `username` would be in `tenant` (roles and permissions held there), or `undefined` when the user
+   * is unknown, disabled, or may not act in that tenant. For acting in several tenants in one request.
+   */
+  async callerIn(username: string, tenant: string): Promise<Caller | undefined> {
+    const user = await this.#store.users.find(username);
+    if (user === undefined || user.disabled) return undefined;
+    const outcome = await this.#callerIn(user, tenant);
+    return outcome.kind === 'authenticated' ? outcome.caller : undefined;
+  }
+
+  async #passwordMatches(user: UserRecord | undefined, username: string, password: string): Promise<boolean> {
+    if (user === undefined) {
+      // Spend the same work as for a real user, and fail.
+      this.#decoy ??= hashSecret(randomBytes(16).toString('base64url'));
+      await verifySecret(password, await this.#decoy);
+      return false;
+    }
+    return this.#secretMatches(`user:${username}`, password, user.passwordHash);
+  }
+
+  async #secretMatches(subject: string, secret: string, storedHash: string): Promise<boolean> {
+    if (this.#cache.has(subject, secret, storedHash)) return true;
+    const matches = await verifySecret(secret, storedHash);
+    if (matches) this.#cache.remember(subject, secret, storedHash);
+    return matches;
+  }
+
+  /** The caller `user` is in `tenant`, with the roles they hold there, if they may act in it. */
+  async #callerIn(user: UserRecord, tenant: string): Promise<AuthOutcome> {
+    const membership = user.memberships.find((candidate) => candidate.tenant === tenant);
+    if (membership === undefined) return { kind: 'tenant-refused', tenant };
+    const tenantRecord = await this.#store.tenants.get(membership.tenant);
+    if (tenantRecord === undefined || tenantRecord.disabled) return { kind: 'tenant-refused', tenant };
+    const roles = await this.#store.roles.getMany(membership.tenant, membership.roles);
+    const caller: Caller = {
+      tenant: membership.tenant,
+      user: user.username,
+      roles: roles.map((role) => role.displayName),
+      permissions: mergePermissions(roles),
+      tenants: user.memberships.map((candidate) => candidate.tenant as TenantId),
+    };
+    return { kind: 'authenticated', caller };
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Managing the users of the caller's tenant. What an administrator of one tenant can do to a user is bounded by
+ * that tenant: they see and change only its members and the roles held in it; passwords and the disabled flag
+ * belong to the user's default tenant.
+ */
+import type { Caller } from '../../domain/access.js';
+import { checkPassword, checkRoleNames, checkUsername } from '../../domain/accountRules.js';
+import { DomainError, NotFoundError, ValidationError } from '../../domain/errors.js';
+import type { Page, Paging } from '../../domain/paging.js';
+import type { AuthStore, UserRecord } from '../../store/authTypes.js';
+import { hashSecret } from './secretHash.js';
+
+export interface NewUserInput {
+  username: string;
+  password: string;
+  roles: string[];
+}
+
+export class UserAdmin {
+  constructor(private readonly store: AuthStore) {}
+
+  async create(caller: Caller, input: NewUserInput): Promise<UserRecord> {
+    const username = checkUsername(input.username);
+    const password = checkPassword(input.password, 'user/password');
+    const roles = await this.#existingRoles(caller, input.roles);
+    const passwordHash = await hashSecret(password);
+    return this.store.users.create({ username, defaultTenant: caller.tenant, passwordHash, roles }, caller.user);
+  }
+
+  async get(caller: Caller, username: string): Promise<UserRecord> {
+    const user = await this.store.users.get(caller.tenant, username);
+    if (user === undefined) throw new NotFoundError('User', username);
+    return user;
+  }
+
+  list(caller: Caller, paging: Paging): Promise<Page<UserRecord>> {
+    return this.store.users.list(caller.tenant, paging);
+  }
+
+  async setPassword(caller: Caller, username: string, password: string): Promise<UserRecord> {
+    const passwordHash = await hashSecret(checkPassword(password));
+    return this.#found(username, await this.store.users.setPassword(caller.tenant, username, passwordHash, caller.user));
+  }
+
+  async setDisabled(caller: Caller, username: string, disabled: boolean): Promise<UserRecord> {
+    if (disabled && username === caller.user) {
+      throw new DomainError('CONFLICT', 'You cannot disable your own account; ask another administrator');
+    }
+    return this.#found(username, await this.store.users.setDisabled(caller.tenant, username, disabled, caller.user));
+  }
+
+  async setRoles(caller: Caller, username: string, roleNames: string[]): Promise<UserRecord> {
+    const roles = await this.#existingRoles(caller, roleNames);
+    return this.#found(username, await this.store.users.setRoles(caller.tenant, username, roles, caller.user));
+  }
+
+  /** Lets an existing user (of any tenant) act in the caller's tenant with `roleNames`. */
+  async addMember(caller: Caller, username: string, roleNames: string[]): Promise<UserRecord> {
+    const roles = await this.#existingRoles(caller, roleNames);
+    return this.#found(username, await this.store.users.addMembership(caller.tenant, checkUsername(username, 'username'), roles, caller.user));
+  }
+
+  async removeMember(caller: Caller, username: string): Promise<void> {
+    const user = await this.get(caller, username);
+    if (user.defaultTenant === caller.tenant) {
+      throw new DomainError('CONFLICT', `'${username}' belongs to this tenant; disable the account instead`);
+    }
+    if (!(await this.store.users.removeMembership(caller.tenant, username, caller.user))) throw new NotFoundError('User', username);
+  }
+
+  /** The distinct role names, each required to exist in the caller's tenant. */
+  async #existingRoles(caller: Caller, names: readonly string[]): Promise<string[]> {
+    const wanted = checkRoleNames(names);
+    const found = new Set((await this.store.roles.getMany(caller.tenant, wanted)).map((role) => role.name));
+    const missing = wanted.filter((name) => !found.has(name));
+    if (missing.length > 0) {
+      throw new ValidationError(
+        `Unknown role${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`,
+        missing.map((name) => ({ path: 'roles/role', message: `'${name}' is not a role of this tenant` })),
+      );
+    }
+    return wanted;
+  }
+
+  #found(username: string, user: UserRecord | undefined): UserRecord {
+    if (user === undefined) throw new NotFoundError('User', username);
+    return user;
+  }
+}

@@ -1,0 +1,164 @@
+import { expect } from 'chai';
+import type { Caller } from '../../src/domain/access.js';
+import type { TenantId } from '../../src/domain/types.js';
+import { parseAuthorization } from '../../src/http/authenticate.js';
+import { generateToken, parseToken } from '../../src/services/auth/apiToken.js';
+import { AuthService } from '../../src/services/auth/authService.js';
+import { bootstrapAuth } from '../../src/services/auth/bootstrap.js';
+import { LoginThrottle } from '../../src/services/auth/loginThrottle.js';
+import { hashSecret, verifySecret } from '../../src/services/auth/secretHash.js';
+import { TokenAdmin } from '../../src/services/auth/tokenAdmin.js';
+import { VerificationCache } from '../../src/services/auth/verificationCache.js';
+import { SqliteStore } from '../../src/store/sqlite/index.js';
+
+/** A clock the test moves by hand. */
+function manualClock(start = Date.parse('2025-01-01T00:00:00.000Z')) {
+  let time = start;
+  return { now: () => new Date(time), advance: (ms: number) => (time += ms) };
+}
+
+describe('services: auth', () => {
+  describe('secret hashes', () => {
+    it('are salted scrypt hashes that verify only the same secret', async () => {
+      const first = await hashSecret('correct horse');
+      const second = await hashSecret('correct horse');
+      expect(first).to.match(/^scrypt\$16384\$8\$1\$/).and.not.equal(second);
+      expect(await verifySecret('correct horse', first)).to.equal(true);
+      expect(await verifySecret('correct horse', second)).to.equal(true);
+      expect(await verifySecret('correct hors', first)).to.equal(false);
+      expect(await verifySecret('', first)).to.equal(false);
+    });
+
+    it('never match a malformed or absurdly costly stored hash', async () => {
+      for (const stored of ['', 'plain', 'scrypt$16384$8$1$c2FsdA', 'scrypt$3$8$1$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA', 'scrypt$1073741824$8$1$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA']) {
+        expect(await verifySecret('x', stored), stored).to.equal(false);
+      }
+    });
+  });
+
+  describe('API tokens', () => {
+    it('are inv1.<id>.<32 random bytes>, and only well-formed ones parse', () => {
+      const { id, secret, token } = generateToken();
+      expect(token).to.equal(`inv1.${id}.${secret}`);
+      expect(Buffer.from(secret, 'base64url')).to.have.length(32);
+      expect(parseToken(token)).to.deep.equal({ id, secret });
+      expect(generateToken().token).to.not.equal(token);
+      for (const bad of ['', token.slice(0, -1), `inv2.${id}.${secret}`, `${token}.x`, `inv1.${id}`]) {
+        expect(parseToken(bad), bad).to.equal(undefined);
+      }
+    });
+  });
+
+  describe('parseAuthorization', () => {
+    it('reads Basic and Bearer, and nothing else', () => {
+      const basic = `Basic ${Buffer.from('alice:pa:ss wörd').toString('base64')}`;
+      expect(parseAuthorization(basic)).to.deep.equal({ scheme: 'basic', username: 'alice', password: 'pa:ss wörd' });
+      expect(parseAuthorization('bearer abc')).to.deep.equal({ scheme: 'bearer', token: 'abc' });
+      for (const header of [undefined, '', 'Basic', 'Basic !!!', `Basic ${Buffer.from(':pw').toString('base64')}`, 'Negotiate abc', 'Bearer a b']) {
+        expect(parseAuthorization(header), String(header)).to.equal(undefined);
+      }
+    });
+  });
+
+  describe('LoginThrottle', () => {
+    it('locks a key at the limit until its oldest failure leaves the window', () => {
+      const clock = manualClock();
+      const throttle = new LoginThrottle({ maxFailures: 3, windowMs: 60_000 }, clock.now);
+      throttle.recordFailure(['user:a']);
+      clock.advance(10_000);
+      throttle.recordFailure(['user:a']);
+      expect(throttle.retryAfterSeconds(['user:a'])).to.equal(undefined);
+      throttle.recordFailure(['user:a', 'address:1']);
+      expect(throttle.retryAfterSeconds(['user:a'])).to.equal(50);
+      expect(throttle.retryAfterSeconds(['address:1'])).to.equal(undefined);
+      expect(throttle.retryAfterSeconds(['user:b', 'user:a'])).to.equal(50);
+      clock.advance(50_000);
+      expect(throttle.retryAfterSeconds(['user:a'])).to.equal(undefined);
+      throttle.recordFailure(['user:a']);
+      expect(throttle.retryAfterSeconds(['user:a'])).to.equal(10);
+      throttle.clear('user:a');
+      expect(throttle.retryAfterSeconds(['user:a'])).to.equal(undefined);
+    });
+
+    it('forgets the stalest keys beyond its capacity', () => {
+      const clock = manualClock();
+      const throttle = new LoginThrottle({ maxFailures: 1, windowMs: 60_000, maxKeys: 2 }, clock.now);
+      throttle.recordFailure(['a']);
+      throttle.recordFailure(['b']);
+      throttle.recordFailure(['c']);
+      expect(throttle.retryAfterSeconds(['a'])).to.equal(undefined);
+      expect(throttle.retryAfterSeconds(['c'])).to.equal(60);
+    });
+  });
+
+  describe('VerificationCache', () => {
+    it('remembers a verification for the TTL, and only against the same stored hash', () => {
+      const clock = manualClock();
+      const cache = new VerificationCache({ ttlMs: 1000 }, clock.now);
+      cache.remember('user:a', 'secret', 'hash-1');
+      expect(cache.has('user:a', 'secret', 'hash-1')).to.equal(true);
+      expect(cache.has('user:a', 'other', 'hash-1')).to.equal(false);
+      expect(cache.has('user:b', 'secret', 'hash-1')).to.equal(false);
+      expect(cache.has('user:a', 'secret', 'hash-2')).to.equal(false);
+      expect(cache.has('user:a', 'secret', 'hash-1')).to.equal(false);
+      cache.remember('user:a', 'secret', 'hash-1');
+      clock.advance(1000);
+      expect(cache.has('user:a', 'secret', 'hash-1')).to.equal(false);
+      const disabled = new VerificationCache({ ttlMs: 0 }, clock.now);
+      disabled.remember('user:a', 'secret', 'hash-1');
+      expect(disabled.has('user:a', 'secret', 'hash-1')).to.equal(false);
+    });
+  });
+
+  describe('AuthService', () => {
+    let store: SqliteStore;
+    const clock = manualClock();
+    const options = { throttle: { maxFailures: 5, windowMs: 60_000 }, cache: { ttlMs: 60_000 }, now: clock.now };
+    const basic = (username: string, password: string, tenant?: string) => ({
+      credentials: { scheme: 'basic' as const, username, password },
+      address: '10.0.0.1',
+      ...(tenant !== undefined && { tenant }),
+    });
+
+    beforeEach(async () => {
+      store = SqliteStore.open({ filename: ':memory:' });
+      await bootstrapAuth(store.auth, { username: 'root', password: 'root-password' });
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('resolves the caller with the roles and permissions held in the acting tenant', async () => {
+      const auth = new AuthService(store.auth, options);
+      const outcome = await auth.authenticate(basic('root', 'root-password'));
+      expect(outcome.kind).to.equal('authenticated');
+      const caller = (outcome as { caller: Caller }).caller;
+      expect(caller).to.deep.include({ tenant: 'default', user: 'root', roles: ['ADMINISTRATOR'], tenants: ['default'] });
+      expect(caller.permissions).to.deep.equal([
+        { resource: '*', actions: ['create', 'read', 'update', 'delete', 'list', 'invoke'] },
+      ]);
+      expect(await auth.authenticate(basic('root', 'root-password', 'other'))).to.deep.equal({ kind: 'tenant-refused', tenant: 'other' });
+      expect(await auth.authenticate({ credentials: undefined, address: 'x' })).to.deep.equal({ kind: 'unauthenticated' });
+    });
+
+    it('refuses a token after its expiry, measured by the injected clock', async () => {
+      const auth = new AuthService(store.auth, options);
+      const tokens = new TokenAdmin(store.auth, clock.now);
+      const root = (await auth.authenticate(basic('root', 'root-password'))) as { caller: Caller };
+      const { token } = await tokens.create(root.caller, { label: 'short', expiresAt: new Date(clock.now().getTime() + 1000) });
+      const bearer = { credentials: { scheme: 'bearer' as const, token }, address: '10.0.0.2' };
+      expect((await auth.authenticate(bearer)).kind).to.equal('authenticated');
+      clock.advance(1000);
+      expect((await auth.authenticate(bearer)).kind).to.equal('unauthenticated');
+    });
+
+    it('refuses a disabled tenant', async () => {
+      const auth = new AuthService(store.auth, options);
+      await store.auth.tenants.create({ id: 'b' as TenantId, name: 'B' }, 'test');
+      await store.auth.users.addMembership('b' as TenantId, 'root', [], 'test');
+      expect((await auth.authenticate(basic('root', 'root-password', 'b'))).kind).to.equal('authenticated');
+      await store.auth.tenants.setDisabled('b' as TenantId, true);
+      expect((await auth.authenticate(basic('root', 'root-password', 'b'))).kind).to.equal('tenant-refused');
+    });
+  });
+});
