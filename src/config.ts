@@ -26,6 +26,50 @@ export interface Config {
   itemConcurrency: number;
   /** Whether a plugin file dropped or changed in PLUGINS_DIR is (re)loaded without a restart. `WATCH_PLUGINS` @defaultValue true */
   watchPlugins: boolean;
+  /** Username of the administrator created on first start (with the tenant `default`). `ADMIN_USER` @defaultValue 'admin' */
+  adminUser: string;
+  /**
+   * Password of that administrator, used on first start only. `ADMIN_PASSWORD` @defaultValue unset: a random one
+   * is generated and logged once, at that first start.
+   */
+  adminPassword: string | undefined;
+  /** Failed logins per username, and per client address, that lock it for the window. `LOGIN_MAX_FAILURES` @defaultValue 10 */
+  loginMaxFailures: number;
+  /** The window failed logins are counted in, in ms. `LOGIN_FAILURE_WINDOW_MS` @defaultValue 900000 (15 minutes) */
+  loginFailureWindowMs: number;
+  /** How long a successful password or token check is reused before scrypt runs again; 0 disables. `AUTH_CACHE_TTL_MS` @defaultValue 60000 */
+  authCacheTtlMs: number;
+  /**
+   * Which proxies' `X-Forwarded-For` to believe for the client address (failed-login throttling is per address),
+   * as Express's `trust proxy`: `false`, `true`, a hop count, or addresses/subnets such as `loopback, 10.0.0.0/8`.
+   * `TRUST_PROXY` @defaultValue false (the socket's peer is the client)
+   */
+  trustProxy: boolean | number | string;
+  /** Most items one background run may have; larger requests are refused before anything runs. `MAX_RUN_ITEMS` @defaultValue 100000 */
+  maxRunItems: number;
+  /** Runs one user may have active at once in a tenant (seed 003: one); past it 429 with `Retry-After`. 0: no limit. `MAX_ACTIVE_RUNS_PER_USER` @defaultValue 0 */
+  maxActiveRunsPerUser: number;
+  /** What this process does: serve the API, work on runs, or both. `RUN_ROLE` (`api`, `worker`, `both`) @defaultValue 'both' */
+  runRole: 'api' | 'worker' | 'both';
+  /** How long a worker holds a claimed item without renewing its lease. `RUN_LEASE_MS` @defaultValue 30000 */
+  runLeaseMs: number;
+  /** A run's Agenda job not touched for this long is taken over by another process. `RUN_LOCK_LIFETIME_MS` @defaultValue 30000 */
+  runLockLifetimeMs: number;
+  /** How often leases are renewed and run jobs touched. `RUN_HEARTBEAT_MS` @defaultValue 5000 */
+  runHeartbeatMs: number;
+  /** How often Agenda polls for runs saved by other processes. `RUN_POLL_MS` @defaultValue 2000 */
+  runPollMs: number;
+  /** Runs one process works on at once. `MAX_CONCURRENT_RUNS` @defaultValue 4 */
+  maxConcurrentRuns: number;
+  /** Finished runs (and their items) are deleted this long after they complete; 0 keeps them. `RUN_RETENTION_MS` @defaultValue 2592000000 (30 days) */
+  runRetentionMs: number;
+  /** How often the purge job looks for runs past retention. `RUN_PURGE_EVERY_MS` @defaultValue 3600000 (1 hour) */
+  runPurgeEveryMs: number;
+  /**
+   * Where Agendash (the Agenda dashboard) is served, for administrators only; empty disables it.
+   * `AGENDASH_PATH` @defaultValue '/cspace-services/agendash'
+   */
+  agendashPath: string | undefined;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -36,8 +80,24 @@ export const CONFIG_DEFAULTS = {
   logLevel: 'info',
   shutdownTimeoutMs: 10_000,
   watchPlugins: true,
+  adminUser: 'admin',
+  loginMaxFailures: 10,
+  loginFailureWindowMs: 15 * 60_000,
+  authCacheTtlMs: 60_000,
+  trustProxy: false,
   invocationTimeoutMs: INVOCATION_DEFAULTS.timeoutMs,
   itemConcurrency: INVOCATION_DEFAULTS.concurrency,
+  maxRunItems: 100_000,
+  maxActiveRunsPerUser: 0,
+  runRole: 'both',
+  runLeaseMs: 30_000,
+  runLockLifetimeMs: 30_000,
+  runHeartbeatMs: 5_000,
+  runPollMs: 2_000,
+  maxConcurrentRuns: 4,
+  runRetentionMs: 30 * 86_400_000,
+  runPurgeEveryMs: 3_600_000,
+  agendashPath: '/cspace-services/agendash',
 } as const satisfies Partial<Config>;
 
 export class ConfigError extends Error {
@@ -76,6 +136,30 @@ function bodyLimit(env: NodeJS.ProcessEnv): string | number {
   throw new ConfigError(`BODY_LIMIT must be a number of bytes or a size like 512kb or 1mb, got '${raw}'`);
 }
 
+function runRole(env: NodeJS.ProcessEnv): Config['runRole'] {
+  const raw = text(env, 'RUN_ROLE')?.toLowerCase() ?? CONFIG_DEFAULTS.runRole;
+  if (raw === 'api' || raw === 'worker' || raw === 'both') return raw;
+  throw new ConfigError(`RUN_ROLE must be api, worker or both, got '${raw}'`);
+}
+
+function trustProxy(env: NodeJS.ProcessEnv): Config['trustProxy'] {
+  const raw = text(env, 'TRUST_PROXY');
+  if (raw === undefined) return CONFIG_DEFAULTS.trustProxy;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (['true', 'false'].includes(raw.toLowerCase())) return raw.toLowerCase() === 'true';
+  return raw;
+}
+
+/** Set but blank disables the dashboard, so `text()` (blank reads as unset) does not apply here. */
+function agendashPath(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env['AGENDASH_PATH'];
+  if (raw === undefined) return CONFIG_DEFAULTS.agendashPath;
+  const trimmed = raw.trim().replace(/\/+$/, '');
+  if (trimmed === '') return undefined;
+  if (!/^(\/[\w.~-]+)+$/.test(trimmed)) throw new ConfigError(`AGENDASH_PATH must be a path such as /cspace-services/agendash, got '${raw}'`);
+  return trimmed;
+}
+
 /** Reads and checks the configuration; relative directories resolve against the working directory. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
@@ -89,5 +173,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     invocationTimeoutMs: integer(env, 'INVOCATION_TIMEOUT_MS', CONFIG_DEFAULTS.invocationTimeoutMs, 1, 86_400_000),
     itemConcurrency: integer(env, 'ITEM_CONCURRENCY', CONFIG_DEFAULTS.itemConcurrency, 1, 256),
     watchPlugins: flag(env, 'WATCH_PLUGINS', CONFIG_DEFAULTS.watchPlugins),
+    adminUser: text(env, 'ADMIN_USER') ?? CONFIG_DEFAULTS.adminUser,
+    // Not trimmed like the others: leading or trailing spaces may be part of a password.
+    adminPassword: env['ADMIN_PASSWORD'] === undefined || env['ADMIN_PASSWORD'] === '' ? undefined : env['ADMIN_PASSWORD'],
+    loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', CONFIG_DEFAULTS.loginMaxFailures, 1, 1_000_000),
+    loginFailureWindowMs: integer(env, 'LOGIN_FAILURE_WINDOW_MS', CONFIG_DEFAULTS.loginFailureWindowMs, 1000, 86_400_000),
+    authCacheTtlMs: integer(env, 'AUTH_CACHE_TTL_MS', CONFIG_DEFAULTS.authCacheTtlMs, 0, 3_600_000),
+    trustProxy: trustProxy(env),
+    maxRunItems: integer(env, 'MAX_RUN_ITEMS', CONFIG_DEFAULTS.maxRunItems, 1, 10_000_000),
+    maxActiveRunsPerUser: integer(env, 'MAX_ACTIVE_RUNS_PER_USER', CONFIG_DEFAULTS.maxActiveRunsPerUser, 0, 10_000),
+    runRole: runRole(env),
+    runLeaseMs: integer(env, 'RUN_LEASE_MS', CONFIG_DEFAULTS.runLeaseMs, 100, 86_400_000),
+    runLockLifetimeMs: integer(env, 'RUN_LOCK_LIFETIME_MS', CONFIG_DEFAULTS.runLockLifetimeMs, 100, 86_400_000),
+    runHeartbeatMs: integer(env, 'RUN_HEARTBEAT_MS', CONFIG_DEFAULTS.runHeartbeatMs, 10, 3_600_000),
+    runPollMs: integer(env, 'RUN_POLL_MS', CONFIG_DEFAULTS.runPollMs, 10, 3_600_000),
+    maxConcurrentRuns: integer(env, 'MAX_CONCURRENT_RUNS', CONFIG_DEFAULTS.maxConcurrentRuns, 1, 256),
+    runRetentionMs: integer(env, 'RUN_RETENTION_MS', CONFIG_DEFAULTS.runRetentionMs, 0, Number.MAX_SAFE_INTEGER),
+    runPurgeEveryMs: integer(env, 'RUN_PURGE_EVERY_MS', CONFIG_DEFAULTS.runPurgeEveryMs, 1000, 86_400_000),
+    agendashPath: agendashPath(env),
   };
 }

@@ -5,16 +5,23 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { DEFAULT_TENANT } from './domain/types.js';
 import { createApp } from './http/app.js';
 import type { HealthReport } from './http/routes/healthRouter.js';
 import { createPluginWatcher, PluginRegistry } from './plugins/index.js';
+import { startAuth, type AuthServices } from './services/auth/index.js';
 import { registerDefaultDefinitions } from './services/autoRegistration.js';
 import { DefinitionService } from './services/definitionService.js';
 import { InvocationService } from './services/invocationService.js';
 import { RecordService } from './services/recordService.js';
+import { RunService } from './services/runService.js';
+import { agendaBackendFor, RunExecutor } from './runs/runExecutor.js';
+import { RunRetention } from './runs/retention.js';
+import { ScheduleService } from './runs/schedules.js';
+import { RunWorker } from './runs/runWorker.js';
 import { openStore, type Store, type StoreEngine } from './store/index.js';
 
 export interface ServiceHandle {
@@ -23,6 +30,8 @@ export interface ServiceHandle {
   storeEngine: StoreEngine;
   store: Store;
   plugins: PluginRegistry;
+  /** Runs the retention purge now, as its Agenda job does; answers how many runs were deleted. */
+  purgeRuns(): Promise<number>;
   /** Stops accepting requests, waits for in-flight ones (up to the shutdown timeout), then releases everything. Idempotent. */
   stop(): Promise<void>;
 }
@@ -48,9 +57,16 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     logger: logger.child({ component: 'plugins' }),
     watch: config.watchPlugins,
   });
+  let security: AuthServices;
   try {
     await watcher.start();
     await registerDefaultDefinitions(store.definitions, DEFAULT_TENANT, plugins.list().map((loaded) => loaded.plugin), logger);
+    security = await startAuth(store.auth, config, logger.child({ component: 'auth' }), {
+      // A new tenant starts with the shipped plugins' default definitions, as the default tenant did.
+      onTenantCreated: async (tenant) => {
+        await registerDefaultDefinitions(store.definitions, tenant, plugins.list().map((loaded) => loaded.plugin), logger);
+      },
+    });
   } catch (err) {
     await watcher.close();
     await store.close();
@@ -75,12 +91,93 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     logger: logger.child({ component: 'invocation' }),
     limits: { timeoutMs: config.invocationTimeoutMs, concurrency: config.itemConcurrency },
   });
+  const runLogger = logger.child({ component: 'runs' });
+  const now = () => new Date();
+  let runs: RunService | undefined;
+  let dashboardAgenda: Agenda | undefined;
+  const worker = new RunWorker({
+    runs: store.runs,
+    invocations,
+    records,
+    logger: runLogger,
+    now,
+    onProgress: (tenant, runId) => runs?.progressed(tenant, runId),
+    options: { concurrency: config.itemConcurrency, leaseMs: config.runLeaseMs, heartbeatMs: config.runHeartbeatMs },
+  });
+  const executor = new RunExecutor({
+    backend: agendaBackendFor(store, config.dataDir),
+    runs: store.runs,
+    worker,
+    logger: runLogger,
+    options: {
+      processEveryMs: config.runPollMs,
+      lockLifetimeMs: config.runLockLifetimeMs,
+      maxConcurrentRuns: config.maxConcurrentRuns,
+      drainTimeoutMs: config.shutdownTimeoutMs,
+      processRuns: config.runRole !== 'api',
+    },
+    defineJobs: (agenda) => {
+      schedules.attach(agenda);
+      retention.attach(agenda);
+      dashboardAgenda = agenda;
+    },
+  });
+  runs = new RunService({ runs: store.runs, invocations, logger: runLogger, now, waker: executor, options: { maxItems: config.maxRunItems, maxActivePerUser: config.maxActiveRunsPerUser } });
+  const schedules = new ScheduleService({
+    runs,
+    callerIn: (username, tenant) => security.auth.callerIn(username, tenant),
+    logger: logger.child({ component: 'schedules' }),
+  });
+  const retention = new RunRetention({
+    runs: store.runs,
+    retentionMs: config.runRetentionMs,
+    purgeEveryMs: config.runPurgeEveryMs,
+    logger: runLogger,
+    now,
+  });
+  try {
+    await executor.start();
+  } catch (err) {
+    await watcher.close();
+    await store.close();
+    throw err;
+  }
+  try {
+    await retention.schedule();
+  } catch (err) {
+    await executor.stop();
+    await watcher.close();
+    await store.close();
+    throw err;
+  }
   const health = (): HealthReport => ({
     status: 'ok',
     store: { engine: store.engine },
     plugins: { loaded: plugins.size, failed: plugins.failures() },
   });
-  const app = createApp({ definitions, invocations, records, health, logger }, { bodyLimit: config.bodyLimit });
+  const app = createApp(
+    {
+      definitions,
+      invocations,
+      records,
+      runs,
+      schedules,
+      ...(runs !== undefined && {
+        multiTenant: {
+          runs,
+          definitions: store.definitions,
+          callerIn: (username: string, tenant: string) => security.auth.callerIn(username, tenant),
+          logger: logger.child({ component: 'multitenant' }),
+        },
+      }),
+      health,
+      logger,
+      auth: security.auth,
+      admin: security.admin,
+      ...(config.agendashPath !== undefined && dashboardAgenda !== undefined && { agendash: { path: config.agendashPath, agenda: dashboardAgenda } }),
+    },
+    { bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, runRetentionMs: config.runRetentionMs },
+  );
 
   const server = app.listen(config.port);
   await once(server, 'listening');
@@ -92,9 +189,11 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     storeEngine: store.engine,
     store,
     plugins,
+    purgeRuns: () => retention.purgeNow(),
     stop() {
       stopping ??= (async () => {
         await closeServer(server, config.shutdownTimeoutMs);
+        await executor.stop();
         await watcher.close();
         await store.close();
       })();

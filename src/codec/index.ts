@@ -42,3 +42,19 @@ export type { InvocationContextPayload, InvocationParam, InvocationResultsPayloa
 export { decodeRecordDocument, encodeRecordDocument, RECORD_LIST_SPEC } from './recordDocument.js';
 export type { RecordDocument } from './recordDocument.js';
 export { decodeRelationDocument, encodeRelationDocument, RELATION_LIST_SPEC } from './relationDocument.js';
+export {
+  decodePasswordDocument,
+  decodeRoleDocument,
+  decodeRolesDocument,
+  decodeTenantDocument,
+  decodeTokenDocument,
+  decodeUserDocument,
+  encodeRole,
+  encodeTenant,
+  encodeToken,
+  encodeUser,
+  ROLE_LIST_SPEC,
+  TENANT_LIST_SPEC,
+  TOKEN_LIST_SPEC,
+  userListSpec,
+} from './adminDocuments.js';

@@ -4,19 +4,29 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
+import type { AuthService } from '../services/auth/authService.js';
 import type { DefinitionService } from '../services/definitionService.js';
 import type { InvocationService } from '../services/invocationService.js';
 import type { RecordService } from '../services/recordService.js';
+import type { RunService } from '../services/runService.js';
+import type { ScheduleService } from '../runs/schedules.js';
 import { errorHandler, routeNotFound } from './errorHandler.js';
 import { bodyParsers } from './negotiation.js';
-import { anonymousCaller } from './requestContext.js';
+import { agendashRouter, type AgendashOptions } from './agendash.js';
+import { authenticate } from './authenticate.js';
+import { adminRouter, type AdminServices } from './routes/admin/adminRouter.js';
 import { batchRouter } from './routes/batchRouter.js';
 import { healthRouter, type HealthReport } from './routes/healthRouter.js';
 import { invokeRouter } from './routes/invokeRouter.js';
 import { recordsRouter } from './routes/recordsRouter.js';
 import { relationsRouter } from './routes/relationsRouter.js';
+import { runsRouter } from './routes/runsRouter.js';
+import { multiTenantRouter } from './routes/multiTenantRouter.js';
+import type { MultiTenantDeps } from '../services/multiTenantInvocation.js';
+import { definitionSchedulesRouter, schedulesRouter } from './routes/schedulesRouter.js';
 
 /** CollectionSpace clients address every service under this root. */
 export const SERVICE_ROOT = '/cspace-services';
@@ -25,13 +35,27 @@ export interface AppDeps {
   definitions: DefinitionService;
   invocations: InvocationService;
   records: RecordService;
+  /** Starting one job as a run in several tenants at once; needs `runs`. */
+  multiTenant?: MultiTenantDeps;
+  /** Background runs (`/runs`, `Prefer: respond-async`); absent, invocations are synchronous only. */
+  runs?: RunService;
+  /** Schedules (`/batch/{csid}/schedules`, `/schedules`); absent, those routes do not exist. */
+  schedules?: ScheduleService;
   health: () => HealthReport;
+  auth: AuthService;
+  admin: AdminServices;
+  /** The Agenda dashboard and where to serve it; absent, it is not served. */
+  agendash?: AgendashOptions;
   logger: Logger;
 }
 
 export interface AppOptions {
   /** Largest accepted request body (bytes or a size string such as `'1mb'`). */
   bodyLimit: string | number;
+  /** Express `trust proxy`: whose `X-Forwarded-For` gives the client address. @defaultValue false */
+  trustProxy?: boolean | number | string;
+  /** Finished runs are purged this long after completion (0: never); shown on runs. @defaultValue 0 */
+  runRetentionMs?: number;
 }
 
 /** The one log line per request: method, path, status and duration. */
@@ -45,6 +69,9 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.set('trust proxy', options.trustProxy ?? false);
+  // An API answers data, never pages: helmet's defaults (CSP, nosniff, frame and referrer policies, HSTS) all apply.
+  app.use(helmet());
 
   app.use(
     pinoHttp({
@@ -69,13 +96,25 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   app.use(healthRouter(deps.health));
 
   const api = express.Router();
-  api.use(anonymousCaller);
+  // Before the body parsers: an unauthenticated request is answered without reading its body.
+  api.use(authenticate(deps.auth));
   api.use(bodyParsers(options.bodyLimit));
   // Invocation first: the deprecated `POST /batch/{csid}` would otherwise meet the definitions router's 405.
-  api.use('/batch', invokeRouter({ invocations: deps.invocations }));
+  api.use('/batch', invokeRouter({ invocations: deps.invocations, ...(deps.runs && { runs: deps.runs }), runsPath: `${SERVICE_ROOT}/runs` }));
+  if (deps.schedules !== undefined) {
+    api.use('/batch', definitionSchedulesRouter({ schedules: deps.schedules, basePath: `${SERVICE_ROOT}/schedules` }));
+    api.use('/schedules', schedulesRouter({ schedules: deps.schedules }));
+  }
   api.use('/batch', batchRouter({ definitions: deps.definitions, basePath: `${SERVICE_ROOT}/batch` }));
   api.use('/records', recordsRouter({ records: deps.records, basePath: `${SERVICE_ROOT}/records` }));
   api.use('/relations', relationsRouter({ records: deps.records, basePath: `${SERVICE_ROOT}/relations` }));
+  if (deps.multiTenant !== undefined) api.use('/batch-multitenant', multiTenantRouter(deps.multiTenant));
+  if (deps.runs !== undefined) {
+    api.use('/runs', runsRouter({ runs: deps.runs, basePath: `${SERVICE_ROOT}/runs`, retentionMs: options.runRetentionMs ?? 0 }));
+  }
+  api.use('/admin', adminRouter(deps.admin, `${SERVICE_ROOT}/admin`));
+  // Before the API: its default path lies under SERVICE_ROOT, whose body parsers and 404s must not see it.
+  if (deps.agendash !== undefined) app.use(deps.agendash.path, agendashRouter(deps.auth, deps.agendash.agenda));
   app.use(SERVICE_ROOT, api);
 
   app.use(routeNotFound);
