@@ -1,8 +1,7 @@
-import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createDefinition, createRecord, invoke, readRecord, relate, XML_TYPE } from '../support/api.js';
-import { REPO_ROOT, SHIPPED_PLUGINS_DIR, startTestService, tempDir, type TestService } from '../support/testService.js';
+import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
 
 const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/invocation');
 const ALL_MODES = { supportsSingleDoc: true, supportsDocList: true, supportsGroup: true, supportsNoContext: true };
@@ -12,10 +11,8 @@ describe('HTTP invocation', () => {
   let cleanup: () => Promise<void>;
 
   beforeEach(async () => {
-    const plugins = await tempDir('invocables-plugins-');
+    const plugins = await pluginsDirWith(FIXTURE_PLUGINS);
     cleanup = plugins.cleanup;
-    await cp(SHIPPED_PLUGINS_DIR, plugins.dir, { recursive: true });
-    await cp(FIXTURE_PLUGINS, plugins.dir, { recursive: true });
     service = await startTestService({ pluginsDir: plugins.dir });
   });
   afterEach(async () => {

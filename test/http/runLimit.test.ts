@@ -2,12 +2,11 @@
  * Seed 003's "one active batch job at a time": with MAX_ACTIVE_RUNS_PER_USER a user's next run is refused with
  * 429, `Retry-After` and the id of the run still active, until that run has finished.
  */
-import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { TenantId } from '../../src/domain/types.js';
 import { createDefinition, JSON_TYPE } from '../support/api.js';
-import { REPO_ROOT, SHIPPED_PLUGINS_DIR, startTestService, tempDir, type TestService } from '../support/testService.js';
+import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
 
 const globals = globalThis as typeof globalThis & { runGate?: { open(): void } };
 
@@ -16,10 +15,8 @@ describe('HTTP runs: active runs per user', () => {
   let cleanup: () => Promise<void>;
 
   beforeEach(async () => {
-    const plugins = await tempDir('invocables-plugins-');
+    const plugins = await pluginsDirWith(path.join(REPO_ROOT, 'test/fixtures/plugins/runs'));
     cleanup = plugins.cleanup;
-    await cp(SHIPPED_PLUGINS_DIR, plugins.dir, { recursive: true });
-    await cp(path.join(REPO_ROOT, 'test/fixtures/plugins/runs'), plugins.dir, { recursive: true });
     delete globals.runGate;
     service = await startTestService({ pluginsDir: plugins.dir, maxActiveRunsPerUser: 1 });
   });

@@ -2,12 +2,11 @@
  * Background runs over HTTP on the embedded store: `Prefer: respond-async`, the run and item documents in JSON
  * and XML, open runs, cancel, rerun, refusals and the SSE stream. Tests wait on state, never on the clock.
  */
-import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { TenantId } from '../../src/domain/types.js';
 import { createDefinition, JSON_TYPE, XML_TYPE, type InvocationContextInput } from '../support/api.js';
-import { REPO_ROOT, SHIPPED_PLUGINS_DIR, startTestService, tempDir, type TestService } from '../support/testService.js';
+import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
 
 const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
 const TENANT = 'default' as TenantId;
@@ -47,10 +46,8 @@ describe('HTTP runs', () => {
   let cleanup: () => Promise<void>;
 
   beforeEach(async () => {
-    const plugins = await tempDir('invocables-plugins-');
+    const plugins = await pluginsDirWith(FIXTURE_PLUGINS);
     cleanup = plugins.cleanup;
-    await cp(SHIPPED_PLUGINS_DIR, plugins.dir, { recursive: true });
-    await cp(FIXTURE_PLUGINS, plugins.dir, { recursive: true });
     delete globals.runGate;
     service = await startTestService({ pluginsDir: plugins.dir, maxRunItems: 50 });
   });

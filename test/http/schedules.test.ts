@@ -3,11 +3,10 @@
  * (awaited through the runs API, never on the clock), the documents in JSON and XML, refusals naming the field,
  * deletion, and tenant scoping.
  */
-import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createDefinition, JSON_TYPE, XML_TYPE } from '../support/api.js';
-import { REPO_ROOT, SHIPPED_PLUGINS_DIR, startTestService, tempDir, type TestService } from '../support/testService.js';
+import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
 import { createTenant } from '../security/support.js';
 
 const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
@@ -31,10 +30,8 @@ describe('HTTP schedules', () => {
   let csid: string;
 
   beforeEach(async () => {
-    const plugins = await tempDir('invocables-plugins-');
+    const plugins = await pluginsDirWith(FIXTURE_PLUGINS);
     cleanup = plugins.cleanup;
-    await cp(SHIPPED_PLUGINS_DIR, plugins.dir, { recursive: true });
-    await cp(FIXTURE_PLUGINS, plugins.dir, { recursive: true });
     service = await startTestService({ pluginsDir: plugins.dir });
     csid = await createDefinition(service, { name: 'scheduled note', className: 'test.WholeNote', supportsNoContext: true });
   });

@@ -4,7 +4,6 @@
  * `purgeDateTime` and answers 404 once purged.
  */
 import { once } from 'node:events';
-import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { Agenda, InMemoryNotificationChannel } from 'agenda';
@@ -13,7 +12,7 @@ import { PURGE_JOB_NAME, RunRetention } from '../../src/runs/retention.js';
 import { createLogger } from '../../src/log.js';
 import type { RunStore } from '../../src/store/runTypes.js';
 import { createDefinition, JSON_TYPE } from '../support/api.js';
-import { REPO_ROOT, SHIPPED_PLUGINS_DIR, startTestService, tempDir, type TestService } from '../support/testService.js';
+import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
 
 const INVOCABLE_NS = 'http://collectionspace.org/services/common/invocable';
 const NOW = new Date('2030-06-01T12:00:00Z');
@@ -102,10 +101,8 @@ describe('run retention over HTTP', () => {
   }
 
   const withFixtures = async (overrides: Parameters<typeof startTestService>[0]) => {
-    const plugins = await tempDir('invocables-plugins-');
+    const plugins = await pluginsDirWith(path.join(REPO_ROOT, 'test/fixtures/plugins/runs'));
     cleanup = plugins.cleanup;
-    await cp(SHIPPED_PLUGINS_DIR, plugins.dir, { recursive: true });
-    await cp(path.join(REPO_ROOT, 'test/fixtures/plugins/runs'), plugins.dir, { recursive: true });
     return startTestService({ pluginsDir: plugins.dir, ...overrides });
   };
 

@@ -2,7 +2,7 @@
  * Starts the real service (real store on disk or in memory, real plugin loader, real HTTP server on an
  * ephemeral port) for HTTP-level tests.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,17 @@ export interface TestService extends ServiceHandle {
 export async function tempDir(prefix = 'invocables-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A plugins directory of the test's own: the shipped plugins plus the fixture plugins in `fixtureDirs`. Tests that
+ * add or change plugins never touch the repository's.
+ */
+export async function pluginsDirWith(...fixtureDirs: string[]): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const plugins = await tempDir('invocables-plugins-');
+  await cp(SHIPPED_PLUGINS_DIR, plugins.dir, { recursive: true });
+  for (const fixtureDir of fixtureDirs) await cp(fixtureDir, plugins.dir, { recursive: true });
+  return plugins;
 }
 
 export async function startTestService(overrides: Partial<Config> = {}): Promise<TestService> {
