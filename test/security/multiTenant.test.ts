@@ -40,6 +40,19 @@ describe('security: multi-tenant invocation (seed 003)', () => {
     expect((await actingAs(service, TEST_ADMIN, TENANT_B).request(`/cspace-services/runs/${first?.runId}`)).status).to.equal(404);
   });
 
+  it("keeps each tenant's runs and items to itself: 404 for another tenant, never listed", async () => {
+    const { body } = await post(service, ['default']);
+    const runId = posted(body)[0]?.runId;
+    const other = actingAs(service, TEST_ADMIN, TENANT_B);
+    for (const pathname of [`/cspace-services/runs/${runId}`, `/cspace-services/runs/${runId}/items`]) {
+      expect((await other.request(pathname)).status, pathname).to.equal(404);
+    }
+    expect((await other.request(`/cspace-services/runs/${runId}/cancel`, { method: 'POST' })).status).to.equal(404);
+    const list = (await (await other.request('/cspace-services/runs', { headers: { Accept: JSON_TYPE } })).json()) as any;
+    expect(JSON.stringify(list)).not.to.include(runId);
+    expect((await service.request(`/cspace-services/runs/${runId}/items`)).status).to.equal(200);
+  });
+
   it('answers 207 with the problems of the tenants that could not run it, and runs the others', async () => {
     const { status, body } = await post(service, ['default', 'nowhere']);
     expect(status).to.equal(207);
