@@ -3,6 +3,7 @@
  * serves the HTTP API. `stop()` undoes all of it in reverse order and is what graceful shutdown calls.
  */
 import { once } from 'node:events';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Agenda } from 'agenda';
@@ -153,7 +154,15 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const health = (): HealthReport => ({
     status: 'ok',
     store: { engine: store.engine },
-    plugins: { loaded: plugins.size, failed: plugins.failures() },
+    // /health is open to anyone: name the plugin file, not where the service is installed.
+    plugins: {
+      loaded: plugins.size,
+      failed: plugins.failures().map((failure) => ({
+        ...failure,
+        file: path.relative(config.pluginsDir, failure.file),
+        message: failure.message.replaceAll(config.pluginsDir + path.sep, ''),
+      })),
+    },
   });
   const app = createApp(
     {

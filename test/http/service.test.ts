@@ -72,7 +72,8 @@ describe('service', () => {
     const health = (await (await service.request('/health')).json()) as any;
     expect(health.plugins.loaded).to.equal(4);
     expect(health.plugins.failed).to.have.length(1);
-    expect(health.plugins.failed[0].file).to.include('broken.js');
+    expect(health.plugins.failed[0].file).to.equal('broken.js');
+    expect(JSON.stringify(health)).not.to.include(dir);
   });
 
   it('picks up a plugin dropped into PLUGINS_DIR while running, so definitions can name it', async () => {
