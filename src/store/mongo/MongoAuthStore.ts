@@ -20,7 +20,6 @@ import type { Clock } from '../queryRules.js';
 import { newCsid, requireString } from '../queryRules.js';
 import {
   insertUnique,
-  pageOf,
   toRoleRecord,
   toTenantRecord,
   toTokenRecord,
@@ -29,6 +28,7 @@ import {
   type TokenDocument,
   type UserDocument,
 } from './authDocuments.js';
+import { findPage } from './operations.js';
 import { MONGO_DEFAULTS } from './defaults.js';
 import { MongoUserStore } from './MongoUserStore.js';
 
@@ -56,7 +56,7 @@ class MongoTenantStore implements TenantStore {
   }
 
   list(paging: Paging): Promise<Page<TenantRecord>> {
-    return pageOf(this.tenants, {}, { _id: 1 }, paging, toTenantRecord);
+    return findPage(this.tenants, {}, { _id: 1 }, paging, toTenantRecord);
   }
 
   async setDisabled(id: TenantId, disabled: boolean): Promise<TenantRecord | undefined> {
@@ -116,7 +116,7 @@ class MongoRoleStore implements RoleStore {
   }
 
   list(tenant: TenantId, paging: Paging): Promise<Page<RoleRecord>> {
-    return pageOf(this.roles, { tenantId: requireString(tenant, 'tenant') }, { name: 1 }, paging, toRoleRecord);
+    return findPage(this.roles, { tenantId: requireString(tenant, 'tenant') }, { name: 1 }, paging, toRoleRecord);
   }
 
   async update(tenant: TenantId, role: RoleInput, actor: string): Promise<RoleRecord | undefined> {
@@ -169,7 +169,7 @@ class MongoTokenStore implements TokenStore {
   list(tenant: TenantId, query: { username?: string; paging: Paging }): Promise<Page<TokenRecord>> {
     const filter: Filter<TokenDocument> = { tenantId: requireString(tenant, 'tenant') };
     if (query.username !== undefined) filter.username = requireString(query.username, 'username');
-    return pageOf(this.tokens, filter, { createdAt: -1, _id: -1 }, query.paging, toTokenRecord);
+    return findPage(this.tokens, filter, { createdAt: -1, _id: -1 }, query.paging, toTokenRecord);
   }
 
   async revoke(tenant: TenantId, id: string, at: Date): Promise<TokenRecord | undefined> {

@@ -8,7 +8,8 @@ import type { TenantId } from '../../domain/types.js';
 import type { NewUser, UserRecord, UserStore } from '../authTypes.js';
 import type { Clock } from '../queryRules.js';
 import { requireString } from '../queryRules.js';
-import { insertUnique, pageOf, toUserRecord, type UserDocument } from './authDocuments.js';
+import { insertUnique, toUserRecord, type UserDocument } from './authDocuments.js';
+import { findPage } from './operations.js';
 
 function roleList(roles: readonly string[]): string[] {
   return roles.map((role) => requireString(role, 'role'));
@@ -59,7 +60,7 @@ export class MongoUserStore implements UserStore {
   }
 
   list(tenant: TenantId, paging: Paging): Promise<Page<UserRecord>> {
-    return pageOf(this.users, { 'memberships.tenant': requireString(tenant, 'tenant') }, { _id: 1 }, paging, toUserRecord);
+    return findPage(this.users, { 'memberships.tenant': requireString(tenant, 'tenant') }, { _id: 1 }, paging, toUserRecord);
   }
 
   setPassword(tenant: TenantId, username: string, passwordHash: string, actor: string): Promise<UserRecord | undefined> {

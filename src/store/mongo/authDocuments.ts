@@ -135,18 +135,3 @@ export async function insertUnique<T extends { _id: string }>(
   }
 }
 
-/** One page and the count of all matches; `limit(0)` would mean "no limit" to MongoDB, hence the guard. */
-export async function pageOf<T extends object, Item>(
-  collection: Collection<T>,
-  filter: Filter<T>,
-  sort: Record<string, 1 | -1>,
-  paging: Paging,
-  map: (document: T) => Item,
-): Promise<Page<Item>> {
-  const { offset, limit } = pageWindow(paging);
-  const [totalItems, documents] = await Promise.all([
-    collection.countDocuments(filter),
-    limit === 0 ? Promise.resolve([]) : collection.find(filter).sort(sort).skip(offset).limit(limit).toArray(),
-  ]);
-  return { pageNum: paging.pageNum, pageSize: paging.pageSize, totalItems, items: documents.map((d) => map(d as T)) };
-}

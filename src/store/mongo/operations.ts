@@ -34,7 +34,7 @@ export async function throwIfRevisionMismatch<T extends CoreDocument>(
 }
 
 /** One page of matches and the count of all of them. MongoDB reads `limit(0)` as "no limit", hence the guard. */
-export async function findPage<T extends CoreDocument, Item>(
+export async function findPage<T extends object, Item>(
   collection: Collection<T>,
   filter: Filter<T>,
   sort: Sort,
