@@ -3,13 +3,11 @@
  * read gives everything authentication needs; roles are unique per tenant through an index. Also the two
  * helpers the auth collections share: a unique insert and a paged find.
  */
-import { MongoServerError, type Collection, type Filter } from 'mongodb';
-import type { Page, Paging } from '../../domain/paging.js';
+import { MongoServerError, type Collection } from 'mongodb';
 import type { Action, Permission } from '../../domain/access.js';
 import type { TenantId } from '../../domain/types.js';
 import type { Membership, RoleRecord, TenantRecord, TokenRecord, UserRecord } from '../authTypes.js';
 import { alreadyExists } from '../authRules.js';
-import { pageWindow } from '../queryRules.js';
 
 export interface TenantDocument {
   _id: string;
