@@ -49,7 +49,7 @@ export interface Config {
   maxRunItems: number;
   /** Runs one user may have active at once in a tenant (seed 003: one); past it 429 with `Retry-After`. 0: no limit. `MAX_ACTIVE_RUNS_PER_USER` @defaultValue 0 */
   maxActiveRunsPerUser: number;
-  /** What this process does: serve the API, work on runs, or both. `RUN_ROLE` (`api`, `worker`, `both`) @defaultValue 'both' */
+  /** What this process does: serve the API (`api`), work on runs and serve only `/health` (`worker`), or both. `RUN_ROLE` @defaultValue 'both' */
   runRole: 'api' | 'worker' | 'both';
   /** How long a worker holds a claimed item without renewing its lease. `RUN_LEASE_MS` @defaultValue 30000 */
   runLeaseMs: number;

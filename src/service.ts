@@ -185,7 +185,12 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       admin: security.admin,
       ...(config.agendashPath !== undefined && dashboardAgenda !== undefined && { agendash: { path: config.agendashPath, agenda: dashboardAgenda } }),
     },
-    { bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, runRetentionMs: config.runRetentionMs },
+    {
+      bodyLimit: config.bodyLimit,
+      trustProxy: config.trustProxy,
+      runRetentionMs: config.runRetentionMs,
+      serveApi: config.runRole !== 'worker',
+    },
   );
 
   const server = app.listen(config.port);

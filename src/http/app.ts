@@ -56,6 +56,11 @@ export interface AppOptions {
   trustProxy?: boolean | number | string;
   /** Finished runs are purged this long after completion (0: never); shown on runs. @defaultValue 0 */
   runRetentionMs?: number;
+  /**
+   * Whether to serve the API under `/cspace-services`; a worker-only process (`RUN_ROLE=worker`) serves only
+   * `/health`, for its supervisor. @defaultValue true
+   */
+  serveApi?: boolean;
 }
 
 /** The one log line per request: method, path, status and duration. */
@@ -114,8 +119,10 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   }
   api.use('/admin', adminRouter(deps.admin, `${SERVICE_ROOT}/admin`));
   // Before the API: its default path lies under SERVICE_ROOT, whose body parsers and 404s must not see it.
-  if (deps.agendash !== undefined) app.use(deps.agendash.path, agendashRouter(deps.auth, deps.agendash.agenda));
-  app.use(SERVICE_ROOT, api);
+  if (options.serveApi ?? true) {
+    if (deps.agendash !== undefined) app.use(deps.agendash.path, agendashRouter(deps.auth, deps.agendash.agenda));
+    app.use(SERVICE_ROOT, api);
+  }
 
   app.use(routeNotFound);
   app.use(errorHandler(deps.logger));

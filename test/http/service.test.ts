@@ -99,6 +99,14 @@ describe('service', () => {
     expect((await post()).status).to.equal(201);
   });
 
+  it('serves only /health in a worker-only process (RUN_ROLE=worker)', async () => {
+    const worker = await start({ runRole: 'worker' });
+    expect((await worker.request('/health')).status).to.equal(200);
+    expect((await worker.request('/cspace-services/batch')).status).to.equal(404);
+    const api = await start({ runRole: 'api' });
+    expect((await api.request('/cspace-services/batch')).status).to.equal(200);
+  });
+
   it('refuses new connections once stopped, and stop is idempotent', async () => {
     const service = await start();
     expect((await service.request('/health')).status).to.equal(200);
