@@ -6,6 +6,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { TenantId } from '../../src/domain/types.js';
 import { createDefinition, JSON_TYPE } from '../support/api.js';
+import { waitFor } from '../support/waitFor.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
 
 const globals = globalThis as typeof globalThis & { runGate?: { open(): void } };
@@ -48,13 +49,10 @@ describe('HTTP runs: active runs per user', () => {
     expect(body.error.message).to.include(runId);
 
     globals.runGate?.open();
-    for (const deadline = Date.now() + 10_000; ; ) {
+    await waitFor('the first run to complete', async () => {
       const run = (await (await service.request(runUrl, { headers: { Accept: JSON_TYPE } })).json()) as any;
-      const status = Object.values(run)[0] as { status: string };
-      if (status.status === 'Completed') break;
-      if (Date.now() > deadline) throw new Error(`run still ${status.status}`);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+      return (Object.values(run)[0] as { status: string }).status === 'Completed' ? true : undefined;
+    });
     expect((await start()).status).to.equal(202);
   });
 });

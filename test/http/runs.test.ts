@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import type { TenantId } from '../../src/domain/types.js';
 import { createDefinition, JSON_TYPE, XML_TYPE, type InvocationContextInput } from '../support/api.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
+import { waitFor } from '../support/waitFor.js';
 
 const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
 const TENANT = 'default' as TenantId;
@@ -17,17 +18,6 @@ interface Gate {
   started: number;
 }
 const globals = globalThis as typeof globalThis & { runGate?: Gate };
-
-/** Polls `probe` until it answers something other than `undefined`, or fails after `timeoutMs`. */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 function contextBody(context: InvocationContextInput): string {
   return JSON.stringify({

@@ -8,21 +8,11 @@ import { expect } from 'chai';
 import { createDefinition, JSON_TYPE, XML_TYPE } from '../support/api.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
 import { createTenant } from '../security/support.js';
+import { waitFor } from '../support/waitFor.js';
 
 const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
 const INVOCABLE_NS = 'http://collectionspace.org/services/common/invocable';
 const NOCONTEXT = { 'ns2:invocationContext': { '@xmlns:ns2': INVOCABLE_NS, mode: 'nocontext' } };
-
-/** Polls `probe` until it answers something other than `undefined`, or fails after `timeoutMs`. */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('HTTP schedules', () => {
   let service: TestService;

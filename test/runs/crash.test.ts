@@ -16,6 +16,7 @@ import type { TenantId } from '../../src/domain/types.js';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
 import { SQLITE_DEFAULTS } from '../../src/store/sqlite/defaults.js';
 import { REPO_ROOT } from '../support/testService.js';
+import { waitFor } from '../support/waitFor.js';
 
 const ITEMS = 10_000;
 const ADMIN = { user: 'admin', password: 'crash-test-password' };
@@ -26,17 +27,6 @@ interface Service {
   child: ChildProcess;
   url: string;
   exited: Promise<unknown>;
-}
-
-/** Polls `probe` until it answers something other than `undefined`, or fails after `timeoutMs`. */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 function startService(env: NodeJS.ProcessEnv): Promise<Service> {
@@ -124,7 +114,7 @@ describe('crash safety (SIGKILL mid-run, restart)', function () {
     const location = started.headers.get('location') ?? '';
 
     // Kill once a good share of the items ran, but well before the end.
-    await waitFor('items to run', async () => ((await stat(log)).size > 2_500 * 45 ? true : undefined), 60_000);
+    await waitFor('items to run', async () => ((await stat(log)).size > 2_500 * 45 ? true : undefined), { timeoutMs: 60_000 });
     first.child.kill('SIGKILL');
     await first.exited;
 
@@ -144,7 +134,7 @@ describe('crash safety (SIGKILL mid-run, restart)', function () {
         const body = ((await res.json()) as any)['ns2:run'];
         return body.status === 'InProgress' || body.status === 'Queued' ? undefined : body;
       },
-      120_000,
+      { timeoutMs: 120_000 },
     );
     expect(run).to.include({ status: 'Completed', noOfItemsPosted: String(ITEMS), noOfItemsProcessed: String(ITEMS), noOfItemsFailed: '0' });
 
