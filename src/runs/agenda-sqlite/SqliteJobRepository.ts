@@ -20,7 +20,7 @@ import type {
   JobWithState,
   RemoveJobsOptions,
 } from 'agenda';
-import { jobToRow, mergeJob, rowToJob, toMillis } from './mappers.js';
+import { jobStateColumns, jobToRow, mergeJob, rowToJob, toMillis } from './mappers.js';
 import type { JobRow } from './mappers.js';
 import { schemaStatements } from './schema.js';
 import { fixedSql, queryFilter, queryOrderBy, removeFilter, uniqueFilter } from './sql.js';
@@ -158,19 +158,7 @@ export class SqliteJobRepository implements JobRepository {
 
   async saveJobState(job: JobParameters, options: JobRepositoryOptions | undefined): Promise<void> {
     if (!job._id) throw new Error('Cannot save job state without job ID');
-    const params: Partial<JobRow> = {
-      id: String(job._id),
-      name: job.name,
-      locked_at: toMillis(job.lockedAt),
-      next_run_at: toMillis(job.nextRunAt),
-      last_run_at: toMillis(job.lastRunAt),
-      last_finished_at: toMillis(job.lastFinishedAt),
-      failed_at: toMillis(job.failedAt),
-      fail_count: job.failCount ?? null,
-      fail_reason: job.failReason ?? null,
-      progress: job.progress ?? null,
-      last_modified_by: options?.lastModifiedBy ?? null,
-    };
+    const params: Partial<JobRow> = { id: String(job._id), name: job.name, ...jobStateColumns(job, options?.lastModifiedBy) };
     if (this.use().sql.saveState.run(params).changes !== 1) {
       throw new Error(`job ${job._id} (name: ${job.name}) cannot be updated in the database, maybe it does not exist anymore?`);
     }

@@ -131,6 +131,21 @@ export function rowToJob<DATA = unknown>(row: JobRow): JobParameters<DATA> {
   };
 }
 
+/** The columns of a job's run state: what `saveJobState` writes and a full save writes too. */
+export function jobStateColumns(job: JobParameters, lastModifiedBy: string | undefined) {
+  return {
+    locked_at: toMillis(job.lockedAt),
+    next_run_at: toMillis(job.nextRunAt),
+    last_run_at: toMillis(job.lastRunAt),
+    last_finished_at: toMillis(job.lastFinishedAt),
+    failed_at: toMillis(job.failedAt),
+    fail_count: job.failCount ?? null,
+    fail_reason: job.failReason ?? null,
+    progress: job.progress ?? null,
+    last_modified_by: lastModifiedBy ?? null,
+  } satisfies Partial<JobRow>;
+}
+
 /** The full row for a job; `lastModifiedBy` comes from the caller's options, as in agenda's backends. */
 export function jobToRow(id: string, job: JobParameters, lastModifiedBy: string | undefined): JobRow {
   return {
@@ -138,14 +153,7 @@ export function jobToRow(id: string, job: JobParameters, lastModifiedBy: string 
     name: job.name,
     priority: job.priority ?? 0,
     type: job.type ?? 'normal',
-    next_run_at: toMillis(job.nextRunAt),
-    locked_at: toMillis(job.lockedAt),
-    last_run_at: toMillis(job.lastRunAt),
-    last_finished_at: toMillis(job.lastFinishedAt),
-    failed_at: toMillis(job.failedAt),
-    fail_count: job.failCount ?? null,
-    fail_reason: job.failReason ?? null,
-    progress: job.progress ?? null,
+    ...jobStateColumns(job, lastModifiedBy),
     repeat_interval: job.repeatInterval ?? null,
     repeat_timezone: job.repeatTimezone ?? null,
     repeat_at: job.repeatAt ?? null,
@@ -156,7 +164,6 @@ export function jobToRow(id: string, job: JobParameters, lastModifiedBy: string 
     end_date: toMillis(job.endDate),
     skip_days: job.skipDays === undefined ? null : JSON.stringify(job.skipDays),
     debounce_started_at: toMillis(job.debounceStartedAt),
-    last_modified_by: lastModifiedBy ?? null,
   };
 }
 
