@@ -59,10 +59,9 @@ export function decodeRelationDocument(tree: DocTree): Relation {
   };
 }
 
-export function encodeRelationsCommon(relation: Relation & { csid?: string }): DocNode {
+/** The relation's own fields, in XSD order, as both the document and list items show them. */
+function relationFields(relation: Relation) {
   return {
-    [`@xmlns:${PART_PREFIX}`]: RELATION_NAMESPACE,
-    csid: relation.csid,
     subjectCsid: relation.subjectCsid,
     subjectDocumentType: relation.subjectDocumentType,
     relationshipType: relation.relationshipType,
@@ -70,6 +69,10 @@ export function encodeRelationsCommon(relation: Relation & { csid?: string }): D
     objectCsid: relation.objectCsid,
     objectDocumentType: relation.objectDocumentType,
   };
+}
+
+export function encodeRelationsCommon(relation: Relation & { csid?: string }): DocNode {
+  return { [`@xmlns:${PART_PREFIX}`]: RELATION_NAMESPACE, csid: relation.csid, ...relationFields(relation) };
 }
 
 export function encodeRelationDocument(relation: StoredRelation): DocTree {
@@ -93,14 +96,5 @@ export const RELATION_LIST_SPEC: ListSpec<StoredRelation> = {
     'objectCsid',
     'objectDocumentType',
   ],
-  toItem: (relation) => ({
-    csid: relation.csid,
-    uri: relationUri(relation.csid),
-    subjectCsid: relation.subjectCsid,
-    subjectDocumentType: relation.subjectDocumentType,
-    relationshipType: relation.relationshipType,
-    predicateDisplayName: relation.relationshipType,
-    objectCsid: relation.objectCsid,
-    objectDocumentType: relation.objectDocumentType,
-  }),
+  toItem: (relation) => ({ csid: relation.csid, uri: relationUri(relation.csid), ...relationFields(relation) }),
 };

@@ -59,34 +59,9 @@ export function decodeScheduleRequest(tree: DocTree): ScheduleRequest {
 
 const iso = (date: Date | undefined) => date?.toISOString();
 
-export function encodeScheduleDocument(schedule: Schedule): DocTree {
-  const context = encodeInvocationContext(schedule.context);
+/** What a schedule list item shows: the document's summary fields. */
+function scheduleSummary(schedule: Schedule) {
   return {
-    [`${PART_PREFIX}:${SCHEDULE_ELEMENT}`]: {
-      [`@xmlns:${PART_PREFIX}`]: SCHEDULE_NAMESPACE,
-      id: schedule.id,
-      uri: scheduleUri(schedule.id),
-      definitionCsid: schedule.definitionCsid,
-      definitionName: schedule.definitionName,
-      at: iso(schedule.at),
-      every: schedule.every,
-      timezone: schedule.timezone,
-      createdBy: schedule.createdBy,
-      createdAt: iso(schedule.createdAt),
-      nextRunAt: iso(schedule.nextRunAt),
-      lastRunAt: iso(schedule.lastRunAt),
-      lastRunId: schedule.lastRunId,
-      lastRunUri: schedule.lastRunId === undefined ? undefined : runUri(schedule.lastRunId),
-      failedAt: iso(schedule.failedAt),
-      failReason: schedule.failReason,
-      ...context,
-    },
-  };
-}
-
-export const SCHEDULE_LIST_SPEC: ListSpec<Schedule> = {
-  fieldsReturned: ['id', 'uri', 'definitionCsid', 'definitionName', 'at', 'every', 'timezone', 'createdBy', 'nextRunAt', 'lastRunAt', 'lastRunId'],
-  toItem: (schedule) => ({
     id: schedule.id,
     uri: scheduleUri(schedule.id),
     definitionCsid: schedule.definitionCsid,
@@ -98,5 +73,24 @@ export const SCHEDULE_LIST_SPEC: ListSpec<Schedule> = {
     nextRunAt: iso(schedule.nextRunAt),
     lastRunAt: iso(schedule.lastRunAt),
     lastRunId: schedule.lastRunId,
-  }),
+  };
+}
+
+export function encodeScheduleDocument(schedule: Schedule): DocTree {
+  return {
+    [`${PART_PREFIX}:${SCHEDULE_ELEMENT}`]: {
+      [`@xmlns:${PART_PREFIX}`]: SCHEDULE_NAMESPACE,
+      ...scheduleSummary(schedule),
+      createdAt: iso(schedule.createdAt),
+      lastRunUri: schedule.lastRunId === undefined ? undefined : runUri(schedule.lastRunId),
+      failedAt: iso(schedule.failedAt),
+      failReason: schedule.failReason,
+      ...encodeInvocationContext(schedule.context),
+    },
+  };
+}
+
+export const SCHEDULE_LIST_SPEC: ListSpec<Schedule> = {
+  fieldsReturned: ['id', 'uri', 'definitionCsid', 'definitionName', 'at', 'every', 'timezone', 'createdBy', 'nextRunAt', 'lastRunAt', 'lastRunId'],
+  toItem: scheduleSummary,
 };
