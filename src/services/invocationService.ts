@@ -124,7 +124,9 @@ export class InvocationService {
     }
     const params = this.#params(loaded, payload);
     const docType = nonBlank(payload.docType);
-    const csids = options.csids ?? (await this.#contextRecords(tenant, mode, named, docType));
+    // The checked records are kept for `items()`, so a per-record plugin does not read them a second time.
+    const resolved = options.csids === undefined ? await this.#contextRecords(tenant, mode, named, docType) : undefined;
+    const csids = options.csids ?? resolved?.map((record) => record.csid) ?? [];
     const input: InvocationInput = {
       mode,
       ...(docType !== undefined && { docType }),
@@ -134,7 +136,7 @@ export class InvocationService {
       rawParams: payload.params.map(({ key, value }) => ({ key, value })),
       definition: { csid: definition.csid, name: definition.definition.name, forDocTypes: [...definition.definition.forDocTypes] },
     };
-    return { caller, definition, loaded, input, items: () => this.#items(tenant, input, definition, loaded) };
+    return { caller, definition, loaded, input, items: () => this.#items(tenant, input, definition, loaded, resolved) };
   }
 
   /** Calls plugin code with the invocation's context, its time limit and `signal`; failures become coded errors. */
@@ -230,17 +232,19 @@ export class InvocationService {
   }
 
   /** The csids the plugin acts on; every record the context names must exist (as the context's docType). */
-  async #contextRecords(tenant: TenantId, mode: InvocationMode, named: string[], docType: string | undefined): Promise<string[]> {
-    if (mode === 'nocontext') return [];
-    if (mode === 'group') {
-      const members = await this.#deps.records.groupMembers(tenant, named[0] as string);
-      return members.map((record) => record.csid);
-    }
+  async #contextRecords(
+    tenant: TenantId,
+    mode: InvocationMode,
+    named: string[],
+    docType: string | undefined,
+  ): Promise<StoredRecord[] | undefined> {
+    if (mode === 'nocontext') return undefined;
+    if (mode === 'group') return this.#deps.records.groupMembers(tenant, named[0] as string);
     const { found, missing } = await this.#deps.records.getMany(tenant, named);
     const wrongType = docType === undefined ? [] : named.filter((csid) => found.get(csid)?.docType.toLowerCase() !== docType.toLowerCase());
     const absent = [...new Set([...missing, ...wrongType])];
     if (absent.length > 0) throw missingRecords(absent, docType);
-    return named;
+    return named.map((csid) => found.get(csid) as StoredRecord);
   }
 
   /** Per-record plugins: the context's records, or every record of the definition's doc types in nocontext. */
@@ -249,6 +253,7 @@ export class InvocationService {
     input: InvocationInput,
     definition: StoredDefinition,
     loaded: LoadedPlugin,
+    resolved: StoredRecord[] | undefined,
   ): AsyncGenerator<StoredRecord> {
     const docTypes = definition.definition.forDocTypes.length > 0 ? definition.definition.forDocTypes : [...(loaded.plugin.docTypes ?? [])];
     if (input.mode === 'nocontext') {
@@ -256,15 +261,18 @@ export class InvocationService {
       return;
     }
     const wanted = new Set(docTypes.map((type) => type.toLowerCase()));
+    // Group members may be of any type; a per-record plugin only sees those of its doc types.
+    const acts = (record: StoredRecord) => input.mode !== 'group' || wanted.size === 0 || wanted.has(record.docType.toLowerCase());
+    if (resolved !== undefined) {
+      yield* resolved.filter(acts);
+      return;
+    }
     for (let start = 0; start < input.csids.length; start += 1000) {
       const slice = input.csids.slice(start, start + 1000);
       const { found } = await this.#deps.records.getMany(tenant, slice);
       for (const csid of slice) {
         const record = found.get(csid);
-        // Group members may be of any type; a per-record plugin only sees those of its doc types.
-        if (record !== undefined && (input.mode !== 'group' || wanted.size === 0 || wanted.has(record.docType.toLowerCase()))) {
-          yield record;
-        }
+        if (record !== undefined && acts(record)) yield record;
       }
     }
   }
