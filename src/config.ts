@@ -49,6 +49,8 @@ export interface Config {
   maxRunItems: number;
   /** Runs one user may have active at once in a tenant (seed 003: one); past it 429 with `Retry-After`. 0: no limit. `MAX_ACTIVE_RUNS_PER_USER` @defaultValue 0 */
   maxActiveRunsPerUser: number;
+  /** How long an invoke without `Prefer: respond-async` waits for its run; past it, 202 and the run's Location. 0: always 202. `INVOKE_WAIT_MS` @defaultValue 30000 */
+  invokeWaitMs: number;
   /** What this process does: serve the API (`api`), work on runs and serve only `/health` (`worker`), or both. `RUN_ROLE` @defaultValue 'both' */
   runRole: 'api' | 'worker' | 'both';
   /** How long a worker holds a claimed item without renewing its lease. `RUN_LEASE_MS` @defaultValue 30000 */
@@ -89,6 +91,7 @@ export const CONFIG_DEFAULTS = {
   itemConcurrency: INVOCATION_DEFAULTS.concurrency,
   maxRunItems: 100_000,
   maxActiveRunsPerUser: 0,
+  invokeWaitMs: 30_000,
   runRole: 'both',
   runLeaseMs: 30_000,
   runLockLifetimeMs: 30_000,
@@ -182,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: trustProxy(env),
     maxRunItems: integer(env, 'MAX_RUN_ITEMS', CONFIG_DEFAULTS.maxRunItems, 1, 10_000_000),
     maxActiveRunsPerUser: integer(env, 'MAX_ACTIVE_RUNS_PER_USER', CONFIG_DEFAULTS.maxActiveRunsPerUser, 0, 10_000),
+    invokeWaitMs: integer(env, 'INVOKE_WAIT_MS', CONFIG_DEFAULTS.invokeWaitMs, 0, 3_600_000),
     runRole: runRole(env),
     runLeaseMs: integer(env, 'RUN_LEASE_MS', CONFIG_DEFAULTS.runLeaseMs, 100, 86_400_000),
     runLockLifetimeMs: integer(env, 'RUN_LOCK_LIFETIME_MS', CONFIG_DEFAULTS.runLockLifetimeMs, 100, 86_400_000),

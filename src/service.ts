@@ -123,7 +123,14 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       dashboardAgenda = agenda;
     },
   });
-  runs = new RunService({ runs: store.runs, invocations, logger: runLogger, now, waker: executor, options: { maxItems: config.maxRunItems, maxActivePerUser: config.maxActiveRunsPerUser } });
+  runs = new RunService({
+    runs: store.runs,
+    invocations,
+    logger: runLogger,
+    now,
+    waker: executor,
+    options: { maxItems: config.maxRunItems, maxActivePerUser: config.maxActiveRunsPerUser, syncWaitMs: config.invokeWaitMs },
+  });
   const schedules = new ScheduleService({
     runs,
     callerIn: (username, tenant) => security.auth.callerIn(username, tenant),
@@ -206,6 +213,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     purgeRuns: () => retention.purgeNow(),
     stop() {
       stopping ??= (async () => {
+        runs?.stopWaiting();
         await closeServer(server, config.shutdownTimeoutMs);
         await executor.stop();
         await watcher.close();

@@ -90,13 +90,14 @@ export const RUN_LIST_SPEC: ListSpec<Run> = {
 };
 
 export const RUN_ITEM_LIST_SPEC: ListSpec<RunItem> = {
-  fieldsReturned: ['seq', 'csid', 'status', 'attempts', 'error', 'note', 'affected', 'updatedAt'],
+  fieldsReturned: ['seq', 'csid', 'status', 'attempts', 'error', 'errorCode', 'note', 'affected', 'updatedAt'],
   toItem: (item) => ({
     seq: item.seq,
     csid: item.key,
     status: item.status,
     attempts: item.attempts,
     error: item.error,
+    errorCode: item.errorCode,
     note: item.note,
     affected: item.affected,
     updatedAt: item.updatedAt.toISOString(),

@@ -19,8 +19,13 @@ export const ERROR_CODES = [
   'CONFLICT',
   'FORBIDDEN',
   'RUN_LIMIT_REACHED',
+  'RUN_FAILED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}
 
 /** One problem at one place of the input, e.g. `{ path: 'batch_common/className', message: 'is required' }`. */
 export interface ErrorDetail {

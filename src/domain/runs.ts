@@ -211,6 +211,8 @@ export interface RunItem {
   status: ItemStatus;
   attempts: number;
   error?: string;
+  /** The error's code (`PLUGIN_FAILED`, `PLUGIN_REJECTED`, `PLUGIN_TIMEOUT`, `NOT_FOUND`, …) when the item failed. */
+  errorCode?: string;
   /** The item's own result note. */
   note?: string;
   affected?: boolean;

@@ -50,6 +50,7 @@ export const STATUS_BY_CODE: Record<HttpErrorCode | ErrorCode, number> = {
   RUN_LIMIT_REACHED: 429,
   PLUGIN_FAILED: 500,
   PLUGIN_TIMEOUT: 500,
+  RUN_FAILED: 500,
   INTERNAL_ERROR: 500,
   PLUGIN_UNAVAILABLE: 503,
 };

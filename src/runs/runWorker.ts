@@ -259,7 +259,7 @@ class RunSession {
     const { plugin } = this.prepared.loaded;
     const { signal } = this.control;
     if (plugin.processItem !== undefined && record === undefined) {
-      return { seq: item.seq, status: 'Failed', error: `Record '${item.key}' was not found` };
+      return { seq: item.seq, status: 'Failed', error: `Record '${item.key}' was not found`, errorCode: 'NOT_FOUND' };
     }
     const retries = plugin.retries ?? 0;
     const baseDelay = plugin.retryDelayMs ?? this.options.retryDelayMs;
@@ -282,7 +282,12 @@ class RunSession {
         if (signal.aborted) return undefined;
         const rejected = err instanceof DomainError && err.code === 'PLUGIN_REJECTED';
         if (rejected || attempt >= retries) {
-          return { seq: item.seq, status: 'Failed', error: err instanceof Error ? err.message : String(err) };
+          return {
+            seq: item.seq,
+            status: 'Failed',
+            error: err instanceof Error ? err.message : String(err),
+            errorCode: err instanceof DomainError ? err.code : 'PLUGIN_FAILED',
+          };
         }
         this.logger.debug({ key: item.key, attempt: attempt + 1, err }, 'item failed, retrying');
         await abortable(retryDelayMs(attempt + 1, baseDelay), signal);

@@ -7,9 +7,9 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { InvocationContextPayload } from '../codec/index.js';
-import { DomainError, NotFoundError, RunLimitError, ValidationError } from '../domain/errors.js';
+import { DomainError, NotFoundError, RunLimitError, ValidationError, isErrorCode } from '../domain/errors.js';
 import type { Page, Paging } from '../domain/paging.js';
-import { WHOLE_INVOCATION_KEY, type ItemStatus, type Run, type RunItem, type RunStatus } from '../domain/runs.js';
+import { isFinalRunStatus, WHOLE_INVOCATION_KEY, type ItemStatus, type Run, type RunItem, type RunResults, type RunStatus } from '../domain/runs.js';
 import type { TenantId } from '../domain/types.js';
 import type { Clock } from '../store/queryRules.js';
 import type { RunStore } from '../store/runTypes.js';
@@ -24,6 +24,10 @@ export interface RunServiceOptions {
   maxActivePerUser: number;
   /** The `Retry-After` a refused start suggests, in seconds. @defaultValue 30 */
   retryAfterSeconds: number;
+  /** How long a synchronous invoke waits for its run before answering 202 instead. `INVOKE_WAIT_MS` @defaultValue 30000 */
+  syncWaitMs: number;
+  /** How often a waiting invoke reads the run, for runs another process works on. @defaultValue 250 */
+  syncPollMs: number;
 }
 
 export const RUN_SERVICE_DEFAULTS = {
@@ -31,6 +35,8 @@ export const RUN_SERVICE_DEFAULTS = {
   itemErrorsShown: 100,
   maxActivePerUser: 0,
   retryAfterSeconds: 30,
+  syncWaitMs: 30_000,
+  syncPollMs: 250,
 } as const satisfies RunServiceOptions;
 
 /** Where runs are executed (`RunExecutor`); absent in an API-only process, whose runs other processes pick up. */
@@ -61,6 +67,9 @@ export interface RunView extends Run {
   itemErrors: Record<string, string>;
 }
 
+/** A synchronous invoke's answer: the results when its run ended within the wait, else the run, still going. */
+export type SyncInvocation = { finished: true; results: RunResults } | { finished: false; run: Run };
+
 type RunEvents = Record<string, [Run]>;
 
 function duplicates(csids: readonly string[]): string[] {
@@ -74,6 +83,8 @@ export class RunService {
   readonly #deps: RunServiceDeps;
   readonly #options: RunServiceOptions;
   readonly #events = new EventEmitter<RunEvents>();
+  /** Aborted on shutdown: waiting invokes answer 202 at once, their runs continue after the restart. */
+  readonly #closing = new AbortController();
 
   constructor(deps: RunServiceDeps) {
     this.#deps = deps;
@@ -127,29 +138,93 @@ export class RunService {
 
   /** Checks and stores a run of the invocation, and has it started; answers it `Queued`. */
   async start(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<Run> {
+    const { prepared, keys } = await this.#prepareRun(caller, csid, payload);
+    if (keys.length === 0) {
+      throw new DomainError('MISSING_CONTEXT', 'The context names no record for this batch job to act on; nothing would run', [
+        { path: 'invocationContext', message: 'is empty' },
+      ]);
+    }
+    return this.#createFor(caller, prepared, payload, keys);
+  }
+
+  /**
+   * A synchronous invoke: the invocation runs as a run like any other (same worker, same tracking), and the caller
+   * waits up to `syncWaitMs` for it. A whole-invocation plugin's failure is thrown as it would be in-process.
+   */
+  async invoke(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<SyncInvocation> {
+    const { prepared, keys } = await this.#prepareRun(caller, csid, payload);
+    // Nothing to act on is a valid synchronous answer ("0 records processed"), not worth a run.
+    if (keys.length === 0) return { finished: true, results: this.#deps.invocations.summarize(prepared, { processed: 0, affected: 0, failed: 0 }, []) };
+    const run = await this.#createFor(caller, prepared, payload, keys);
+    const ended = await this.#waitForEnd(run, this.#options.syncWaitMs);
+    if (ended === undefined) return { finished: false, run: (await this.#deps.runs.get(run.tenant, run.id)) ?? run };
+    return { finished: true, results: await this.#syncResults(ended) };
+  }
+
+  async #prepareRun(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<{ prepared: PreparedInvocation; keys: string[] }> {
     this.#refuseDuplicates(payload.listCSIDs);
     this.#refuseTooMany(payload.listCSIDs.length);
     await this.#refuseOverLimit(caller);
     const prepared = await this.#deps.invocations.prepare(caller, csid, payload);
-    const { plugin } = prepared.loaded;
-    let keys: string[];
-    if (plugin.processItem === undefined) keys = [WHOLE_INVOCATION_KEY];
-    else {
-      keys = [];
-      for await (const record of prepared.items()) {
-        keys.push(record.csid);
-        this.#refuseTooMany(keys.length);
-      }
-      if (keys.length === 0) {
-        throw new DomainError('MISSING_CONTEXT', 'The context names no record for this batch job to act on; nothing would run', [
-          { path: 'invocationContext', message: 'is empty' },
-        ]);
-      }
+    if (prepared.loaded.plugin.processItem === undefined) return { prepared, keys: [WHOLE_INVOCATION_KEY] };
+    const keys: string[] = [];
+    for await (const record of prepared.items()) {
+      keys.push(record.csid);
+      this.#refuseTooMany(keys.length);
     }
+    return { prepared, keys };
+  }
+
+  #createFor(caller: InvocationCaller, prepared: PreparedInvocation, payload: InvocationContextPayload, keys: readonly string[]): Promise<Run> {
     return this.#create(caller, prepared.definition.csid, prepared.definition.definition.name, payload, keys, {
       open: false,
-      rerunnable: plugin.rerunnable ?? true,
+      rerunnable: prepared.loaded.plugin.rerunnable ?? true,
     });
+  }
+
+  /** The run once final, or `undefined` when `waitMs` passed (or the service began shutting down) first. */
+  #waitForEnd(run: Run, waitMs: number): Promise<Run | undefined> {
+    const closing = this.#closing.signal;
+    if (closing.aborted || waitMs <= 0) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const cleanups: Array<() => void> = [];
+      const settle = (ended: Run | undefined) => {
+        for (const cleanup of cleanups.splice(0)) cleanup();
+        resolve(ended);
+      };
+      const check = (current: Run | undefined) => {
+        if (current !== undefined && isFinalRunStatus(current.status)) settle(current);
+      };
+      const read = () => {
+        this.#deps.runs.get(run.tenant, run.id).then(check, (err: unknown) => this.#deps.logger.warn({ err, run: run.id }, 'could not read the run'));
+      };
+      cleanups.push(this.watch(run.id, check));
+      const poll = setInterval(read, this.#options.syncPollMs);
+      const timer = setTimeout(() => settle(undefined), waitMs);
+      const onClose = () => settle(undefined);
+      closing.addEventListener('abort', onClose, { once: true });
+      cleanups.push(() => clearInterval(poll), () => clearTimeout(timer), () => closing.removeEventListener('abort', onClose));
+      // It may have ended before the watch began.
+      read();
+    });
+  }
+
+  /** What a synchronous invoke answers for a run that ended. */
+  async #syncResults(run: Run): Promise<RunResults> {
+    if (run.status === 'Cancelled') throw new DomainError('CONFLICT', `Run '${run.id}' was cancelled before it finished`);
+    if (run.status === 'Failed') throw new DomainError('RUN_FAILED', run.statusText);
+    if (run.counts.failed > 0) {
+      const [first] = (await this.#deps.runs.listItems(run.tenant, run.id, { status: 'Failed', paging: { pageNum: 0, pageSize: 1 } })).items;
+      if (first?.key === WHOLE_INVOCATION_KEY) {
+        throw new DomainError(isErrorCode(first.errorCode) ? first.errorCode : 'PLUGIN_FAILED', first.error ?? `Run '${run.id}' failed`);
+      }
+    }
+    return run.results ?? {};
+  }
+
+  /** Waiting invokes answer at once (202): the service is shutting down. */
+  stopWaiting(): void {
+    this.#closing.abort();
   }
 
   /** An open run: per-record plugins only; items may come with it and later, until it is closed. */

@@ -57,6 +57,7 @@ export interface ItemOutcome {
   seq: number;
   status: 'Completed' | 'Failed';
   error?: string;
+  errorCode?: string;
   note?: string;
   affected?: boolean;
 }

@@ -38,8 +38,18 @@ export function invokeRouter({ invocations, runs, runsPath = '/cspace-services/r
       sendTree(res, 202, encodeRunDocument(run));
       return;
     }
-    const result = await invocations.invoke(callerOf(res), req.params.csid, payload);
-    sendTree(res, 200, encodeInvocationResults(result));
+    if (runs === undefined) {
+      sendTree(res, 200, encodeInvocationResults(await invocations.invoke(callerOf(res), req.params.csid, payload)));
+      return;
+    }
+    const outcome = await runs.invoke(callerOf(res), req.params.csid, payload);
+    if (outcome.finished) {
+      sendTree(res, 200, encodeInvocationResults(outcome.results));
+      return;
+    }
+    // Past the synchronous wait the run goes on in the background, as if `respond-async` had been asked for.
+    res.location(`${runsPath}/${outcome.run.id}`);
+    sendTree(res, 202, encodeRunDocument(outcome.run));
   };
   const mayInvoke = requirePermission<{ csid: string }>('invoke', 'invoke');
   const router = Router();

@@ -62,6 +62,7 @@ export interface RunItemDocument {
   status: ItemStatus;
   attempts: number;
   error?: string | null;
+  errorCode?: string | null;
   note?: string | null;
   affected?: boolean | null;
   owner?: string | null;
@@ -100,6 +101,7 @@ function toRun(doc: RunDocument): Run {
 function toItem(doc: RunItemDocument): RunItem {
   const item: RunItem = { runId: doc.runId as RunId, seq: doc.seq, key: doc.key, status: doc.status, attempts: doc.attempts, updatedAt: doc.updatedAt };
   if (typeof doc.error === 'string') item.error = doc.error;
+  if (typeof doc.errorCode === 'string') item.errorCode = doc.errorCode;
   if (typeof doc.note === 'string') item.note = doc.note;
   if (typeof doc.affected === 'boolean') item.affected = doc.affected;
   return item;
@@ -292,6 +294,7 @@ export class MongoRunStore implements RunStore {
             $set: {
               status: outcome.status,
               error: outcome.error ?? null,
+              errorCode: outcome.errorCode ?? null,
               note: outcome.note ?? null,
               affected: outcome.affected ?? null,
               owner: null,
@@ -412,7 +415,7 @@ export class MongoRunStore implements RunStore {
     );
     if (claimed === null) assertRerunnable(toRun((await this.#doc(tenant, id)) ?? doc));
     const reset = {
-      $set: { status: ITEM_STATUS.New, attempts: 0, error: null, note: null, affected: null, owner: null, leaseExpiresAt: null, claimToken: null, updatedAt: now },
+      $set: { status: ITEM_STATUS.New, attempts: 0, error: null, errorCode: null, note: null, affected: null, owner: null, leaseExpiresAt: null, claimToken: null, updatedAt: now },
     };
     await this.#items.updateMany(options.onlyFailed ? { runId: id, status: ITEM_STATUS.Failed } : { runId: id }, reset);
     const counts = await this.#recount(id, doc.posted);

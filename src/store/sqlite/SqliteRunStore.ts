@@ -49,6 +49,7 @@ interface ItemRow {
   status: string;
   attempts: number;
   error: string | null;
+  error_code: string | null;
   note: string | null;
   affected: number | null;
   updated_at: string;
@@ -89,6 +90,7 @@ function toItem(row: ItemRow): RunItem {
     updatedAt: new Date(row.updated_at),
   };
   if (row.error !== null) item.error = row.error;
+  if (row.error_code !== null) item.errorCode = row.error_code;
   if (row.note !== null) item.note = row.note;
   if (row.affected !== null) item.affected = row.affected === 1;
   return item;
@@ -230,6 +232,7 @@ export class SqliteRunStore implements RunStore {
           owner,
           status: outcome.status,
           error: outcome.error ?? null,
+          errorCode: outcome.errorCode ?? null,
           note: outcome.note ?? null,
           affected: outcome.affected === undefined ? null : outcome.affected ? 1 : 0,
           now: updatedAt,

@@ -8,7 +8,7 @@ import type { SqlQuery } from './statements.js';
 
 export const RUN_COLUMNS = `id, tenant_id, definition_csid, definition_name, invocation, created_by, created_at, started_at,
   completed_at, status, status_text, open, rerunnable, posted, processed, failed, affected, results, reruns`;
-export const ITEM_COLUMNS = 'run_id, seq, item_key, status, attempts, error, note, affected, updated_at';
+export const ITEM_COLUMNS = 'run_id, seq, item_key, status, attempts, error, error_code, note, affected, updated_at';
 
 const ACTIVE = `('Queued', 'InProgress')`;
 /**
@@ -42,7 +42,8 @@ export const RUN_SQL = {
     RETURNING ${ITEM_COLUMNS}`,
   renew: `UPDATE run_items ${BY_STATUS} SET lease_expires_at = ? WHERE run_id = ? AND status = 'Processing' AND owner = ?`,
   completeItem: `UPDATE run_items
-    SET status = @status, error = @error, note = @note, affected = @affected, owner = NULL, lease_expires_at = NULL,
+    SET status = @status, error = @error, error_code = @errorCode, note = @note, affected = @affected, owner = NULL,
+      lease_expires_at = NULL,
       updated_at = @now
     WHERE run_id = @runId AND seq = @seq AND status = 'Processing' AND owner = @owner`,
   addCounts: 'UPDATE runs SET processed = processed + ?, failed = failed + ?, affected = affected + ? WHERE id = ?',
@@ -55,10 +56,10 @@ export const RUN_SQL = {
   fail: `UPDATE runs SET status = 'Failed', status_text = @statusText, completed_at = @now WHERE id = @id AND tenant_id = @tenantId
     AND status IN ${ACTIVE}`,
   cancel: `UPDATE runs SET status = 'Cancelled', status_text = '', completed_at = ? WHERE id = ? AND status IN ${ACTIVE}`,
-  resetAllItems: `UPDATE run_items SET status = 'New', attempts = 0, error = NULL, note = NULL, affected = NULL, owner = NULL,
+  resetAllItems: `UPDATE run_items SET status = 'New', attempts = 0, error = NULL, error_code = NULL, note = NULL, affected = NULL, owner = NULL,
       lease_expires_at = NULL, updated_at = ?
     WHERE run_id = ?`,
-  resetFailedItems: `UPDATE run_items ${BY_STATUS} SET status = 'New', attempts = 0, error = NULL, note = NULL, affected = NULL, owner = NULL,
+  resetFailedItems: `UPDATE run_items ${BY_STATUS} SET status = 'New', attempts = 0, error = NULL, error_code = NULL, note = NULL, affected = NULL, owner = NULL,
       lease_expires_at = NULL, updated_at = ?
     WHERE run_id = ? AND status = 'Failed'`,
   requeueAll: `UPDATE runs SET status = 'Queued', status_text = '', started_at = NULL, completed_at = NULL, results = NULL,

@@ -177,6 +177,10 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX api_tokens_by_tenant ON api_tokens (tenant_id, created_at, id);
   `,
+  // 4: why an item failed, as a code (a synchronous invoke answers a whole-invocation failure with it).
+  `
+  ALTER TABLE run_items ADD COLUMN error_code TEXT;
+  `,
 ];
 
 /** Brings the database up to the latest schema, each migration in its own transaction. */

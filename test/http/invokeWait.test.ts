@@ -1,0 +1,125 @@
+/**
+ * A synchronous invoke (no `Prefer: respond-async`) is a run like any other: answered 200 with its results when it
+ * ends within `INVOKE_WAIT_MS`, 202 with the run's Location when it does not. Tests wait on state, never on the clock.
+ */
+import path from 'node:path';
+import { expect } from 'chai';
+import type { TenantId } from '../../src/domain/types.js';
+import { createDefinition, JSON_TYPE } from '../support/api.js';
+import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
+import { waitFor } from '../support/waitFor.js';
+
+const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/plugins');
+const TENANT = 'default' as TenantId;
+const ALL_MODES = { supportsSingleDoc: true, supportsDocList: true, supportsGroup: true, supportsNoContext: true };
+const globals = globalThis as typeof globalThis & { runGate?: { open(): void; started: number } };
+
+function contextBody(mode: string, listCSIDs?: string[]): string {
+  return JSON.stringify({
+    'ns2:invocationContext': {
+      '@xmlns:ns2': 'http://collectionspace.org/services/common/invocable',
+      mode,
+      ...(listCSIDs !== undefined && { docType: 'CollectionObject', listCSIDs: { csid: listCSIDs } }),
+    },
+  });
+}
+
+describe('HTTP synchronous invoke on runs', () => {
+  let service: TestService;
+  let cleanup: () => Promise<void>;
+
+  async function start(invokeWaitMs: number) {
+    const plugins = await pluginsDirWith(path.join(FIXTURES, 'runs'), path.join(FIXTURES, 'invocation'));
+    cleanup = plugins.cleanup;
+    delete globals.runGate;
+    service = await startTestService({ pluginsDir: plugins.dir, invokeWaitMs });
+  }
+  afterEach(async () => {
+    globals.runGate?.open();
+    await service.stop();
+    await cleanup();
+  });
+
+  const definition = (className: string) =>
+    createDefinition(service, { name: className, forDocTypes: { forDocType: ['CollectionObject'] }, ...ALL_MODES, className });
+  const objects = async (count: number, fields: (i: number) => Record<string, string> = () => ({})) => {
+    const csids: string[] = [];
+    for (let i = 0; i < count; i += 1) {
+      csids.push((await service.store.records.create(TENANT, 'CollectionObject', { objectNumber: `o${i}`, ...fields(i) }, 'test')).csid);
+    }
+    return csids;
+  };
+  const invoke = (csid: string, body: string) =>
+    service.request(`/cspace-services/batch/${csid}/invoke`, { method: 'POST', headers: { 'Content-Type': JSON_TYPE, Accept: JSON_TYPE }, body });
+  const json = async (pathname: string): Promise<any> => (await service.request(pathname, { headers: { Accept: JSON_TYPE } })).json();
+
+  it('answers 200 with the results, and keeps the invocation as a run with its items', async () => {
+    await start(30_000);
+    const csid = await definition('test.FlakyItems');
+    const csids = await objects(3, (i): Record<string, string> => (i === 1 ? { fail: 'yes' } : {}));
+
+    const res = await invoke(csid, contextBody('list', csids));
+    expect(res.status, await res.clone().text()).to.equal(200);
+    const results = ((await res.json()) as any)['ns2:invocationResults'];
+    expect(results.numAffected).to.equal('2');
+    const failure = "Plugin 'test.FlakyItems' failed: record o1 refuses";
+    expect(results.userNote).to.equal(`3 record(s) processed, 2 affected, 1 failed. ${csids[1]}: ${failure}`);
+
+    const list = (await json(`/cspace-services/runs?definition=${csid}`))['ns2:abstract-common-list'];
+    expect(list.totalItems).to.equal('1');
+    const run = (await json(list['list-item'].uri.replace('/runs', '/cspace-services/runs')))['ns2:run'];
+    expect(run).to.include({ status: 'CompletedWithErrors', noOfItemsPosted: '3', noOfItemsFailed: '1' });
+    const items = (await json(`/cspace-services/runs/${run.id}/items?status=Failed`))['ns2:abstract-common-list']['list-item'];
+    expect(items).to.include({ csid: csids[1], status: 'Failed', errorCode: 'PLUGIN_FAILED', error: failure });
+  });
+
+  it('answers a whole-invocation failure with its own code, as before runs', async () => {
+    await start(30_000);
+    const csid = await createDefinition(service, { name: 'rejects', supportsNoContext: true, className: 'test.Rejects' });
+    const res = await invoke(csid, contextBody('nocontext'));
+    expect(res.status).to.equal(400);
+    expect(((await res.json()) as any).error).to.include({ code: 'PLUGIN_REJECTED', message: 'the request asks for something impossible' });
+  });
+
+  it('answers "0 record(s) processed" for a per-record job with nothing to act on, without a run', async () => {
+    await start(30_000);
+    const csid = await definition('test.FlakyItems');
+    const res = await invoke(csid, contextBody('nocontext'));
+    expect(res.status, await res.clone().text()).to.equal(200);
+    expect(((await res.json()) as any)['ns2:invocationResults'].userNote).to.equal('0 record(s) processed, 0 affected, 0 failed');
+    expect((await json(`/cspace-services/runs?definition=${csid}`))['ns2:abstract-common-list'].totalItems).to.equal('0');
+  });
+
+  it('answers 202 with the run once the wait is over; the run goes on and completes', async () => {
+    await start(150);
+    const csids = await objects(2);
+    const res = await invoke(await definition('test.GatedItems'), contextBody('list', csids));
+    expect(res.status, await res.clone().text()).to.equal(202);
+    const location = res.headers.get('location') ?? '';
+    expect(location).to.match(/^\/cspace-services\/runs\/[0-9a-f-]{36}$/);
+    expect(((await res.json()) as any)['ns2:run'].status).to.be.oneOf(['Queued', 'InProgress']);
+
+    await waitFor('items to start', async () => ((globals.runGate?.started ?? 0) > 0 ? true : undefined));
+    globals.runGate?.open();
+    const run = await waitFor('the run to complete', async () => {
+      const current = (await json(location))['ns2:run'];
+      return current.status === 'Completed' ? current : undefined;
+    });
+    expect(run).to.include({ noOfItemsProcessed: '2', percentCompleted: '100' });
+    expect(run.invocationResults.userNote).to.equal('2 record(s) processed, 2 affected, 0 failed');
+  });
+
+  it('answers a waiting invoke with 202 at once when the service shuts down', async () => {
+    await start(60_000);
+    const csids = await objects(1);
+    const pending = invoke(await definition('test.GatedItems'), contextBody('list', csids));
+    await waitFor('the item to start', async () => ((globals.runGate?.started ?? 0) > 0 ? true : undefined));
+    const stopped = service.stop();
+    const res = await pending;
+    expect(res.status).to.equal(202);
+    expect(res.headers.get('location')).to.match(/^\/cspace-services\/runs\//);
+    // The item itself is still running: let it finish so shutdown does not wait out its drain time.
+    globals.runGate?.open();
+    await stopped;
+  });
+});
