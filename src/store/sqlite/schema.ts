@@ -181,6 +181,19 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE run_items ADD COLUMN error_code TEXT;
   `,
+  // 5: runs whose items are still being queued behind the first ones (filling, with a lease on who fills), and
+  // results too large to inline in the run, served from their own link.
+  `
+  ALTER TABLE runs ADD COLUMN filling INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE runs ADD COLUMN fill_owner TEXT;
+  ALTER TABLE runs ADD COLUMN fill_lease_expires_at INTEGER;
+  ALTER TABLE runs ADD COLUMN results_size INTEGER;
+
+  CREATE TABLE run_results (
+    run_id TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+    body TEXT NOT NULL CHECK (json_valid(body))
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];
 
 /** Brings the database up to the latest schema, each migration in its own transaction. */
