@@ -1,9 +1,13 @@
 /**
- * Runs on Agenda: one Agenda job per run wake-up (never per item), removed when it completes, so Agenda's own
- * table stays small. The job handler hands the run to `RunWorker`, with an `AbortController` per run (aborted on
- * cancel, or when shutdown stops waiting) and `job.touch()` as the heartbeat.
+ * Runs on Agenda with a few jobs per run (never one per item), each removed when it completes, so Agenda's own
+ * table stays small. A process works on a run in one session at a time, inside a session's job (`RUN_JOB_NAME`):
+ * the handler hands the run to `RunWorker`, with an `AbortController` (aborted on cancel, when the run ends
+ * elsewhere, or when shutdown stops waiting) and `job.touch()` as the heartbeat. Up to `slotsPerRun` processes
+ * work on one run at once: a woken run gets a session's job for slot 0 and an open-slot job (`RUN_SLOT_JOB_NAME`)
+ * for each further slot, which a process with room that does not work on the run yet turns into a session's job of
+ * its own. Items are claimed under leases, so two sessions never share an item.
  *
- * Lifecycle: `start()` defines the job, starts Agenda and wakes every run left active by a previous process
+ * Lifecycle: `start()` defines the jobs, starts Agenda and wakes every run left active by a previous process
  * (crash or shutdown); `stop()` stops claiming, drains Agenda for a bounded time, aborts what still runs
  * (its items are released), then stops Agenda. No I/O in the constructor.
  */
@@ -12,6 +16,7 @@ import path from 'node:path';
 import { Agenda, InMemoryNotificationChannel, type AgendaBackend, type Job } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import type { Logger } from 'pino';
+import { isFinalRunStatus } from '../domain/runs.js';
 import type { TenantId } from '../domain/types.js';
 import { MongoStore } from '../store/mongo/index.js';
 import type { RunStore } from '../store/runTypes.js';
@@ -19,7 +24,13 @@ import type { Store } from '../store/types.js';
 import { SqliteBackend } from './agenda-sqlite/index.js';
 import type { RunWorker } from './runWorker.js';
 
+/** A session's job: the process that locks it works on the run (`RunJobData.slot` says in which slot). */
 export const RUN_JOB_NAME = 'invocables:run';
+/**
+ * An open slot of a run (1 to `slotsPerRun - 1`): a process with room that does not work on the run yet takes it
+ * and saves a session's job for it. A name of its own gives it lock limits of its own (one at a time per process).
+ */
+export const RUN_SLOT_JOB_NAME = 'invocables:run-slot';
 
 export interface RunExecutorOptions {
   /** How often Agenda polls for jobs other processes saved (the in-process channel starts jobs at once). @defaultValue 2000 */
@@ -28,6 +39,8 @@ export interface RunExecutorOptions {
   lockLifetimeMs: number;
   /** Runs this process works on at once. @defaultValue 4 */
   maxConcurrentRuns: number;
+  /** How many processes may work on one run at once: its first session, and `slotsPerRun - 1` open slots. @defaultValue 2 */
+  slotsPerRun: number;
   /** How long shutdown waits for running items before aborting them. @defaultValue 10000 */
   drainTimeoutMs: number;
   /** The Agenda database file in `dataDir` (embedded store only). @defaultValue 'agenda.sqlite' */
@@ -40,14 +53,17 @@ export const RUN_EXECUTOR_DEFAULTS = {
   processEveryMs: 2_000,
   lockLifetimeMs: 30_000,
   maxConcurrentRuns: 4,
+  slotsPerRun: 2,
   drainTimeoutMs: 10_000,
   sqliteFilename: 'agenda.sqlite',
   processRuns: true,
 } as const satisfies RunExecutorOptions;
 
-interface RunJobData {
+export interface RunJobData {
   tenant: string;
   runId: string;
+  /** Which of the run's `slotsPerRun` jobs this is, from 0. */
+  slot: number;
 }
 
 interface ActiveRun {
@@ -78,9 +94,10 @@ export interface RunExecutorDeps {
 export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   readonly #deps: RunExecutorDeps;
   readonly #options: RunExecutorOptions;
+  /** This process's session on each run it works on: one per run, whichever slot's job started it. */
   readonly #active = new Map<string, ActiveRun>();
-  /** Runs with a job saved but not yet started here: no need to save another. */
-  readonly #pending = new Set<string>();
+  /** Ends the hold of the slot job this process keeps (see `#handleSlot`). */
+  readonly #releases = new Set<() => void>();
   #agenda: Agenda | undefined;
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
@@ -99,24 +116,24 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
 
   async #start(): Promise<void> {
     const { logger } = this.#deps;
+    const { maxConcurrentRuns, lockLifetimeMs: lockLifetime } = this.#options;
     const agenda = new Agenda({
       backend: this.#deps.backend,
       // Starts a job saved by this process at once instead of at the next poll.
       notificationChannel: new InMemoryNotificationChannel(),
       processEvery: this.#options.processEveryMs,
-      maxConcurrency: this.#options.maxConcurrentRuns,
-      defaultLockLifetime: this.#options.lockLifetimeMs,
+      // Sessions, the slot job held beside them, and as much room again for schedules and retention.
+      maxConcurrency: 2 * maxConcurrentRuns + 1,
+      defaultLockLifetime: lockLifetime,
     });
     agenda.on('error', (err: Error) => {
       logger.error({ err }, 'agenda error');
       if (this.listenerCount('error') > 0) this.emit('error', err);
     });
-    agenda.define<RunJobData>(RUN_JOB_NAME, (job) => this.#handle(job), {
-      concurrency: this.#options.maxConcurrentRuns,
-      lockLimit: this.#options.maxConcurrentRuns,
-      lockLifetime: this.#options.lockLifetimeMs,
-      removeOnComplete: true,
-    });
+    // A process at its limit locks no more sessions' jobs, leaving them to processes with room.
+    const limit = { concurrency: maxConcurrentRuns, lockLimit: maxConcurrentRuns, lockLifetime, removeOnComplete: true };
+    agenda.define<RunJobData>(RUN_JOB_NAME, (job) => this.#handleRun(job), limit);
+    agenda.define<RunJobData>(RUN_SLOT_JOB_NAME, (job) => this.#handleSlot(job), { ...limit, concurrency: 1, lockLimit: 1 });
     this.#deps.defineJobs?.(agenda);
     if (!this.#options.processRuns) {
       await agenda.ready;
@@ -129,24 +146,35 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     for (const { tenant, id } of await this.#deps.runs.listActive()) await this.wake(tenant, id);
   }
 
-  /** Makes sure a worker looks at the run soon: new items, close, rerun, or a restart. */
+  /**
+   * Makes sure workers look at the run soon: new items, close, rerun, or a restart. A session here looks again
+   * before it ends; otherwise the run gets a session's job due now (slot 0) and its further slots are opened.
+   */
   async wake(tenant: TenantId, runId: string): Promise<void> {
+    if (this.#agenda === undefined || this.#stopping !== undefined) return;
     const active = this.#active.get(runId);
     if (active !== undefined) {
       active.again = true;
       return;
     }
-    if (this.#pending.has(runId) || this.#agenda === undefined || this.#stopping !== undefined) return;
-    this.#pending.add(runId);
-    try {
-      await this.#agenda.now<RunJobData>(RUN_JOB_NAME, { tenant, runId });
-    } catch (err) {
-      this.#pending.delete(runId);
-      throw err;
-    }
+    await this.#save(RUN_JOB_NAME, { tenant, runId, slot: 0 }, 'advance');
+    for (let slot = 1; slot < this.#options.slotsPerRun; slot += 1) await this.#save(RUN_SLOT_JOB_NAME, { tenant, runId, slot }, 'keep');
   }
 
-  /** Aborts this process's work on the run (the store already says Cancelled; other processes stop at their next claim). */
+  /**
+   * Saves a job due now unless one of that name for the slot exists that nobody has locked yet: that one is kept
+   * as it is (`keep`) or made due now (`advance`). A locked job never counts, since it may be about to complete
+   * and be removed: so no wake is lost, and a slot has at most one job waiting however often it is woken.
+   */
+  async #save(name: string, data: RunJobData, existing: 'keep' | 'advance'): Promise<void> {
+    const { tenant, runId, slot } = data;
+    await this.#agenda
+      ?.create<RunJobData>(name, data)
+      .unique({ 'data.tenant': tenant, 'data.runId': runId, 'data.slot': slot, lockedAt: null }, { insertOnly: existing === 'keep' })
+      .save();
+  }
+
+  /** Aborts this process's work on the run (the store already says Cancelled; other processes stop at their next claim or heartbeat). */
   abort(runId: string, reason: Error): void {
     this.#active.get(runId)?.controller.abort(reason);
   }
@@ -156,16 +184,23 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     return this.#active.size;
   }
 
-  async #handle(job: Job<RunJobData>): Promise<void> {
-    const { tenant, runId } = job.attrs.data;
-    this.#pending.delete(runId);
+  /**
+   * A session's job: works on the run, unless this process already does. Then slot 0's job was a wake, which the
+   * session here honours by looking again; a further slot's is opened again for another process.
+   */
+  async #handleRun(job: Job<RunJobData>): Promise<void> {
+    const data = job.attrs.data;
+    const { tenant, runId } = data;
     const existing = this.#active.get(runId);
-    if (existing !== undefined) {
-      existing.again = true;
+    if (existing !== undefined || this.#stopping !== undefined) {
+      if (existing !== undefined) existing.again = true;
+      if (this.#stopping !== undefined) await this.#keep(job, () => this.#save(RUN_JOB_NAME, data, 'keep'));
+      else if (data.slot > 0) await this.#keep(job, () => this.#save(RUN_SLOT_JOB_NAME, data, 'keep'));
       return;
     }
     let settle = () => {};
-    const entry: ActiveRun = { controller: new AbortController(), again: false, done: new Promise<void>((resolve) => (settle = resolve)) };
+    const done = new Promise<void>((resolve) => (settle = resolve));
+    const entry: ActiveRun = { controller: new AbortController(), again: false, done };
     this.#active.set(runId, entry);
     const stopping = () => this.#stopping !== undefined;
     const touch = async (percent: number) => {
@@ -174,7 +209,12 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
       } catch (err) {
         // Agenda gave the job up (lock lost): stop here; the leases protect the items.
         entry.controller.abort(err instanceof Error ? err : new Error(String(err)));
+        return;
       }
+      // Finished or cancelled by another process: a session waiting on that process's leases would otherwise
+      // sleep until they expire, and items still in flight here would run on for nothing.
+      const run = await this.#deps.runs.get(tenant as TenantId, runId);
+      if (run === undefined || isFinalRunStatus(run.status)) entry.controller.abort(new Error(`run ${runId} is over`));
     };
     try {
       do {
@@ -185,19 +225,71 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
       this.#deps.logger.error({ err, run: runId }, 'run worker failed');
     } finally {
       this.#active.delete(runId);
-      if (stopping()) await this.#handOver(tenant, runId);
+      this.#release();
+      await this.#afterSession(data);
       settle();
     }
   }
 
-  /** On shutdown, a run with work left gets a job that another process (or this one, restarted) picks up. */
-  async #handOver(tenant: string, runId: string): Promise<void> {
+  /**
+   * An open slot: taken here (a session's job for it, due now, which this process locks at once) when this
+   * process has room and does not work on the run yet. Otherwise the slot stays open for another process: an
+   * unlocked copy waits for it, and this job is held until a session here ends (or half its lock lifetime, so a
+   * busy process gets to take other runs' slots now and then). Holding it fills this process's one slot lock, so
+   * its own polls never take the copy back: another process's next poll gets it.
+   */
+  async #handleSlot(job: Job<RunJobData>): Promise<void> {
+    const data = job.attrs.data;
+    await this.#keep(job, async () => {
+      const run = await this.#deps.runs.get(data.tenant as TenantId, data.runId);
+      if (run === undefined || isFinalRunStatus(run.status)) return;
+      if (this.#stopping === undefined && !this.#active.has(data.runId) && this.#active.size < this.#options.maxConcurrentRuns) {
+        await this.#save(RUN_JOB_NAME, data, 'advance');
+        return;
+      }
+      await this.#save(RUN_SLOT_JOB_NAME, data, 'keep');
+      if (this.#stopping !== undefined) return;
+      await job.touch();
+      await new Promise<void>((resolve) => {
+        const release = () => {
+          clearTimeout(timer);
+          this.#releases.delete(release);
+          resolve();
+        };
+        const timer = setTimeout(release, this.#options.lockLifetimeMs / 2);
+        this.#releases.add(release);
+      });
+    });
+  }
+
+  /** Ends the hold of the slot job this process keeps: a session ended here, or shutdown began. */
+  #release(): void {
+    for (const release of [...this.#releases]) release();
+  }
+
+  /** Runs `work`; when it fails (the store is busy, say), Agenda keeps this job to run it again a poll later. */
+  async #keep(job: Job<RunJobData>, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (err) {
+      this.#deps.logger.warn({ err, run: job.attrs.data.runId, slot: job.attrs.data.slot }, 'run job kept for a retry');
+      job.schedule(new Date(Date.now() + this.#options.processEveryMs));
+    }
+  }
+
+  /**
+   * On shutdown, a run with work left keeps a session's job due now, that another process (or this one,
+   * restarted) picks up. A run that is over closes its open slots: nobody needs to join it any more (a process
+   * holding one finds its job gone, which Agenda ignores).
+   */
+  async #afterSession(data: RunJobData): Promise<void> {
+    const { tenant, runId } = data;
     try {
       const run = await this.#deps.runs.get(tenant as TenantId, runId);
-      if (run === undefined || !(run.status === 'Queued' || run.status === 'InProgress')) return;
-      await this.#agenda?.create<RunJobData>(RUN_JOB_NAME, { tenant, runId }).save();
+      if (run === undefined || isFinalRunStatus(run.status)) await this.#agenda?.cancel({ name: RUN_SLOT_JOB_NAME, data: { tenant, runId } });
+      else if (this.#stopping !== undefined) await this.#save(RUN_JOB_NAME, data, 'advance');
     } catch (err) {
-      this.#deps.logger.warn({ err, run: runId }, 'could not hand the run over');
+      this.#deps.logger.warn({ err, run: runId }, 'could not hand the run over or close its slots');
     }
   }
 
@@ -211,6 +303,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   }
 
   async #stop(): Promise<void> {
+    this.#release();
     await this.#starting?.catch(() => undefined);
     const agenda = this.#agenda;
     if (agenda === undefined) return;

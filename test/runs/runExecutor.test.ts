@@ -1,0 +1,206 @@
+/**
+ * RunExecutor's slots on a real Agenda over the SQLite backend (one temp file; an executor per simulated
+ * process, each with its own connection), with a fake worker whose sessions the test ends, and a fake store
+ * that only says each run's status.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { isFinalRunStatus, type Run, type RunStatus } from '../../src/domain/runs.js';
+import type { TenantId } from '../../src/domain/types.js';
+import { createLogger } from '../../src/log.js';
+import { SqliteBackend } from '../../src/runs/agenda-sqlite/index.js';
+import { RUN_JOB_NAME, RUN_SLOT_JOB_NAME, RunExecutor, type RunExecutorOptions, type RunJobData } from '../../src/runs/runExecutor.js';
+import type { RunControl, RunWorker } from '../../src/runs/runWorker.js';
+import type { RunStore } from '../../src/store/runTypes.js';
+import { waitFor } from '../support/waitFor.js';
+
+const TENANT = 'default' as TenantId;
+const RUN = 'run-1';
+
+interface Session {
+  process: string;
+  runId: string;
+  control: RunControl;
+  /** Ends the session as the real worker does when it runs out of items. */
+  finish: () => void;
+  ended: boolean;
+}
+
+describe('RunExecutor slots', () => {
+  let dir: string;
+  let file: string;
+  let statuses: Map<string, RunStatus>;
+  let sessions: Session[];
+  let executors: RunExecutor[];
+  let inspector: SqliteBackend;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'invocables-executor-'));
+    file = path.join(dir, 'agenda.sqlite');
+    statuses = new Map([[RUN, 'InProgress']]);
+    sessions = [];
+    executors = [];
+    inspector = new SqliteBackend({ filename: file });
+    await inspector.connect();
+  });
+
+  afterEach(async () => {
+    for (const session of sessions) session.finish();
+    await Promise.all(executors.map((executor) => executor.stop()));
+    await inspector.disconnect();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const runs = {
+    listActive: async () => [],
+    get: async (_tenant: TenantId, id: string) => {
+      const status = statuses.get(id);
+      return status === undefined ? undefined : ({ id, tenant: TENANT, status } as Run);
+    },
+  } as unknown as RunStore;
+
+  /** A simulated process: its own Agenda on the shared file, and a worker that records each session. */
+  function processNamed(name: string, options: Partial<RunExecutorOptions> = {}): RunExecutor {
+    const worker = {
+      async process(_tenant: TenantId, runId: string, control: RunControl) {
+        if (isFinalRunStatus(statuses.get(runId) ?? 'Completed')) return;
+        let finish = () => {};
+        const finished = new Promise<void>((resolve) => (finish = resolve));
+        const session: Session = { process: name, runId, control, finish, ended: false };
+        sessions.push(session);
+        const aborted = new Promise<void>((resolve) => control.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await Promise.race([finished, aborted]);
+        session.ended = true;
+      },
+    } as unknown as RunWorker;
+    const executor = new RunExecutor({
+      backend: new SqliteBackend({ filename: file }),
+      runs,
+      worker,
+      logger: createLogger('silent'),
+      options: { processEveryMs: 50, drainTimeoutMs: 100, ...options },
+    });
+    executors.push(executor);
+    return executor;
+  }
+
+  async function runJobs(): Promise<RunJobData[]> {
+    const { jobs } = await inspector.repository.queryJobs({ names: [RUN_JOB_NAME, RUN_SLOT_JOB_NAME] });
+    return jobs.map((job) => job.data as RunJobData);
+  }
+
+  const live = () => sessions.filter((session) => !session.ended);
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('works a run in one session per process, holds one open slot without churn, and removes every job once the run is over', async () => {
+    const executor = processNamed('A', { slotsPerRun: 3 });
+    await executor.start();
+    await executor.wake(TENANT, RUN);
+    await waitFor('a session', async () => (live().length === 1 ? true : undefined));
+    const slotJobs = async () => (await inspector.repository.queryJobs({ name: RUN_SLOT_JOB_NAME })).jobs;
+    await waitFor('an open slot held', async () => ((await slotJobs()).some((job) => job.lockedAt !== undefined) ? true : undefined));
+
+    // Several polls later: still one session, one slot job held, and both slots open to other processes.
+    const held = await slotJobs();
+    await pause(400);
+    expect(sessions).to.have.length(1);
+    const jobs = await slotJobs();
+    expect(jobs.map((job) => job._id), 'the same jobs, none taken and offered again').to.deep.equal(held.map((job) => job._id));
+    expect(jobs.filter((job) => job.lockedAt !== undefined)).to.have.length(1);
+    expect(new Set(jobs.filter((job) => job.lockedAt === undefined).map((job) => (job.data as RunJobData).slot))).to.deep.equal(new Set([1, 2]));
+
+    statuses.set(RUN, 'Completed');
+    sessions[0]!.finish();
+    await waitFor('every job to be removed', async () => ((await runJobs()).length === 0 ? true : undefined), { timeoutMs: 2_000 });
+    expect(sessions).to.have.length(1);
+    expect(executor.activeRuns).to.equal(0);
+  });
+
+  it('opens a slot that a second process takes at its next poll, so both work on the run at once', async () => {
+    const api = processNamed('api', { processRuns: false });
+    const a = processNamed('A');
+    await Promise.all([api.start(), a.start()]);
+    await api.wake(TENANT, RUN);
+    await waitFor('a session in A', async () => (live().length === 1 ? true : undefined));
+    await pause(300);
+    expect(live(), 'A never takes its own open slot').to.have.length(1);
+
+    const b = processNamed('B');
+    await b.start();
+    await waitFor('a session in B', async () => (live().some((session) => session.process === 'B') ? true : undefined), { timeoutMs: 1_000 });
+    expect(live().map((session) => session.process).sort()).to.deep.equal(['A', 'B']);
+
+    statuses.set(RUN, 'Completed');
+    for (const session of sessions) session.finish();
+    await waitFor('every job to be removed', async () => ((await runJobs()).length === 0 ? true : undefined), { timeoutMs: 2_000 });
+  });
+
+  it('looks at the run again after a wake, from this process or another, that came while it worked; stops at abort', async () => {
+    const api = processNamed('api', { processRuns: false, slotsPerRun: 1 });
+    const executor = processNamed('A', { slotsPerRun: 1 });
+    await Promise.all([api.start(), executor.start()]);
+    await executor.wake(TENANT, RUN);
+    await waitFor('a session', async () => (live().length === 1 ? true : undefined));
+    await executor.wake(TENANT, RUN);
+    expect(await runJobs(), 'no job saved for a run this process works on').to.have.length(1);
+    sessions[0]!.finish();
+    await waitFor('a second session', async () => (sessions.length === 2 && live().length === 1 ? true : undefined));
+
+    await api.wake(TENANT, RUN);
+    await waitFor('the wake taken and dropped by A', async () => ((await runJobs()).length === 1 ? true : undefined));
+    sessions[1]!.finish();
+    await waitFor('a third session', async () => (sessions.length === 3 && live().length === 1 ? true : undefined));
+
+    statuses.set(RUN, 'Cancelled');
+    executor.abort(RUN, new Error('cancelled'));
+    expect(sessions[2]!.control.signal.aborted).to.equal(true);
+    await waitFor('the job to be removed', async () => ((await runJobs()).length === 0 ? true : undefined), { timeoutMs: 2_000 });
+  });
+
+  it('starts a new run at once while it holds an open slot of another run', async () => {
+    // Saved before the start, so that the first poll locks it and holds it until it is due.
+    const held = { tenant: TENANT, runId: 'run-0', slot: 1 } satisfies RunJobData;
+    const due = new Date(Date.now() + 30_000);
+    await inspector.repository.saveJob({ name: RUN_SLOT_JOB_NAME, type: 'normal', priority: 0, nextRunAt: due, data: held }, undefined);
+    const executor = processNamed('A', { maxConcurrentRuns: 1, processEveryMs: 60_000 });
+    await executor.start();
+    const { jobs } = await inspector.repository.queryJobs({ name: RUN_SLOT_JOB_NAME });
+    expect(jobs.map((job) => job.lockedAt)).to.have.length(1).and.not.include(undefined);
+
+    // With no poll due for a minute, only the in-process notification can start it.
+    await executor.wake(TENANT, RUN);
+    await waitFor('a session', async () => (live().length === 1 ? true : undefined));
+  });
+
+  it('ends a session at its heartbeat once the run is over elsewhere', async () => {
+    const executor = processNamed('A');
+    await executor.start();
+    await executor.wake(TENANT, RUN);
+    await waitFor('a session', async () => (live().length === 1 ? true : undefined));
+    await sessions[0]!.control.touch(50);
+    expect(sessions[0]!.control.signal.aborted).to.equal(false);
+
+    statuses.set(RUN, 'Completed');
+    await sessions[0]!.control.touch(100);
+    expect(sessions[0]!.control.signal.aborted).to.equal(true);
+  });
+
+  it('on shutdown, leaves a run with work left to another process', async () => {
+    const a = processNamed('A', { slotsPerRun: 1 });
+    await a.start();
+    await a.wake(TENANT, RUN);
+    await waitFor('a session in A', async () => (live().length === 1 ? true : undefined));
+    await a.stop();
+    expect(sessions[0]!.control.signal.aborted, 'aborted after the drain timeout').to.equal(true);
+    // The job A ran is on its way out: Agenda records its end after the drain gave up on it.
+    const { jobs } = await inspector.repository.queryJobs({ names: [RUN_JOB_NAME, RUN_SLOT_JOB_NAME] });
+    const waiting = jobs.filter((job) => job.lockedAt === undefined && job.nextRunAt !== null);
+    expect(waiting.map((job) => job.data)).to.deep.equal([{ tenant: TENANT, runId: RUN, slot: 0 }]);
+
+    const b = processNamed('B', { slotsPerRun: 1 });
+    await b.start();
+    await waitFor('a session in B', async () => (live().some((session) => session.process === 'B') ? true : undefined));
+  });
+});
