@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { INVOCATION_DEFAULTS } from './services/invocationService.js';
+import { DEFAULT_RESULTS_INLINE_LIMIT } from './store/runRules.js';
 
 export interface Config {
   /** HTTP port. `PORT` @defaultValue 8080 */
@@ -51,6 +52,8 @@ export interface Config {
   maxActiveRunsPerUser: number;
   /** How long an invoke without `Prefer: respond-async` waits for its run; past it, 202 and the run's Location. 0: always 202. `INVOKE_WAIT_MS` @defaultValue 30000 */
   invokeWaitMs: number;
+  /** Items stored with a new run before it is answered; a worker queues the rest while these run. `RUN_FIRST_ITEMS` @defaultValue 1000 */
+  runFirstItems: number;
   /** What this process does: serve the API (`api`), work on runs and serve only `/health` (`worker`), or both. `RUN_ROLE` @defaultValue 'both' */
   runRole: 'api' | 'worker' | 'both';
   /** How long a worker holds a claimed item without renewing its lease. `RUN_LEASE_MS` @defaultValue 30000 */
@@ -63,10 +66,14 @@ export interface Config {
   runPollMs: number;
   /** Runs one process works on at once. `MAX_CONCURRENT_RUNS` @defaultValue 4 */
   maxConcurrentRuns: number;
+  /** How many processes may work on one run at once. `RUN_SLOTS_PER_RUN` @defaultValue 2 */
+  runSlotsPerRun: number;
   /** Finished runs (and their items) are deleted this long after they complete; 0 keeps them. `RUN_RETENTION_MS` @defaultValue 2592000000 (30 days) */
   runRetentionMs: number;
   /** How often the purge job looks for runs past retention. `RUN_PURGE_EVERY_MS` @defaultValue 3600000 (1 hour) */
   runPurgeEveryMs: number;
+  /** A run's results whose JSON passes this many bytes are stored apart and served from `/runs/{id}/results`. `RUN_RESULTS_INLINE_LIMIT` @defaultValue 16384 */
+  runResultsInlineLimit: number;
   /**
    * Where Agendash (the Agenda dashboard) is served, for administrators only; empty disables it.
    * `AGENDASH_PATH` @defaultValue '/cspace-services/agendash'
@@ -92,14 +99,17 @@ export const CONFIG_DEFAULTS = {
   maxRunItems: 100_000,
   maxActiveRunsPerUser: 0,
   invokeWaitMs: 30_000,
+  runFirstItems: 1_000,
   runRole: 'both',
   runLeaseMs: 30_000,
   runLockLifetimeMs: 30_000,
   runHeartbeatMs: 5_000,
   runPollMs: 2_000,
   maxConcurrentRuns: 4,
+  runSlotsPerRun: 2,
   runRetentionMs: 30 * 86_400_000,
   runPurgeEveryMs: 3_600_000,
+  runResultsInlineLimit: DEFAULT_RESULTS_INLINE_LIMIT,
   agendashPath: '/cspace-services/agendash',
 } as const satisfies Partial<Config>;
 
@@ -186,14 +196,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxRunItems: integer(env, 'MAX_RUN_ITEMS', CONFIG_DEFAULTS.maxRunItems, 1, 10_000_000),
     maxActiveRunsPerUser: integer(env, 'MAX_ACTIVE_RUNS_PER_USER', CONFIG_DEFAULTS.maxActiveRunsPerUser, 0, 10_000),
     invokeWaitMs: integer(env, 'INVOKE_WAIT_MS', CONFIG_DEFAULTS.invokeWaitMs, 0, 3_600_000),
+    runFirstItems: integer(env, 'RUN_FIRST_ITEMS', CONFIG_DEFAULTS.runFirstItems, 1, 1_000_000),
     runRole: runRole(env),
     runLeaseMs: integer(env, 'RUN_LEASE_MS', CONFIG_DEFAULTS.runLeaseMs, 100, 86_400_000),
     runLockLifetimeMs: integer(env, 'RUN_LOCK_LIFETIME_MS', CONFIG_DEFAULTS.runLockLifetimeMs, 100, 86_400_000),
     runHeartbeatMs: integer(env, 'RUN_HEARTBEAT_MS', CONFIG_DEFAULTS.runHeartbeatMs, 10, 3_600_000),
     runPollMs: integer(env, 'RUN_POLL_MS', CONFIG_DEFAULTS.runPollMs, 10, 3_600_000),
     maxConcurrentRuns: integer(env, 'MAX_CONCURRENT_RUNS', CONFIG_DEFAULTS.maxConcurrentRuns, 1, 256),
+    runSlotsPerRun: integer(env, 'RUN_SLOTS_PER_RUN', CONFIG_DEFAULTS.runSlotsPerRun, 1, 64),
     runRetentionMs: integer(env, 'RUN_RETENTION_MS', CONFIG_DEFAULTS.runRetentionMs, 0, Number.MAX_SAFE_INTEGER),
     runPurgeEveryMs: integer(env, 'RUN_PURGE_EVERY_MS', CONFIG_DEFAULTS.runPurgeEveryMs, 1000, 86_400_000),
+    // At most 16 MiB: a MongoDB document holds no more, so larger results could not be inlined anyway.
+    runResultsInlineLimit: integer(env, 'RUN_RESULTS_INLINE_LIMIT', CONFIG_DEFAULTS.runResultsInlineLimit, 0, 16_777_216),
     agendashPath: agendashPath(env),
   };
 }

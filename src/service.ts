@@ -50,7 +50,11 @@ async function closeServer(server: Server, timeoutMs: number): Promise<void> {
 }
 
 export async function startService(config: Config, logger: Logger): Promise<ServiceHandle> {
-  const store = await openStore({ dataDir: config.dataDir, ...(config.mongodbUri && { mongodbUri: config.mongodbUri }) });
+  const store = await openStore({
+    dataDir: config.dataDir,
+    ...(config.mongodbUri && { mongodbUri: config.mongodbUri }),
+    runs: { resultsInlineLimit: config.runResultsInlineLimit },
+  });
   const plugins = new PluginRegistry();
   const watcher = createPluginWatcher({
     dir: config.pluginsDir,
@@ -114,6 +118,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       processEveryMs: config.runPollMs,
       lockLifetimeMs: config.runLockLifetimeMs,
       maxConcurrentRuns: config.maxConcurrentRuns,
+      slotsPerRun: config.runSlotsPerRun,
       drainTimeoutMs: config.shutdownTimeoutMs,
       processRuns: config.runRole !== 'api',
     },
@@ -129,7 +134,12 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     logger: runLogger,
     now,
     waker: executor,
-    options: { maxItems: config.maxRunItems, maxActivePerUser: config.maxActiveRunsPerUser, syncWaitMs: config.invokeWaitMs },
+    options: {
+      maxItems: config.maxRunItems,
+      maxActivePerUser: config.maxActiveRunsPerUser,
+      syncWaitMs: config.invokeWaitMs,
+      firstItems: config.runFirstItems,
+    },
   });
   const schedules = new ScheduleService({
     runs,

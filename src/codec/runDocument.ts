@@ -4,6 +4,7 @@
  *
  * Field names follow the seeds: `noOfItemsPosted`, `noOfItemsProcessed`, `jobItemErrors`, `percentCompleted`,
  * `canReRun`, `purgeDateTime`; the invocation context and results are nested in their CollectionSpace shapes.
+ * Results stored apart from the run (too large to inline) give way to `resultsLink` and `resultsSize`.
  */
 import { ValidationError } from '../domain/errors.js';
 import { percentCompleted, type Run, type RunItem } from '../domain/runs.js';
@@ -23,6 +24,8 @@ export interface RunDocumentOptions {
   itemErrors?: Record<string, string>;
   /** When the finished run will be purged. */
   purgeAt?: Date;
+  /** Where the run's results are served: shown, with their size, in place of results stored apart. */
+  resultsLink?: string;
 }
 
 const iso = (date: Date | undefined) => date?.toISOString();
@@ -66,6 +69,8 @@ export function encodeRunDocument(run: Run, options: RunDocumentOptions = {}): D
         results === undefined
           ? undefined
           : { primaryURICreated: results.primaryURICreated, userNote: results.userNote, numAffected: results.numAffected ?? 0 },
+      resultsLink: run.resultsStoredApart === true ? options.resultsLink : undefined,
+      resultsSize: run.resultsStoredApart === true ? run.resultsSize : undefined,
       jobItemErrors: errors.length > 0 ? { itemError: errors.map(([csid, message]) => ({ csid, message })) } : undefined,
     },
   };

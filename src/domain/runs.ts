@@ -9,6 +9,8 @@
  * - **lease**: a worker's claim on an item (owner + expiry). A lease that expires before the item reaches a
  *   final status makes the item claimable again; a final write only applies while the writer holds the lease.
  * - **open run**: a run that still accepts items (`POST /runs/{id}/items`); it cannot complete until closed.
+ * - **filling run**: a big run whose first items were stored with it while a worker queues the rest from its
+ *   context, chunk by chunk, so its first item starts at once; it cannot complete until filling ends.
  *
  * Run status machine
  * ```
@@ -100,7 +102,7 @@ export function canTransition(from: RunStatus, to: RunStatus): boolean {
 
 /** Counts of a run's items. `processed` = items that reached a final status; `failed` ⊆ `processed`. */
 export interface RunCounts {
-  /** Items posted so far (for an open run, it grows). */
+  /** Items posted so far (for an open run, it grows); while a run fills, the items its context is expected to give. */
   posted: number;
   processed: number;
   failed: number;
@@ -126,13 +128,15 @@ export function finalStatusFor(counts: RunCounts, open: boolean): RunStatus | un
 }
 
 /** The human status line of a run, from its status and counts. */
-export function statusTextFor(status: RunStatus, counts: RunCounts, open = false): string {
+export function statusTextFor(status: RunStatus, counts: RunCounts, open = false, filling = false): string {
   const tally = `${counts.processed} of ${counts.posted} item(s) processed, ${counts.failed} failed`;
   switch (status) {
     case RUN_STATUS.Queued:
-      return open ? `Queued; accepting items (${counts.posted} posted)` : `Queued (${counts.posted} item(s))`;
+      if (open) return `Queued; accepting items (${counts.posted} posted)`;
+      return filling ? `Queued; queuing ${counts.posted} item(s)` : `Queued (${counts.posted} item(s))`;
     case RUN_STATUS.InProgress:
-      return open ? `In progress, accepting items: ${tally}` : `In progress: ${tally}`;
+      if (open) return `In progress, accepting items: ${tally}`;
+      return filling ? `In progress, still queuing items: ${tally}` : `In progress: ${tally}`;
     case RUN_STATUS.Completed:
       return `Completed: ${tally}`;
     case RUN_STATUS.CompletedWithErrors:
@@ -194,10 +198,17 @@ export interface Run {
   statusText: string;
   /** Whether the run still accepts items. */
   open: boolean;
+  /** Whether a worker is still queuing items from the run's context (see the glossary). */
+  filling: boolean;
   /** Whether `rerun` is allowed (the plugin may forbid it). */
   rerunnable: boolean;
   counts: RunCounts;
+  /** The results, when small enough to be inlined in the run (see `resultsStoredApart`). */
   results?: RunResults;
+  /** Bytes of the results' JSON, once the run finished with results. */
+  resultsSize?: number;
+  /** The results passed the store's inline limit: `results` is absent, and `RunStore.results` reads them. */
+  resultsStoredApart?: boolean;
   /** Times a rerun queued this run again. */
   reruns: number;
 }

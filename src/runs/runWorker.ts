@@ -32,6 +32,8 @@ export interface RunWorkerOptions {
   flushSize: number;
   /** Retry delay when the plugin sets retries but no delay. @defaultValue 1000 */
   retryDelayMs: number;
+  /** Items a filling run gets per store transaction (see `Run.filling`). @defaultValue 2000 */
+  fillChunk: number;
 }
 
 export const RUN_WORKER_DEFAULTS = {
@@ -41,6 +43,7 @@ export const RUN_WORKER_DEFAULTS = {
   heartbeatMs: 5_000,
   flushSize: 256,
   retryDelayMs: 1_000,
+  fillChunk: 2_000,
 } as const satisfies RunWorkerOptions;
 
 export interface RunWorkerDeps {
@@ -72,6 +75,17 @@ function contextCsids(run: Run): string[] {
   const { invocation } = run;
   if (invocation.singleCSID !== undefined && invocation.singleCSID !== '') return [invocation.singleCSID];
   return [...invocation.listCSIDs];
+}
+
+/** Longest item note kept: an item list stays light, and a run's full results have their own link. */
+const ITEM_NOTE_LIMIT = 1_000;
+
+function itemNote(note: string): string {
+  return note.length <= ITEM_NOTE_LIMIT ? note : `${note.slice(0, ITEM_NOTE_LIMIT - 1)}…`;
+}
+
+function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function abortable(ms: number, signal: AbortSignal): Promise<void> {
@@ -140,9 +154,17 @@ export class RunWorker {
   }
 }
 
+/** How long a worker with nothing to claim waits for a filling run's next items before looking again. */
+const FILL_WAIT_MS = 100;
+
 /** One worker's pass over one run. */
 class RunSession {
   readonly #pending: ItemOutcome[] = [];
+  /** This session queuing the run's items (it held the fill lease), and whether it still is. */
+  #filler: Promise<void> | undefined;
+  #filling = false;
+  /** Claimers waiting for the filler's next items. */
+  #awaitingItems: Array<() => void> = [];
   #writing: Promise<void> = Promise.resolve();
   #heartbeat: NodeJS.Timeout | undefined;
   #wholeResult: Run['results'] | undefined;
@@ -164,6 +186,7 @@ class RunSession {
 
   async work(): Promise<void> {
     this.#heartbeat = setInterval(() => void this.#beat(), this.options.heartbeatMs);
+    if (this.run.filling) await this.#takeFill();
     await forEachBounded(this.#claimed(), this.options.concurrency, async ({ item, record }) => {
       const outcome = await this.#processItem(item, record);
       if (outcome === undefined) return;
@@ -175,13 +198,18 @@ class RunSession {
   /** Flushes outcomes, releases what was left unprocessed, and finishes the run when nothing is left. */
   async end(): Promise<void> {
     clearInterval(this.#heartbeat);
+    await this.#filler;
     await this.#flush();
     const { runs, now } = this.deps;
     const released = await runs.release(this.#tenant, this.run.id, this.owner);
     if (released > 0) this.logger.info({ released }, 'released unfinished items');
-    if (this.control.stopping() || this.control.signal.aborted) return;
+    if (this.control.stopping() || this.control.signal.aborted) {
+      // A fill lease that lapses now lets another process (or the restart) go on filling without waiting for it.
+      if (this.#filler !== undefined) await runs.claimFill(this.#tenant, this.run.id, this.owner, new Date(0), now());
+      return;
+    }
     const run = await runs.get(this.#tenant, this.run.id);
-    if (run === undefined || isFinalRunStatus(run.status) || run.open || run.counts.processed < run.counts.posted) return;
+    if (run === undefined || isFinalRunStatus(run.status) || run.open || run.filling || run.counts.processed < run.counts.posted) return;
     const results = this.#wholeResult ?? (await this.#summary(run));
     const finished = await runs.finish(this.#tenant, this.run.id, results ?? {}, now());
     if (finished !== undefined && isFinalRunStatus(finished.status)) {
@@ -201,13 +229,74 @@ class RunSession {
     try {
       const { runs, now } = this.deps;
       await this.#flush();
-      await runs.renewLeases(this.#tenant, this.run.id, this.owner, new Date(now().getTime() + this.options.leaseMs));
+      await runs.renewLeases(this.#tenant, this.run.id, this.owner, this.#leaseEnd());
+      if (this.#filling) await runs.claimFill(this.#tenant, this.run.id, this.owner, this.#leaseEnd(), now());
       const run = await runs.get(this.#tenant, this.run.id);
       const percent = run === undefined ? 0 : Math.floor((run.counts.processed * 100) / Math.max(1, run.counts.posted));
       await this.control.touch(percent);
     } catch (err) {
       this.logger.warn({ err }, 'run heartbeat failed');
     }
+  }
+
+  #leaseEnd(): Date {
+    return new Date(this.deps.now().getTime() + this.options.leaseMs);
+  }
+
+  /** Starts queuing the run's remaining items here when no one else is (or whoever was has lost the lease). */
+  async #takeFill(): Promise<void> {
+    if (this.#filling) return;
+    if (!(await this.deps.runs.claimFill(this.#tenant, this.run.id, this.owner, this.#leaseEnd(), this.deps.now()))) return;
+    this.#filling = true;
+    this.#filler = this.#fill()
+      .catch((err: unknown) => this.logger.warn({ err }, 'queuing the run items failed; they are queued again from the top'))
+      .finally(() => (this.#filling = false));
+  }
+
+  /**
+   * Appends the context's items chunk by chunk, then ends filling. Keys already in the run are skipped, so a
+   * worker taking over after a crash starts again from the top without doubling anything.
+   */
+  async #fill(): Promise<void> {
+    const { runs, now } = this.deps;
+    const { signal, stopping } = this.control;
+    let chunk: string[] = [];
+    const append = async (): Promise<boolean> => {
+      const added = await runs.fill(this.#tenant, this.run.id, this.owner, chunk, this.#leaseEnd(), now());
+      chunk = [];
+      this.#itemsAdded();
+      // The store and a scan settle at once: without this the whole fill would run before any I/O (HTTP) gets through.
+      await yieldToIo();
+      return added !== undefined;
+    };
+    for await (const key of this.#contextKeys()) {
+      if (signal.aborted || stopping()) return;
+      chunk.push(key);
+      if (chunk.length >= this.options.fillChunk && !(await append())) return;
+    }
+    if (chunk.length > 0 && !(await append())) return;
+    const run = await runs.endFill(this.#tenant, this.run.id, this.owner);
+    this.logger.info({ items: run?.counts.posted }, 'run items queued');
+    this.#itemsAdded();
+    this.deps.onProgress(this.#tenant, this.run.id);
+  }
+
+  /** Every key of the run's context, in order: the listed csids, or the records a `nocontext` run goes over. */
+  async *#contextKeys(): AsyncGenerator<string> {
+    if (this.prepared.input.mode !== 'nocontext') {
+      yield* contextCsids(this.run);
+      return;
+    }
+    for await (const record of this.prepared.items()) yield record.csid;
+  }
+
+  #itemsAdded(): void {
+    for (const resume of this.#awaitingItems.splice(0)) resume();
+  }
+
+  /** Until the filler adds items, or a short while (someone else fills, or its lease is to be taken over). */
+  async #awaitItems(): Promise<void> {
+    await Promise.race([new Promise<void>((resolve) => this.#awaitingItems.push(resolve)), abortable(FILL_WAIT_MS, this.control.signal)]);
   }
 
   /** Writes buffered outcomes; writes are chained so they never overlap. */
@@ -240,17 +329,23 @@ class RunSession {
         await this.#flush();
         const run = await runs.get(this.#tenant, this.run.id);
         if (run === undefined || isFinalRunStatus(run.status) || run.open) return;
+        if (run.filling) {
+          await this.#takeFill();
+          await this.#awaitItems();
+          continue;
+        }
         // Our own items still in flight finish on their own; only other workers' leases are waited for.
         const expiry = await runs.nextLeaseExpiry(this.#tenant, this.run.id, this.owner);
         if (expiry === undefined) return;
-        await abortable(Math.max(10, expiry.getTime() - now().getTime() + 5), signal);
+        // No longer than a heartbeat: a live worker completes its items long before its lease ends.
+        await abortable(Math.min(this.options.heartbeatMs, Math.max(10, expiry.getTime() - now().getTime() + 5)), signal);
         continue;
       }
       const keys = claimed.map((item) => item.key).filter((key) => key !== WHOLE_INVOCATION_KEY);
       const found = perRecord && keys.length > 0 ? (await this.deps.records.getMany(this.#tenant, keys)).found : new Map<string, StoredRecord>();
       for (const item of claimed) yield { item, record: found.get(item.key) };
       // Plugins that settle at once would otherwise keep the event loop in microtasks: let I/O (HTTP) through.
-      await new Promise((resolve) => setImmediate(resolve));
+      await yieldToIo();
     }
   }
 
@@ -268,7 +363,7 @@ class RunSession {
         if (record !== undefined) {
           this.#executeItem ??= this.deps.invocations.itemExecutor(this.prepared, signal);
           const result = await this.#executeItem(record);
-          return { seq: item.seq, status: 'Completed', affected: result.affected !== false, ...(result.note !== undefined && { note: result.note }) };
+          return { seq: item.seq, status: 'Completed', affected: result.affected !== false, ...(result.note !== undefined && { note: itemNote(result.note) }) };
         }
         const result = await this.deps.invocations.execute(this.prepared, signal);
         this.#wholeResult = result;
@@ -276,7 +371,8 @@ class RunSession {
           seq: item.seq,
           status: 'Completed',
           affected: (result.numAffected ?? 0) > 0,
-          ...(result.userNote !== undefined && { note: result.userNote }),
+          ...(result.userNote !== undefined && { note: itemNote(result.userNote) }),
+          results: result,
         };
       } catch (err) {
         if (signal.aborted) return undefined;

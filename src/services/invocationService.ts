@@ -56,6 +56,8 @@ export interface PreparedInvocation {
   input: InvocationInput;
   /** The records the runtime iterates for a per-record plugin, in context order. */
   items(): AsyncIterable<StoredRecord>;
+  /** How many records `items()` yields, without reading them (in `nocontext` mode: a count of the store's). */
+  countItems(): Promise<number>;
 }
 
 export interface InvocationServiceDeps {
@@ -136,7 +138,14 @@ export class InvocationService {
       rawParams: payload.params.map(({ key, value }) => ({ key, value })),
       definition: { csid: definition.csid, name: definition.definition.name, forDocTypes: [...definition.definition.forDocTypes] },
     };
-    return { caller, definition, loaded, input, items: () => this.#items(tenant, input, definition, loaded, resolved) };
+    return {
+      caller,
+      definition,
+      loaded,
+      input,
+      items: () => this.#items(tenant, input, definition, loaded, resolved),
+      countItems: () => this.#countItems(tenant, input, definition, loaded, resolved),
+    };
   }
 
   /** Calls plugin code with the invocation's context, its time limit and `signal`; failures become coded errors. */
@@ -247,6 +256,30 @@ export class InvocationService {
     return named.map((csid) => found.get(csid) as StoredRecord);
   }
 
+  /** What a `nocontext` invocation goes over: records of the definition's doc types, else of the plugin's, else all. */
+  #scope(definition: StoredDefinition, loaded: LoadedPlugin): { docTypes?: string[] } {
+    const docTypes = definition.definition.forDocTypes.length > 0 ? definition.definition.forDocTypes : [...(loaded.plugin.docTypes ?? [])];
+    return docTypes.length > 0 ? { docTypes } : {};
+  }
+
+  /** Group members may be of any type; a per-record plugin only sees those of its doc types. */
+  #actsOn(input: InvocationInput, scope: { docTypes?: string[] }): (record: StoredRecord) => boolean {
+    const wanted = new Set((scope.docTypes ?? []).map((type) => type.toLowerCase()));
+    return (record) => input.mode !== 'group' || wanted.size === 0 || wanted.has(record.docType.toLowerCase());
+  }
+
+  async #countItems(
+    tenant: TenantId,
+    input: InvocationInput,
+    definition: StoredDefinition,
+    loaded: LoadedPlugin,
+    resolved: StoredRecord[] | undefined,
+  ): Promise<number> {
+    const scope = this.#scope(definition, loaded);
+    if (input.mode === 'nocontext') return (await this.#deps.records.list(tenant, { ...scope, paging: { pageNum: 0, pageSize: 1 } })).totalItems;
+    return resolved === undefined ? input.csids.length : resolved.filter(this.#actsOn(input, scope)).length;
+  }
+
   /** Per-record plugins: the context's records, or every record of the definition's doc types in nocontext. */
   async *#items(
     tenant: TenantId,
@@ -255,14 +288,12 @@ export class InvocationService {
     loaded: LoadedPlugin,
     resolved: StoredRecord[] | undefined,
   ): AsyncGenerator<StoredRecord> {
-    const docTypes = definition.definition.forDocTypes.length > 0 ? definition.definition.forDocTypes : [...(loaded.plugin.docTypes ?? [])];
+    const scope = this.#scope(definition, loaded);
     if (input.mode === 'nocontext') {
-      yield* this.#deps.records.scan(tenant, docTypes.length > 0 ? { docTypes } : {});
+      yield* this.#deps.records.scan(tenant, scope);
       return;
     }
-    const wanted = new Set(docTypes.map((type) => type.toLowerCase()));
-    // Group members may be of any type; a per-record plugin only sees those of its doc types.
-    const acts = (record: StoredRecord) => input.mode !== 'group' || wanted.size === 0 || wanted.has(record.docType.toLowerCase());
+    const acts = this.#actsOn(input, scope);
     if (resolved !== undefined) {
       yield* resolved.filter(acts);
       return;

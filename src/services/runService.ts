@@ -12,7 +12,7 @@ import type { Page, Paging } from '../domain/paging.js';
 import { isFinalRunStatus, WHOLE_INVOCATION_KEY, type ItemStatus, type Run, type RunItem, type RunResults, type RunStatus } from '../domain/runs.js';
 import type { TenantId } from '../domain/types.js';
 import type { Clock } from '../store/queryRules.js';
-import type { RunStore } from '../store/runTypes.js';
+import type { NewRun, RunStore } from '../store/runTypes.js';
 import type { InvocationCaller, InvocationService, PreparedInvocation } from './invocationService.js';
 
 export interface RunServiceOptions {
@@ -28,6 +28,8 @@ export interface RunServiceOptions {
   syncWaitMs: number;
   /** How often a waiting invoke reads the run, for runs another process works on. @defaultValue 250 */
   syncPollMs: number;
+  /** Items stored with a new run; the worker queues the rest of a bigger context while the first ones run. @defaultValue 1000 */
+  firstItems: number;
 }
 
 export const RUN_SERVICE_DEFAULTS = {
@@ -37,6 +39,7 @@ export const RUN_SERVICE_DEFAULTS = {
   retryAfterSeconds: 30,
   syncWaitMs: 30_000,
   syncPollMs: 250,
+  firstItems: 1000,
 } as const satisfies RunServiceOptions;
 
 /** Where runs are executed (`RunExecutor`); absent in an API-only process, whose runs other processes pick up. */
@@ -65,6 +68,14 @@ export interface RunListFilter {
 /** A run as the API shows it: the stored run plus its item errors. */
 export interface RunView extends Run {
   itemErrors: Record<string, string>;
+}
+
+/** What a run starts with: its first items, and whether the worker fills in the rest (`expected` in all). */
+interface RunPlan {
+  prepared: PreparedInvocation;
+  keys: string[];
+  expected: number;
+  filling: boolean;
 }
 
 /** A synchronous invoke's answer: the results when its run ended within the wait, else the run, still going. */
@@ -138,13 +149,13 @@ export class RunService {
 
   /** Checks and stores a run of the invocation, and has it started; answers it `Queued`. */
   async start(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<Run> {
-    const { prepared, keys } = await this.#prepareRun(caller, csid, payload);
-    if (keys.length === 0) {
+    const plan = await this.#plan(caller, csid, payload);
+    if (plan.expected === 0) {
       throw new DomainError('MISSING_CONTEXT', 'The context names no record for this batch job to act on; nothing would run', [
         { path: 'invocationContext', message: 'is empty' },
       ]);
     }
-    return this.#createFor(caller, prepared, payload, keys);
+    return this.#createFor(caller, payload, plan);
   }
 
   /**
@@ -152,32 +163,46 @@ export class RunService {
    * waits up to `syncWaitMs` for it. A whole-invocation plugin's failure is thrown as it would be in-process.
    */
   async invoke(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<SyncInvocation> {
-    const { prepared, keys } = await this.#prepareRun(caller, csid, payload);
+    const plan = await this.#plan(caller, csid, payload);
     // Nothing to act on is a valid synchronous answer ("0 records processed"), not worth a run.
-    if (keys.length === 0) return { finished: true, results: this.#deps.invocations.summarize(prepared, { processed: 0, affected: 0, failed: 0 }, []) };
-    const run = await this.#createFor(caller, prepared, payload, keys);
+    if (plan.expected === 0) {
+      return { finished: true, results: this.#deps.invocations.summarize(plan.prepared, { processed: 0, affected: 0, failed: 0 }, []) };
+    }
+    const run = await this.#createFor(caller, payload, plan);
     const ended = await this.#waitForEnd(run, this.#options.syncWaitMs);
     if (ended === undefined) return { finished: false, run: (await this.#deps.runs.get(run.tenant, run.id)) ?? run };
     return { finished: true, results: await this.#syncResults(ended) };
   }
 
-  async #prepareRun(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<{ prepared: PreparedInvocation; keys: string[] }> {
+  /**
+   * Checks the request and chooses the run's first items. A context bigger than `firstItems` (a long list, or
+   * `nocontext` over many records) is stored with its first items only and filled by the worker, so the first
+   * item starts at once however big the run; a group's members are few and all stored at once.
+   */
+  async #plan(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<RunPlan> {
     this.#refuseDuplicates(payload.listCSIDs);
     this.#refuseTooMany(payload.listCSIDs.length);
     await this.#refuseOverLimit(caller);
     const prepared = await this.#deps.invocations.prepare(caller, csid, payload);
-    if (prepared.loaded.plugin.processItem === undefined) return { prepared, keys: [WHOLE_INVOCATION_KEY] };
+    if (prepared.loaded.plugin.processItem === undefined) return { prepared, keys: [WHOLE_INVOCATION_KEY], expected: 1, filling: false };
+    const expected = await prepared.countItems();
+    this.#refuseTooMany(expected);
+    const mayFill = prepared.input.mode !== 'group';
     const keys: string[] = [];
     for await (const record of prepared.items()) {
+      if (mayFill && keys.length === this.#options.firstItems) return { prepared, keys, expected, filling: true };
       keys.push(record.csid);
       this.#refuseTooMany(keys.length);
     }
-    return { prepared, keys };
+    return { prepared, keys, expected: keys.length, filling: false };
   }
 
-  #createFor(caller: InvocationCaller, prepared: PreparedInvocation, payload: InvocationContextPayload, keys: readonly string[]): Promise<Run> {
+  #createFor(caller: InvocationCaller, payload: InvocationContextPayload, plan: RunPlan): Promise<Run> {
+    const { prepared, keys, expected, filling } = plan;
     return this.#create(caller, prepared.definition.csid, prepared.definition.definition.name, payload, keys, {
       open: false,
+      filling,
+      expectedItems: expected,
       rerunnable: prepared.loaded.plugin.rerunnable ?? true,
     });
   }
@@ -219,7 +244,19 @@ export class RunService {
         throw new DomainError(isErrorCode(first.errorCode) ? first.errorCode : 'PLUGIN_FAILED', first.error ?? `Run '${run.id}' failed`);
       }
     }
-    return run.results ?? {};
+    return run.results ?? (await this.#deps.runs.results(run.tenant, run.id)) ?? {};
+  }
+
+  /**
+   * A finished run's results, whether inlined in the run or stored apart.
+   * @throws DomainError NOT_FOUND when there is no such run, or it has no results (yet, or ever: cancelled, failed)
+   */
+  async results(tenant: TenantId, id: string): Promise<RunResults> {
+    const run = await this.#found(tenant, id);
+    const results = run.results ?? (await this.#deps.runs.results(tenant, id));
+    if (results !== undefined) return results;
+    const why = isFinalRunStatus(run.status) ? `: it ended ${run.status}` : ` yet: it is ${run.status}`;
+    throw new DomainError('NOT_FOUND', `Run '${id}' has no results${why}`);
   }
 
   /** Waiting invokes answer at once (202): the service is shutting down. */
@@ -254,7 +291,7 @@ export class RunService {
     definitionName: string,
     payload: InvocationContextPayload,
     keys: readonly string[],
-    flags: { open: boolean; rerunnable: boolean },
+    flags: Pick<NewRun, 'open' | 'filling' | 'expectedItems' | 'rerunnable'>,
   ): Promise<Run> {
     const invocation = {
       ...(payload.mode !== undefined && { mode: payload.mode }),
@@ -270,7 +307,7 @@ export class RunService {
       keys,
       this.#deps.now(),
     );
-    this.#deps.logger.info({ run: run.id, definition: definitionCsid, items: keys.length, open: flags.open }, 'run queued');
+    this.#deps.logger.info({ run: run.id, definition: definitionCsid, items: run.counts.posted, open: flags.open, filling: run.filling }, 'run queued');
     await this.#wake(run);
     return run;
   }

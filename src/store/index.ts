@@ -4,6 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { RunStoreOptions } from './runTypes.js';
 import type { Store } from './types.js';
 import { MongoStore } from './mongo/index.js';
 import { SQLITE_DEFAULTS, SqliteStore } from './sqlite/index.js';
@@ -29,14 +30,16 @@ export interface OpenStoreOptions {
   dataDir: string;
   /** The SQLite file name inside `dataDir`, or `':memory:'`. @defaultValue SQLITE_DEFAULTS.filename */
   sqliteFilename?: string;
+  runs?: RunStoreOptions;
 }
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const runs = options.runs && { runs: options.runs };
   if (options.mongodbUri !== undefined && options.mongodbUri !== '') {
-    return MongoStore.connect({ uri: options.mongodbUri });
+    return MongoStore.connect({ uri: options.mongodbUri, ...runs });
   }
   const filename = options.sqliteFilename ?? SQLITE_DEFAULTS.filename;
-  if (filename === ':memory:') return SqliteStore.open({ filename });
+  if (filename === ':memory:') return SqliteStore.open({ filename, ...runs });
   await mkdir(options.dataDir, { recursive: true });
-  return SqliteStore.open({ filename: path.join(options.dataDir, filename) });
+  return SqliteStore.open({ filename: path.join(options.dataDir, filename), ...runs });
 }

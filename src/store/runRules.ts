@@ -3,7 +3,7 @@
  * SQLite and MongoDB refuse the same things with the same codes and words.
  */
 import { DomainError, ValidationError } from '../domain/errors.js';
-import { isFinalRunStatus, RUN_STATUS, type Run, type RunStatus } from '../domain/runs.js';
+import { isFinalRunStatus, RUN_STATUS, type Run, type RunResults, type RunStatus } from '../domain/runs.js';
 
 /** Keys must be non-blank and distinct; answers them unchanged. */
 export function checkItemKeys(keys: readonly string[]): readonly string[] {
@@ -44,4 +44,14 @@ export function assertRerunnable(run: Pick<Run, 'id' | 'status' | 'rerunnable'>)
 
 export function isActive(status: RunStatus): boolean {
   return status === RUN_STATUS.Queued || status === RUN_STATUS.InProgress;
+}
+
+/** 16 KiB: a plugin's ordinary results stay inline, a long report or a big extra field does not. */
+export const DEFAULT_RESULTS_INLINE_LIMIT = 16_384;
+
+/** Results as both engines store them: their JSON, its size in UTF-8 bytes, and whether that is past `inlineLimit`. */
+export function resultsToStore(results: RunResults, inlineLimit: number): { json: string; size: number; apart: boolean } {
+  const json = JSON.stringify(results);
+  const size = Buffer.byteLength(json, 'utf8');
+  return { json, size, apart: size > inlineLimit };
 }

@@ -17,6 +17,13 @@ export interface NewRun {
   createdBy: string;
   /** Accepts more items until closed. @defaultValue false */
   open?: boolean;
+  /**
+   * The keys given to `create` are only the first: a worker queues the rest with `fill`, and `endFill` says when
+   * it is done. `posted` starts at `expectedItems` meanwhile. @defaultValue false
+   */
+  filling?: boolean;
+  /** A filling run's expected item count, shown as `posted` until filling ends. @defaultValue the keys' count */
+  expectedItems?: number;
   /** @defaultValue true */
   rerunnable?: boolean;
 }
@@ -58,13 +65,38 @@ export interface ItemOutcome {
   status: 'Completed' | 'Failed';
   error?: string;
   errorCode?: string;
+  /**
+   * A whole invocation's results, stored with its item's final write (so under the same lease check) and kept by
+   * `finish`: whichever worker finishes the run, it ends with the plugin's results.
+   */
+  results?: RunResults;
   note?: string;
   affected?: boolean;
+}
+
+export interface RunStoreOptions {
+  /**
+   * Results whose JSON passes this many bytes are stored apart from their run, which then only carries their
+   * size, so reading and listing runs stays cheap. `RUN_RESULTS_INLINE_LIMIT` @defaultValue 16384 (`DEFAULT_RESULTS_INLINE_LIMIT`)
+   */
+  resultsInlineLimit?: number;
 }
 
 export interface RunStore {
   /** A new `Queued` run with one `New` item per key (keys distinct), in one transaction. */
   create(tenant: TenantId, run: NewRun, keys: readonly string[], now: Date): Promise<Run>;
+  /**
+   * Takes (or renews) the lease on filling an active, filling run until `until`: granted when no one holds it,
+   * its holder's lease expired, or `owner` already holds it.
+   */
+  claimFill(tenant: TenantId, id: string, owner: string, until: Date, now: Date): Promise<boolean>;
+  /**
+   * Appends the keys the run does not have yet, in order, while `owner` holds the fill lease (renewed to `until`);
+   * answers how many were added, or `undefined` when `owner` no longer fills an active run (stop filling).
+   */
+  fill(tenant: TenantId, id: string, owner: string, keys: readonly string[], until: Date, now: Date): Promise<number | undefined>;
+  /** Filling is over (when `owner` holds the fill): `posted` becomes the run's item count. Answers the run. */
+  endFill(tenant: TenantId, id: string, owner: string): Promise<Run | undefined>;
   get(tenant: TenantId, id: string): Promise<Run | undefined>;
   list(tenant: TenantId, query: RunQuery): Promise<Page<Run>>;
   listItems(tenant: TenantId, id: string, query: ItemQuery): Promise<Page<RunItem>>;
@@ -96,13 +128,18 @@ export interface RunStore {
   nextLeaseExpiry(tenant: TenantId, id: string, exceptOwner?: string): Promise<Date | undefined>;
   /**
    * Moves an `InProgress` (or `Queued`) run with no work left to `Completed`/`CompletedWithErrors` with its
-   * results; answers the run (unchanged when it still has work, is open, or is no longer active).
+   * results; answers the run (unchanged when it still has work, is open or filling, or is no longer active).
    */
   finish(tenant: TenantId, id: string, results: RunResults, now: Date): Promise<Run | undefined>;
+  /**
+   * The results a run finished with, whether inlined in the run or stored apart (see `RunStoreOptions`);
+   * `undefined` when there is no such run or it has no results.
+   */
+  results(tenant: TenantId, id: string): Promise<RunResults | undefined>;
   /** An active run → `Failed` with `statusText`. */
   fail(tenant: TenantId, id: string, statusText: string, now: Date): Promise<Run | undefined>;
   /**
-   * An active run → `Cancelled`; `undefined` when not found.
+   * An active run → `Cancelled` (a filler's lease is dropped: a rerun fills again); `undefined` when not found.
    * @throws DomainError CONFLICT when the run already finished
    */
   cancel(tenant: TenantId, id: string, now: Date): Promise<Run | undefined>;

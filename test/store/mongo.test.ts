@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
 import { MONGO_DEFAULTS, MONGO_INDEXES, MongoStore, databaseNameFromUri } from '../../src/store/mongo/index.js';
+import type { TenantId } from '../../src/domain/types.js';
 import type { Store } from '../../src/store/types.js';
 import { describeAuthStoreConformance } from './authStoreConformance.js';
 import { describeRunStoreConformance } from './runStoreConformance.js';
@@ -71,6 +72,34 @@ function describeMongoStore(connectionString: string): void {
     describeStoreConformance(mongoPerTest);
     describeRunStoreConformance(mongoPerTest);
     describeAuthStoreConformance(mongoPerTest);
+
+    it('keeps run results past the configured limit in runResults, deleted by rerun and with their run', async () => {
+      const tenant = 'tenant-a' as TenantId;
+      const databaseName = databaseNameFor('MongoDB run results apart');
+      const store = await MongoStore.connect({ client, databaseName, runs: { resultsInlineLimit: 100 } });
+      const bodies = () => store.db.collection(MONGO_DEFAULTS.collections.runResults).countDocuments();
+      const finishAgain = async (id: string, userNote: string) => {
+        const [item] = await store.runs.claim(tenant, id, { owner: 'w', limit: 1, leaseMs: 1000, now: new Date(1) });
+        await store.runs.complete(tenant, id, 'w', [{ seq: item!.seq, status: 'Completed' }], new Date(2));
+        return store.runs.finish(tenant, id, { userNote }, new Date(3));
+      };
+      try {
+        const run = await store.runs.create(tenant, { definitionCsid: 'd', definitionName: 'D', invocation: { listCSIDs: [], params: [] }, createdBy: 'alice' }, ['x'], new Date(0));
+        expect((await finishAgain(run.id, 'x'.repeat(200)))?.resultsStoredApart).to.equal(true);
+        expect(await bodies()).to.equal(1);
+        await store.runs.rerun(tenant, run.id, { onlyFailed: false }, new Date(4));
+        expect(await bodies()).to.equal(0);
+        // A note starting with '$' is kept as written, not read as a field path.
+        expect((await finishAgain(run.id, '$userNote'))?.results).to.deep.equal({ userNote: '$userNote' });
+        await store.runs.rerun(tenant, run.id, { onlyFailed: false }, new Date(5));
+        await finishAgain(run.id, 'y'.repeat(200));
+        expect(await store.runs.purge(new Date(10))).to.equal(1);
+        expect(await bodies()).to.equal(0);
+      } finally {
+        await store.db.dropDatabase();
+        await store.close();
+      }
+    });
 
     it('creates the indexes the queries need, and leaves a given client open on close', async () => {
       const databaseName = databaseNameFor('MongoDB store indexes');

@@ -4,8 +4,9 @@
  */
 import { expect } from 'chai';
 import { DomainError } from '../../src/domain/errors.js';
-import { RUN_STATUS, type Run } from '../../src/domain/runs.js';
+import { RUN_STATUS, type Run, type RunResults } from '../../src/domain/runs.js';
 import type { TenantId } from '../../src/domain/types.js';
+import { DEFAULT_RESULTS_INLINE_LIMIT } from '../../src/store/runRules.js';
 import type { NewRun, RunStore } from '../../src/store/runTypes.js';
 import type { Store } from '../../src/store/types.js';
 import type { StoreConformanceOptions } from './storeConformance.js';
@@ -231,6 +232,94 @@ export function describeRunStoreConformance(options: StoreConformanceOptions): v
       });
     });
 
+    describe('results: inline, or stored apart past the limit', () => {
+      const LIMIT = DEFAULT_RESULTS_INLINE_LIMIT;
+      /** Results whose JSON is exactly `bytes` long: `{"userNote":"…"}` is 15 bytes around the note. */
+      const resultsOfSize = (bytes: number): RunResults => ({ userNote: 'x'.repeat(bytes - 15) });
+      const sizeOf = (results: RunResults) => Buffer.byteLength(JSON.stringify(results), 'utf8');
+
+      async function finishedWith(results: RunResults, completedAt = at(20)): Promise<Run> {
+        const run = await runs().create(A, newRun(), keys(2), at(0));
+        await runs().start(A, run.id, at(1));
+        await processAll(run);
+        const done = await runs().finish(A, run.id, results, completedAt);
+        expect(done?.status).to.equal(RUN_STATUS.Completed);
+        return done!;
+      }
+
+      it("keeps the results a whole invocation's item was completed with, whoever finishes the run", async () => {
+        for (const plugin of [{ userNote: 'from the plugin', numAffected: 3 }, resultsOfSize(LIMIT + 1)]) {
+          const run = await runs().create(A, newRun(), ['*'], at(0));
+          const [item] = await runs().claim(A, run.id, { owner: 'w1', limit: 1, leaseMs: LEASE, now: at(1) });
+          expect(await runs().complete(A, run.id, 'w2', [{ seq: item!.seq, status: 'Completed', results: { userNote: 'not the holder' } }], at(2))).to.equal(0);
+          expect(await runs().complete(A, run.id, 'w1', [{ seq: item!.seq, status: 'Completed', results: plugin }], at(3))).to.equal(1);
+          const done = await runs().finish(A, run.id, { userNote: 'a summary from another worker' }, at(4));
+          expect(done?.status).to.equal(RUN_STATUS.Completed);
+          expect(done?.resultsSize).to.equal(sizeOf(plugin));
+          expect(await runs().results(A, run.id)).to.deep.equal(plugin);
+        }
+      });
+
+      it('keeps results up to the limit inline, with their size', async () => {
+        const results = resultsOfSize(LIMIT);
+        expect(sizeOf(results)).to.equal(LIMIT);
+        const done = await finishedWith(results);
+        expect(done.results).to.deep.equal(results);
+        expect(done).to.deep.include({ resultsSize: LIMIT });
+        expect(done.resultsStoredApart).to.equal(undefined);
+        expect((await runs().get(A, done.id))?.results).to.deep.equal(results);
+        expect(await runs().results(A, done.id)).to.deep.equal(results);
+      });
+
+      it('stores results past the limit apart: the run only carries their size, results() answers them exactly', async () => {
+        const oneByteOver = await finishedWith(resultsOfSize(LIMIT + 1));
+        expect(oneByteOver).to.deep.include({ resultsStoredApart: true, resultsSize: LIMIT + 1 });
+        expect(oneByteOver.results).to.equal(undefined);
+
+        // Fewer characters than the limit, more bytes: the limit counts bytes. Extra fields are kept too.
+        const results = { numAffected: 2, userNote: 'é'.repeat(LIMIT / 2), primaryURICreated: '/loanouts/1', extra: { lines: ['a', 'b'] } } as RunResults;
+        const done = await finishedWith(results);
+        for (const run of [done, await runs().get(A, done.id), (await runs().list(A, { paging: PAGE })).items.find((r) => r.id === done.id)]) {
+          expect(run).to.deep.include({ resultsStoredApart: true, resultsSize: sizeOf(results) });
+          expect(run?.results).to.equal(undefined);
+        }
+        expect(await runs().results(A, done.id)).to.deep.equal(results);
+        expect(await runs().results(B, done.id)).to.equal(undefined);
+      });
+
+      it('answers no results for an unknown run and for a run that has not finished', async () => {
+        expect(await runs().results(A, 'unknown')).to.equal(undefined);
+        const active = await runs().create(A, newRun(), keys(1), at(0));
+        expect(await runs().results(A, active.id)).to.equal(undefined);
+        await runs().cancel(A, active.id, at(1));
+        expect(await runs().results(A, active.id)).to.equal(undefined);
+      });
+
+      it('clears results on rerun, failed-only or whole, and keeps only the next ones', async () => {
+        const first = await finishedWith(resultsOfSize(LIMIT * 2));
+        for (const onlyFailed of [true, false]) {
+          const again = await runs().rerun(A, first.id, { onlyFailed }, at(30));
+          expect(again?.results).to.equal(undefined);
+          expect(again?.resultsSize).to.equal(undefined);
+          expect(again?.resultsStoredApart).to.equal(undefined);
+          expect(await runs().results(A, first.id)).to.equal(undefined);
+          await processAll(first, () => false, at(31));
+          const next = onlyFailed ? resultsOfSize(LIMIT * 3) : { numAffected: 1, userNote: 'small now' };
+          await runs().finish(A, first.id, next, at(40));
+          expect(await runs().results(A, first.id)).to.deep.equal(next);
+        }
+        expect((await runs().get(A, first.id))?.results).to.deep.equal({ numAffected: 1, userNote: 'small now' });
+      });
+
+      it('purges results stored apart with their run', async () => {
+        const old = await finishedWith(resultsOfSize(LIMIT * 2), at(100));
+        const recent = await finishedWith(resultsOfSize(LIMIT * 2), at(300));
+        expect(await runs().purge(at(200))).to.equal(1);
+        expect(await runs().results(A, old.id)).to.equal(undefined);
+        expect(await runs().results(A, recent.id)).to.deep.equal(resultsOfSize(LIMIT * 2));
+      });
+    });
+
     describe('open runs', () => {
       it('accepts items while open, completes only after close, and refuses items once closed', async () => {
         const run = await runs().create(A, newRun({ open: true }), [], at(0));
@@ -256,6 +345,65 @@ export function describeRunStoreConformance(options: StoreConformanceOptions): v
           [2, 'c'],
         ]);
         expect(await runs().addItems(A, 'unknown', ['x'], at(21))).to.equal(undefined);
+      });
+    });
+
+    describe('filling runs', () => {
+      const filling = () => runs().create(A, newRun({ filling: true, expectedItems: 5 }), keys(2), at(0));
+      const keysOf = async (run: Run) => (await runs().listItems(A, run.id, { paging: PAGE })).items.map((item) => `${item.seq}:${item.key}`);
+
+      it('shows the expected count as posted, and cannot finish until filling ends', async () => {
+        const run = await filling();
+        expect(run).to.deep.include({ filling: true, counts: { posted: 5, processed: 0, failed: 0, affected: 0 } });
+        await processAll(run);
+        const unfinished = await runs().finish(A, run.id, {}, at(20));
+        expect(unfinished).to.deep.include({ status: RUN_STATUS.Queued, filling: true });
+        expect(unfinished?.counts.processed).to.equal(2);
+      });
+
+      it('appends only keys the run does not have, in order, while the filler holds the lease; endFill sets posted to the items', async () => {
+        const run = await filling();
+        expect(await runs().fill(A, run.id, 'f', ['r2'], at(LEASE), at(1))).to.equal(undefined, 'no lease taken yet');
+        expect(await runs().claimFill(A, run.id, 'f', at(LEASE), at(1))).to.equal(true);
+        expect(await runs().fill(A, run.id, 'f', ['r0', 'r1', 'r2', 'r3'], at(LEASE), at(2))).to.equal(2);
+        expect(await runs().fill(A, run.id, 'f', ['r3'], at(LEASE), at(3))).to.equal(0);
+        expect(await keysOf(run)).to.deep.equal(['0:r0', '1:r1', '2:r2', '3:r3']);
+        expect((await runs().get(A, run.id))?.counts.posted).to.equal(5);
+
+        const ended = await runs().endFill(A, run.id, 'f');
+        expect(ended).to.deep.include({ filling: false });
+        expect(ended?.counts.posted).to.equal(4);
+        await processAll(run);
+        expect((await runs().finish(A, run.id, {}, at(20)))?.status).to.equal(RUN_STATUS.Completed);
+      });
+
+      it('gives the fill lease to one owner at a time, and to another once it expired', async () => {
+        const run = await filling();
+        expect(await runs().claimFill(A, run.id, 'f1', at(LEASE), at(0))).to.equal(true);
+        expect(await runs().claimFill(A, run.id, 'f2', at(LEASE + 100), at(10))).to.equal(false);
+        expect(await runs().claimFill(A, run.id, 'f1', at(2 * LEASE), at(20)), 'the holder renews').to.equal(true);
+        expect(await runs().claimFill(A, run.id, 'f2', at(3 * LEASE), at(2 * LEASE))).to.equal(true);
+        expect(await runs().fill(A, run.id, 'f1', ['r9'], at(3 * LEASE), at(2 * LEASE)), 'the old holder is out').to.equal(undefined);
+        expect(await runs().endFill(A, run.id, 'f1')).to.deep.include({ filling: true });
+        expect(await runs().claimFill(B, run.id, 'f3', at(4 * LEASE), at(4 * LEASE)), "another tenant's run").to.equal(false);
+      });
+
+      it('stops filling a cancelled run, and a rerun of it fills again', async () => {
+        const run = await filling();
+        expect(await runs().claimFill(A, run.id, 'f', at(LEASE), at(0))).to.equal(true);
+        await runs().cancel(A, run.id, at(1));
+        expect(await runs().fill(A, run.id, 'f', ['r2'], at(LEASE), at(2))).to.equal(undefined);
+        expect(await runs().claimFill(A, run.id, 'f', at(LEASE), at(2))).to.equal(false);
+        const rerun = await runs().rerun(A, run.id, { onlyFailed: false }, at(3));
+        expect(rerun).to.deep.include({ status: RUN_STATUS.Queued, filling: true });
+        expect(await runs().claimFill(A, run.id, 'g', at(LEASE), at(4)), 'the cancelled filler left no lease behind').to.equal(true);
+        expect(await runs().fill(A, run.id, 'g', ['r0', 'r2'], at(LEASE), at(5))).to.equal(1);
+      });
+
+      it('is not filling unless created so', async () => {
+        const run = await runs().create(A, newRun(), keys(2), at(0));
+        expect(run.filling).to.equal(false);
+        expect(await runs().claimFill(A, run.id, 'f', at(LEASE), at(0))).to.equal(false);
       });
     });
 

@@ -105,6 +105,44 @@ describe('SQLite store files', () => {
     expect(error).to.be.instanceOf(Error);
   });
 
+  it('keeps run results past the configured limit in run_results, deleted by rerun and with their run', async () => {
+    const filename = path.join(dir, 'results.sqlite');
+    const store = SqliteStore.open({ filename, runs: { resultsInlineLimit: 100 } });
+    const bodies = () => {
+      const db = new Database(filename, { readonly: true });
+      try {
+        return db.prepare('SELECT count(*) FROM run_results').pluck().get();
+      } finally {
+        db.close();
+      }
+    };
+    const finishedRun = async (userNote: string) => {
+      const run = await store.runs.create(tenant, { definitionCsid: 'd', definitionName: 'D', invocation: { listCSIDs: [], params: [] }, createdBy: 'alice' }, ['x'], new Date(0));
+      await finishAgain(run.id, userNote);
+      return run.id;
+    };
+    const finishAgain = async (id: string, userNote: string) => {
+      const [item] = await store.runs.claim(tenant, id, { owner: 'w', limit: 1, leaseMs: 1000, now: new Date(1) });
+      await store.runs.complete(tenant, id, 'w', [{ seq: item!.seq, status: 'Completed' }], new Date(2));
+      return store.runs.finish(tenant, id, { userNote }, new Date(3));
+    };
+    try {
+      const small = await finishedRun('x'.repeat(50));
+      expect((await store.runs.get(tenant, small))?.resultsStoredApart).to.equal(undefined);
+      const large = await finishedRun('x'.repeat(200));
+      expect((await store.runs.get(tenant, large))?.resultsStoredApart).to.equal(true);
+      expect(bodies()).to.equal(1);
+      await store.runs.rerun(tenant, large, { onlyFailed: false }, new Date(4));
+      expect(bodies()).to.equal(0);
+      await finishAgain(large, 'y'.repeat(200));
+      expect(bodies()).to.equal(1);
+      expect(await store.runs.purge(new Date(10))).to.equal(2);
+      expect(bodies()).to.equal(0);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("opens ':memory:' without touching the data directory", async () => {
     const store = await openStore({ dataDir: path.join(dir, 'unused'), sqliteFilename: ':memory:' });
     expect(store.engine).to.equal('sqlite');

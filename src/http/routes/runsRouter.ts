@@ -1,9 +1,10 @@
 /**
- * `/cspace-services/runs`: background runs (XML or JSON by `Accept`), their items, cancel, rerun, open runs'
- * items and close, and `GET /runs/{id}/events` as server-sent events until the run ends.
+ * `/cspace-services/runs`: background runs (XML or JSON by `Accept`), their items, their results (as
+ * `invocationResults`, also when too large to inline in the run), cancel, rerun, open runs' items and close, and
+ * `GET /runs/{id}/events` as server-sent events until the run ends.
  */
 import { Router, type Response } from 'express';
-import { encodeCommonList } from '../../codec/index.js';
+import { encodeCommonList, encodeInvocationResults } from '../../codec/index.js';
 import { decodeRunItems, encodeRunDocument, RUN_ITEM_LIST_SPEC, RUN_LIST_SPEC } from '../../codec/runDocument.js';
 import { ValidationError } from '../../domain/errors.js';
 import { resolvePaging } from '../../domain/paging.js';
@@ -57,7 +58,15 @@ export function runsRouter(options: RunsRouterOptions): Router {
   const router = Router();
   const send = (res: Response, status: number, run: Run & { itemErrors?: Record<string, string> }) => {
     const purgeAt = purgeAtFor(run.completedAt, retentionMs);
-    sendTree(res, status, encodeRunDocument(run, { ...(run.itemErrors && { itemErrors: run.itemErrors }), ...(purgeAt && { purgeAt }) }));
+    sendTree(
+      res,
+      status,
+      encodeRunDocument(run, {
+        ...(run.itemErrors && { itemErrors: run.itemErrors }),
+        ...(purgeAt && { purgeAt }),
+        resultsLink: `${basePath}/${run.id}/results`,
+      }),
+    );
   };
 
   router
@@ -86,6 +95,13 @@ export function runsRouter(options: RunsRouterOptions): Router {
   router
     .route('/:id')
     .get(requirePermission('runs', 'read'), async (req, res) => send(res, 200, await runs.get(callerOf(res).tenant, req.params.id)))
+    .all(methodNotAllowed(['GET']));
+
+  router
+    .route('/:id/results')
+    .get(requirePermission('runs', 'read'), async (req, res) =>
+      sendTree(res, 200, encodeInvocationResults(await runs.results(callerOf(res).tenant, req.params.id))),
+    )
     .all(methodNotAllowed(['GET']));
 
   router

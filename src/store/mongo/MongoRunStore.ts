@@ -1,5 +1,6 @@
 /**
- * Runs on MongoDB: one document per run (`runs`) and one per item (`runItems`).
+ * Runs on MongoDB: one document per run (`runs`), one per item (`runItems`), and one per run whose results are
+ * too large to inline (`runResults`, keyed by the run id).
  *
  * MongoDB updates one document atomically, not a batch, so a claim tags the candidates with a fresh claim token
  * in one `updateMany` whose filter re-checks claimability per document, then reads back what carries the token:
@@ -8,7 +9,7 @@
  * the two cannot leave a run with wrong counts.
  */
 import { randomUUID } from 'node:crypto';
-import type { AnyBulkWriteOperation, Collection, Filter } from 'mongodb';
+import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Filter } from 'mongodb';
 import type { Page } from '../../domain/paging.js';
 import {
   finalStatusFor,
@@ -26,8 +27,17 @@ import {
 } from '../../domain/runs.js';
 import type { TenantId } from '../../domain/types.js';
 import { pageWindow, requireString } from '../queryRules.js';
-import { assertAcceptsItems, assertCancellable, assertRerunnable, checkItemKeys, duplicateItem, isActive } from '../runRules.js';
-import type { ClaimOptions, ItemOutcome, ItemQuery, NewRun, RunQuery, RunStore } from '../runTypes.js';
+import {
+  assertAcceptsItems,
+  assertCancellable,
+  assertRerunnable,
+  checkItemKeys,
+  DEFAULT_RESULTS_INLINE_LIMIT,
+  duplicateItem,
+  isActive,
+  resultsToStore,
+} from '../runRules.js';
+import type { ClaimOptions, ItemOutcome, ItemQuery, NewRun, RunQuery, RunStore, RunStoreOptions } from '../runTypes.js';
 
 export interface RunDocument {
   _id: string;
@@ -43,15 +53,29 @@ export interface RunDocument {
   /** Empty: derived from status and counts on read. */
   statusText: string;
   open: boolean;
+  /** Items are still being queued by the holder of the fill lease (`fillOwner` until `fillLeaseExpiresAt`). */
+  filling?: boolean;
+  fillOwner?: string | null;
+  fillLeaseExpiresAt?: Date | null;
   rerunnable: boolean;
   posted: number;
   processed: number;
   failed: number;
   affected: number;
+  /** Inline results; null when there are none or they are stored apart (`resultsStoredApart`). */
   results?: RunResults | null;
+  resultsSize?: number | null;
+  resultsStoredApart?: boolean | null;
   reruns: number;
   /** The seq the next added item gets. */
   nextSeq: number;
+}
+
+/** Results too large to inline in their run, as JSON text so both engines answer exactly the same. */
+export interface RunResultsDocument {
+  /** The run id. */
+  _id: string;
+  body: string;
 }
 
 export interface RunItemDocument {
@@ -86,15 +110,18 @@ function toRun(doc: RunDocument): Run {
     createdBy: doc.createdBy,
     createdAt: doc.createdAt,
     status: doc.status,
-    statusText: doc.statusText !== '' ? doc.statusText : statusTextFor(doc.status, counts, doc.open),
+    statusText: doc.statusText !== '' ? doc.statusText : statusTextFor(doc.status, counts, doc.open, doc.filling === true),
     open: doc.open,
+    filling: doc.filling === true,
     rerunnable: doc.rerunnable,
     counts,
     reruns: doc.reruns,
   };
   if (doc.startedAt) run.startedAt = doc.startedAt;
   if (doc.completedAt) run.completedAt = doc.completedAt;
+  if (typeof doc.resultsSize === 'number') run.resultsSize = doc.resultsSize;
   if (doc.results) run.results = doc.results;
+  else if (doc.resultsStoredApart === true) run.resultsStoredApart = true;
   return run;
 }
 
@@ -136,10 +163,19 @@ async function insertItems(items: Collection<RunItemDocument>, docs: RunItemDocu
 export class MongoRunStore implements RunStore {
   readonly #runs: Collection<RunDocument>;
   readonly #items: Collection<RunItemDocument>;
+  readonly #results: Collection<RunResultsDocument>;
+  readonly #resultsInlineLimit: number;
 
-  constructor(runs: Collection<RunDocument>, items: Collection<RunItemDocument>) {
+  constructor(
+    runs: Collection<RunDocument>,
+    items: Collection<RunItemDocument>,
+    results: Collection<RunResultsDocument>,
+    options: RunStoreOptions = {},
+  ) {
     this.#runs = runs;
     this.#items = items;
+    this.#results = results;
+    this.#resultsInlineLimit = options.resultsInlineLimit ?? DEFAULT_RESULTS_INLINE_LIMIT;
   }
 
   #byId(tenant: TenantId, id: string): Filter<RunDocument> {
@@ -166,8 +202,9 @@ export class MongoRunStore implements RunStore {
       status: RUN_STATUS.Queued,
       statusText: '',
       open: input.open === true,
+      filling: input.filling === true,
       rerunnable: input.rerunnable !== false,
-      posted: keys.length,
+      posted: input.filling === true ? Math.max(keys.length, input.expectedItems ?? 0) : keys.length,
       processed: 0,
       failed: 0,
       affected: 0,
@@ -176,6 +213,51 @@ export class MongoRunStore implements RunStore {
     };
     await this.#runs.insertOne(doc);
     return toRun(doc);
+  }
+
+  async claimFill(tenant: TenantId, id: string, owner: string, until: Date, now: Date): Promise<boolean> {
+    const result = await this.#runs.updateOne(
+      {
+        ...this.#byId(tenant, id),
+        filling: true,
+        status: { $in: ACTIVE },
+        $or: [{ fillOwner: null }, { fillOwner: owner }, { fillLeaseExpiresAt: { $lte: now } }],
+      },
+      { $set: { fillOwner: owner, fillLeaseExpiresAt: until } },
+    );
+    return result.matchedCount > 0;
+  }
+
+  async fill(tenant: TenantId, id: string, owner: string, keys: readonly string[], until: Date, now: Date): Promise<number | undefined> {
+    // Seqs are reserved up front; keys already in the run leave gaps, which `endFill` makes up for by counting.
+    const doc = await this.#runs.findOneAndUpdate(
+      { ...this.#byId(tenant, id), filling: true, fillOwner: owner, status: { $in: ACTIVE } },
+      { $inc: { nextSeq: keys.length }, $set: { fillLeaseExpiresAt: until } },
+      { returnDocument: 'before' },
+    );
+    if (doc === null) return undefined;
+    const present = await this.#items.find({ runId: id, key: { $in: [...keys] } }, { projection: { key: 1 } }).toArray();
+    const known = new Set(present.map((item) => item.key));
+    const fresh = keys.filter((key) => !known.has(key));
+    if (fresh.length === 0) return 0;
+    let added: number;
+    try {
+      added = (await this.#items.insertMany(itemDocuments(id, doc.nextSeq, fresh, now), { ordered: false })).insertedCount;
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError) || error.code !== DUPLICATE_KEY) throw error;
+      added = error.insertedCount;
+    }
+    await this.#runs.updateOne({ _id: id }, { $max: { posted: doc.nextSeq + fresh.length } });
+    return added;
+  }
+
+  async endFill(tenant: TenantId, id: string, owner: string): Promise<Run | undefined> {
+    const posted = await this.#items.countDocuments({ runId: id });
+    await this.#runs.updateOne(
+      { ...this.#byId(tenant, id), filling: true, fillOwner: owner },
+      { $set: { filling: false, fillOwner: null, fillLeaseExpiresAt: null, posted } },
+    );
+    return this.get(tenant, id);
   }
 
   async get(tenant: TenantId, id: string): Promise<Run | undefined> {
@@ -307,9 +389,19 @@ export class MongoRunStore implements RunStore {
       }));
       return (await this.#items.bulkWrite(operations, { ordered: false })).modifiedCount;
     };
-    const failed = await write(outcomes.filter((o) => o.status === 'Failed'));
-    const affected = await write(outcomes.filter((o) => o.status === 'Completed' && o.affected !== false));
-    const unaffected = await write(outcomes.filter((o) => o.status === 'Completed' && o.affected === false));
+    // A whole invocation's outcome carries its results: written one by one, the results only once the item is.
+    const plain = outcomes.filter((o) => o.results === undefined);
+    let [failed, affected, unaffected] = [0, 0, 0];
+    for (const outcome of outcomes.filter((o) => o.results !== undefined)) {
+      if ((await write([outcome])) === 0) continue;
+      await this.#runs.updateOne({ _id: id }, [{ $set: await this.#resultsFields(id, outcome.results as RunResults) }]);
+      if (outcome.status === 'Failed') failed += 1;
+      else if (outcome.affected !== false) affected += 1;
+      else unaffected += 1;
+    }
+    failed += await write(plain.filter((o) => o.status === 'Failed'));
+    affected += await write(plain.filter((o) => o.status === 'Completed' && o.affected !== false));
+    unaffected += await write(plain.filter((o) => o.status === 'Completed' && o.affected === false));
     const processed = failed + affected + unaffected;
     if (processed > 0) await this.#runs.updateOne({ _id: id }, { $inc: { processed, failed, affected } });
     return processed;
@@ -359,7 +451,7 @@ export class MongoRunStore implements RunStore {
   async finish(tenant: TenantId, id: string, results: RunResults, now: Date): Promise<Run | undefined> {
     const doc = await this.#doc(tenant, id);
     if (doc === null) return undefined;
-    if (!isActive(doc.status) || doc.open) return toRun(doc);
+    if (!isActive(doc.status) || doc.open || doc.filling === true) return toRun(doc);
     const counts = await this.#recount(id, doc.posted);
     const status = finalStatusFor(counts, doc.open);
     const { processed, failed, affected } = counts;
@@ -367,21 +459,38 @@ export class MongoRunStore implements RunStore {
       const fixed = await this.#runs.findOneAndUpdate({ _id: id }, { $set: { processed, failed, affected } }, { returnDocument: 'after' });
       return fixed === null ? undefined : toRun(fixed);
     }
-    await this.#runs.updateOne({ _id: id, status: { $in: ACTIVE }, open: false, posted: doc.posted }, [
+    // Results stored with the whole invocation's item stand: they are the plugin's own.
+    const given = typeof doc.resultsSize === 'number' ? {} : await this.#resultsFields(id, results);
+    await this.#runs.updateOne({ _id: id, status: { $in: ACTIVE }, open: false, filling: { $ne: true }, posted: doc.posted }, [
       {
-        $set: {
-          status,
-          statusText: '',
-          completedAt: now,
-          startedAt: { $ifNull: ['$startedAt', now] },
-          results,
-          processed,
-          failed,
-          affected,
-        },
+        $set: { status, statusText: '', completedAt: now, startedAt: { $ifNull: ['$startedAt', now] }, ...given, processed, failed, affected },
       },
     ]);
     return this.get(tenant, id);
+  }
+
+  /**
+   * The run fields that carry `results` (for a pipeline update), their body stored first when they go apart, so
+   * a run never points at results that are not there. A body whose run then ended otherwise (cancelled meanwhile)
+   * is never read, since the run does not say `resultsStoredApart`; rerun and purge delete it.
+   */
+  async #resultsFields(id: string, results: RunResults): Promise<Partial<Record<keyof RunDocument, unknown>>> {
+    const stored = resultsToStore(results, this.#resultsInlineLimit);
+    if (stored.apart) await this.#results.replaceOne({ _id: id }, { body: stored.json }, { upsert: true });
+    return {
+      // $literal: in a pipeline update, a note starting with '$' would otherwise be read as a field path.
+      results: stored.apart ? null : { $literal: results },
+      resultsSize: stored.size,
+      resultsStoredApart: stored.apart,
+    };
+  }
+
+  async results(tenant: TenantId, id: string): Promise<RunResults | undefined> {
+    const doc = await this.#runs.findOne(this.#byId(tenant, id), { projection: { results: 1, resultsStoredApart: 1 } });
+    if (doc === null) return undefined;
+    if (doc.resultsStoredApart !== true) return doc.results ?? undefined;
+    const stored = await this.#results.findOne({ _id: id });
+    return stored === null ? undefined : (JSON.parse(stored.body) as RunResults);
   }
 
   async fail(tenant: TenantId, id: string, statusText: string, now: Date): Promise<Run | undefined> {
@@ -398,7 +507,7 @@ export class MongoRunStore implements RunStore {
     assertCancellable(toRun(doc));
     const updated = await this.#runs.findOneAndUpdate(
       { ...this.#byId(tenant, id), status: { $in: ACTIVE } },
-      { $set: { status: RUN_STATUS.Cancelled, statusText: '', completedAt: now } },
+      { $set: { status: RUN_STATUS.Cancelled, statusText: '', completedAt: now, fillOwner: null, fillLeaseExpiresAt: null } },
       { returnDocument: 'after' },
     );
     if (updated === null) assertCancellable(toRun((await this.#doc(tenant, id)) ?? doc));
@@ -411,9 +520,13 @@ export class MongoRunStore implements RunStore {
     assertRerunnable(toRun(doc));
     const claimed = await this.#runs.findOneAndUpdate(
       { ...this.#byId(tenant, id), status: { $in: FINAL } },
-      { $set: { status: RUN_STATUS.Queued, statusText: '', startedAt: null, completedAt: null, results: null }, $inc: { reruns: 1 } },
+      {
+        $set: { status: RUN_STATUS.Queued, statusText: '', startedAt: null, completedAt: null, results: null, resultsSize: null, resultsStoredApart: null },
+        $inc: { reruns: 1 },
+      },
     );
     if (claimed === null) assertRerunnable(toRun((await this.#doc(tenant, id)) ?? doc));
+    await this.#results.deleteOne({ _id: id });
     const reset = {
       $set: { status: ITEM_STATUS.New, attempts: 0, error: null, errorCode: null, note: null, affected: null, owner: null, leaseExpiresAt: null, claimToken: null, updatedAt: now },
     };
@@ -443,6 +556,7 @@ export class MongoRunStore implements RunStore {
     if (doomed.length === 0) return 0;
     const ids = doomed.map((d) => d._id);
     await this.#items.deleteMany({ runId: { $in: ids } });
+    await this.#results.deleteMany({ _id: { $in: ids } });
     return (await this.#runs.deleteMany({ _id: { $in: ids }, status: { $in: FINAL } })).deletedCount;
   }
 }

@@ -8,6 +8,7 @@ import type { CollectionOptions, Db, MongoClientOptions } from 'mongodb';
 import type { Store } from '../types.js';
 import type { Clock } from '../queryRules.js';
 import { systemClock } from '../queryRules.js';
+import type { RunStoreOptions } from '../runTypes.js';
 import { MONGO_DEFAULTS } from './defaults.js';
 import { MONGO_INDEXES } from './indexes.js';
 import type { DefinitionDocument, RecordDocument, RelationDocument } from './mappers.js';
@@ -15,7 +16,7 @@ import { MongoAuthStore } from './MongoAuthStore.js';
 import { MongoDefinitionStore } from './MongoDefinitionStore.js';
 import { MongoRecordStore } from './MongoRecordStore.js';
 import { MongoRelationStore } from './MongoRelationStore.js';
-import { MongoRunStore, type RunDocument, type RunItemDocument } from './MongoRunStore.js';
+import { MongoRunStore, type RunDocument, type RunItemDocument, type RunResultsDocument } from './MongoRunStore.js';
 
 /** Where the store's database comes from. */
 export type MongoConnectionOptions =
@@ -28,6 +29,7 @@ export type MongoStoreOptions = MongoConnectionOptions & {
   databaseName?: string;
   /** Source of `createdAt`/`updatedAt`. @defaultValue the system clock */
   now?: Clock;
+  runs?: RunStoreOptions;
 };
 
 /** The database named by a connection string's path, if any (`mongodb://host/name?options`). */
@@ -64,7 +66,7 @@ export class MongoStore implements Store {
           .map((name) => db.collection(MONGO_DEFAULTS.collections[name]).createIndexes(MONGO_INDEXES[name])),
       );
       const transactions = await supportsTransactions(db);
-      return new MongoStore(db, ownedClient, transactions, options.now ?? systemClock);
+      return new MongoStore(db, ownedClient, transactions, options.now ?? systemClock, options.runs);
     } catch (error) {
       await ownedClient?.close();
       throw error;
@@ -79,7 +81,7 @@ export class MongoStore implements Store {
     return client.db(options.databaseName ?? fromUri ?? MONGO_DEFAULTS.databaseName);
   }
 
-  private constructor(db: Db, ownedClient: MongoClient | undefined, transactions: boolean, now: Clock) {
+  private constructor(db: Db, ownedClient: MongoClient | undefined, transactions: boolean, now: Clock, runOptions: RunStoreOptions = {}) {
     this.#db = db;
     this.#ownedClient = ownedClient;
     const names = MONGO_DEFAULTS.collections;
@@ -97,6 +99,8 @@ export class MongoStore implements Store {
     this.runs = new MongoRunStore(
       db.collection<RunDocument>(names.runs, COLLECTION_OPTIONS),
       db.collection<RunItemDocument>(names.runItems, COLLECTION_OPTIONS),
+      db.collection<RunResultsDocument>(names.runResults, COLLECTION_OPTIONS),
+      runOptions,
     );
   }
 

@@ -8,6 +8,7 @@ export const MONGO_DEFAULTS = {
     relations: 'relations',
     runs: 'runs',
     runItems: 'runItems',
+    runResults: 'runResults',
     tenants: 'tenants',
     users: 'users',
     roles: 'roles',

@@ -33,6 +33,8 @@ export const MONGO_INDEXES: Record<CollectionName, IndexDescription[]> = {
     { key: { runId: 1, status: 1, seq: 1 }, name: 'run_status_seq' },
     { key: { runId: 1, claimToken: 1 }, name: 'run_claimToken', sparse: true },
   ],
+  // Read and deleted by _id (the run id), which MongoDB always indexes.
+  runResults: [],
   // Tenants are listed by _id, which MongoDB always indexes.
   tenants: [],
   users: [{ key: { 'memberships.tenant': 1, _id: 1 }, name: 'membership_tenant' }],

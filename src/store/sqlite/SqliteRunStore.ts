@@ -15,8 +15,17 @@ import {
   type RunStatus,
 } from '../../domain/runs.js';
 import type { TenantId } from '../../domain/types.js';
-import { assertAcceptsItems, assertCancellable, assertRerunnable, checkItemKeys, duplicateItem, isActive } from '../runRules.js';
-import type { ClaimOptions, ItemOutcome, ItemQuery, NewRun, RunQuery, RunStore } from '../runTypes.js';
+import {
+  assertAcceptsItems,
+  assertCancellable,
+  assertRerunnable,
+  checkItemKeys,
+  DEFAULT_RESULTS_INLINE_LIMIT,
+  duplicateItem,
+  isActive,
+  resultsToStore,
+} from '../runRules.js';
+import type { ClaimOptions, ItemOutcome, ItemQuery, NewRun, RunQuery, RunStore, RunStoreOptions } from '../runTypes.js';
 import { itemListSql, RUN_SQL, runListSql } from './runSql.js';
 import type { StatementCache } from './statements.js';
 
@@ -33,12 +42,14 @@ interface RunRow {
   status: string;
   status_text: string;
   open: number;
+  filling: number;
   rerunnable: number;
   posted: number;
   processed: number;
   failed: number;
   affected: number;
   results: string | null;
+  results_size: number | null;
   reruns: number;
 }
 
@@ -59,6 +70,7 @@ export function toRun(row: RunRow): Run {
   const status = row.status as RunStatus;
   const counts = { posted: row.posted, processed: row.processed, failed: row.failed, affected: row.affected };
   const open = row.open === 1;
+  const filling = row.filling === 1;
   const run: Run = {
     id: row.id as RunId,
     tenant: row.tenant_id as TenantId,
@@ -68,15 +80,18 @@ export function toRun(row: RunRow): Run {
     createdBy: row.created_by,
     createdAt: new Date(row.created_at),
     status,
-    statusText: row.status_text !== '' ? row.status_text : statusTextFor(status, counts, open),
+    statusText: row.status_text !== '' ? row.status_text : statusTextFor(status, counts, open, filling),
     open,
+    filling,
     rerunnable: row.rerunnable === 1,
     counts,
     reruns: row.reruns,
   };
   if (row.started_at !== null) run.startedAt = new Date(row.started_at);
   if (row.completed_at !== null) run.completedAt = new Date(row.completed_at);
+  if (row.results_size !== null) run.resultsSize = row.results_size;
   if (row.results !== null) run.results = JSON.parse(row.results) as RunResults;
+  else if (row.results_size !== null) run.resultsStoredApart = true;
   return run;
 }
 
@@ -105,9 +120,11 @@ type RunStatements = { [K in keyof typeof RUN_SQL]: ReturnType<StatementCache['p
 export class SqliteRunStore implements RunStore {
   readonly #statements: StatementCache;
   readonly #sql: RunStatements;
+  readonly #resultsInlineLimit: number;
 
-  constructor(statements: StatementCache) {
+  constructor(statements: StatementCache, options: RunStoreOptions = {}) {
     this.#statements = statements;
+    this.#resultsInlineLimit = options.resultsInlineLimit ?? DEFAULT_RESULTS_INLINE_LIMIT;
     this.#sql = Object.fromEntries(
       Object.entries(RUN_SQL).map(([name, text]) => [name, statements.prepare(text)]),
     ) as RunStatements;
@@ -143,12 +160,41 @@ export class SqliteRunStore implements RunStore {
         createdBy: input.createdBy,
         createdAt,
         open: input.open === true ? 1 : 0,
+        filling: input.filling === true ? 1 : 0,
         rerunnable: input.rerunnable === false ? 0 : 1,
-        posted: keys.length,
+        posted: input.filling === true ? Math.max(keys.length, input.expectedItems ?? 0) : keys.length,
       });
       this.#insertItems(id, 0, keys, createdAt);
       return toRun(this.#row(tenant, id) as RunRow);
     });
+  }
+
+  async claimFill(tenant: TenantId, id: string, owner: string, until: Date, now: Date): Promise<boolean> {
+    return this.#sql.claimFill.run({ id, tenantId: tenant, owner, until: until.getTime(), nowMs: now.getTime() }).changes > 0;
+  }
+
+  async fill(tenant: TenantId, id: string, owner: string, keys: readonly string[], until: Date, now: Date): Promise<number | undefined> {
+    return this.#statements.write(() => {
+      const row = this.#row(tenant, id);
+      if (row === undefined || row.filling !== 1 || !isActive(row.status as RunStatus)) return undefined;
+      if (this.#sql.fillOwner.pluck().get(id) !== owner) return undefined;
+      const insert = this.#sql.insertItemIfNew;
+      const updatedAt = now.toISOString();
+      let next = (this.#sql.maxSeq.pluck().get(id) as number) + 1;
+      let added = 0;
+      for (const key of keys) {
+        if (insert.run(id, next, key, updatedAt).changes === 0) continue;
+        next += 1;
+        added += 1;
+      }
+      this.#sql.filled.run(next, until.getTime(), id);
+      return added;
+    });
+  }
+
+  async endFill(tenant: TenantId, id: string, owner: string): Promise<Run | undefined> {
+    this.#sql.endFill.run({ id, tenantId: tenant, owner });
+    return this.get(tenant, id);
   }
 
   async get(tenant: TenantId, id: string): Promise<Run | undefined> {
@@ -238,6 +284,7 @@ export class SqliteRunStore implements RunStore {
           now: updatedAt,
         }).changes;
         if (changes === 0) continue;
+        if (outcome.results !== undefined) this.#storeResults(id, outcome.results);
         processed += 1;
         if (outcome.status === 'Failed') failed += 1;
         else if (outcome.affected !== false) affected += 1;
@@ -263,11 +310,25 @@ export class SqliteRunStore implements RunStore {
       const row = this.#row(tenant, id);
       if (row === undefined) return undefined;
       const run = toRun(row);
-      const status = isActive(run.status) ? finalStatusFor(run.counts, run.open) : undefined;
+      const status = isActive(run.status) ? finalStatusFor(run.counts, run.open || run.filling) : undefined;
       if (status === undefined) return run;
-      this.#sql.finish.run({ id, status, now: now.toISOString(), results: JSON.stringify(results) });
+      this.#sql.finish.run({ id, status, now: now.toISOString() });
+      // Results stored with the whole invocation's item stand: they are the plugin's own.
+      if (row.results_size === null) this.#storeResults(id, results);
       return toRun(this.#row(tenant, id) as RunRow);
     });
+  }
+
+  /** Inline when small, else apart; called inside a write transaction. */
+  #storeResults(id: string, results: RunResults): void {
+    const stored = resultsToStore(results, this.#resultsInlineLimit);
+    this.#sql.storeResults.run({ id, results: stored.apart ? null : stored.json, resultsSize: stored.size });
+    if (stored.apart) this.#sql.insertResults.run(id, stored.json);
+  }
+
+  async results(tenant: TenantId, id: string): Promise<RunResults | undefined> {
+    const json = this.#sql.results.pluck().get(id, tenant) as string | null | undefined;
+    return json === undefined || json === null ? undefined : (JSON.parse(json) as RunResults);
   }
 
   async fail(tenant: TenantId, id: string, statusText: string, now: Date): Promise<Run | undefined> {
@@ -298,6 +359,7 @@ export class SqliteRunStore implements RunStore {
         this.#sql.resetAllItems.run(updatedAt, id);
         this.#sql.requeueAll.run(id);
       }
+      this.#sql.deleteResults.run(id);
       return toRun(this.#row(tenant, id) as RunRow);
     });
   }

@@ -8,6 +8,7 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { Store } from '../types.js';
 import type { Clock } from '../queryRules.js';
 import { systemClock } from '../queryRules.js';
+import type { RunStoreOptions } from '../runTypes.js';
 import { SQLITE_DEFAULTS } from './defaults.js';
 import { migrate } from './schema.js';
 import { SqliteAuthStore } from './SqliteAuthStore.js';
@@ -24,6 +25,7 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Source of `createdAt`/`updatedAt`. @defaultValue the system clock */
   now?: Clock;
+  runs?: RunStoreOptions;
 }
 
 export class SqliteStore implements Store {
@@ -44,21 +46,21 @@ export class SqliteStore implements Store {
       db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? SQLITE_DEFAULTS.busyTimeoutMs)}`);
       db.pragma('foreign_keys = ON');
       migrate(db);
-      return new SqliteStore(db, options.now ?? systemClock);
+      return new SqliteStore(db, options.now ?? systemClock, options.runs);
     } catch (error) {
       db.close();
       throw error;
     }
   }
 
-  private constructor(db: SqliteDatabase, now: Clock) {
+  private constructor(db: SqliteDatabase, now: Clock, runOptions: RunStoreOptions = {}) {
     this.#db = db;
     const statements = new StatementCache(db);
     this.definitions = new SqliteDefinitionStore(statements, now);
     this.records = new SqliteRecordStore(statements, now);
     this.relations = new SqliteRelationStore(statements, now);
     this.auth = new SqliteAuthStore(statements, now);
-    this.runs = new SqliteRunStore(statements);
+    this.runs = new SqliteRunStore(statements, runOptions);
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,7 @@ import type { TenantId } from '../../domain/types.js';
 import type { SqlQuery } from './statements.js';
 
 export const RUN_COLUMNS = `id, tenant_id, definition_csid, definition_name, invocation, created_by, created_at, started_at,
-  completed_at, status, status_text, open, rerunnable, posted, processed, failed, affected, results, reruns`;
+  completed_at, status, status_text, open, filling, rerunnable, posted, processed, failed, affected, results, results_size, reruns`;
 export const ITEM_COLUMNS = 'run_id, seq, item_key, status, attempts, error, error_code, note, affected, updated_at';
 
 const ACTIVE = `('Queued', 'InProgress')`;
@@ -20,10 +20,19 @@ const FINAL = `('Completed', 'CompletedWithErrors', 'Failed', 'Cancelled')`;
 
 export const RUN_SQL = {
   insertRun: `INSERT INTO runs (id, tenant_id, definition_csid, definition_name, invocation, created_by, created_at,
-      status, status_text, open, rerunnable, posted, processed, failed, affected)
+      status, status_text, open, filling, rerunnable, posted, processed, failed, affected)
     VALUES (@id, @tenantId, @definitionCsid, @definitionName, @invocation, @createdBy, @createdAt,
-      'Queued', '', @open, @rerunnable, @posted, 0, 0, 0)`,
+      'Queued', '', @open, @filling, @rerunnable, @posted, 0, 0, 0)`,
   insertItem: `INSERT INTO run_items (run_id, seq, item_key, status, updated_at) VALUES (?, ?, ?, 'New', ?)`,
+  insertItemIfNew: `INSERT OR IGNORE INTO run_items (run_id, seq, item_key, status, updated_at) VALUES (?, ?, ?, 'New', ?)`,
+  claimFill: `UPDATE runs SET fill_owner = @owner, fill_lease_expires_at = @until
+    WHERE id = @id AND tenant_id = @tenantId AND filling = 1 AND status IN ${ACTIVE}
+      AND (fill_owner IS NULL OR fill_owner = @owner OR fill_lease_expires_at <= @nowMs)`,
+  filled: 'UPDATE runs SET posted = max(posted, ?), fill_lease_expires_at = ? WHERE id = ?',
+  // Items of a run that is not open are numbered 0, 1, 2, … without gaps, so the next seq is also the count.
+  endFill: `UPDATE runs SET filling = 0, fill_owner = NULL, fill_lease_expires_at = NULL,
+      posted = (SELECT coalesce(max(seq), -1) + 1 FROM run_items WHERE run_id = @id)
+    WHERE id = @id AND tenant_id = @tenantId AND filling = 1 AND fill_owner = @owner`,
   get: `SELECT ${RUN_COLUMNS} FROM runs WHERE id = ? AND tenant_id = ?`,
   addPosted: 'UPDATE runs SET posted = posted + ? WHERE id = ?',
   close: 'UPDATE runs SET open = 0 WHERE id = ? AND tenant_id = ?',
@@ -50,28 +59,35 @@ export const RUN_SQL = {
   release: `UPDATE run_items ${BY_STATUS} SET status = 'New', owner = NULL, lease_expires_at = NULL, attempts = max(attempts - 1, 0)
     WHERE run_id = ? AND status = 'Processing' AND owner = ?`,
   nextLeaseExpiry: `SELECT min(lease_expires_at) FROM run_items ${BY_STATUS} WHERE run_id = ? AND status = 'Processing' AND owner IS NOT ?`,
-  finish: `UPDATE runs SET status = @status, status_text = '', completed_at = @now, started_at = coalesce(started_at, @now),
-      results = @results
+  finish: `UPDATE runs SET status = @status, status_text = '', completed_at = @now, started_at = coalesce(started_at, @now)
     WHERE id = @id AND status IN ${ACTIVE}`,
+  storeResults: 'UPDATE runs SET results = @results, results_size = @resultsSize WHERE id = @id',
+  insertResults: 'INSERT OR REPLACE INTO run_results (run_id, body) VALUES (?, ?)',
+  // Results live in one place: inline in `runs.results`, or as a `run_results` body when too large.
+  results: `SELECT coalesce(runs.results, run_results.body) FROM runs LEFT JOIN run_results ON run_results.run_id = runs.id
+    WHERE runs.id = ? AND runs.tenant_id = ?`,
+  deleteResults: 'DELETE FROM run_results WHERE run_id = ?',
   fail: `UPDATE runs SET status = 'Failed', status_text = @statusText, completed_at = @now WHERE id = @id AND tenant_id = @tenantId
     AND status IN ${ACTIVE}`,
-  cancel: `UPDATE runs SET status = 'Cancelled', status_text = '', completed_at = ? WHERE id = ? AND status IN ${ACTIVE}`,
+  cancel: `UPDATE runs SET status = 'Cancelled', status_text = '', completed_at = ?, fill_owner = NULL, fill_lease_expires_at = NULL
+    WHERE id = ? AND status IN ${ACTIVE}`,
   resetAllItems: `UPDATE run_items SET status = 'New', attempts = 0, error = NULL, error_code = NULL, note = NULL, affected = NULL, owner = NULL,
       lease_expires_at = NULL, updated_at = ?
     WHERE run_id = ?`,
   resetFailedItems: `UPDATE run_items ${BY_STATUS} SET status = 'New', attempts = 0, error = NULL, error_code = NULL, note = NULL, affected = NULL, owner = NULL,
       lease_expires_at = NULL, updated_at = ?
     WHERE run_id = ? AND status = 'Failed'`,
-  requeueAll: `UPDATE runs SET status = 'Queued', status_text = '', started_at = NULL, completed_at = NULL, results = NULL,
+  requeueAll: `UPDATE runs SET status = 'Queued', status_text = '', started_at = NULL, completed_at = NULL, results = NULL, results_size = NULL,
       processed = 0, failed = 0, affected = 0, reruns = reruns + 1
     WHERE id = ?`,
-  requeueFailed: `UPDATE runs SET status = 'Queued', status_text = '', started_at = NULL, completed_at = NULL, results = NULL,
+  requeueFailed: `UPDATE runs SET status = 'Queued', status_text = '', started_at = NULL, completed_at = NULL, results = NULL, results_size = NULL,
       processed = processed - failed, failed = 0, reruns = reruns + 1
     WHERE id = ?`,
   itemErrors: `SELECT item_key, error FROM run_items ${BY_STATUS} WHERE run_id = ? AND status = 'Failed' ORDER BY seq LIMIT ?`,
   listActive: `SELECT tenant_id, id FROM runs WHERE status IN ${ACTIVE}`,
   purge: `DELETE FROM runs WHERE status IN ${FINAL} AND completed_at < ?`,
   maxSeq: 'SELECT coalesce(max(seq), -1) FROM run_items WHERE run_id = ?',
+  fillOwner: 'SELECT fill_owner FROM runs WHERE id = ?',
 } as const;
 
 export function runListSql(tenant: TenantId, query: RunQuery): { count: SqlQuery; select: SqlQuery } {
