@@ -307,17 +307,19 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     await this.#starting?.catch(() => undefined);
     const agenda = this.#agenda;
     if (agenda === undefined) return;
-    if (!this.#options.processRuns) {
-      await agenda.stop();
-      return;
-    }
+    if (this.#options.processRuns) await this.#drain(agenda);
+    // Agenda 6.2.6's stop() does nothing after drain(), nor in a process that never started processing: close a
+    // connection Agenda opened itself (the SQLite file) here; a shared one (MongoDB) closes with the store.
+    if (this.#deps.backend.ownsConnection !== false) await this.#deps.backend.disconnect();
+  }
+
+  /** Lets running sessions finish for `drainTimeoutMs`, then aborts the rest (their items are released). */
+  async #drain(agenda: Agenda): Promise<void> {
+    // The connection stays open for the hand-overs of sessions that end now (`#afterSession`).
     const result = await agenda.drain({ timeout: this.#options.drainTimeoutMs, closeConnection: false });
-    if (result.timedOut) {
-      // Items still running past the deadline are aborted; their workers release them and return promptly.
-      const running = [...this.#active.values()];
-      for (const entry of running) entry.controller.abort(new Error('service shutting down'));
-      await Promise.allSettled(running.map((entry) => entry.done));
-    }
-    await agenda.stop();
+    if (!result.timedOut) return;
+    const running = [...this.#active.values()];
+    for (const entry of running) entry.controller.abort(new Error('service shutting down'));
+    await Promise.allSettled(running.map((entry) => entry.done));
   }
 }
