@@ -5,8 +5,7 @@
  *
  * The fixture plugin appends "<csid> <pid>" to a log before it returns, so each execution is visible.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,37 +15,13 @@ import type { TenantId } from '../../src/domain/types.js';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
 import { SQLITE_DEFAULTS } from '../../src/store/sqlite/defaults.js';
 import { REPO_ROOT } from '../support/testService.js';
+import { startChildService, type ChildService } from '../support/childService.js';
 import { waitFor } from '../support/waitFor.js';
 
 const ITEMS = 10_000;
 const ADMIN = { user: 'admin', password: 'crash-test-password' };
 const AUTHORIZATION = `Basic ${Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString('base64')}`;
 const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
-
-interface Service {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<unknown>;
-}
-
-function startService(env: NodeJS.ProcessEnv): Promise<Service> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = once(child, 'exit');
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      for (const line of buffer.split('\n')) {
-        const match = /"url":"(http:\/\/[^"]+)".*invocables listening/.exec(line);
-        if (match?.[1] !== undefined) resolve({ child, url: match[1], exited });
-      }
-      buffer = buffer.slice(buffer.lastIndexOf('\n') + 1);
-    });
-    exited.then(() => reject(new Error(`service exited before listening: ${stderr}`)), reject);
-  });
-}
 
 describe('crash safety (SIGKILL mid-run, restart)', function () {
   this.timeout(180_000);
@@ -95,9 +70,9 @@ describe('crash safety (SIGKILL mid-run, restart)', function () {
       RUN_HEARTBEAT_MS: '200',
       RUN_POLL_MS: '200',
     };
-    const first = await startService(env);
+    const first = await startChildService(env);
     children.push(first.child);
-    const api = (service: Service, pathname: string, init: RequestInit = {}) =>
+    const api = (service: ChildService, pathname: string, init: RequestInit = {}) =>
       fetch(new URL(pathname, service.url), { ...init, headers: { Authorization: AUTHORIZATION, Accept: 'application/json', ...init.headers } });
 
     const definitions = await api(first, '/cspace-services/batch?classname=test.RecordItems');
@@ -125,7 +100,7 @@ describe('crash safety (SIGKILL mid-run, restart)', function () {
     db.close();
     expect(completedAtKill.size).to.be.greaterThan(0).and.lessThan(ITEMS);
 
-    const second = await startService(env);
+    const second = await startChildService(env);
     children.push(second.child);
     const run = await waitFor(
       'the run to finish after the restart',

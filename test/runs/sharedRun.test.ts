@@ -5,8 +5,7 @@
  *
  * The fixture plugin notes the pid of the process that ran each item.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +16,7 @@ import { RUN_EXECUTOR_DEFAULTS, RUN_JOB_NAME, RUN_SLOT_JOB_NAME } from '../../sr
 import { SqliteStore } from '../../src/store/sqlite/index.js';
 import { SQLITE_DEFAULTS } from '../../src/store/sqlite/defaults.js';
 import { REPO_ROOT } from '../support/testService.js';
+import { startChildService } from '../support/childService.js';
 import { waitFor } from '../support/waitFor.js';
 
 const ITEMS = 2_000;
@@ -24,31 +24,6 @@ const PAGE_SIZE = 500;
 const ADMIN = { user: 'admin', password: 'shared-run-password' };
 const AUTHORIZATION = `Basic ${Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString('base64')}`;
 const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
-
-interface Service {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<unknown>;
-}
-
-function startService(env: NodeJS.ProcessEnv): Promise<Service> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = once(child, 'exit');
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      for (const line of buffer.split('\n')) {
-        const match = /"url":"(http:\/\/[^"]+)".*invocables listening/.exec(line);
-        if (match?.[1] !== undefined) resolve({ child, url: match[1], exited });
-      }
-      buffer = buffer.slice(buffer.lastIndexOf('\n') + 1);
-    });
-    exited.then(() => reject(new Error(`service exited before listening: ${stderr}`)), reject);
-  });
-}
 
 describe('one run shared by two worker processes', function () {
   this.timeout(60_000);
@@ -95,9 +70,9 @@ describe('one run shared by two worker processes', function () {
       PID_NOTE_ITEM_MS: '10',
     };
     // The API process starts first: it creates the administrator and the fixture's definition once.
-    const api = await startService({ ...env, RUN_ROLE: 'api' });
+    const api = await startChildService({ ...env, RUN_ROLE: 'api' });
     children.push(api.child);
-    const workers = await Promise.all([startService({ ...env, RUN_ROLE: 'worker' }), startService({ ...env, RUN_ROLE: 'worker' })]);
+    const workers = await Promise.all([startChildService({ ...env, RUN_ROLE: 'worker' }), startChildService({ ...env, RUN_ROLE: 'worker' })]);
     children.push(...workers.map((worker) => worker.child));
     const request = (pathname: string, init: RequestInit = {}) =>
       fetch(new URL(pathname, api.url), { ...init, headers: { Authorization: AUTHORIZATION, Accept: 'application/json', ...init.headers } });
