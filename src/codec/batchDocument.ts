@@ -5,14 +5,17 @@
  * `"true"` and lone list entries) → domain value with absent mode flags as `false`.
  */
 import batchSchema from '../../schemas/batch.json' with { type: 'json' };
-import type { BatchDefinition, ResourceActionGroup, StoredDefinition } from '../domain/types.js';
-import { CORE_PART_KEY, corePart, openDocument, takePart } from './documentEnvelope.js';
-import { BATCH_NAMESPACE, PART_PREFIX, batchUri } from './namespaces.js';
+import batchInvocablesSchema from '../../schemas/batch-invocables.json' with { type: 'json' };
+import type { BatchDefinition, ItemPolicy, ResourceActionGroup, StoredDefinition } from '../domain/types.js';
+import { CORE_PART_KEY, corePart, openDocument, takeParts } from './documentEnvelope.js';
+import { BATCH_INVOCABLES_NAMESPACE, BATCH_NAMESPACE, PART_PREFIX, batchUri } from './namespaces.js';
 import { createSchemaCheck } from './schemaValidator.js';
 import { pruneEmpty, type DocNode, type DocTree } from './tree.js';
 
 export const BATCH_DOCUMENT_NAME = 'batch';
 export const BATCH_PART = 'batch_common';
+/** The optional extension part with the runs' per-item limits. */
+export const BATCH_INVOCABLES_PART = 'batch_invocables';
 
 /** `batch_common` as it is after the schema check: the wire shape, lists still wrapped. */
 interface BatchCommonWire {
@@ -29,7 +32,23 @@ interface BatchCommonWire {
   className: string;
 }
 
+interface BatchInvocablesWire {
+  itemTimeoutMs?: number;
+  itemRetries?: number;
+  itemRetryDelayMs?: number;
+}
+
 const checkBatchCommon = createSchemaCheck<BatchCommonWire>(batchSchema, BATCH_PART);
+const checkBatchInvocables = createSchemaCheck<BatchInvocablesWire>(batchInvocablesSchema, BATCH_INVOCABLES_PART);
+
+function toItemPolicy(wire: BatchInvocablesWire): ItemPolicy | undefined {
+  const policy: ItemPolicy = {
+    ...(wire.itemTimeoutMs !== undefined && { timeoutMs: wire.itemTimeoutMs }),
+    ...(wire.itemRetries !== undefined && { retries: wire.itemRetries }),
+    ...(wire.itemRetryDelayMs !== undefined && { retryDelayMs: wire.itemRetryDelayMs }),
+  };
+  return Object.keys(policy).length > 0 ? policy : undefined;
+}
 
 function toDefinition(wire: BatchCommonWire): BatchDefinition {
   const definition: BatchDefinition = {
@@ -57,12 +76,28 @@ export function checkBatchCommonPart(part: DocNode): BatchDefinition {
 }
 
 /**
- * Decodes a batch document (create or update body).
- * @throws ValidationError for a wrong root, an unknown part, or a `batch_common` the schema refuses.
+ * Decodes a batch document (create or update body): `batch_common`, and the optional `batch_invocables` part.
+ * @throws ValidationError for a wrong root, an unknown part, or a part the schema refuses.
  */
 export function decodeBatchDocument(tree: DocTree): BatchDefinition {
   const envelope = openDocument(tree, BATCH_DOCUMENT_NAME);
-  return checkBatchCommonPart(takePart(envelope, BATCH_PART, BATCH_NAMESPACE));
+  const parts = takeParts(envelope, { name: BATCH_PART, namespace: BATCH_NAMESPACE }, [
+    { name: BATCH_INVOCABLES_PART, namespace: BATCH_INVOCABLES_NAMESPACE },
+  ]);
+  const definition = checkBatchCommonPart(parts.get(BATCH_PART) as DocNode);
+  const extension = parts.get(BATCH_INVOCABLES_PART);
+  const itemPolicy = extension === undefined ? undefined : toItemPolicy(checkBatchInvocables(pruneEmpty(extension) ?? {}));
+  return itemPolicy === undefined ? definition : { ...definition, itemPolicy };
+}
+
+/** `batch_invocables`: the definition's per-item limits. */
+function encodeBatchInvocables(policy: ItemPolicy): DocNode {
+  return {
+    [`@xmlns:${PART_PREFIX}`]: BATCH_INVOCABLES_NAMESPACE,
+    itemTimeoutMs: policy.timeoutMs,
+    itemRetries: policy.retries,
+    itemRetryDelayMs: policy.retryDelayMs,
+  };
 }
 
 /** `batch_common` in XSD order, lists wrapped, empty lists omitted. */
@@ -98,6 +133,9 @@ export function encodeBatchDocument(stored: StoredDefinition): DocTree {
     document: {
       '@name': BATCH_DOCUMENT_NAME,
       [`${PART_PREFIX}:${BATCH_PART}`]: encodeBatchCommon(stored.definition),
+      ...(stored.definition.itemPolicy !== undefined && {
+        [`${PART_PREFIX}:${BATCH_INVOCABLES_PART}`]: encodeBatchInvocables(stored.definition.itemPolicy),
+      }),
       [CORE_PART_KEY]: corePart(batchUri(stored.csid), stored.core),
     },
   };

@@ -59,32 +59,48 @@ export function openDocument(tree: DocTree, expectedName?: string): DocumentEnve
   return nameText === undefined || nameText === '' ? { node } : { node, name: nameText };
 }
 
+/** A part a document may carry: its element's local name and its namespace. */
+export interface PartSpec {
+  name: string;
+  namespace: string;
+}
+
 /**
- * The one part named `partName` in `namespace`. The core part is ignored; any other element is refused.
+ * The document's parts: `required` must be there, each of `optional` may be; the core part is ignored and any
+ * other element refused.
  * @throws ValidationError naming the missing, repeated, misplaced or unknown part.
  */
-export function takePart(envelope: DocumentEnvelope, partName: string, namespace: string): DocNode {
+export function takeParts(envelope: DocumentEnvelope, required: PartSpec, optional: readonly PartSpec[] = []): Map<string, DocNode> {
   const { node } = envelope;
-  const unknown = Object.keys(node).filter(
-    (key) => isElementKey(key) && ![partName, CORE_PART].includes(localName(key)),
-  );
+  const parts = [required.name, ...optional.map((spec) => spec.name)];
+  const unknown = Object.keys(node).filter((key) => isElementKey(key) && ![...parts, CORE_PART].includes(localName(key)));
   if (unknown.length > 0) {
     throw validationFailed(
       'document',
-      unknown.map((key) => ({ path: `document/${key}`, message: `is not a known part (expected ${partName})` })),
+      unknown.map((key) => ({ path: `document/${key}`, message: `is not a known part (expected ${parts.join(' or ')})` })),
     );
   }
-  const parts = findChildren(node, partName);
-  const [part] = parts;
-  if (part === undefined) {
-    throw validationFailed('document', [{ path: `document/${partName}`, message: 'is required' }]);
+  const found = new Map<string, DocNode>();
+  for (const spec of [required, ...optional]) {
+    const elements = findChildren(node, spec.name);
+    const [part] = elements;
+    if (part === undefined) {
+      if (spec === required) throw validationFailed('document', [{ path: `document/${spec.name}`, message: 'is required' }]);
+      continue;
+    }
+    if (elements.length > 1 || Array.isArray(part.value)) {
+      throw validationFailed('document', [{ path: `document/${spec.name}`, message: 'must occur once' }]);
+    }
+    const partNode = asNode(part.value, `document/${part.key}`, 'document');
+    checkNamespace(part.key, spec.namespace, `document/${part.key}`, partNode, node);
+    found.set(spec.name, partNode);
   }
-  if (parts.length > 1 || Array.isArray(part.value)) {
-    throw validationFailed('document', [{ path: `document/${partName}`, message: 'must occur once' }]);
-  }
-  const partNode = asNode(part.value, `document/${part.key}`, 'document');
-  checkNamespace(part.key, namespace, `document/${part.key}`, partNode, node);
-  return partNode;
+  return found;
+}
+
+/** The one part named `partName` in `namespace` (see `takeParts`). */
+export function takePart(envelope: DocumentEnvelope, partName: string, namespace: string): DocNode {
+  return takeParts(envelope, { name: partName, namespace }).get(partName) as DocNode;
 }
 
 /** Refuses an element whose prefix is bound to another namespace; no declaration in view is tolerated. */

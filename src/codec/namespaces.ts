@@ -1,6 +1,8 @@
 /** CollectionSpace namespace URIs and the resource URIs Invocables writes into documents. */
 
 export const BATCH_NAMESPACE = 'http://collectionspace.org/services/batch';
+/** The `batch_invocables` extension part of a definition (a local part, as CollectionSpace tenants add their own). */
+export const BATCH_INVOCABLES_NAMESPACE = 'http://collectionspace.org/services/batch/local/invocables';
 export const CORE_NAMESPACE = 'http://collectionspace.org/collectionspace_core/';
 export const COMMON_LIST_NAMESPACE = 'http://collectionspace.org/services/jaxb';
 export const INVOCABLE_NAMESPACE = 'http://collectionspace.org/services/common/invocable';

@@ -56,6 +56,18 @@ export interface BatchDefinition {
   supportsGroup: boolean;
   createsNewFocus?: boolean;
   className: string;
+  /** How each item of the job's runs is limited (the `batch_invocables` part); each setting overrides the plugin's. */
+  itemPolicy?: ItemPolicy;
+}
+
+/** Per-item limits of a definition's runs. Unset ones come from the plugin, then from the service's defaults. */
+export interface ItemPolicy {
+  /** Time limit of one item (or of a whole invocation). */
+  timeoutMs?: number;
+  /** Times a failing item is tried again. */
+  retries?: number;
+  /** Delay before the first retry, doubled for each further one. */
+  retryDelayMs?: number;
 }
 
 export type WorkflowState = 'project' | 'deleted';

@@ -356,8 +356,9 @@ class RunSession {
     if (plugin.processItem !== undefined && record === undefined) {
       return { seq: item.seq, status: 'Failed', error: `Record '${item.key}' was not found`, errorCode: 'NOT_FOUND' };
     }
-    const retries = plugin.retries ?? 0;
-    const baseDelay = plugin.retryDelayMs ?? this.options.retryDelayMs;
+    const policy = this.prepared.definition.definition.itemPolicy;
+    const retries = policy?.retries ?? plugin.retries ?? 0;
+    const baseDelay = policy?.retryDelayMs ?? plugin.retryDelayMs ?? this.options.retryDelayMs;
     for (let attempt = 0; ; attempt += 1) {
       try {
         if (record !== undefined) {

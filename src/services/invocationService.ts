@@ -153,7 +153,7 @@ export class InvocationService {
     const { loaded, input, caller, definition } = prepared;
     const { plugin } = loaded;
     const logger = this.#deps.logger.child({ plugin: plugin.className, definition: definition.csid, mode: input.mode });
-    const timeoutMs = plugin.timeoutMs ?? this.#limits.timeoutMs;
+    const timeoutMs = definition.definition.itemPolicy?.timeoutMs ?? plugin.timeoutMs ?? this.#limits.timeoutMs;
     const context = (pluginSignal: AbortSignal): InvocationContext => ({
       tenantId: caller.tenant,
       user: caller.user,

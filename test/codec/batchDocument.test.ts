@@ -62,6 +62,21 @@ describe('decodeBatchDocument', () => {
     expect(decodeBatchDocument(encodeBatchDocument(stored))).to.deep.equal(stored.definition);
   });
 
+  it('reads the per-item limits of the optional batch_invocables part, numbers given as text', () => {
+    const extension = (fields: string) =>
+      `<ns2:batch_invocables xmlns:ns2="http://collectionspace.org/services/batch/local/invocables">${fields}</ns2:batch_invocables>`;
+    const definition = decodeBatchDocument(batchXml(REQUIRED, extension('<itemTimeoutMs>500</itemTimeoutMs><itemRetries>2</itemRetries><itemRetryDelayMs>0</itemRetryDelayMs>')));
+    expect(definition.itemPolicy).to.deep.equal({ timeoutMs: 500, retries: 2, retryDelayMs: 0 });
+    expect(decodeBatchDocument(batchXml(REQUIRED, extension(''))).itemPolicy, 'an empty part sets nothing').to.equal(undefined);
+
+    const unknown = expectDomainError(() => decodeBatchDocument(batchXml(REQUIRED, extension('<itemColour>red</itemColour>'))), 'VALIDATION_FAILED');
+    expect(unknown.details).to.deep.equal([{ path: 'batch_invocables/itemColour', message: 'is not a known field' }]);
+    const negative = expectDomainError(() => decodeBatchDocument(batchXml(REQUIRED, extension('<itemRetries>-1</itemRetries>'))), 'VALIDATION_FAILED');
+    expect(negative.details[0]?.path).to.equal('batch_invocables/itemRetries');
+    const foreign = '<ns3:batch_invocables xmlns:ns3="urn:elsewhere"><itemRetries>1</itemRetries></ns3:batch_invocables>';
+    expectDomainError(() => decodeBatchDocument(batchXml(REQUIRED, foreign)), 'VALIDATION_FAILED');
+  });
+
   describe('refusals', () => {
     it('names an unknown field by its path', () => {
       const error = expectDomainError(() => decodeBatchDocument(batchXml(`${REQUIRED}<colour>red</colour>`)), 'VALIDATION_FAILED');
@@ -93,7 +108,7 @@ describe('decodeBatchDocument', () => {
         'VALIDATION_FAILED',
       );
       expect(error.details).to.deep.equal([
-        { path: 'document/ns3:loansout_common', message: 'is not a known part (expected batch_common)' },
+        { path: 'document/ns3:loansout_common', message: 'is not a known part (expected batch_common or batch_invocables)' },
       ]);
     });
 
@@ -186,5 +201,17 @@ describe('encodeBatchDocument', () => {
       updatedBy: 'reader@core.collectionspace.org',
       workflowState: 'project',
     });
+  });
+
+  it('writes the per-item limits as a batch_invocables part after batch_common, which decodes back to them', () => {
+    const tree = encodeBatchDocument({ ...stored, definition: { ...stored.definition, itemPolicy: { timeoutMs: 250, retries: 3 } } });
+    const document = tree['document'] as Record<string, Record<string, unknown>>;
+    expect(Object.keys(document)).to.deep.equal(['@name', 'ns2:batch_common', 'ns2:batch_invocables', 'ns2:collectionspace_core']);
+    expect(document['ns2:batch_invocables']).to.deep.include({
+      '@xmlns:ns2': 'http://collectionspace.org/services/batch/local/invocables',
+      itemTimeoutMs: 250,
+      itemRetries: 3,
+    });
+    expect(decodeBatchDocument(tree).itemPolicy).to.deep.equal({ timeoutMs: 250, retries: 3 });
   });
 });

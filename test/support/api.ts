@@ -53,12 +53,20 @@ export async function relate(
   return csidOf(res.headers.get('location'));
 }
 
-export async function createDefinition(service: TestService, fields: Record<string, unknown>): Promise<string> {
+/** Creates a definition from its `batch_common` fields and, when given, the fields of its `batch_invocables` part. */
+export async function createDefinition(
+  service: TestService,
+  fields: Record<string, unknown>,
+  invocablesFields?: Record<string, unknown>,
+): Promise<string> {
+  const extension = invocablesFields && {
+    'ns2:batch_invocables': { '@xmlns:ns2': 'http://collectionspace.org/services/batch/local/invocables', ...invocablesFields },
+  };
   const res = await service.request('/cspace-services/batch', {
     method: 'POST',
     headers: { 'Content-Type': JSON_TYPE },
     body: JSON.stringify({
-      document: { '@name': 'batch', 'ns2:batch_common': { '@xmlns:ns2': 'http://collectionspace.org/services/batch', ...fields } },
+      document: { '@name': 'batch', 'ns2:batch_common': { '@xmlns:ns2': 'http://collectionspace.org/services/batch', ...fields }, ...extension },
     }),
   });
   expect(res.status, await res.clone().text()).to.equal(201);

@@ -1,0 +1,73 @@
+/**
+ * A definition's `batch_invocables` part sets the per-item time limit and retries of its runs, over the plugin's
+ * own (`timeoutMs`, `retries`). Tests wait on state, never on the clock.
+ */
+import path from 'node:path';
+import { expect } from 'chai';
+import type { TenantId } from '../../src/domain/types.js';
+import { createDefinition, JSON_TYPE } from '../support/api.js';
+import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
+import { waitFor } from '../support/waitFor.js';
+
+const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
+const TENANT = 'default' as TenantId;
+const globals = globalThis as typeof globalThis & { runGate?: { open(): void } };
+
+describe('HTTP per-item limits from the definition', () => {
+  let service: TestService;
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async () => {
+    const plugins = await pluginsDirWith(FIXTURE_PLUGINS);
+    cleanup = plugins.cleanup;
+    delete globals.runGate;
+    service = await startTestService({ pluginsDir: plugins.dir });
+  });
+  afterEach(async () => {
+    globals.runGate?.open();
+    await service.stop();
+    await cleanup();
+  });
+
+  const json = async (pathname: string): Promise<any> => (await service.request(pathname, { headers: { Accept: JSON_TYPE } })).json();
+  const definition = (className: string, limits?: Record<string, unknown>) =>
+    createDefinition(service, { name: className, forDocTypes: { forDocType: ['CollectionObject'] }, supportsDocList: true, className }, limits);
+
+  /** Runs the definition over `csids` in the background; answers the finished run's items, in order. */
+  async function runItems(csid: string, csids: string[]): Promise<any[]> {
+    const res = await service.request(`/cspace-services/batch/${csid}/invoke`, {
+      method: 'POST',
+      headers: { 'Content-Type': JSON_TYPE, Accept: JSON_TYPE, Prefer: 'respond-async' },
+      body: JSON.stringify({ 'ns2:invocationContext': { mode: 'list', docType: 'CollectionObject', listCSIDs: { csid: csids } } }),
+    });
+    expect(res.status, await res.clone().text()).to.equal(202);
+    const location = res.headers.get('location') ?? '';
+    await waitFor('the run to finish', async () => {
+      const run = (await json(location))['ns2:run'];
+      return ['Completed', 'CompletedWithErrors'].includes(run.status) ? run : undefined;
+    });
+    return [(await json(`${location}/items`))['ns2:abstract-common-list']['list-item']].flat();
+  }
+
+  it("shows the limits in the definition, and its retries win over the plugin's", async () => {
+    const flaky = (await service.store.records.create(TENANT, 'CollectionObject', { objectNumber: 'f', flaky: 'yes' }, 'test')).csid;
+    const noRetries = await definition('test.RecordItems', { itemRetries: 0, itemTimeoutMs: 5000 });
+    const read = (await json(`/cspace-services/batch/${noRetries}`)).document;
+    expect(read['ns2:batch_invocables']).to.include({ itemRetries: '0', itemTimeoutMs: '5000' });
+
+    const [withoutRetry] = await runItems(noRetries, [flaky]);
+    expect(withoutRetry).to.include({ status: 'Failed', attempts: '1', error: "Plugin 'test.RecordItems' failed: flaky first attempt" });
+
+    // The plugin's own retries (2) apply where the definition says nothing.
+    const pluginRetries = await definition('test.RecordItems');
+    const flakyAgain = (await service.store.records.create(TENANT, 'CollectionObject', { objectNumber: 'g', flaky: 'yes' }, 'test')).csid;
+    const [retried] = await runItems(pluginRetries, [flakyAgain]);
+    expect(retried).to.include({ status: 'Completed' });
+  });
+
+  it('fails an item that runs past the time limit the definition sets, with PLUGIN_TIMEOUT', async () => {
+    const record = (await service.store.records.create(TENANT, 'CollectionObject', { objectNumber: 'h' }, 'test')).csid;
+    const [item] = await runItems(await definition('test.GatedItems', { itemTimeoutMs: 50 }), [record]);
+    expect(item).to.include({ status: 'Failed', errorCode: 'PLUGIN_TIMEOUT' });
+  });
+});
