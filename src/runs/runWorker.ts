@@ -287,7 +287,7 @@ class RunSession {
       yield* contextCsids(this.run);
       return;
     }
-    for await (const record of this.prepared.items()) yield record.csid;
+    yield* this.prepared.itemCsids();
   }
 
   #itemsAdded(): void {

@@ -58,6 +58,8 @@ export interface PreparedInvocation {
   items(): AsyncIterable<StoredRecord>;
   /** How many records `items()` yields, without reading them (in `nocontext` mode: a count of the store's). */
   countItems(): Promise<number>;
+  /** The csids of `items()`, without reading the records in `nocontext` mode. */
+  itemCsids(): AsyncIterable<string>;
 }
 
 export interface InvocationServiceDeps {
@@ -145,6 +147,7 @@ export class InvocationService {
       input,
       items: () => this.#items(tenant, input, definition, loaded, resolved),
       countItems: () => this.#countItems(tenant, input, definition, loaded, resolved),
+      itemCsids: () => this.#itemCsids(tenant, input, definition, loaded, resolved),
     };
   }
 
@@ -154,14 +157,15 @@ export class InvocationService {
     const { plugin } = loaded;
     const logger = this.#deps.logger.child({ plugin: plugin.className, definition: definition.csid, mode: input.mode });
     const timeoutMs = definition.definition.itemPolicy?.timeoutMs ?? plugin.timeoutMs ?? this.#limits.timeoutMs;
-    const context = (pluginSignal: AbortSignal): InvocationContext => ({
+    // Built once: a per-record plugin's context differs from item to item only by its signal.
+    const shared = {
       tenantId: caller.tenant,
       user: caller.user,
       records: recordsForPlugin(this.#deps.records, caller.tenant, caller.user),
       log: pluginLogger(logger),
-      signal: pluginSignal,
-      reject: (message) => new PluginRejection(message),
-    });
+      reject: (message: string) => new PluginRejection(message),
+    };
+    const context = (pluginSignal: AbortSignal): InvocationContext => ({ ...shared, signal: pluginSignal });
     const run = <T>(what: string, work: (ctx: InvocationContext) => Promise<T>) =>
       withTimeLimit((pluginSignal) => work(context(pluginSignal)), {
         timeoutMs,
@@ -278,6 +282,20 @@ export class InvocationService {
     const scope = this.#scope(definition, loaded);
     if (input.mode === 'nocontext') return (await this.#deps.records.list(tenant, { ...scope, paging: { pageNum: 0, pageSize: 1 } })).totalItems;
     return resolved === undefined ? input.csids.length : resolved.filter(this.#actsOn(input, scope)).length;
+  }
+
+  async *#itemCsids(
+    tenant: TenantId,
+    input: InvocationInput,
+    definition: StoredDefinition,
+    loaded: LoadedPlugin,
+    resolved: StoredRecord[] | undefined,
+  ): AsyncGenerator<string> {
+    if (input.mode === 'nocontext') {
+      yield* this.#deps.records.scanCsids(tenant, this.#scope(definition, loaded));
+      return;
+    }
+    for await (const record of this.#items(tenant, input, definition, loaded, resolved)) yield record.csid;
   }
 
   /** Per-record plugins: the context's records, or every record of the definition's doc types in nocontext. */

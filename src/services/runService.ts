@@ -189,9 +189,9 @@ export class RunService {
     this.#refuseTooMany(expected);
     const mayFill = prepared.input.mode !== 'group';
     const keys: string[] = [];
-    for await (const record of prepared.items()) {
+    for await (const csid of prepared.itemCsids()) {
       if (mayFill && keys.length === this.#options.firstItems) return { prepared, keys, expected, filling: true };
-      keys.push(record.csid);
+      keys.push(csid);
       this.#refuseTooMany(keys.length);
     }
     return { prepared, keys, expected: keys.length, filling: false };

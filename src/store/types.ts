@@ -113,6 +113,8 @@ export interface RecordStore {
    * the last one ended instead of at an offset, so a record costs the same however far the scan has got.
    */
   scan(tenant: TenantId, query: RecordFilter, options: { batchSize: number }): AsyncIterable<StoredRecord>;
+  /** The csids `scan` would yield, in its order, without reading the records. */
+  scanCsids(tenant: TenantId, query: RecordFilter, options: { batchSize: number }): AsyncIterable<string>;
 }
 
 export interface RelationQuery {

@@ -468,6 +468,11 @@ function describeRecords(current: () => Store): void {
       for (const batchSize of [1, 2, 3, 7, 100]) expect(await scanned({}, batchSize)).to.deep.equal(all);
       const groups = { docTypes: ['group'], fieldEquals: { owner: 'alice' } };
       expect(await scanned(groups, 2)).to.deep.equal(await oldestFirst(groups));
+      for (const query of [{}, groups]) {
+        const keys: string[] = [];
+        for await (const csid of records().scanCsids(A, query, { batchSize: 2 })) keys.push(csid);
+        expect(keys, 'scanCsids').to.deep.equal(await scanned(query, 3));
+      }
       expect(await scanned({}, 2, B)).to.have.length(1);
       expect(await scanned({ docTypes: ['Nothing'] }, 2)).to.deep.equal([]);
     });

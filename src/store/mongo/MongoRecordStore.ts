@@ -126,12 +126,19 @@ export class MongoRecordStore implements RecordStore {
   }
 
   async *scan(tenant: TenantId, query: RecordFilter, options: { batchSize: number }): AsyncGenerator<StoredRecord> {
-    // One cursor on the tenant_createdAt index; the driver fetches the next batch as this one is consumed.
-    const cursor = this.#records
+    for await (const document of this.#scanCursor(tenant, query, options)) yield toStoredRecord(document);
+  }
+
+  async *scanCsids(tenant: TenantId, query: RecordFilter, options: { batchSize: number }): AsyncGenerator<string> {
+    for await (const document of this.#scanCursor(tenant, query, options).project<{ _id: string }>({ _id: 1 })) yield document._id;
+  }
+
+  /** One cursor on the tenant_createdAt index; the driver fetches the next batch as this one is consumed. */
+  #scanCursor(tenant: TenantId, query: RecordFilter, options: { batchSize: number }) {
+    return this.#records
       .find(listFilter(tenant, query))
       .sort({ createdAt: 1, _id: 1 })
       .batchSize(Math.max(1, Math.trunc(options.batchSize)));
-    for await (const document of cursor) yield toStoredRecord(document);
   }
 
   async #deleteWithRelations(

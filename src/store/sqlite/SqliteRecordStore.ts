@@ -94,12 +94,25 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   async *scan(tenant: TenantId, query: RecordFilter, options: { batchSize: number }): AsyncGenerator<StoredRecord> {
+    for await (const row of this.#scanRows<RecordRow>(tenant, query, options)) yield toStoredRecord(row);
+  }
+
+  async *scanCsids(tenant: TenantId, query: RecordFilter, options: { batchSize: number }): AsyncGenerator<string> {
+    for await (const row of this.#scanRows<Pick<RecordRow, 'csid' | 'created_at'>>(tenant, query, options, 'csid, created_at')) yield row.csid;
+  }
+
+  async *#scanRows<Row extends Pick<RecordRow, 'csid' | 'created_at'>>(
+    tenant: TenantId,
+    query: RecordFilter,
+    options: { batchSize: number },
+    columns?: string,
+  ): AsyncGenerator<Row> {
     const limit = Math.max(1, Math.trunc(options.batchSize));
-    const sql = recordScanSql(tenant, query);
-    const after = this.#statements.prepare<RecordRow>(sql.after.text);
-    let rows = this.#statements.prepare<RecordRow>(sql.first.text).all(...sql.first.values, limit);
+    const sql = recordScanSql(tenant, query, columns);
+    const after = this.#statements.prepare<Row>(sql.after.text);
+    let rows = this.#statements.prepare<Row>(sql.first.text).all(...sql.first.values, limit);
     for (;;) {
-      for (const row of rows) yield toStoredRecord(row);
+      yield* rows;
       const last = rows.at(-1);
       if (last === undefined || rows.length < limit) return;
       rows = after.all(...sql.after.values, last.created_at, last.csid, limit);

@@ -178,16 +178,9 @@ export class SqliteRunStore implements RunStore {
       const row = this.#row(tenant, id);
       if (row === undefined || row.filling !== 1 || !isActive(row.status as RunStatus)) return undefined;
       if (this.#sql.fillOwner.pluck().get(id) !== owner) return undefined;
-      const insert = this.#sql.insertItemIfNew;
-      const updatedAt = now.toISOString();
-      let next = (this.#sql.maxSeq.pluck().get(id) as number) + 1;
-      let added = 0;
-      for (const key of keys) {
-        if (insert.run(id, next, key, updatedAt).changes === 0) continue;
-        next += 1;
-        added += 1;
-      }
-      this.#sql.filled.run(next, until.getTime(), id);
+      const next = (this.#sql.maxSeq.pluck().get(id) as number) + 1;
+      const added = this.#sql.fillItems.run({ runId: id, next, keys: JSON.stringify(keys), now: now.toISOString() }).changes;
+      this.#sql.filled.run(next + added, until.getTime(), id);
       return added;
     });
   }

@@ -24,14 +24,16 @@ export const RUN_SQL = {
     VALUES (@id, @tenantId, @definitionCsid, @definitionName, @invocation, @createdBy, @createdAt,
       'Queued', '', @open, @filling, @rerunnable, @posted, 0, 0, 0)`,
   insertItem: `INSERT INTO run_items (run_id, seq, item_key, status, updated_at) VALUES (?, ?, ?, 'New', ?)`,
-  insertItemIfNew: `INSERT OR IGNORE INTO run_items (run_id, seq, item_key, status, updated_at) VALUES (?, ?, ?, 'New', ?)`,
+  // One statement per chunk: numbered from @next in the keys' order, skipping keys the run already has.
+  fillItems: `INSERT OR IGNORE INTO run_items (run_id, seq, item_key, status, updated_at)
+    SELECT @runId, @next + row_number() OVER (ORDER BY keys.key) - 1, keys.value, 'New', @now FROM json_each(@keys) AS keys
+    WHERE NOT EXISTS (SELECT 1 FROM run_items WHERE run_id = @runId AND item_key = keys.value)`,
   claimFill: `UPDATE runs SET fill_owner = @owner, fill_lease_expires_at = @until
     WHERE id = @id AND tenant_id = @tenantId AND filling = 1 AND status IN ${ACTIVE}
       AND (fill_owner IS NULL OR fill_owner = @owner OR fill_lease_expires_at <= @nowMs)`,
   filled: 'UPDATE runs SET posted = max(posted, ?), fill_lease_expires_at = ? WHERE id = ?',
-  // Items of a run that is not open are numbered 0, 1, 2, … without gaps, so the next seq is also the count.
   endFill: `UPDATE runs SET filling = 0, fill_owner = NULL, fill_lease_expires_at = NULL,
-      posted = (SELECT coalesce(max(seq), -1) + 1 FROM run_items WHERE run_id = @id)
+      posted = (SELECT count(*) FROM run_items WHERE run_id = @id)
     WHERE id = @id AND tenant_id = @tenantId AND filling = 1 AND fill_owner = @owner`,
   get: `SELECT ${RUN_COLUMNS} FROM runs WHERE id = ? AND tenant_id = ?`,
   addPosted: 'UPDATE runs SET posted = posted + ? WHERE id = ?',

@@ -136,9 +136,9 @@ export function recordListSql(tenant: string, query: RecordQuery): ListSql {
 }
 
 /** The batches of `RecordStore.scan`: the first (`LIMIT ?`), and those after a position (`?, ?, LIMIT ?`). */
-export function recordScanSql(tenant: string, query: RecordFilter): { first: SqlQuery; after: SqlQuery } {
+export function recordScanSql(tenant: string, query: RecordFilter, columns = RECORD_COLUMNS): { first: SqlQuery; after: SqlQuery } {
   const where = recordWhere(tenant, query);
-  const select = `SELECT ${RECORD_COLUMNS} FROM records WHERE ${where.text}`;
+  const select = `SELECT ${columns} FROM records WHERE ${where.text}`;
   const tail = 'ORDER BY created_at ASC, csid ASC LIMIT ?';
   return {
     first: { text: `${select} ${tail}`, values: where.values },
