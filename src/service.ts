@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -37,10 +37,16 @@ export interface ServiceHandle {
   stop(): Promise<void>;
 }
 
-async function closeServer(server: Server, timeoutMs: number): Promise<void> {
+/**
+ * Stops accepting connections and closes each one as soon as it is idle: at once, or when its request in flight
+ * has been answered (a keep-alive connection would otherwise hold the close for seconds). Past `timeoutMs` the
+ * remaining connections are cut.
+ */
+async function closeServer(server: Server, inFlight: ReadonlySet<ServerResponse>, timeoutMs: number): Promise<void> {
   const closed = once(server, 'close');
   server.close();
   server.closeIdleConnections();
+  for (const res of inFlight) res.on('finish', () => setImmediate(() => server.closeIdleConnections()));
   const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
   try {
     await closed;
@@ -211,6 +217,11 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   );
 
   const server = app.listen(config.port);
+  const inFlight = new Set<ServerResponse>();
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    inFlight.add(res);
+    res.on('close', () => inFlight.delete(res));
+  });
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
 
@@ -223,8 +234,8 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     purgeRuns: () => retention.purgeNow(),
     stop() {
       stopping ??= (async () => {
-        runs?.stopWaiting();
-        await closeServer(server, config.shutdownTimeoutMs);
+        runs?.beginShutdown();
+        await closeServer(server, inFlight, config.shutdownTimeoutMs);
         await executor.stop();
         await watcher.close();
         await store.close();

@@ -94,7 +94,7 @@ export class RunService {
   readonly #deps: RunServiceDeps;
   readonly #options: RunServiceOptions;
   readonly #events = new EventEmitter<RunEvents>();
-  /** Aborted on shutdown: waiting invokes answer 202 at once, their runs continue after the restart. */
+  /** Aborted on shutdown: waiting invokes answer 202 at once (their runs continue after the restart), streams end. */
   readonly #closing = new AbortController();
 
   constructor(deps: RunServiceDeps) {
@@ -259,9 +259,14 @@ export class RunService {
     throw new DomainError('NOT_FOUND', `Run '${id}' has no results${why}`);
   }
 
-  /** Waiting invokes answer at once (202): the service is shutting down. */
-  stopWaiting(): void {
+  /** The service is shutting down: waiting invokes answer at once (202), and whoever watches `shuttingDown` stops. */
+  beginShutdown(): void {
     this.#closing.abort();
+  }
+
+  /** Aborted when the service begins shutting down, for requests that would otherwise hold it up (event streams). */
+  get shuttingDown(): AbortSignal {
+    return this.#closing.signal;
   }
 
   /** An open run: per-record plugins only; items may come with it and later, until it is closed. */

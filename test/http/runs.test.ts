@@ -39,7 +39,7 @@ describe('HTTP runs', () => {
     const plugins = await pluginsDirWith(FIXTURE_PLUGINS);
     cleanup = plugins.cleanup;
     delete globals.runGate;
-    service = await startTestService({ pluginsDir: plugins.dir, maxRunItems: 50 });
+    service = await startTestService({ pluginsDir: plugins.dir, maxRunItems: 50, shutdownTimeoutMs: 60_000 });
   });
   afterEach(async () => {
     globals.runGate?.open();
@@ -284,6 +284,21 @@ describe('HTTP runs', () => {
       expect(events.at(-1)).to.match(/^event: end/);
       expect(last).to.include({ status: 'Completed', noOfItemsProcessed: 10, percentCompleted: 100 });
       expect((await reader.read()).done).to.equal(true);
+    });
+
+    it('ends the stream when the service shuts down, so shutdown does not wait for it', async () => {
+      const csids = await objects(2);
+      const res = await startRun(await definition('test.GatedItems'), { mode: 'list', docType: 'CollectionObject', listCSIDs: csids });
+      const stream = await service.request(`${res.headers.get('location')}/events`);
+      const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+      expect((await reader.read()).value).to.match(/event: progress/);
+      await waitFor('items to start', async () => ((globals.runGate?.started ?? 0) > 0 ? true : undefined));
+      const stopped = service.stop();
+      // The run is still going: only the shutdown can end the stream (else this waits out the test's timeout).
+      let done = false;
+      while (!done) done = (await reader.read()).done;
+      globals.runGate?.open();
+      await stopped;
     });
   });
 });

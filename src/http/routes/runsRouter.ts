@@ -182,6 +182,10 @@ export function runsRouter(options: RunsRouterOptions): Router {
         runs.get(tenant, id).then(emit, () => end());
       }, eventPollMs);
       cleanups.push(() => clearInterval(poll));
+      // On shutdown the stream ends; an EventSource reconnects by itself to the restarted service (or another one).
+      const shutdown = runs.shuttingDown;
+      shutdown.addEventListener('abort', end, { once: true });
+      cleanups.push(() => shutdown.removeEventListener('abort', end));
       res.on('close', end);
       emit(first);
     })
