@@ -18,6 +18,8 @@ import type { RecordService } from '../services/recordService.js';
 import type { Clock } from '../store/queryRules.js';
 import type { ItemOutcome, RunStore } from '../store/runTypes.js';
 import { forEachBounded } from './pluginExecution.js';
+import { abortable, yieldToIo } from './pauses.js';
+import { RunFiller } from './runFiller.js';
 
 export interface RunWorkerOptions {
   /** Items claimed per store round trip. @defaultValue 256 */
@@ -84,23 +86,6 @@ function itemNote(note: string): string {
   return note.length <= ITEM_NOTE_LIMIT ? note : `${note.slice(0, ITEM_NOTE_LIMIT - 1)}…`;
 }
 
-function yieldToIo(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-function abortable(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 export class RunWorker {
   readonly #deps: RunWorkerDeps;
   readonly #options: RunWorkerOptions;
@@ -160,11 +145,7 @@ const FILL_WAIT_MS = 100;
 /** One worker's pass over one run. */
 class RunSession {
   readonly #pending: ItemOutcome[] = [];
-  /** This session queuing the run's items (it held the fill lease), and whether it still is. */
-  #filler: Promise<void> | undefined;
-  #filling = false;
-  /** Claimers waiting for the filler's next items. */
-  #awaitingItems: Array<() => void> = [];
+  readonly #filler: RunFiller;
   #writing: Promise<void> = Promise.resolve();
   #heartbeat: NodeJS.Timeout | undefined;
   #wholeResult: Run['results'] | undefined;
@@ -178,7 +159,21 @@ class RunSession {
     readonly owner: string,
     readonly control: RunControl,
     readonly logger: Logger,
-  ) {}
+  ) {
+    this.#filler = new RunFiller(
+      { runs: deps.runs, now: deps.now, logger, onFilled: () => deps.onProgress(run.tenant, run.id) },
+      {
+        tenant: run.tenant,
+        runId: run.id,
+        owner,
+        leaseMs: options.leaseMs,
+        chunkSize: options.fillChunk,
+        keys: () => this.#contextKeys(),
+        signal: control.signal,
+        stopping: control.stopping,
+      },
+    );
+  }
 
   get #tenant(): TenantId {
     return this.run.tenant;
@@ -186,7 +181,7 @@ class RunSession {
 
   async work(): Promise<void> {
     this.#heartbeat = setInterval(() => void this.#beat(), this.options.heartbeatMs);
-    if (this.run.filling) await this.#takeFill();
+    if (this.run.filling) await this.#filler.take();
     await forEachBounded(this.#claimed(), this.options.concurrency, async ({ item, record }) => {
       const outcome = await this.#processItem(item, record);
       if (outcome === undefined) return;
@@ -198,16 +193,13 @@ class RunSession {
   /** Flushes outcomes, releases what was left unprocessed, and finishes the run when nothing is left. */
   async end(): Promise<void> {
     clearInterval(this.#heartbeat);
-    await this.#filler;
+    const interrupted = this.control.stopping() || this.control.signal.aborted;
+    await this.#filler.stop(interrupted);
     await this.#flush();
     const { runs, now } = this.deps;
     const released = await runs.release(this.#tenant, this.run.id, this.owner);
     if (released > 0) this.logger.info({ released }, 'released unfinished items');
-    if (this.control.stopping() || this.control.signal.aborted) {
-      // A fill lease that lapses now lets another process (or the restart) go on filling without waiting for it.
-      if (this.#filler !== undefined) await runs.claimFill(this.#tenant, this.run.id, this.owner, new Date(0), now());
-      return;
-    }
+    if (interrupted) return;
     const run = await runs.get(this.#tenant, this.run.id);
     if (run === undefined || isFinalRunStatus(run.status) || run.open || run.filling || run.counts.processed < run.counts.posted) return;
     const results = this.#wholeResult ?? (await this.#summary(run));
@@ -227,10 +219,10 @@ class RunSession {
 
   async #beat(): Promise<void> {
     try {
-      const { runs, now } = this.deps;
+      const { runs } = this.deps;
       await this.#flush();
       await runs.renewLeases(this.#tenant, this.run.id, this.owner, this.#leaseEnd());
-      if (this.#filling) await runs.claimFill(this.#tenant, this.run.id, this.owner, this.#leaseEnd(), now());
+      await this.#filler.renew();
       const run = await runs.get(this.#tenant, this.run.id);
       const percent = run === undefined ? 0 : Math.floor((run.counts.processed * 100) / Math.max(1, run.counts.posted));
       await this.control.touch(percent);
@@ -243,44 +235,6 @@ class RunSession {
     return new Date(this.deps.now().getTime() + this.options.leaseMs);
   }
 
-  /** Starts queuing the run's remaining items here when no one else is (or whoever was has lost the lease). */
-  async #takeFill(): Promise<void> {
-    if (this.#filling) return;
-    if (!(await this.deps.runs.claimFill(this.#tenant, this.run.id, this.owner, this.#leaseEnd(), this.deps.now()))) return;
-    this.#filling = true;
-    this.#filler = this.#fill()
-      .catch((err: unknown) => this.logger.warn({ err }, 'queuing the run items failed; they are queued again from the top'))
-      .finally(() => (this.#filling = false));
-  }
-
-  /**
-   * Appends the context's items chunk by chunk, then ends filling. Keys already in the run are skipped, so a
-   * worker taking over after a crash starts again from the top without doubling anything.
-   */
-  async #fill(): Promise<void> {
-    const { runs, now } = this.deps;
-    const { signal, stopping } = this.control;
-    let chunk: string[] = [];
-    const append = async (): Promise<boolean> => {
-      const added = await runs.fill(this.#tenant, this.run.id, this.owner, chunk, this.#leaseEnd(), now());
-      chunk = [];
-      this.#itemsAdded();
-      // The store and a scan settle at once: without this the whole fill would run before any I/O (HTTP) gets through.
-      await yieldToIo();
-      return added !== undefined;
-    };
-    for await (const key of this.#contextKeys()) {
-      if (signal.aborted || stopping()) return;
-      chunk.push(key);
-      if (chunk.length >= this.options.fillChunk && !(await append())) return;
-    }
-    if (chunk.length > 0 && !(await append())) return;
-    const run = await runs.endFill(this.#tenant, this.run.id, this.owner);
-    this.logger.info({ items: run?.counts.posted }, 'run items queued');
-    this.#itemsAdded();
-    this.deps.onProgress(this.#tenant, this.run.id);
-  }
-
   /** Every key of the run's context, in order: the listed csids, or the records a `nocontext` run goes over. */
   async *#contextKeys(): AsyncGenerator<string> {
     if (this.prepared.input.mode !== 'nocontext') {
@@ -288,15 +242,6 @@ class RunSession {
       return;
     }
     yield* this.prepared.itemCsids();
-  }
-
-  #itemsAdded(): void {
-    for (const resume of this.#awaitingItems.splice(0)) resume();
-  }
-
-  /** Until the filler adds items, or a short while (someone else fills, or its lease is to be taken over). */
-  async #awaitItems(): Promise<void> {
-    await Promise.race([new Promise<void>((resolve) => this.#awaitingItems.push(resolve)), abortable(FILL_WAIT_MS, this.control.signal)]);
   }
 
   /** Writes buffered outcomes; writes are chained so they never overlap. */
@@ -330,8 +275,8 @@ class RunSession {
         const run = await runs.get(this.#tenant, this.run.id);
         if (run === undefined || isFinalRunStatus(run.status) || run.open) return;
         if (run.filling) {
-          await this.#takeFill();
-          await this.#awaitItems();
+          await this.#filler.take();
+          await this.#filler.nextItems(FILL_WAIT_MS);
           continue;
         }
         // Our own items still in flight finish on their own; only other workers' leases are waited for.
@@ -344,7 +289,6 @@ class RunSession {
       const keys = claimed.map((item) => item.key).filter((key) => key !== WHOLE_INVOCATION_KEY);
       const found = perRecord && keys.length > 0 ? (await this.deps.records.getMany(this.#tenant, keys)).found : new Map<string, StoredRecord>();
       for (const item of claimed) yield { item, record: found.get(item.key) };
-      // Plugins that settle at once would otherwise keep the event loop in microtasks: let I/O (HTTP) through.
       await yieldToIo();
     }
   }
