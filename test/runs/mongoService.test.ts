@@ -1,0 +1,86 @@
+/**
+ * The whole service on MongoDB, when a server is at hand (`MONGODB_URI`): runs scheduled by Agenda on
+ * `@agendajs/mongo-backend`, a filling run, and a whole-invocation run with its results, end to end over HTTP.
+ * The store itself is covered by the conformance suites in test/store/mongo.test.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { expect } from 'chai';
+import { MongoClient } from 'mongodb';
+import type { TenantId } from '../../src/domain/types.js';
+import { createDefinition, JSON_TYPE } from '../support/api.js';
+import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
+import { waitFor } from '../support/waitFor.js';
+
+const uri = process.env.MONGODB_URI;
+const TENANT = 'default' as TenantId;
+
+if (uri === undefined || uri === '') {
+  console.log('MongoDB service tests skipped: MONGODB_URI is not set (no MongoDB server here)');
+} else {
+  describeServiceOnMongo(uri);
+}
+
+/** The connection string with its database replaced by `database`. */
+function withDatabase(connectionString: string, database: string): string {
+  const url = new URL(connectionString);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+function describeServiceOnMongo(connectionString: string): void {
+  describe('the service on MongoDB (Agenda on @agendajs/mongo-backend)', function () {
+    this.timeout(60_000);
+    const database = `inv_service_${randomUUID().slice(0, 8)}`;
+    let service: TestService;
+    let cleanup: () => Promise<void>;
+
+    before(async () => {
+      const plugins = await pluginsDirWith(path.join(REPO_ROOT, 'test/fixtures/plugins/runs'));
+      cleanup = plugins.cleanup;
+      service = await startTestService({ pluginsDir: plugins.dir, mongodbUri: withDatabase(connectionString, database), runFirstItems: 10 });
+    });
+
+    after(async () => {
+      await service?.stop();
+      await cleanup?.();
+      const client = await new MongoClient(connectionString).connect();
+      await client.db(database).dropDatabase();
+      await client.close();
+    });
+
+    const json = async (pathname: string): Promise<any> => (await service.request(pathname, { headers: { Accept: JSON_TYPE } })).json();
+    const invoke = (csid: string, context: Record<string, unknown>) =>
+      service.request(`/cspace-services/batch/${csid}/invoke`, {
+        method: 'POST',
+        headers: { 'Content-Type': JSON_TYPE, Accept: JSON_TYPE, Prefer: 'respond-async' },
+        body: JSON.stringify({ 'ns2:invocationContext': context }),
+      });
+    const finished = (location: string) =>
+      waitFor('the run to finish', async () => {
+        const run = (await json(location))['ns2:run'];
+        return ['Queued', 'InProgress'].includes(run.status) ? undefined : run;
+      });
+
+    it('runs a filling per-record run to Completed, every item once', async () => {
+      expect(service.storeEngine).to.equal('mongodb');
+      for (let i = 0; i < 35; i += 1) await service.store.records.create(TENANT, 'CollectionObject', { objectNumber: `m${i}` }, 'test');
+      const csid = await createDefinition(service, { name: 'items', forDocTypes: { forDocType: ['CollectionObject'] }, supportsNoContext: true, className: 'test.RecordItems' });
+      const res = await invoke(csid, { mode: 'nocontext' });
+      expect(res.status, await res.clone().text()).to.equal(202);
+      const run = await finished(res.headers.get('location') ?? '');
+      expect(run).to.include({ status: 'Completed', noOfItemsPosted: '35', noOfItemsProcessed: '35' });
+      const items = [(await json(`/cspace-services/runs/${run.id}/items?pgSz=100`))['ns2:abstract-common-list']['list-item']].flat();
+      expect(new Set(items.map((item: any) => item.csid)).size).to.equal(35);
+      expect(items.every((item: any) => item.attempts === '1')).to.equal(true);
+    });
+
+    it("keeps a whole invocation's results", async () => {
+      const csid = await createDefinition(service, { name: 'whole', supportsNoContext: true, className: 'test.WholeNote' });
+      const res = await invoke(csid, { mode: 'nocontext' });
+      const run = await finished(res.headers.get('location') ?? '');
+      expect(run.status).to.equal('Completed');
+      expect((await json(`/cspace-services/runs/${run.id}/results`))['ns2:invocationResults'].userNote).to.equal('whole: 0 csid(s)');
+    });
+  });
+}
