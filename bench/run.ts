@@ -9,56 +9,17 @@
  *   npm run bench                 # 100,000 items
  *   BENCH_ITEMS=10000 npm run bench
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../src/config.js';
-import type { TenantId } from '../src/domain/types.js';
-import { createLogger } from '../src/log.js';
-import { startService } from '../src/service.js';
+import { invokeList, startBenchService } from './support.js';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 100_000);
-const ADMIN = { user: 'bench', password: 'bench-password' };
-const AUTH = `Basic ${Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString('base64')}`;
 const scope = globalThis as { benchFirstItemAt?: number };
 
-const dataDir = await mkdtemp(path.join(os.tmpdir(), 'invocables-bench-'));
-const service = await startService(
-  {
-    ...loadConfig({}),
-    port: 0,
-    dataDir,
-    pluginsDir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'plugins'),
-    watchPlugins: false,
-    maxRunItems: ITEMS,
-    adminUser: ADMIN.user,
-    adminPassword: ADMIN.password,
-  },
-  createLogger(process.env.LOG_LEVEL ?? 'warn'),
-);
+const bench = await startBenchService(ITEMS);
+const { api, definition } = bench;
 try {
-  const tenant = 'default' as TenantId;
-  const seedStart = performance.now();
-  let firstCsid = '';
-  for (let i = 0; i < ITEMS; i += 1) {
-    const record = await service.store.records.create(tenant, 'CollectionObject', { objectNumber: `b${i}` }, 'bench');
-    firstCsid ||= record.csid;
-  }
-  console.log(`seeded ${ITEMS} records in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
-
-  const api = (pathname: string, init: RequestInit = {}) =>
-    fetch(new URL(pathname, service.url), { ...init, headers: { Authorization: AUTH, Accept: 'application/json', ...init.headers } });
-  const list = await api('/cspace-services/batch?classname=bench.NoopItems');
-  const item = ((await list.json()) as any)['ns2:abstract-common-list']['list-item'];
-  const definition = (Array.isArray(item) ? item[0] : item).csid as string;
-
   // One small run first, so the measured one does not pay for compiling the code paths it takes.
-  const warmUp = await api(`/cspace-services/batch/${definition}/invoke`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ 'ns2:invocationContext': { mode: 'list', docType: 'CollectionObject', listCSIDs: { csid: [firstCsid] } } }),
-  });
+  const warmUp = await invokeList(bench, bench.csids.slice(0, 1));
   if (warmUp.status !== 200) throw new Error(`warm-up invoke answered ${warmUp.status}: ${await warmUp.text()}`);
   delete scope.benchFirstItemAt;
 
@@ -117,6 +78,5 @@ try {
       `Node ${process.version}, ${os.availableParallelism()} CPUs`,
   );
 } finally {
-  await service.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await bench.stop();
 }
