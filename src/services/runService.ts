@@ -217,20 +217,15 @@ export class RunService {
         for (const cleanup of cleanups.splice(0)) cleanup();
         resolve(ended);
       };
-      const check = (current: Run | undefined) => {
-        if (current !== undefined && isFinalRunStatus(current.status)) settle(current);
-      };
-      const read = () => {
-        this.#deps.runs.get(run.tenant, run.id).then(check, (err: unknown) => this.#deps.logger.warn({ err, run: run.id }, 'could not read the run'));
-      };
-      cleanups.push(this.watch(run.id, check));
-      const poll = setInterval(read, this.#options.syncPollMs);
-      const timer = setTimeout(() => settle(undefined), waitMs);
       const onClose = () => settle(undefined);
       closing.addEventListener('abort', onClose, { once: true });
-      cleanups.push(() => clearInterval(poll), () => clearTimeout(timer), () => closing.removeEventListener('abort', onClose));
-      // It may have ended before the watch began.
-      read();
+      const timer = setTimeout(onClose, waitMs);
+      cleanups.push(() => clearTimeout(timer), () => closing.removeEventListener('abort', onClose));
+      cleanups.push(
+        this.follow(run.tenant, run.id, this.#options.syncPollMs, (current) => {
+          if (current === undefined || isFinalRunStatus(current.status)) settle(current);
+        }),
+      );
     });
   }
 
@@ -390,6 +385,27 @@ export class RunService {
 
   #publish(run: Run): void {
     this.#events.emit(run.id, run);
+  }
+
+  /**
+   * Calls `listener` with the run as it is now, each time it changes in this process, and every `pollMs` from the
+   * store (other processes may be working on it); with `undefined` once it is gone. Answers the function that
+   * stops following.
+   */
+  follow(tenant: TenantId, id: string, pollMs: number, listener: (run: Run | undefined) => void): () => void {
+    let following = true;
+    const notify = (run: Run | undefined) => following && listener(run);
+    const read = () => {
+      this.#deps.runs.get(tenant, id).then(notify, (err: unknown) => this.#deps.logger.warn({ err, run: id }, 'could not read the run'));
+    };
+    const unwatch = this.watch(id, notify);
+    const poll = setInterval(read, pollMs);
+    read();
+    return () => {
+      following = false;
+      unwatch();
+      clearInterval(poll);
+    };
   }
 
   /** Calls `listener` with the run each time it changes in this process; answers the unsubscribe function. */

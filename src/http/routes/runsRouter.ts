@@ -177,11 +177,7 @@ export function runsRouter(options: RunsRouterOptions): Router {
           end();
         }
       };
-      cleanups.push(runs.watch(id, emit));
-      const poll = setInterval(() => {
-        runs.get(tenant, id).then(emit, () => end());
-      }, eventPollMs);
-      cleanups.push(() => clearInterval(poll));
+      cleanups.push(runs.follow(tenant, id, eventPollMs, (run) => (run === undefined ? end() : emit(run))));
       // On shutdown the stream ends; an EventSource reconnects by itself to the restarted service (or another one).
       const shutdown = runs.shuttingDown;
       shutdown.addEventListener('abort', end, { once: true });
