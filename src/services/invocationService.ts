@@ -128,9 +128,10 @@ export class InvocationService {
     }
     const params = this.#params(loaded, payload);
     const docType = nonBlank(payload.docType);
-    // The checked records are kept for `items()`, so a per-record plugin does not read them a second time.
-    const resolved = options.csids === undefined ? await this.#contextRecords(tenant, mode, named, docType) : undefined;
-    const csids = options.csids ?? resolved?.map((record) => record.csid) ?? [];
+    // A group's members are kept for `items()`; listed records are only checked, not read, here.
+    const context = options.csids === undefined ? await this.#checkContext(tenant, mode, named, docType) : undefined;
+    const members = context?.members;
+    const csids = options.csids ?? context?.csids ?? [];
     const input: InvocationInput = {
       mode,
       ...(docType !== undefined && { docType }),
@@ -145,9 +146,9 @@ export class InvocationService {
       definition,
       loaded,
       input,
-      items: () => this.#items(tenant, input, definition, loaded, resolved),
-      countItems: () => this.#countItems(tenant, input, definition, loaded, resolved),
-      itemCsids: () => this.#itemCsids(tenant, input, definition, loaded, resolved),
+      items: () => this.#items(tenant, input, definition, loaded, members),
+      countItems: () => this.#countItems(tenant, input, definition, loaded, members),
+      itemCsids: () => this.#itemCsids(tenant, input, definition, loaded, members),
     };
   }
 
@@ -244,20 +245,26 @@ export class InvocationService {
     return params;
   }
 
-  /** The csids the plugin acts on; every record the context names must exist (as the context's docType). */
-  async #contextRecords(
+  /**
+   * The csids the plugin acts on: a group's members (with the records), or the listed csids, every one of which must
+   * exist (as the context's docType).
+   */
+  async #checkContext(
     tenant: TenantId,
     mode: InvocationMode,
     named: string[],
     docType: string | undefined,
-  ): Promise<StoredRecord[] | undefined> {
-    if (mode === 'nocontext') return undefined;
-    if (mode === 'group') return this.#deps.records.groupMembers(tenant, named[0] as string);
-    const { found, missing } = await this.#deps.records.getMany(tenant, named);
-    const wrongType = docType === undefined ? [] : named.filter((csid) => found.get(csid)?.docType.toLowerCase() !== docType.toLowerCase());
+  ): Promise<{ csids: string[]; members?: StoredRecord[] }> {
+    if (mode === 'nocontext') return { csids: [] };
+    if (mode === 'group') {
+      const members = await this.#deps.records.groupMembers(tenant, named[0] as string);
+      return { csids: members.map((record) => record.csid), members };
+    }
+    const { found, missing } = await this.#deps.records.docTypesOf(tenant, named);
+    const wrongType = docType === undefined ? [] : named.filter((csid) => found.get(csid)?.toLowerCase() !== docType.toLowerCase());
     const absent = [...new Set([...missing, ...wrongType])];
     if (absent.length > 0) throw missingRecords(absent, docType);
-    return named.map((csid) => found.get(csid) as StoredRecord);
+    return { csids: named };
   }
 
   /** What a `nocontext` invocation goes over: records of the definition's doc types, else of the plugin's, else all. */
@@ -277,11 +284,11 @@ export class InvocationService {
     input: InvocationInput,
     definition: StoredDefinition,
     loaded: LoadedPlugin,
-    resolved: StoredRecord[] | undefined,
+    members: StoredRecord[] | undefined,
   ): Promise<number> {
     const scope = this.#scope(definition, loaded);
     if (input.mode === 'nocontext') return (await this.#deps.records.list(tenant, { ...scope, paging: { pageNum: 0, pageSize: 1 } })).totalItems;
-    return resolved === undefined ? input.csids.length : resolved.filter(this.#actsOn(input, scope)).length;
+    return members === undefined ? input.csids.length : members.filter(this.#actsOn(input, scope)).length;
   }
 
   async *#itemCsids(
@@ -289,13 +296,12 @@ export class InvocationService {
     input: InvocationInput,
     definition: StoredDefinition,
     loaded: LoadedPlugin,
-    resolved: StoredRecord[] | undefined,
+    members: StoredRecord[] | undefined,
   ): AsyncGenerator<string> {
-    if (input.mode === 'nocontext') {
-      yield* this.#deps.records.scanCsids(tenant, this.#scope(definition, loaded));
-      return;
-    }
-    for await (const record of this.#items(tenant, input, definition, loaded, resolved)) yield record.csid;
+    const scope = this.#scope(definition, loaded);
+    if (input.mode === 'nocontext') yield* this.#deps.records.scanCsids(tenant, scope);
+    else if (members !== undefined) yield* members.filter(this.#actsOn(input, scope)).map((record) => record.csid);
+    else yield* input.csids;
   }
 
   /** Per-record plugins: the context's records, or every record of the definition's doc types in nocontext. */
@@ -304,7 +310,7 @@ export class InvocationService {
     input: InvocationInput,
     definition: StoredDefinition,
     loaded: LoadedPlugin,
-    resolved: StoredRecord[] | undefined,
+    members: StoredRecord[] | undefined,
   ): AsyncGenerator<StoredRecord> {
     const scope = this.#scope(definition, loaded);
     if (input.mode === 'nocontext') {
@@ -312,8 +318,8 @@ export class InvocationService {
       return;
     }
     const acts = this.#actsOn(input, scope);
-    if (resolved !== undefined) {
-      yield* resolved.filter(acts);
+    if (members !== undefined) {
+      yield* members.filter(acts);
       return;
     }
     for (let start = 0; start < input.csids.length; start += 1000) {

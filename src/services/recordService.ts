@@ -17,6 +17,18 @@ import type { RecordFilter, RecordQuery, Store, WriteOptions } from '../store/ty
 /** How many rows one store call reads when a caller wants "all" of something. */
 const SCAN_PAGE_SIZE = 1000;
 
+/** Looks `csids` up `SCAN_PAGE_SIZE` at a time (a store query takes that many); answers what was found and what not. */
+async function inChunks<T>(
+  csids: readonly string[],
+  read: (chunk: readonly string[]) => Promise<Iterable<[string, T]>>,
+): Promise<{ found: Map<string, T>; missing: string[] }> {
+  const found = new Map<string, T>();
+  for (let start = 0; start < csids.length; start += SCAN_PAGE_SIZE) {
+    for (const [csid, value] of await read(csids.slice(start, start + SCAN_PAGE_SIZE))) found.set(csid, value);
+  }
+  return { found, missing: csids.filter((csid) => !found.has(csid)) };
+}
+
 /** The docType a Group record has; its members are the records it is related to. */
 export const GROUP_DOCTYPE = 'Group';
 
@@ -39,13 +51,13 @@ export class RecordService {
   }
 
   /** The records among `csids` that exist, and the csids that do not. */
-  async getMany(tenant: TenantId, csids: readonly string[]): Promise<{ found: Map<string, StoredRecord>; missing: string[] }> {
-    const found = new Map<string, StoredRecord>();
-    for (let start = 0; start < csids.length; start += SCAN_PAGE_SIZE) {
-      const records = await this.store.records.getMany(tenant, csids.slice(start, start + SCAN_PAGE_SIZE));
-      for (const record of records) found.set(record.csid, record);
-    }
-    return { found, missing: csids.filter((csid) => !found.has(csid)) };
+  getMany(tenant: TenantId, csids: readonly string[]): Promise<{ found: Map<string, StoredRecord>; missing: string[] }> {
+    return inChunks(csids, async (chunk) => (await this.store.records.getMany(tenant, chunk)).map((record) => [record.csid, record]));
+  }
+
+  /** The doc type of each of `csids` that exists, and those that do not; no record is read whole. */
+  docTypesOf(tenant: TenantId, csids: readonly string[]): Promise<{ found: Map<string, string>; missing: string[] }> {
+    return inChunks(csids, (chunk) => this.store.records.docTypesOf(tenant, chunk));
   }
 
   async update(

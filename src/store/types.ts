@@ -99,6 +99,8 @@ export interface RecordStore {
   get(tenant: TenantId, csid: string, docType?: string): Promise<StoredRecord | undefined>;
   /** The records that exist among `csids`, in no particular order. */
   getMany(tenant: TenantId, csids: readonly string[]): Promise<StoredRecord[]>;
+  /** The doc type of each record that exists among `csids`, by csid, without reading the records' fields. */
+  docTypesOf(tenant: TenantId, csids: readonly string[]): Promise<Map<string, string>>;
   update(
     tenant: TenantId,
     csid: string,

@@ -348,6 +348,15 @@ function describeRecords(current: () => Store): void {
       expect(csids(found).sort()).to.deep.equal([one.csid, two.csid].sort());
       expect(await records().getMany(A, [])).to.deep.equal([]);
     });
+
+    it("answers the doc types of the tenant's existing records among the csids (docTypesOf)", async () => {
+      const one = await createRecord('CollectionObject');
+      const two = await createRecord('Group');
+      const other = await createRecord('CollectionObject', {}, B);
+      const types = await records().docTypesOf(A, [one.csid, UNKNOWN, two.csid, other.csid, one.csid]);
+      expect([...types.entries()].sort()).to.deep.equal([[one.csid, 'CollectionObject'], [two.csid, 'Group']].sort());
+      expect((await records().docTypesOf(A, [])).size).to.equal(0);
+    });
   });
 
   describe('records.update', () => {

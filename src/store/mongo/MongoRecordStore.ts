@@ -80,6 +80,14 @@ export class MongoRecordStore implements RecordStore {
     return documents.map(toStoredRecord);
   }
 
+  async docTypesOf(tenant: TenantId, csids: readonly string[]): Promise<Map<string, string>> {
+    const wanted = distinctCsids(csids);
+    if (wanted.length === 0) return new Map();
+    const filter = { tenantId: requireString(tenant, 'tenant'), _id: { $in: wanted } };
+    const documents = await this.#records.find(filter, { projection: { _id: 1, docType: 1 } }).toArray();
+    return new Map(documents.map((document) => [document._id, document.docType]));
+  }
+
   async update(
     tenant: TenantId,
     csid: string,

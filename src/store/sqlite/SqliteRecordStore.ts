@@ -17,6 +17,7 @@ export class SqliteRecordStore implements RecordStore {
   readonly #insert;
   readonly #get;
   readonly #getMany;
+  readonly #docTypesOf;
   readonly #update;
   readonly #delete;
   readonly #deleteSubjectRelations;
@@ -28,6 +29,7 @@ export class SqliteRecordStore implements RecordStore {
     this.#insert = statements.prepare<RecordRow>(RECORD_SQL.insert);
     this.#get = statements.prepare<KeyedRecordRow>(RECORD_SQL.get);
     this.#getMany = statements.prepare<RecordRow>(RECORD_SQL.getMany);
+    this.#docTypesOf = statements.prepare<Pick<RecordRow, 'csid' | 'doc_type'>>(RECORD_SQL.docTypesOf);
     this.#update = statements.prepare<RecordRow>(RECORD_SQL.update);
     this.#delete = statements.prepare(RECORD_SQL.delete);
     this.#deleteSubjectRelations = statements.prepare(RECORD_SQL.deleteSubjectRelations);
@@ -53,6 +55,12 @@ export class SqliteRecordStore implements RecordStore {
     const wanted = distinctCsids(csids);
     if (wanted.length === 0) return [];
     return this.#getMany.all(tenant, JSON.stringify(wanted)).map(toStoredRecord);
+  }
+
+  async docTypesOf(tenant: TenantId, csids: readonly string[]): Promise<Map<string, string>> {
+    const wanted = distinctCsids(csids);
+    if (wanted.length === 0) return new Map();
+    return new Map(this.#docTypesOf.all(tenant, JSON.stringify(wanted)).map((row) => [row.csid, row.doc_type]));
   }
 
   async update(

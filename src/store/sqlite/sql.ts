@@ -41,6 +41,7 @@ export const RECORD_SQL = {
   get: `SELECT ${RECORD_COLUMNS}, doc_type_key FROM records WHERE csid = ? AND tenant_id = ?`,
   // Unary + keeps the planner off the (tenant_id, ...) indexes, which it would otherwise scan for the whole tenant.
   getMany: `SELECT ${RECORD_COLUMNS} FROM records WHERE +tenant_id = ? AND csid IN (SELECT value FROM json_each(?))`,
+  docTypesOf: `SELECT csid, doc_type FROM records WHERE +tenant_id = ? AND csid IN (SELECT value FROM json_each(?))`,
   update: `UPDATE records
     SET fields = @fields, updated_at = @updatedAt, updated_by = @updatedBy, revision = revision + 1
     WHERE csid = @csid AND tenant_id = @tenantId RETURNING ${RECORD_COLUMNS}`,
