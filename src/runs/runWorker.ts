@@ -203,8 +203,10 @@ class RunSession {
     const run = await runs.get(this.#tenant, this.run.id);
     if (run === undefined || isFinalRunStatus(run.status) || run.open || run.filling || run.counts.processed < run.counts.posted) return;
     const results = this.#wholeResult ?? (await this.#summary(run));
-    const finished = await runs.finish(this.#tenant, this.run.id, results ?? {}, now());
-    if (finished !== undefined && isFinalRunStatus(finished.status)) {
+    const at = now();
+    const finished = await runs.finish(this.#tenant, this.run.id, results ?? {}, at);
+    // Two sessions may reach the end together; the one whose finish ended the run (its time stamped) reports it.
+    if (finished !== undefined && isFinalRunStatus(finished.status) && finished.completedAt?.getTime() === at.getTime()) {
       this.logger.info({ status: finished.status, counts: finished.counts }, 'run finished');
       this.deps.onProgress(this.#tenant, this.run.id);
     }
