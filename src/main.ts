@@ -2,20 +2,20 @@
  * Process entry point: configuration from the environment, the service, and signal handling.
  */
 import { ConfigError, loadConfig } from './config.js';
+import { DomainError } from './domain/errors.js';
 import { createLogger } from './log.js';
 import { startService } from './service.js';
 
+/** A setting the service refused (ADMIN_PASSWORD too short, say) is the operator's to fix: said in one line, exit 2. */
+function refusedSetting(err: unknown): string | undefined {
+  if (err instanceof ConfigError) return err.message;
+  if (!(err instanceof DomainError) || err.code !== 'VALIDATION_FAILED') return undefined;
+  const details = err.details.map(({ path, message }) => `${path} ${message}`).join('; ');
+  return details === '' ? err.message : details;
+}
+
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`invocables: ${err.message}`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const service = await startService(config, logger);
   logger.info({ url: service.url, store: service.storeEngine, pluginsDir: config.pluginsDir }, 'invocables listening');
@@ -47,6 +47,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  const refused = refusedSetting(err);
+  if (refused !== undefined) {
+    console.error(`invocables: ${refused}`);
+    process.exit(2);
+  }
   console.error('invocables failed to start:', err);
   process.exit(1);
 });

@@ -1,0 +1,45 @@
+/**
+ * Settings the service refuses at start-up are the operator's to fix: one line saying which and why, exit code 2,
+ * no stack trace, and nothing listening.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { REPO_ROOT } from '../support/testService.js';
+
+async function start(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'invocables-startup-'));
+  try {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, PORT: '0', DATA_DIR: dataDir, WATCH_PLUGINS: 'false', LOG_LEVEL: 'silent', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    return { code, stderr };
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+describe('security: start-up refusals', function () {
+  this.timeout(30_000);
+
+  it('refuses a too short ADMIN_PASSWORD in one line, with exit code 2 and no stack trace', async () => {
+    const { code, stderr } = await start({ ADMIN_PASSWORD: 'short' });
+    expect(code).to.equal(2);
+    expect(stderr.trim()).to.equal('invocables: ADMIN_PASSWORD must be 8 to 1024 characters long');
+  });
+
+  it('refuses a malformed setting the same way', async () => {
+    const { code, stderr } = await start({ PORT: 'eighty' });
+    expect(code).to.equal(2);
+    expect(stderr.trim().split('\n')).to.have.lengthOf(1);
+    expect(stderr).to.match(/^invocables: PORT /);
+  });
+});
