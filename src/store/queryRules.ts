@@ -23,10 +23,10 @@ export function newCsid(): Csid {
   return randomUUID() as Csid;
 }
 
-export const DEFAULT_DEFINITION_SORT = { field: 'updatedAt', direction: 'desc' } as const satisfies NonNullable<
+const DEFAULT_DEFINITION_SORT = { field: 'updatedAt', direction: 'desc' } as const satisfies NonNullable<
   DefinitionQuery['sort']
 >;
-export const DEFAULT_RECORD_SORT = { field: 'updatedAt', direction: 'desc' } as const satisfies NonNullable<
+const DEFAULT_RECORD_SORT = { field: 'updatedAt', direction: 'desc' } as const satisfies NonNullable<
   RecordQuery['sort']
 >;
 

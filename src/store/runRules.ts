@@ -4,6 +4,7 @@
  */
 import { DomainError, ValidationError } from '../domain/errors.js';
 import { isFinalRunStatus, RUN_STATUS, type Run, type RunResults, type RunStatus } from '../domain/runs.js';
+import type { NewRun } from './runTypes.js';
 
 /** Keys must be non-blank and distinct; answers them unchanged. */
 export function checkItemKeys(keys: readonly string[]): readonly string[] {
@@ -14,6 +15,11 @@ export function checkItemKeys(keys: readonly string[]): readonly string[] {
     seen.add(key);
   }
   return keys;
+}
+
+/** A new run's `posted`: its keys, or for a filling run the count it expects once filled, if more. */
+export function initialPosted(run: Pick<NewRun, 'filling' | 'expectedItems'>, keyCount: number): number {
+  return run.filling === true ? Math.max(keyCount, run.expectedItems ?? 0) : keyCount;
 }
 
 export function duplicateItem(key: string): DomainError {

@@ -156,5 +156,3 @@ export interface RunStore {
   /** Deletes finished runs (and their items) completed before `before`; answers how many runs. */
   purge(before: Date): Promise<number>;
 }
-
-export type { Run, RunId, RunItem };

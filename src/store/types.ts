@@ -15,22 +15,6 @@ import type {
 } from '../domain/types.js';
 import type { Page, Paging } from '../domain/paging.js';
 import type { AuthStore } from './authTypes.js';
-
-export type {
-  AuthStore,
-  Membership,
-  NewToken,
-  NewUser,
-  RoleInput,
-  RoleRecord,
-  RoleStore,
-  TenantRecord,
-  TenantStore,
-  TokenRecord,
-  TokenStore,
-  UserRecord,
-  UserStore,
-} from './authTypes.js';
 import type { RunStore } from './runTypes.js';
 
 export type StoreEngine = 'sqlite' | 'mongodb';

@@ -7,29 +7,12 @@ import { expect } from 'chai';
 import { DomainError } from '../../src/domain/errors.js';
 import type { TenantId } from '../../src/domain/types.js';
 import type { AuthStore, RoleInput } from '../../src/store/authTypes.js';
-import type { Clock } from '../../src/store/queryRules.js';
 import type { Store } from '../../src/store/types.js';
-import type { StoreConformanceOptions } from './storeConformance.js';
+import { conflict, tickingClock, type StoreConformanceOptions } from './storeConformance.js';
 
 const A = 'tenant-a' as TenantId;
 const B = 'tenant-b' as TenantId;
 const PAGE = { pageNum: 0, pageSize: 40 };
-
-function tickingClock(): Clock {
-  let time = Date.parse('2024-01-01T00:00:00.000Z');
-  return () => new Date(time++);
-}
-
-async function conflict(promise: Promise<unknown>): Promise<void> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(DomainError);
-    expect((error as DomainError).code).to.equal('CONFLICT');
-    return;
-  }
-  throw new Error('expected a CONFLICT');
-}
 
 const editor: RoleInput = {
   name: 'editor',

@@ -3,13 +3,12 @@
  * explicitly to every write, so leases and ranges are tested without waiting.
  */
 import { expect } from 'chai';
-import { DomainError } from '../../src/domain/errors.js';
 import { RUN_STATUS, type Run, type RunResults } from '../../src/domain/runs.js';
 import type { TenantId } from '../../src/domain/types.js';
 import { DEFAULT_RESULTS_INLINE_LIMIT } from '../../src/store/runRules.js';
 import type { NewRun, RunStore } from '../../src/store/runTypes.js';
 import type { Store } from '../../src/store/types.js';
-import type { StoreConformanceOptions } from './storeConformance.js';
+import { conflict, type StoreConformanceOptions } from './storeConformance.js';
 
 const A = 'tenant-a' as TenantId;
 const B = 'tenant-b' as TenantId;
@@ -26,17 +25,6 @@ function newRun(overrides: Partial<NewRun> = {}): NewRun {
     createdBy: 'alice',
     ...overrides,
   };
-}
-
-async function conflict(promise: Promise<unknown>): Promise<DomainError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(DomainError);
-    expect((error as DomainError).code).to.equal('CONFLICT');
-    return error as DomainError;
-  }
-  throw new Error('expected a CONFLICT');
 }
 
 const keys = (n: number, prefix = 'r') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);

@@ -9,7 +9,7 @@ import { MIGRATIONS } from '../../src/store/sqlite/schema.js';
 import { SQLITE_DEFAULTS, SqliteStore } from '../../src/store/sqlite/index.js';
 import { describeAuthStoreConformance } from './authStoreConformance.js';
 import { describeRunStoreConformance } from './runStoreConformance.js';
-import { describeStoreConformance } from './storeConformance.js';
+import { definition as testDefinition, describeStoreConformance } from './storeConformance.js';
 
 const sqliteInMemory = {
   name: 'SQLite',
@@ -37,17 +37,8 @@ describe('SQLite store files', () => {
   it('creates the data directory and keeps data across close and reopen', async () => {
     const dataDir = path.join(dir, 'data');
     const first = await openStore({ dataDir });
-    const definition = await first.definitions.create(tenant, {
-      name: 'Kept',
-      forDocTypes: ['Loanout'],
-      forRoles: [],
-      resourceActionGroupList: [],
-      supportsNoContext: false,
-      supportsSingleDoc: true,
-      supportsDocList: false,
-      supportsGroup: false,
-      className: 'x.Kept',
-    }, 'alice');
+    const kept = testDefinition({ name: 'Kept', forDocTypes: ['Loanout'], className: 'x.Kept' });
+    const definition = await first.definitions.create(tenant, kept, 'alice');
     const record = await first.records.create(tenant, 'Loanout', { title: 'Loan' }, 'alice');
     const relation = await first.relations.create(tenant, {
       subjectCsid: record.csid,

@@ -4,7 +4,7 @@
  * distinct and orderings by time are predictable.
  */
 import { expect } from 'chai';
-import { PreconditionFailedError } from '../../src/domain/errors.js';
+import { DomainError, PreconditionFailedError } from '../../src/domain/errors.js';
 import type {
   BatchDefinition,
   Csid,
@@ -35,7 +35,7 @@ const PAGE = { pageNum: 0, pageSize: 40 };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
-function definition(overrides: Partial<BatchDefinition> = {}): BatchDefinition {
+export function definition(overrides: Partial<BatchDefinition> = {}): BatchDefinition {
   return {
     name: 'Update object',
     forDocTypes: ['CollectionObject'],
@@ -60,9 +60,21 @@ function relation(subjectCsid: string, objectCsid: string, relationshipType = 'a
   };
 }
 
-function tickingClock(): Clock {
+export function tickingClock(): Clock {
   let time = Date.parse('2024-01-01T00:00:00.000Z');
   return () => new Date(time++);
+}
+
+/** The CONFLICT error `promise` rejects with; fails the test when it resolves or rejects otherwise. */
+export async function conflict(promise: Promise<unknown>): Promise<DomainError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).to.be.instanceOf(DomainError);
+    expect((error as DomainError).code).to.equal('CONFLICT');
+    return error as DomainError;
+  }
+  throw new Error('expected a CONFLICT');
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {

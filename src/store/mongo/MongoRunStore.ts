@@ -26,7 +26,7 @@ import {
   type RunStatus,
 } from '../../domain/runs.js';
 import type { TenantId } from '../../domain/types.js';
-import { pageWindow, requireString } from '../queryRules.js';
+import { requireString } from '../queryRules.js';
 import {
   assertAcceptsItems,
   assertCancellable,
@@ -34,10 +34,12 @@ import {
   checkItemKeys,
   DEFAULT_RESULTS_INLINE_LIMIT,
   duplicateItem,
+  initialPosted,
   isActive,
   resultsToStore,
 } from '../runRules.js';
 import type { ClaimOptions, ItemOutcome, ItemQuery, NewRun, RunQuery, RunStore, RunStoreOptions } from '../runTypes.js';
+import { findPage } from './operations.js';
 
 export interface RunDocument {
   _id: string;
@@ -186,6 +188,12 @@ export class MongoRunStore implements RunStore {
     return this.#runs.findOne(this.#byId(tenant, id));
   }
 
+  /** For checks on hot paths (claim, complete, renew): `#doc` would read the invocation and results too. */
+  async #status(tenant: TenantId, id: string): Promise<RunStatus | undefined> {
+    const doc = await this.#runs.findOne(this.#byId(tenant, id), { projection: { status: 1 } });
+    return doc?.status;
+  }
+
   async create(tenant: TenantId, input: NewRun, keys: readonly string[], now: Date): Promise<Run> {
     checkItemKeys(keys);
     const id = randomUUID();
@@ -204,7 +212,7 @@ export class MongoRunStore implements RunStore {
       open: input.open === true,
       filling: input.filling === true,
       rerunnable: input.rerunnable !== false,
-      posted: input.filling === true ? Math.max(keys.length, input.expectedItems ?? 0) : keys.length,
+      posted: initialPosted(input, keys.length),
       processed: 0,
       failed: 0,
       affected: 0,
@@ -279,24 +287,14 @@ export class MongoRunStore implements RunStore {
         ...(query.createdTo !== undefined && { $lt: query.createdTo }),
       };
     }
-    const { offset, limit } = pageWindow(query.paging);
-    const [totalItems, docs] = await Promise.all([
-      this.#runs.countDocuments(filter),
-      limit === 0 ? Promise.resolve([]) : this.#runs.find(filter).sort({ createdAt: -1, _id: -1 }).skip(offset).limit(limit).toArray(),
-    ]);
-    return { pageNum: query.paging.pageNum, pageSize: query.paging.pageSize, totalItems, items: docs.map((d) => toRun(d as RunDocument)) };
+    return findPage(this.#runs, filter, { createdAt: -1, _id: -1 }, query.paging, toRun);
   }
 
   async listItems(tenant: TenantId, id: string, query: ItemQuery): Promise<Page<RunItem>> {
-    const known = (await this.#doc(tenant, id)) !== null;
+    const known = (await this.#status(tenant, id)) !== undefined;
     const filter: Filter<RunItemDocument> = { runId: known ? id : '' };
     if (query.status !== undefined) filter.status = requireString(query.status, 'status') as ItemStatus;
-    const { offset, limit } = pageWindow(query.paging);
-    const [totalItems, docs] = await Promise.all([
-      this.#items.countDocuments(filter),
-      limit === 0 ? Promise.resolve([]) : this.#items.find(filter).sort({ seq: 1 }).skip(offset).limit(limit).toArray(),
-    ]);
-    return { pageNum: query.paging.pageNum, pageSize: query.paging.pageSize, totalItems, items: docs.map((d) => toItem(d as RunItemDocument)) };
+    return findPage(this.#items, filter, { seq: 1 }, query.paging, toItem);
   }
 
   async addItems(tenant: TenantId, id: string, keys: readonly string[], now: Date): Promise<Run | undefined> {
@@ -333,8 +331,8 @@ export class MongoRunStore implements RunStore {
 
   async claim(tenant: TenantId, id: string, options: ClaimOptions): Promise<RunItem[]> {
     if (options.limit <= 0) return [];
-    const run = await this.#doc(tenant, id);
-    if (run === null || !isActive(run.status)) return [];
+    const status = await this.#status(tenant, id);
+    if (status === undefined || !isActive(status)) return [];
     const claimable: Filter<RunItemDocument> = {
       runId: id,
       $or: [{ status: ITEM_STATUS.New }, { status: ITEM_STATUS.Processing, leaseExpiresAt: { $lte: options.now } }],
@@ -356,17 +354,17 @@ export class MongoRunStore implements RunStore {
       },
     );
     const claimed = await this.#items.find({ runId: id, claimToken }).sort({ seq: 1 }).toArray();
-    return claimed.map((d) => toItem(d as RunItemDocument));
+    return claimed.map(toItem);
   }
 
   async renewLeases(tenant: TenantId, id: string, owner: string, until: Date): Promise<number> {
-    if ((await this.#doc(tenant, id)) === null) return 0;
+    if ((await this.#status(tenant, id)) === undefined) return 0;
     const result = await this.#items.updateMany({ runId: id, status: ITEM_STATUS.Processing, owner }, { $set: { leaseExpiresAt: until } });
     return result.matchedCount;
   }
 
   async complete(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], now: Date): Promise<number> {
-    if (outcomes.length === 0 || (await this.#doc(tenant, id)) === null) return 0;
+    if (outcomes.length === 0 || (await this.#status(tenant, id)) === undefined) return 0;
     const write = async (group: readonly ItemOutcome[]): Promise<number> => {
       if (group.length === 0) return 0;
       const operations: AnyBulkWriteOperation<RunItemDocument>[] = group.map((outcome) => ({
@@ -408,7 +406,7 @@ export class MongoRunStore implements RunStore {
   }
 
   async release(tenant: TenantId, id: string, owner: string): Promise<number> {
-    if ((await this.#doc(tenant, id)) === null) return 0;
+    if ((await this.#status(tenant, id)) === undefined) return 0;
     const result = await this.#items.updateMany({ runId: id, status: ITEM_STATUS.Processing, owner }, [
       {
         $set: {
@@ -424,7 +422,7 @@ export class MongoRunStore implements RunStore {
   }
 
   async nextLeaseExpiry(tenant: TenantId, id: string, exceptOwner?: string): Promise<Date | undefined> {
-    if ((await this.#doc(tenant, id)) === null) return undefined;
+    if ((await this.#status(tenant, id)) === undefined) return undefined;
     const filter: Filter<RunItemDocument> = { runId: id, status: ITEM_STATUS.Processing };
     if (exceptOwner !== undefined) filter.owner = { $ne: exceptOwner };
     const doc = await this.#items.find(filter).sort({ leaseExpiresAt: 1 }).limit(1).next();
@@ -541,7 +539,7 @@ export class MongoRunStore implements RunStore {
   }
 
   async itemErrors(tenant: TenantId, id: string, limit: number): Promise<Record<string, string>> {
-    if ((await this.#doc(tenant, id)) === null) return {};
+    if ((await this.#status(tenant, id)) === undefined) return {};
     const docs = await this.#items.find({ runId: id, status: ITEM_STATUS.Failed }).sort({ seq: 1 }).limit(limit).toArray();
     return Object.fromEntries(docs.map((d) => [d.key, d.error ?? 'failed']));
   }

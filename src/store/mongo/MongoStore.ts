@@ -120,7 +120,3 @@ async function supportsTransactions(db: Db): Promise<boolean> {
   const hello = await db.admin().command({ hello: 1 });
   return typeof hello['setName'] === 'string' || hello['msg'] === 'isdbgrid';
 }
-
-export function connectMongoStore(options: MongoStoreOptions): Promise<MongoStore> {
-  return MongoStore.connect(options);
-}

@@ -1,7 +1,7 @@
 /**
  * MongoDB document shapes of the auth store and their mapping to records. Users embed their memberships, so one
- * read gives everything authentication needs; roles are unique per tenant through an index. Also the two
- * helpers the auth collections share: a unique insert and a paged find.
+ * read gives everything authentication needs; roles are unique per tenant through an index. Also the unique
+ * insert the auth collections share (their paged find is `findPage` in operations.ts).
  */
 import { MongoServerError, type Collection } from 'mongodb';
 import type { Action, Permission } from '../../domain/access.js';
@@ -56,7 +56,7 @@ export interface TokenDocument {
 }
 
 /** MongoDB's duplicate-key error: the unique `_id` or index said no. */
-export function isDuplicateKey(error: unknown): boolean {
+function isDuplicateKey(error: unknown): boolean {
   return error instanceof MongoServerError && error.code === 11000;
 }
 

@@ -1,4 +1,4 @@
-export { MongoStore, connectMongoStore, databaseNameFromUri } from './MongoStore.js';
+export { MongoStore, databaseNameFromUri } from './MongoStore.js';
 export type { MongoConnectionOptions, MongoStoreOptions } from './MongoStore.js';
 export { MONGO_DEFAULTS } from './defaults.js';
 export { MONGO_INDEXES } from './indexes.js';

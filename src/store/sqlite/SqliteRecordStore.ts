@@ -11,11 +11,17 @@ import { returnedRow } from './statements.js';
 
 type KeyedRecordRow = RecordRow & { doc_type_key: string };
 
+/** Whether a record is of `docType`, when one is given (case-insensitively). */
+function isOfType(row: Pick<KeyedRecordRow, 'doc_type_key'>, docType: string | undefined): boolean {
+  return docType === undefined || row.doc_type_key === docTypeKey(docType);
+}
+
 export class SqliteRecordStore implements RecordStore {
   readonly #statements: StatementCache;
   readonly #now: Clock;
   readonly #insert;
   readonly #get;
+  readonly #revision;
   readonly #getMany;
   readonly #docTypesOf;
   readonly #update;
@@ -28,6 +34,7 @@ export class SqliteRecordStore implements RecordStore {
     this.#now = now;
     this.#insert = statements.prepare<RecordRow>(RECORD_SQL.insert);
     this.#get = statements.prepare<KeyedRecordRow>(RECORD_SQL.get);
+    this.#revision = statements.prepare<Pick<KeyedRecordRow, 'revision' | 'doc_type_key'>>(RECORD_SQL.revision);
     this.#getMany = statements.prepare<RecordRow>(RECORD_SQL.getMany);
     this.#docTypesOf = statements.prepare<Pick<RecordRow, 'csid' | 'doc_type'>>(RECORD_SQL.docTypesOf);
     this.#update = statements.prepare<RecordRow>(RECORD_SQL.update);
@@ -47,8 +54,8 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   async get(tenant: TenantId, csid: string, docType?: string): Promise<StoredRecord | undefined> {
-    const row = this.#find(tenant, csid, docType);
-    return row === undefined ? undefined : toStoredRecord(row);
+    const row = this.#get.get(csid, tenant);
+    return row === undefined || !isOfType(row, docType) ? undefined : toStoredRecord(row);
   }
 
   async getMany(tenant: TenantId, csids: readonly string[]): Promise<StoredRecord[]> {
@@ -70,9 +77,9 @@ export class SqliteRecordStore implements RecordStore {
     options: WriteOptions & { docType?: string },
   ): Promise<StoredRecord | undefined> {
     const row = this.#statements.write(() => {
-      const current = this.#find(tenant, csid, options.docType);
-      if (current === undefined) return undefined;
-      assertRevision('record', csid, current.revision, options.expectedRevision);
+      const revision = this.#revisionOf(tenant, csid, options.docType);
+      if (revision === undefined) return undefined;
+      assertRevision('record', csid, revision, options.expectedRevision);
       const params = {
         csid,
         tenantId: tenant,
@@ -87,9 +94,9 @@ export class SqliteRecordStore implements RecordStore {
 
   async delete(tenant: TenantId, csid: string, options: DeleteOptions & { docType?: string } = {}): Promise<boolean> {
     return this.#statements.write(() => {
-      const current = this.#find(tenant, csid, options.docType);
-      if (current === undefined) return false;
-      assertRevision('record', csid, current.revision, options.expectedRevision);
+      const revision = this.#revisionOf(tenant, csid, options.docType);
+      if (revision === undefined) return false;
+      assertRevision('record', csid, revision, options.expectedRevision);
       this.#deleteSubjectRelations.run(tenant, csid);
       this.#deleteObjectRelations.run(tenant, csid);
       return this.#delete.run(csid, tenant).changes > 0;
@@ -127,10 +134,9 @@ export class SqliteRecordStore implements RecordStore {
     }
   }
 
-  /** The record's row when it exists in this tenant and, if `docType` is given, is of that type. */
-  #find(tenant: TenantId, csid: string, docType: string | undefined): KeyedRecordRow | undefined {
-    const row = this.#get.get(csid, tenant);
-    if (row === undefined) return undefined;
-    return docType === undefined || row.doc_type_key === docTypeKey(docType) ? row : undefined;
+  /** The record's revision when it exists in this tenant and, if `docType` is given, is of that type. */
+  #revisionOf(tenant: TenantId, csid: string, docType: string | undefined): number | undefined {
+    const row = this.#revision.get(csid, tenant);
+    return row === undefined || !isOfType(row, docType) ? undefined : row.revision;
   }
 }

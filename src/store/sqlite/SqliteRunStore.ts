@@ -22,6 +22,7 @@ import {
   checkItemKeys,
   DEFAULT_RESULTS_INLINE_LIMIT,
   duplicateItem,
+  initialPosted,
   isActive,
   resultsToStore,
 } from '../runRules.js';
@@ -66,7 +67,7 @@ interface ItemRow {
   updated_at: string;
 }
 
-export function toRun(row: RunRow): Run {
+function toRun(row: RunRow): Run {
   const status = row.status as RunStatus;
   const counts = { posted: row.posted, processed: row.processed, failed: row.failed, affected: row.affected };
   const open = row.open === 1;
@@ -112,8 +113,12 @@ function toItem(row: ItemRow): RunItem {
 }
 
 function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+  const code = (error as { code?: string }).code;
+  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
+
+/** The part of a run its write checks look at. */
+type RunState = Pick<Run, 'id' | 'status' | 'open' | 'rerunnable'>;
 
 type RunStatements = { [K in keyof typeof RUN_SQL]: ReturnType<StatementCache['prepare']> };
 
@@ -132,6 +137,13 @@ export class SqliteRunStore implements RunStore {
 
   #row(tenant: TenantId, id: string): RunRow | undefined {
     return this.#sql.get.get(id, tenant) as RunRow | undefined;
+  }
+
+  /** For checks on hot paths (claim, complete, renew): `#row` would read the invocation and results too. */
+  #state(tenant: TenantId, id: string): RunState | undefined {
+    const row = this.#sql.state.get(id, tenant) as { status: string; open: number; rerunnable: number } | undefined;
+    if (row === undefined) return undefined;
+    return { id: id as RunId, status: row.status as RunStatus, open: row.open === 1, rerunnable: row.rerunnable === 1 };
   }
 
   #insertItems(runId: string, firstSeq: number, keys: readonly string[], now: string): void {
@@ -162,7 +174,7 @@ export class SqliteRunStore implements RunStore {
         open: input.open === true ? 1 : 0,
         filling: input.filling === true ? 1 : 0,
         rerunnable: input.rerunnable === false ? 0 : 1,
-        posted: input.filling === true ? Math.max(keys.length, input.expectedItems ?? 0) : keys.length,
+        posted: initialPosted(input, keys.length),
       });
       this.#insertItems(id, 0, keys, createdAt);
       return toRun(this.#row(tenant, id) as RunRow);
@@ -175,9 +187,7 @@ export class SqliteRunStore implements RunStore {
 
   async fill(tenant: TenantId, id: string, owner: string, keys: readonly string[], until: Date, now: Date): Promise<number | undefined> {
     return this.#statements.write(() => {
-      const row = this.#row(tenant, id);
-      if (row === undefined || row.filling !== 1 || !isActive(row.status as RunStatus)) return undefined;
-      if (this.#sql.fillOwner.pluck().get(id) !== owner) return undefined;
+      if (this.#sql.fillHeld.get({ id, tenantId: tenant, owner }) === undefined) return undefined;
       const next = (this.#sql.maxSeq.pluck().get(id) as number) + 1;
       const added = this.#sql.fillItems.run({ runId: id, next, keys: JSON.stringify(keys), now: now.toISOString() }).changes;
       this.#sql.filled.run(next + added, until.getTime(), id);
@@ -201,7 +211,7 @@ export class SqliteRunStore implements RunStore {
   }
 
   async listItems(tenant: TenantId, id: string, query: ItemQuery): Promise<Page<RunItem>> {
-    const known = this.#row(tenant, id) !== undefined;
+    const known = this.#state(tenant, id) !== undefined;
     const sql = itemListSql(known ? id : '', query);
     return this.#statements.page(sql.count, sql.select, query.paging, toItem);
   }
@@ -209,9 +219,9 @@ export class SqliteRunStore implements RunStore {
   async addItems(tenant: TenantId, id: string, keys: readonly string[], now: Date): Promise<Run | undefined> {
     checkItemKeys(keys);
     return this.#statements.write(() => {
-      const row = this.#row(tenant, id);
-      if (row === undefined) return undefined;
-      assertAcceptsItems(toRun(row));
+      const run = this.#state(tenant, id);
+      if (run === undefined) return undefined;
+      assertAcceptsItems(run);
       const first = (this.#sql.maxSeq.pluck().get(id) as number) + 1;
       this.#insertItems(id, first, keys, now.toISOString());
       this.#sql.addPosted.run(keys.length, id);
@@ -235,8 +245,8 @@ export class SqliteRunStore implements RunStore {
   async claim(tenant: TenantId, id: string, options: ClaimOptions): Promise<RunItem[]> {
     if (options.limit <= 0) return [];
     return this.#statements.write(() => {
-      const row = this.#row(tenant, id);
-      if (row === undefined || !isActive(row.status as RunStatus)) return [];
+      const run = this.#state(tenant, id);
+      if (run === undefined || !isActive(run.status)) return [];
       const params = {
         runId: id,
         owner: options.owner,
@@ -252,14 +262,14 @@ export class SqliteRunStore implements RunStore {
   }
 
   async renewLeases(tenant: TenantId, id: string, owner: string, until: Date): Promise<number> {
-    if (this.#row(tenant, id) === undefined) return 0;
+    if (this.#state(tenant, id) === undefined) return 0;
     return this.#sql.renew.run(until.getTime(), id, owner).changes;
   }
 
   async complete(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], now: Date): Promise<number> {
     if (outcomes.length === 0) return 0;
     return this.#statements.write(() => {
-      if (this.#row(tenant, id) === undefined) return 0;
+      if (this.#state(tenant, id) === undefined) return 0;
       let processed = 0;
       let failed = 0;
       let affected = 0;
@@ -288,12 +298,12 @@ export class SqliteRunStore implements RunStore {
   }
 
   async release(tenant: TenantId, id: string, owner: string): Promise<number> {
-    if (this.#row(tenant, id) === undefined) return 0;
+    if (this.#state(tenant, id) === undefined) return 0;
     return this.#sql.release.run(id, owner).changes;
   }
 
   async nextLeaseExpiry(tenant: TenantId, id: string, exceptOwner?: string): Promise<Date | undefined> {
-    if (this.#row(tenant, id) === undefined) return undefined;
+    if (this.#state(tenant, id) === undefined) return undefined;
     const ms = this.#sql.nextLeaseExpiry.pluck().get(id, exceptOwner ?? null) as number | null;
     return ms === null ? undefined : new Date(ms);
   }
@@ -331,9 +341,9 @@ export class SqliteRunStore implements RunStore {
 
   async cancel(tenant: TenantId, id: string, now: Date): Promise<Run | undefined> {
     return this.#statements.write(() => {
-      const row = this.#row(tenant, id);
-      if (row === undefined) return undefined;
-      assertCancellable(toRun(row));
+      const run = this.#state(tenant, id);
+      if (run === undefined) return undefined;
+      assertCancellable(run);
       this.#sql.cancel.run(now.toISOString(), id);
       return toRun(this.#row(tenant, id) as RunRow);
     });
@@ -341,9 +351,9 @@ export class SqliteRunStore implements RunStore {
 
   async rerun(tenant: TenantId, id: string, options: { onlyFailed: boolean }, now: Date): Promise<Run | undefined> {
     return this.#statements.write(() => {
-      const row = this.#row(tenant, id);
-      if (row === undefined) return undefined;
-      assertRerunnable(toRun(row));
+      const run = this.#state(tenant, id);
+      if (run === undefined) return undefined;
+      assertRerunnable(run);
       const updatedAt = now.toISOString();
       if (options.onlyFailed) {
         this.#sql.resetFailedItems.run(updatedAt, id);
@@ -358,7 +368,7 @@ export class SqliteRunStore implements RunStore {
   }
 
   async itemErrors(tenant: TenantId, id: string, limit: number): Promise<Record<string, string>> {
-    if (this.#row(tenant, id) === undefined) return {};
+    if (this.#state(tenant, id) === undefined) return {};
     const rows = this.#sql.itemErrors.all(id, limit) as Array<{ item_key: string; error: string | null }>;
     return Object.fromEntries(rows.map((row) => [row.item_key, row.error ?? 'failed']));
   }

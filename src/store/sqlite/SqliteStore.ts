@@ -70,7 +70,3 @@ export class SqliteStore implements Store {
     this.#db.close();
   }
 }
-
-export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
-  return SqliteStore.open(options);
-}

@@ -1,3 +1,3 @@
-export { SqliteStore, openSqliteStore } from './SqliteStore.js';
+export { SqliteStore } from './SqliteStore.js';
 export type { SqliteStoreOptions } from './SqliteStore.js';
 export { SQLITE_DEFAULTS } from './defaults.js';

@@ -4,11 +4,11 @@
  */
 import type { ItemQuery, RunQuery } from '../runTypes.js';
 import type { TenantId } from '../../domain/types.js';
-import type { SqlQuery } from './statements.js';
+import { listSql, type ListSql } from './sql.js';
 
-export const RUN_COLUMNS = `id, tenant_id, definition_csid, definition_name, invocation, created_by, created_at, started_at,
+const RUN_COLUMNS = `id, tenant_id, definition_csid, definition_name, invocation, created_by, created_at, started_at,
   completed_at, status, status_text, open, filling, rerunnable, posted, processed, failed, affected, results, results_size, reruns`;
-export const ITEM_COLUMNS = 'run_id, seq, item_key, status, attempts, error, error_code, note, affected, updated_at';
+const ITEM_COLUMNS = 'run_id, seq, item_key, status, attempts, error, error_code, note, affected, updated_at';
 
 const ACTIVE = `('Queued', 'InProgress')`;
 /**
@@ -31,11 +31,15 @@ export const RUN_SQL = {
   claimFill: `UPDATE runs SET fill_owner = @owner, fill_lease_expires_at = @until
     WHERE id = @id AND tenant_id = @tenantId AND filling = 1 AND status IN ${ACTIVE}
       AND (fill_owner IS NULL OR fill_owner = @owner OR fill_lease_expires_at <= @nowMs)`,
+  fillHeld: `SELECT 1 FROM runs WHERE id = @id AND tenant_id = @tenantId AND filling = 1 AND status IN ${ACTIVE}
+    AND fill_owner = @owner`,
   filled: 'UPDATE runs SET posted = max(posted, ?), fill_lease_expires_at = ? WHERE id = ?',
   endFill: `UPDATE runs SET filling = 0, fill_owner = NULL, fill_lease_expires_at = NULL,
       posted = (SELECT count(*) FROM run_items WHERE run_id = @id)
     WHERE id = @id AND tenant_id = @tenantId AND filling = 1 AND fill_owner = @owner`,
   get: `SELECT ${RUN_COLUMNS} FROM runs WHERE id = ? AND tenant_id = ?`,
+  // What the checks before a write read, leaving out the large columns (the invocation's csids, the results).
+  state: 'SELECT status, open, rerunnable FROM runs WHERE id = ? AND tenant_id = ?',
   addPosted: 'UPDATE runs SET posted = posted + ? WHERE id = ?',
   close: 'UPDATE runs SET open = 0 WHERE id = ? AND tenant_id = ?',
   start: `UPDATE runs SET status = 'InProgress', started_at = coalesce(started_at, ?) WHERE id = ? AND tenant_id = ?
@@ -89,10 +93,9 @@ export const RUN_SQL = {
   listActive: `SELECT tenant_id, id FROM runs WHERE status IN ${ACTIVE}`,
   purge: `DELETE FROM runs WHERE status IN ${FINAL} AND completed_at < ?`,
   maxSeq: 'SELECT coalesce(max(seq), -1) FROM run_items WHERE run_id = ?',
-  fillOwner: 'SELECT fill_owner FROM runs WHERE id = ?',
 } as const;
 
-export function runListSql(tenant: TenantId, query: RunQuery): { count: SqlQuery; select: SqlQuery } {
+export function runListSql(tenant: TenantId, query: RunQuery): ListSql {
   const clauses = ['tenant_id = ?'];
   const values: unknown[] = [tenant];
   if (query.status !== undefined) {
@@ -116,24 +119,11 @@ export function runListSql(tenant: TenantId, query: RunQuery): { count: SqlQuery
     clauses.push('created_at < ?');
     values.push(query.createdTo.toISOString());
   }
-  const where = clauses.join(' AND ');
-  return {
-    count: { text: `SELECT count(*) FROM runs WHERE ${where}`, values },
-    select: { text: `SELECT ${RUN_COLUMNS} FROM runs WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, values },
-  };
+  return listSql(RUN_COLUMNS, 'runs', { text: clauses.join(' AND '), values }, 'created_at DESC, id DESC');
 }
 
-export function itemListSql(runId: string, query: ItemQuery): { count: SqlQuery; select: SqlQuery } {
-  const clauses = ['run_id = ?'];
-  const values: unknown[] = [runId];
-  if (query.status !== undefined) {
-    clauses.push('status = ?');
-    values.push(query.status);
-  }
-  const where = clauses.join(' AND ');
-  const from = query.status === undefined ? 'run_items' : `run_items ${BY_STATUS}`;
-  return {
-    count: { text: `SELECT count(*) FROM ${from} WHERE ${where}`, values },
-    select: { text: `SELECT ${ITEM_COLUMNS} FROM ${from} WHERE ${where} ORDER BY seq LIMIT ? OFFSET ?`, values },
-  };
+export function itemListSql(runId: string, query: ItemQuery): ListSql {
+  if (query.status === undefined) return listSql(ITEM_COLUMNS, 'run_items', { text: 'run_id = ?', values: [runId] }, 'seq');
+  const where = { text: 'run_id = ? AND status = ?', values: [runId, query.status] };
+  return listSql(ITEM_COLUMNS, `run_items ${BY_STATUS}`, where, 'seq');
 }

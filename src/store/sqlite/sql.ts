@@ -17,9 +17,9 @@ import {
 import type { SqlQuery } from './statements.js';
 
 const CORE = 'csid, tenant_id, created_at, created_by, updated_at, updated_by, workflow_state, revision';
-export const DEFINITION_COLUMNS = `${CORE}, body`;
-export const RECORD_COLUMNS = `${CORE}, doc_type, fields`;
-export const RELATION_COLUMNS = `${CORE}, subject_csid, subject_document_type, relationship_type, object_csid,
+const DEFINITION_COLUMNS = `${CORE}, body`;
+const RECORD_COLUMNS = `${CORE}, doc_type, fields`;
+const RELATION_COLUMNS = `${CORE}, subject_csid, subject_document_type, relationship_type, object_csid,
   object_document_type`;
 
 const CORE_PARAMS = '@csid, @tenantId, @createdAt, @createdBy, @updatedAt, @updatedBy, @workflowState, @revision';
@@ -39,6 +39,8 @@ export const RECORD_SQL = {
   insert: `INSERT INTO records (${RECORD_COLUMNS}, doc_type_key) VALUES (${CORE_PARAMS}, @docType, @fields, @docTypeKey)
     RETURNING ${RECORD_COLUMNS}`,
   get: `SELECT ${RECORD_COLUMNS}, doc_type_key FROM records WHERE csid = ? AND tenant_id = ?`,
+  // What update and delete check, without the fields.
+  revision: 'SELECT revision, doc_type_key FROM records WHERE csid = ? AND tenant_id = ?',
   // Unary + keeps the planner off the (tenant_id, ...) indexes, which it would otherwise scan for the whole tenant.
   getMany: `SELECT ${RECORD_COLUMNS} FROM records WHERE +tenant_id = ? AND csid IN (SELECT value FROM json_each(?))`,
   docTypesOf: `SELECT csid, doc_type FROM records WHERE +tenant_id = ? AND csid IN (SELECT value FROM json_each(?))`,
@@ -63,7 +65,7 @@ export interface ListSql {
   select: SqlQuery;
 }
 
-function listSql(columns: string, from: string, where: SqlQuery, orderBy: string): ListSql {
+export function listSql(columns: string, from: string, where: SqlQuery, orderBy: string): ListSql {
   return {
     count: { text: `SELECT count(*) FROM ${from} WHERE ${where.text}`, values: where.values },
     select: {
