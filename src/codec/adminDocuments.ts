@@ -12,17 +12,13 @@ import { actionsFromLetters, lettersFromActions } from '../domain/accountRules.j
 import type { TenantId } from '../domain/types.js';
 import type { RoleInput, RoleRecord, TenantRecord, TokenRecord, UserRecord } from '../store/authTypes.js';
 import type { ListSpec } from './commonList.js';
+import { rootNamed } from './documentEnvelope.js';
 import { createSchemaCheck, validationFailed } from './schemaValidator.js';
-import { isDocNode, localName, rootElement, type DocNode, type DocTree, type DocValue } from './tree.js';
+import { isDocNode, type DocNode, type DocTree, type DocValue } from './tree.js';
 
 /** The content of the one root element, which must be named `name`; an empty element reads as `{}`/`''`. */
 function rootContent(tree: DocTree, name: string): DocValue {
-  const root = rootElement(tree);
-  if (root === undefined || localName(root.key) !== name) {
-    const found = root === undefined ? 'none' : `<${root.key}>`;
-    throw validationFailed(name, [{ path: '(root)', message: `must be a <${name}> element, found ${found}` }]);
-  }
-  return root.value;
+  return rootNamed(tree, name).value;
 }
 
 /**

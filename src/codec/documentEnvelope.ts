@@ -13,6 +13,7 @@ import {
   localName,
   namespaceOf,
   rootElement,
+  type Child,
   type DocNode,
   type DocTree,
   type DocValue,
@@ -37,16 +38,23 @@ export function asNode(value: DocValue | undefined, path: string, label: string)
   throw validationFailed(label, [{ path, message: `must be a single element with fields, not ${found}` }]);
 }
 
+/** The one root element of a tree, which must have the local name `name` (any prefix). */
+export function rootNamed(tree: DocTree, name: string): Child {
+  const root = rootElement(tree);
+  if (root === undefined || localName(root.key) !== name) {
+    const found = root === undefined ? 'none' : `<${root.key}>`;
+    const article = /^[aeiou]/i.test(name) ? 'an' : 'a';
+    throw validationFailed(name, [{ path: '(root)', message: `must be ${article} <${name}> element, found ${found}` }]);
+  }
+  return root;
+}
+
 /**
  * The `document` root of a tree.
  * @param expectedName when given, a `name` attribute must equal it (an absent one is tolerated: JSON clients omit it).
  */
 export function openDocument(tree: DocTree, expectedName?: string): DocumentEnvelope {
-  const root = rootElement(tree);
-  if (root === undefined || localName(root.key) !== DOCUMENT_ELEMENT) {
-    const found = root === undefined ? 'none' : `<${root.key}>`;
-    throw validationFailed('document', [{ path: '(root)', message: `must be a <document> element, found ${found}` }]);
-  }
+  const root = rootNamed(tree, DOCUMENT_ELEMENT);
   const node = asNode(root.value, DOCUMENT_ELEMENT, 'document');
   const name = node['@name'];
   if (name !== undefined && typeof name !== 'string' && typeof name !== 'number') {

@@ -42,6 +42,11 @@ export type { InvocationContextPayload, InvocationParam, InvocationResultsPayloa
 export { decodeRecordDocument, encodeRecordDocument, RECORD_LIST_SPEC } from './recordDocument.js';
 export type { RecordDocument } from './recordDocument.js';
 export { decodeRelationDocument, encodeRelationDocument, RELATION_LIST_SPEC } from './relationDocument.js';
+export { decodeRunItems, encodeRunDocument, RUN_ITEM_LIST_SPEC, RUN_LIST_SPEC } from './runDocument.js';
+export { decodeScheduleRequest, encodeScheduleDocument, SCHEDULE_LIST_SPEC } from './scheduleDocument.js';
+export type { ScheduleRequest } from './scheduleDocument.js';
+export { decodeMultiTenantInvocation, encodeMultiTenantOutcome } from './multiTenantDocument.js';
+export type { MultiTenantInvocation, MultiTenantOutcome } from './multiTenantDocument.js';
 export {
   decodePasswordDocument,
   decodeRoleDocument,

@@ -6,10 +6,10 @@
  * is decided against the definition later, with CollectionSpace's own messages.
  */
 import invocationContextSchema from '../../schemas/invocation-context.json' with { type: 'json' };
-import { asNode, checkNamespace } from './documentEnvelope.js';
+import { asNode, checkNamespace, rootNamed } from './documentEnvelope.js';
 import { INVOCABLE_NAMESPACE, PART_PREFIX } from './namespaces.js';
-import { createSchemaCheck, validationFailed } from './schemaValidator.js';
-import { localName, pruneEmpty, rootElement, withoutBlanks, type DocTree } from './tree.js';
+import { createSchemaCheck } from './schemaValidator.js';
+import { pruneEmpty, withoutBlanks, type DocTree } from './tree.js';
 
 export const INVOCATION_CONTEXT_ELEMENT = 'invocationContext';
 export const INVOCATION_RESULTS_ELEMENT = 'invocationResults';
@@ -75,13 +75,7 @@ function toPayload(wire: InvocationContextWire): InvocationContextPayload {
  * @throws ValidationError for another root element, a foreign namespace or an unknown element (with its path).
  */
 export function decodeInvocationContext(tree: DocTree): InvocationContextPayload {
-  const root = rootElement(tree);
-  if (root === undefined || localName(root.key) !== INVOCATION_CONTEXT_ELEMENT) {
-    const found = root === undefined ? 'none' : `<${root.key}>`;
-    throw validationFailed(INVOCATION_CONTEXT_ELEMENT, [
-      { path: '(root)', message: `must be an <invocationContext> element, found ${found}` },
-    ]);
-  }
+  const root = rootNamed(tree, INVOCATION_CONTEXT_ELEMENT);
   const node = asNode(root.value, INVOCATION_CONTEXT_ELEMENT, INVOCATION_CONTEXT_ELEMENT);
   checkNamespace(root.key, INVOCABLE_NAMESPACE, INVOCATION_CONTEXT_ELEMENT, node);
   return toPayload(checkInvocationContext(pruneEmpty(node) ?? {}));

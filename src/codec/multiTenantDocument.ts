@@ -4,10 +4,10 @@
  * (`postedSuccess`) and what went wrong in the others (`postedProblems`).
  */
 import multiTenantSchema from '../../schemas/multitenant-invocation.json' with { type: 'json' };
-import { asNode } from './documentEnvelope.js';
+import { asNode, rootNamed } from './documentEnvelope.js';
 import { decodeInvocationContext, INVOCATION_CONTEXT_ELEMENT, type InvocationContextPayload } from './invocationContext.js';
 import { createSchemaCheck, validationFailed } from './schemaValidator.js';
-import { findChildren, localName, pruneEmpty, rootElement, type DocTree } from './tree.js';
+import { findChildren, pruneEmpty, type DocTree } from './tree.js';
 
 export const MULTITENANT_ELEMENT = 'multitenantInvocation';
 
@@ -30,12 +30,7 @@ interface MultiTenantWire {
 const checkMultiTenant = createSchemaCheck<MultiTenantWire>(multiTenantSchema, MULTITENANT_ELEMENT);
 
 export function decodeMultiTenantInvocation(tree: DocTree): MultiTenantInvocation {
-  const root = rootElement(tree);
-  if (root === undefined || localName(root.key) !== MULTITENANT_ELEMENT) {
-    throw validationFailed(MULTITENANT_ELEMENT, [
-      { path: '(root)', message: `must be a <${MULTITENANT_ELEMENT}> element, found ${root === undefined ? 'none' : `<${root.key}>`}` },
-    ]);
-  }
+  const root = rootNamed(tree, MULTITENANT_ELEMENT);
   const node = asNode(root.value, MULTITENANT_ELEMENT, MULTITENANT_ELEMENT);
   const [context] = findChildren(node, INVOCATION_CONTEXT_ELEMENT);
   if (context === undefined) {

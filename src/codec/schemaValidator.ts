@@ -106,9 +106,9 @@ export type SchemaCheck<T> = (data: unknown) => T;
  */
 export function createSchemaCheck<T>(schema: AnySchema, root: string): SchemaCheck<T> {
   let validate: ReturnType<Ajv['compile']> | undefined;
+  const shape = isShape(schema) ? schema : {};
   return (data: unknown): T => {
     validate ??= ajv().compile(schema);
-    const shape = isShape(schema) ? schema : {};
     const copy = liftSingletons(structuredClone(data), shape, shape);
     if (validate(copy)) return copy as T;
     const details = uniqueDetails((validate.errors ?? []).map((error) => toErrorDetail(error, root)));

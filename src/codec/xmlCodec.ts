@@ -31,21 +31,20 @@ function decodeReferences(text: string): string {
   });
 }
 
-function createParser(): XMLParser {
-  return new XMLParser({
-    ignoreAttributes: false,
-    attributeNamePrefix: '@',
-    textNodeName: '.',
-    parseTagValue: false,
-    parseAttributeValue: false,
-    trimValues: true,
-    processEntities: false,
-    ignoreDeclaration: true,
-    ignorePiTags: true,
-    tagValueProcessor: (_name, value) => decodeReferences(value),
-    attributeValueProcessor: (_name, value) => decodeReferences(value),
-  });
-}
+// Stateless between parses (each parse builds its own tree), so one instance serves every request.
+const PARSER = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  textNodeName: '.',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  processEntities: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  tagValueProcessor: (_name, value) => decodeReferences(value),
+  attributeValueProcessor: (_name, value) => decodeReferences(value),
+});
 
 /**
  * Parses an XML body into a `DocTree`.
@@ -67,7 +66,7 @@ export function parseXml(text: string): DocTree {
   if (source.slice(end).trim() !== '') throw malformedXml(locate(source, end), 'text after the root element');
   let parsed: unknown;
   try {
-    parsed = createParser().parse(prepared);
+    parsed = PARSER.parse(prepared);
   } catch (error) {
     // The validator passed, so this is one of the parser's own refusals (e.g. `__proto__` as an element name).
     const reason = error instanceof Error ? error.message : String(error);

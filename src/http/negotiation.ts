@@ -23,17 +23,15 @@ export function bodyParsers(limit: string | number): RequestHandler[] {
   ];
 }
 
+const READABLE_TYPES = Object.keys(MEDIA_CODECS).join(', ');
+
 /** The request body as a document tree, or a 415 when it came in a format we do not read. */
 export function readTree(req: Request): DocTree {
   const type = req.get('content-type');
   const codec = codecForContentType(type);
   if (codec === undefined) {
-    throw new HttpProblem(
-      'UNSUPPORTED_MEDIA_TYPE',
-      type === undefined
-        ? `The request has no Content-Type; send one of ${Object.keys(MEDIA_CODECS).join(', ')}`
-        : `Content-Type '${type}' is not supported; send one of ${Object.keys(MEDIA_CODECS).join(', ')}`,
-    );
+    const problem = type === undefined ? 'The request has no Content-Type' : `Content-Type '${type}' is not supported`;
+    throw new HttpProblem('UNSUPPORTED_MEDIA_TYPE', `${problem}; send one of ${READABLE_TYPES}`);
   }
   return codec.decode(req.body);
 }

@@ -3,8 +3,8 @@
  * `updatedAt`, optional ` ASC`/` DESC`), and every other parameter as a top-level field equality.
  */
 import { ValidationError } from '../domain/errors.js';
-import { resolvePaging } from '../domain/paging.js';
 import type { RecordQuery } from '../store/types.js';
+import { pagingOf } from './queryParams.js';
 
 const RESERVED = new Set(['pgSz', 'pgNum', 'sortBy', 'wf_deleted']);
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -38,6 +38,6 @@ export function parseRecordListQuery(docType: string, query: Record<string, unkn
     docTypes: [docType],
     ...(Object.keys(fieldEquals).length > 0 && { fieldEquals }),
     ...(sort !== undefined && { sort }),
-    paging: resolvePaging({ pgSz: query.pgSz, pgNum: query.pgNum }),
+    paging: pagingOf(query),
   };
 }

@@ -7,7 +7,7 @@
  */
 import type { FieldValue, InvocationMode, RecordFields, StoredRecord } from '../domain/types.js';
 
-export type { FieldValue, RecordFields, StoredRecord };
+export type { FieldValue, InvocationMode, RecordFields, StoredRecord };
 
 /** The version of this contract. A plugin's `contract` range must include it. */
 export const CONTRACT_VERSION = '1.1.0';

@@ -2,19 +2,7 @@
  * The plugin subsystem: the Invocable contract plugin authors write against, and the loader, registry and
  * watcher the service runs.
  */
-export { CONTRACT_VERSION } from './contract.js';
-export type {
-  Invocable,
-  InvocationContext,
-  InvocationInput,
-  InvocationResult,
-  ItemInvocable,
-  ItemResult,
-  ParamsSchema,
-  PluginLogger,
-  RecordsService,
-  WholeInvocable,
-} from './contract.js';
+export * from './contract.js';
 export { PLUGIN_ERROR_CODES, PluginError, isInvocable, validatePlugin } from './validatePlugin.js';
 export type { PluginErrorCode, ValidatedPlugin } from './validatePlugin.js';
 export { createPluginLoader, discoverPlugins, loadPlugins, unwrapDefaultExport } from './loader.js';

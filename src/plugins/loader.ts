@@ -69,6 +69,11 @@ const PLUGIN_FILE = /\.(?:js|mjs|ts)$/;
 const IGNORED_FILE = /\.d\.ts$|\.(?:test|spec)\.[^.]+$/;
 const FOLDER_INDEXES = ['index.js', 'index.mjs', 'index.ts'] as const;
 
+/** Code-unit order rather than locale order, so that every machine sorts entries alike. */
+export function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function isIgnoredName(name: string): boolean {
   return name.startsWith('.') || name === 'node_modules';
 }
@@ -127,7 +132,7 @@ export async function discoverPlugins(dir: string): Promise<PluginEntry[]> {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
   }
-  return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return entries.sort((a, b) => byCodeUnits(a.name, b.name));
 }
 
 async function firstIndex(folder: string): Promise<string | undefined> {

@@ -9,7 +9,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Invocable } from './contract.js';
-import type { LoadedPlugin, PluginLoadFailure, PluginLoadResult } from './loader.js';
+import { byCodeUnits, type LoadedPlugin, type PluginLoadFailure, type PluginLoadResult } from './loader.js';
 import type { PluginErrorCode } from './validatePlugin.js';
 
 export type UnloadReason = 'removed' | 'failed';
@@ -42,10 +42,6 @@ export interface PluginFailureReport {
 
 function namesOf(plugin: Invocable): string[] {
   return [plugin.className, ...(plugin.aliases ?? [])];
-}
-
-function byEntryName(a: LoadedPlugin, b: LoadedPlugin): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 function sameFailure(a: PluginLoadFailure | undefined, b: PluginLoadFailure): boolean {
@@ -88,7 +84,7 @@ export class PluginRegistry extends EventEmitter<PluginRegistryEvents> {
   failures(): PluginFailureReport[] {
     return [...this.#failures.values()]
       .map(({ file, code, message }) => ({ file, code, message }))
-      .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+      .sort((a, b) => byCodeUnits(a.file, b.file));
   }
 
   /** Makes the registry mirror `result` (a whole directory's load) and emits the differences. */
@@ -97,7 +93,7 @@ export class PluginRegistry extends EventEmitter<PluginRegistryEvents> {
     const byName = new Map<string, LoadedPlugin>();
     const failures = new Map<string, PluginLoadFailure>(result.failed.map((failure) => [failure.file, failure]));
 
-    for (const candidate of [...result.loaded].sort(byEntryName)) {
+    for (const candidate of [...result.loaded].sort((a, b) => byCodeUnits(a.name, b.name))) {
       const clash = namesOf(candidate.plugin).find((name) => byName.has(name));
       if (clash !== undefined) {
         const holder = byName.get(clash) as LoadedPlugin;

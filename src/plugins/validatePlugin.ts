@@ -250,6 +250,16 @@ const checkDefaultDefinition: Check = (candidate) => {
 /** Everything the TypeScript type promises, so the guard is sound; no semver, no schema compilation. */
 const TYPE_CHECKS: readonly Check[] = [checkIdentity, checkFieldTypes, checkNames, checkModes, checkEntrypoint];
 
+/** Steps 1 to 6 of the documented order. */
+const CHECKS_BEFORE_SCHEMA: readonly Check[] = [
+  checkIdentity,
+  checkContractRange,
+  checkFieldTypes,
+  checkNames,
+  checkModes,
+  checkEntrypoint,
+];
+
 /** Trust-boundary guard for a module's default export. */
 export function isInvocable(value: unknown): value is Invocable {
   return isRecord(value) && TYPE_CHECKS.every((check) => check(value) === undefined);
@@ -260,15 +270,7 @@ export function validatePlugin(value: unknown): ValidatedPlugin {
   if (!isRecord(value)) {
     throw shapeError(`the default export must be an Invocable object, got ${value === null ? 'null' : typeof value}`);
   }
-  const beforeSchema: readonly Check[] = [
-    checkIdentity,
-    checkContractRange,
-    checkFieldTypes,
-    checkNames,
-    checkModes,
-    checkEntrypoint,
-  ];
-  for (const check of beforeSchema) {
+  for (const check of CHECKS_BEFORE_SCHEMA) {
     const problem = check(value);
     if (problem !== undefined) throw problem;
   }

@@ -1,13 +1,14 @@
 /**
  * `POST /cspace-services/batch/{csid}/invoke` (and CollectionSpace's deprecated `POST /batch/{csid}`): runs the
- * definition's plugin with an `invocationContext` and answers `invocationResults`.
+ * definition's plugin with an `invocationContext`.
  *
- * With `Prefer: respond-async` (RFC 7240) the invocation becomes a background run instead: 202, `Location` of the
- * run, and the run's document. `POST /batch/{csid}/runs` creates an open run (items added later, then closed).
+ * With background runs every invocation is a run. Without `Prefer: respond-async` (RFC 7240) the request waits for
+ * its run (`INVOKE_WAIT_MS`) and answers `invocationResults`; past that wait, or with `respond-async`, it answers 202
+ * with the run's `Location` and document. `POST /batch/{csid}/runs` creates an open run (items added later, then
+ * closed). Without runs, the plugin runs within the request and `Prefer` is ignored.
  */
 import { Router, type Request, type RequestHandler } from 'express';
-import { decodeInvocationContext, encodeInvocationResults } from '../../codec/index.js';
-import { encodeRunDocument } from '../../codec/runDocument.js';
+import { decodeInvocationContext, encodeInvocationResults, encodeRunDocument } from '../../codec/index.js';
 import type { InvocationService } from '../../services/invocationService.js';
 import type { RunService } from '../../services/runService.js';
 import { readTree, sendTree } from '../negotiation.js';
@@ -32,17 +33,18 @@ export function prefersAsync(req: Request): boolean {
 export function invokeRouter({ invocations, runs, runsPath = '/cspace-services/runs' }: InvokeRouterOptions): Router {
   const invoke: RequestHandler<{ csid: string }> = async (req, res) => {
     const payload = decodeInvocationContext(readTree(req));
-    if (runs !== undefined && prefersAsync(req)) {
-      const run = await runs.start(callerOf(res), req.params.csid, payload);
+    const caller = callerOf(res);
+    if (runs === undefined) {
+      sendTree(res, 200, encodeInvocationResults(await invocations.invoke(caller, req.params.csid, payload)));
+      return;
+    }
+    if (prefersAsync(req)) {
+      const run = await runs.start(caller, req.params.csid, payload);
       res.location(`${runsPath}/${run.id}`).set('Preference-Applied', 'respond-async');
       sendTree(res, 202, encodeRunDocument(run));
       return;
     }
-    if (runs === undefined) {
-      sendTree(res, 200, encodeInvocationResults(await invocations.invoke(callerOf(res), req.params.csid, payload)));
-      return;
-    }
-    const outcome = await runs.invoke(callerOf(res), req.params.csid, payload);
+    const outcome = await runs.invoke(caller, req.params.csid, payload);
     if (outcome.finished) {
       sendTree(res, 200, encodeInvocationResults(outcome.results));
       return;

@@ -3,7 +3,7 @@
  * (seed 003). 200 when every tenant got a run, 207 with per-tenant problems otherwise.
  */
 import { Router } from 'express';
-import { decodeMultiTenantInvocation, encodeMultiTenantOutcome } from '../../codec/multiTenantDocument.js';
+import { decodeMultiTenantInvocation, encodeMultiTenantOutcome } from '../../codec/index.js';
 import { invokeAcrossTenants, type MultiTenantDeps } from '../../services/multiTenantInvocation.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
 import { readTree, sendTree } from '../negotiation.js';

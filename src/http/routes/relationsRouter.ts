@@ -4,17 +4,13 @@
  */
 import { Router } from 'express';
 import { decodeRelationDocument, encodeCommonList, encodeRelationDocument, RELATION_LIST_SPEC } from '../../codec/index.js';
-import { resolvePaging } from '../../domain/paging.js';
 import type { RecordService } from '../../services/recordService.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
 import { readTree, sendTree } from '../negotiation.js';
 import { etagOf } from '../preconditions.js';
 import { requirePermission } from '../requirePermission.js';
 import { callerOf } from '../requestContext.js';
-
-function stringParam(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-}
+import { pagingOf, stringParam } from '../queryParams.js';
 
 export function relationsRouter({ records, basePath }: { records: RecordService; basePath: string }): Router {
   const router = Router();
@@ -29,7 +25,7 @@ export function relationsRouter({ records, basePath }: { records: RecordService;
         ...(sbj !== undefined && { subjectCsid: sbj }),
         ...(obj !== undefined && { objectCsid: obj }),
         ...(prd !== undefined && { relationshipType: prd }),
-        paging: resolvePaging({ pgSz: req.query.pgSz, pgNum: req.query.pgNum }),
+        paging: pagingOf(req.query),
       });
       sendTree(res, 200, encodeCommonList(page, RELATION_LIST_SPEC));
     })

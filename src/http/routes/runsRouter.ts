@@ -4,16 +4,22 @@
  * `GET /runs/{id}/events` as server-sent events until the run ends.
  */
 import { Router, type Response } from 'express';
-import { encodeCommonList, encodeInvocationResults } from '../../codec/index.js';
-import { decodeRunItems, encodeRunDocument, RUN_ITEM_LIST_SPEC, RUN_LIST_SPEC } from '../../codec/runDocument.js';
+import {
+  decodeRunItems,
+  encodeCommonList,
+  encodeInvocationResults,
+  encodeRunDocument,
+  RUN_ITEM_LIST_SPEC,
+  RUN_LIST_SPEC,
+} from '../../codec/index.js';
 import { ValidationError } from '../../domain/errors.js';
-import { resolvePaging } from '../../domain/paging.js';
 import { isFinalRunStatus, isItemStatus, isRunStatus, percentCompleted, purgeAtFor, type Run } from '../../domain/runs.js';
 import type { RunService } from '../../services/runService.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
 import { readTree, sendTree } from '../negotiation.js';
 import { callerOf } from '../requestContext.js';
 import { requirePermission } from '../requirePermission.js';
+import { pagingOf, stringParam } from '../queryParams.js';
 
 export interface RunsRouterOptions {
   runs: RunService;
@@ -23,10 +29,6 @@ export interface RunsRouterOptions {
   retentionMs: number;
   /** How often the event stream re-reads the run, for progress made by other processes. @defaultValue 1000 */
   eventPollMs?: number;
-}
-
-function stringParam(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
 function dateParam(value: unknown, name: string): Date | undefined {
@@ -86,7 +88,7 @@ export function runsRouter(options: RunsRouterOptions): Router {
         ...(definition !== undefined && { definitionCsid: definition }),
         ...(createdFrom !== undefined && { createdFrom }),
         ...(createdTo !== undefined && { createdTo }),
-        paging: resolvePaging({ pgSz: req.query.pgSz, pgNum: req.query.pgNum }),
+        paging: pagingOf(req.query),
       });
       sendTree(res, 200, encodeCommonList(page, RUN_LIST_SPEC));
     })
@@ -113,7 +115,7 @@ export function runsRouter(options: RunsRouterOptions): Router {
       }
       const page = await runs.items(callerOf(res).tenant, req.params.id, {
         ...(status !== undefined && { status }),
-        paging: resolvePaging({ pgSz: req.query.pgSz, pgNum: req.query.pgNum }),
+        paging: pagingOf(req.query),
       });
       sendTree(res, 200, encodeCommonList(page, RUN_ITEM_LIST_SPEC));
     })
@@ -123,15 +125,12 @@ export function runsRouter(options: RunsRouterOptions): Router {
     })
     .all(methodNotAllowed(['GET', 'POST']));
 
-  router
-    .route('/:id/close')
-    .post(requirePermission('runs', 'update'), async (req, res) => send(res, 200, await runs.close(callerOf(res).tenant, req.params.id)))
-    .all(methodNotAllowed(['POST']));
-
-  router
-    .route('/:id/cancel')
-    .post(requirePermission('runs', 'update'), async (req, res) => send(res, 200, await runs.cancel(callerOf(res).tenant, req.params.id)))
-    .all(methodNotAllowed(['POST']));
+  for (const operation of ['close', 'cancel'] as const) {
+    router
+      .route(`/:id/${operation}`)
+      .post(requirePermission('runs', 'update'), async (req, res) => send(res, 200, await runs[operation](callerOf(res).tenant, req.params.id)))
+      .all(methodNotAllowed(['POST']));
+  }
 
   router
     .route('/:id/rerun')

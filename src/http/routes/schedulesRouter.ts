@@ -3,14 +3,13 @@
  * `GET|DELETE /schedules/{id}` (mounted under `/schedules`). Everything is scoped to the caller's tenant.
  */
 import { Router } from 'express';
-import { encodeCommonList } from '../../codec/index.js';
-import { decodeScheduleRequest, encodeScheduleDocument, SCHEDULE_LIST_SPEC } from '../../codec/scheduleDocument.js';
-import { resolvePaging } from '../../domain/paging.js';
+import { decodeScheduleRequest, encodeCommonList, encodeScheduleDocument, SCHEDULE_LIST_SPEC } from '../../codec/index.js';
 import type { ScheduleService } from '../../runs/schedules.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
 import { readTree, sendTree } from '../negotiation.js';
 import { requirePermission } from '../requirePermission.js';
 import { callerOf } from '../requestContext.js';
+import { pagingOf } from '../queryParams.js';
 
 export interface SchedulesRouterOptions {
   schedules: ScheduleService;
@@ -30,7 +29,7 @@ export function definitionSchedulesRouter({ schedules, basePath }: SchedulesRout
       sendTree(res, 201, encodeScheduleDocument(schedule));
     })
     .get(requirePermission<{ csid: string }>('runs', 'list'), async (req, res) => {
-      const paging = resolvePaging({ pgSz: req.query.pgSz, pgNum: req.query.pgNum });
+      const paging = pagingOf(req.query);
       const page = await schedules.list(callerOf(res).tenant, { definitionCsid: req.params.csid, paging });
       sendTree(res, 200, encodeCommonList(page, SCHEDULE_LIST_SPEC));
     })
@@ -44,7 +43,7 @@ export function schedulesRouter({ schedules }: Pick<SchedulesRouterOptions, 'sch
   router
     .route('/')
     .get(requirePermission('runs', 'list'), async (req, res) => {
-      const page = await schedules.list(callerOf(res).tenant, { paging: resolvePaging({ pgSz: req.query.pgSz, pgNum: req.query.pgNum }) });
+      const page = await schedules.list(callerOf(res).tenant, { paging: pagingOf(req.query) });
       sendTree(res, 200, encodeCommonList(page, SCHEDULE_LIST_SPEC));
     })
     .all(methodNotAllowed(['GET']));

@@ -2,12 +2,12 @@
 import { Router } from 'express';
 import { decodeRoleDocument, encodeCommonList, encodeRole, ROLE_LIST_SPEC } from '../../../codec/index.js';
 import { ValidationError } from '../../../domain/errors.js';
-import { resolvePaging } from '../../../domain/paging.js';
 import type { RoleAdmin } from '../../../services/auth/roleAdmin.js';
 import { methodNotAllowed } from '../../methodNotAllowed.js';
 import { readTree, sendTree } from '../../negotiation.js';
 import { requirePermission } from '../../requirePermission.js';
 import { callerOf } from '../../requestContext.js';
+import { pagingOf } from '../../queryParams.js';
 
 export function rolesAdminRouter(roles: RoleAdmin, basePath: string): Router {
   const router = Router();
@@ -15,7 +15,7 @@ export function rolesAdminRouter(roles: RoleAdmin, basePath: string): Router {
   router
     .route('/')
     .get(requirePermission('admin', 'list'), async (req, res) => {
-      const page = await roles.list(callerOf(res), resolvePaging({ pgSz: req.query.pgSz, pgNum: req.query.pgNum }));
+      const page = await roles.list(callerOf(res), pagingOf(req.query));
       sendTree(res, 200, encodeCommonList(page, ROLE_LIST_SPEC));
     })
     .post(requirePermission('admin', 'create'), async (req, res) => {

@@ -1,12 +1,12 @@
 /** `/admin/tenants`: system-tenant administrators create, list, read, disable and enable tenants. */
 import { Router } from 'express';
 import { decodeTenantDocument, encodeCommonList, encodeTenant, TENANT_LIST_SPEC } from '../../../codec/index.js';
-import { resolvePaging } from '../../../domain/paging.js';
 import type { TenantAdmin } from '../../../services/auth/tenantAdmin.js';
 import { methodNotAllowed } from '../../methodNotAllowed.js';
 import { readTree, sendTree } from '../../negotiation.js';
 import { requirePermission } from '../../requirePermission.js';
 import { callerOf } from '../../requestContext.js';
+import { pagingOf } from '../../queryParams.js';
 
 export function tenantsAdminRouter(tenants: TenantAdmin, basePath: string): Router {
   const router = Router();
@@ -14,7 +14,7 @@ export function tenantsAdminRouter(tenants: TenantAdmin, basePath: string): Rout
   router
     .route('/')
     .get(requirePermission('admin', 'list'), async (req, res) => {
-      const page = await tenants.list(callerOf(res), resolvePaging({ pgSz: req.query.pgSz, pgNum: req.query.pgNum }));
+      const page = await tenants.list(callerOf(res), pagingOf(req.query));
       sendTree(res, 200, encodeCommonList(page, TENANT_LIST_SPEC));
     })
     .post(requirePermission('admin', 'create'), async (req, res) => {

@@ -1,12 +1,12 @@
 /** `/admin/tokens`: API tokens of the caller's tenant. The bearer value is in the creation answer only. */
 import { Router } from 'express';
 import { decodeTokenDocument, encodeCommonList, encodeToken, TOKEN_LIST_SPEC } from '../../../codec/index.js';
-import { resolvePaging } from '../../../domain/paging.js';
 import type { TokenAdmin } from '../../../services/auth/tokenAdmin.js';
 import { methodNotAllowed } from '../../methodNotAllowed.js';
 import { readTree, sendTree } from '../../negotiation.js';
 import { requirePermission } from '../../requirePermission.js';
 import { callerOf } from '../../requestContext.js';
+import { pagingOf } from '../../queryParams.js';
 
 export function tokensAdminRouter(tokens: TokenAdmin, basePath: string): Router {
   const router = Router();
@@ -15,7 +15,7 @@ export function tokensAdminRouter(tokens: TokenAdmin, basePath: string): Router 
     .route('/')
     .get(requirePermission('admin', 'list'), async (req, res) => {
       const username = typeof req.query.username === 'string' && req.query.username !== '' ? req.query.username : undefined;
-      const paging = resolvePaging({ pgSz: req.query.pgSz, pgNum: req.query.pgNum });
+      const paging = pagingOf(req.query);
       const page = await tokens.list(callerOf(res), { ...(username !== undefined && { username }), paging });
       sendTree(res, 200, encodeCommonList(page, TOKEN_LIST_SPEC));
     })

@@ -11,12 +11,12 @@ import {
   encodeUser,
   userListSpec,
 } from '../../../codec/index.js';
-import { resolvePaging } from '../../../domain/paging.js';
 import type { UserAdmin } from '../../../services/auth/userAdmin.js';
 import { methodNotAllowed } from '../../methodNotAllowed.js';
 import { readTree, sendTree } from '../../negotiation.js';
 import { requirePermission } from '../../requirePermission.js';
 import { callerOf } from '../../requestContext.js';
+import { pagingOf } from '../../queryParams.js';
 
 export function usersAdminRouter(users: UserAdmin, basePath: string): Router {
   const router = Router();
@@ -25,7 +25,7 @@ export function usersAdminRouter(users: UserAdmin, basePath: string): Router {
     .route('/')
     .get(requirePermission('admin', 'list'), async (req, res) => {
       const caller = callerOf(res);
-      const page = await users.list(caller, resolvePaging({ pgSz: req.query.pgSz, pgNum: req.query.pgNum }));
+      const page = await users.list(caller, pagingOf(req.query));
       sendTree(res, 200, encodeCommonList(page, userListSpec(caller.tenant)));
     })
     .post(requirePermission('admin', 'create'), async (req, res) => {
