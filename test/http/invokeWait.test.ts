@@ -4,24 +4,16 @@
  */
 import path from 'node:path';
 import { expect } from 'chai';
-import type { TenantId } from '../../src/domain/types.js';
-import { createDefinition, JSON_TYPE } from '../support/api.js';
+import { createDefinition, createObjects, getJson, invocationContextBody, JSON_TYPE, runReaching } from '../support/api.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
 import { waitFor } from '../support/waitFor.js';
 
 const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/plugins');
-const TENANT = 'default' as TenantId;
 const ALL_MODES = { supportsSingleDoc: true, supportsDocList: true, supportsGroup: true, supportsNoContext: true };
 const globals = globalThis as typeof globalThis & { runGate?: { open(): void; started: number } };
 
 function contextBody(mode: string, listCSIDs?: string[]): string {
-  return JSON.stringify({
-    'ns2:invocationContext': {
-      '@xmlns:ns2': 'http://collectionspace.org/services/common/invocable',
-      mode,
-      ...(listCSIDs !== undefined && { docType: 'CollectionObject', listCSIDs: { csid: listCSIDs } }),
-    },
-  });
+  return invocationContextBody({ mode, ...(listCSIDs !== undefined && { docType: 'CollectionObject', listCSIDs }) });
 }
 
 describe('HTTP synchronous invoke on runs', () => {
@@ -42,16 +34,10 @@ describe('HTTP synchronous invoke on runs', () => {
 
   const definition = (className: string) =>
     createDefinition(service, { name: className, forDocTypes: { forDocType: ['CollectionObject'] }, ...ALL_MODES, className });
-  const objects = async (count: number, fields: (i: number) => Record<string, string> = () => ({})) => {
-    const csids: string[] = [];
-    for (let i = 0; i < count; i += 1) {
-      csids.push((await service.store.records.create(TENANT, 'CollectionObject', { objectNumber: `o${i}`, ...fields(i) }, 'test')).csid);
-    }
-    return csids;
-  };
+  const objects = (count: number, fields?: (i: number) => Record<string, string>) => createObjects(service, count, fields);
   const invoke = (csid: string, body: string) =>
     service.request(`/cspace-services/batch/${csid}/invoke`, { method: 'POST', headers: { 'Content-Type': JSON_TYPE, Accept: JSON_TYPE }, body });
-  const json = async (pathname: string): Promise<any> => (await service.request(pathname, { headers: { Accept: JSON_TYPE } })).json();
+  const json = (pathname: string) => getJson(service, pathname);
 
   it('answers 200 with the results, and keeps the invocation as a run with its items', async () => {
     await start(30_000);
@@ -101,10 +87,7 @@ describe('HTTP synchronous invoke on runs', () => {
 
     await waitFor('items to start', async () => ((globals.runGate?.started ?? 0) > 0 ? true : undefined));
     globals.runGate?.open();
-    const run = await waitFor('the run to complete', async () => {
-      const current = (await json(location))['ns2:run'];
-      return current.status === 'Completed' ? current : undefined;
-    });
+    const run = await runReaching(service, location, ['Completed'], 'the run to complete');
     expect(run).to.include({ noOfItemsProcessed: '2', percentCompleted: '100' });
     expect(run.invocationResults.userNote).to.equal('2 record(s) processed, 2 affected, 0 failed');
   });

@@ -8,9 +8,8 @@ import { expect } from 'chai';
 import type { TenantId } from '../../src/domain/types.js';
 import { SQLITE_DEFAULTS } from '../../src/store/sqlite/defaults.js';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
-import { createDefinition, JSON_TYPE } from '../support/api.js';
+import { createDefinition, createObjects, getJson, JSON_TYPE, runReaching } from '../support/api.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, tempDir, type TestService } from '../support/testService.js';
-import { waitFor } from '../support/waitFor.js';
 
 const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
 const TENANT = 'default' as TenantId;
@@ -33,8 +32,7 @@ describe('HTTP runs filled while they run', () => {
     data = await tempDir();
     service = await start();
     definition = await createDefinition(service, { name: 'Record items', forDocTypes: { forDocType: ['CollectionObject'] }, ...MODES, className: 'test.RecordItems' });
-    csids = [];
-    for (let i = 0; i < RECORDS; i += 1) csids.push((await service.store.records.create(TENANT, 'CollectionObject', { objectNumber: `o${i}` }, 'test')).csid);
+    csids = await createObjects(service, RECORDS);
   });
   afterEach(async () => {
     await service.stop();
@@ -42,18 +40,14 @@ describe('HTTP runs filled while they run', () => {
     await data.cleanup();
   });
 
-  const json = async (pathname: string): Promise<any> => (await service.request(pathname, { headers: { Accept: JSON_TYPE } })).json();
+  const json = (pathname: string) => getJson(service, pathname);
   const invoke = (context: Record<string, unknown>, headers: Record<string, string> = {}) =>
     service.request(`/cspace-services/batch/${definition}/invoke`, {
       method: 'POST',
       headers: { 'Content-Type': JSON_TYPE, Accept: JSON_TYPE, ...headers },
       body: JSON.stringify({ 'ns2:invocationContext': { '@xmlns:ns2': 'http://collectionspace.org/services/common/invocable', ...context } }),
     });
-  const completed = (location: string) =>
-    waitFor('the run to complete', async () => {
-      const run = (await json(location))['ns2:run'];
-      return run.status === 'Completed' ? run : undefined;
-    });
+  const completed = (location: string) => runReaching(service, location, ['Completed'], 'the run to complete');
   /** Every item of the run, in seq order. */
   const items = async (runId: string): Promise<any[]> =>
     [(await json(`/cspace-services/runs/${runId}/items?pgSz=100`))['ns2:abstract-common-list']['list-item']].flat();

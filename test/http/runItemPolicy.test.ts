@@ -5,9 +5,8 @@
 import path from 'node:path';
 import { expect } from 'chai';
 import type { TenantId } from '../../src/domain/types.js';
-import { createDefinition, JSON_TYPE } from '../support/api.js';
+import { createDefinition, getJson, JSON_TYPE, runReaching } from '../support/api.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
-import { waitFor } from '../support/waitFor.js';
 
 const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
 const TENANT = 'default' as TenantId;
@@ -29,7 +28,7 @@ describe('HTTP per-item limits from the definition', () => {
     await cleanup();
   });
 
-  const json = async (pathname: string): Promise<any> => (await service.request(pathname, { headers: { Accept: JSON_TYPE } })).json();
+  const json = (pathname: string) => getJson(service, pathname);
   const definition = (className: string, limits?: Record<string, unknown>) =>
     createDefinition(service, { name: className, forDocTypes: { forDocType: ['CollectionObject'] }, supportsDocList: true, className }, limits);
 
@@ -42,10 +41,7 @@ describe('HTTP per-item limits from the definition', () => {
     });
     expect(res.status, await res.clone().text()).to.equal(202);
     const location = res.headers.get('location') ?? '';
-    await waitFor('the run to finish', async () => {
-      const run = (await json(location))['ns2:run'];
-      return ['Completed', 'CompletedWithErrors'].includes(run.status) ? run : undefined;
-    });
+    await runReaching(service, location, ['Completed', 'CompletedWithErrors'], 'the run to finish');
     return [(await json(`${location}/items`))['ns2:abstract-common-list']['list-item']].flat();
   }
 

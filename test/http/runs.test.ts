@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { expect } from 'chai';
 import type { TenantId } from '../../src/domain/types.js';
-import { createDefinition, JSON_TYPE, XML_TYPE, type InvocationContextInput } from '../support/api.js';
+import { createDefinition, createObjects, invocationContextBody, JSON_TYPE, XML_TYPE, type InvocationContextInput } from '../support/api.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -18,18 +18,6 @@ interface Gate {
   started: number;
 }
 const globals = globalThis as typeof globalThis & { runGate?: Gate };
-
-function contextBody(context: InvocationContextInput): string {
-  return JSON.stringify({
-    'ns2:invocationContext': {
-      '@xmlns:ns2': 'http://collectionspace.org/services/common/invocable',
-      ...(context.mode !== undefined && { mode: context.mode }),
-      ...(context.docType !== undefined && { docType: context.docType }),
-      ...(context.listCSIDs !== undefined && { listCSIDs: { csid: context.listCSIDs } }),
-      ...(context.params !== undefined && { params: { param: context.params } }),
-    },
-  });
-}
 
 describe('HTTP runs', () => {
   let service: TestService;
@@ -50,20 +38,13 @@ describe('HTTP runs', () => {
   const definition = (className: string) =>
     createDefinition(service, { name: className, forDocTypes: { forDocType: ['CollectionObject'] }, ...LIST_MODES, className });
 
-  async function objects(count: number, fields: (i: number) => Record<string, string | undefined> = () => ({})): Promise<string[]> {
-    const csids: string[] = [];
-    for (let i = 0; i < count; i += 1) {
-      const extra = Object.fromEntries(Object.entries(fields(i)).filter((entry): entry is [string, string] => entry[1] !== undefined));
-      csids.push((await service.store.records.create(TENANT, 'CollectionObject', { objectNumber: `o${i}`, ...extra }, 'test')).csid);
-    }
-    return csids;
-  }
+  const objects = (count: number, fields?: (i: number) => Record<string, string | undefined>) => createObjects(service, count, fields);
 
   async function startRun(csid: string, context: InvocationContextInput, accept = JSON_TYPE) {
     const res = await service.request(`/cspace-services/batch/${csid}/invoke`, {
       method: 'POST',
       headers: { 'Content-Type': JSON_TYPE, Accept: accept, Prefer: 'respond-async' },
-      body: contextBody(context),
+      body: invocationContextBody(context),
     });
     return res;
   }
@@ -130,7 +111,7 @@ describe('HTTP runs', () => {
       const res = await service.request(`/cspace-services/batch/${await definition('test.RecordItems')}/invoke`, {
         method: 'POST',
         headers: { 'Content-Type': JSON_TYPE, Accept: JSON_TYPE },
-        body: contextBody({ mode: 'list', docType: 'CollectionObject', listCSIDs: csids }),
+        body: invocationContextBody({ mode: 'list', docType: 'CollectionObject', listCSIDs: csids }),
       });
       expect(res.status).to.equal(200);
       expect(((await res.json()) as any)['ns2:invocationResults'].numAffected).to.equal('2');
@@ -187,7 +168,7 @@ describe('HTTP runs', () => {
       const created = await service.request(`/cspace-services/batch/${await definition('test.RecordItems')}/runs`, {
         method: 'POST',
         headers: { 'Content-Type': JSON_TYPE, Accept: JSON_TYPE },
-        body: contextBody({ mode: 'list', docType: 'CollectionObject', listCSIDs: csids.slice(0, 2) }),
+        body: invocationContextBody({ mode: 'list', docType: 'CollectionObject', listCSIDs: csids.slice(0, 2) }),
       });
       expect(created.status, await created.clone().text()).to.equal(201);
       const location = created.headers.get('location') ?? '';

@@ -2,10 +2,13 @@
  * Small client helpers over the real HTTP API, for tests that need records, relations and definitions.
  */
 import { expect } from 'chai';
+import type { TenantId } from '../../src/domain/types.js';
 import type { TestService } from './testService.js';
+import { waitFor } from './waitFor.js';
 
 export const JSON_TYPE = 'application/json';
 export const XML_TYPE = 'application/xml';
+const DEFAULT_TENANT = 'default' as TenantId;
 
 function csidOf(location: string | null): string {
   const csid = location?.split('/').pop() ?? '';
@@ -93,6 +96,21 @@ export interface InvocationContextInput {
   params?: Array<{ key: string; value: string }>;
 }
 
+/** An invocation context as a JSON request body; absent fields are left out. */
+export function invocationContextBody(context: InvocationContextInput): string {
+  return JSON.stringify({
+    'ns2:invocationContext': {
+      '@xmlns:ns2': 'http://collectionspace.org/services/common/invocable',
+      ...(context.mode !== undefined && { mode: context.mode }),
+      ...(context.docType !== undefined && { docType: context.docType }),
+      ...(context.singleCSID !== undefined && { singleCSID: context.singleCSID }),
+      ...(context.groupCSID !== undefined && { groupCSID: context.groupCSID }),
+      ...(context.listCSIDs !== undefined && { listCSIDs: { csid: context.listCSIDs } }),
+      ...(context.params !== undefined && { params: { param: context.params } }),
+    },
+  });
+}
+
 /** Invokes in JSON, answering the JSON body (string values) and the status. */
 export async function invoke(
   service: TestService,
@@ -103,17 +121,37 @@ export async function invoke(
   const res = await service.request(`/cspace-services/batch/${csid}${path === '' ? '' : `/${path}`}`, {
     method: 'POST',
     headers: { 'Content-Type': JSON_TYPE, Accept: JSON_TYPE },
-    body: JSON.stringify({
-      'ns2:invocationContext': {
-        '@xmlns:ns2': 'http://collectionspace.org/services/common/invocable',
-        ...(context.mode !== undefined && { mode: context.mode }),
-        ...(context.docType !== undefined && { docType: context.docType }),
-        ...(context.singleCSID !== undefined && { singleCSID: context.singleCSID }),
-        ...(context.groupCSID !== undefined && { groupCSID: context.groupCSID }),
-        ...(context.listCSIDs !== undefined && { listCSIDs: { csid: context.listCSIDs } }),
-        ...(context.params !== undefined && { params: { param: context.params } }),
-      },
-    }),
+    body: invocationContextBody(context),
   });
   return { status: res.status, body: await res.json() };
+}
+
+/** The JSON body at `pathname`, whatever the status. */
+export async function getJson(service: TestService, pathname: string): Promise<any> {
+  return (await service.request(pathname, { headers: { Accept: JSON_TYPE } })).json();
+}
+
+/**
+ * `count` CollectionObject records (`objectNumber` `o0`, `o1`, ...) created straight in the store, each with the
+ * fields `fields(i)` gives that are not `undefined`; answers their csids in order.
+ */
+export async function createObjects(
+  service: TestService,
+  count: number,
+  fields: (i: number) => Record<string, string | undefined> = () => ({}),
+): Promise<string[]> {
+  const csids: string[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const extra = Object.fromEntries(Object.entries(fields(i)).filter((entry): entry is [string, string] => entry[1] !== undefined));
+    csids.push((await service.store.records.create(DEFAULT_TENANT, 'CollectionObject', { objectNumber: `o${i}`, ...extra }, 'test')).csid);
+  }
+  return csids;
+}
+
+/** The run document at `location` once its status is one of `statuses`. */
+export function runReaching(service: TestService, location: string, statuses: readonly string[], what: string): Promise<any> {
+  return waitFor(what, async () => {
+    const run = (await getJson(service, location))['ns2:run'];
+    return statuses.includes(run.status) ? run : undefined;
+  });
 }
