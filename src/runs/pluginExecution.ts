@@ -52,13 +52,6 @@ export function pluginFailure(err: unknown, className: string): DomainError {
   return new DomainError('PLUGIN_FAILED', `Plugin '${className}' failed: ${messageOf(err)}`, [], { cause: err });
 }
 
-export interface ItemOutcome {
-  csid: string;
-  ok: boolean;
-  affected: boolean;
-  message?: string;
-}
-
 /**
  * Runs `processOne` over `items` with at most `concurrency` in flight, never stopping at a failure: each
  * item is handed to `processOne`, which must not throw for a failing item.

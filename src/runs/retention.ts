@@ -18,12 +18,6 @@ export interface RunRetentionDeps {
   now?: () => Date;
 }
 
-/** Deletes the finished runs completed more than `retentionMs` before `now`; answers how many. */
-export function purgeFinishedRuns(runs: RunStore, retentionMs: number, now: Date): Promise<number> {
-  if (retentionMs <= 0) return Promise.resolve(0);
-  return runs.purge(new Date(now.getTime() - retentionMs));
-}
-
 export class RunRetention {
   readonly #deps: RunRetentionDeps;
   #agenda: Agenda | undefined;
@@ -40,9 +34,11 @@ export class RunRetention {
     this.#agenda = agenda;
   }
 
-  /** What the job does, callable directly (tests, operators). */
+  /** What the job does, callable directly (tests, operators): deletes the runs completed over `retentionMs` ago. */
   async purgeNow(): Promise<number> {
-    const purged = await purgeFinishedRuns(this.#deps.runs, this.#deps.retentionMs, (this.#deps.now ?? (() => new Date()))());
+    const { runs, retentionMs, now = () => new Date() } = this.#deps;
+    if (retentionMs <= 0) return 0;
+    const purged = await runs.purge(new Date(now().getTime() - retentionMs));
     if (purged > 0) this.#deps.logger.info({ purged }, 'finished runs purged');
     return purged;
   }

@@ -2,21 +2,22 @@
  * Runs on Agenda with a few jobs per run (never one per item), each removed when it completes, so Agenda's own
  * table stays small. A process works on a run in one session at a time, inside a session's job (`RUN_JOB_NAME`):
  * the handler hands the run to `RunWorker`, with an `AbortController` (aborted on cancel, when the run ends
- * elsewhere, or when shutdown stops waiting) and `job.touch()` as the heartbeat. Up to `slotsPerRun` processes
- * work on one run at once: a woken run gets a session's job for slot 0 and an open-slot job (`RUN_SLOT_JOB_NAME`)
- * for each further slot, which a process with room that does not work on the run yet turns into a session's job of
- * its own. Items are claimed under leases, so two sessions never share an item.
+ * elsewhere, when Agenda gives the job up, or when shutdown stops waiting) and `job.touch()` as the heartbeat. Up
+ * to `slotsPerRun` processes work on one run at once: a woken run gets a session's job for slot 0 and an open-slot
+ * job (`RUN_SLOT_JOB_NAME`) for each further slot, which a process with room that does not work on the run yet
+ * turns into a session's job of its own. Items are claimed under leases, so two sessions never share an item.
  *
  * Lifecycle: `start()` defines the jobs, starts Agenda and wakes every run left active by a previous process
- * (crash or shutdown); `stop()` stops claiming, drains Agenda for a bounded time, aborts what still runs
- * (its items are released), then stops Agenda. No I/O in the constructor.
+ * (crash or shutdown), or with `processRuns: false` only readies Agenda to save jobs; `stop()` stops claiming,
+ * drains Agenda for a bounded time, aborts what still runs (its items are released), then closes the connection
+ * Agenda opened itself. No I/O in the constructor.
  */
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { Agenda, InMemoryNotificationChannel, type AgendaBackend, type Job } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import type { Logger } from 'pino';
-import { isFinalRunStatus } from '../domain/runs.js';
+import { isFinalRunStatus, percentCompleted, type Run } from '../domain/runs.js';
 import type { TenantId } from '../domain/types.js';
 import { MongoStore } from '../store/mongo/index.js';
 import type { RunStore } from '../store/runTypes.js';
@@ -60,7 +61,7 @@ export const RUN_EXECUTOR_DEFAULTS = {
 } as const satisfies RunExecutorOptions;
 
 export interface RunJobData {
-  tenant: string;
+  tenant: TenantId;
   runId: string;
   /** Which of the run's `slotsPerRun` jobs this is, from 0. */
   slot: number;
@@ -70,6 +71,11 @@ interface ActiveRun {
   controller: AbortController;
   again: boolean;
   done: Promise<void>;
+}
+
+/** Gone (purged), or in a final status: nobody works on it any more. */
+function isOver(run: Run | undefined): boolean {
+  return run === undefined || isFinalRunStatus(run.status);
 }
 
 /** The Agenda backend for the store in use: our SQLite one beside the embedded store, or Mongo's on MongoDB. */
@@ -191,11 +197,14 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   async #handleRun(job: Job<RunJobData>): Promise<void> {
     const data = job.attrs.data;
     const { tenant, runId } = data;
+    if (this.#stopping !== undefined) {
+      await this.#keep(job, () => this.#save(RUN_JOB_NAME, data, 'keep'));
+      return;
+    }
     const existing = this.#active.get(runId);
-    if (existing !== undefined || this.#stopping !== undefined) {
-      if (existing !== undefined) existing.again = true;
-      if (this.#stopping !== undefined) await this.#keep(job, () => this.#save(RUN_JOB_NAME, data, 'keep'));
-      else if (data.slot > 0) await this.#keep(job, () => this.#save(RUN_SLOT_JOB_NAME, data, 'keep'));
+    if (existing !== undefined) {
+      existing.again = true;
+      if (data.slot > 0) await this.#keep(job, () => this.#save(RUN_SLOT_JOB_NAME, data, 'keep'));
       return;
     }
     let settle = () => {};
@@ -203,9 +212,10 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     const entry: ActiveRun = { controller: new AbortController(), again: false, done };
     this.#active.set(runId, entry);
     const stopping = () => this.#stopping !== undefined;
-    const touch = async (percent: number) => {
+    const touch = async () => {
+      const run = await this.#deps.runs.get(tenant, runId);
       try {
-        await job.touch(percent);
+        await job.touch(run === undefined ? 0 : percentCompleted(run.counts, run.status));
       } catch (err) {
         // Agenda gave the job up (lock lost): stop here; the leases protect the items.
         entry.controller.abort(err instanceof Error ? err : new Error(String(err)));
@@ -213,13 +223,12 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
       }
       // Finished or cancelled by another process: a session waiting on that process's leases would otherwise
       // sleep until they expire, and items still in flight here would run on for nothing.
-      const run = await this.#deps.runs.get(tenant as TenantId, runId);
-      if (run === undefined || isFinalRunStatus(run.status)) entry.controller.abort(new Error(`run ${runId} is over`));
+      if (isOver(run)) entry.controller.abort(new Error(`run ${runId} is over`));
     };
     try {
       do {
         entry.again = false;
-        await this.#deps.worker.process(tenant as TenantId, runId, { signal: entry.controller.signal, stopping, touch });
+        await this.#deps.worker.process(tenant, runId, { signal: entry.controller.signal, stopping, touch });
       } while (entry.again && !stopping() && !entry.controller.signal.aborted);
     } catch (err) {
       this.#deps.logger.error({ err, run: runId }, 'run worker failed');
@@ -241,8 +250,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   async #handleSlot(job: Job<RunJobData>): Promise<void> {
     const data = job.attrs.data;
     await this.#keep(job, async () => {
-      const run = await this.#deps.runs.get(data.tenant as TenantId, data.runId);
-      if (run === undefined || isFinalRunStatus(run.status)) return;
+      if (isOver(await this.#deps.runs.get(data.tenant, data.runId))) return;
       if (this.#stopping === undefined && !this.#active.has(data.runId) && this.#active.size < this.#options.maxConcurrentRuns) {
         await this.#save(RUN_JOB_NAME, data, 'advance');
         return;
@@ -285,8 +293,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   async #afterSession(data: RunJobData): Promise<void> {
     const { tenant, runId } = data;
     try {
-      const run = await this.#deps.runs.get(tenant as TenantId, runId);
-      if (run === undefined || isFinalRunStatus(run.status)) await this.#agenda?.cancel({ name: RUN_SLOT_JOB_NAME, data: { tenant, runId } });
+      if (isOver(await this.#deps.runs.get(tenant, runId))) await this.#agenda?.cancel({ name: RUN_SLOT_JOB_NAME, data: { tenant, runId } });
       else if (this.#stopping !== undefined) await this.#save(RUN_JOB_NAME, data, 'advance');
     } catch (err) {
       this.#deps.logger.warn({ err, run: runId }, 'could not hand the run over or close its slots');

@@ -14,7 +14,8 @@ export interface RunFillerOptions {
   runId: string;
   /** The session's owner id: the fill lease is held under it. */
   owner: string;
-  leaseMs: number;
+  /** When a lease taken or renewed now ends: the session's, so the fill lease lasts as long as its items' leases. */
+  leaseEnd: () => Date;
   /** Keys per store transaction. */
   chunkSize: number;
   /** Every key of the run's context, in order. */
@@ -51,7 +52,7 @@ export class RunFiller {
     if (this.#running) return;
     const { runs, now } = this.#deps;
     const { tenant, runId, owner } = this.#options;
-    if (!(await runs.claimFill(tenant, runId, owner, this.#leaseEnd(), now()))) return;
+    if (!(await runs.claimFill(tenant, runId, owner, this.#options.leaseEnd(), now()))) return;
     this.#running = true;
     this.#task = this.#fill()
       .catch((err: unknown) => this.#deps.logger.warn({ err }, 'queuing the run items failed; they are queued again from the top'))
@@ -65,7 +66,7 @@ export class RunFiller {
   async renew(): Promise<void> {
     if (!this.#running) return;
     const { tenant, runId, owner } = this.#options;
-    await this.#deps.runs.claimFill(tenant, runId, owner, this.#leaseEnd(), this.#deps.now());
+    await this.#deps.runs.claimFill(tenant, runId, owner, this.#options.leaseEnd(), this.#deps.now());
   }
 
   /** Resolves when items were added, or after `ms` (someone else fills, or a dead filler's lease is to be taken over). */
@@ -89,10 +90,6 @@ export class RunFiller {
     await this.#deps.runs.claimFill(tenant, runId, owner, new Date(0), this.#deps.now());
   }
 
-  #leaseEnd(): Date {
-    return new Date(this.#deps.now().getTime() + this.#options.leaseMs);
-  }
-
   #itemsAdded(): void {
     for (const resume of this.#waiting.splice(0)) resume();
   }
@@ -102,7 +99,7 @@ export class RunFiller {
     const { tenant, runId, owner, chunkSize, signal, stopping } = this.#options;
     let chunk: string[] = [];
     const append = async (): Promise<boolean> => {
-      const added = await runs.fill(tenant, runId, owner, chunk, this.#leaseEnd(), now());
+      const added = await runs.fill(tenant, runId, owner, chunk, this.#options.leaseEnd(), now());
       chunk = [];
       this.#itemsAdded();
       await yieldToIo();

@@ -1,6 +1,7 @@
 /**
- * Processes one run: claims its items in batches under a lease, runs the plugin on each with bounded
- * concurrency, a time limit and retries, and writes final statuses in batches. Knows nothing of Agenda: the
+ * Processes one run: claims its items in batches under a lease, runs a per-record plugin on each (a whole-invocation
+ * plugin once) with bounded concurrency, a time limit and retries, and writes final statuses in batches; a filling
+ * run's remaining items are queued meanwhile by `RunFiller`. Knows nothing of Agenda: the
  * executor hands it a signal, a heartbeat (`touch`) and a `stopping` flag.
  *
  * Exactly-once: outcomes are written with `runs.complete(owner)`, which refuses items whose lease another
@@ -10,7 +11,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
-import { isFinalRunStatus, retryDelayMs, WHOLE_INVOCATION_KEY, type Run, type RunItem } from '../domain/runs.js';
+import { finalStatusFor, isFinalRunStatus, retryDelayMs, WHOLE_INVOCATION_KEY, type Run, type RunItem } from '../domain/runs.js';
 import type { StoredRecord, TenantId } from '../domain/types.js';
 import type { ItemResult } from '../plugins/contract.js';
 import type { InvocationService, PreparedInvocation } from '../services/invocationService.js';
@@ -64,8 +65,11 @@ export interface RunControl {
   signal: AbortSignal;
   /** Shutdown has begun: claim nothing more. */
   stopping: () => boolean;
-  /** Heartbeat towards the scheduler (Agenda's `job.touch`), with the percentage done. */
-  touch: (percent: number) => Promise<void>;
+  /**
+   * Heartbeat towards the scheduler (Agenda's `job.touch`, with the run's percentage done), which also aborts
+   * `signal` when the run is over elsewhere.
+   */
+  touch: () => Promise<void>;
 }
 
 /** The invocation context as `InvocationService.prepare` reads it. */
@@ -150,6 +154,10 @@ class RunSession {
   #heartbeat: NodeJS.Timeout | undefined;
   #wholeResult: Run['results'] | undefined;
   #executeItem: ((record: StoredRecord) => Promise<ItemResult>) | undefined;
+  /** A per-record plugin (one item per record), rather than one that handles the whole invocation. */
+  readonly #perRecord: boolean;
+  readonly #retries: number;
+  readonly #retryDelayMs: number;
 
   constructor(
     readonly deps: RunWorkerDeps,
@@ -160,13 +168,18 @@ class RunSession {
     readonly control: RunControl,
     readonly logger: Logger,
   ) {
+    const { plugin } = prepared.loaded;
+    const policy = prepared.definition.definition.itemPolicy;
+    this.#perRecord = plugin.processItem !== undefined;
+    this.#retries = policy?.retries ?? plugin.retries ?? 0;
+    this.#retryDelayMs = policy?.retryDelayMs ?? plugin.retryDelayMs ?? options.retryDelayMs;
     this.#filler = new RunFiller(
       { runs: deps.runs, now: deps.now, logger, onFilled: () => deps.onProgress(run.tenant, run.id) },
       {
         tenant: run.tenant,
         runId: run.id,
         owner,
-        leaseMs: options.leaseMs,
+        leaseEnd: () => this.#leaseEnd(),
         chunkSize: options.fillChunk,
         keys: () => this.#contextKeys(),
         signal: control.signal,
@@ -201,7 +214,7 @@ class RunSession {
     if (released > 0) this.logger.info({ released }, 'released unfinished items');
     if (interrupted) return;
     const run = await runs.get(this.#tenant, this.run.id);
-    if (run === undefined || isFinalRunStatus(run.status) || run.open || run.filling || run.counts.processed < run.counts.posted) return;
+    if (run === undefined || isFinalRunStatus(run.status) || run.filling || finalStatusFor(run.counts, run.open) === undefined) return;
     const results = this.#wholeResult ?? (await this.#summary(run));
     const at = now();
     const finished = await runs.finish(this.#tenant, this.run.id, results ?? {}, at);
@@ -225,9 +238,7 @@ class RunSession {
       await this.#flush();
       await runs.renewLeases(this.#tenant, this.run.id, this.owner, this.#leaseEnd());
       await this.#filler.renew();
-      const run = await runs.get(this.#tenant, this.run.id);
-      const percent = run === undefined ? 0 : Math.floor((run.counts.processed * 100) / Math.max(1, run.counts.posted));
-      await this.control.touch(percent);
+      await this.control.touch();
     } catch (err) {
       this.logger.warn({ err }, 'run heartbeat failed');
     }
@@ -263,7 +274,6 @@ class RunSession {
   async *#claimed(): AsyncGenerator<{ item: RunItem; record: StoredRecord | undefined }> {
     const { runs, now } = this.deps;
     const { signal, stopping } = this.control;
-    const perRecord = this.prepared.loaded.plugin.processItem !== undefined;
     while (!signal.aborted && !stopping()) {
       const claimed = await runs.claim(this.#tenant, this.run.id, {
         owner: this.owner,
@@ -289,7 +299,7 @@ class RunSession {
         continue;
       }
       const keys = claimed.map((item) => item.key).filter((key) => key !== WHOLE_INVOCATION_KEY);
-      const found = perRecord && keys.length > 0 ? (await this.deps.records.getMany(this.#tenant, keys)).found : new Map<string, StoredRecord>();
+      const found = this.#perRecord && keys.length > 0 ? (await this.deps.records.getMany(this.#tenant, keys)).found : new Map<string, StoredRecord>();
       for (const item of claimed) yield { item, record: found.get(item.key) };
       await yieldToIo();
     }
@@ -297,14 +307,10 @@ class RunSession {
 
   /** The item's outcome, or `undefined` when it was interrupted (it is then released, not failed). */
   async #processItem(item: RunItem, record: StoredRecord | undefined): Promise<ItemOutcome | undefined> {
-    const { plugin } = this.prepared.loaded;
     const { signal } = this.control;
-    if (plugin.processItem !== undefined && record === undefined) {
+    if (this.#perRecord && record === undefined) {
       return { seq: item.seq, status: 'Failed', error: `Record '${item.key}' was not found`, errorCode: 'NOT_FOUND' };
     }
-    const policy = this.prepared.definition.definition.itemPolicy;
-    const retries = policy?.retries ?? plugin.retries ?? 0;
-    const baseDelay = policy?.retryDelayMs ?? plugin.retryDelayMs ?? this.options.retryDelayMs;
     for (let attempt = 0; ; attempt += 1) {
       try {
         if (record !== undefined) {
@@ -324,7 +330,7 @@ class RunSession {
       } catch (err) {
         if (signal.aborted) return undefined;
         const rejected = err instanceof DomainError && err.code === 'PLUGIN_REJECTED';
-        if (rejected || attempt >= retries) {
+        if (rejected || attempt >= this.#retries) {
           return {
             seq: item.seq,
             status: 'Failed',
@@ -333,7 +339,7 @@ class RunSession {
           };
         }
         this.logger.debug({ key: item.key, attempt: attempt + 1, err }, 'item failed, retrying');
-        await abortable(retryDelayMs(attempt + 1, baseDelay), signal);
+        await abortable(retryDelayMs(attempt + 1, this.#retryDelayMs), signal);
         if (signal.aborted) return undefined;
       }
     }

@@ -79,7 +79,8 @@ function view(job: JobParameters<ScheduleJobData>): Schedule {
 
 /** Applies `every` to the job, refusing what Agenda cannot compute and repeats closer than `MIN_REPEAT_MS`. */
 function repeat(job: Job<ScheduleJobData>, every: string, timezone: string | undefined): void {
-  job.repeatEvery(every, { ...(timezone !== undefined && { timezone }), skipImmediate: true });
+  const options = { ...(timezone !== undefined && { timezone }), skipImmediate: true };
+  job.repeatEvery(every, options);
   const first = job.attrs.nextRunAt;
   if (!first || job.attrs.failReason) {
     throw new ValidationError(`'${every}' is neither a cron expression nor a human interval`, [
@@ -90,7 +91,7 @@ function repeat(job: Job<ScheduleJobData>, every: string, timezone: string | und
   const probe = job.agenda.create<ScheduleJobData>(SCHEDULE_JOB_NAME, job.attrs.data);
   // skipImmediate computes from the current nextRunAt: the time after `first`.
   probe.attrs.nextRunAt = first;
-  probe.repeatEvery(every, { ...(timezone !== undefined && { timezone }), skipImmediate: true });
+  probe.repeatEvery(every, options);
   const second = probe.attrs.nextRunAt;
   if (second && second.getTime() - first.getTime() < MIN_REPEAT_MS) {
     throw new ValidationError(`'${every}' repeats more often than once a second`, [

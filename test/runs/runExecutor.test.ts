@@ -1,7 +1,7 @@
 /**
  * RunExecutor's slots on a real Agenda over the SQLite backend (one temp file; an executor per simulated
  * process, each with its own connection), with a fake worker whose sessions the test ends, and a fake store
- * that only says each run's status.
+ * that only says each run's status (with counts that make it half done).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -57,7 +57,8 @@ describe('RunExecutor slots', () => {
     listActive: async () => [],
     get: async (_tenant: TenantId, id: string) => {
       const status = statuses.get(id);
-      return status === undefined ? undefined : ({ id, tenant: TENANT, status } as Run);
+      const counts = { posted: 2, processed: 1, failed: 0, affected: 1 };
+      return status === undefined ? undefined : ({ id, tenant: TENANT, status, counts } as Run);
     },
   } as unknown as RunStore;
 
@@ -179,11 +180,13 @@ describe('RunExecutor slots', () => {
     await executor.start();
     await executor.wake(TENANT, RUN);
     await waitFor('a session', async () => (live().length === 1 ? true : undefined));
-    await sessions[0]!.control.touch(50);
+    await sessions[0]!.control.touch();
     expect(sessions[0]!.control.signal.aborted).to.equal(false);
+    const { jobs } = await inspector.repository.queryJobs({ name: RUN_JOB_NAME });
+    expect(jobs.map((job) => job.progress), 'the progress the heartbeat reports').to.deep.equal([50]);
 
     statuses.set(RUN, 'Completed');
-    await sessions[0]!.control.touch(100);
+    await sessions[0]!.control.touch();
     expect(sessions[0]!.control.signal.aborted).to.equal(true);
   });
 

@@ -197,14 +197,7 @@ export function removeFilter(options: RemoveJobsOptions): SqlFragment | undefine
 
 /** WHERE for queryJobs ('1' when unfiltered); the state filter is applied afterwards, in code. */
 export function queryFilter(options: JobsQueryOptions): SqlFragment {
-  const fragments = commonCriteria({
-    id: options.id,
-    ids: options.ids,
-    name: options.name,
-    names: options.names,
-    data: options.data,
-    search: options.search,
-  });
+  const fragments = commonCriteria(options);
   if (options.includeDisabled === false) fragments.push({ text: 'disabled IS NOT 1', values: [] });
   return fragments.length > 0 ? and(fragments) : { text: '1', values: [] };
 }
