@@ -3,7 +3,10 @@
  * its default and in the README's configuration table.
  */
 import path from 'node:path';
+import { LOGIN_THROTTLE_DEFAULTS } from './services/auth/loginThrottle.js';
+import { VERIFICATION_CACHE_DEFAULTS } from './services/auth/verificationCache.js';
 import { INVOCATION_DEFAULTS } from './services/invocationService.js';
+import { RUN_SERVICE_DEFAULTS } from './services/runService.js';
 import { DEFAULT_RESULTS_INLINE_LIMIT } from './store/runRules.js';
 
 export interface Config {
@@ -90,16 +93,16 @@ export const CONFIG_DEFAULTS = {
   shutdownTimeoutMs: 10_000,
   watchPlugins: true,
   adminUser: 'admin',
-  loginMaxFailures: 10,
-  loginFailureWindowMs: 15 * 60_000,
-  authCacheTtlMs: 60_000,
+  loginMaxFailures: LOGIN_THROTTLE_DEFAULTS.maxFailures,
+  loginFailureWindowMs: LOGIN_THROTTLE_DEFAULTS.windowMs,
+  authCacheTtlMs: VERIFICATION_CACHE_DEFAULTS.ttlMs,
   trustProxy: false,
   invocationTimeoutMs: INVOCATION_DEFAULTS.timeoutMs,
   itemConcurrency: INVOCATION_DEFAULTS.concurrency,
-  maxRunItems: 100_000,
-  maxActiveRunsPerUser: 0,
-  invokeWaitMs: 30_000,
-  runFirstItems: 1_000,
+  maxRunItems: RUN_SERVICE_DEFAULTS.maxItems,
+  maxActiveRunsPerUser: RUN_SERVICE_DEFAULTS.maxActivePerUser,
+  invokeWaitMs: RUN_SERVICE_DEFAULTS.syncWaitMs,
+  runFirstItems: RUN_SERVICE_DEFAULTS.firstItems,
   runRole: 'both',
   runLeaseMs: 30_000,
   runLockLifetimeMs: 30_000,

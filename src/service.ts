@@ -9,7 +9,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { DEFAULT_TENANT } from './domain/types.js';
+import { DEFAULT_TENANT, type TenantId } from './domain/types.js';
 import { createApp } from './http/app.js';
 import type { HealthReport } from './http/routes/healthRouter.js';
 import { createPluginWatcher, PluginRegistry } from './plugins/index.js';
@@ -68,27 +68,34 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     logger: logger.child({ component: 'plugins' }),
     watch: config.watchPlugins,
   });
+  // Undoes start-up so far when a later step fails; `stop` ends with it too.
+  const release = async () => {
+    await watcher.close();
+    await store.close();
+  };
+  const registerDefaults = (tenant: TenantId, loaded = plugins.list()) =>
+    registerDefaultDefinitions(store.definitions, tenant, loaded.map(({ plugin }) => plugin), logger);
   let security: AuthServices;
   try {
     await watcher.start();
-    await registerDefaultDefinitions(store.definitions, DEFAULT_TENANT, plugins.list().map((loaded) => loaded.plugin), logger);
+    await registerDefaults(DEFAULT_TENANT);
     security = await startAuth(store.auth, config, logger.child({ component: 'auth' }), {
       // A new tenant starts with the shipped plugins' default definitions, as the default tenant did.
       onTenantCreated: async (tenant) => {
-        await registerDefaultDefinitions(store.definitions, tenant, plugins.list().map((loaded) => loaded.plugin), logger);
+        await registerDefaults(tenant);
       },
     });
   } catch (err) {
-    await watcher.close();
-    await store.close();
+    await release();
     throw err;
   }
   // A plugin dropped in while the service runs registers its default definition like one present at start-up.
   plugins.on('loaded', (loaded) => {
-    registerDefaultDefinitions(store.definitions, DEFAULT_TENANT, [loaded.plugin], logger).catch((err: unknown) =>
+    registerDefaults(DEFAULT_TENANT, [loaded]).catch((err: unknown) =>
       logger.error({ err, file: loaded.file }, 'could not register default definition'),
     );
   });
+  const callerIn = (username: string, tenant: string) => security.auth.callerIn(username, tenant);
 
   const definitions = new DefinitionService(store.definitions, {
     resolve: (className) => plugins.resolve(className),
@@ -104,7 +111,6 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   });
   const runLogger = logger.child({ component: 'runs' });
   const now = () => new Date();
-  let runs: RunService | undefined;
   let dashboardAgenda: Agenda | undefined;
   const worker = new RunWorker({
     runs: store.runs,
@@ -112,7 +118,8 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     records,
     logger: runLogger,
     now,
-    onProgress: (tenant, runId) => runs?.progressed(tenant, runId),
+    // `runs` is built below, before the executor starts and so before any progress.
+    onProgress: (tenant, runId) => runs.progressed(tenant, runId),
     options: { concurrency: config.itemConcurrency, leaseMs: config.runLeaseMs, heartbeatMs: config.runHeartbeatMs },
   });
   const executor = new RunExecutor({
@@ -134,7 +141,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       dashboardAgenda = agenda;
     },
   });
-  runs = new RunService({
+  const runs = new RunService({
     runs: store.runs,
     invocations,
     logger: runLogger,
@@ -149,7 +156,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   });
   const schedules = new ScheduleService({
     runs,
-    callerIn: (username, tenant) => security.auth.callerIn(username, tenant),
+    callerIn,
     logger: logger.child({ component: 'schedules' }),
   });
   const retention = new RunRetention({
@@ -162,16 +169,14 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   try {
     await executor.start();
   } catch (err) {
-    await watcher.close();
-    await store.close();
+    await release();
     throw err;
   }
   try {
     await retention.schedule();
   } catch (err) {
     await executor.stop();
-    await watcher.close();
-    await store.close();
+    await release();
     throw err;
   }
   const health = (): HealthReport => ({
@@ -194,14 +199,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       records,
       runs,
       schedules,
-      ...(runs !== undefined && {
-        multiTenant: {
-          runs,
-          definitions: store.definitions,
-          callerIn: (username: string, tenant: string) => security.auth.callerIn(username, tenant),
-          logger: logger.child({ component: 'multitenant' }),
-        },
-      }),
+      multiTenant: { runs, definitions: store.definitions, callerIn, logger: logger.child({ component: 'multitenant' }) },
       health,
       logger,
       auth: security.auth,
@@ -234,11 +232,10 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     purgeRuns: () => retention.purgeNow(),
     stop() {
       stopping ??= (async () => {
-        runs?.beginShutdown();
+        runs.beginShutdown();
         await closeServer(server, inFlight, config.shutdownTimeoutMs);
         await executor.stop();
-        await watcher.close();
-        await store.close();
+        await release();
       })();
       return stopping;
     },

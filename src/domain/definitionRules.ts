@@ -4,7 +4,7 @@
  * stored definition never promises an invocation that must fail.
  */
 import { ValidationError, type ErrorDetail } from './errors.js';
-import { INVOCATION_MODES, MODE_FLAGS, type BatchDefinition, type InvocationMode } from './types.js';
+import { GROUP_DOCTYPE, INVOCATION_MODES, MODE_FLAGS, type BatchDefinition, type InvocationMode } from './types.js';
 
 /** What the rules need to know of a plugin. */
 export interface PluginCapabilities {
@@ -44,7 +44,7 @@ export function checkDefinitionAgainstPlugin(
   if (plugin.docTypes !== undefined && plugin.docTypes.length > 0) {
     const supported = new Set(plugin.docTypes.map((docType) => docType.toLowerCase()));
     definition.forDocTypes.forEach((docType, index) => {
-      if (!supported.has(docType.toLowerCase()) && docType.toLowerCase() !== 'group') {
+      if (!supported.has(docType.toLowerCase()) && docType.toLowerCase() !== GROUP_DOCTYPE.toLowerCase()) {
         details.push({
           path: `${PART}/forDocTypes/forDocType[${index}]`,
           message: `plugin '${plugin.className}' does not act on '${docType}' (it acts on: ${plugin.docTypes!.join(', ')})`,

@@ -110,8 +110,6 @@ export interface RunCounts {
   affected: number;
 }
 
-export const EMPTY_COUNTS: RunCounts = { posted: 0, processed: 0, failed: 0, affected: 0 };
-
 /** Whole percent of posted items processed, rounded down so 100 means all; an empty run is 0 until it completes. */
 export function percentCompleted(counts: Pick<RunCounts, 'posted' | 'processed'>, status?: RunStatus): number {
   if (counts.posted <= 0) return status === RUN_STATUS.Completed ? 100 : 0;

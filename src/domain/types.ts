@@ -22,6 +22,9 @@ export type Csid = Brand<string, 'Csid'>;
 /** The tenant every record belongs to until tenancy is switched on. */
 export const DEFAULT_TENANT = 'default' as TenantId;
 
+/** The actor recorded on what the service creates by itself (the first administrator, default definitions). */
+export const SYSTEM_ACTOR = 'system';
+
 export const INVOCATION_MODES = ['single', 'list', 'group', 'nocontext'] as const;
 export type InvocationMode = (typeof INVOCATION_MODES)[number];
 
@@ -98,6 +101,9 @@ export function enabledModes(definition: BatchDefinition): InvocationMode[] {
 /** A record field value: strings, numbers, booleans, nested maps and lists, as clients send them. */
 export type FieldValue = string | number | boolean | null | FieldValue[] | { [key: string]: FieldValue };
 export type RecordFields = { [key: string]: FieldValue };
+
+/** The docType of a Group record; its members are the records it is related to. */
+export const GROUP_DOCTYPE = 'Group';
 
 export interface StoredRecord {
   csid: Csid;

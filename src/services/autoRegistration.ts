@@ -4,14 +4,11 @@
  * edits survive restarts; a deleted default definition is created again on the next start.
  */
 import type { Logger } from 'pino';
-import type { BatchDefinition, TenantId } from '../domain/types.js';
+import { SYSTEM_ACTOR, type BatchDefinition, type TenantId } from '../domain/types.js';
 import type { Invocable } from '../plugins/contract.js';
 import type { DefinitionStore } from '../store/types.js';
 
-/** The actor recorded on definitions the service creates by itself. */
-export const SYSTEM_ACTOR = 'system';
-
-export function defaultDefinitionOf(plugin: Invocable): BatchDefinition | undefined {
+function defaultDefinitionOf(plugin: Invocable): BatchDefinition | undefined {
   const template = plugin.defaultDefinition;
   if (template === undefined) return undefined;
   const modes = template.modes ?? plugin.modes;

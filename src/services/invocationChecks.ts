@@ -5,6 +5,7 @@
 import { DomainError } from '../domain/errors.js';
 import {
   enabledModes,
+  GROUP_DOCTYPE,
   isInvocationMode,
   MODE_FLAGS,
   type InvocationMode,
@@ -12,7 +13,6 @@ import {
 } from '../domain/types.js';
 import type { InvocationContextPayload } from '../codec/index.js';
 import type { Invocable } from '../plugins/contract.js';
-import { GROUP_DOCTYPE } from './recordService.js';
 
 const CONTEXT = 'invocationContext';
 

@@ -1,14 +1,16 @@
 /**
- * Invoking a definition: the checks (see invocationChecks.ts), then the plugin, either once for the whole
- * context or once per record with bounded concurrency. `prepare` and `execute` are separate so background runs
- * can check a request synchronously and execute it later.
+ * Invoking a definition, in the pieces runs are made of: `prepare` makes the checks (see invocationChecks.ts) and
+ * resolves the context when a run is created (RunService) and again when a worker takes it up (RunWorker);
+ * `itemExecutor` runs a per-record plugin on one item, `execute` a whole-invocation plugin, and `summarize` words a
+ * per-record run's results. Every HTTP invoke is a run; `invoke` (checks and plugin in one call, per-record
+ * plugins iterated here with bounded concurrency) serves only an app built without runs.
  */
 import type { Logger } from 'pino';
 import type { InvocationContextPayload } from '../codec/index.js';
 import { validationFailed, toErrorDetail } from '../codec/schemaValidator.js';
 import { canInvokeDefinition, type Caller } from '../domain/access.js';
 import { DomainError, ForbiddenError, NotFoundError } from '../domain/errors.js';
-import type { InvocationMode, StoredDefinition, StoredRecord, TenantId } from '../domain/types.js';
+import { GROUP_DOCTYPE, type InvocationMode, type StoredDefinition, type StoredRecord, type TenantId } from '../domain/types.js';
 import type {
   InvocationContext,
   InvocationInput,
@@ -30,7 +32,7 @@ import {
   paramsObject,
 } from './invocationChecks.js';
 import { recordsForPlugin } from './pluginRecords.js';
-import { GROUP_DOCTYPE, type RecordService } from './recordService.js';
+import type { RecordService } from './recordService.js';
 
 /**
  * Who invokes: the tenant to act in and the user; with `roles` and `permissions` for the record-level check
@@ -69,6 +71,9 @@ export interface InvocationServiceDeps {
   logger: Logger;
   limits?: Partial<InvocationLimits>;
 }
+
+/** Plugin code run under the invocation's time limit and abort signal, `what` naming it in a timeout's message. */
+type PluginCall = <T>(what: string, work: (ctx: InvocationContext) => Promise<T>) => Promise<T>;
 
 function pluginLogger(logger: Logger): PluginLogger {
   return {
@@ -128,7 +133,7 @@ export class InvocationService {
     }
     const params = this.#params(loaded, payload);
     const docType = nonBlank(payload.docType);
-    // A group's members are kept for `items()`; listed records are only checked, not read, here.
+    // A group's members are kept for the item listings below; listed records are only checked, not read, here.
     const context = options.csids === undefined ? await this.#checkContext(tenant, mode, named, docType) : undefined;
     const members = context?.members;
     const csids = options.csids ?? context?.csids ?? [];
@@ -153,7 +158,7 @@ export class InvocationService {
   }
 
   /** Calls plugin code with the invocation's context, its time limit and `signal`; failures become coded errors. */
-  #caller(prepared: PreparedInvocation, signal: AbortSignal | undefined) {
+  #caller(prepared: PreparedInvocation, signal: AbortSignal | undefined): { run: PluginCall; logger: Logger } {
     const { loaded, input, caller, definition } = prepared;
     const { plugin } = loaded;
     const logger = this.#deps.logger.child({ plugin: plugin.className, definition: definition.csid, mode: input.mode });
@@ -178,17 +183,18 @@ export class InvocationService {
     return { run, logger };
   }
 
-  /** One record through a per-record plugin (background runs call this per item). */
-  async executeItem(prepared: PreparedInvocation, record: StoredRecord, signal?: AbortSignal): Promise<ItemResult> {
-    return this.itemExecutor(prepared, signal)(record);
+  /**
+   * Runs one record through a per-record plugin; the logger and context are set up once, for a worker that runs
+   * many items of one invocation.
+   */
+  itemExecutor(prepared: PreparedInvocation, signal?: AbortSignal): (record: StoredRecord) => Promise<ItemResult> {
+    return this.#perRecord(prepared, this.#caller(prepared, signal).run);
   }
 
-  /** `executeItem` with the logger and context set up once, for a worker that runs many items of one invocation. */
-  itemExecutor(prepared: PreparedInvocation, signal?: AbortSignal): (record: StoredRecord) => Promise<ItemResult> {
+  #perRecord(prepared: PreparedInvocation, run: PluginCall): (record: StoredRecord) => Promise<ItemResult> {
     const { plugin } = prepared.loaded;
     if (plugin.processItem === undefined) throw new TypeError(`Plugin '${plugin.className}' handles whole invocations`);
     const processItem = plugin.processItem.bind(plugin);
-    const { run } = this.#caller(prepared, signal);
     return async (record) =>
       (await run(`Plugin '${plugin.className}' on record ${record.csid}`, (ctx) => processItem(record, prepared.input, ctx))) ?? {};
   }
@@ -197,10 +203,8 @@ export class InvocationService {
   summarize(prepared: PreparedInvocation, outcome: ItemsOutcome, failures: Array<{ csid: string; message: string }>): InvocationResult {
     const { plugin } = prepared.loaded;
     const summary = plugin.processItem === undefined ? undefined : plugin.summarize?.(outcome, prepared.input);
-    const { processed, affected } = outcome;
-    const note =
-      outcome.failed === 0 && summary?.userNote !== undefined ? summary.userNote : itemsNote(processed, affected, failures, summary?.userNote, outcome.failed);
-    return { ...summary, numAffected: affected, userNote: note };
+    const note = outcome.failed === 0 && summary?.userNote !== undefined ? summary.userNote : itemsNote(outcome, failures, summary?.userNote);
+    return { ...summary, numAffected: outcome.affected, userNote: note };
   }
 
   async execute(prepared: PreparedInvocation, signal?: AbortSignal): Promise<InvocationResult> {
@@ -215,14 +219,14 @@ export class InvocationService {
       return result ?? {};
     }
 
-    const processItem = plugin.processItem.bind(plugin);
+    const processItem = this.#perRecord(prepared, run);
     let processed = 0;
     let affected = 0;
     const failures: Array<{ csid: string; message: string }> = [];
     await forEachBounded(prepared.items(), this.#limits.concurrency, async (record) => {
       try {
-        const outcome = await run(`Plugin '${plugin.className}' on record ${record.csid}`, (ctx) => processItem(record, input, ctx));
-        if (outcome?.affected !== false) affected += 1;
+        const outcome = await processItem(record);
+        if (outcome.affected !== false) affected += 1;
       } catch (err) {
         failures.push({ csid: record.csid, message: (err as Error).message });
         logger.warn({ csid: record.csid, err }, 'item failed');
@@ -247,7 +251,7 @@ export class InvocationService {
 
   /**
    * The csids the plugin acts on: a group's members (with the records), or the listed csids, every one of which must
-   * exist (as the context's docType).
+   * exist (as the context's docType). A group named here was found by `prepare` already, so is not read again.
    */
   async #checkContext(
     tenant: TenantId,
@@ -257,7 +261,7 @@ export class InvocationService {
   ): Promise<{ csids: string[]; members?: StoredRecord[] }> {
     if (mode === 'nocontext') return { csids: [] };
     if (mode === 'group') {
-      const members = await this.#deps.records.groupMembers(tenant, named[0] as string);
+      const members = await this.#deps.records.findRelated(tenant, named[0] as string);
       return { csids: members.map((record) => record.csid), members };
     }
     const { found, missing } = await this.#deps.records.docTypesOf(tenant, named);
@@ -333,12 +337,11 @@ export class InvocationService {
   }
 }
 
+/** `failures` may be the first few of `failed` (a run lists only some). */
 function itemsNote(
-  processed: number,
-  affected: number,
+  { processed, affected, failed }: ItemsOutcome,
   failures: Array<{ csid: string; message: string }>,
-  pluginNote?: string,
-  failed = failures.length,
+  pluginNote: string | undefined,
 ): string {
   const counts = `${processed} record(s) processed, ${affected} affected, ${failed} failed`;
   const summary = pluginNote === undefined ? counts : `${pluginNote} (${counts})`;

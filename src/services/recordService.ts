@@ -4,14 +4,7 @@
  */
 import { NotFoundError } from '../domain/errors.js';
 import type { Page, Paging } from '../domain/paging.js';
-import type {
-
-  RecordFields,
-  Relation,
-  StoredRecord,
-  StoredRelation,
-  TenantId,
-} from '../domain/types.js';
+import { GROUP_DOCTYPE, type RecordFields, type Relation, type StoredRecord, type StoredRelation, type TenantId } from '../domain/types.js';
 import type { RecordFilter, RecordQuery, Store, WriteOptions } from '../store/types.js';
 
 /** How many rows one store call reads when a caller wants "all" of something. */
@@ -28,9 +21,6 @@ async function inChunks<T>(
   }
   return { found, missing: csids.filter((csid) => !found.has(csid)) };
 }
-
-/** The docType a Group record has; its members are the records it is related to. */
-export const GROUP_DOCTYPE = 'Group';
 
 export class RecordService {
   constructor(private readonly store: Store) {}
@@ -98,7 +88,7 @@ export class RecordService {
   }
 
   async relate(tenant: TenantId, relation: Relation, actor: string): Promise<StoredRelation> {
-    const { missing } = await this.getMany(tenant, [relation.subjectCsid, relation.objectCsid]);
+    const { missing } = await this.docTypesOf(tenant, [relation.subjectCsid, relation.objectCsid]);
     if (missing.length > 0) throw new NotFoundError('Record', missing.join(', '));
     return this.store.relations.create(tenant, relation, actor);
   }

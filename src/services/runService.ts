@@ -1,8 +1,9 @@
 /**
- * Background runs, framework-neutral: what the runs routes call. Starting a run checks the request exactly as a
- * synchronous invoke does (`InvocationService.prepare`), plus the run refusals (a csid listed twice, an empty
- * context, more items than `maxItems`), stores the run with its items, and wakes a worker. Progress is published
- * per run as typed events (`watch`), fed by the worker in this process and by polling for other processes.
+ * Runs, framework-neutral: what the invoke and runs routes call; every invocation, synchronous or not, is a run.
+ * Starting one checks the request (`InvocationService.prepare`) plus the run refusals (a csid listed twice, an
+ * empty context, more items than `maxItems`, too many active runs), stores the run with its items, and wakes a
+ * worker. Progress is published per run as typed events (`watch`), fed by the worker in this process and by
+ * polling for other processes.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
@@ -70,12 +71,10 @@ export interface RunView extends Run {
   itemErrors: Record<string, string>;
 }
 
-/** What a run starts with: its first items, and whether the worker fills in the rest (`expected` in all). */
-interface RunPlan {
+/** What a run starts with: the checked invocation, its first items, and how the run takes the rest. */
+interface RunPlan extends Pick<NewRun, 'open' | 'filling' | 'expectedItems'> {
   prepared: PreparedInvocation;
-  keys: string[];
-  expected: number;
-  filling: boolean;
+  keys: readonly string[];
 }
 
 /** A synchronous invoke's answer: the results when its run ended within the wait, else the run, still going. */
@@ -103,10 +102,6 @@ export class RunService {
     this.#events.setMaxListeners(0);
   }
 
-  get maxItems(): number {
-    return this.#options.maxItems;
-  }
-
   #refuseDuplicates(csids: readonly string[]): void {
     const repeated = duplicates(csids);
     if (repeated.length > 0) {
@@ -127,9 +122,26 @@ export class RunService {
 
   /** The checks `start` makes up front, for requests that start runs later (schedules). */
   check(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<PreparedInvocation> {
-    this.#refuseDuplicates(payload.listCSIDs);
-    this.#refuseTooMany(payload.listCSIDs.length);
+    this.#refuseListed(payload.listCSIDs);
     return this.#deps.invocations.prepare(caller, csid, payload);
+  }
+
+  /** `check` and the caller's active-run limit: what every request that creates a run passes. */
+  async #admit(
+    caller: InvocationCaller,
+    csid: string,
+    payload: InvocationContextPayload,
+    options?: { csids: string[] },
+  ): Promise<PreparedInvocation> {
+    this.#refuseListed(payload.listCSIDs);
+    await this.#refuseOverLimit(caller);
+    return this.#deps.invocations.prepare(caller, csid, payload, options);
+  }
+
+  /** Refused before anything is read: a csid listed twice, or a list longer than a run may be. */
+  #refuseListed(csids: readonly string[]): void {
+    this.#refuseDuplicates(csids);
+    this.#refuseTooMany(csids.length);
   }
 
   /** Seed 003's "one active batch job at a time", when configured: 429 naming the run still active. */
@@ -150,12 +162,12 @@ export class RunService {
   /** Checks and stores a run of the invocation, and has it started; answers it `Queued`. */
   async start(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<Run> {
     const plan = await this.#plan(caller, csid, payload);
-    if (plan.expected === 0) {
+    if (plan.expectedItems === 0) {
       throw new DomainError('MISSING_CONTEXT', 'The context names no record for this batch job to act on; nothing would run', [
         { path: 'invocationContext', message: 'is empty' },
       ]);
     }
-    return this.#createFor(caller, payload, plan);
+    return this.#create(caller, payload, plan);
   }
 
   /**
@@ -165,10 +177,10 @@ export class RunService {
   async invoke(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<SyncInvocation> {
     const plan = await this.#plan(caller, csid, payload);
     // Nothing to act on is a valid synchronous answer ("0 records processed"), not worth a run.
-    if (plan.expected === 0) {
+    if (plan.expectedItems === 0) {
       return { finished: true, results: this.#deps.invocations.summarize(plan.prepared, { processed: 0, affected: 0, failed: 0 }, []) };
     }
-    const run = await this.#createFor(caller, payload, plan);
+    const run = await this.#create(caller, payload, plan);
     const ended = await this.#waitForEnd(run, this.#options.syncWaitMs);
     if (ended === undefined) return { finished: false, run: (await this.#deps.runs.get(run.tenant, run.id)) ?? run };
     return { finished: true, results: await this.#syncResults(ended) };
@@ -179,32 +191,20 @@ export class RunService {
    * `nocontext` over many records) is stored with its first items only and filled by the worker, so the first
    * item starts at once however big the run; a group's members are few and all stored at once.
    */
-  async #plan(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<RunPlan> {
-    this.#refuseDuplicates(payload.listCSIDs);
-    this.#refuseTooMany(payload.listCSIDs.length);
-    await this.#refuseOverLimit(caller);
-    const prepared = await this.#deps.invocations.prepare(caller, csid, payload);
-    if (prepared.loaded.plugin.processItem === undefined) return { prepared, keys: [WHOLE_INVOCATION_KEY], expected: 1, filling: false };
-    const expected = await prepared.countItems();
-    this.#refuseTooMany(expected);
+  async #plan(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<RunPlan & { expectedItems: number }> {
+    const prepared = await this.#admit(caller, csid, payload);
+    const closed = { prepared, open: false, filling: false };
+    if (prepared.loaded.plugin.processItem === undefined) return { ...closed, keys: [WHOLE_INVOCATION_KEY], expectedItems: 1 };
+    const expectedItems = await prepared.countItems();
+    this.#refuseTooMany(expectedItems);
     const mayFill = prepared.input.mode !== 'group';
     const keys: string[] = [];
     for await (const csid of prepared.itemCsids()) {
-      if (mayFill && keys.length === this.#options.firstItems) return { prepared, keys, expected, filling: true };
+      if (mayFill && keys.length === this.#options.firstItems) return { ...closed, keys, expectedItems, filling: true };
       keys.push(csid);
       this.#refuseTooMany(keys.length);
     }
-    return { prepared, keys, expected: keys.length, filling: false };
-  }
-
-  #createFor(caller: InvocationCaller, payload: InvocationContextPayload, plan: RunPlan): Promise<Run> {
-    const { prepared, keys, expected, filling } = plan;
-    return this.#create(caller, prepared.definition.csid, prepared.definition.definition.name, payload, keys, {
-      open: false,
-      filling,
-      expectedItems: expected,
-      rerunnable: prepared.loaded.plugin.rerunnable ?? true,
-    });
+    return { ...closed, keys, expectedItems: keys.length };
   }
 
   /** The run once final, or `undefined` when `waitMs` passed (or the service began shutting down) first. */
@@ -266,10 +266,7 @@ export class RunService {
 
   /** An open run: per-record plugins only; items may come with it and later, until it is closed. */
   async startOpen(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<Run> {
-    this.#refuseDuplicates(payload.listCSIDs);
-    this.#refuseTooMany(payload.listCSIDs.length);
-    await this.#refuseOverLimit(caller);
-    const prepared = await this.#deps.invocations.prepare(caller, csid, payload, { csids: payload.listCSIDs });
+    const prepared = await this.#admit(caller, csid, payload, { csids: payload.listCSIDs });
     const { plugin } = prepared.loaded;
     if (plugin.processItem === undefined) {
       throw new DomainError('UNSUPPORTED_MODE', `Plugin '${plugin.className}' handles whole invocations; an open run needs a per-record plugin`);
@@ -279,20 +276,12 @@ export class RunService {
         { path: 'invocationContext/mode', message: "must be 'list'" },
       ]);
     }
-    return this.#create(caller, prepared.definition.csid, prepared.definition.definition.name, payload, payload.listCSIDs, {
-      open: true,
-      rerunnable: plugin.rerunnable ?? true,
-    });
+    return this.#create(caller, payload, { prepared, keys: payload.listCSIDs, open: true });
   }
 
-  async #create(
-    caller: InvocationCaller,
-    definitionCsid: string,
-    definitionName: string,
-    payload: InvocationContextPayload,
-    keys: readonly string[],
-    flags: Pick<NewRun, 'open' | 'filling' | 'expectedItems' | 'rerunnable'>,
-  ): Promise<Run> {
+  async #create(caller: InvocationCaller, payload: InvocationContextPayload, plan: RunPlan): Promise<Run> {
+    const { prepared, keys, ...flags } = plan;
+    const definitionCsid = prepared.definition.csid;
     const invocation = {
       ...(payload.mode !== undefined && { mode: payload.mode }),
       ...(payload.docType !== undefined && { docType: payload.docType }),
@@ -303,7 +292,14 @@ export class RunService {
     };
     const run = await this.#deps.runs.create(
       caller.tenant,
-      { definitionCsid, definitionName, invocation, createdBy: caller.user, ...flags },
+      {
+        definitionCsid,
+        definitionName: prepared.definition.definition.name,
+        invocation,
+        createdBy: caller.user,
+        ...flags,
+        rerunnable: prepared.loaded.plugin.rerunnable ?? true,
+      },
       keys,
       this.#deps.now(),
     );

@@ -138,9 +138,13 @@ export class AuthService {
   async #callerIn(user: UserRecord, tenant: string): Promise<AuthOutcome> {
     const membership = user.memberships.find((candidate) => candidate.tenant === tenant);
     if (membership === undefined) return { kind: 'tenant-refused', tenant };
-    const tenantRecord = await this.#store.tenants.get(membership.tenant);
+    // Read on every request, not cached, so a disabled tenant or a changed role takes effect at once in every
+    // process; the two reads are independent, so they overlap.
+    const [tenantRecord, roles] = await Promise.all([
+      this.#store.tenants.get(membership.tenant),
+      this.#store.roles.getMany(membership.tenant, membership.roles),
+    ]);
     if (tenantRecord === undefined || tenantRecord.disabled) return { kind: 'tenant-refused', tenant };
-    const roles = await this.#store.roles.getMany(membership.tenant, membership.roles);
     const caller: Caller = {
       tenant: membership.tenant,
       user: user.username,

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { ACTIONS, ANY_RESOURCE } from '../../domain/access.js';
 import { checkPassword, checkUsername } from '../../domain/accountRules.js';
 import { DomainError } from '../../domain/errors.js';
-import { DEFAULT_TENANT, type TenantId } from '../../domain/types.js';
+import { DEFAULT_TENANT, SYSTEM_ACTOR, type TenantId } from '../../domain/types.js';
 import type { AuthStore, RoleInput } from '../../store/authTypes.js';
 import { hashSecret } from './secretHash.js';
 
@@ -20,9 +20,6 @@ export const ADMINISTRATOR_ROLE: RoleInput = {
   description: 'Every action on every resource of this tenant',
   permissions: [{ resource: ANY_RESOURCE, actions: [...ACTIONS] }],
 };
-
-/** Who creates what the system creates. */
-export const SYSTEM_ACTOR = 'system';
 
 export interface BootstrapResult {
   /** Set when this start created the administrator. */
@@ -40,10 +37,15 @@ async function ensure(create: () => Promise<unknown>): Promise<void> {
   }
 }
 
-/** The system tenant and its administrator role (idempotent). */
-export async function ensureTenant(store: AuthStore, id: TenantId, name: string, actor: string): Promise<void> {
+/** A tenant's administrator role (idempotent). */
+export async function ensureAdministratorRole(store: AuthStore, tenant: TenantId, actor: string): Promise<void> {
+  await ensure(() => store.roles.create(tenant, ADMINISTRATOR_ROLE, actor));
+}
+
+/** A tenant and its administrator role (idempotent). */
+async function ensureTenant(store: AuthStore, id: TenantId, name: string, actor: string): Promise<void> {
   await ensure(() => store.tenants.create({ id, name }, actor));
-  await ensure(() => store.roles.create(id, ADMINISTRATOR_ROLE, actor));
+  await ensureAdministratorRole(store, id, actor);
 }
 
 export async function bootstrapAuth(
