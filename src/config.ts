@@ -7,6 +7,7 @@ import { LOGIN_THROTTLE_DEFAULTS } from './services/auth/loginThrottle.js';
 import { VERIFICATION_CACHE_DEFAULTS } from './services/auth/verificationCache.js';
 import { INVOCATION_DEFAULTS } from './services/invocationService.js';
 import { RUN_SERVICE_DEFAULTS } from './services/runService.js';
+import { RUN_WORKER_DEFAULTS } from './runs/runWorker.js';
 import { DEFAULT_RESULTS_INLINE_LIMIT } from './store/runRules.js';
 
 export interface Config {
@@ -98,7 +99,7 @@ export const CONFIG_DEFAULTS = {
   authCacheTtlMs: VERIFICATION_CACHE_DEFAULTS.ttlMs,
   trustProxy: false,
   invocationTimeoutMs: INVOCATION_DEFAULTS.timeoutMs,
-  itemConcurrency: INVOCATION_DEFAULTS.concurrency,
+  itemConcurrency: RUN_WORKER_DEFAULTS.concurrency,
   maxRunItems: RUN_SERVICE_DEFAULTS.maxItems,
   maxActiveRunsPerUser: RUN_SERVICE_DEFAULTS.maxActivePerUser,
   invokeWaitMs: RUN_SERVICE_DEFAULTS.syncWaitMs,

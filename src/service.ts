@@ -107,7 +107,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     records,
     plugins,
     logger: logger.child({ component: 'invocation' }),
-    limits: { timeoutMs: config.invocationTimeoutMs, concurrency: config.itemConcurrency },
+    limits: { timeoutMs: config.invocationTimeoutMs },
   });
   const runLogger = logger.child({ component: 'runs' });
   const now = () => new Date();
@@ -195,7 +195,6 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const app = createApp(
     {
       definitions,
-      invocations,
       records,
       runs,
       schedules,

@@ -9,7 +9,6 @@ import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { AuthService } from '../services/auth/authService.js';
 import type { DefinitionService } from '../services/definitionService.js';
-import type { InvocationService } from '../services/invocationService.js';
 import type { RecordService } from '../services/recordService.js';
 import type { RunService } from '../services/runService.js';
 import type { ScheduleService } from '../runs/schedules.js';
@@ -33,12 +32,11 @@ export const SERVICE_ROOT = '/cspace-services';
 
 export interface AppDeps {
   definitions: DefinitionService;
-  invocations: InvocationService;
   records: RecordService;
   /** Starting one job as a run in several tenants at once; needs `runs`. */
   multiTenant?: MultiTenantDeps;
-  /** Background runs (`/runs`, `Prefer: respond-async`); absent, invocations are synchronous only. */
-  runs?: RunService;
+  /** Runs: every invocation, `/runs`. */
+  runs: RunService;
   /** Schedules (`/batch/{csid}/schedules`, `/schedules`); absent, those routes do not exist. */
   schedules?: ScheduleService;
   health: () => HealthReport;
@@ -105,7 +103,7 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   api.use(authenticate(deps.auth));
   api.use(bodyParsers(options.bodyLimit));
   // Invocation first: the deprecated `POST /batch/{csid}` would otherwise meet the definitions router's 405.
-  api.use('/batch', invokeRouter({ invocations: deps.invocations, ...(deps.runs && { runs: deps.runs }), runsPath: `${SERVICE_ROOT}/runs` }));
+  api.use('/batch', invokeRouter({ runs: deps.runs, runsPath: `${SERVICE_ROOT}/runs` }));
   if (deps.schedules !== undefined) {
     api.use('/batch', definitionSchedulesRouter({ schedules: deps.schedules, basePath: `${SERVICE_ROOT}/schedules` }));
     api.use('/schedules', schedulesRouter({ schedules: deps.schedules }));
@@ -114,9 +112,7 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   api.use('/records', recordsRouter({ records: deps.records, basePath: `${SERVICE_ROOT}/records` }));
   api.use('/relations', relationsRouter({ records: deps.records, basePath: `${SERVICE_ROOT}/relations` }));
   if (deps.multiTenant !== undefined) api.use('/batch-multitenant', multiTenantRouter(deps.multiTenant));
-  if (deps.runs !== undefined) {
-    api.use('/runs', runsRouter({ runs: deps.runs, basePath: `${SERVICE_ROOT}/runs`, retentionMs: options.runRetentionMs ?? 0 }));
-  }
+  api.use('/runs', runsRouter({ runs: deps.runs, basePath: `${SERVICE_ROOT}/runs`, retentionMs: options.runRetentionMs ?? 0 }));
   api.use('/admin', adminRouter(deps.admin, `${SERVICE_ROOT}/admin`));
   // Before the API: its default path lies under SERVICE_ROOT, whose body parsers and 404s must not see it.
   if (options.serveApi ?? true) {

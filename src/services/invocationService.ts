@@ -2,8 +2,7 @@
  * Invoking a definition, in the pieces runs are made of: `prepare` makes the checks (see invocationChecks.ts) and
  * resolves the context when a run is created (RunService) and again when a worker takes it up (RunWorker);
  * `itemExecutor` runs a per-record plugin on one item, `execute` a whole-invocation plugin, and `summarize` words a
- * per-record run's results. Every HTTP invoke is a run; `invoke` (checks and plugin in one call, per-record
- * plugins iterated here with bounded concurrency) serves only an app built without runs.
+ * per-record run's results. Every invoke is a run: iterating the items is the run worker's (src/runs/runWorker.ts).
  */
 import type { Logger } from 'pino';
 import type { InvocationContextPayload } from '../codec/index.js';
@@ -20,7 +19,7 @@ import type {
   PluginLogger,
 } from '../plugins/contract.js';
 import type { LoadedPlugin } from '../plugins/loader.js';
-import { forEachBounded, pluginFailure, PluginRejection, withTimeLimit } from '../runs/pluginExecution.js';
+import { pluginFailure, PluginRejection, withTimeLimit } from '../runs/pluginExecution.js';
 import type { DefinitionStore } from '../store/types.js';
 import {
   checkDocType,
@@ -42,13 +41,11 @@ import type { RecordService } from './recordService.js';
 export type InvocationCaller = Pick<Caller, 'tenant' | 'user'> & Partial<Pick<Caller, 'roles' | 'permissions'>>;
 
 export interface InvocationLimits {
-  /** Time limit of a whole invocation, or of one item, unless the plugin sets its own. */
+  /** Time limit of a whole invocation, or of one item, unless the definition or the plugin sets its own. */
   timeoutMs: number;
-  /** Items processed at once when the runtime iterates records for a plugin. */
-  concurrency: number;
 }
 
-export const INVOCATION_DEFAULTS = { timeoutMs: 60_000, concurrency: 8 } as const satisfies InvocationLimits;
+export const INVOCATION_DEFAULTS = { timeoutMs: 60_000 } as const satisfies InvocationLimits;
 
 /** An invocation that passed every check and can run. */
 export interface PreparedInvocation {
@@ -56,11 +53,9 @@ export interface PreparedInvocation {
   definition: StoredDefinition;
   loaded: LoadedPlugin;
   input: InvocationInput;
-  /** The records the runtime iterates for a per-record plugin, in context order. */
-  items(): AsyncIterable<StoredRecord>;
-  /** How many records `items()` yields, without reading them (in `nocontext` mode: a count of the store's). */
+  /** How many records a per-record plugin acts on (in `nocontext` mode: a count of the store's). */
   countItems(): Promise<number>;
-  /** The csids of `items()`, without reading the records in `nocontext` mode. */
+  /** The csids a per-record plugin acts on, in context order, without reading the records. */
   itemCsids(): AsyncIterable<string>;
 }
 
@@ -91,10 +86,6 @@ export class InvocationService {
   constructor(deps: InvocationServiceDeps) {
     this.#deps = deps;
     this.#limits = { ...INVOCATION_DEFAULTS, ...deps.limits };
-  }
-
-  async invoke(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<InvocationResult> {
-    return this.execute(await this.prepare(caller, csid, payload));
   }
 
   /**
@@ -151,7 +142,6 @@ export class InvocationService {
       definition,
       loaded,
       input,
-      items: () => this.#items(tenant, input, definition, loaded, members),
       countItems: () => this.#countItems(tenant, input, definition, loaded, members),
       itemCsids: () => this.#itemCsids(tenant, input, definition, loaded, members),
     };
@@ -188,13 +178,10 @@ export class InvocationService {
    * many items of one invocation.
    */
   itemExecutor(prepared: PreparedInvocation, signal?: AbortSignal): (record: StoredRecord) => Promise<ItemResult> {
-    return this.#perRecord(prepared, this.#caller(prepared, signal).run);
-  }
-
-  #perRecord(prepared: PreparedInvocation, run: PluginCall): (record: StoredRecord) => Promise<ItemResult> {
     const { plugin } = prepared.loaded;
     if (plugin.processItem === undefined) throw new TypeError(`Plugin '${plugin.className}' handles whole invocations`);
     const processItem = plugin.processItem.bind(plugin);
+    const { run } = this.#caller(prepared, signal);
     return async (record) =>
       (await run(`Plugin '${plugin.className}' on record ${record.csid}`, (ctx) => processItem(record, prepared.input, ctx))) ?? {};
   }
@@ -207,35 +194,15 @@ export class InvocationService {
     return { ...summary, numAffected: outcome.affected, userNote: note };
   }
 
+  /** Runs a whole-invocation plugin on the prepared context. */
   async execute(prepared: PreparedInvocation, signal?: AbortSignal): Promise<InvocationResult> {
-    const { input } = prepared;
     const { plugin } = prepared.loaded;
+    if (plugin.invoke === undefined) throw new TypeError(`Plugin '${plugin.className}' handles one record at a time`);
+    const invoke = plugin.invoke.bind(plugin);
     const { run, logger } = this.#caller(prepared, signal);
-
-    if (plugin.invoke !== undefined) {
-      const invoke = plugin.invoke.bind(plugin);
-      const result = await run(`Plugin '${plugin.className}'`, (ctx) => invoke(input, ctx));
-      logger.info({ numAffected: result?.numAffected ?? 0 }, 'invocation completed');
-      return result ?? {};
-    }
-
-    const processItem = this.#perRecord(prepared, run);
-    let processed = 0;
-    let affected = 0;
-    const failures: Array<{ csid: string; message: string }> = [];
-    await forEachBounded(prepared.items(), this.#limits.concurrency, async (record) => {
-      try {
-        const outcome = await processItem(record);
-        if (outcome.affected !== false) affected += 1;
-      } catch (err) {
-        failures.push({ csid: record.csid, message: (err as Error).message });
-        logger.warn({ csid: record.csid, err }, 'item failed');
-      }
-      processed += 1;
-    });
-    logger.info({ processed, affected, failed: failures.length }, 'invocation completed');
-    // A plugin's summary speaks for the records that worked; failures are still listed after it.
-    return this.summarize(prepared, { processed, affected, failed: failures.length }, failures);
+    const result = await run(`Plugin '${plugin.className}'`, (ctx) => invoke(prepared.input, ctx));
+    logger.info({ numAffected: result?.numAffected ?? 0 }, 'invocation completed');
+    return result ?? {};
   }
 
   #params(loaded: LoadedPlugin, payload: InvocationContextPayload): Record<string, unknown> {
@@ -306,34 +273,6 @@ export class InvocationService {
     if (input.mode === 'nocontext') yield* this.#deps.records.scanCsids(tenant, scope);
     else if (members !== undefined) yield* members.filter(this.#actsOn(input, scope)).map((record) => record.csid);
     else yield* input.csids;
-  }
-
-  /** Per-record plugins: the context's records, or every record of the definition's doc types in nocontext. */
-  async *#items(
-    tenant: TenantId,
-    input: InvocationInput,
-    definition: StoredDefinition,
-    loaded: LoadedPlugin,
-    members: StoredRecord[] | undefined,
-  ): AsyncGenerator<StoredRecord> {
-    const scope = this.#scope(definition, loaded);
-    if (input.mode === 'nocontext') {
-      yield* this.#deps.records.scan(tenant, scope);
-      return;
-    }
-    const acts = this.#actsOn(input, scope);
-    if (members !== undefined) {
-      yield* members.filter(acts);
-      return;
-    }
-    for (let start = 0; start < input.csids.length; start += 1000) {
-      const slice = input.csids.slice(start, start + 1000);
-      const { found } = await this.#deps.records.getMany(tenant, slice);
-      for (const csid of slice) {
-        const record = found.get(csid);
-        if (record !== undefined && acts(record)) yield record;
-      }
-    }
   }
 }
 

@@ -2,23 +2,19 @@
  * `POST /cspace-services/batch/{csid}/invoke` (and CollectionSpace's deprecated `POST /batch/{csid}`): runs the
  * definition's plugin with an `invocationContext`.
  *
- * With background runs every invocation is a run. Without `Prefer: respond-async` (RFC 7240) the request waits for
- * its run (`INVOKE_WAIT_MS`) and answers `invocationResults`; past that wait, or with `respond-async`, it answers 202
- * with the run's `Location` and document. `POST /batch/{csid}/runs` creates an open run (items added later, then
- * closed). Without runs, the plugin runs within the request and `Prefer` is ignored.
+ * Every invocation is a run. Without `Prefer: respond-async` (RFC 7240) the request waits for its run
+ * (`INVOKE_WAIT_MS`) and answers `invocationResults`; past that wait, or with `respond-async`, it answers 202 with the
+ * run's `Location` and document. `POST /batch/{csid}/runs` creates an open run (items added later, then closed).
  */
 import { Router, type Request, type RequestHandler } from 'express';
 import { decodeInvocationContext, encodeInvocationResults, encodeRunDocument } from '../../codec/index.js';
-import type { InvocationService } from '../../services/invocationService.js';
 import type { RunService } from '../../services/runService.js';
 import { readTree, sendTree } from '../negotiation.js';
 import { requirePermission } from '../requirePermission.js';
 import { callerOf } from '../requestContext.js';
 
 export interface InvokeRouterOptions {
-  invocations: InvocationService;
-  /** Background runs; without them `Prefer: respond-async` is ignored (answered synchronously). */
-  runs?: RunService;
+  runs: RunService;
   /** Where run documents live, e.g. `/cspace-services/runs`. @defaultValue '/cspace-services/runs' */
   runsPath?: string;
 }
@@ -30,14 +26,10 @@ export function prefersAsync(req: Request): boolean {
   return prefer.split(',').some((token) => token.split(';')[0]?.trim().toLowerCase() === 'respond-async');
 }
 
-export function invokeRouter({ invocations, runs, runsPath = '/cspace-services/runs' }: InvokeRouterOptions): Router {
+export function invokeRouter({ runs, runsPath = '/cspace-services/runs' }: InvokeRouterOptions): Router {
   const invoke: RequestHandler<{ csid: string }> = async (req, res) => {
     const payload = decodeInvocationContext(readTree(req));
     const caller = callerOf(res);
-    if (runs === undefined) {
-      sendTree(res, 200, encodeInvocationResults(await invocations.invoke(caller, req.params.csid, payload)));
-      return;
-    }
     if (prefersAsync(req)) {
       const run = await runs.start(caller, req.params.csid, payload);
       res.location(`${runsPath}/${run.id}`).set('Preference-Applied', 'respond-async');
@@ -56,13 +48,11 @@ export function invokeRouter({ invocations, runs, runsPath = '/cspace-services/r
   const mayInvoke = requirePermission<{ csid: string }>('invoke', 'invoke');
   const router = Router();
   router.post('/:csid/invoke', mayInvoke, invoke);
-  if (runs !== undefined) {
-    router.post('/:csid/runs', mayInvoke, async (req, res) => {
-      const run = await runs.startOpen(callerOf(res), req.params.csid, decodeInvocationContext(readTree(req)));
-      res.location(`${runsPath}/${run.id}`);
-      sendTree(res, 201, encodeRunDocument(run));
-    });
-  }
+  router.post('/:csid/runs', mayInvoke, async (req, res) => {
+    const run = await runs.startOpen(callerOf(res), req.params.csid, decodeInvocationContext(readTree(req)));
+    res.location(`${runsPath}/${run.id}`);
+    sendTree(res, 201, encodeRunDocument(run));
+  });
   router.post('/:csid', mayInvoke, invoke);
   return router;
 }
