@@ -82,6 +82,10 @@ export function isFinalRunStatus(status: RunStatus): boolean {
   return FINAL_RUN_STATUSES.includes(status);
 }
 
+export function isActiveRunStatus(status: RunStatus): boolean {
+  return ACTIVE_RUN_STATUSES.includes(status);
+}
+
 export function isFinalItemStatus(status: ItemStatus): boolean {
   return status === ITEM_STATUS.Completed || status === ITEM_STATUS.Failed;
 }

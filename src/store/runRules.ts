@@ -3,7 +3,7 @@
  * SQLite and MongoDB refuse the same things with the same codes and words.
  */
 import { DomainError, ValidationError } from '../domain/errors.js';
-import { isFinalRunStatus, RUN_STATUS, type Run, type RunResults, type RunStatus } from '../domain/runs.js';
+import { isFinalRunStatus, type Run, type RunResults } from '../domain/runs.js';
 import type { NewRun } from './runTypes.js';
 
 /** Keys must be non-blank and distinct; answers them unchanged. */
@@ -46,10 +46,6 @@ export function assertRerunnable(run: Pick<Run, 'id' | 'status' | 'rerunnable'>)
   if (!isFinalRunStatus(run.status)) {
     throw new DomainError('CONFLICT', `Run '${run.id}' is still ${run.status}; only a finished run can be rerun`);
   }
-}
-
-export function isActive(status: RunStatus): boolean {
-  return status === RUN_STATUS.Queued || status === RUN_STATUS.InProgress;
 }
 
 /** 16 KiB: a plugin's ordinary results stay inline, a long report or a big extra field does not. */

@@ -12,7 +12,10 @@ import { randomUUID } from 'node:crypto';
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Filter } from 'mongodb';
 import type { Page } from '../../domain/paging.js';
 import {
+  ACTIVE_RUN_STATUSES,
+  FINAL_RUN_STATUSES,
   finalStatusFor,
+  isActiveRunStatus,
   ITEM_STATUS,
   RUN_STATUS,
   statusTextFor,
@@ -35,7 +38,6 @@ import {
   DEFAULT_RESULTS_INLINE_LIMIT,
   duplicateItem,
   initialPosted,
-  isActive,
   resultsToStore,
 } from '../runRules.js';
 import type { ClaimOptions, ItemOutcome, ItemQuery, NewRun, RunQuery, RunStore, RunStoreOptions } from '../runTypes.js';
@@ -97,8 +99,8 @@ export interface RunItemDocument {
   updatedAt: Date;
 }
 
-const ACTIVE: RunStatus[] = [RUN_STATUS.Queued, RUN_STATUS.InProgress];
-const FINAL: RunStatus[] = [RUN_STATUS.Completed, RUN_STATUS.CompletedWithErrors, RUN_STATUS.Failed, RUN_STATUS.Cancelled];
+const ACTIVE = [...ACTIVE_RUN_STATUSES];
+const FINAL = [...FINAL_RUN_STATUSES];
 const DUPLICATE_KEY = 11000;
 
 function toRun(doc: RunDocument): Run {
@@ -332,7 +334,7 @@ export class MongoRunStore implements RunStore {
   async claim(tenant: TenantId, id: string, options: ClaimOptions): Promise<RunItem[]> {
     if (options.limit <= 0) return [];
     const status = await this.#status(tenant, id);
-    if (status === undefined || !isActive(status)) return [];
+    if (status === undefined || !isActiveRunStatus(status)) return [];
     const claimable: Filter<RunItemDocument> = {
       runId: id,
       $or: [{ status: ITEM_STATUS.New }, { status: ITEM_STATUS.Processing, leaseExpiresAt: { $lte: options.now } }],
@@ -449,7 +451,7 @@ export class MongoRunStore implements RunStore {
   async finish(tenant: TenantId, id: string, results: RunResults, now: Date): Promise<Run | undefined> {
     const doc = await this.#doc(tenant, id);
     if (doc === null) return undefined;
-    if (!isActive(doc.status) || doc.open || doc.filling === true) return toRun(doc);
+    if (!isActiveRunStatus(doc.status) || doc.open || doc.filling === true) return toRun(doc);
     const counts = await this.#recount(id, doc.posted);
     const status = finalStatusFor(counts, doc.open);
     const { processed, failed, affected } = counts;

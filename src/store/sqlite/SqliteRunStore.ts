@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Page } from '../../domain/paging.js';
 import {
   finalStatusFor,
+  isActiveRunStatus,
   statusTextFor,
   type ItemStatus,
   type Run,
@@ -23,7 +24,6 @@ import {
   DEFAULT_RESULTS_INLINE_LIMIT,
   duplicateItem,
   initialPosted,
-  isActive,
   resultsToStore,
 } from '../runRules.js';
 import type { ClaimOptions, ItemOutcome, ItemQuery, NewRun, RunQuery, RunStore, RunStoreOptions } from '../runTypes.js';
@@ -246,7 +246,7 @@ export class SqliteRunStore implements RunStore {
     if (options.limit <= 0) return [];
     return this.#statements.write(() => {
       const run = this.#state(tenant, id);
-      if (run === undefined || !isActive(run.status)) return [];
+      if (run === undefined || !isActiveRunStatus(run.status)) return [];
       const params = {
         runId: id,
         owner: options.owner,
@@ -313,7 +313,7 @@ export class SqliteRunStore implements RunStore {
       const row = this.#row(tenant, id);
       if (row === undefined) return undefined;
       const run = toRun(row);
-      const status = isActive(run.status) ? finalStatusFor(run.counts, run.open || run.filling) : undefined;
+      const status = isActiveRunStatus(run.status) ? finalStatusFor(run.counts, run.open || run.filling) : undefined;
       if (status === undefined) return run;
       this.#sql.finish.run({ id, status, now: now.toISOString() });
       // Results stored with the whole invocation's item stand: they are the plugin's own.

@@ -2,6 +2,7 @@
  * SQL of the SQLite run store: fixed statements, and the list builders returning `{ text, values }` (the page
  * query ends with `LIMIT ? OFFSET ?`, bound by `StatementCache.page`).
  */
+import { ACTIVE_RUN_STATUSES, FINAL_RUN_STATUSES } from '../../domain/runs.js';
 import type { ItemQuery, RunQuery } from '../runTypes.js';
 import type { TenantId } from '../../domain/types.js';
 import { listSql, type ListSql } from './sql.js';
@@ -10,13 +11,15 @@ const RUN_COLUMNS = `id, tenant_id, definition_csid, definition_name, invocation
   completed_at, status, status_text, open, filling, rerunnable, posted, processed, failed, affected, results, results_size, reruns`;
 const ITEM_COLUMNS = 'run_id, seq, item_key, status, attempts, error, error_code, note, affected, updated_at';
 
-const ACTIVE = `('Queued', 'InProgress')`;
+/** A status list as SQL, from the domain's: `('Queued', 'InProgress')`. */
+const sqlList = (statuses: readonly string[]) => `(${statuses.map((status) => `'${status}'`).join(', ')})`;
+const ACTIVE = sqlList(ACTIVE_RUN_STATUSES);
 /**
  * For statements on the items of one status. Without it the planner walks the run's whole primary key (it
  * holds every column, so needs no lookups), which makes each claim of a 100,000-item run read 100,000 rows.
  */
 const BY_STATUS = 'INDEXED BY run_items_by_status';
-const FINAL = `('Completed', 'CompletedWithErrors', 'Failed', 'Cancelled')`;
+const FINAL = sqlList(FINAL_RUN_STATUSES);
 
 export const RUN_SQL = {
   insertRun: `INSERT INTO runs (id, tenant_id, definition_csid, definition_name, invocation, created_by, created_at,
