@@ -202,7 +202,6 @@ export class RunService {
     for await (const csid of prepared.itemCsids()) {
       if (mayFill && keys.length === this.#options.firstItems) return { ...closed, keys, expectedItems, filling: true };
       keys.push(csid);
-      this.#refuseTooMany(keys.length);
     }
     return { ...closed, keys, expectedItems: keys.length };
   }
@@ -239,7 +238,12 @@ export class RunService {
         throw new DomainError(isErrorCode(first.errorCode) ? first.errorCode : 'PLUGIN_FAILED', first.error ?? `Run '${run.id}' failed`);
       }
     }
-    return run.results ?? (await this.#deps.runs.results(run.tenant, run.id)) ?? {};
+    return (await this.#resultsOf(run)) ?? {};
+  }
+
+  /** Inline results come with the run; only those stored apart cost a read. */
+  async #resultsOf(run: Run): Promise<RunResults | undefined> {
+    return run.results ?? (await this.#deps.runs.results(run.tenant, run.id));
   }
 
   /**
@@ -248,7 +252,7 @@ export class RunService {
    */
   async results(tenant: TenantId, id: string): Promise<RunResults> {
     const run = await this.#found(tenant, id);
-    const results = run.results ?? (await this.#deps.runs.results(tenant, id));
+    const results = await this.#resultsOf(run);
     if (results !== undefined) return results;
     const why = isFinalRunStatus(run.status) ? `: it ended ${run.status}` : ` yet: it is ${run.status}`;
     throw new DomainError('NOT_FOUND', `Run '${id}' has no results${why}`);
