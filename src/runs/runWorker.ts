@@ -152,7 +152,6 @@ class RunSession {
   readonly #filler: RunFiller;
   #writing: Promise<void> = Promise.resolve();
   #heartbeat: NodeJS.Timeout | undefined;
-  #wholeResult: Run['results'] | undefined;
   #executeItem: ((record: StoredRecord) => Promise<ItemResult>) | undefined;
   /** A per-record plugin (one item per record), rather than one that handles the whole invocation. */
   readonly #perRecord: boolean;
@@ -181,7 +180,8 @@ class RunSession {
         owner,
         leaseEnd: () => this.#leaseEnd(),
         chunkSize: options.fillChunk,
-        keys: () => this.#contextKeys(),
+        // The worker prepared the run with its listed csids; in nocontext mode they come from the store.
+        keys: () => prepared.itemCsids(),
         signal: control.signal,
         stopping: control.stopping,
       },
@@ -215,7 +215,8 @@ class RunSession {
     if (interrupted) return;
     const run = await runs.get(this.#tenant, this.run.id);
     if (run === undefined || isFinalRunStatus(run.status) || run.filling || finalStatusFor(run.counts, run.open) === undefined) return;
-    const results = this.#wholeResult ?? (await this.#summary(run));
+    // A whole invocation's own results were stored with its item; finish keeps them over this summary.
+    const results = await this.#summary(run);
     const at = now();
     const finished = await runs.finish(this.#tenant, this.run.id, results ?? {}, at);
     // Two sessions may reach the end together; the one whose finish ended the run (its time stamped) reports it.
@@ -246,15 +247,6 @@ class RunSession {
 
   #leaseEnd(): Date {
     return new Date(this.deps.now().getTime() + this.options.leaseMs);
-  }
-
-  /** Every key of the run's context, in order: the listed csids, or the records a `nocontext` run goes over. */
-  async *#contextKeys(): AsyncGenerator<string> {
-    if (this.prepared.input.mode !== 'nocontext') {
-      yield* contextCsids(this.run);
-      return;
-    }
-    yield* this.prepared.itemCsids();
   }
 
   /** Writes buffered outcomes; writes are chained so they never overlap. */
@@ -319,7 +311,6 @@ class RunSession {
           return { seq: item.seq, status: 'Completed', affected: result.affected !== false, ...(result.note !== undefined && { note: itemNote(result.note) }) };
         }
         const result = await this.deps.invocations.execute(this.prepared, signal);
-        this.#wholeResult = result;
         return {
           seq: item.seq,
           status: 'Completed',
