@@ -10,7 +10,7 @@ import type { FieldValue, InvocationMode, RecordFields, StoredRecord } from '../
 export type { FieldValue, InvocationMode, RecordFields, StoredRecord };
 
 /** The version of this contract. A plugin's `contract` range must include it. */
-export const CONTRACT_VERSION = '1.1.0';
+export const CONTRACT_VERSION = '1.2.0';
 
 /** A JSON Schema (draft 2020-12 or 07, as ajv reads it) for an invocation's params object. */
 export type ParamsSchema = Record<string, unknown>;
@@ -70,12 +70,32 @@ export interface PluginLogger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/**
+ * The run item a plugin call works on (every invocation is a run: a whole invocation is its run's one item).
+ * @since 1.2.0
+ */
+export interface ItemInfo {
+  runId: string;
+  /** The record's csid, or `*` for a whole invocation. */
+  key: string;
+  /** 1 on the first try; counts retries and attempts cut short by a crash. */
+  attempt: number;
+  /**
+   * The same on every attempt at this item in one pass of its run (retries, and again after a crash), different
+   * after a rerun: send it with effects outside the store (an HTTP call's `Idempotency-Key`, a mail's id) so that
+   * repeating an attempt does not repeat the effect.
+   */
+  idempotencyKey: string;
+}
+
 /** Everything the runtime lends a plugin for one invocation. */
 export interface InvocationContext {
   tenantId: string;
   /** Who invoked the job. */
   user: string;
   records: RecordsService;
+  /** The run item this call works on. @since 1.2.0 */
+  item: ItemInfo;
   log: PluginLogger;
   /**
    * Aborted when the invocation times out, is cancelled or the service shuts down. Pass it on to anything

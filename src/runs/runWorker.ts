@@ -13,8 +13,8 @@ import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
 import { finalStatusFor, isFinalRunStatus, retryDelayMs, WHOLE_INVOCATION_KEY, type Run, type RunItem } from '../domain/runs.js';
 import type { StoredRecord, TenantId } from '../domain/types.js';
-import type { ItemResult } from '../plugins/contract.js';
-import type { InvocationService, PreparedInvocation } from '../services/invocationService.js';
+import type { ItemInfo, ItemResult, RecordsService } from '../plugins/contract.js';
+import type { InvocationService, PluginScope, PreparedInvocation } from '../services/invocationService.js';
 import type { RecordService } from '../services/recordService.js';
 import type { Clock } from '../store/queryRules.js';
 import type { ItemOutcome, RunStore } from '../store/runTypes.js';
@@ -152,7 +152,9 @@ class RunSession {
   readonly #filler: RunFiller;
   #writing: Promise<void> = Promise.resolve();
   #heartbeat: NodeJS.Timeout | undefined;
-  #executeItem: ((record: StoredRecord) => Promise<ItemResult>) | undefined;
+  #executeItem: ((record: StoredRecord, scope: PluginScope) => Promise<ItemResult>) | undefined;
+  /** The records plugins see, shared by the session's items. */
+  readonly #records: RecordsService;
   /** A per-record plugin (one item per record), rather than one that handles the whole invocation. */
   readonly #perRecord: boolean;
   readonly #retries: number;
@@ -170,6 +172,7 @@ class RunSession {
     const { plugin } = prepared.loaded;
     const policy = prepared.definition.definition.itemPolicy;
     this.#perRecord = plugin.processItem !== undefined;
+    this.#records = deps.invocations.recordsFor(prepared);
     this.#retries = policy?.retries ?? plugin.retries ?? 0;
     this.#retryDelayMs = policy?.retryDelayMs ?? plugin.retryDelayMs ?? options.retryDelayMs;
     this.#filler = new RunFiller(
@@ -297,6 +300,18 @@ class RunSession {
     }
   }
 
+  /** What the plugin is lent for one attempt at `item`; `retry` counts the attempts made in this claim before it. */
+  #scope(item: RunItem, retry: number): PluginScope {
+    // `attempts` was counted by the claim (crashed attempts included); retries within the claim add to it.
+    const info: ItemInfo = {
+      runId: this.run.id,
+      key: item.key,
+      attempt: Math.max(1, item.attempts) + retry,
+      idempotencyKey: `${this.run.id}:${this.run.reruns}:${item.key}`,
+    };
+    return { records: this.#records, item: info };
+  }
+
   /** The item's outcome, or `undefined` when it was interrupted (it is then released, not failed). */
   async #processItem(item: RunItem, record: StoredRecord | undefined): Promise<ItemOutcome | undefined> {
     const { signal } = this.control;
@@ -304,13 +319,14 @@ class RunSession {
       return { seq: item.seq, status: 'Failed', error: `Record '${item.key}' was not found`, errorCode: 'NOT_FOUND' };
     }
     for (let attempt = 0; ; attempt += 1) {
+      const scope = this.#scope(item, attempt);
       try {
         if (record !== undefined) {
           this.#executeItem ??= this.deps.invocations.itemExecutor(this.prepared, signal);
-          const result = await this.#executeItem(record);
+          const result = await this.#executeItem(record, scope);
           return { seq: item.seq, status: 'Completed', affected: result.affected !== false, ...(result.note !== undefined && { note: itemNote(result.note) }) };
         }
-        const result = await this.deps.invocations.execute(this.prepared, signal);
+        const result = await this.deps.invocations.execute(this.prepared, scope, signal);
         return {
           seq: item.seq,
           status: 'Completed',

@@ -17,6 +17,7 @@ import type {
   ItemResult,
   ItemsOutcome,
   PluginLogger,
+  RecordsService,
 } from '../plugins/contract.js';
 import type { LoadedPlugin } from '../plugins/loader.js';
 import { pluginFailure, PluginRejection, withTimeLimit } from '../runs/pluginExecution.js';
@@ -67,8 +68,11 @@ export interface InvocationServiceDeps {
   limits?: Partial<InvocationLimits>;
 }
 
+/** What a plugin call works with beyond the invocation: the records it sees and the run item it works on. */
+export type PluginScope = Pick<InvocationContext, 'records' | 'item'>;
+
 /** Plugin code run under the invocation's time limit and abort signal, `what` naming it in a timeout's message. */
-type PluginCall = <T>(what: string, work: (ctx: InvocationContext) => Promise<T>) => Promise<T>;
+type PluginCall = <T>(what: string, scope: PluginScope, work: (ctx: InvocationContext) => Promise<T>) => Promise<T>;
 
 function pluginLogger(logger: Logger): PluginLogger {
   return {
@@ -147,23 +151,24 @@ export class InvocationService {
     };
   }
 
-  /** Calls plugin code with the invocation's context, its time limit and `signal`; failures become coded errors. */
+  /**
+   * Calls plugin code with the invocation's context, its time limit and `signal`; failures become coded errors.
+   * The records a call sees and the item it works on are the caller's (`PluginScope`): the run worker decides them.
+   */
   #caller(prepared: PreparedInvocation, signal: AbortSignal | undefined): { run: PluginCall; logger: Logger } {
     const { loaded, input, caller, definition } = prepared;
     const { plugin } = loaded;
     const logger = this.#deps.logger.child({ plugin: plugin.className, definition: definition.csid, mode: input.mode });
     const timeoutMs = definition.definition.itemPolicy?.timeoutMs ?? plugin.timeoutMs ?? this.#limits.timeoutMs;
-    // Built once: a per-record plugin's context differs from item to item only by its signal.
+    // Built once: a per-record plugin's context differs from item to item only by its scope and signal.
     const shared = {
       tenantId: caller.tenant,
       user: caller.user,
-      records: recordsForPlugin(this.#deps.records, caller.tenant, caller.user),
       log: pluginLogger(logger),
       reject: (message: string) => new PluginRejection(message),
     };
-    const context = (pluginSignal: AbortSignal): InvocationContext => ({ ...shared, signal: pluginSignal });
-    const run = <T>(what: string, work: (ctx: InvocationContext) => Promise<T>) =>
-      withTimeLimit((pluginSignal) => work(context(pluginSignal)), {
+    const run = <T>(what: string, scope: PluginScope, work: (ctx: InvocationContext) => Promise<T>) =>
+      withTimeLimit((pluginSignal) => work({ ...shared, ...scope, signal: pluginSignal }), {
         timeoutMs,
         what,
         ...(signal !== undefined && { parent: signal }),
@@ -173,17 +178,22 @@ export class InvocationService {
     return { run, logger };
   }
 
+  /** The records service of the invoking tenant and user, as plugins see it, writing straight to the store. */
+  recordsFor(prepared: PreparedInvocation): RecordsService {
+    return recordsForPlugin(this.#deps.records, prepared.caller.tenant, prepared.caller.user);
+  }
+
   /**
    * Runs one record through a per-record plugin; the logger and context are set up once, for a worker that runs
    * many items of one invocation.
    */
-  itemExecutor(prepared: PreparedInvocation, signal?: AbortSignal): (record: StoredRecord) => Promise<ItemResult> {
+  itemExecutor(prepared: PreparedInvocation, signal?: AbortSignal): (record: StoredRecord, scope: PluginScope) => Promise<ItemResult> {
     const { plugin } = prepared.loaded;
     if (plugin.processItem === undefined) throw new TypeError(`Plugin '${plugin.className}' handles whole invocations`);
     const processItem = plugin.processItem.bind(plugin);
     const { run } = this.#caller(prepared, signal);
-    return async (record) =>
-      (await run(`Plugin '${plugin.className}' on record ${record.csid}`, (ctx) => processItem(record, prepared.input, ctx))) ?? {};
+    return async (record, scope) =>
+      (await run(`Plugin '${plugin.className}' on record ${record.csid}`, scope, (ctx) => processItem(record, prepared.input, ctx))) ?? {};
   }
 
   /** The results of a per-record invocation from its counts, worded by the plugin's `summarize` when it has one. */
@@ -195,12 +205,12 @@ export class InvocationService {
   }
 
   /** Runs a whole-invocation plugin on the prepared context. */
-  async execute(prepared: PreparedInvocation, signal?: AbortSignal): Promise<InvocationResult> {
+  async execute(prepared: PreparedInvocation, scope: PluginScope, signal?: AbortSignal): Promise<InvocationResult> {
     const { plugin } = prepared.loaded;
     if (plugin.invoke === undefined) throw new TypeError(`Plugin '${plugin.className}' handles one record at a time`);
     const invoke = plugin.invoke.bind(plugin);
     const { run, logger } = this.#caller(prepared, signal);
-    const result = await run(`Plugin '${plugin.className}'`, (ctx) => invoke(prepared.input, ctx));
+    const result = await run(`Plugin '${plugin.className}'`, scope, (ctx) => invoke(prepared.input, ctx));
     logger.info({ numAffected: result?.numAffected ?? 0 }, 'invocation completed');
     return result ?? {};
   }
