@@ -62,6 +62,8 @@ export interface Config {
   runRole: 'api' | 'worker' | 'both';
   /** How long a worker holds a claimed item without renewing its lease. `RUN_LEASE_MS` @defaultValue 30000 */
   runLeaseMs: number;
+  /** Times an item's worker may stop (crash, or stall past the lease) while holding it before the item is failed. `ITEM_MAX_CRASHES` @defaultValue 3 */
+  itemMaxCrashes: number;
   /** A run's Agenda job not touched for this long is taken over by another process. `RUN_LOCK_LIFETIME_MS` @defaultValue 30000 */
   runLockLifetimeMs: number;
   /** How often leases are renewed and run jobs touched. `RUN_HEARTBEAT_MS` @defaultValue 5000 */
@@ -106,6 +108,7 @@ export const CONFIG_DEFAULTS = {
   runFirstItems: RUN_SERVICE_DEFAULTS.firstItems,
   runRole: 'both',
   runLeaseMs: 30_000,
+  itemMaxCrashes: RUN_WORKER_DEFAULTS.maxCrashes,
   runLockLifetimeMs: 30_000,
   runHeartbeatMs: 5_000,
   runPollMs: 2_000,
@@ -203,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runFirstItems: integer(env, 'RUN_FIRST_ITEMS', CONFIG_DEFAULTS.runFirstItems, 1, 1_000_000),
     runRole: runRole(env),
     runLeaseMs: integer(env, 'RUN_LEASE_MS', CONFIG_DEFAULTS.runLeaseMs, 100, 86_400_000),
+    itemMaxCrashes: integer(env, 'ITEM_MAX_CRASHES', CONFIG_DEFAULTS.itemMaxCrashes, 1, 1000),
     runLockLifetimeMs: integer(env, 'RUN_LOCK_LIFETIME_MS', CONFIG_DEFAULTS.runLockLifetimeMs, 100, 86_400_000),
     runHeartbeatMs: integer(env, 'RUN_HEARTBEAT_MS', CONFIG_DEFAULTS.runHeartbeatMs, 10, 3_600_000),
     runPollMs: integer(env, 'RUN_POLL_MS', CONFIG_DEFAULTS.runPollMs, 10, 3_600_000),

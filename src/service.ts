@@ -120,7 +120,12 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     now,
     // `runs` is built below, before the executor starts and so before any progress.
     onProgress: (tenant, runId) => runs.progressed(tenant, runId),
-    options: { concurrency: config.itemConcurrency, leaseMs: config.runLeaseMs, heartbeatMs: config.runHeartbeatMs },
+    options: {
+      concurrency: config.itemConcurrency,
+      leaseMs: config.runLeaseMs,
+      heartbeatMs: config.runHeartbeatMs,
+      maxCrashes: config.itemMaxCrashes,
+    },
   });
   const executor = new RunExecutor({
     backend: agendaBackendFor(store, config.dataDir),

@@ -29,7 +29,8 @@
  * Item status machine
  * ```
  *   New ──claim──▶ Processing ──final write by lease owner──▶ Completed | Failed
- *                   │  └──lease expired, claimed again (attempts + 1)
+ *                   │  ├──lease expired, claimed again alone (attempts + 1): a crash suspect
+ *                   │  └──lease expired for the ITEM_MAX_CRASHES-th time──▶ Failed (WORKER_STOPPED)
  *                   └──released (graceful shutdown)──▶ New
  *   Completed | Failed ──rerun──▶ New      (failed-only rerun: Failed items only)
  * ```
@@ -231,6 +232,22 @@ export interface RunItem {
   affected?: boolean;
   updatedAt: Date;
 }
+
+/**
+ * Whether a claimed item was taken over from a worker that stopped while holding it. Releases give back their
+ * attempt, so an item claimed more than once without an outcome is one whose earlier claims all ended in a crash
+ * or a stall past the lease. Such an item is claimed alone and must be tried alone.
+ */
+export function isCrashSuspect(item: Pick<RunItem, 'attempts' | 'status'>): boolean {
+  return item.status === ITEM_STATUS.Processing && item.attempts > 1;
+}
+
+/** The error of an item failed because its workers kept stopping while they held it (`maxCrashes` times). */
+export function workerStoppedError(maxCrashes: number): string {
+  return `The worker stopped while processing this item ${maxCrashes} times (a crash, or a stall longer than its lease); it is not tried again`;
+}
+
+export const WORKER_STOPPED = 'WORKER_STOPPED';
 
 /** A run's failed items as `key → error` (CollectionSpace-style `jobItemErrors`), at most `limit` of them. */
 export function itemErrorMap(items: readonly RunItem[], limit = 100): Record<string, string> {

@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
-import { finalStatusFor, isFinalRunStatus, retryDelayMs, WHOLE_INVOCATION_KEY, type Run, type RunItem } from '../domain/runs.js';
+import { finalStatusFor, isCrashSuspect, isFinalRunStatus, retryDelayMs, WHOLE_INVOCATION_KEY, type Run, type RunItem } from '../domain/runs.js';
 import type { StoredRecord, TenantId } from '../domain/types.js';
 import type { ItemInfo, ItemResult, RecordsService } from '../plugins/contract.js';
 import type { InvocationService, PluginScope, PreparedInvocation } from '../services/invocationService.js';
@@ -21,6 +21,7 @@ import type { ItemOutcome, RunStore } from '../store/runTypes.js';
 import { forEachBounded } from './pluginExecution.js';
 import { abortable, yieldToIo } from './pauses.js';
 import { RunFiller } from './runFiller.js';
+import { SoloGate } from './soloGate.js';
 
 export interface RunWorkerOptions {
   /** Items claimed per store round trip. @defaultValue 256 */
@@ -37,6 +38,8 @@ export interface RunWorkerOptions {
   retryDelayMs: number;
   /** Items a filling run gets per store transaction (see `Run.filling`). @defaultValue 2000 */
   fillChunk: number;
+  /** Times an item's worker may stop while holding it before the item is failed (`ClaimOptions.maxCrashes`). @defaultValue 3 */
+  maxCrashes: number;
 }
 
 export const RUN_WORKER_DEFAULTS = {
@@ -47,6 +50,7 @@ export const RUN_WORKER_DEFAULTS = {
   flushSize: 256,
   retryDelayMs: 1_000,
   fillChunk: 2_000,
+  maxCrashes: 3,
 } as const satisfies RunWorkerOptions;
 
 export interface RunWorkerDeps {
@@ -94,6 +98,8 @@ export class RunWorker {
   readonly #deps: RunWorkerDeps;
   readonly #options: RunWorkerOptions;
   readonly #owner = `${hostname()}:${process.pid}`;
+  /** Shared by every session of this process: crash suspects run alone in it. */
+  readonly #gate = new SoloGate();
 
   constructor(deps: RunWorkerDeps) {
     this.#deps = deps;
@@ -122,7 +128,7 @@ export class RunWorker {
     if (prepared === undefined) return;
 
     const owner = `${this.#owner}:${randomUUID()}`;
-    const session = new RunSession(this.#deps, this.#options, prepared, run, owner, control, logger);
+    const session = new RunSession(this.#deps, this.#options, prepared, run, owner, control, logger, this.#gate);
     try {
       await session.work();
     } finally {
@@ -150,6 +156,7 @@ const FILL_WAIT_MS = 100;
 class RunSession {
   readonly #pending: ItemOutcome[] = [];
   readonly #filler: RunFiller;
+
   #writing: Promise<void> = Promise.resolve();
   #heartbeat: NodeJS.Timeout | undefined;
   #executeItem: ((record: StoredRecord, scope: PluginScope) => Promise<ItemResult>) | undefined;
@@ -168,6 +175,7 @@ class RunSession {
     readonly owner: string,
     readonly control: RunControl,
     readonly logger: Logger,
+    readonly gate: SoloGate,
   ) {
     const { plugin } = prepared.loaded;
     const policy = prepared.definition.definition.itemPolicy;
@@ -199,11 +207,28 @@ class RunSession {
     this.#heartbeat = setInterval(() => void this.#beat(), this.options.heartbeatMs);
     if (this.run.filling) await this.#filler.take();
     await forEachBounded(this.#claimed(), this.options.concurrency, async ({ item, record }) => {
-      const outcome = await this.#processItem(item, record);
-      if (outcome === undefined) return;
-      this.#pending.push(outcome);
-      if (this.#pending.length >= this.options.flushSize) await this.#flush();
+      // A crash suspect runs alone in the process, and its outcome is committed before anything else starts: if it
+      // takes the process down, only it is charged; if it does not, it is cleared.
+      if (isCrashSuspect(item)) {
+        await this.gate.solo(async () => {
+          await this.#record(await this.#processItem(item, record));
+          await this.#flush();
+        });
+        return;
+      }
+      await this.gate.enter();
+      try {
+        await this.#record(await this.#processItem(item, record));
+      } finally {
+        this.gate.leave();
+      }
     });
+  }
+
+  async #record(outcome: ItemOutcome | undefined): Promise<void> {
+    if (outcome === undefined) return;
+    this.#pending.push(outcome);
+    if (this.#pending.length >= this.options.flushSize) await this.#flush();
   }
 
   /** Flushes outcomes, releases what was left unprocessed, and finishes the run when nothing is left. */
@@ -275,6 +300,7 @@ class RunSession {
         limit: this.options.batchSize,
         leaseMs: this.options.leaseMs,
         now: now(),
+        maxCrashes: this.options.maxCrashes,
       });
       if (claimed.length === 0) {
         // Items another (dead) worker still holds come back when their lease expires: wait for that.

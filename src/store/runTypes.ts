@@ -57,6 +57,12 @@ export interface ClaimOptions {
   /** The lease ends at `now + leaseMs`. */
   leaseMs: number;
   now: Date;
+  /**
+   * Items whose lease expired this many times without an outcome (their worker stopped while holding them: a crash,
+   * or a stall past the lease) are recorded Failed (`WORKER_STOPPED`) instead of being claimed again, so no item
+   * can crash workers forever. `ITEM_MAX_CRASHES` @defaultValue no limit
+   */
+  maxCrashes?: number;
 }
 
 /** The final outcome of one claimed item. */
@@ -110,9 +116,12 @@ export interface RunStore {
   /** `Queued` → `InProgress` (setting `startedAt` the first time); any other status is left alone. */
   start(tenant: TenantId, id: string, now: Date): Promise<Run | undefined>;
   /**
-   * Atomically leases up to `limit` claimable items of an active run: `New` ones, and `Processing` ones whose
-   * lease expired (a worker died). Each claim adds one attempt. A final item is never claimed again.
-   * Nothing is claimed from a run that is not `Queued`/`InProgress`.
+   * Atomically leases claimable items of an active run. A `Processing` item whose lease expired (its worker died
+   * or stalled while holding it) is a crash suspect: it is taken over alone, as the only item of its claim, so the
+   * worker can try it on its own and a crash is charged to it and nothing else (see `isCrashSuspect`); past
+   * `maxCrashes` such items are failed instead. With no suspect, up to `limit` `New` items are leased. Each claim
+   * adds one attempt. A final item is never claimed again; nothing is claimed from a run that is not
+   * `Queued`/`InProgress`.
    */
   claim(tenant: TenantId, id: string, options: ClaimOptions): Promise<RunItem[]>;
   /** Extends the leases `owner` holds in the run to `until`; answers how many it holds. */

@@ -3,7 +3,7 @@
  * explicitly to every write, so leases and ranges are tested without waiting.
  */
 import { expect } from 'chai';
-import { RUN_STATUS, type Run, type RunResults } from '../../src/domain/runs.js';
+import { isCrashSuspect, RUN_STATUS, WORKER_STOPPED, workerStoppedError, type Run, type RunResults } from '../../src/domain/runs.js';
 import type { TenantId } from '../../src/domain/types.js';
 import { DEFAULT_RESULTS_INLINE_LIMIT } from '../../src/store/runRules.js';
 import type { NewRun, RunStore } from '../../src/store/runTypes.js';
@@ -151,6 +151,39 @@ export function describeRunStoreConformance(options: StoreConformanceOptions): v
         expect(await runs().nextLeaseExpiry(A, run.id, 'dead')).to.equal(undefined);
         const again = await runs().claim(A, run.id, { owner: 'w', limit: 5, leaseMs: LEASE, now: at(LEASE) });
         expect(again.map((i) => [i.key, i.attempts])).to.deep.equal([[second!.key, 2]]);
+      });
+
+      it('takes over an expired item alone, as a crash suspect, before any New item', async () => {
+        const run = await runs().create(A, newRun(), keys(5), at(0));
+        await runs().claim(A, run.id, { owner: 'dead', limit: 3, leaseMs: LEASE, now: at(0) });
+        const taken = await runs().claim(A, run.id, { owner: 'w', limit: 5, leaseMs: LEASE, now: at(LEASE) });
+        expect(taken.map((i) => [i.key, i.attempts])).to.deep.equal([['r0', 2]]);
+        expect(isCrashSuspect(taken[0]!)).to.equal(true);
+        const next = await runs().claim(A, run.id, { owner: 'w', limit: 5, leaseMs: LEASE, now: at(LEASE) });
+        expect(next.map((i) => i.key)).to.deep.equal(['r1']);
+        // Once no lease is expired, New items come in batches again, and they are no suspects.
+        await runs().claim(A, run.id, { owner: 'w', limit: 5, leaseMs: LEASE, now: at(LEASE) });
+        const fresh = await runs().claim(A, run.id, { owner: 'w', limit: 5, leaseMs: LEASE, now: at(LEASE) });
+        expect(fresh.map((i) => i.key)).to.deep.equal(['r3', 'r4']);
+        expect(fresh.some((item) => isCrashSuspect(item))).to.equal(false);
+      });
+
+      it('fails an item whose workers stopped maxCrashes times while holding it, and counts it', async () => {
+        const run = await runs().create(A, newRun(), keys(2), at(0));
+        const options = (owner: string, ms: number) => ({ owner, limit: 1, leaseMs: LEASE, now: at(ms), maxCrashes: 2 });
+        const [first] = await runs().claim(A, run.id, options('dead-1', 0));
+        const [again] = await runs().claim(A, run.id, options('dead-2', LEASE));
+        expect(again).to.deep.include({ key: first!.key, attempts: 2 });
+        // Its second worker died too: the next claim fails it instead, and goes on with the other item.
+        const [other] = await runs().claim(A, run.id, options('w', 2 * LEASE));
+        expect(other?.key).to.equal('r1');
+        const [failed] = (await runs().listItems(A, run.id, { status: 'Failed', paging: PAGE })).items;
+        expect(failed).to.deep.include({ key: 'r0', errorCode: WORKER_STOPPED, error: workerStoppedError(2) });
+        expect((await runs().get(A, run.id))?.counts).to.deep.include({ processed: 1, failed: 1 });
+        // A released item gives its attempt back: a graceful stop is no crash.
+        await runs().release(A, run.id, 'w');
+        const [released] = await runs().claim(A, run.id, options('w', 2 * LEASE));
+        expect(released).to.deep.include({ key: 'r1', attempts: 1 });
       });
 
       it('claims nothing from a cancelled or finished run', async () => {

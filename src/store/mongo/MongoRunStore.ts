@@ -19,6 +19,8 @@ import {
   ITEM_STATUS,
   RUN_STATUS,
   statusTextFor,
+  WORKER_STOPPED,
+  workerStoppedError,
   type ItemStatus,
   type Run,
   type RunCounts,
@@ -335,28 +337,45 @@ export class MongoRunStore implements RunStore {
     if (options.limit <= 0) return [];
     const status = await this.#status(tenant, id);
     if (status === undefined || !isActiveRunStatus(status)) return [];
-    const claimable: Filter<RunItemDocument> = {
-      runId: id,
-      $or: [{ status: ITEM_STATUS.New }, { status: ITEM_STATUS.Processing, leaseExpiresAt: { $lte: options.now } }],
-    };
-    const candidates = await this.#items.find(claimable, { projection: { _id: 1 } }).sort({ seq: 1 }).limit(options.limit).toArray();
+    const lease = { owner: options.owner, leaseExpiresAt: new Date(options.now.getTime() + options.leaseMs), updatedAt: options.now };
+    const expired: Filter<RunItemDocument> = { runId: id, status: ITEM_STATUS.Processing, leaseExpiresAt: { $lte: options.now } };
+    if (options.maxCrashes !== undefined) await this.#failCrashed(id, expired, options.maxCrashes, options.now);
+    // One suspect at a time: taken over alone, so that a crash it causes is charged to it alone.
+    const suspect = await this.#items.findOneAndUpdate(
+      expired,
+      { $set: { status: ITEM_STATUS.Processing, ...lease, claimToken: randomUUID() }, $inc: { attempts: 1 } },
+      { sort: { seq: 1 }, returnDocument: 'after' },
+    );
+    if (suspect !== null) return [toItem(suspect)];
+    const fresh: Filter<RunItemDocument> = { runId: id, status: ITEM_STATUS.New };
+    const candidates = await this.#items.find(fresh, { projection: { _id: 1 } }).sort({ seq: 1 }).limit(options.limit).toArray();
     if (candidates.length === 0) return [];
     const claimToken = randomUUID();
     await this.#items.updateMany(
-      { ...claimable, _id: { $in: candidates.map((c) => c._id) } },
-      {
-        $set: {
-          status: ITEM_STATUS.Processing,
-          owner: options.owner,
-          leaseExpiresAt: new Date(options.now.getTime() + options.leaseMs),
-          claimToken,
-          updatedAt: options.now,
-        },
-        $inc: { attempts: 1 },
-      },
+      { ...fresh, _id: { $in: candidates.map((c) => c._id) } },
+      { $set: { status: ITEM_STATUS.Processing, ...lease, claimToken }, $inc: { attempts: 1 } },
     );
     const claimed = await this.#items.find({ runId: id, claimToken }).sort({ seq: 1 }).toArray();
     return claimed.map(toItem);
+  }
+
+  /** Fails the expired items charged `maxCrashes` crashes (releases give attempts back), and counts them. */
+  async #failCrashed(id: string, expired: Filter<RunItemDocument>, maxCrashes: number, now: Date): Promise<void> {
+    const { modifiedCount } = await this.#items.updateMany(
+      { ...expired, attempts: { $gte: maxCrashes } },
+      {
+        $set: {
+          status: ITEM_STATUS.Failed,
+          error: workerStoppedError(maxCrashes),
+          errorCode: WORKER_STOPPED,
+          owner: null,
+          leaseExpiresAt: null,
+          claimToken: null,
+          updatedAt: now,
+        },
+      },
+    );
+    if (modifiedCount > 0) await this.#runs.updateOne({ _id: id }, { $inc: { processed: modifiedCount, failed: modifiedCount } });
   }
 
   async renewLeases(tenant: TenantId, id: string, owner: string, until: Date): Promise<number> {

@@ -7,6 +7,8 @@ import type { Page } from '../../domain/paging.js';
 import {
   finalStatusFor,
   isActiveRunStatus,
+  WORKER_STOPPED,
+  workerStoppedError,
   statusTextFor,
   type ItemStatus,
   type Run,
@@ -255,10 +257,17 @@ export class SqliteRunStore implements RunStore {
         nowMs: options.now.getTime(),
         limit: options.limit,
       };
-      const expired = this.#sql.claimExpired.all(params) as ItemRow[];
-      const fresh = expired.length < options.limit ? (this.#sql.claimNew.all({ ...params, limit: options.limit - expired.length }) as ItemRow[]) : [];
-      return [...expired, ...fresh].map(toItem).sort((a, b) => a.seq - b.seq);
+      if (options.maxCrashes !== undefined) this.#failCrashed(id, options.maxCrashes, params);
+      const suspect = this.#sql.claimExpired.all(params) as ItemRow[];
+      if (suspect.length > 0) return suspect.map(toItem);
+      return (this.#sql.claimNew.all(params) as ItemRow[]).map(toItem);
     });
+  }
+
+  /** Inside `claim`'s transaction: fails the expired items charged `maxCrashes` crashes, and counts them. */
+  #failCrashed(id: string, maxCrashes: number, params: { runId: string; now: string; nowMs: number }): void {
+    const { changes } = this.#sql.failCrashed.run({ ...params, maxCrashes, error: workerStoppedError(maxCrashes), errorCode: WORKER_STOPPED });
+    if (changes > 0) this.#sql.addCounts.run(changes, changes, 0, id);
   }
 
   async renewLeases(tenant: TenantId, id: string, owner: string, until: Date): Promise<number> {

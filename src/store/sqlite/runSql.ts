@@ -47,11 +47,16 @@ export const RUN_SQL = {
   close: 'UPDATE runs SET open = 0 WHERE id = ? AND tenant_id = ?',
   start: `UPDATE runs SET status = 'InProgress', started_at = coalesce(started_at, ?) WHERE id = ? AND tenant_id = ?
     AND status = 'Queued'`,
+  // Items whose workers kept stopping while holding them: each expired claim was a crash (releases give attempts back).
+  failCrashed: `UPDATE run_items ${BY_STATUS}
+    SET status = 'Failed', error = @error, error_code = @errorCode, owner = NULL, lease_expires_at = NULL, updated_at = @now
+    WHERE run_id = @runId AND status = 'Processing' AND lease_expires_at <= @nowMs AND attempts >= @maxCrashes`,
+  // One suspect at a time: taken over alone, so that a crash it causes is charged to it alone.
   claimExpired: `UPDATE run_items
     SET status = 'Processing', owner = @owner, lease_expires_at = @until, attempts = attempts + 1, updated_at = @now
-    WHERE run_id = @runId AND seq IN (
+    WHERE run_id = @runId AND seq = (
       SELECT seq FROM run_items ${BY_STATUS} WHERE run_id = @runId AND status = 'Processing' AND lease_expires_at <= @nowMs
-      ORDER BY seq LIMIT @limit)
+      ORDER BY seq LIMIT 1)
     RETURNING ${ITEM_COLUMNS}`,
   claimNew: `UPDATE run_items
     SET status = 'Processing', owner = @owner, lease_expires_at = @until, attempts = attempts + 1, updated_at = @now
