@@ -140,7 +140,7 @@ export class RunWorker {
     const perRecord = await this.#deps.invocations.prepare(grant, payloadOf(run), { csids: contextCsids(run) });
     if (perRecord.loaded.plugin.processItem !== undefined) return perRecord;
     // A whole-invocation plugin gets its context resolved as on a synchronous invoke.
-    return this.#deps.invocations.prepare(grant, payloadOf(run), {});
+    return this.#deps.invocations.prepare(grant, payloadOf(run));
   }
 
   /**

@@ -21,7 +21,10 @@ export type InvocationCaller = Pick<Caller, 'tenant' | 'user' | 'roles' | 'permi
 
 declare const granted: unique symbol;
 
-/** `caller` passed the invoke rule for `definition`. Only `InvokeAuthorizer.authorize` makes one. */
+/**
+ * `caller` passed the invoke rule for `definition`. Only `InvokeAuthorizer.authorize` makes one: the brand is a
+ * type-only symbol this module does not export, so any other grant needs a visible cast.
+ */
 export interface InvokeGrant {
   readonly caller: InvocationCaller;
   readonly definition: StoredDefinition;
