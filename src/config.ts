@@ -6,6 +6,7 @@ import path from 'node:path';
 import { LOGIN_THROTTLE_DEFAULTS } from './services/auth/loginThrottle.js';
 import { VERIFICATION_CACHE_DEFAULTS } from './services/auth/verificationCache.js';
 import { INVOCATION_DEFAULTS } from './services/invocationService.js';
+import { INVOKE_AUTHORIZER_DEFAULTS } from './services/invokeAuthorization.js';
 import { RUN_SERVICE_DEFAULTS } from './services/runService.js';
 import { RUN_WORKER_DEFAULTS } from './runs/runWorker.js';
 import { DEFAULT_RESULTS_INLINE_LIMIT } from './store/runRules.js';
@@ -103,7 +104,7 @@ export const CONFIG_DEFAULTS = {
   invocationTimeoutMs: INVOCATION_DEFAULTS.timeoutMs,
   itemConcurrency: RUN_WORKER_DEFAULTS.concurrency,
   maxRunItems: RUN_SERVICE_DEFAULTS.maxItems,
-  maxActiveRunsPerUser: RUN_SERVICE_DEFAULTS.maxActivePerUser,
+  maxActiveRunsPerUser: INVOKE_AUTHORIZER_DEFAULTS.maxActivePerUser,
   invokeWaitMs: RUN_SERVICE_DEFAULTS.syncWaitMs,
   runFirstItems: RUN_SERVICE_DEFAULTS.firstItems,
   runRole: 'both',

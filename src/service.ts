@@ -17,6 +17,7 @@ import { startAuth, type AuthServices } from './services/auth/index.js';
 import { registerDefaultDefinitions } from './services/autoRegistration.js';
 import { DefinitionService } from './services/definitionService.js';
 import { InvocationService } from './services/invocationService.js';
+import { InvokeAuthorizer } from './services/invokeAuthorization.js';
 import { RecordService } from './services/recordService.js';
 import { RunService } from './services/runService.js';
 import { agendaBackendFor, RunExecutor } from './runs/runExecutor.js';
@@ -103,11 +104,16 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   });
   const records = new RecordService(store);
   const invocations = new InvocationService({
-    definitions: store.definitions,
     records,
     plugins,
     logger: logger.child({ component: 'invocation' }),
     limits: { timeoutMs: config.invocationTimeoutMs },
+  });
+  // Every path that makes a plugin run asks this one: requests, schedules, and the worker acting as a run's creator.
+  const authorizer = new InvokeAuthorizer({
+    definitions: store.definitions,
+    runs: store.runs,
+    options: { maxActivePerUser: config.maxActiveRunsPerUser },
   });
   const runLogger = logger.child({ component: 'runs' });
   const now = () => new Date();
@@ -115,6 +121,8 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const worker = new RunWorker({
     runs: store.runs,
     invocations,
+    authorizer,
+    callerIn,
     records,
     logger: runLogger,
     now,
@@ -149,12 +157,12 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const runs = new RunService({
     runs: store.runs,
     invocations,
+    authorizer,
     logger: runLogger,
     now,
     waker: executor,
     options: {
       maxItems: config.maxRunItems,
-      maxActivePerUser: config.maxActiveRunsPerUser,
       syncWaitMs: config.invokeWaitMs,
       firstItems: config.runFirstItems,
     },

@@ -67,7 +67,7 @@ export function holdsPermission(permissions: readonly Permission[], resource: st
  * - else `resourceActionGroupList` non-empty → allowed iff the caller holds every action of every letter on each
  *   listed resource (an unknown letter is never held);
  * - else allowed.
- * The URL-level `invoke` permission is a separate check (`requirePermission('invoke', 'invoke')`).
+ * The `invoke` permission and the active-run limit are the other parts of `invokeRefusal`, which every path asks.
  */
 export function canInvokeDefinition(
   caller: Pick<Caller, 'roles' | 'permissions'>,
@@ -86,6 +86,42 @@ export function canInvokeDefinition(
     );
   }
   return true;
+}
+
+/** The permission every path that makes a plugin run needs first: `invoke` on `invoke`. */
+export function holdsInvokePermission(permissions: readonly Permission[]): boolean {
+  return holdsPermission(permissions, 'invoke', 'invoke');
+}
+
+/** A user's runs that are active (`Queued` or `InProgress`) in a tenant, and how many are allowed (0: no limit). */
+export interface ActiveRuns {
+  count: number;
+  limit: number;
+}
+
+/** Why a caller may not make a definition's plugin run now. */
+export type InvokeRefusal = 'invoke-permission' | 'job-restriction' | 'active-run-limit';
+
+/**
+ * The one rule for "may this caller make this definition's plugin run now", whatever the path: invoke (at once, in
+ * the background, an open run), add items to or close an open run, rerun, create a schedule, a schedule's firing,
+ * a multi-tenant invoke, and a worker taking a run up as its creator. `caller` is an enabled user acting in an
+ * enabled tenant they belong to (authentication, or `AuthService.callerIn`, establishes that before a caller
+ * exists), with the roles they hold there now. In order:
+ * 1. the `invoke` permission;
+ * 2. the definition's restrictions (`canInvokeDefinition`);
+ * 3. for a request that creates or restarts work (`activeRuns` given), fewer active runs than the limit.
+ * Answers `undefined` when allowed.
+ */
+export function invokeRefusal(
+  caller: Pick<Caller, 'roles' | 'permissions'>,
+  definition: Pick<BatchDefinition, 'forRoles' | 'resourceActionGroupList'>,
+  activeRuns?: ActiveRuns,
+): InvokeRefusal | undefined {
+  if (!holdsInvokePermission(caller.permissions)) return 'invoke-permission';
+  if (!canInvokeDefinition(caller, definition)) return 'job-restriction';
+  if (activeRuns !== undefined && activeRuns.limit > 0 && activeRuns.count >= activeRuns.limit) return 'active-run-limit';
+  return undefined;
 }
 
 /** The permissions of several roles as one list (duplicates are harmless to `holdsPermission`). */

@@ -70,17 +70,23 @@ export class ForbiddenError extends DomainError {
   }
 }
 
-/** The caller already has as many active runs as allowed (seed 003: one active batch at a time). */
+/**
+ * A user already has as many active runs as allowed (seed 003: one active batch at a time). Names the user: the
+ * refusal may be about a run's creator rather than the requester (a rerun), or appear on a schedule.
+ * `activeRunId` is one of their active runs (unknown only if it ended while being looked up).
+ */
 export class RunLimitError extends DomainError {
   constructor(
-    readonly activeRunId: string,
+    user: string,
+    readonly activeRunId: string | undefined,
     readonly retryAfterSeconds: number,
     limit: number,
   ) {
+    const which = activeRunId === undefined ? '' : `; run '${activeRunId}' is still active`;
     super(
       'RUN_LIMIT_REACHED',
-      `You already have ${limit} active run(s); run '${activeRunId}' is still active. Try again when it has finished`,
-      [{ path: 'activeRun', message: activeRunId }],
+      `User '${user}' already has ${limit} active run(s)${which}. Try again once one has finished`,
+      activeRunId === undefined ? [] : [{ path: 'activeRun', message: activeRunId }],
     );
   }
 }

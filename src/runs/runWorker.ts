@@ -10,11 +10,12 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, ForbiddenError } from '../domain/errors.js';
 import { finalStatusFor, isCrashSuspect, isFinalRunStatus, retryDelayMs, WHOLE_INVOCATION_KEY, type Run, type RunItem } from '../domain/runs.js';
 import type { StoredRecord, TenantId } from '../domain/types.js';
 import type { ItemInfo, ItemResult, RecordsService } from '../plugins/contract.js';
 import type { InvocationService, PluginScope, PreparedInvocation } from '../services/invocationService.js';
+import type { InvocationCaller, InvokeAuthorizer, InvokeGrant } from '../services/invokeAuthorization.js';
 import type { RecordService } from '../services/recordService.js';
 import type { Clock } from '../store/queryRules.js';
 import type { ItemOutcome, RunStore } from '../store/runTypes.js';
@@ -56,6 +57,10 @@ export const RUN_WORKER_DEFAULTS = {
 export interface RunWorkerDeps {
   runs: RunStore;
   invocations: InvocationService;
+  /** Checks, each time a session takes a run up, that its creator may still run its job. */
+  authorizer: InvokeAuthorizer;
+  /** A user as they are now in a tenant, or `undefined` once disabled, deleted, or no longer a member (`AuthService.callerIn`). */
+  callerIn(username: string, tenant: string): Promise<InvocationCaller | undefined>;
   records: RecordService;
   logger: Logger;
   now: Clock;
@@ -137,15 +142,31 @@ export class RunWorker {
   }
 
   async #prepare(run: Run): Promise<PreparedInvocation> {
-    const caller = { tenant: run.tenant, user: run.createdBy };
-    // Who may run this definition was checked when the run was created.
-    const perRecord = await this.#deps.invocations.prepare(caller, run.definitionCsid, payloadOf(run), {
-      csids: contextCsids(run),
-      accessChecked: true,
-    });
+    const grant = await this.#creatorGrant(run);
+    const perRecord = await this.#deps.invocations.prepare(grant, payloadOf(run), { csids: contextCsids(run) });
     if (perRecord.loaded.plugin.processItem !== undefined) return perRecord;
     // A whole-invocation plugin gets its context resolved as on a synchronous invoke.
-    return this.#deps.invocations.prepare(caller, run.definitionCsid, payloadOf(run), { accessChecked: true });
+    return this.#deps.invocations.prepare(grant, payloadOf(run));
+  }
+
+  /**
+   * The work acts as the run's creator, so the creator must pass the invoke rule as they are now, whoever made
+   * the request that woke the run (add items, close, rerun) and however long ago the run was created: roles
+   * taken away, a disabled user or tenant, or a lost membership stop the run here. The active-run limit was
+   * applied when the work was started.
+   */
+  async #creatorGrant(run: Run): Promise<InvokeGrant> {
+    const creator = await this.#deps.callerIn(run.createdBy, run.tenant);
+    const why = 'the run acts as its creator, who may no longer run it';
+    if (creator === undefined) {
+      throw new ForbiddenError(`${why}: user '${run.createdBy}' may no longer act in tenant '${run.tenant}'`);
+    }
+    try {
+      return await this.#deps.authorizer.authorize(creator, run.definitionCsid, { startsWork: false });
+    } catch (err) {
+      if (err instanceof ForbiddenError) throw new ForbiddenError(`${why}: ${err.message}`);
+      throw err;
+    }
   }
 }
 

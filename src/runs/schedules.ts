@@ -14,7 +14,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../domain/errors
 import type { Page, Paging } from '../domain/paging.js';
 import { checkTimezone, checkWhen, parseAt, type Schedule } from '../domain/schedules.js';
 import type { TenantId } from '../domain/types.js';
-import type { InvocationCaller } from '../services/invocationService.js';
+import type { InvocationCaller } from '../services/invokeAuthorization.js';
 import type { RunService } from '../services/runService.js';
 
 export const SCHEDULE_JOB_NAME = 'invocables:schedule';

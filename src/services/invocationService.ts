@@ -1,14 +1,14 @@
 /**
- * Invoking a definition, in the pieces runs are made of: `prepare` makes the checks (see invocationChecks.ts) and
- * resolves the context when a run is created (RunService) and again when a worker takes it up (RunWorker);
+ * Invoking a definition, in the pieces runs are made of: `prepare` takes a grant of the invoke rule
+ * (invokeAuthorization.ts), makes the invocation's checks (see invocationChecks.ts) and resolves the context when a
+ * run is created (RunService) and again when a worker takes it up (RunWorker);
  * `itemExecutor` runs a per-record plugin on one item, `execute` a whole-invocation plugin, and `summarize` words a
  * per-record run's results. Every invoke is a run: iterating the items is the run worker's (src/runs/runWorker.ts).
  */
 import type { Logger } from 'pino';
 import type { InvocationContextPayload } from '../codec/index.js';
 import { validationFailed, toErrorDetail } from '../codec/schemaValidator.js';
-import { canInvokeDefinition, type Caller } from '../domain/access.js';
-import { DomainError, ForbiddenError, NotFoundError } from '../domain/errors.js';
+import { DomainError } from '../domain/errors.js';
 import { GROUP_DOCTYPE, type InvocationMode, type StoredDefinition, type StoredRecord, type TenantId } from '../domain/types.js';
 import type {
   InvocationContext,
@@ -21,7 +21,7 @@ import type {
 } from '../plugins/contract.js';
 import type { LoadedPlugin } from '../plugins/loader.js';
 import { pluginFailure, PluginRejection, withTimeLimit } from '../runs/pluginExecution.js';
-import type { DefinitionStore } from '../store/types.js';
+import type { InvocationCaller, InvokeGrant } from './invokeAuthorization.js';
 import {
   checkDocType,
   checkMode,
@@ -33,13 +33,6 @@ import {
 } from './invocationChecks.js';
 import { recordsForPlugin } from './pluginRecords.js';
 import type { RecordService } from './recordService.js';
-
-/**
- * Who invokes: the tenant to act in and the user; with `roles` and `permissions` for the record-level check
- * (`forRoles` / `resourceActionGroupList`) when the request comes from a client. A background run's worker has
- * neither: the check was made when the run was created.
- */
-export type InvocationCaller = Pick<Caller, 'tenant' | 'user'> & Partial<Pick<Caller, 'roles' | 'permissions'>>;
 
 export interface InvocationLimits {
   /** Time limit of a whole invocation, or of one item, unless the definition or the plugin sets its own. */
@@ -61,7 +54,6 @@ export interface PreparedInvocation {
 }
 
 export interface InvocationServiceDeps {
-  definitions: DefinitionStore;
   records: RecordService;
   plugins: { lookup(className: string): LoadedPlugin | undefined };
   logger: Logger;
@@ -93,23 +85,14 @@ export class InvocationService {
   }
 
   /**
-   * Runs every check and resolves the context. With `options.csids` (a background run resuming, or an open run
-   * whose items come later) the context records are not resolved again: the run's items are the records, and a
-   * missing one fails as an item. `options.accessChecked` says the record-level check was already made (a run
-   * being worked on); otherwise the caller's roles and permissions must allow this definition.
+   * Makes the invocation's checks and resolves the context, for the caller and definition of `grant` (who may run
+   * it was decided there). With `options.csids` (a background run resuming, or an open run whose items come
+   * later) the context records are not resolved again: the run's items are the records, and a missing one fails
+   * as an item.
    */
-  async prepare(
-    caller: InvocationCaller,
-    csid: string,
-    payload: InvocationContextPayload,
-    options: { csids?: string[]; accessChecked?: boolean } = {},
-  ): Promise<PreparedInvocation> {
+  async prepare(grant: InvokeGrant, payload: InvocationContextPayload, options: { csids?: string[] } = {}): Promise<PreparedInvocation> {
+    const { caller, definition } = grant;
     const { tenant } = caller;
-    const definition = await this.#deps.definitions.get(tenant, csid);
-    if (definition === undefined) throw new NotFoundError('Batch job', csid);
-    if (options.accessChecked !== true && !canInvokeDefinition({ roles: caller.roles ?? [], permissions: caller.permissions ?? [] }, definition.definition)) {
-      throw new ForbiddenError(`You are not allowed to run the batch job '${definition.definition.name}'`);
-    }
     const mode = checkMode(payload, definition);
     const loaded = this.#deps.plugins.lookup(definition.definition.className);
     if (loaded === undefined) {

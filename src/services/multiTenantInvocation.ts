@@ -1,11 +1,12 @@
 /**
  * Seed 003's multi-tenant batch: one request starts a background run of the same job (found by `className`, as
- * csids differ per tenant) in each listed tenant the caller may act in. Each tenant succeeds or fails on its own;
+ * csids differ per tenant) in each listed tenant the caller may act in, as the user is in that tenant (their roles
+ * there): each start passes the whole invoke rule (`RunService.start`). Each tenant succeeds or fails on its own;
  * a problem in one never stops the others.
  */
 import type { Logger } from 'pino';
 import type { MultiTenantInvocation, MultiTenantOutcome } from '../codec/multiTenantDocument.js';
-import { holdsPermission, type Caller } from '../domain/access.js';
+import { holdsInvokePermission, type Caller } from '../domain/access.js';
 import { DomainError, ValidationError } from '../domain/errors.js';
 import type { TenantId } from '../domain/types.js';
 import type { DefinitionStore } from '../store/types.js';
@@ -37,7 +38,8 @@ export async function invokeAcrossTenants(
       problem(`Unable to find tenant by identifier: ${tenant}.`);
       continue;
     }
-    if (!holdsPermission(tenantCaller.permissions, 'invoke', 'invoke')) {
+    // Also checked by `start`; first here so that the job lookup below says nothing to a user who may not invoke.
+    if (!holdsInvokePermission(tenantCaller.permissions)) {
       problem('You are not allowed to invoke batch jobs in this tenant.');
       continue;
     }

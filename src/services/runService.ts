@@ -1,30 +1,28 @@
 /**
  * Runs, framework-neutral: what the invoke and runs routes call; every invocation, synchronous or not, is a run.
- * Starting one checks the request (`InvocationService.prepare`) plus the run refusals (a csid listed twice, an
- * empty context, more items than `maxItems`, too many active runs), stores the run with its items, and wakes a
- * worker. Progress is published per run as typed events (`watch`), fed by the worker in this process and by
+ * Every request here that makes plugin code run (start, open, add items, close, rerun) first passes the invoke
+ * rule for the user making it (`InvokeAuthorizer`); the run then acts as its creator. Starting one also checks the
+ * invocation (`InvocationService.prepare`) and the run refusals (a csid listed twice, an empty context, more items
+ * than `maxItems`), stores the run with its items, and wakes a worker. Progress is published per run as typed events (`watch`), fed by the worker in this process and by
  * polling for other processes.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { InvocationContextPayload } from '../codec/index.js';
-import { DomainError, NotFoundError, RunLimitError, ValidationError, isErrorCode } from '../domain/errors.js';
+import { DomainError, NotFoundError, ValidationError, isErrorCode } from '../domain/errors.js';
 import type { Page, Paging } from '../domain/paging.js';
 import { isFinalRunStatus, WHOLE_INVOCATION_KEY, type ItemStatus, type Run, type RunItem, type RunResults, type RunStatus } from '../domain/runs.js';
 import type { TenantId } from '../domain/types.js';
 import type { Clock } from '../store/queryRules.js';
 import type { NewRun, RunStore } from '../store/runTypes.js';
-import type { InvocationCaller, InvocationService, PreparedInvocation } from './invocationService.js';
+import type { InvocationService, PreparedInvocation } from './invocationService.js';
+import type { InvocationCaller, InvokeAuthorizer, InvokeGrant, InvokeOccasion } from './invokeAuthorization.js';
 
 export interface RunServiceOptions {
   /** Most items one run may have. `MAX_RUN_ITEMS` @defaultValue 100000 */
   maxItems: number;
   /** Failed items listed in a run's `itemErrors`. @defaultValue 100 */
   itemErrorsShown: number;
-  /** Runs one user may have active (Queued or InProgress) in a tenant at once; 0: no limit. `MAX_ACTIVE_RUNS_PER_USER` @defaultValue 0 */
-  maxActivePerUser: number;
-  /** The `Retry-After` a refused start suggests, in seconds. @defaultValue 30 */
-  retryAfterSeconds: number;
   /** How long a synchronous invoke waits for its run before answering 202 instead. `INVOKE_WAIT_MS` @defaultValue 30000 */
   syncWaitMs: number;
   /** How often a waiting invoke reads the run, for runs another process works on. @defaultValue 250 */
@@ -36,8 +34,6 @@ export interface RunServiceOptions {
 export const RUN_SERVICE_DEFAULTS = {
   maxItems: 100_000,
   itemErrorsShown: 100,
-  maxActivePerUser: 0,
-  retryAfterSeconds: 30,
   syncWaitMs: 30_000,
   syncPollMs: 250,
   firstItems: 1000,
@@ -52,6 +48,7 @@ export interface RunWaker {
 export interface RunServiceDeps {
   runs: RunStore;
   invocations: InvocationService;
+  authorizer: InvokeAuthorizer;
   logger: Logger;
   now: Clock;
   waker?: RunWaker;
@@ -120,13 +117,16 @@ export class RunService {
     }
   }
 
-  /** The checks `start` makes up front, for requests that start runs later (schedules). */
-  check(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<PreparedInvocation> {
+  /**
+   * The checks `start` makes up front, for requests that start runs later (schedules): everything but the
+   * active-run limit, which applies when work starts (each firing).
+   */
+  async check(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<PreparedInvocation> {
     this.#refuseListed(payload.listCSIDs);
-    return this.#deps.invocations.prepare(caller, csid, payload);
+    return this.#deps.invocations.prepare(await this.#deps.authorizer.authorize(caller, csid, { startsWork: false }), payload);
   }
 
-  /** `check` and the caller's active-run limit: what every request that creates a run passes. */
+  /** `check` with the caller's active-run limit: what every request that creates a run passes. */
   async #admit(
     caller: InvocationCaller,
     csid: string,
@@ -134,29 +134,13 @@ export class RunService {
     options?: { csids: string[] },
   ): Promise<PreparedInvocation> {
     this.#refuseListed(payload.listCSIDs);
-    await this.#refuseOverLimit(caller);
-    return this.#deps.invocations.prepare(caller, csid, payload, options);
+    return this.#deps.invocations.prepare(await this.#deps.authorizer.authorize(caller, csid, { startsWork: true }), payload, options);
   }
 
   /** Refused before anything is read: a csid listed twice, or a list longer than a run may be. */
   #refuseListed(csids: readonly string[]): void {
     this.#refuseDuplicates(csids);
     this.#refuseTooMany(csids.length);
-  }
-
-  /** Seed 003's "one active batch job at a time", when configured: 429 naming the run still active. */
-  async #refuseOverLimit(caller: InvocationCaller): Promise<void> {
-    const limit = this.#options.maxActivePerUser;
-    if (limit <= 0) return;
-    const active = await this.#deps.runs.list(caller.tenant, {
-      createdBy: caller.user,
-      activeOnly: true,
-      paging: { pageNum: 0, pageSize: 1 },
-    });
-    const oldest = active.items[0];
-    if (active.totalItems >= limit && oldest !== undefined) {
-      throw new RunLimitError(oldest.id, this.#options.retryAfterSeconds, limit);
-    }
   }
 
   /** Checks and stores a run of the invocation, and has it started; answers it `Queued`. */
@@ -337,10 +321,28 @@ export class RunService {
     return this.#deps.runs.listItems(tenant, id, query);
   }
 
-  async addItems(tenant: TenantId, id: string, csids: readonly string[]): Promise<Run> {
+  /**
+   * `requester` must pass the invoke rule for the run's job: the request makes its plugin run (as the run's
+   * creator, whose own rights the worker checks when it takes the run up). A job deleted since is a conflict of
+   * the run, not an unknown URL.
+   */
+  async #authorizeOn(requester: InvocationCaller, run: Run, occasion: InvokeOccasion): Promise<InvokeGrant> {
+    try {
+      return await this.#deps.authorizer.authorize(requester, run.definitionCsid, occasion);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      throw new DomainError('CONFLICT', `Run '${run.id}' cannot go on: its batch job '${run.definitionCsid}' was deleted`);
+    }
+  }
+
+  /** More items for an open run: their plugin runs on them, so the requester needs the invoke rule for the job. */
+  async addItems(requester: InvocationCaller, id: string, csids: readonly string[]): Promise<Run> {
     if (csids.length === 0) throw new ValidationError('No items to add', [{ path: 'invocationContext/listCSIDs', message: 'is empty' }]);
     this.#refuseDuplicates(csids);
+    const { tenant } = requester;
     const current = await this.#found(tenant, id);
+    // The run is already active: no new work as far as the active-run limit goes.
+    await this.#authorizeOn(requester, current, { startsWork: false });
     this.#refuseTooMany(csids.length, current.counts.posted);
     const run = await this.#deps.runs.addItems(tenant, id, csids, this.#deps.now());
     if (run === undefined) throw new NotFoundError('Run', id);
@@ -349,7 +351,10 @@ export class RunService {
     return run;
   }
 
-  async close(tenant: TenantId, id: string): Promise<Run> {
+  /** Closing lets the run finish, which runs its plugin's `summarize`: the requester needs the invoke rule too. */
+  async close(requester: InvocationCaller, id: string): Promise<Run> {
+    const { tenant } = requester;
+    await this.#authorizeOn(requester, await this.#found(tenant, id), { startsWork: false });
     const run = await this.#deps.runs.close(tenant, id, this.#deps.now());
     if (run === undefined) throw new NotFoundError('Run', id);
     await this.#wake(run);
@@ -365,10 +370,19 @@ export class RunService {
     return run;
   }
 
-  async rerun(tenant: TenantId, id: string, options: { onlyFailed: boolean }): Promise<Run> {
+  /**
+   * Queues a finished run again. It restarts work, so the requester passes the whole invoke rule, active-run
+   * limit included; the run counts against its creator, whose limit applies too when someone else reruns it.
+   */
+  async rerun(requester: InvocationCaller, id: string, options: { onlyFailed: boolean }): Promise<Run> {
+    const { tenant } = requester;
+    const current = await this.#found(tenant, id);
+    await this.#authorizeOn(requester, current, { startsWork: true });
+    if (current.createdBy !== requester.user) await this.#deps.authorizer.refuseOverLimit(tenant, current.createdBy);
     const run = await this.#deps.runs.rerun(tenant, id, options, this.#deps.now());
     if (run === undefined) throw new NotFoundError('Run', id);
-    this.#deps.logger.info({ run: id, onlyFailed: options.onlyFailed }, 'run queued again');
+    // Who asked is kept in the log: the run itself goes on naming its creator, whose identity the work carries.
+    this.#deps.logger.info({ run: id, requestedBy: requester.user, createdBy: run.createdBy, onlyFailed: options.onlyFailed }, 'run queued again');
     await this.#wake(run);
     this.#publish(run);
     return run;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { canInvokeDefinition, holdsPermission, type Permission } from '../../src/domain/access.js';
+import { canInvokeDefinition, holdsPermission, invokeRefusal, type Permission } from '../../src/domain/access.js';
 import { actionsFromLetters, lettersFromActions } from '../../src/domain/accountRules.js';
 import { ValidationError } from '../../src/domain/errors.js';
 
@@ -66,6 +66,25 @@ describe('domain: access', () => {
         expect(canInvokeDefinition(caller([], [{ resource: 'loansout', actions: others }]), definition), letter).to.equal(false);
       }
       expect(canInvokeDefinition(caller([], [{ resource: '*', actions: ['read'] }]), job([], [['x', 'X']]))).to.equal(false);
+    });
+  });
+
+  describe('invokeRefusal: the one rule of every path that makes a plugin run', () => {
+    const invoker: Permission[] = [{ resource: 'invoke', actions: ['invoke'] }];
+
+    it('needs the invoke permission before anything else, whatever the job allows', () => {
+      expect(invokeRefusal(caller(['Curator'], []), job([]))).to.equal('invoke-permission');
+      expect(invokeRefusal(caller(['Curator'], [{ resource: 'invoke', actions: ['read'] }]), job(['Curator']))).to.equal('invoke-permission');
+      expect(invokeRefusal(caller([], [{ resource: '*', actions: ['invoke'] }]), job([]))).to.equal(undefined);
+    });
+
+    it("then the job's restrictions, then, for new work only, the active-run limit", () => {
+      expect(invokeRefusal(caller(['Runner'], invoker), job(['Curator']))).to.equal('job-restriction');
+      expect(invokeRefusal(caller(['Runner'], invoker), job(['Curator']), { count: 5, limit: 1 })).to.equal('job-restriction');
+      expect(invokeRefusal(caller(['Curator'], invoker), job(['Curator']), { count: 1, limit: 1 })).to.equal('active-run-limit');
+      expect(invokeRefusal(caller(['Curator'], invoker), job(['Curator']), { count: 0, limit: 1 })).to.equal(undefined);
+      expect(invokeRefusal(caller(['Curator'], invoker), job(['Curator']), { count: 9, limit: 0 }), 'limit 0: none').to.equal(undefined);
+      expect(invokeRefusal(caller(['Curator'], invoker), job(['Curator'])), 'no new work: no limit').to.equal(undefined);
     });
   });
 

@@ -240,6 +240,36 @@ describe('HTTP runs', () => {
     });
   });
 
+  describe("a run whose job was deleted", () => {
+    it('answers 409 to a rerun, added items and close, which would run a plugin it no longer has', async () => {
+      const csid = await definition('test.RecordItems');
+      const [first, second] = await objects(2);
+      const done = (await startRun(csid, { mode: 'list', docType: 'CollectionObject', listCSIDs: [first!] })).headers.get('location') ?? '';
+      await finished(done);
+      const opened = await service.request(`/cspace-services/batch/${csid}/runs`, {
+        method: 'POST',
+        headers: { 'Content-Type': JSON_TYPE },
+        body: invocationContextBody({ mode: 'list', docType: 'CollectionObject', listCSIDs: [first!] }),
+      });
+      const open = opened.headers.get('location') ?? '';
+      expect((await service.request(`/cspace-services/batch/${csid}`, { method: 'DELETE' })).ok).to.equal(true);
+
+      const attempts: Array<[string, RequestInit]> = [
+        [`${done}/rerun`, { method: 'POST' }],
+        [`${open}/items`, { method: 'POST', headers: { 'Content-Type': XML_TYPE }, body: `<items><csid>${second}</csid></items>` }],
+        [`${open}/close`, { method: 'POST' }],
+      ];
+      for (const [pathname, init] of attempts) {
+        const res = await service.request(pathname, init);
+        const text = await res.text();
+        expect(res.status, `${pathname}: ${text}`).to.equal(409);
+        expect(text).to.include(csid);
+      }
+      expect(await getRun(done)).to.include({ reruns: '0' });
+      expect(await getRun(open)).to.include({ open: 'true', noOfItemsPosted: '1' });
+    });
+  });
+
   describe('GET /runs/{id}/events', () => {
     it('streams progress as server-sent events and ends with the final status', async () => {
       const csids = await objects(10);

@@ -58,6 +58,7 @@ export function runsRouter(options: RunsRouterOptions): Router {
   const { runs, basePath, retentionMs } = options;
   const eventPollMs = options.eventPollMs ?? 1000;
   const router = Router();
+  const mayInvoke = requirePermission<{ id: string }>('invoke', 'invoke');
   const send = (res: Response, status: number, run: Run & { itemErrors?: Record<string, string> }) => {
     const purgeAt = purgeAtFor(run.completedAt, retentionMs);
     sendTree(
@@ -119,28 +120,34 @@ export function runsRouter(options: RunsRouterOptions): Router {
       });
       sendTree(res, 200, encodeCommonList(page, RUN_ITEM_LIST_SPEC));
     })
-    .post(requirePermission('runs', 'update'), async (req, res) => {
-      const run = await runs.addItems(callerOf(res).tenant, req.params.id, decodeRunItems(readTree(req)));
+    // Added items run the plugin: the invoke permission is checked here first, the whole invoke rule by the service.
+    .post(requirePermission('runs', 'update'), mayInvoke, async (req, res) => {
+      const run = await runs.addItems(callerOf(res), req.params.id, decodeRunItems(readTree(req)));
       send(res, 200, run);
     })
     .all(methodNotAllowed(['GET', 'POST']));
 
-  for (const operation of ['close', 'cancel'] as const) {
-    router
-      .route(`/:id/${operation}`)
-      .post(requirePermission('runs', 'update'), async (req, res) => send(res, 200, await runs[operation](callerOf(res).tenant, req.params.id)))
-      .all(methodNotAllowed(['POST']));
-  }
+  router
+    .route('/:id/close')
+    // Closing lets the run finish, which runs the plugin's summary.
+    .post(requirePermission('runs', 'update'), mayInvoke, async (req, res) => send(res, 200, await runs.close(callerOf(res), req.params.id)))
+    .all(methodNotAllowed(['POST']));
+
+  router
+    .route('/:id/cancel')
+    // Cancelling runs no plugin code: the runs permission is enough.
+    .post(requirePermission('runs', 'update'), async (req, res) => send(res, 200, await runs.cancel(callerOf(res).tenant, req.params.id)))
+    .all(methodNotAllowed(['POST']));
 
   router
     .route('/:id/rerun')
-    // A rerun runs plugin code again, so it takes the invoke permission too.
-    .post(requirePermission('runs', 'update'), requirePermission('invoke', 'invoke'), async (req, res) => {
+    // A rerun runs plugin code again.
+    .post(requirePermission('runs', 'update'), mayInvoke, async (req, res) => {
       const only = stringParam(req.query.only);
       if (only !== undefined && only !== 'failed') {
         throw new ValidationError(`Unknown rerun scope '${only}'`, [{ path: 'only', message: "must be 'failed' or absent (whole run)" }]);
       }
-      const run = await runs.rerun(callerOf(res).tenant, req.params.id, { onlyFailed: only === 'failed' });
+      const run = await runs.rerun(callerOf(res), req.params.id, { onlyFailed: only === 'failed' });
       res.location(`${basePath}/${run.id}`);
       send(res, 202, run);
     })
