@@ -38,9 +38,13 @@ export interface Config {
    * is generated and logged once, at that first start.
    */
   adminPassword: string | undefined;
-  /** Failed logins per username, and per client address, that lock it for the window. `LOGIN_MAX_FAILURES` @defaultValue 10 */
+  /** Failed password logins for one username from one client address that refuse that pair for the window, even the right password. `LOGIN_MAX_FAILURES` @defaultValue 10 */
   loginMaxFailures: number;
-  /** The window failed logins are counted in, in ms. `LOGIN_FAILURE_WINDOW_MS` @defaultValue 900000 (15 minutes) */
+  /** Failed password logins from one address, any usernames, that refuse it to clients not proven for the username (and wrong secrets of existing tokens, counted apart, that limit its uncached tokens). `LOGIN_MAX_FAILURES_PER_ADDRESS` @defaultValue 10 */
+  loginMaxFailuresPerAddress: number;
+  /** Failed password logins for one username, from any address, that refuse it to addresses the user has not logged in from. `LOGIN_MAX_FAILURES_PER_USER` @defaultValue 20 */
+  loginMaxFailuresPerUser: number;
+  /** The sliding window all three are counted in, in ms. `LOGIN_FAILURE_WINDOW_MS` @defaultValue 900000 (15 minutes) */
   loginFailureWindowMs: number;
   /** How long a successful password or token check is reused before scrypt runs again; 0 disables. `AUTH_CACHE_TTL_MS` @defaultValue 60000 */
   authCacheTtlMs: number;
@@ -94,7 +98,9 @@ export const CONFIG_DEFAULTS = {
   shutdownTimeoutMs: 10_000,
   watchPlugins: true,
   adminUser: 'admin',
-  loginMaxFailures: LOGIN_THROTTLE_DEFAULTS.maxFailures,
+  loginMaxFailures: LOGIN_THROTTLE_DEFAULTS.maxFailuresPerUserAddress,
+  loginMaxFailuresPerAddress: LOGIN_THROTTLE_DEFAULTS.maxFailuresPerAddress,
+  loginMaxFailuresPerUser: LOGIN_THROTTLE_DEFAULTS.maxFailuresPerUser,
   loginFailureWindowMs: LOGIN_THROTTLE_DEFAULTS.windowMs,
   authCacheTtlMs: VERIFICATION_CACHE_DEFAULTS.ttlMs,
   trustProxy: false,
@@ -194,6 +200,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Not trimmed like the others: leading or trailing spaces may be part of a password.
     adminPassword: env['ADMIN_PASSWORD'] === undefined || env['ADMIN_PASSWORD'] === '' ? undefined : env['ADMIN_PASSWORD'],
     loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', CONFIG_DEFAULTS.loginMaxFailures, 1, 1_000_000),
+    loginMaxFailuresPerAddress: integer(env, 'LOGIN_MAX_FAILURES_PER_ADDRESS', CONFIG_DEFAULTS.loginMaxFailuresPerAddress, 1, 1_000_000),
+    loginMaxFailuresPerUser: integer(env, 'LOGIN_MAX_FAILURES_PER_USER', CONFIG_DEFAULTS.loginMaxFailuresPerUser, 1, 1_000_000),
     loginFailureWindowMs: integer(env, 'LOGIN_FAILURE_WINDOW_MS', CONFIG_DEFAULTS.loginFailureWindowMs, 1000, 86_400_000),
     authCacheTtlMs: integer(env, 'AUTH_CACHE_TTL_MS', CONFIG_DEFAULTS.authCacheTtlMs, 0, 3_600_000),
     trustProxy: trustProxy(env),
