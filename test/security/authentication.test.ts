@@ -202,7 +202,7 @@ describe('security: failed-login throttling', () => {
   const attempt = (username: string, password: string) =>
     service.request('/cspace-services/batch', { auth: { username, password }, headers: { Accept: JSON_TYPE } });
 
-  it('locks a username after 10 failures in 15 minutes with 429 and Retry-After, even for the right password', async () => {
+  it('locks a username at one address after 10 failures in 15 minutes with 429 and Retry-After, even for the right password', async () => {
     for (let i = 0; i < 10; i += 1) expect((await attempt(TEST_ADMIN.username, `wrong-${i}`)).status).to.equal(401);
     const locked = await attempt(TEST_ADMIN.username, TEST_ADMIN.password);
     expect(locked.status).to.equal(429);
