@@ -2,6 +2,7 @@
  * Service configuration, read from the environment once at start-up. Every setting is documented here with
  * its default and in the README's configuration table.
  */
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { LOGIN_THROTTLE_DEFAULTS } from './services/auth/loginThrottle.js';
 import { VERIFICATION_CACHE_DEFAULTS } from './services/auth/verificationCache.js';
@@ -39,18 +40,23 @@ export interface Config {
    * is generated and logged once, at that first start.
    */
   adminPassword: string | undefined;
-  /** Failed logins per username, and per client address, that lock it for the window. `LOGIN_MAX_FAILURES` @defaultValue 10 */
+  /** Failed password logins for one username from one client address that refuse that pair for the window, even the right password. `LOGIN_MAX_FAILURES` @defaultValue 10 */
   loginMaxFailures: number;
-  /** The window failed logins are counted in, in ms. `LOGIN_FAILURE_WINDOW_MS` @defaultValue 900000 (15 minutes) */
+  /** Failed password logins from one address, any usernames, that refuse it to clients not proven for the username (and wrong secrets of existing tokens, counted apart, that limit its uncached tokens). `LOGIN_MAX_FAILURES_PER_ADDRESS` @defaultValue 10 */
+  loginMaxFailuresPerAddress: number;
+  /** Failed password logins for one username, from any address, that refuse it to addresses the user has not logged in from. `LOGIN_MAX_FAILURES_PER_USER` @defaultValue 20 */
+  loginMaxFailuresPerUser: number;
+  /** The sliding window all three are counted in, in ms. `LOGIN_FAILURE_WINDOW_MS` @defaultValue 900000 (15 minutes) */
   loginFailureWindowMs: number;
   /** How long a successful password or token check is reused before scrypt runs again; 0 disables. `AUTH_CACHE_TTL_MS` @defaultValue 60000 */
   authCacheTtlMs: number;
   /**
-   * Which proxies' `X-Forwarded-For` to believe for the client address (failed-login throttling is per address),
-   * as Express's `trust proxy`: `false`, `true`, a hop count, or addresses/subnets such as `loopback, 10.0.0.0/8`.
-   * `TRUST_PROXY` @defaultValue false (the socket's peer is the client)
+   * Which proxies' `X-Forwarded-For` to believe for the client address (login throttling is per address), as
+   * Express's `trust proxy`: `false`, a hop count (the number of proxies in front), or the proxies'
+   * addresses/subnets such as `loopback, 10.0.0.0/8`. Never `true`: that takes the left-most entry, which the
+   * client writes itself. `TRUST_PROXY` @defaultValue false (the socket's peer is the client)
    */
-  trustProxy: boolean | number | string;
+  trustProxy: false | number | string;
   /** Most items one background run may have; larger requests are refused before anything runs. `MAX_RUN_ITEMS` @defaultValue 100000 */
   maxRunItems: number;
   /** Runs one user may have active at once in a tenant (seed 003: one); past it 429 with `Retry-After`. 0: no limit. `MAX_ACTIVE_RUNS_PER_USER` @defaultValue 0 */
@@ -97,7 +103,9 @@ export const CONFIG_DEFAULTS = {
   shutdownTimeoutMs: 10_000,
   watchPlugins: true,
   adminUser: 'admin',
-  loginMaxFailures: LOGIN_THROTTLE_DEFAULTS.maxFailures,
+  loginMaxFailures: LOGIN_THROTTLE_DEFAULTS.maxFailuresPerUserAddress,
+  loginMaxFailuresPerAddress: LOGIN_THROTTLE_DEFAULTS.maxFailuresPerAddress,
+  loginMaxFailuresPerUser: LOGIN_THROTTLE_DEFAULTS.maxFailuresPerUser,
   loginFailureWindowMs: LOGIN_THROTTLE_DEFAULTS.windowMs,
   authCacheTtlMs: VERIFICATION_CACHE_DEFAULTS.ttlMs,
   trustProxy: false,
@@ -163,12 +171,35 @@ function runRole(env: NodeJS.ProcessEnv): Config['runRole'] {
   throw new ConfigError(`RUN_ROLE must be api, worker or both, got '${raw}'`);
 }
 
+/** Express's names for well-known proxy subnets (proxy-addr). */
+const PROXY_SUBNET_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** An address, `address/prefix-length` or IPv4 `address/netmask`, as proxy-addr reads them. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_SUBNET_NAMES.includes(entry) || isIP(entry) !== 0) return true;
+  const [address = '', range, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || range === undefined || rest.length > 0) return false;
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIP(range) === 4;
+}
+
 function trustProxy(env: NodeJS.ProcessEnv): Config['trustProxy'] {
   const raw = text(env, 'TRUST_PROXY');
-  if (raw === undefined) return CONFIG_DEFAULTS.trustProxy;
-  if (/^\d+$/.test(raw)) return Number(raw);
-  if (['true', 'false'].includes(raw.toLowerCase())) return raw.toLowerCase() === 'true';
-  return raw;
+  if (raw === undefined || raw.toLowerCase() === 'false') return CONFIG_DEFAULTS.trustProxy;
+  if (raw.toLowerCase() === 'true') {
+    throw new ConfigError(
+      "TRUST_PROXY=true would take the client address from X-Forwarded-For's left-most entry, which any client can set; " +
+        'give the number of proxies in front of the service (e.g. 1) or their addresses/subnets (e.g. loopback, 10.0.0.0/8)',
+    );
+  }
+  if (/^\d+$/.test(raw)) return integer(env, 'TRUST_PROXY', 0, 0, 32);
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const wrong = entries.find((entry) => !isProxyAddress(entry));
+  if (wrong !== undefined) {
+    throw new ConfigError(`TRUST_PROXY must be false, a number of proxies, or proxy addresses/subnets (loopback, 10.0.0.0/8, ...), got '${wrong}'`);
+  }
+  return entries.join(', ');
 }
 
 /** Set but blank disables the dashboard, so `text()` (blank reads as unset) does not apply here. */
@@ -198,6 +229,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Not trimmed like the others: leading or trailing spaces may be part of a password.
     adminPassword: env['ADMIN_PASSWORD'] === undefined || env['ADMIN_PASSWORD'] === '' ? undefined : env['ADMIN_PASSWORD'],
     loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', CONFIG_DEFAULTS.loginMaxFailures, 1, 1_000_000),
+    loginMaxFailuresPerAddress: integer(env, 'LOGIN_MAX_FAILURES_PER_ADDRESS', CONFIG_DEFAULTS.loginMaxFailuresPerAddress, 1, 1_000_000),
+    loginMaxFailuresPerUser: integer(env, 'LOGIN_MAX_FAILURES_PER_USER', CONFIG_DEFAULTS.loginMaxFailuresPerUser, 1, 1_000_000),
     loginFailureWindowMs: integer(env, 'LOGIN_FAILURE_WINDOW_MS', CONFIG_DEFAULTS.loginFailureWindowMs, 1000, 86_400_000),
     authCacheTtlMs: integer(env, 'AUTH_CACHE_TTL_MS', CONFIG_DEFAULTS.authCacheTtlMs, 0, 3_600_000),
     trustProxy: trustProxy(env),

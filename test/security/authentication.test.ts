@@ -202,7 +202,7 @@ describe('security: failed-login throttling', () => {
   const attempt = (username: string, password: string) =>
     service.request('/cspace-services/batch', { auth: { username, password }, headers: { Accept: JSON_TYPE } });
 
-  it('locks a username after 10 failures in 15 minutes with 429 and Retry-After, even for the right password', async () => {
+  it('locks a username at one address after 10 failures in 15 minutes with 429 and Retry-After, even for the right password', async () => {
     for (let i = 0; i < 10; i += 1) expect((await attempt(TEST_ADMIN.username, `wrong-${i}`)).status).to.equal(401);
     const locked = await attempt(TEST_ADMIN.username, TEST_ADMIN.password);
     expect(locked.status).to.equal(429);
@@ -248,6 +248,8 @@ describe('security: configuration', () => {
       adminUser: 'admin',
       adminPassword: undefined,
       loginMaxFailures: 10,
+      loginMaxFailuresPerAddress: 10,
+      loginMaxFailuresPerUser: 20,
       loginFailureWindowMs: 900_000,
       authCacheTtlMs: 60_000,
       trustProxy: false,
@@ -255,6 +257,13 @@ describe('security: configuration', () => {
     const set = loadConfig({ ADMIN_USER: 'root', ADMIN_PASSWORD: ' spaced secret ', LOGIN_MAX_FAILURES: '3', TRUST_PROXY: '1' });
     expect(set).to.deep.include({ adminUser: 'root', adminPassword: ' spaced secret ', loginMaxFailures: 3, trustProxy: 1 });
     expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).to.equal('loopback, 10.0.0.0/8');
+    expect(loadConfig({ TRUST_PROXY: 'uniquelocal,::1/128, 192.0.2.7, 10.0.0.0/255.0.0.0' }).trustProxy).to.equal(
+      'uniquelocal, ::1/128, 192.0.2.7, 10.0.0.0/255.0.0.0',
+    );
+    expect(loadConfig({ TRUST_PROXY: 'FALSE' }).trustProxy).to.equal(false);
+    expect(() => loadConfig({ TRUST_PROXY: 'true' }), 'the client writes the left-most X-Forwarded-For').to.throw(/TRUST_PROXY=true/);
+    for (const wrong of ['yes', '10.0.0.0/33', 'loopback,', '99']) expect(() => loadConfig({ TRUST_PROXY: wrong }), wrong).to.throw(/TRUST_PROXY/);
+    expect(() => loadConfig({ LOGIN_MAX_FAILURES_PER_USER: '0' })).to.throw(/LOGIN_MAX_FAILURES_PER_USER/);
     expect(() => loadConfig({ LOGIN_MAX_FAILURES: '0' })).to.throw(/LOGIN_MAX_FAILURES/);
     expect(() => loadConfig({ AUTH_CACHE_TTL_MS: '-1' })).to.throw(/AUTH_CACHE_TTL_MS/);
   });

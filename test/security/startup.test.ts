@@ -42,4 +42,19 @@ describe('security: start-up refusals', function () {
     expect(stderr.trim().split('\n')).to.have.lengthOf(1);
     expect(stderr).to.match(/^invocables: PORT /);
   });
+
+  it('refuses TRUST_PROXY=true, which would let every client name its own address, and says what to set instead', async () => {
+    const { code, stderr } = await start({ TRUST_PROXY: 'true' });
+    expect(code).to.equal(2);
+    expect(stderr.trim().split('\n')).to.have.lengthOf(1);
+    expect(stderr).to.match(/^invocables: TRUST_PROXY=true .*number of proxies.*addresses\/subnets/);
+  });
+
+  it('refuses a TRUST_PROXY that names no proxy in one line, not with a stack trace', async () => {
+    const { code, stderr } = await start({ TRUST_PROXY: 'loopback, my-proxy' });
+    expect(code).to.equal(2);
+    expect(stderr.trim()).to.equal(
+      "invocables: TRUST_PROXY must be false, a number of proxies, or proxy addresses/subnets (loopback, 10.0.0.0/8, ...), got 'my-proxy'",
+    );
+  });
 });

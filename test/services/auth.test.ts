@@ -5,6 +5,7 @@ import { parseAuthorization } from '../../src/http/authenticate.js';
 import { generateToken, parseToken } from '../../src/services/auth/apiToken.js';
 import { AuthService } from '../../src/services/auth/authService.js';
 import { bootstrapAuth } from '../../src/services/auth/bootstrap.js';
+import { FailureCounter } from '../../src/services/auth/failureCounter.js';
 import { LoginThrottle } from '../../src/services/auth/loginThrottle.js';
 import { hashSecret, verifySecret } from '../../src/services/auth/secretHash.js';
 import { TokenAdmin } from '../../src/services/auth/tokenAdmin.js';
@@ -60,10 +61,10 @@ describe('services: auth', () => {
     });
   });
 
-  describe('LoginThrottle', () => {
+  describe('FailureCounter', () => {
     it('locks a key at the limit until its oldest failure leaves the window', () => {
       const clock = manualClock();
-      const throttle = new LoginThrottle({ maxFailures: 3, windowMs: 60_000 }, clock.now);
+      const throttle = new FailureCounter({ maxFailures: 3, windowMs: 60_000 }, clock.now);
       throttle.recordFailure(['user:a']);
       clock.advance(10_000);
       throttle.recordFailure(['user:a']);
@@ -82,12 +83,87 @@ describe('services: auth', () => {
 
     it('forgets the stalest keys beyond its capacity', () => {
       const clock = manualClock();
-      const throttle = new LoginThrottle({ maxFailures: 1, windowMs: 60_000, maxKeys: 2 }, clock.now);
+      const throttle = new FailureCounter({ maxFailures: 1, windowMs: 60_000, maxKeys: 2 }, clock.now);
       throttle.recordFailure(['a']);
       throttle.recordFailure(['b']);
       throttle.recordFailure(['c']);
       expect(throttle.retryAfterSeconds(['a'])).to.equal(undefined);
       expect(throttle.retryAfterSeconds(['c'])).to.equal(60);
+    });
+  });
+
+  describe('LoginThrottle', () => {
+    const limits = { maxFailuresPerUserAddress: 3, maxFailuresPerAddress: 5, maxFailuresPerUser: 6, windowMs: 60_000 };
+    const failTimes = (throttle: LoginThrottle, times: number, username: string, address: string) => {
+      for (let i = 0; i < times; i += 1) throttle.passwordFailed(username, address);
+    };
+
+    it('refuses a username at one address at the pair limit, even a proven one, until a failure leaves the window', () => {
+      const clock = manualClock();
+      const throttle = new LoginThrottle(limits, clock.now);
+      throttle.passwordSucceeded('alice', 'home');
+      failTimes(throttle, 2, 'alice', 'home');
+      expect(throttle.passwordRetryAfterSeconds('alice', 'home')).to.equal(undefined);
+      clock.advance(10_000);
+      failTimes(throttle, 1, 'alice', 'home');
+      expect(throttle.passwordRetryAfterSeconds('alice', 'home')).to.equal(50);
+      expect(throttle.passwordRetryAfterSeconds('alice', 'office')).to.equal(undefined);
+      expect(throttle.passwordRetryAfterSeconds('bob', 'home')).to.equal(undefined);
+      clock.advance(50_000);
+      expect(throttle.passwordRetryAfterSeconds('alice', 'home')).to.equal(undefined);
+    });
+
+    it('starts a pair again from zero after the right password, but keeps the address and username counts', () => {
+      const clock = manualClock();
+      const throttle = new LoginThrottle(limits, clock.now);
+      failTimes(throttle, 2, 'alice', 'cafe');
+      throttle.passwordSucceeded('alice', 'cafe');
+      failTimes(throttle, 2, 'alice', 'cafe');
+      expect(throttle.passwordRetryAfterSeconds('alice', 'cafe')).to.equal(undefined);
+      // Four failures at the cafe plus one: the address limit (5) is reached for everyone not proven there.
+      failTimes(throttle, 1, 'mallory', 'cafe');
+      expect(throttle.passwordRetryAfterSeconds('carol', 'cafe')).to.equal(60);
+      expect(throttle.passwordRetryAfterSeconds('alice', 'cafe')).to.equal(undefined);
+    });
+
+    it('refuses a username past its own limit to every address it never logged in from, and only to those', () => {
+      const clock = manualClock();
+      const throttle = new LoginThrottle(limits, clock.now);
+      throttle.passwordSucceeded('alice', 'home');
+      for (let i = 0; i < 6; i += 1) failTimes(throttle, 1, 'alice', `botnet-${i}`);
+      expect(throttle.passwordRetryAfterSeconds('alice', 'botnet-99')).to.equal(60);
+      expect(throttle.passwordRetryAfterSeconds('alice', 'new-laptop')).to.equal(60);
+      expect(throttle.passwordRetryAfterSeconds('alice', 'home')).to.equal(undefined);
+      expect(throttle.passwordRetryAfterSeconds('bob', 'botnet-99')).to.equal(undefined);
+      // Proven at home: a guess from there is still checked and counted, so the pair limit still stops it.
+      failTimes(throttle, 3, 'alice', 'home');
+      expect(throttle.passwordRetryAfterSeconds('alice', 'home')).to.equal(60);
+    });
+
+    it('vouches for an address for 30 days, and for the last 8 addresses of a user', () => {
+      const clock = manualClock();
+      const throttle = new LoginThrottle(limits, clock.now);
+      throttle.passwordSucceeded('alice', 'old');
+      clock.advance(30 * 86_400_000 - 60_000);
+      for (let i = 0; i < 8; i += 1) throttle.passwordSucceeded('alice', `address-${i}`);
+      failTimes(throttle, 6, 'alice', 'attacker');
+      expect(throttle.passwordRetryAfterSeconds('alice', 'address-0')).to.equal(undefined);
+      expect(throttle.passwordRetryAfterSeconds('alice', 'old'), 'pushed out by 8 newer addresses').to.equal(60);
+      throttle.passwordSucceeded('alice', 'old');
+      clock.advance(30 * 86_400_000);
+      failTimes(throttle, 6, 'alice', 'attacker');
+      expect(throttle.passwordRetryAfterSeconds('alice', 'old'), 'proven 30 days ago').to.equal(60);
+    });
+
+    it('counts wrong token secrets apart from password failures', () => {
+      const clock = manualClock();
+      const throttle = new LoginThrottle(limits, clock.now);
+      for (let i = 0; i < 5; i += 1) throttle.tokenFailed('scanner');
+      expect(throttle.tokenRetryAfterSeconds('scanner')).to.equal(60);
+      expect(throttle.passwordRetryAfterSeconds('alice', 'scanner')).to.equal(undefined);
+      for (let i = 0; i < 5; i += 1) throttle.passwordFailed(`user-${i}`, 'sprayer');
+      expect(throttle.passwordRetryAfterSeconds('alice', 'sprayer')).to.equal(60);
+      expect(throttle.tokenRetryAfterSeconds('sprayer')).to.equal(undefined);
     });
   });
 
@@ -113,7 +189,8 @@ describe('services: auth', () => {
   describe('AuthService', () => {
     let store: SqliteStore;
     const clock = manualClock();
-    const options = { throttle: { maxFailures: 5, windowMs: 60_000 }, cache: { ttlMs: 60_000 }, now: clock.now };
+    const throttle = { maxFailuresPerUserAddress: 5, maxFailuresPerAddress: 5, maxFailuresPerUser: 10, windowMs: 60_000 };
+    const options = { throttle, cache: { ttlMs: 60_000 }, now: clock.now };
     const basic = (username: string, password: string, tenant?: string) => ({
       credentials: { scheme: 'basic' as const, username, password },
       address: '10.0.0.1',
@@ -150,6 +227,28 @@ describe('services: auth', () => {
       expect((await auth.authenticate(bearer)).kind).to.equal('authenticated');
       clock.advance(1000);
       expect((await auth.authenticate(bearer)).kind).to.equal('unauthenticated');
+    });
+
+    it('never counts junk or unknown token ids, and spends scrypt on wrong secrets of a real token only up to the address limit', async () => {
+      const auth = new AuthService(store.auth, options);
+      const tokens = new TokenAdmin(store.auth, clock.now);
+      const root = (await auth.authenticate(basic('root', 'root-password'))) as { caller: Caller };
+      const used = await tokens.create(root.caller, { label: 'used' });
+      const fresh = await tokens.create(root.caller, { label: 'fresh' });
+      const bearer = (token: string, address = '10.0.0.9') => auth.authenticate({ credentials: { scheme: 'bearer', token }, address });
+      const unknownId = generateToken().token;
+      for (let i = 0; i < 50; i += 1) {
+        expect((await bearer(`garbage-${i}`)).kind).to.equal('unauthenticated');
+        expect((await bearer(unknownId)).kind).to.equal('unauthenticated');
+      }
+      expect((await bearer(used.token)).kind).to.equal('authenticated');
+      const wrongSecret = `inv1.${used.record.id}.${generateToken().secret}`;
+      for (let i = 0; i < 5; i += 1) expect((await bearer(wrongSecret)).kind).to.equal('unauthenticated');
+      expect((await bearer(wrongSecret)).kind).to.equal('throttled');
+      expect((await bearer(used.token)).kind, 'verified within the cache TTL: no scrypt needed').to.equal('authenticated');
+      expect((await bearer(fresh.token)).kind, 'would need scrypt at the limited address').to.equal('throttled');
+      expect((await bearer(fresh.token, '10.0.0.10')).kind).to.equal('authenticated');
+      expect((await auth.authenticate({ ...basic('root', 'root-password'), address: '10.0.0.9' })).kind).to.equal('authenticated');
     });
 
     it('refuses a disabled tenant', async () => {

@@ -42,9 +42,6 @@ export interface AuthServiceOptions {
   now: Clock;
 }
 
-const userKey = (username: string) => `user:${username}`;
-const addressKey = (address: string) => `address:${address}`;
-
 export class AuthService {
   readonly #store: AuthStore;
   readonly #throttle: LoginThrottle;
@@ -68,30 +65,35 @@ export class AuthService {
   }
 
   async #basic(username: string, password: string, request: AuthRequest): Promise<AuthOutcome> {
-    const keys = [userKey(username), addressKey(request.address)];
-    const retryAfterSeconds = this.#throttle.retryAfterSeconds(keys);
+    const retryAfterSeconds = this.#throttle.passwordRetryAfterSeconds(username, request.address);
     if (retryAfterSeconds !== undefined) return { kind: 'throttled', retryAfterSeconds };
     const user = await this.#store.users.find(username);
     if (!(await this.#passwordMatches(user, username, password))) {
-      this.#throttle.recordFailure(keys);
+      this.#throttle.passwordFailed(username, request.address);
       return { kind: 'unauthenticated' };
     }
-    this.#throttle.clear(userKey(username));
+    this.#throttle.passwordSucceeded(username, request.address);
     // A right password for a disabled account is no failure to count, but no way in either.
     if (user === undefined || user.disabled) return { kind: 'unauthenticated' };
     return this.#callerIn(user, request.tenant ?? user.defaultTenant);
   }
 
+  /**
+   * Junk (not our token format) and unknown token ids are refused before any scrypt run and counted nowhere:
+   * they prove nothing and cost little, so they must not cost anyone else their access either.
+   */
   async #bearer(token: string, request: AuthRequest): Promise<AuthOutcome> {
-    const keys = [addressKey(request.address)];
-    const retryAfterSeconds = this.#throttle.retryAfterSeconds(keys);
-    if (retryAfterSeconds !== undefined) return { kind: 'throttled', retryAfterSeconds };
     const parsed = parseToken(token);
     const stored = parsed === undefined ? undefined : await this.#store.tokens.find(parsed.id);
-    const valid = parsed !== undefined && stored !== undefined && (await this.#secretMatches(`token:${stored.id}`, parsed.secret, stored.secretHash));
-    if (!valid) {
-      this.#throttle.recordFailure(keys);
-      return { kind: 'unauthenticated' };
+    if (parsed === undefined || stored === undefined) return { kind: 'unauthenticated' };
+    const subject = `token:${stored.id}`;
+    if (!this.#cache.has(subject, parsed.secret, stored.secretHash)) {
+      const retryAfterSeconds = this.#throttle.tokenRetryAfterSeconds(request.address);
+      if (retryAfterSeconds !== undefined) return { kind: 'throttled', retryAfterSeconds };
+      if (!(await this.#verify(subject, parsed.secret, stored.secretHash))) {
+        this.#throttle.tokenFailed(request.address);
+        return { kind: 'unauthenticated' };
+      }
     }
     const now = this.#now().getTime();
     if (stored.revokedAt !== undefined || (stored.expiresAt !== undefined && stored.expiresAt.getTime() <= now)) {
@@ -128,7 +130,11 @@ export class AuthService {
   }
 
   async #secretMatches(subject: string, secret: string, storedHash: string): Promise<boolean> {
-    if (this.#cache.has(subject, secret, storedHash)) return true;
+    return this.#cache.has(subject, secret, storedHash) || this.#verify(subject, secret, storedHash);
+  }
+
+  /** The scrypt check, remembered in the verification cache when it succeeds. */
+  async #verify(subject: string, secret: string, storedHash: string): Promise<boolean> {
     const matches = await verifySecret(secret, storedHash);
     if (matches) this.#cache.remember(subject, secret, storedHash);
     return matches;

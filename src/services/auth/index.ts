@@ -18,6 +18,8 @@ export interface AuthSettings {
   adminUser: string;
   adminPassword: string | undefined;
   loginMaxFailures: number;
+  loginMaxFailuresPerAddress: number;
+  loginMaxFailuresPerUser: number;
   loginFailureWindowMs: number;
   authCacheTtlMs: number;
 }
@@ -45,7 +47,12 @@ export async function startAuth(
     logger.info({ username: bootstrapped.createdUser }, 'first start: created the administrator from ADMIN_USER/ADMIN_PASSWORD');
   }
   const auth = new AuthService(store, {
-    throttle: { maxFailures: settings.loginMaxFailures, windowMs: settings.loginFailureWindowMs },
+    throttle: {
+      maxFailuresPerUserAddress: settings.loginMaxFailures,
+      maxFailuresPerAddress: settings.loginMaxFailuresPerAddress,
+      maxFailuresPerUser: settings.loginMaxFailuresPerUser,
+      windowMs: settings.loginFailureWindowMs,
+    },
     cache: { ttlMs: settings.authCacheTtlMs },
     now,
   });
