@@ -49,6 +49,7 @@ interface RunRow {
   processed: number;
   failed: number;
   affected: number;
+  cancelled: number;
   results: string | null;
   results_size: number | null;
   reruns: number;
@@ -69,7 +70,7 @@ interface ItemRow {
 
 function toRun(row: RunRow): Run {
   const status = row.status as RunStatus;
-  const counts = { posted: row.posted, processed: row.processed, failed: row.failed, affected: row.affected };
+  const counts = { posted: row.posted, processed: row.processed, failed: row.failed, affected: row.affected, cancelled: row.cancelled };
   const open = row.open === 1;
   const filling = row.filling === 1;
   const run: Run = {
@@ -344,7 +345,9 @@ export class SqliteRunStore implements RunStore {
       const run = this.#state(tenant, id);
       if (run === undefined) return undefined;
       assertCancellable(run);
-      this.#sql.cancel.run(now.toISOString(), id);
+      const at = now.toISOString();
+      const cancelled = this.#sql.cancelItems.run(at, id).changes;
+      this.#sql.cancel.run(at, cancelled, id);
       return toRun(this.#row(tenant, id) as RunRow);
     });
   }
