@@ -98,6 +98,8 @@ export interface RunStore {
   /** Filling is over (when `owner` holds the fill): `posted` becomes the run's item count. Answers the run. */
   endFill(tenant: TenantId, id: string, owner: string): Promise<Run | undefined>;
   get(tenant: TenantId, id: string): Promise<Run | undefined>;
+  /** The run's status alone (`undefined` when not found): a cheap read for a worker that looks often whether to go on. */
+  status(tenant: TenantId, id: string): Promise<RunStatus | undefined>;
   list(tenant: TenantId, query: RunQuery): Promise<Page<Run>>;
   listItems(tenant: TenantId, id: string, query: ItemQuery): Promise<Page<RunItem>>;
   /**

@@ -67,6 +67,7 @@ export function describeRunStoreConformance(options: StoreConformanceOptions): v
         expect(run.createdAt).to.deep.equal(at(0));
         expect(run.invocation).to.deep.equal(newRun().invocation);
         expect(await runs().get(A, run.id)).to.deep.equal(run);
+        expect(await runs().status(A, run.id)).to.equal(RUN_STATUS.Queued);
         const items = await runs().listItems(A, run.id, { paging: PAGE });
         expect(items.totalItems).to.equal(3);
         expect(items.items.map((i) => [i.seq, i.key, i.status, i.attempts])).to.deep.equal([
@@ -84,6 +85,7 @@ export function describeRunStoreConformance(options: StoreConformanceOptions): v
       it("does not see another tenant's run or items", async () => {
         const run = await runs().create(A, newRun(), ['x'], at(0));
         expect(await runs().get(B, run.id)).to.equal(undefined);
+        expect(await runs().status(B, run.id)).to.equal(undefined);
         expect((await runs().listItems(B, run.id, { paging: PAGE })).totalItems).to.equal(0);
         expect(await runs().claim(B, run.id, { owner: 'w', limit: 5, leaseMs: LEASE, now: at(1) })).to.deep.equal([]);
       });
@@ -420,6 +422,7 @@ export function describeRunStoreConformance(options: StoreConformanceOptions): v
       it('ends every item not finished Cancelled, whoever holds it, and counts them apart from the processed', async () => {
         const run = await cancelledMidway();
         expect(run.status).to.equal(RUN_STATUS.Cancelled);
+        expect(await runs().status(A, run.id)).to.equal(RUN_STATUS.Cancelled);
         expect(run.counts).to.deep.equal({ posted: 6, processed: 2, failed: 1, affected: 1, cancelled: 4 });
         expect(run.statusText).to.equal('Cancelled: 2 of 6 item(s) processed, 1 failed, 4 cancelled');
         expect(await statuses(run)).to.deep.equal(['r0:Completed', 'r1:Failed', 'r2:Cancelled', 'r3:Cancelled', 'r4:Cancelled', 'r5:Cancelled']);

@@ -292,6 +292,10 @@ export class MongoRunStore implements RunStore {
     return doc === null ? undefined : toRun(doc);
   }
 
+  status(tenant: TenantId, id: string): Promise<RunStatus | undefined> {
+    return this.#status(tenant, id);
+  }
+
   async list(tenant: TenantId, query: RunQuery): Promise<Page<Run>> {
     const filter: Filter<RunDocument> = { tenantId: requireString(tenant, 'tenant') };
     if (query.status !== undefined) filter.status = requireString(query.status, 'status') as RunStatus;

@@ -206,6 +206,10 @@ export class SqliteRunStore implements RunStore {
     return row === undefined ? undefined : toRun(row);
   }
 
+  async status(tenant: TenantId, id: string): Promise<RunStatus | undefined> {
+    return this.#state(tenant, id)?.status;
+  }
+
   async list(tenant: TenantId, query: RunQuery): Promise<Page<Run>> {
     const sql = runListSql(tenant, query);
     return this.#statements.page(sql.count, sql.select, query.paging, toRun);
