@@ -317,16 +317,20 @@ class RunSession {
       const keys = claimed.map((item) => item.key).filter((key) => key !== WHOLE_INVOCATION_KEY);
       const found = this.#perRecord && keys.length > 0 ? (await this.deps.records.getMany(this.#tenant, keys)).found : new Map<string, StoredRecord>();
       for (const item of claimed) {
-        if (signal.aborted || (await this.#runIsOver())) return;
+        if (signal.aborted || (this.#statusLookDue() && (await this.#runIsOver()))) return;
         yield { item, record: found.get(item.key) };
       }
       await yieldToIo();
     }
   }
 
-  /** Whether the run is over, by a look at its status when the last is `STATUS_LOOK_MS` old (else `false`). */
+  /** Synchronous, so the items between two looks cost no extra turn of the event loop. */
+  #statusLookDue(): boolean {
+    return performance.now() - this.#lastStatusLook >= STATUS_LOOK_MS;
+  }
+
+  /** Whether the run is over, by a look at its status (stopping this session's items if so). */
   async #runIsOver(): Promise<boolean> {
-    if (performance.now() - this.#lastStatusLook < STATUS_LOOK_MS) return false;
     this.#lastStatusLook = performance.now();
     const status = await this.deps.runs.status(this.#tenant, this.run.id);
     if (status !== undefined && isActiveRunStatus(status)) return false;
