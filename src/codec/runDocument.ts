@@ -3,7 +3,7 @@
  * (`abstract-common-list`), and the items body of `POST /runs/{id}/items`.
  *
  * Field names follow the seeds: `noOfItemsPosted`, `noOfItemsProcessed`, `jobItemErrors`, `percentCompleted`,
- * `canReRun`, `purgeDateTime`; the invocation context and results are nested in their CollectionSpace shapes.
+ * `canReRun`, `purgeDateTime` (and, in their style, `noOfItemsFailed`, `noOfItemsAffected`, `noOfItemsCancelled`); the invocation context and results are nested in their CollectionSpace shapes.
  * Results stored apart from the run (too large to inline) give way to `resultsLink` and `resultsSize`.
  */
 import { ValidationError } from '../domain/errors.js';
@@ -55,6 +55,7 @@ export function encodeRunDocument(run: Run, options: RunDocumentOptions = {}): D
       noOfItemsProcessed: counts.processed,
       noOfItemsFailed: counts.failed,
       noOfItemsAffected: counts.affected,
+      noOfItemsCancelled: counts.cancelled,
       percentCompleted: percentCompleted(counts, run.status),
       invocationContext: {
         [`@xmlns:${PART_PREFIX}`]: INVOCABLE_NAMESPACE,
@@ -77,7 +78,7 @@ export function encodeRunDocument(run: Run, options: RunDocumentOptions = {}): D
 }
 
 export const RUN_LIST_SPEC: ListSpec<Run> = {
-  fieldsReturned: ['id', 'uri', 'definitionCsid', 'definitionName', 'status', 'createdBy', 'createdAt', 'completedAt', 'noOfItemsPosted', 'noOfItemsProcessed', 'noOfItemsFailed', 'percentCompleted'],
+  fieldsReturned: ['id', 'uri', 'definitionCsid', 'definitionName', 'status', 'createdBy', 'createdAt', 'completedAt', 'noOfItemsPosted', 'noOfItemsProcessed', 'noOfItemsFailed', 'noOfItemsCancelled', 'percentCompleted'],
   toItem: (run) => ({
     id: run.id,
     uri: runUri(run.id),
@@ -90,6 +91,7 @@ export const RUN_LIST_SPEC: ListSpec<Run> = {
     noOfItemsPosted: run.counts.posted,
     noOfItemsProcessed: run.counts.processed,
     noOfItemsFailed: run.counts.failed,
+    noOfItemsCancelled: run.counts.cancelled,
     percentCompleted: percentCompleted(run.counts, run.status),
   }),
 };

@@ -23,17 +23,21 @@
  * - `InProgress`: a worker claims and processes items. An open run stays here while idle.
  * - `Completed`: closed, every item processed, none failed. `CompletedWithErrors`: at least one failed.
  * - `Failed`: the run as a whole could not proceed (its definition or plugin is gone); items keep their state.
- * - `Cancelled`: no further item is claimed; items already running may still record their outcome.
+ * - `Cancelled`: in the same store step, every item not final (`New`, and `Processing` under any worker) became
+ *   `Cancelled`: nothing is claimed any more, and an outcome a worker reports later for such an item is dropped.
  * - Final statuses forbid claims, added items and cancel; only rerun (whole, or failed items only) leaves them.
  *
  * Item status machine
  * ```
  *   New ──claim──▶ Processing ──final write by lease owner──▶ Completed | Failed
- *                   │  ├──lease expired, claimed again alone (attempts + 1): a crash suspect
- *                   │  └──lease expired for the ITEM_MAX_CRASHES-th time──▶ Failed (WORKER_STOPPED)
- *                   └──released (graceful shutdown)──▶ New
- *   Completed | Failed ──rerun──▶ New      (failed-only rerun: Failed items only)
+ *    │               │  ├──lease expired, claimed again alone (attempts + 1): a crash suspect
+ *    │               │  └──lease expired for the ITEM_MAX_CRASHES-th time──▶ Failed (WORKER_STOPPED)
+ *    │               ├──released (graceful shutdown)──▶ New
+ *    └─run cancelled─┴──────────────────────────────────▶ Cancelled
+ *   Completed | Failed | Cancelled ──rerun──▶ New      (failed-only rerun: Failed and Cancelled items only)
  * ```
+ * `Cancelled` is final like `Completed` and `Failed` (never claimed, no outcome written over it) but the item never
+ * finished: a failed-only rerun queues it again.
  * Pure: no I/O here. Time-dependent rules take the clock reading as a parameter.
  */
 import type { Brand, TenantId } from './types.js';
@@ -56,6 +60,7 @@ export const ITEM_STATUS = {
   Processing: 'Processing',
   Completed: 'Completed',
   Failed: 'Failed',
+  Cancelled: 'Cancelled',
 } as const;
 export type ItemStatus = (typeof ITEM_STATUS)[keyof typeof ITEM_STATUS];
 export const ITEM_STATUSES: readonly ItemStatus[] = Object.values(ITEM_STATUS);
@@ -88,7 +93,7 @@ export function isActiveRunStatus(status: RunStatus): boolean {
 }
 
 export function isFinalItemStatus(status: ItemStatus): boolean {
-  return status === ITEM_STATUS.Completed || status === ITEM_STATUS.Failed;
+  return status === ITEM_STATUS.Completed || status === ITEM_STATUS.Failed || status === ITEM_STATUS.Cancelled;
 }
 
 /** Every allowed run transition (see the header). */
@@ -105,7 +110,10 @@ export function canTransition(from: RunStatus, to: RunStatus): boolean {
   return RUN_TRANSITIONS[from].includes(to);
 }
 
-/** Counts of a run's items. `processed` = items that reached a final status; `failed` ⊆ `processed`. */
+/**
+ * Counts of a run's items. `processed` = items that ended `Completed` or `Failed`; `failed` ⊆ `processed`;
+ * `cancelled` = items the run's cancel ended (`Cancelled`), apart from `processed`.
+ */
 export interface RunCounts {
   /** Items posted so far (for an open run, it grows); while a run fills, the items its context is expected to give. */
   posted: number;
@@ -113,6 +121,7 @@ export interface RunCounts {
   failed: number;
   /** Processed items whose plugin reported a change. */
   affected: number;
+  cancelled: number;
 }
 
 /** Whole percent of posted items processed, rounded down so 100 means all; an empty run is 0 until it completes. */
@@ -147,7 +156,7 @@ export function statusTextFor(status: RunStatus, counts: RunCounts, open = false
     case RUN_STATUS.Failed:
       return `Failed: ${tally}`;
     case RUN_STATUS.Cancelled:
-      return `Cancelled: ${tally}`;
+      return `Cancelled: ${tally}, ${counts.cancelled} cancelled`;
   }
 }
 

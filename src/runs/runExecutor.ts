@@ -180,7 +180,10 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
       .save();
   }
 
-  /** Aborts this process's work on the run (the store already says Cancelled; other processes stop at their next claim or heartbeat). */
+  /**
+   * Aborts this process's work on the run (the store already says Cancelled; other processes stop at their next
+   * claim, look at the run's status between items, or heartbeat).
+   */
   abort(runId: string, reason: Error): void {
     this.#active.get(runId)?.controller.abort(reason);
   }

@@ -5,13 +5,26 @@
  * executor hands it a signal, a heartbeat (`touch`) and a `stopping` flag.
  *
  * Exactly-once: outcomes are written with `runs.complete(owner)`, which refuses items whose lease another
- * worker took over. Items interrupted by cancel or shutdown get no outcome and are released back to `New`.
+ * worker took over or the run's cancel ended. Items interrupted by shutdown get no outcome and are released back to
+ * `New`; on a cancel the store already ended them `Cancelled`. A cancel made in another process is seen here at the
+ * next claim, or at the next look at the run's status between items (`STATUS_LOOK_MS`), whichever comes first: no
+ * further item of the run starts here, and the items in flight are aborted.
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DomainError, ForbiddenError } from '../domain/errors.js';
-import { finalStatusFor, isCrashSuspect, isFinalRunStatus, retryDelayMs, WHOLE_INVOCATION_KEY, type Run, type RunItem } from '../domain/runs.js';
+import {
+  finalStatusFor,
+  isActiveRunStatus,
+  isCrashSuspect,
+  isFinalRunStatus,
+  retryDelayMs,
+  RUN_STATUS,
+  WHOLE_INVOCATION_KEY,
+  type Run,
+  type RunItem,
+} from '../domain/runs.js';
 import type { StoredRecord, TenantId } from '../domain/types.js';
 import type { ItemInfo, ItemResult, RecordsService } from '../plugins/contract.js';
 import type { InvocationService, PluginScope, PreparedInvocation } from '../services/invocationService.js';
@@ -172,6 +185,11 @@ export class RunWorker {
 
 /** How long a worker with nothing to claim waits for a filling run's next items before looking again. */
 const FILL_WAIT_MS = 100;
+/**
+ * How often, at most, a session reads its run's status between the items of a claimed batch: a batch can take a
+ * long while, and a cancel made in another process must stop its items from starting here long before that.
+ */
+const STATUS_LOOK_MS = 100;
 
 /** One worker's pass over one run. */
 class RunSession {
@@ -187,6 +205,10 @@ class RunSession {
   readonly #perRecord: boolean;
   readonly #retries: number;
   readonly #retryDelayMs: number;
+  /** Aborted when this session finds its run over (cancelled or gone); the session's items see it in `#signal`. */
+  readonly #over = new AbortController();
+  readonly #signal: AbortSignal;
+  #lastStatusLook = performance.now();
 
   constructor(
     readonly deps: RunWorkerDeps,
@@ -204,6 +226,7 @@ class RunSession {
     this.#records = deps.invocations.recordsFor(prepared);
     this.#retries = policy?.retries ?? plugin.retries ?? 0;
     this.#retryDelayMs = policy?.retryDelayMs ?? plugin.retryDelayMs ?? options.retryDelayMs;
+    this.#signal = AbortSignal.any([control.signal, this.#over.signal]);
     this.#filler = new RunFiller(
       { runs: deps.runs, now: deps.now, logger, onFilled: () => deps.onProgress(run.tenant, run.id) },
       {
@@ -214,7 +237,7 @@ class RunSession {
         chunkSize: options.fillChunk,
         // The worker prepared the run with its listed csids; in nocontext mode they come from the store.
         keys: () => prepared.itemCsids(),
-        signal: control.signal,
+        signal: this.#signal,
         stopping: control.stopping,
       },
     );
@@ -255,7 +278,7 @@ class RunSession {
   /** Flushes outcomes, releases what was left unprocessed, and finishes the run when nothing is left. */
   async end(): Promise<void> {
     clearInterval(this.#heartbeat);
-    const interrupted = this.control.stopping() || this.control.signal.aborted;
+    const interrupted = this.control.stopping() || this.#signal.aborted;
     await this.#filler.stop(interrupted);
     await this.#flush();
     const { runs, now } = this.deps;
@@ -304,7 +327,7 @@ class RunSession {
       if (this.#pending.length === 0) return;
       const batch = this.#pending.splice(0, this.#pending.length);
       const written = await this.deps.runs.complete(this.#tenant, this.run.id, this.owner, batch, this.deps.now());
-      if (written < batch.length) this.logger.warn({ dropped: batch.length - written }, 'outcomes of items taken over by another worker were dropped');
+      if (written < batch.length) this.logger.warn({ dropped: batch.length - written }, 'outcomes of items taken over by another worker or cancelled were dropped');
       this.deps.onProgress(this.#tenant, this.run.id);
     };
     this.#writing = this.#writing.then(write, write);
@@ -314,7 +337,8 @@ class RunSession {
   /** Claimed items with their records, batch by batch, until nothing is left to claim here. */
   async *#claimed(): AsyncGenerator<{ item: RunItem; record: StoredRecord | undefined }> {
     const { runs, now } = this.deps;
-    const { signal, stopping } = this.control;
+    const { stopping } = this.control;
+    const signal = this.#signal;
     while (!signal.aborted && !stopping()) {
       const claimed = await runs.claim(this.#tenant, this.run.id, {
         owner: this.owner,
@@ -327,7 +351,8 @@ class RunSession {
         // Items another (dead) worker still holds come back when their lease expires: wait for that.
         await this.#flush();
         const run = await runs.get(this.#tenant, this.run.id);
-        if (run === undefined || isFinalRunStatus(run.status) || run.open) return;
+        if (run === undefined || isFinalRunStatus(run.status)) return this.#stopOver(run?.status);
+        if (run.open) return;
         if (run.filling) {
           await this.#filler.take();
           await this.#filler.nextItems(FILL_WAIT_MS);
@@ -342,7 +367,10 @@ class RunSession {
       }
       const keys = claimed.map((item) => item.key).filter((key) => key !== WHOLE_INVOCATION_KEY);
       const found = this.#perRecord && keys.length > 0 ? (await this.deps.records.getMany(this.#tenant, keys)).found : new Map<string, StoredRecord>();
-      for (const item of claimed) yield { item, record: found.get(item.key) };
+      for (const item of claimed) {
+        if (signal.aborted || (this.#statusLookDue() && (await this.#runIsOver()))) return;
+        yield { item, record: found.get(item.key) };
+      }
       await yieldToIo();
     }
   }
@@ -359,9 +387,32 @@ class RunSession {
     return { records: this.#records, item: info };
   }
 
-  /** The item's outcome, or `undefined` when it was interrupted (it is then released, not failed). */
+  /** Synchronous, so the items between two looks cost no extra turn of the event loop. */
+  #statusLookDue(): boolean {
+    return performance.now() - this.#lastStatusLook >= STATUS_LOOK_MS;
+  }
+
+  /** Whether the run is over, by a look at its status (stopping this session's items if so). */
+  async #runIsOver(): Promise<boolean> {
+    this.#lastStatusLook = performance.now();
+    const status = await this.deps.runs.status(this.#tenant, this.run.id);
+    if (status !== undefined && isActiveRunStatus(status)) return false;
+    this.#stopOver(status);
+    return true;
+  }
+
+  /**
+   * The run is over: cancelled, failed or purged elsewhere (items in flight here are aborted; their outcomes would be
+   * dropped), or completed by another session (then nothing is in flight here).
+   */
+  #stopOver(status: Run['status'] | undefined): void {
+    if (status === RUN_STATUS.Cancelled && !this.#over.signal.aborted) this.logger.info('run cancelled elsewhere: its items stop here');
+    this.#over.abort(new Error(`run ${this.run.id} is over (${status ?? 'gone'})`));
+  }
+
+  /** The item's outcome, or `undefined` when it was interrupted (it is then released, or was ended by a cancel). */
   async #processItem(item: RunItem, record: StoredRecord | undefined): Promise<ItemOutcome | undefined> {
-    const { signal } = this.control;
+    const signal = this.#signal;
     if (this.#perRecord && record === undefined) {
       return { seq: item.seq, status: 'Failed', error: `Record '${item.key}' was not found`, errorCode: 'NOT_FOUND' };
     }

@@ -365,7 +365,7 @@ export class RunService {
     const run = await this.#deps.runs.cancel(tenant, id, this.#deps.now());
     if (run === undefined) throw new NotFoundError('Run', id);
     this.#deps.waker?.abort(id, new DomainError('CONFLICT', `Run '${id}' was cancelled`));
-    this.#deps.logger.info({ run: id }, 'run cancelled');
+    this.#deps.logger.info({ run: id, processed: run.counts.processed, cancelled: run.counts.cancelled }, 'run cancelled');
     this.#publish(run);
     return run;
   }

@@ -104,6 +104,8 @@ export interface RunStore {
   /** Filling is over (when `owner` holds the fill): `posted` becomes the run's item count. Answers the run. */
   endFill(tenant: TenantId, id: string, owner: string): Promise<Run | undefined>;
   get(tenant: TenantId, id: string): Promise<Run | undefined>;
+  /** The run's status alone (`undefined` when not found): a cheap read for a worker that looks often whether to go on. */
+  status(tenant: TenantId, id: string): Promise<RunStatus | undefined>;
   list(tenant: TenantId, query: RunQuery): Promise<Page<Run>>;
   listItems(tenant: TenantId, id: string, query: ItemQuery): Promise<Page<RunItem>>;
   /**
@@ -120,15 +122,17 @@ export interface RunStore {
    * or stalled while holding it) is a crash suspect: it is taken over alone, as the only item of its claim, so the
    * worker can try it on its own and a crash is charged to it and nothing else (see `isCrashSuspect`); past
    * `maxCrashes` such items are failed instead. With no suspect, up to `limit` `New` items are leased. Each claim
-   * adds one attempt. A final item is never claimed again; nothing is claimed from a run that is not
-   * `Queued`/`InProgress`.
+   * adds one attempt. A final item is never claimed again. Nothing is claimed from a run that is not
+   * `Queued`/`InProgress`, checked atomically with the claim: once `cancel` has answered, no claim in any process
+   * hands out an item of the run.
    */
   claim(tenant: TenantId, id: string, options: ClaimOptions): Promise<RunItem[]>;
   /** Extends the leases `owner` holds in the run to `until`; answers how many it holds. */
   renewLeases(tenant: TenantId, id: string, owner: string, until: Date): Promise<number>;
   /**
    * Writes final item statuses and the run's counters in one transaction. Only items still `Processing` under
-   * `owner` change; the others are skipped. Answers how many were written.
+   * `owner` change; the others (taken over by another worker, or `Cancelled` by the run's cancel) are skipped.
+   * Answers how many were written.
    */
   complete(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], now: Date): Promise<number>;
   /** Gives the `Processing` items `owner` holds back as `New` (attempt not counted), e.g. on shutdown. */
@@ -148,13 +152,16 @@ export interface RunStore {
   /** An active run → `Failed` with `statusText`. */
   fail(tenant: TenantId, id: string, statusText: string, now: Date): Promise<Run | undefined>;
   /**
-   * An active run → `Cancelled` (a filler's lease is dropped: a rerun fills again); `undefined` when not found.
+   * An active run → `Cancelled`, and in the same atomic step every item of it not final (`New`, and `Processing`
+   * under any owner) → `Cancelled`, counted in `counts.cancelled` (a filler's lease is dropped: a rerun fills
+   * again); `undefined` when not found.
    * @throws DomainError CONFLICT when the run already finished
    */
   cancel(tenant: TenantId, id: string, now: Date): Promise<Run | undefined>;
   /**
-   * A finished run → `Queued` again: every item back to `New` with counters reset, or (`onlyFailed`) the failed
-   * items only, the completed ones kept. Attempts restart. `undefined` when not found.
+   * A finished run → `Queued` again: every item back to `New` with counters reset, or (`onlyFailed`) the items
+   * that did not complete (`Failed` and `Cancelled`) only, the completed ones kept. Attempts restart. `undefined`
+   * when not found.
    * @throws DomainError CONFLICT when the run is still active or not rerunnable
    */
   rerun(tenant: TenantId, id: string, options: { onlyFailed: boolean }, now: Date): Promise<Run | undefined>;

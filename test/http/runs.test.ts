@@ -198,20 +198,44 @@ describe('HTTP runs', () => {
   });
 
   describe('cancel and rerun', () => {
-    it('cancels a run mid-way: running items are aborted and released, no more are claimed', async () => {
+    it('cancels a run mid-way: every unfinished item ends Cancelled at once, counted in the run, its events and lists', async () => {
       const csids = await objects(30);
       const res = await startRun(await definition('test.GatedItems'), { mode: 'list', docType: 'CollectionObject', listCSIDs: csids });
       const location = res.headers.get('location') ?? '';
       await waitFor('items to start', async () => ((globals.runGate?.started ?? 0) > 0 ? true : undefined));
+      const started = globals.runGate?.started ?? 0;
+      const stream = await service.request(`${location}/events`);
+      const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
       const cancelled = await service.request(`${location}/cancel`, { method: 'POST', headers: { Accept: JSON_TYPE } });
       expect(cancelled.status).to.equal(200);
-      expect(((await cancelled.json()) as any)['ns2:run'].status).to.equal('Cancelled');
-      await waitFor('items released', async () => {
-        const list = await service.request(`${location}/items?status=Processing`, { headers: { Accept: JSON_TYPE } });
-        return ((await list.json()) as any)['ns2:abstract-common-list'].totalItems === '0' ? true : undefined;
-      });
+      // The cancel's own answer already says so: no item is left New or Processing.
+      const answer = ((await cancelled.json()) as any)['ns2:run'];
+      expect(answer).to.include({ status: 'Cancelled', noOfItemsProcessed: '0', noOfItemsCancelled: '30' });
+      expect(answer.statusText).to.equal('Cancelled: 0 of 30 item(s) processed, 0 failed, 30 cancelled');
+      const count = async (status: string) => {
+        const list = await service.request(`${location}/items?status=${status}`, { headers: { Accept: JSON_TYPE } });
+        expect(list.status).to.equal(200);
+        return ((await list.json()) as any)['ns2:abstract-common-list'].totalItems;
+      };
+      expect([await count('New'), await count('Processing'), await count('Cancelled')]).to.deep.equal(['0', '0', '30']);
+      expect(globals.runGate?.started, 'no item started after the cancel').to.equal(started);
+
+      let text = '';
+      while (!/event: end/.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+      }
+      const end = text.split('\n\n').find((chunk) => chunk.startsWith('event: end'));
+      const data = JSON.parse(end!.split('\n').find((line) => line.startsWith('data: '))!.slice(6));
+      expect(data).to.include({ status: 'Cancelled', noOfItemsPosted: 30, noOfItemsProcessed: 0, noOfItemsCancelled: 30 });
+
+      const xml = await service.request(location, { headers: { Accept: XML_TYPE } });
+      expect(await xml.text()).to.include('<noOfItemsCancelled>30</noOfItemsCancelled>');
+      const list = await service.request(`/cspace-services/runs?status=Cancelled`, { headers: { Accept: JSON_TYPE } });
+      expect(((await list.json()) as any)['ns2:abstract-common-list']['list-item']).to.include({ noOfItemsCancelled: '30' });
       const run = await getRun(location);
-      expect(run).to.include({ status: 'Cancelled', noOfItemsProcessed: '0' });
+      expect(run).to.include({ status: 'Cancelled', noOfItemsProcessed: '0', noOfItemsCancelled: '30' });
       expect((await service.request(`${location}/cancel`, { method: 'POST' })).status).to.equal(409);
       // The gated plugin forbids reruns.
       const rerun = await service.request(`${location}/rerun`, { method: 'POST', headers: { Accept: JSON_TYPE } });

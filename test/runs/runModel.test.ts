@@ -20,7 +20,13 @@ import {
   type RunItem,
 } from '../../src/domain/runs.js';
 
-const counts = (posted: number, processed: number, failed = 0): RunCounts => ({ posted, processed, failed, affected: processed - failed });
+const counts = (posted: number, processed: number, failed = 0, cancelled = 0): RunCounts => ({
+  posted,
+  processed,
+  failed,
+  affected: processed - failed,
+  cancelled,
+});
 
 describe('run model', () => {
   describe('status machine', () => {
@@ -45,7 +51,9 @@ describe('run model', () => {
       expect(isItemStatus('Queued')).to.equal(false);
       expect(isFinalItemStatus('Completed')).to.equal(true);
       expect(isFinalItemStatus('Failed')).to.equal(true);
+      expect(isFinalItemStatus('Cancelled')).to.equal(true);
       expect(isFinalItemStatus('Processing')).to.equal(false);
+      expect(isItemStatus('Cancelled')).to.equal(true);
     });
   });
 
@@ -72,6 +80,7 @@ describe('run model', () => {
       expect(statusTextFor('InProgress', counts(10, 4, 1))).to.equal('In progress: 4 of 10 item(s) processed, 1 failed');
       expect(statusTextFor('Queued', counts(3, 0), true)).to.equal('Queued; accepting items (3 posted)');
       expect(statusTextFor('CompletedWithErrors', counts(2, 2, 1))).to.equal('Completed with errors: 2 of 2 item(s) processed, 1 failed');
+      expect(statusTextFor('Cancelled', counts(10, 3, 1, 7))).to.equal('Cancelled: 3 of 10 item(s) processed, 1 failed, 7 cancelled');
     });
 
     it('takes the clock as a parameter for leases and purge times', () => {

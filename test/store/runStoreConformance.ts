@@ -63,10 +63,11 @@ export function describeRunStoreConformance(options: StoreConformanceOptions): v
       it('creates a Queued run with its items New, in order, and the context as given', async () => {
         const run = await runs().create(A, newRun(), ['x', 'y', 'z'], at(0));
         expect(run).to.deep.include({ status: RUN_STATUS.Queued, open: false, rerunnable: true, createdBy: 'alice', reruns: 0 });
-        expect(run.counts).to.deep.equal({ posted: 3, processed: 0, failed: 0, affected: 0 });
+        expect(run.counts).to.deep.equal({ posted: 3, processed: 0, failed: 0, affected: 0, cancelled: 0 });
         expect(run.createdAt).to.deep.equal(at(0));
         expect(run.invocation).to.deep.equal(newRun().invocation);
         expect(await runs().get(A, run.id)).to.deep.equal(run);
+        expect(await runs().status(A, run.id)).to.equal(RUN_STATUS.Queued);
         const items = await runs().listItems(A, run.id, { paging: PAGE });
         expect(items.totalItems).to.equal(3);
         expect(items.items.map((i) => [i.seq, i.key, i.status, i.attempts])).to.deep.equal([
@@ -84,6 +85,7 @@ export function describeRunStoreConformance(options: StoreConformanceOptions): v
       it("does not see another tenant's run or items", async () => {
         const run = await runs().create(A, newRun(), ['x'], at(0));
         expect(await runs().get(B, run.id)).to.equal(undefined);
+        expect(await runs().status(B, run.id)).to.equal(undefined);
         expect((await runs().listItems(B, run.id, { paging: PAGE })).totalItems).to.equal(0);
         expect(await runs().claim(B, run.id, { owner: 'w', limit: 5, leaseMs: LEASE, now: at(1) })).to.deep.equal([]);
       });
@@ -205,7 +207,7 @@ export function describeRunStoreConformance(options: StoreConformanceOptions): v
         expect(await runs().complete(A, run.id, 'fast', [{ seq: item!.seq, status: 'Failed' }], at(LEASE + 4))).to.equal(0);
         const stored = (await runs().listItems(A, run.id, { paging: PAGE })).items[0];
         expect(stored).to.deep.include({ status: 'Completed', note: 'ok', attempts: 2 });
-        expect((await runs().get(A, run.id))?.counts).to.deep.equal({ posted: 2, processed: 1, failed: 0, affected: 1 });
+        expect((await runs().get(A, run.id))?.counts).to.deep.equal({ posted: 2, processed: 1, failed: 0, affected: 1, cancelled: 0 });
       });
 
       it('counts failed and unaffected items apart', async () => {
@@ -224,7 +226,7 @@ export function describeRunStoreConformance(options: StoreConformanceOptions): v
           at(1),
         );
         expect(written).to.equal(3);
-        expect((await runs().get(A, run.id))?.counts).to.deep.equal({ posted: 3, processed: 3, failed: 1, affected: 1 });
+        expect((await runs().get(A, run.id))?.counts).to.deep.equal({ posted: 3, processed: 3, failed: 1, affected: 1, cancelled: 0 });
         expect(await runs().itemErrors(A, run.id, 10)).to.deep.equal({ r2: 'no' });
       });
     });
@@ -375,7 +377,7 @@ export function describeRunStoreConformance(options: StoreConformanceOptions): v
 
       it('shows the expected count as posted, and cannot finish until filling ends', async () => {
         const run = await filling();
-        expect(run).to.deep.include({ filling: true, counts: { posted: 5, processed: 0, failed: 0, affected: 0 } });
+        expect(run).to.deep.include({ filling: true, counts: { posted: 5, processed: 0, failed: 0, affected: 0, cancelled: 0 } });
         await processAll(run);
         const unfinished = await runs().finish(A, run.id, {}, at(20));
         expect(unfinished).to.deep.include({ status: RUN_STATUS.Queued, filling: true });
@@ -436,6 +438,78 @@ export function describeRunStoreConformance(options: StoreConformanceOptions): v
         await conflict(runs().cancel(A, run.id, at(6)));
         expect(await runs().cancel(A, 'unknown', at(6))).to.equal(undefined);
       });
+
+      /** A run of 6 items: r0 Completed, r1 Failed, r2 and r3 Processing under two workers, r4 and r5 New. */
+      async function cancelledMidway(): Promise<Run> {
+        const run = await runs().create(A, newRun(), keys(6), at(0));
+        await runs().start(A, run.id, at(1));
+        const [r0, r1] = await runs().claim(A, run.id, { owner: 'w1', limit: 2, leaseMs: LEASE, now: at(2) });
+        await runs().complete(A, run.id, 'w1', [{ seq: r0!.seq, status: 'Completed' }, { seq: r1!.seq, status: 'Failed', error: 'no' }], at(3));
+        await runs().claim(A, run.id, { owner: 'w1', limit: 1, leaseMs: LEASE, now: at(4) });
+        await runs().claim(A, run.id, { owner: 'w2', limit: 1, leaseMs: LEASE, now: at(4) });
+        return (await runs().cancel(A, run.id, at(5)))!;
+      }
+
+      const statuses = async (run: Run) => (await runs().listItems(A, run.id, { paging: PAGE })).items.map((i) => `${i.key}:${i.status}`);
+
+      it('ends every item not finished Cancelled, whoever holds it, and counts them apart from the processed', async () => {
+        const run = await cancelledMidway();
+        expect(run.status).to.equal(RUN_STATUS.Cancelled);
+        expect(await runs().status(A, run.id)).to.equal(RUN_STATUS.Cancelled);
+        expect(run.counts).to.deep.equal({ posted: 6, processed: 2, failed: 1, affected: 1, cancelled: 4 });
+        expect(run.statusText).to.equal('Cancelled: 2 of 6 item(s) processed, 1 failed, 4 cancelled');
+        expect(await statuses(run)).to.deep.equal(['r0:Completed', 'r1:Failed', 'r2:Cancelled', 'r3:Cancelled', 'r4:Cancelled', 'r5:Cancelled']);
+        const cancelled = await runs().listItems(A, run.id, { status: 'Cancelled', paging: PAGE });
+        expect(cancelled.totalItems).to.equal(4);
+        expect(await runs().get(A, run.id)).to.deep.equal(run);
+        expect(await runs().nextLeaseExpiry(A, run.id), 'no lease left to wait for').to.equal(undefined);
+      });
+
+      it('claims nothing once cancelled, not even items whose lease expired', async () => {
+        const run = await cancelledMidway();
+        expect(await runs().claim(A, run.id, { owner: 'w3', limit: 10, leaseMs: LEASE, now: at(6) })).to.deep.equal([]);
+        expect(await runs().claim(A, run.id, { owner: 'w3', limit: 10, leaseMs: LEASE, now: at(10 * LEASE) })).to.deep.equal([]);
+        expect(await runs().renewLeases(A, run.id, 'w1', at(2 * LEASE)), 'the holders hold nothing').to.equal(0);
+        expect(await runs().release(A, run.id, 'w2')).to.equal(0);
+        expect(await statuses(run)).to.deep.equal(['r0:Completed', 'r1:Failed', 'r2:Cancelled', 'r3:Cancelled', 'r4:Cancelled', 'r5:Cancelled']);
+      });
+
+      it('drops an outcome written after the cancel for an item that was running, and its results', async () => {
+        const run = await cancelledMidway();
+        expect(await runs().complete(A, run.id, 'w1', [{ seq: 2, status: 'Completed', note: 'late' }], at(6))).to.equal(0);
+        expect(await runs().complete(A, run.id, 'w2', [{ seq: 3, status: 'Failed', error: 'late' }], at(6))).to.equal(0);
+        const after = await runs().get(A, run.id);
+        expect(after?.counts).to.deep.equal(run.counts);
+        const [r2] = (await runs().listItems(A, run.id, { status: 'Cancelled', paging: PAGE })).items;
+        expect(r2).to.deep.include({ key: 'r2', status: 'Cancelled' });
+        expect(r2?.note).to.equal(undefined);
+
+        const whole = await runs().create(A, newRun(), ['*'], at(0));
+        const [item] = await runs().claim(A, whole.id, { owner: 'w1', limit: 1, leaseMs: LEASE, now: at(1) });
+        await runs().cancel(A, whole.id, at(2));
+        expect(await runs().complete(A, whole.id, 'w1', [{ seq: item!.seq, status: 'Completed', results: { userNote: 'late' } }], at(3))).to.equal(0);
+        expect(await runs().results(A, whole.id)).to.equal(undefined);
+        expect((await runs().get(A, whole.id))?.counts).to.deep.include({ processed: 0, cancelled: 1 });
+      });
+
+      it('queues the cancelled items again on a failed-only rerun (they never finished), every item on a whole one', async () => {
+        const run = await cancelledMidway();
+        const failedOnly = await runs().rerun(A, run.id, { onlyFailed: true }, at(10));
+        expect(failedOnly).to.deep.include({ status: RUN_STATUS.Queued, reruns: 1 });
+        expect(failedOnly?.counts).to.deep.equal({ posted: 6, processed: 1, failed: 0, affected: 1, cancelled: 0 });
+        const claimed = await runs().claim(A, run.id, { owner: 'w3', limit: 10, leaseMs: LEASE, now: at(11) });
+        expect(claimed.map((i) => [i.key, i.attempts])).to.deep.equal([
+          ['r1', 1],
+          ['r2', 1],
+          ['r3', 1],
+          ['r4', 1],
+          ['r5', 1],
+        ]);
+        await runs().cancel(A, run.id, at(12));
+        const whole = await runs().rerun(A, run.id, { onlyFailed: false }, at(13));
+        expect(whole?.counts).to.deep.equal({ posted: 6, processed: 0, failed: 0, affected: 0, cancelled: 0 });
+        expect((await runs().listItems(A, run.id, { status: 'New', paging: PAGE })).totalItems).to.equal(6);
+      });
     });
 
     describe('runs.rerun', () => {
@@ -446,7 +520,7 @@ export function describeRunStoreConformance(options: StoreConformanceOptions): v
         await runs().finish(A, run.id, {}, at(20));
         const again = await runs().rerun(A, run.id, { onlyFailed: true }, at(30));
         expect(again).to.deep.include({ status: RUN_STATUS.Queued, reruns: 1 });
-        expect(again?.counts).to.deep.equal({ posted: 4, processed: 2, failed: 0, affected: 2 });
+        expect(again?.counts).to.deep.equal({ posted: 4, processed: 2, failed: 0, affected: 2, cancelled: 0 });
         const claimed = await runs().claim(A, run.id, { owner: 'w', limit: 10, leaseMs: LEASE, now: at(31) });
         expect(claimed.map((i) => [i.key, i.attempts])).to.deep.equal([
           ['r1', 1],
@@ -461,7 +535,7 @@ export function describeRunStoreConformance(options: StoreConformanceOptions): v
         await processAll(run);
         await runs().finish(A, run.id, {}, at(20));
         const again = await runs().rerun(A, run.id, { onlyFailed: false }, at(30));
-        expect(again?.counts).to.deep.equal({ posted: 2, processed: 0, failed: 0, affected: 0 });
+        expect(again?.counts).to.deep.equal({ posted: 2, processed: 0, failed: 0, affected: 0, cancelled: 0 });
         expect(again?.completedAt).to.equal(undefined);
         expect((await runs().listItems(A, run.id, { status: 'New', paging: PAGE })).totalItems).to.equal(2);
 

@@ -22,6 +22,7 @@ export interface ChildService {
 const ADMIN = { user: 'admin', password: 'child-service-password' };
 const AUTHORIZATION = `Basic ${Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString('base64')}`;
 const RUN_FIXTURES = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
+const ITEMS_PAGE_SIZE = 500;
 
 /** Resolves once the service logs that it listens. */
 function startChildService(env: NodeJS.ProcessEnv): Promise<ChildService> {
@@ -60,6 +61,8 @@ export interface ChildSandbox {
   startRunOverAll(service: ChildService, className: string): Promise<string>;
   /** The run at `location` once it finished. */
   finishedRun(service: ChildService, location: string, timeoutMs: number): Promise<any>;
+  /** Every item of the run at `location` (only those in `status`, if given), page by page, in posting order. */
+  items(service: ChildService, location: string, status?: string): Promise<any[]>;
   /** Kills what still runs, and removes the sandbox unless `keep` (a failed test's data stays to look at). */
   cleanup(keep: boolean): Promise<void>;
 }
@@ -126,6 +129,17 @@ export async function childSandbox(prefix: string, fixtures: string[]): Promise<
         },
         { timeoutMs, intervalMs: 50 },
       ),
+    async items(service, location, status) {
+      const items: any[] = [];
+      const filter = status === undefined ? '' : `&status=${status}`;
+      for (let page = 0; ; page += 1) {
+        const res = await request(service, `${location}/items?pgSz=${ITEMS_PAGE_SIZE}&pgNum=${page}${filter}`);
+        if (res.status !== 200) throw new Error(`items answered ${res.status}: ${await res.text()}`);
+        const list = ((await res.json()) as any)['ns2:abstract-common-list'];
+        items.push(...[list['list-item'] ?? []].flat());
+        if ((page + 1) * ITEMS_PAGE_SIZE >= Number(list.totalItems)) return items;
+      }
+    },
     async cleanup(keep) {
       for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       if (!keep) await rm(dir, { recursive: true, force: true });

@@ -13,7 +13,7 @@ import {
   RUN_LIST_SPEC,
 } from '../../codec/index.js';
 import { ValidationError } from '../../domain/errors.js';
-import { isFinalRunStatus, isItemStatus, isRunStatus, percentCompleted, purgeAtFor, type Run } from '../../domain/runs.js';
+import { isFinalRunStatus, isItemStatus, ITEM_STATUSES, isRunStatus, percentCompleted, purgeAtFor, type Run } from '../../domain/runs.js';
 import type { RunService } from '../../services/runService.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
 import { readTree, sendTree } from '../negotiation.js';
@@ -50,6 +50,7 @@ function progressOf(run: Run) {
     noOfItemsPosted: run.counts.posted,
     noOfItemsProcessed: run.counts.processed,
     noOfItemsFailed: run.counts.failed,
+    noOfItemsCancelled: run.counts.cancelled,
     percentCompleted: percentCompleted(run.counts, run.status),
   };
 }
@@ -112,7 +113,7 @@ export function runsRouter(options: RunsRouterOptions): Router {
     .get(requirePermission('runs', 'read'), async (req, res) => {
       const status = stringParam(req.query.status);
       if (status !== undefined && !isItemStatus(status)) {
-        throw new ValidationError(`Unknown item status '${status}'`, [{ path: 'status', message: 'must be New, Processing, Completed or Failed' }]);
+        throw new ValidationError(`Unknown item status '${status}'`, [{ path: 'status', message: `must be ${ITEM_STATUSES.join(', ')}` }]);
       }
       const page = await runs.items(callerOf(res).tenant, req.params.id, {
         ...(status !== undefined && { status }),

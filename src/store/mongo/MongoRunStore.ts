@@ -7,6 +7,13 @@
  * two workers can never both claim an item. Final writes filter on `owner` + `Processing` per item. Run counters
  * are incremented after the item writes and recounted from the items when the run finishes, so a crash between
  * the two cannot leave a run with wrong counts.
+ *
+ * Cancel without a transaction: the run's status changes first, then one `updateMany` ends its items not final
+ * (`#cancelItems`), and only then does `cancel` answer. A claim reads the run's status again after tagging its
+ * items and hands out nothing once the run is not active; items it tagged before that are ended by the cancel's
+ * sweep, which comes after. Items added or queued by a write that checked the run just before the cancel are swept
+ * by that write itself. A crash between the status change and the sweep leaves items `New`/`Processing` under a
+ * `Cancelled` run: never claimed, and reset by a rerun.
  */
 import { randomUUID } from 'node:crypto';
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Filter } from 'mongodb';
@@ -68,6 +75,8 @@ export interface RunDocument {
   processed: number;
   failed: number;
   affected: number;
+  /** Items the run's cancel ended; absent on runs stored before it was counted. */
+  cancelled?: number;
   /** Inline results; null when there are none or they are stored apart (`resultsStoredApart`). */
   results?: RunResults | null;
   resultsSize?: number | null;
@@ -106,7 +115,13 @@ const FINAL = [...FINAL_RUN_STATUSES];
 const DUPLICATE_KEY = 11000;
 
 function toRun(doc: RunDocument): Run {
-  const counts: RunCounts = { posted: doc.posted, processed: doc.processed, failed: doc.failed, affected: doc.affected };
+  const counts: RunCounts = {
+    posted: doc.posted,
+    processed: doc.processed,
+    failed: doc.failed,
+    affected: doc.affected,
+    cancelled: doc.cancelled ?? 0,
+  };
   const run: Run = {
     id: doc._id as RunId,
     tenant: doc.tenantId as TenantId,
@@ -220,6 +235,7 @@ export class MongoRunStore implements RunStore {
       processed: 0,
       failed: 0,
       affected: 0,
+      cancelled: 0,
       reruns: 0,
       nextSeq: keys.length,
     };
@@ -260,6 +276,7 @@ export class MongoRunStore implements RunStore {
       added = error.insertedCount;
     }
     await this.#runs.updateOne({ _id: id }, { $max: { posted: doc.nextSeq + fresh.length } });
+    await this.#sweepIfCancelled(id, now);
     return added;
   }
 
@@ -275,6 +292,10 @@ export class MongoRunStore implements RunStore {
   async get(tenant: TenantId, id: string): Promise<Run | undefined> {
     const doc = await this.#doc(tenant, id);
     return doc === null ? undefined : toRun(doc);
+  }
+
+  status(tenant: TenantId, id: string): Promise<RunStatus | undefined> {
+    return this.#status(tenant, id);
   }
 
   async list(tenant: TenantId, query: RunQuery): Promise<Page<Run>> {
@@ -317,8 +338,9 @@ export class MongoRunStore implements RunStore {
       return undefined;
     }
     await insertItems(this.#items, itemDocuments(id, reserved.nextSeq, keys, now));
-    const updated = await this.#runs.findOneAndUpdate(this.#byId(tenant, id), { $inc: { posted: keys.length } }, { returnDocument: 'after' });
-    return updated === null ? undefined : toRun(updated);
+    await this.#runs.updateOne(this.#byId(tenant, id), { $inc: { posted: keys.length } });
+    await this.#sweepIfCancelled(id, now);
+    return this.get(tenant, id);
   }
 
   async close(tenant: TenantId, id: string): Promise<Run | undefined> {
@@ -356,6 +378,9 @@ export class MongoRunStore implements RunStore {
       { $set: { status: ITEM_STATUS.Processing, ...lease, claimToken }, $inc: { attempts: 1 } },
     );
     const claimed = await this.#items.find({ runId: id, claimToken }).sort({ seq: 1 }).toArray();
+    // A cancel that landed since the status was read sweeps what was tagged here (see the header): hand none of it out.
+    const after = await this.#status(tenant, id);
+    if (after === undefined || !isActiveRunStatus(after)) return [];
     return claimed.map(toItem);
   }
 
@@ -454,12 +479,16 @@ export class MongoRunStore implements RunStore {
   async #recount(id: string, posted: number): Promise<RunCounts> {
     const groups = await this.#items
       .aggregate<{ _id: { status: ItemStatus; affected: boolean | null }; n: number }>([
-        { $match: { runId: id, status: { $in: [ITEM_STATUS.Completed, ITEM_STATUS.Failed] } } },
+        { $match: { runId: id, status: { $in: [ITEM_STATUS.Completed, ITEM_STATUS.Failed, ITEM_STATUS.Cancelled] } } },
         { $group: { _id: { status: '$status', affected: '$affected' }, n: { $sum: 1 } } },
       ])
       .toArray();
-    const counts: RunCounts = { posted, processed: 0, failed: 0, affected: 0 };
+    const counts: RunCounts = { posted, processed: 0, failed: 0, affected: 0, cancelled: 0 };
     for (const group of groups) {
+      if (group._id.status === ITEM_STATUS.Cancelled) {
+        counts.cancelled += group.n;
+        continue;
+      }
       counts.processed += group.n;
       if (group._id.status === ITEM_STATUS.Failed) counts.failed += group.n;
       else if (group._id.affected !== false) counts.affected += group.n;
@@ -529,8 +558,27 @@ export class MongoRunStore implements RunStore {
       { $set: { status: RUN_STATUS.Cancelled, statusText: '', completedAt: now, fillOwner: null, fillLeaseExpiresAt: null } },
       { returnDocument: 'after' },
     );
-    if (updated === null) assertCancellable(toRun((await this.#doc(tenant, id)) ?? doc));
-    return updated === null ? this.get(tenant, id) : toRun(updated);
+    if (updated === null) {
+      assertCancellable(toRun((await this.#doc(tenant, id)) ?? doc));
+      return this.get(tenant, id);
+    }
+    await this.#cancelItems(id, now);
+    return this.get(tenant, id);
+  }
+
+  /** Ends the items of a cancelled run that are not final, whoever holds them, and counts them. */
+  async #cancelItems(id: string, now: Date): Promise<void> {
+    const { modifiedCount } = await this.#items.updateMany(
+      { runId: id, status: { $in: [ITEM_STATUS.New, ITEM_STATUS.Processing] } },
+      { $set: { status: ITEM_STATUS.Cancelled, owner: null, leaseExpiresAt: null, claimToken: null, updatedAt: now } },
+    );
+    if (modifiedCount > 0) await this.#runs.updateOne({ _id: id }, { $inc: { cancelled: modifiedCount } });
+  }
+
+  /** After items were added to a run that was active when checked: a cancel since then did not see them. */
+  async #sweepIfCancelled(id: string, now: Date): Promise<void> {
+    const doc = await this.#runs.findOne({ _id: id }, { projection: { status: 1 } });
+    if (doc?.status === RUN_STATUS.Cancelled) await this.#cancelItems(id, now);
   }
 
   async rerun(tenant: TenantId, id: string, options: { onlyFailed: boolean }, now: Date): Promise<Run | undefined> {
@@ -549,11 +597,12 @@ export class MongoRunStore implements RunStore {
     const reset = {
       $set: { status: ITEM_STATUS.New, attempts: 0, error: null, errorCode: null, note: null, affected: null, owner: null, leaseExpiresAt: null, claimToken: null, updatedAt: now },
     };
-    await this.#items.updateMany(options.onlyFailed ? { runId: id, status: ITEM_STATUS.Failed } : { runId: id }, reset);
+    const unfinished = { runId: id, status: { $in: [ITEM_STATUS.Failed, ITEM_STATUS.Cancelled] } };
+    await this.#items.updateMany(options.onlyFailed ? unfinished : { runId: id }, reset);
     const counts = await this.#recount(id, doc.posted);
     const updated = await this.#runs.findOneAndUpdate(
       { _id: id },
-      { $set: { processed: counts.processed, failed: counts.failed, affected: counts.affected } },
+      { $set: { processed: counts.processed, failed: counts.failed, affected: counts.affected, cancelled: counts.cancelled } },
       { returnDocument: 'after' },
     );
     return updated === null ? undefined : toRun(updated);

@@ -51,6 +51,7 @@ interface RunRow {
   processed: number;
   failed: number;
   affected: number;
+  cancelled: number;
   results: string | null;
   results_size: number | null;
   reruns: number;
@@ -71,7 +72,7 @@ interface ItemRow {
 
 function toRun(row: RunRow): Run {
   const status = row.status as RunStatus;
-  const counts = { posted: row.posted, processed: row.processed, failed: row.failed, affected: row.affected };
+  const counts = { posted: row.posted, processed: row.processed, failed: row.failed, affected: row.affected, cancelled: row.cancelled };
   const open = row.open === 1;
   const filling = row.filling === 1;
   const run: Run = {
@@ -205,6 +206,10 @@ export class SqliteRunStore implements RunStore {
   async get(tenant: TenantId, id: string): Promise<Run | undefined> {
     const row = this.#row(tenant, id);
     return row === undefined ? undefined : toRun(row);
+  }
+
+  async status(tenant: TenantId, id: string): Promise<RunStatus | undefined> {
+    return this.#state(tenant, id)?.status;
   }
 
   async list(tenant: TenantId, query: RunQuery): Promise<Page<Run>> {
@@ -353,7 +358,9 @@ export class SqliteRunStore implements RunStore {
       const run = this.#state(tenant, id);
       if (run === undefined) return undefined;
       assertCancellable(run);
-      this.#sql.cancel.run(now.toISOString(), id);
+      const at = now.toISOString();
+      const cancelled = this.#sql.cancelItems.run(at, id).changes;
+      this.#sql.cancel.run(at, cancelled, id);
       return toRun(this.#row(tenant, id) as RunRow);
     });
   }

@@ -8,7 +8,7 @@ import type { TenantId } from '../../domain/types.js';
 import { listSql, type ListSql } from './sql.js';
 
 const RUN_COLUMNS = `id, tenant_id, definition_csid, definition_name, invocation, created_by, created_at, started_at,
-  completed_at, status, status_text, open, filling, rerunnable, posted, processed, failed, affected, results, results_size, reruns`;
+  completed_at, status, status_text, open, filling, rerunnable, posted, processed, failed, affected, cancelled, results, results_size, reruns`;
 const ITEM_COLUMNS = 'run_id, seq, item_key, status, attempts, error, error_code, note, affected, updated_at';
 
 /** A status list as SQL, from the domain's: `('Queued', 'InProgress')`. */
@@ -83,19 +83,23 @@ export const RUN_SQL = {
   deleteResults: 'DELETE FROM run_results WHERE run_id = ?',
   fail: `UPDATE runs SET status = 'Failed', status_text = @statusText, completed_at = @now WHERE id = @id AND tenant_id = @tenantId
     AND status IN ${ACTIVE}`,
-  cancel: `UPDATE runs SET status = 'Cancelled', status_text = '', completed_at = ?, fill_owner = NULL, fill_lease_expires_at = NULL
+  // Every item not final, whoever holds it: from here no claim hands it out and no outcome is written over it.
+  cancelItems: `UPDATE run_items ${BY_STATUS} SET status = 'Cancelled', owner = NULL, lease_expires_at = NULL, updated_at = ?
+    WHERE run_id = ? AND status IN ('New', 'Processing')`,
+  cancel: `UPDATE runs SET status = 'Cancelled', status_text = '', completed_at = ?, cancelled = cancelled + ?, fill_owner = NULL,
+      fill_lease_expires_at = NULL
     WHERE id = ? AND status IN ${ACTIVE}`,
   resetAllItems: `UPDATE run_items SET status = 'New', attempts = 0, error = NULL, error_code = NULL, note = NULL, affected = NULL, owner = NULL,
       lease_expires_at = NULL, updated_at = ?
     WHERE run_id = ?`,
   resetFailedItems: `UPDATE run_items ${BY_STATUS} SET status = 'New', attempts = 0, error = NULL, error_code = NULL, note = NULL, affected = NULL, owner = NULL,
       lease_expires_at = NULL, updated_at = ?
-    WHERE run_id = ? AND status = 'Failed'`,
+    WHERE run_id = ? AND status IN ('Failed', 'Cancelled')`,
   requeueAll: `UPDATE runs SET status = 'Queued', status_text = '', started_at = NULL, completed_at = NULL, results = NULL, results_size = NULL,
-      processed = 0, failed = 0, affected = 0, reruns = reruns + 1
+      processed = 0, failed = 0, affected = 0, cancelled = 0, reruns = reruns + 1
     WHERE id = ?`,
   requeueFailed: `UPDATE runs SET status = 'Queued', status_text = '', started_at = NULL, completed_at = NULL, results = NULL, results_size = NULL,
-      processed = processed - failed, failed = 0, reruns = reruns + 1
+      processed = processed - failed, failed = 0, cancelled = 0, reruns = reruns + 1
     WHERE id = ?`,
   itemErrors: `SELECT item_key, error FROM run_items ${BY_STATUS} WHERE run_id = ? AND status = 'Failed' ORDER BY seq LIMIT ?`,
   listActive: `SELECT tenant_id, id FROM runs WHERE status IN ${ACTIVE}`,

@@ -194,6 +194,10 @@ export const MIGRATIONS: readonly string[] = [
     body TEXT NOT NULL CHECK (json_valid(body))
   ) STRICT, WITHOUT ROWID;
   `,
+  // 6: how many of a run's items its cancel ended (they are neither processed nor failed).
+  `
+  ALTER TABLE runs ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** Brings the database up to the latest schema, each migration in its own transaction. */
