@@ -203,7 +203,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
    * session here honours by looking again; a further slot's is opened again for another process.
    */
   async #handleRun(job: Job<RunJobData>): Promise<void> {
-    const data = await this.#checked(job);
+    const data = (await this.#checked(job))?.data;
     if (data === undefined) return;
     const { tenant, runId } = data;
     if (this.#stopping !== undefined) {
@@ -257,10 +257,11 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
    * its own polls never take the copy back: another process's next poll gets it.
    */
   async #handleSlot(job: Job<RunJobData>): Promise<void> {
-    const data = await this.#checked(job);
-    if (data === undefined) return;
+    const checked = await this.#checked(job);
+    if (checked === undefined) return;
+    const { data, run } = checked;
     await this.#keep(job, async () => {
-      if (isOver(await this.#deps.runs.get(data.tenant, data.runId))) return;
+      if (isOver(run)) return;
       if (this.#stopping === undefined && !this.#active.has(data.runId) && this.#active.size < this.#options.maxConcurrentRuns) {
         await this.#save(RUN_JOB_NAME, data, 'advance');
         return;
@@ -286,15 +287,17 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   }
 
   /**
-   * The job's data as the stored run says it, or `undefined`: the job was refused (its data is not exactly
-   * `RunJobData` with a slot in range, or names no run stored in that tenant), or the store failed and it is kept.
+   * The stored run the job names, with the job's data as that run says it; `undefined` when the job was refused (its
+   * data is not exactly `RunJobData` with a slot in range, or names no run stored in that tenant) or the store
+   * failed (the job is kept for a retry).
    */
-  async #checked(job: Job<RunJobData>): Promise<RunJobData | undefined> {
+  async #checked(job: Job<RunJobData>): Promise<{ data: RunJobData; run: Run } | undefined> {
     const data = exactData(job.attrs.data, RUN_JOB_KEYS);
     const firstSlot = job.attrs.name === RUN_SLOT_JOB_NAME ? 1 : 0;
     const { slotsPerRun } = this.#options;
     const slot = data?.slot;
-    if (data === undefined || typeof data.tenant !== 'string' || typeof data.runId !== 'string' || typeof slot !== 'number' || !Number.isInteger(slot) || slot < firstSlot || slot >= slotsPerRun) {
+    const inRange = typeof slot === 'number' && Number.isInteger(slot) && slot >= firstSlot && slot < slotsPerRun;
+    if (data === undefined || typeof data.tenant !== 'string' || typeof data.runId !== 'string' || !inRange) {
       await refuseJob(job, this.#deps.logger, `this job holds exactly { tenant, runId, slot } with a slot from ${firstSlot} to ${slotsPerRun - 1}`);
       return undefined;
     }
@@ -309,7 +312,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
       await refuseJob(job, this.#deps.logger, `no run '${data.runId}' is stored in tenant '${data.tenant}'`);
       return undefined;
     }
-    return { tenant: run.tenant, runId: run.id, slot };
+    return { data: { tenant: run.tenant, runId: run.id, slot }, run };
   }
 
   /** Runs `work`; when it fails (the store is busy, say), Agenda keeps this job to run it again a poll later. */
