@@ -168,9 +168,11 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     },
   });
   const schedules = new ScheduleService({
+    schedules: store.schedules,
     runs,
     callerIn,
     logger: logger.child({ component: 'schedules' }),
+    now,
   });
   const retention = new RunRetention({
     runs: store.runs,

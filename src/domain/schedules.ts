@@ -1,31 +1,51 @@
 /**
  * Schedules: an invocation context started as a background run at a time (`at`) or repeatedly (`every`, a cron
- * expression or a human interval such as `10 minutes`, in an IANA `timezone`). Agenda owns the timing; a schedule
- * is one Agenda job, and this is the API's view of it.
+ * expression or an interval such as `10 minutes`, see `scheduleTiming.ts`, in an IANA `timezone`). The store keeps
+ * the schedule's facts (`StoredSchedule`); Agenda keeps only its timing, and `Schedule` is the API's view of both.
  */
-import type { InvocationContextPayload } from '../codec/invocationContext.js';
 import { ValidationError } from './errors.js';
 import type { TenantId } from './types.js';
 
-export interface Schedule {
+/** The invocation context a schedule starts its runs with, as the client sent it. */
+export interface ScheduledInvocation {
+  mode?: string;
+  docType?: string;
+  singleCSID?: string;
+  groupCSID?: string;
+  listCSIDs: string[];
+  params: Array<{ key: string; value: string }>;
+  updateCoreValues?: string;
+  outputMIME?: string;
+}
+
+/** What the store keeps of a schedule: everything a firing acts on, and what the last firing did. */
+export interface StoredSchedule {
   id: string;
   tenant: TenantId;
   definitionCsid: string;
   definitionName: string;
   at?: Date;
+  /** As the client wrote it (Agenda is handed the parsed timing, see `parseEvery`). */
   every?: string;
   timezone?: string;
-  context: InvocationContextPayload;
+  context: ScheduledInvocation;
+  /** Whose rights the schedule acts with, as they are at each firing. */
   createdBy: string;
   createdAt: Date;
-  /** `undefined` once a one-off schedule has fired (or when Agenda could not compute the next time). */
-  nextRunAt?: Date;
-  lastRunAt?: Date;
+  /** The Agenda job that fires this schedule, once saved: no other job may fire it. */
+  jobId?: string;
   /** The run the schedule started last. */
   lastRunId?: string;
-  /** Why the last firing did not start a run (e.g. the definition was deleted since). */
+  /** Why the last firing did not start a run (e.g. the definition was deleted since); cleared by the next run. */
   failReason?: string;
   failedAt?: Date;
+}
+
+/** A schedule as the API shows it: the stored facts and Agenda's times. */
+export interface Schedule extends Omit<StoredSchedule, 'jobId'> {
+  /** `undefined` once a one-off schedule has fired (or when its job is gone). */
+  nextRunAt?: Date;
+  lastRunAt?: Date;
 }
 
 /** @throws ValidationError naming `timezone` unless it is an IANA zone this runtime knows. */

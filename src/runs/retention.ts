@@ -28,6 +28,8 @@ export class RunRetention {
 
   /** Defines the purge job on the run executor's Agenda (`RunExecutorDeps.defineJobs`, before it starts). */
   attach(agenda: Agenda): void {
+    // The job's data is never read (jobAuthority.ts): what is purged follows from the configured retention alone,
+    // so a purge job created or edited through Agendash deletes nothing the retention would not.
     agenda.define(PURGE_JOB_NAME, async () => {
       await this.purgeNow();
     });

@@ -23,6 +23,7 @@ import { MongoStore } from '../store/mongo/index.js';
 import type { RunStore } from '../store/runTypes.js';
 import type { Store } from '../store/types.js';
 import { SqliteBackend } from './agenda-sqlite/index.js';
+import { exactData, refuseJob } from './jobAuthority.js';
 import type { RunWorker } from './runWorker.js';
 
 /** A session's job: the process that locks it works on the run (`RunJobData.slot` says in which slot). */
@@ -60,12 +61,17 @@ export const RUN_EXECUTOR_DEFAULTS = {
   processRuns: true,
 } as const satisfies RunExecutorOptions;
 
+/**
+ * All a session's or an open slot's job holds. Like every job here (see jobAuthority.ts), it only names the run:
+ * the handler reads the run from the store, and the worker acts as the run's stored creator.
+ */
 export interface RunJobData {
   tenant: TenantId;
   runId: string;
-  /** Which of the run's `slotsPerRun` jobs this is, from 0. */
+  /** Which of the run's `slotsPerRun` jobs this is, from 0 (an open slot's, from 1). */
   slot: number;
 }
+const RUN_JOB_KEYS = ['tenant', 'runId', 'slot'] as const;
 
 interface ActiveRun {
   controller: AbortController;
@@ -136,6 +142,8 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
       logger.error({ err }, 'agenda error');
       if (this.listenerCount('error') > 0) this.emit('error', err);
     });
+    // No job carries authority in its data (jobAuthority.ts): each handler reads the run its job names from the
+    // store, refuses (logs and removes) a job naming none, and works as the stored run's creator.
     // A process at its limit locks no more sessions' jobs, leaving them to processes with room.
     const limit = { concurrency: maxConcurrentRuns, lockLimit: maxConcurrentRuns, lockLifetime, removeOnComplete: true };
     agenda.define<RunJobData>(RUN_JOB_NAME, (job) => this.#handleRun(job), limit);
@@ -198,7 +206,8 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
    * session here honours by looking again; a further slot's is opened again for another process.
    */
   async #handleRun(job: Job<RunJobData>): Promise<void> {
-    const data = job.attrs.data;
+    const data = (await this.#checked(job))?.data;
+    if (data === undefined) return;
     const { tenant, runId } = data;
     if (this.#stopping !== undefined) {
       await this.#keep(job, () => this.#save(RUN_JOB_NAME, data, 'keep'));
@@ -251,9 +260,11 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
    * its own polls never take the copy back: another process's next poll gets it.
    */
   async #handleSlot(job: Job<RunJobData>): Promise<void> {
-    const data = job.attrs.data;
+    const checked = await this.#checked(job);
+    if (checked === undefined) return;
+    const { data, run } = checked;
     await this.#keep(job, async () => {
-      if (isOver(await this.#deps.runs.get(data.tenant, data.runId))) return;
+      if (isOver(run)) return;
       if (this.#stopping === undefined && !this.#active.has(data.runId) && this.#active.size < this.#options.maxConcurrentRuns) {
         await this.#save(RUN_JOB_NAME, data, 'advance');
         return;
@@ -278,14 +289,47 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     for (const release of [...this.#releases]) release();
   }
 
+  /**
+   * The stored run the job names, with the job's data as that run says it; `undefined` when the job was refused (its
+   * data is not exactly `RunJobData` with a slot in range, or names no run stored in that tenant) or the store
+   * failed (the job is kept for a retry).
+   */
+  async #checked(job: Job<RunJobData>): Promise<{ data: RunJobData; run: Run } | undefined> {
+    const data = exactData(job.attrs.data, RUN_JOB_KEYS);
+    const firstSlot = job.attrs.name === RUN_SLOT_JOB_NAME ? 1 : 0;
+    const { slotsPerRun } = this.#options;
+    const slot = data?.slot;
+    const inRange = typeof slot === 'number' && Number.isInteger(slot) && slot >= firstSlot && slot < slotsPerRun;
+    if (data === undefined || typeof data.tenant !== 'string' || typeof data.runId !== 'string' || !inRange) {
+      await refuseJob(job, this.#deps.logger, `this job holds exactly { tenant, runId, slot } with a slot from ${firstSlot} to ${slotsPerRun - 1}`);
+      return undefined;
+    }
+    let run: Run | undefined;
+    try {
+      run = await this.#deps.runs.get(data.tenant as TenantId, data.runId);
+    } catch (err) {
+      this.#retryLater(job, err);
+      return undefined;
+    }
+    if (run === undefined) {
+      await refuseJob(job, this.#deps.logger, `no run '${data.runId}' is stored in tenant '${data.tenant}'`);
+      return undefined;
+    }
+    return { data: { tenant: run.tenant, runId: run.id, slot }, run };
+  }
+
   /** Runs `work`; when it fails (the store is busy, say), Agenda keeps this job to run it again a poll later. */
   async #keep(job: Job<RunJobData>, work: () => Promise<void>): Promise<void> {
     try {
       await work();
     } catch (err) {
-      this.#deps.logger.warn({ err, run: job.attrs.data.runId, slot: job.attrs.data.slot }, 'run job kept for a retry');
-      job.schedule(new Date(Date.now() + this.#options.processEveryMs));
+      this.#retryLater(job, err);
     }
+  }
+
+  #retryLater(job: Job<RunJobData>, err: unknown): void {
+    this.#deps.logger.warn({ err, job: String(job.attrs._id), name: job.attrs.name }, 'run job kept for a retry');
+    job.schedule(new Date(Date.now() + this.#options.processEveryMs));
   }
 
   /**

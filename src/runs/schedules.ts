@@ -1,42 +1,35 @@
 /**
- * Schedules on Agenda: each schedule is one Agenda job (made unique by its id) whose handler starts a background
- * run exactly as `Prefer: respond-async` does, as the schedule's creator in its tenant. Agenda computes the times
- * (`repeatEvery` with a time zone: `repeatAt` ignores it in 6.2.6) and stores `nextRunAt`/`lastRunAt`; the
- * schedule's own facts (context, creator, last run) live in the job's data, so there is no second table to keep
- * in step.
+ * Schedules: each stored schedule (src/store/scheduleTypes.ts) has one Agenda job that says when it fires, and whose
+ * handler starts a background run exactly as `Prefer: respond-async` does, as the schedule's creator in its tenant.
+ * The job's data only names the schedule (see jobAuthority.ts): tenant, creator, definition and context are read
+ * from the store at each firing, and the schedule is bound to the first job that fires it or that created it, so
+ * a job written through Agendash fires nothing. Agenda computes the times (`repeatEvery` with a time zone:
+ * `repeatAt` ignores it in 6.2.6); lists and documents show its `nextRunAt`/`lastRunAt` beside the stored facts.
  */
-import { randomUUID } from 'node:crypto';
 import type { Agenda, Job, JobParameters } from 'agenda';
 import type { Logger } from 'pino';
-import type { InvocationContextPayload } from '../codec/invocationContext.js';
 import type { ScheduleRequest } from '../codec/scheduleDocument.js';
-import { ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
 import type { Page, Paging } from '../domain/paging.js';
-import { checkTimezone, checkWhen, parseAt, type Schedule } from '../domain/schedules.js';
+import { checkTimezone, checkWhen, parseAt, type Schedule, type StoredSchedule } from '../domain/schedules.js';
+import { parseEvery } from '../domain/scheduleTiming.js';
 import type { TenantId } from '../domain/types.js';
 import type { InvocationCaller } from '../services/invokeAuthorization.js';
 import type { RunService } from '../services/runService.js';
+import type { ScheduleStore } from '../store/scheduleTypes.js';
+import { exactData, refuseJob } from './jobAuthority.js';
 
 export const SCHEDULE_JOB_NAME = 'invocables:schedule';
 
-/** Repeats closer than this would start runs back to back; refused. */
-export const MIN_REPEAT_MS = 1_000;
-
+/** All a schedule's job holds: which schedule, in which tenant (the store's scope). */
 interface ScheduleJobData {
   scheduleId: string;
   tenant: string;
-  definitionCsid: string;
-  definitionName: string;
-  createdBy: string;
-  createdAt: string;
-  at?: string;
-  every?: string;
-  timezone?: string;
-  context: InvocationContextPayload;
-  lastRunId?: string;
 }
+const SCHEDULE_JOB_KEYS = ['scheduleId', 'tenant'] as const;
 
 export interface ScheduleServiceDeps {
+  schedules: ScheduleStore;
   runs: RunService;
   /**
    * The schedule's creator as they are now in its tenant (current roles), or `undefined` once they are disabled,
@@ -44,6 +37,7 @@ export interface ScheduleServiceDeps {
    */
   callerIn(username: string, tenant: string): Promise<InvocationCaller | undefined>;
   logger: Logger;
+  now: () => Date;
 }
 
 function toDate(value: unknown): Date | undefined {
@@ -52,52 +46,17 @@ function toDate(value: unknown): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-function view(job: JobParameters<ScheduleJobData>): Schedule {
-  const { data } = job;
-  const nextRunAt = toDate(job.nextRunAt);
-  const lastRunAt = toDate(job.lastRunAt);
-  const failedAt = toDate(job.failedAt);
-  const at = toDate(data.at);
-  return {
-    id: data.scheduleId,
-    tenant: data.tenant as TenantId,
-    definitionCsid: data.definitionCsid,
-    definitionName: data.definitionName,
-    ...(at !== undefined && { at }),
-    ...(data.every !== undefined && { every: data.every }),
-    ...(data.timezone !== undefined && { timezone: data.timezone }),
-    context: data.context,
-    createdBy: data.createdBy,
-    createdAt: new Date(data.createdAt),
-    ...(nextRunAt !== undefined && { nextRunAt }),
-    ...(lastRunAt !== undefined && { lastRunAt }),
-    ...(data.lastRunId !== undefined && { lastRunId: data.lastRunId }),
-    ...(job.failReason && { failReason: job.failReason }),
-    ...(failedAt !== undefined && { failedAt }),
-  };
+/** The stored facts with Agenda's times (none when the job is gone). */
+function view(stored: StoredSchedule, job: JobParameters | undefined): Schedule {
+  const { jobId, ...schedule } = stored;
+  const nextRunAt = toDate(job?.nextRunAt);
+  const lastRunAt = toDate(job?.lastRunAt);
+  return { ...schedule, ...(nextRunAt !== undefined && { nextRunAt }), ...(lastRunAt !== undefined && { lastRunAt }) };
 }
 
-/** Applies `every` to the job, refusing what Agenda cannot compute and repeats closer than `MIN_REPEAT_MS`. */
-function repeat(job: Job<ScheduleJobData>, every: string, timezone: string | undefined): void {
-  const options = { ...(timezone !== undefined && { timezone }), skipImmediate: true };
-  job.repeatEvery(every, options);
-  const first = job.attrs.nextRunAt;
-  if (!first || job.attrs.failReason) {
-    throw new ValidationError(`'${every}' is neither a cron expression nor a human interval`, [
-      { path: 'schedule/every', message: "must be a cron expression such as '*/5 * * * *' or an interval such as '10 minutes'" },
-    ]);
-  }
-  // The gap between the next two times, computed on a copy so the job itself keeps Agenda's first time.
-  const probe = job.agenda.create<ScheduleJobData>(SCHEDULE_JOB_NAME, job.attrs.data);
-  // skipImmediate computes from the current nextRunAt: the time after `first`.
-  probe.attrs.nextRunAt = first;
-  probe.repeatEvery(every, options);
-  const second = probe.attrs.nextRunAt;
-  if (second && second.getTime() - first.getTime() < MIN_REPEAT_MS) {
-    throw new ValidationError(`'${every}' repeats more often than once a second`, [
-      { path: 'schedule/every', message: `must repeat at most once every ${MIN_REPEAT_MS} ms` },
-    ]);
-  }
+/** What a firing that started nothing records: a domain refusal as it is, anything else without internals. */
+function failReason(err: unknown): string {
+  return err instanceof DomainError ? err.message : 'The run could not be started (internal error; see the service log)';
 }
 
 export class ScheduleService {
@@ -110,7 +69,7 @@ export class ScheduleService {
 
   /** Defines the schedule job on the run executor's Agenda (`RunExecutorDeps.defineJobs`, before it starts). */
   attach(agenda: Agenda): void {
-    agenda.define<ScheduleJobData>(SCHEDULE_JOB_NAME, (job) => this.#fire(job));
+    agenda.define(SCHEDULE_JOB_NAME, (job) => this.#fire(job));
     this.#attached = agenda;
   }
 
@@ -119,27 +78,50 @@ export class ScheduleService {
     return this.#attached;
   }
 
-  async #fire(job: Job<ScheduleJobData>): Promise<void> {
-    const data = job.attrs.data;
+  async #fire(job: Job): Promise<void> {
+    const schedule = await this.#scheduleOf(job);
+    if (schedule === undefined) return;
+    const { schedules, logger, now } = this.#deps;
+    const { id, tenant, createdBy } = schedule;
     let run;
     try {
-      const caller = await this.#deps.callerIn(data.createdBy, data.tenant);
+      const caller = await this.#deps.callerIn(createdBy, tenant);
       if (caller === undefined) {
-        throw new ForbiddenError(`The creator of this schedule, '${data.createdBy}', may no longer act in tenant '${data.tenant}'`);
+        throw new ForbiddenError(`The creator of this schedule, '${createdBy}', may no longer act in tenant '${tenant}'`);
       }
-      run = await this.#deps.runs.start(caller, data.definitionCsid, data.context);
+      run = await this.#deps.runs.start(caller, schedule.definitionCsid, schedule.context);
     } catch (err) {
-      // Rethrown so that Agenda records it as the job's failReason, which the schedule document shows.
-      this.#deps.logger.warn({ err, schedule: data.scheduleId }, 'schedule could not start a run');
-      throw err;
+      logger.warn({ err, schedule: id }, 'schedule could not start a run');
+      await schedules.recordFailure(tenant, id, failReason(err), now());
+      return;
     }
-    this.#deps.logger.info({ schedule: data.scheduleId, run: run.id }, 'schedule started a run');
-    job.attrs.data = { ...data, lastRunId: run.id };
-    // Updates by id only: a schedule deleted meanwhile is not brought back.
-    await job.save();
+    logger.info({ schedule: id, run: run.id }, 'schedule started a run');
+    await schedules.recordRun(tenant, id, run.id);
   }
 
-  /** Checks the request as an invocation would be checked, then stores the schedule as its Agenda job. */
+  /** The stored schedule the job fires, or `undefined` once the job is refused (see jobAuthority.ts). */
+  async #scheduleOf(job: Job): Promise<StoredSchedule | undefined> {
+    const { schedules, logger } = this.#deps;
+    const data = exactData(job.attrs.data, SCHEDULE_JOB_KEYS);
+    if (data === undefined || typeof data.scheduleId !== 'string' || typeof data.tenant !== 'string') {
+      await refuseJob(job, logger, 'a schedule job holds exactly { scheduleId, tenant }');
+      return undefined;
+    }
+    const tenant = data.tenant as TenantId;
+    const schedule = await schedules.get(tenant, data.scheduleId);
+    if (schedule === undefined) {
+      await refuseJob(job, logger, `no schedule '${data.scheduleId}' is stored in tenant '${tenant}'`);
+      return undefined;
+    }
+    // The first job to bind is the one `create` saved (it binds right after saving, or its first firing does).
+    if (!(await schedules.bindJob(tenant, schedule.id, String(job.attrs._id)))) {
+      await refuseJob(job, logger, `schedule '${schedule.id}' is fired by another job`);
+      return undefined;
+    }
+    return schedule;
+  }
+
+  /** Checks the request as an invocation would be checked, stores the schedule, then saves its Agenda job. */
   async create(caller: InvocationCaller, csid: string, request: ScheduleRequest): Promise<Schedule> {
     checkWhen(request);
     if (request.timezone !== undefined) {
@@ -151,50 +133,65 @@ export class ScheduleService {
       checkTimezone(request.timezone);
     }
     const at = request.at === undefined ? undefined : parseAt(request.at);
+    const repeat = request.every === undefined ? undefined : parseEvery(request.every, request.timezone);
     const prepared = await this.#deps.runs.check(caller, csid, request.context);
-    const data: ScheduleJobData = {
-      scheduleId: randomUUID(),
-      tenant: caller.tenant,
-      definitionCsid: prepared.definition.csid,
-      definitionName: prepared.definition.definition.name,
-      createdBy: caller.user,
-      createdAt: new Date().toISOString(),
-      ...(at !== undefined && { at: at.toISOString() }),
-      ...(request.every !== undefined && { every: request.every }),
-      ...(request.timezone !== undefined && { timezone: request.timezone }),
-      context: request.context,
-    };
-    const job = this.#agenda.create<ScheduleJobData>(SCHEDULE_JOB_NAME, data).unique({ 'data.scheduleId': data.scheduleId });
-    if (at !== undefined) job.schedule(at);
-    else repeat(job, request.every as string, request.timezone);
-    await job.save();
-    this.#deps.logger.info({ schedule: data.scheduleId, definition: data.definitionCsid }, 'schedule created');
-    return this.get(caller.tenant, data.scheduleId);
+    const stored = await this.#deps.schedules.create(
+      caller.tenant,
+      {
+        definitionCsid: prepared.definition.csid,
+        definitionName: prepared.definition.definition.name,
+        ...(at !== undefined && { at }),
+        ...(request.every !== undefined && { every: request.every }),
+        ...(request.timezone !== undefined && { timezone: request.timezone }),
+        context: request.context,
+        createdBy: caller.user,
+      },
+      this.#deps.now(),
+    );
+    try {
+      const data: ScheduleJobData = { scheduleId: stored.id, tenant: stored.tenant };
+      const job = this.#agenda.create(SCHEDULE_JOB_NAME, data);
+      if (at !== undefined) job.schedule(at);
+      // An interval goes to Agenda as a number of milliseconds, which it adds as is (see scheduleTiming.ts).
+      else if (repeat !== undefined) {
+        const interval = repeat.kind === 'interval' ? repeat.ms : repeat.expression;
+        job.repeatEvery(interval, { ...(request.timezone !== undefined && { timezone: request.timezone }), skipImmediate: true });
+      }
+      await job.save();
+      await this.#deps.schedules.bindJob(stored.tenant, stored.id, String(job.attrs._id));
+    } catch (err) {
+      // A job saved meanwhile finds no schedule when it fires, and is refused.
+      await this.#deps.schedules.delete(stored.tenant, stored.id);
+      throw err;
+    }
+    this.#deps.logger.info({ schedule: stored.id, definition: stored.definitionCsid }, 'schedule created');
+    return this.get(caller.tenant, stored.id);
   }
 
   async list(tenant: TenantId, filter: { definitionCsid?: string; paging: Paging }): Promise<Page<Schedule>> {
-    const { pageNum, pageSize } = filter.paging;
-    const result = await this.#agenda.queryJobs({
-      name: SCHEDULE_JOB_NAME,
-      data: { tenant, ...(filter.definitionCsid !== undefined && { definitionCsid: filter.definitionCsid }) },
-      sort: { nextRunAt: 'asc' },
-      skip: pageNum * pageSize,
-      limit: pageSize,
-    });
-    return { pageNum, pageSize, totalItems: result.total, items: result.jobs.map((job) => view(job as JobParameters<ScheduleJobData>)) };
+    const page = await this.#deps.schedules.list(tenant, filter);
+    const ids = page.items.flatMap((schedule) => (schedule.jobId === undefined ? [] : [schedule.jobId]));
+    const jobs = ids.length === 0 ? [] : (await this.#agenda.queryJobs({ name: SCHEDULE_JOB_NAME, ids })).jobs;
+    const byId = new Map<string, JobParameters>(jobs.map((job) => [String(job._id), job]));
+    return { ...page, items: page.items.map((schedule) => view(schedule, schedule.jobId === undefined ? undefined : byId.get(schedule.jobId))) };
   }
 
   async get(tenant: TenantId, id: string): Promise<Schedule> {
-    const result = await this.#agenda.queryJobs({ name: SCHEDULE_JOB_NAME, data: { tenant, scheduleId: id }, limit: 1 });
-    const job = result.jobs[0];
+    const stored = await this.#deps.schedules.get(tenant, id);
     // Another tenant's schedule is answered like a missing one.
-    if (job === undefined) throw new NotFoundError('Schedule', id);
-    return view(job as JobParameters<ScheduleJobData>);
+    if (stored === undefined) throw new NotFoundError('Schedule', id);
+    const job = stored.jobId === undefined ? undefined : (await this.#agenda.queryJobs({ name: SCHEDULE_JOB_NAME, id: stored.jobId })).jobs[0];
+    return view(stored, job);
   }
 
+  /** Removes the schedule, then its job: a job left behind (the second step failed) finds nothing stored and is refused. */
   async delete(tenant: TenantId, id: string): Promise<void> {
-    const removed = await this.#agenda.cancel({ name: SCHEDULE_JOB_NAME, data: { tenant, scheduleId: id } });
-    if (removed === 0) throw new NotFoundError('Schedule', id);
+    if (!(await this.#deps.schedules.delete(tenant, id))) throw new NotFoundError('Schedule', id);
+    try {
+      await this.#agenda.cancel({ name: SCHEDULE_JOB_NAME, data: { tenant, scheduleId: id } });
+    } catch (err) {
+      this.#deps.logger.warn({ err, schedule: id }, 'schedule deleted, but not its Agenda job yet (refused when it fires)');
+    }
     this.#deps.logger.info({ schedule: id }, 'schedule deleted');
   }
 }

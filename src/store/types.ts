@@ -16,6 +16,7 @@ import type {
 import type { Page, Paging } from '../domain/paging.js';
 import type { AuthStore } from './authTypes.js';
 import type { RunStore } from './runTypes.js';
+import type { ScheduleStore } from './scheduleTypes.js';
 
 export type StoreEngine = 'sqlite' | 'mongodb';
 
@@ -125,6 +126,8 @@ export interface Store {
   readonly relations: RelationStore;
   /** Background runs and their items (src/store/runTypes.ts). */
   readonly runs: RunStore;
+  /** Schedules of background runs (src/store/scheduleTypes.ts). */
+  readonly schedules: ScheduleStore;
   /** Tenants, users, roles and API tokens (src/store/authTypes.ts). */
   readonly auth: AuthStore;
   /** Releases the database (closes the file, or the client when the store opened it). Idempotent. */

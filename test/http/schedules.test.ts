@@ -79,7 +79,7 @@ describe('HTTP schedules', () => {
     expect(shown).to.not.have.property('nextRunAt');
   });
 
-  it('repeats on a human interval until deleted', async () => {
+  it('repeats on an interval until deleted', async () => {
     const res = await schedule({ every: '1 second' });
     expect(res.status, await res.clone().text()).to.equal(201);
     const location = res.headers.get('location') ?? '';

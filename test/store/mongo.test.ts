@@ -6,6 +6,7 @@ import type { TenantId } from '../../src/domain/types.js';
 import type { Store } from '../../src/store/types.js';
 import { describeAuthStoreConformance } from './authStoreConformance.js';
 import { describeRunStoreConformance } from './runStoreConformance.js';
+import { describeScheduleStoreConformance } from './scheduleStoreConformance.js';
 import { describeStoreConformance, type StoreConformanceOptions } from './storeConformance.js';
 
 const uri = process.env.MONGODB_URI;
@@ -71,6 +72,7 @@ function describeMongoStore(connectionString: string): void {
     };
     describeStoreConformance(mongoPerTest);
     describeRunStoreConformance(mongoPerTest);
+    describeScheduleStoreConformance(mongoPerTest);
     describeAuthStoreConformance(mongoPerTest);
 
     it('keeps run results past the configured limit in runResults, deleted by rerun and with their run', async () => {

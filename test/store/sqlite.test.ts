@@ -9,6 +9,7 @@ import { MIGRATIONS } from '../../src/store/sqlite/schema.js';
 import { SQLITE_DEFAULTS, SqliteStore } from '../../src/store/sqlite/index.js';
 import { describeAuthStoreConformance } from './authStoreConformance.js';
 import { describeRunStoreConformance } from './runStoreConformance.js';
+import { describeScheduleStoreConformance } from './scheduleStoreConformance.js';
 import { definition as testDefinition, describeStoreConformance } from './storeConformance.js';
 
 const sqliteInMemory = {
@@ -18,6 +19,7 @@ const sqliteInMemory = {
 };
 describeStoreConformance(sqliteInMemory);
 describeRunStoreConformance(sqliteInMemory);
+describeScheduleStoreConformance(sqliteInMemory);
 describeAuthStoreConformance(sqliteInMemory);
 
 describe('SQLite store files', () => {

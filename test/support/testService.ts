@@ -5,9 +5,11 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import { startService, type ServiceHandle } from '../../src/service.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -55,7 +57,21 @@ export async function pluginsDirWith(...fixtureDirs: string[]): Promise<{ dir: s
   return plugins;
 }
 
-export async function startTestService(overrides: Partial<Config> = {}): Promise<TestService> {
+/** A logger whose lines (from `level` up) a test can read back, parsed. */
+export function capturedLogs(level = 'info'): { logger: Logger; lines: () => Array<Record<string, any>> } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const parsed = () => lines.join('').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, any>);
+  return { logger: pino({ level }, sink), lines: parsed };
+}
+
+/** @param logger where the service logs; by default nowhere, unless `LOG_LEVEL` says otherwise */
+export async function startTestService(overrides: Partial<Config> = {}, logger?: Logger): Promise<TestService> {
   const { dir } = overrides.dataDir === undefined ? await tempDir() : { dir: overrides.dataDir };
   const config: Config = {
     ...loadConfig({}),
@@ -67,7 +83,7 @@ export async function startTestService(overrides: Partial<Config> = {}): Promise
     adminPassword: TEST_ADMIN.password,
     ...overrides,
   };
-  const handle = await startService(config, createLogger(process.env.LOG_LEVEL ?? 'silent'));
+  const handle = await startService(config, logger ?? createLogger(process.env.LOG_LEVEL ?? 'silent'));
   return {
     ...handle,
     dataDir: dir,

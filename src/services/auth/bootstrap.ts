@@ -6,12 +6,13 @@ import { randomBytes } from 'node:crypto';
 import { ACTIONS, ANY_RESOURCE } from '../../domain/access.js';
 import { checkPassword, checkUsername } from '../../domain/accountRules.js';
 import { DomainError } from '../../domain/errors.js';
-import { DEFAULT_TENANT, SYSTEM_ACTOR, type TenantId } from '../../domain/types.js';
+import { SYSTEM_TENANT } from '../../domain/systemTenant.js';
+import { SYSTEM_ACTOR, type TenantId } from '../../domain/types.js';
 import type { AuthStore, RoleInput } from '../../store/authTypes.js';
 import { hashSecret } from './secretHash.js';
 
-/** The tenant created on first start; its administrators also manage tenants. */
-export const SYSTEM_TENANT: TenantId = DEFAULT_TENANT;
+/** The tenant created on first start; its administrators also manage tenants (src/domain/systemTenant.ts). */
+export { SYSTEM_TENANT };
 
 /** Every tenant starts with this role; whoever creates the tenant holds it there. */
 export const ADMINISTRATOR_ROLE: RoleInput = {

@@ -2,10 +2,11 @@
  * Tenants are managed by administrators of the system tenant only: a tenant's own administrators can do
  * anything inside it but cannot create or disable tenants. Whoever creates a tenant becomes its administrator.
  */
-import type { Caller } from '../../domain/access.js';
+import type { Action, Caller } from '../../domain/access.js';
 import { checkTenantId } from '../../domain/accountRules.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { Page, Paging } from '../../domain/paging.js';
+import { isSystemAdministrator } from '../../domain/systemTenant.js';
 import type { TenantId } from '../../domain/types.js';
 import type { AuthStore, TenantRecord } from '../../store/authTypes.js';
 import { ADMINISTRATOR_ROLE, SYSTEM_TENANT, ensureAdministratorRole } from './bootstrap.js';
@@ -22,7 +23,7 @@ export class TenantAdmin {
   ) {}
 
   async create(caller: Caller, input: { id: string; name: string }): Promise<TenantRecord> {
-    this.#requireSystem(caller);
+    this.#requireSystem(caller, 'create');
     const id = checkTenantId(input.id);
     const name = input.name.trim();
     if (name === '') throw new ValidationError('Invalid tenant name', [{ path: 'tenant/name', message: 'must not be blank' }]);
@@ -35,19 +36,19 @@ export class TenantAdmin {
   }
 
   async get(caller: Caller, id: string): Promise<TenantRecord> {
-    this.#requireSystem(caller);
+    this.#requireSystem(caller, 'read');
     const tenant = await this.store.tenants.get(id as TenantId);
     if (tenant === undefined) throw new NotFoundError('Tenant', id);
     return tenant;
   }
 
   list(caller: Caller, paging: Paging): Promise<Page<TenantRecord>> {
-    this.#requireSystem(caller);
+    this.#requireSystem(caller, 'list');
     return this.store.tenants.list(paging);
   }
 
   async setDisabled(caller: Caller, id: string, disabled: boolean): Promise<TenantRecord> {
-    this.#requireSystem(caller);
+    this.#requireSystem(caller, 'update');
     if (disabled && id === SYSTEM_TENANT) {
       throw new ValidationError('The system tenant cannot be disabled', [{ path: 'tenant', message: 'is the system tenant' }]);
     }
@@ -56,7 +57,7 @@ export class TenantAdmin {
     return tenant;
   }
 
-  #requireSystem(caller: Caller): void {
-    if (caller.tenant !== SYSTEM_TENANT) throw new ForbiddenError('Only administrators of the system tenant manage tenants');
+  #requireSystem(caller: Caller, action: Action): void {
+    if (!isSystemAdministrator(caller, action)) throw new ForbiddenError('Only administrators of the system tenant manage tenants');
   }
 }

@@ -17,6 +17,7 @@ import { MongoDefinitionStore } from './MongoDefinitionStore.js';
 import { MongoRecordStore } from './MongoRecordStore.js';
 import { MongoRelationStore } from './MongoRelationStore.js';
 import { MongoRunStore, type RunDocument, type RunItemDocument, type RunResultsDocument } from './MongoRunStore.js';
+import { MongoScheduleStore, type ScheduleDocument } from './MongoScheduleStore.js';
 
 /** Where the store's database comes from. */
 export type MongoConnectionOptions =
@@ -48,6 +49,7 @@ export class MongoStore implements Store {
   readonly records: MongoRecordStore;
   readonly relations: MongoRelationStore;
   readonly runs: MongoRunStore;
+  readonly schedules: MongoScheduleStore;
   readonly auth: MongoAuthStore;
   readonly #db: Db;
   readonly #ownedClient: MongoClient | undefined;
@@ -102,6 +104,7 @@ export class MongoStore implements Store {
       db.collection<RunResultsDocument>(names.runResults, COLLECTION_OPTIONS),
       runOptions,
     );
+    this.schedules = new MongoScheduleStore(db.collection<ScheduleDocument>(names.schedules, COLLECTION_OPTIONS));
   }
 
   /** The database in use, e.g. for tests that drop it. */

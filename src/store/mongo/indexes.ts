@@ -35,6 +35,10 @@ export const MONGO_INDEXES: Record<CollectionName, IndexDescription[]> = {
   ],
   // Read and deleted by _id (the run id), which MongoDB always indexes.
   runResults: [],
+  schedules: [
+    { key: { tenantId: 1, createdAt: -1, _id: -1 }, name: 'tenant_createdAt' },
+    { key: { tenantId: 1, definitionCsid: 1, createdAt: -1, _id: -1 }, name: 'tenant_definition_createdAt' },
+  ],
   // Tenants are listed by _id, which MongoDB always indexes.
   tenants: [],
   users: [{ key: { 'memberships.tenant': 1, _id: 1 }, name: 'membership_tenant' }],

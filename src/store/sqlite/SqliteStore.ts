@@ -16,6 +16,7 @@ import { SqliteDefinitionStore } from './SqliteDefinitionStore.js';
 import { SqliteRecordStore } from './SqliteRecordStore.js';
 import { SqliteRelationStore } from './SqliteRelationStore.js';
 import { SqliteRunStore } from './SqliteRunStore.js';
+import { SqliteScheduleStore } from './SqliteScheduleStore.js';
 import { StatementCache } from './statements.js';
 
 export interface SqliteStoreOptions {
@@ -34,6 +35,7 @@ export class SqliteStore implements Store {
   readonly records: SqliteRecordStore;
   readonly relations: SqliteRelationStore;
   readonly runs: SqliteRunStore;
+  readonly schedules: SqliteScheduleStore;
   readonly auth: SqliteAuthStore;
   readonly #db: SqliteDatabase;
 
@@ -61,6 +63,7 @@ export class SqliteStore implements Store {
     this.relations = new SqliteRelationStore(statements, now);
     this.auth = new SqliteAuthStore(statements, now);
     this.runs = new SqliteRunStore(statements, runOptions);
+    this.schedules = new SqliteScheduleStore(statements);
   }
 
   async close(): Promise<void> {

@@ -198,6 +198,27 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE runs ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;
   `,
+  // 7: schedules (src/store/sqlite/SqliteScheduleStore.ts), which until now lived only in their Agenda job's data.
+  `
+  CREATE TABLE schedules (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    definition_csid TEXT NOT NULL,
+    definition_name TEXT NOT NULL,
+    at TEXT,
+    every TEXT,
+    timezone TEXT,
+    context TEXT NOT NULL CHECK (json_valid(context)),
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    job_id TEXT,
+    last_run_id TEXT,
+    fail_reason TEXT,
+    failed_at TEXT
+  ) STRICT;
+  CREATE INDEX schedules_by_created ON schedules (tenant_id, created_at, id);
+  CREATE INDEX schedules_by_definition ON schedules (tenant_id, definition_csid, created_at, id);
+  `,
 ];
 
 /** Brings the database up to the latest schema, each migration in its own transaction. */
