@@ -2,7 +2,7 @@
  * The checks an invocation passes before any plugin code runs, in the documented order, each with its own
  * message (CollectionSpace's wording where it has one). Pure: the caller looks things up, these decide.
  */
-import { DomainError } from '../domain/errors.js';
+import { DomainError, quoted, someOf } from '../domain/errors.js';
 import {
   enabledModes,
   GROUP_DOCTYPE,
@@ -111,11 +111,13 @@ export function paramsObject(params: InvocationContextPayload['params']): Record
   return result;
 }
 
+/** The 404 for context csids that do not exist: the first few named, all counted (the list may be huge). */
 export function missingRecords(missing: string[], docType: string | undefined): DomainError {
+  const records = missing.length === 1 ? 'record that does' : `${missing.length} records that do`;
   return new DomainError(
     'NOT_FOUND',
-    `The context names records that do not exist${docType ? ` as ${docType}` : ''}: ${missing.join(', ')}`,
-    missing.map((csid) => ({ path: `${CONTEXT}/csid`, message: `'${csid}' was not found` })),
+    `The context names ${records} not exist${docType ? ` as ${docType}` : ''}: ${someOf(missing)}`,
+    missing.map((csid) => ({ path: `${CONTEXT}/csid`, message: `${quoted(csid)} was not found` })),
   );
 }
 

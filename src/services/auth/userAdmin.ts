@@ -5,7 +5,7 @@
  */
 import type { Caller } from '../../domain/access.js';
 import { checkPassword, checkRoleNames, checkUsername } from '../../domain/accountRules.js';
-import { DomainError, NotFoundError, ValidationError } from '../../domain/errors.js';
+import { DomainError, NotFoundError, quoted, someOf, ValidationError } from '../../domain/errors.js';
 import type { Page, Paging } from '../../domain/paging.js';
 import type { AuthStore, UserRecord } from '../../store/authTypes.js';
 import { hashSecret } from './secretHash.js';
@@ -75,8 +75,8 @@ export class UserAdmin {
     const missing = wanted.filter((name) => !found.has(name));
     if (missing.length > 0) {
       throw new ValidationError(
-        `Unknown role${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`,
-        missing.map((name) => ({ path: 'roles/role', message: `'${name}' is not a role of this tenant` })),
+        `${missing.length > 1 ? `${missing.length} unknown roles` : 'Unknown role'}: ${someOf(missing)}`,
+        missing.map((name) => ({ path: 'roles/role', message: `${quoted(name)} is not a role of this tenant` })),
       );
     }
     return wanted;
