@@ -30,7 +30,7 @@ export function checkMode(payload: InvocationContextPayload, stored: StoredDefin
     ]);
   }
   if (!isInvocationMode(requested)) {
-    throw new DomainError('UNSUPPORTED_MODE', `Unknown invocation mode '${payload.mode}' requested`, [
+    throw new DomainError('UNSUPPORTED_MODE', `Unknown invocation mode ${quoted(payload.mode ?? '')} requested`, [
       { path: `${CONTEXT}/mode`, message: 'must be single, list, group or nocontext' },
     ]);
   }
@@ -74,7 +74,7 @@ export function checkDocType(payload: InvocationContextPayload, stored: StoredDe
   if (forDocTypes.length > 0 && !accepted.includes(docType.toLowerCase())) {
     throw new DomainError(
       'UNSUPPORTED_DOCTYPE',
-      `The batch job '${name}' CSID='${stored.csid}' does not support the invocation document type '${docType}'`,
+      `The batch job '${name}' CSID='${stored.csid}' does not support the invocation document type ${quoted(docType)}`,
       [{ path: `${CONTEXT}/docType`, message: `must be one of: ${forDocTypes.join(', ')}` }],
     );
   }

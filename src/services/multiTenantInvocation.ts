@@ -48,7 +48,7 @@ export async function invokeAcrossTenants(
     });
     const definition = page.items[0];
     if (definition === undefined) {
-      problem(`No batch job with className '${request.className}' in this tenant.`);
+      problem(`No batch job with className ${quoted(request.className)} in this tenant.`);
       continue;
     }
     try {

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { MAX_DOCUMENT_DEPTH } from '../../src/codec/index.js';
-import { NAMED_ITEMS_LIMIT } from '../../src/domain/errors.js';
+import { NAMED_ITEMS_LIMIT, QUOTED_VALUE_LIMIT } from '../../src/domain/errors.js';
 import { MAX_PAGE_OFFSET, PAGING_DEFAULTS } from '../../src/domain/paging.js';
 import { createDefinition, createRecord, invocationContextBody, JSON_TYPE, XML_TYPE } from '../support/api.js';
 import { startTestService, type TestService } from '../support/testService.js';
@@ -159,6 +159,23 @@ describe('security: input limits', () => {
     expect((await multi.clone().text()).length, 'size of the multi-tenant answer').to.be.below(4096);
     expect(JSON.stringify((await refusal(multi, 400, 'VALIDATION_FAILED', '1001 tenants')).details)).to.include('1000');
     expect(await listItems(service, '/cspace-services/runs?pgSz=0')).to.have.length(1);
+  });
+
+  it(`quotes at most ${QUOTED_VALUE_LIMIT} characters of a long value it refuses`, async () => {
+    const { csid } = await definitionAndRun();
+    const long = 'X'.repeat(200_000);
+    const answers = [
+      await send('POST', RECORDS, JSON_TYPE, JSON.stringify({ document: { '@name': long, title: 't' } })),
+      await send('POST', `/cspace-services/batch/${csid}/invoke`, JSON_TYPE, invocationContextBody({ mode: long })),
+      await send('POST', `/cspace-services/batch/${csid}/invoke`, JSON_TYPE, invocationContextBody({ mode: 'single', docType: 'CollectionObject', singleCSID: long })),
+      await service.request(`/cspace-services/runs/${'r'.repeat(8000)}`, { headers: { Accept: JSON_TYPE } }),
+    ];
+    for (const res of answers) {
+      const text = await res.text();
+      expect(res.status, text.slice(0, 200)).to.be.within(400, 499);
+      expect(text.length).to.be.below(2048);
+      expect(text).to.match(/\(\d+ characters\)/);
+    }
   });
 
   it('refuses bodies that are not UTF-8 with 400 naming the byte offset, storing nothing', async () => {
