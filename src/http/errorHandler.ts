@@ -47,7 +47,8 @@ function fromHttpError(err: HttpErrorLike): Problem | undefined {
   }
   // The router decoding a path parameter such as `%FF`, which is no percent-encoded UTF-8.
   if (err instanceof URIError && status === 400) {
-    return { ...base, code: 'VALIDATION_FAILED', message: 'The path is not valid percent-encoded UTF-8', details: [{ path: '(path)', message: err.message }] };
+    const details = [{ path: '(path)', message: err.message }];
+    return { ...base, code: 'VALIDATION_FAILED', message: 'The path is not valid percent-encoded UTF-8', details };
   }
   if (status === 406) {
     return {

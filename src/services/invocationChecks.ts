@@ -113,7 +113,7 @@ export function paramsObject(params: InvocationContextPayload['params']): Record
 
 /** The 404 for context csids that do not exist: the first few named, all counted (the list may be huge). */
 export function missingRecords(missing: string[], docType: string | undefined): DomainError {
-  const records = missing.length === 1 ? 'record that does' : `${missing.length} records that do`;
+  const records = missing.length === 1 ? 'a record that does' : `${missing.length} records that do`;
   return new DomainError(
     'NOT_FOUND',
     `The context names ${records} not exist${docType ? ` as ${docType}` : ''}: ${someOf(missing)}`,
