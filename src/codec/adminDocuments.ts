@@ -133,15 +133,25 @@ export function encodeTenant(tenant: TenantRecord): DocTree {
   };
 }
 
-/** A user as seen from `tenant`: the roles held there, and no other tenant's name. */
+function rolesIn(user: UserRecord, tenant: TenantId): string[] {
+  return user.memberships.find((membership) => membership.tenant === tenant)?.roles ?? [];
+}
+
+/**
+ * A user as seen from `tenant`: the roles held there, and no other tenant's name. The account itself (disabled,
+ * who created and last changed it, when) belongs to the user's default tenant and is shown only there: another
+ * tenant sees a member's username and roles, and nothing of what other tenants' administrators did.
+ */
 export function encodeUser(user: UserRecord, tenant: TenantId): DocTree {
-  const roles = user.memberships.find((membership) => membership.tenant === tenant)?.roles ?? [];
+  const held = rolesIn(user, tenant);
+  const roles = held.length > 0 ? { role: held } : undefined;
+  if (user.defaultTenant !== tenant) return { user: { username: user.username, roles } };
   return {
     user: {
       username: user.username,
-      defaultTenant: user.defaultTenant === tenant ? tenant : undefined,
+      defaultTenant: tenant,
       disabled: user.disabled,
-      roles: roles.length > 0 ? { role: roles } : undefined,
+      roles,
       createdAt: iso(user.createdAt),
       createdBy: user.createdBy,
       updatedAt: iso(user.updatedAt),
@@ -196,12 +206,13 @@ export const TENANT_LIST_SPEC: ListSpec<TenantRecord> = {
 export function userListSpec(tenant: TenantId): ListSpec<UserRecord> {
   return {
     fieldsReturned: ['username', 'disabled', 'roles', 'updatedAt'],
+    // As in encodeUser, the account's fields only where it is at home.
     toItem: (user) => ({
       username: user.username,
-      disabled: user.disabled,
+      disabled: user.defaultTenant === tenant ? user.disabled : undefined,
       // List items are flat, so the roles go comma-separated.
-      roles: (user.memberships.find((membership) => membership.tenant === tenant)?.roles ?? []).join(','),
-      updatedAt: iso(user.updatedAt),
+      roles: rolesIn(user, tenant).join(','),
+      updatedAt: user.defaultTenant === tenant ? iso(user.updatedAt) : undefined,
     }),
   };
 }

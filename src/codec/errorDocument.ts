@@ -3,8 +3,8 @@
  * same tree. CollectionSpace answers errors with text/plain; we keep its status codes but give clients the
  * code, the message and where each problem is.
  */
-import type { DomainError, ErrorDetail } from '../domain/errors.js';
-import type { DocTree } from './tree.js';
+import { NAMED_ITEMS_LIMIT, type DomainError, type ErrorDetail } from '../domain/errors.js';
+import type { DocNode, DocTree } from './tree.js';
 
 export interface ErrorBody {
   status: number;
@@ -16,14 +16,24 @@ export interface ErrorBody {
   requestId?: string;
 }
 
+/**
+ * At most `NAMED_ITEMS_LIMIT` details, then one saying how many were left out: a body listing a problem per
+ * item (a missing csid, an invalid array element) gets a small answer however many items it had.
+ */
+function listedDetails(details: readonly ErrorDetail[]): DocNode[] {
+  const listed = details.slice(0, NAMED_ITEMS_LIMIT).map(({ path, message }) => ({ path, message }));
+  const left = details.length - listed.length;
+  return left > 0 ? [...listed, { path: '(more)', message: `${left} more not listed (${details.length} in all)` }] : listed;
+}
+
 export function encodeError(body: ErrorBody): DocTree {
-  const details = body.details ?? [];
+  const details = listedDetails(body.details ?? []);
   return {
     error: {
       status: body.status,
       code: body.code,
       message: body.message,
-      details: details.length > 0 ? { detail: details.map(({ path, message }) => ({ path, message })) } : undefined,
+      details: details.length > 0 ? { detail: details } : undefined,
       requestId: body.requestId,
     },
   };

@@ -5,6 +5,8 @@
 export type { DocNode, DocScalar, DocTree, DocValue } from './tree.js';
 export { parseXml, buildXml, XML_DECLARATION } from './xmlCodec.js';
 export { parseJsonTree, buildJson } from './jsonCodec.js';
+export { checkJsonDepth, MAX_DOCUMENT_DEPTH } from './documentDepth.js';
+export { decodeUtf8Body, isUtf8Charset } from './bodyText.js';
 export {
   codecForContentType,
   DEFAULT_MEDIA_TYPE,

@@ -3,7 +3,7 @@
  * bodies (by `Content-Type`) and to build `res.format` (by `Accept`), so the two can't drift apart.
  * XML is CollectionSpace's native type and the default when a client states no preference.
  */
-import { DomainError } from '../domain/errors.js';
+import { decodeUtf8Body } from './bodyText.js';
 import { buildJson, parseJsonTree } from './jsonCodec.js';
 import type { DocTree } from './tree.js';
 import { buildXml, parseXml } from './xmlCodec.js';
@@ -31,18 +31,9 @@ export interface MediaCodec {
   encode(tree: DocTree): string;
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
 function xmlBodyText(body: unknown): string {
   if (typeof body === 'string') return body;
-  if (body instanceof Uint8Array) {
-    try {
-      return UTF8.decode(body);
-    } catch (error) {
-      const details = [{ path: '(body)', message: 'is not valid UTF-8' }];
-      throw new DomainError('MALFORMED_BODY', 'The XML body is not valid UTF-8', details, { cause: error });
-    }
-  }
+  if (body instanceof Uint8Array) return decodeUtf8Body(body);
   // No body parser ran (or the body was empty): treat like an empty document.
   return '';
 }

@@ -14,7 +14,9 @@ import {
   type DocTree,
   type DocValue,
 } from './tree.js';
-import { locate, malformedXml, preflightXml } from './xmlPreflight.js';
+import { MAX_DOCUMENT_DEPTH } from './documentDepth.js';
+import { locate, malformedAt } from './sourceLocation.js';
+import { preflightXml } from './xmlPreflight.js';
 
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>';
 
@@ -42,6 +44,9 @@ const PARSER = new XMLParser({
   processEntities: false,
   ignoreDeclaration: true,
   ignorePiTags: true,
+  // preflightXml refuses deeper documents first, saying where; this keeps the parser's own (default 100) limit
+  // from refusing what preflight accepts should MAX_DOCUMENT_DEPTH grow.
+  maxNestedTags: MAX_DOCUMENT_DEPTH,
   tagValueProcessor: (_name, value) => decodeReferences(value),
   attributeValueProcessor: (_name, value) => decodeReferences(value),
 });
@@ -54,27 +59,27 @@ const PARSER = new XMLParser({
 export function parseXml(text: string): DocTree {
   // A UTF-8 byte order mark is legal before the declaration but trips the validator.
   const source = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  if (source.trim() === '') throw malformedXml({ line: 1, column: 1 }, 'the body is empty');
+  if (source.trim() === '') throw malformedAt('XML', { line: 1, column: 1 }, 'the body is empty');
   const prepared = preflightXml(source);
   const verdict = XMLValidator.validate(source);
   if (verdict !== true) {
     const { line, col, msg } = verdict.err;
-    throw malformedXml({ line, column: col ?? 1 }, msg);
+    throw malformedAt('XML', { line, column: col ?? 1 }, msg);
   }
   // The validator misses text after a self-closing root (`<a/>tail`) and the parser drops it silently.
   const end = source.lastIndexOf('>') + 1;
-  if (source.slice(end).trim() !== '') throw malformedXml(locate(source, end), 'text after the root element');
+  if (source.slice(end).trim() !== '') throw malformedAt('XML', locate(source, end), 'text after the root element');
   let parsed: unknown;
   try {
     parsed = PARSER.parse(prepared);
   } catch (error) {
     // The validator passed, so this is one of the parser's own refusals (e.g. `__proto__` as an element name).
     const reason = error instanceof Error ? error.message : String(error);
-    throw malformedXml(locate(source, 0), reason, error);
+    throw malformedAt('XML', locate(source, 0), reason, error);
   }
   // Likewise a second root after a self-closing one (`<a/><b/>`), which the parser does keep.
   if (!isDocNode(parsed) || Object.keys(parsed).length !== 1 || rootElement(parsed) === undefined) {
-    throw malformedXml(locate(source, 0), 'expected exactly one root element');
+    throw malformedAt('XML', locate(source, 0), 'expected exactly one root element');
   }
   return parsed;
 }

@@ -7,36 +7,23 @@
  *   to a legal XML character. The validator lets `&undefined;` through, and we decode references ourselves.
  * - **CDATA sections** are rewritten as escaped character data, so the one decoder we run on text afterwards
  *   sees everything uniformly and CDATA content such as `&amp;` stays literal.
- * Comments and processing instructions are copied untouched; unterminated ones are left to the validator.
+ * - **Nesting** deeper than `MAX_DOCUMENT_DEPTH` elements is refused where it passes the limit, before the
+ *   parser builds (and the codecs recurse over) such a tree.
+ * Comments and processing instructions are copied untouched; unterminated ones, and tags too broken to read, are
+ * left to the validator.
  */
 import { DomainError } from '../domain/errors.js';
+import { MAX_DOCUMENT_DEPTH, TOO_DEEP } from './documentDepth.js';
+import { locate, malformedAt } from './sourceLocation.js';
 
 const REFERENCE = /&(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);/y;
 const MARKUP_OR_REFERENCE = /[<&]/g;
 const DECLARATION_KEYWORD = /<!([A-Za-z]*)/y;
-
-export interface SourceLocation {
-  line: number;
-  column: number;
-}
-
-/** 1-based line and column of a character index. */
-export function locate(source: string, index: number): SourceLocation {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = source.indexOf('\n'); i !== -1 && i < index; i = source.indexOf('\n', i + 1)) {
-    line += 1;
-    lineStart = i + 1;
-  }
-  return { line, column: index - lineStart + 1 };
-}
-
-export function malformedXml(location: SourceLocation, reason: string, cause?: unknown): DomainError {
-  const where = `line ${location.line}, column ${location.column}`;
-  return new DomainError('MALFORMED_BODY', `Malformed XML at ${where}: ${reason}`, [{ path: where, message: reason }], {
-    cause,
-  });
-}
+/**
+ * A start tag through its `>`, capturing the `/` of an empty-element tag. No part of it matches `<`, which cannot
+ * occur inside a tag: a broken tag fails at the next `<` at the latest, so trying every tag costs one pass.
+ */
+const START_TAG = /<[^\s/>!?<][^\s/><]*(?:\s+[^\s=/><]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*\s*(\/?)>/y;
 
 /** Whether a code point may appear in an XML 1.0 document at all. */
 export function isXmlChar(codePoint: number): boolean {
@@ -55,7 +42,7 @@ function checkReference(source: string, index: number): number {
   const match = REFERENCE.exec(source);
   if (match === null) {
     const reason = "'&' must start &amp;, &lt;, &gt;, &quot;, &apos; or a character reference";
-    throw malformedXml(locate(source, index), reason);
+    throw malformedAt('XML', locate(source, index), reason);
   }
   const reference = match[0];
   if (reference.startsWith('&#')) {
@@ -63,7 +50,7 @@ function checkReference(source: string, index: number): number {
       ? Number.parseInt(reference.slice(3, -1), 16)
       : Number.parseInt(reference.slice(2, -1), 10);
     if (!isXmlChar(codePoint)) {
-      throw malformedXml(locate(source, index), `${reference} does not refer to a legal XML character`);
+      throw malformedAt('XML', locate(source, index), `${reference} does not refer to a legal XML character`);
     }
   }
   return index + reference.length;
@@ -89,6 +76,7 @@ export function preflightXml(source: string): string {
   const chunks: string[] = [];
   let copiedUpTo = 0;
   let index = 0;
+  let depth = 0;
   for (;;) {
     MARKUP_OR_REFERENCE.lastIndex = index;
     const next = MARKUP_OR_REFERENCE.exec(source);
@@ -112,7 +100,17 @@ export function preflightXml(source: string): string {
       const end = source.indexOf('?>', index + 2);
       if (end === -1) break;
       index = end + 2;
+    } else if (source.startsWith('</', index)) {
+      depth -= 1;
+      index += 2;
     } else {
+      START_TAG.lastIndex = index;
+      const tag = START_TAG.exec(source);
+      if (tag !== null && tag[1] === '') {
+        depth += 1;
+        if (depth > MAX_DOCUMENT_DEPTH) throw malformedAt('XML', locate(source, index), TOO_DEEP);
+      }
+      // Only past the `<`: references in the tag's attribute values are still to be checked.
       index += 1;
     }
   }

@@ -51,9 +51,32 @@ export class ValidationError extends DomainError {
   }
 }
 
+/**
+ * How many items of a list the client sent an error names (in its message or its details); the rest are only
+ * counted. An answer about 100,000 csids must not quote all of them back.
+ */
+export const NAMED_ITEMS_LIMIT = 10;
+
+/** How many characters of one value the client sent an error quotes. */
+export const QUOTED_VALUE_LIMIT = 100;
+
+/** `value` in quotes, cut short (saying so) when longer than `QUOTED_VALUE_LIMIT`. */
+export function quoted(value: string): string {
+  return value.length <= QUOTED_VALUE_LIMIT ? `'${value}'` : `'${value.slice(0, QUOTED_VALUE_LIMIT)}…' (${value.length} characters)`;
+}
+
+/**
+ * The first `NAMED_ITEMS_LIMIT` values, quoted, then how many more: `'a', 'b'` or
+ * `'a', …, 'j' and 99990 more`. Say the total in the sentence around it.
+ */
+export function someOf(values: readonly string[]): string {
+  const named = values.slice(0, NAMED_ITEMS_LIMIT).map(quoted).join(', ');
+  return values.length > NAMED_ITEMS_LIMIT ? `${named} and ${values.length - NAMED_ITEMS_LIMIT} more` : named;
+}
+
 export class NotFoundError extends DomainError {
   constructor(what: string, id: string) {
-    super('NOT_FOUND', `${what} '${id}' was not found`);
+    super('NOT_FOUND', `${what} ${quoted(id)} was not found`);
   }
 }
 

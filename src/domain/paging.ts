@@ -1,9 +1,16 @@
 /**
  * CollectionSpace list paging: `pgSz` (default 40, capped at 2500, 0 means the cap) and 0-based `pgNum`.
+ *
+ * A page starts `pgNum × pageSize` items in. That offset must be an exact integer every store takes as one
+ * (SQLite's 64-bit OFFSET, MongoDB's skip, our Agenda queries), so it may be at most `Number.MAX_SAFE_INTEGER`;
+ * a `pgNum` past that is the client's error (400 naming `pgNum`), never a number the store chokes on.
  */
 import { ValidationError } from './errors.js';
 
 export const PAGING_DEFAULTS = { pageSize: 40, maxPageSize: 2500 } as const;
+
+/** The largest item offset (`pgNum × pageSize`) a page may start at. */
+export const MAX_PAGE_OFFSET = Number.MAX_SAFE_INTEGER;
 
 export interface Paging {
   pageNum: number;
@@ -31,6 +38,13 @@ export function resolvePaging(input: PagingInput, defaults = PAGING_DEFAULTS): P
   const requested = nonNegativeInteger(input.pgSz, 'pgSz') ?? defaults.pageSize;
   const pageSize = requested === 0 ? defaults.maxPageSize : Math.min(requested, defaults.maxPageSize);
   const pageNum = nonNegativeInteger(input.pgNum, 'pgNum') ?? 0;
+  // Compared as a quotient, since the product itself may already have lost precision.
+  const lastPage = Math.floor(MAX_PAGE_OFFSET / pageSize);
+  if (pageNum > lastPage) {
+    throw new ValidationError(`pgNum is out of range: with a page size of ${pageSize} it may be at most ${lastPage}`, [
+      { path: 'pgNum', message: `must be at most ${lastPage} (pgNum × pgSz may be at most ${MAX_PAGE_OFFSET})` },
+    ]);
+  }
   return { pageNum, pageSize };
 }
 

@@ -3,7 +3,7 @@
  * `classname`, `combine=or`, `pgSz`, `pgNum`, `sortBy` (`name` or `updatedAt`, optionally prefixed with the
  * part as CollectionSpace clients send it, optionally followed by ` ASC`/` DESC`).
  */
-import { ValidationError } from '../domain/errors.js';
+import { someOf, ValidationError } from '../domain/errors.js';
 import { resolvePaging } from '../domain/paging.js';
 import { INVOCATION_MODES, isInvocationMode, type InvocationMode } from '../domain/types.js';
 import type { DefinitionQuery, SortDirection } from '../store/types.js';
@@ -26,7 +26,7 @@ function modes(query: RawQuery): InvocationMode[] {
   const unknown = requested.filter((mode) => !isInvocationMode(mode));
   if (unknown.length > 0) {
     throw new ValidationError('Unknown invocation mode in the list filter', [
-      { path: 'mode', message: `'${unknown.join("', '")}' is not one of ${INVOCATION_MODES.join(', ')}` },
+      { path: 'mode', message: `${someOf(unknown)} ${unknown.length === 1 ? 'is' : 'are'} not one of ${INVOCATION_MODES.join(', ')}` },
     ]);
   }
   return [...new Set(requested)] as InvocationMode[];

@@ -45,6 +45,11 @@ function fromHttpError(err: HttpErrorLike): Problem | undefined {
     case 'request.size.invalid':
       return { ...base, code: 'MALFORMED_BODY', message: err.message ?? 'Request body was incomplete' };
   }
+  // The router decoding a path parameter such as `%FF`, which is no percent-encoded UTF-8.
+  if (err instanceof URIError && status === 400) {
+    const details = [{ path: '(path)', message: err.message }];
+    return { ...base, code: 'VALIDATION_FAILED', message: 'The path is not valid percent-encoded UTF-8', details };
+  }
   if (status === 406) {
     return {
       ...base,

@@ -2,10 +2,14 @@
  * Content negotiation over the codec's one media-type table: request bodies by `Content-Type`, responses by
  * `Accept` through `res.format` (XML first, so it is the default; `Vary: Accept` and 406 come with it).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import {
+  checkJsonDepth,
   codecForContentType,
+  decodeUtf8Body,
   encodeError,
+  isUtf8Charset,
   JSON_MEDIA_TYPE,
   MEDIA_CODECS,
   RESPONSE_MEDIA_TYPES,
@@ -15,11 +19,26 @@ import {
 } from '../codec/index.js';
 import { HttpProblem } from './problems.js';
 
+/**
+ * What every body must pass before its parser decodes it (body-parser's `verify`, given the raw bytes): it is
+ * UTF-8 (415 for another declared charset, 400 naming the first bad byte otherwise), and JSON nests no deeper than
+ * the documented limit (the XML limit is checked by the XML codec's preflight, which reads the markup anyway).
+ */
+function verifyBody(format: 'json' | 'xml') {
+  return (_req: IncomingMessage, _res: ServerResponse, bytes: Buffer, charset: string): void => {
+    if (!isUtf8Charset(charset)) {
+      throw new HttpProblem('UNSUPPORTED_MEDIA_TYPE', `Request bodies must be UTF-8; charset '${charset}' is not accepted`);
+    }
+    const text = decodeUtf8Body(bytes);
+    if (format === 'json') checkJsonDepth(text);
+  };
+}
+
 /** Body parsers for the supported formats; a body of any other type is left unread (`req.body` undefined). */
 export function bodyParsers(limit: string | number): RequestHandler[] {
   return [
-    express.json({ limit, type: JSON_MEDIA_TYPE }),
-    express.text({ limit, type: [...XML_BODY_TYPES], defaultCharset: 'utf-8' }),
+    express.json({ limit, type: JSON_MEDIA_TYPE, verify: verifyBody('json') }),
+    express.text({ limit, type: [...XML_BODY_TYPES], defaultCharset: 'utf-8', verify: verifyBody('xml') }),
   ];
 }
 

@@ -2,7 +2,7 @@
  * The checks an invocation passes before any plugin code runs, in the documented order, each with its own
  * message (CollectionSpace's wording where it has one). Pure: the caller looks things up, these decide.
  */
-import { DomainError } from '../domain/errors.js';
+import { DomainError, quoted, someOf } from '../domain/errors.js';
 import {
   enabledModes,
   GROUP_DOCTYPE,
@@ -30,7 +30,7 @@ export function checkMode(payload: InvocationContextPayload, stored: StoredDefin
     ]);
   }
   if (!isInvocationMode(requested)) {
-    throw new DomainError('UNSUPPORTED_MODE', `Unknown invocation mode '${payload.mode}' requested`, [
+    throw new DomainError('UNSUPPORTED_MODE', `Unknown invocation mode ${quoted(payload.mode ?? '')} requested`, [
       { path: `${CONTEXT}/mode`, message: 'must be single, list, group or nocontext' },
     ]);
   }
@@ -74,7 +74,7 @@ export function checkDocType(payload: InvocationContextPayload, stored: StoredDe
   if (forDocTypes.length > 0 && !accepted.includes(docType.toLowerCase())) {
     throw new DomainError(
       'UNSUPPORTED_DOCTYPE',
-      `The batch job '${name}' CSID='${stored.csid}' does not support the invocation document type '${docType}'`,
+      `The batch job '${name}' CSID='${stored.csid}' does not support the invocation document type ${quoted(docType)}`,
       [{ path: `${CONTEXT}/docType`, message: `must be one of: ${forDocTypes.join(', ')}` }],
     );
   }
@@ -111,11 +111,13 @@ export function paramsObject(params: InvocationContextPayload['params']): Record
   return result;
 }
 
+/** The 404 for context csids that do not exist: the first few named, all counted (the list may be huge). */
 export function missingRecords(missing: string[], docType: string | undefined): DomainError {
+  const records = missing.length === 1 ? 'a record that does' : `${missing.length} records that do`;
   return new DomainError(
     'NOT_FOUND',
-    `The context names records that do not exist${docType ? ` as ${docType}` : ''}: ${missing.join(', ')}`,
-    missing.map((csid) => ({ path: `${CONTEXT}/csid`, message: `'${csid}' was not found` })),
+    `The context names ${records} not exist${docType ? ` as ${docType}` : ''}: ${someOf(missing)}`,
+    missing.map((csid) => ({ path: `${CONTEXT}/csid`, message: `${quoted(csid)} was not found` })),
   );
 }
 

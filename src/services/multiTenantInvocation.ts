@@ -7,7 +7,8 @@
 import type { Logger } from 'pino';
 import type { MultiTenantInvocation, MultiTenantOutcome } from '../codec/multiTenantDocument.js';
 import { holdsInvokePermission, type Caller } from '../domain/access.js';
-import { DomainError, ValidationError } from '../domain/errors.js';
+import { DomainError, quoted, ValidationError } from '../domain/errors.js';
+import { repeatedValues } from '../domain/lists.js';
 import type { TenantId } from '../domain/types.js';
 import type { DefinitionStore } from '../store/types.js';
 import type { RunService } from './runService.js';
@@ -25,9 +26,9 @@ export async function invokeAcrossTenants(
   caller: Caller,
   request: MultiTenantInvocation,
 ): Promise<MultiTenantOutcome> {
-  const duplicates = request.tenants.filter((tenant, index) => request.tenants.indexOf(tenant) !== index);
-  if (duplicates.length > 0) {
-    throw new ValidationError('A tenant is listed twice', [{ path: 'multitenantInvocation/tenants/tenant', message: `'${duplicates[0]}' is repeated` }]);
+  const [repeated] = repeatedValues(request.tenants);
+  if (repeated !== undefined) {
+    throw new ValidationError('A tenant is listed twice', [{ path: 'multitenantInvocation/tenants/tenant', message: `${quoted(repeated)} is repeated` }]);
   }
   const outcome: MultiTenantOutcome = { posted: [], problems: [] };
   for (const tenant of request.tenants) {
@@ -49,7 +50,7 @@ export async function invokeAcrossTenants(
     });
     const definition = page.items[0];
     if (definition === undefined) {
-      problem(`No batch job with className '${request.className}' in this tenant.`);
+      problem(`No batch job with className ${quoted(request.className)} in this tenant.`);
       continue;
     }
     try {

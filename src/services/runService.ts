@@ -9,7 +9,8 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { InvocationContextPayload } from '../codec/index.js';
-import { DomainError, NotFoundError, ValidationError, isErrorCode } from '../domain/errors.js';
+import { DomainError, NotFoundError, ValidationError, isErrorCode, quoted, someOf } from '../domain/errors.js';
+import { repeatedValues } from '../domain/lists.js';
 import type { Page, Paging } from '../domain/paging.js';
 import { isFinalRunStatus, WHOLE_INVOCATION_KEY, type ItemStatus, type Run, type RunItem, type RunResults, type RunStatus } from '../domain/runs.js';
 import type { TenantId } from '../domain/types.js';
@@ -79,13 +80,6 @@ export type SyncInvocation = { finished: true; results: RunResults } | { finishe
 
 type RunEvents = Record<string, [Run]>;
 
-function duplicates(csids: readonly string[]): string[] {
-  const seen = new Set<string>();
-  const repeated = new Set<string>();
-  for (const csid of csids) (seen.has(csid) ? repeated : seen).add(csid);
-  return [...repeated];
-}
-
 export class RunService {
   readonly #deps: RunServiceDeps;
   readonly #options: RunServiceOptions;
@@ -100,11 +94,11 @@ export class RunService {
   }
 
   #refuseDuplicates(csids: readonly string[]): void {
-    const repeated = duplicates(csids);
+    const repeated = repeatedValues(csids);
     if (repeated.length > 0) {
       throw new ValidationError(
-        `The context lists ${repeated.length === 1 ? 'a csid' : 'csids'} more than once: ${repeated.slice(0, 10).join(', ')}`,
-        repeated.slice(0, 10).map((csid) => ({ path: 'invocationContext/listCSIDs', message: `'${csid}' is listed twice` })),
+        `The context lists ${repeated.length === 1 ? 'a csid' : `${repeated.length} csids`} more than once: ${someOf(repeated)}`,
+        repeated.map((csid) => ({ path: 'invocationContext/listCSIDs', message: `${quoted(csid)} is listed twice` })),
       );
     }
   }

@@ -97,7 +97,10 @@ export interface TenantStore {
 export interface UserStore {
   /** @throws DomainError CONFLICT when the username is taken (in any tenant). */
   create(user: NewUser, actor: string): Promise<UserRecord>;
-  /** The user whatever their tenants: only authentication may look users up this way. */
+  /**
+   * The user whatever their tenants: only authentication may look users up this way, and the user admin to decide
+   * whether its caller may see them at all.
+   */
   find(username: string): Promise<UserRecord | undefined>;
   /** The user when they are a member of `tenant`. */
   get(tenant: TenantId, username: string): Promise<UserRecord | undefined>;

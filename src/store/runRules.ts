@@ -2,7 +2,7 @@
  * Engine-neutral rules of the run store: the checks both engines make before writing, and their errors, so
  * SQLite and MongoDB refuse the same things with the same codes and words.
  */
-import { DomainError, ValidationError } from '../domain/errors.js';
+import { DomainError, quoted, ValidationError } from '../domain/errors.js';
 import { isFinalRunStatus, type Run, type RunResults } from '../domain/runs.js';
 import type { NewRun } from './runTypes.js';
 
@@ -23,8 +23,8 @@ export function initialPosted(run: Pick<NewRun, 'filling' | 'expectedItems'>, ke
 }
 
 export function duplicateItem(key: string): DomainError {
-  return new DomainError('CONFLICT', `The run already lists '${key}'; each record may appear once`, [
-    { path: 'items', message: `'${key}' is repeated` },
+  return new DomainError('CONFLICT', `The run already lists ${quoted(key)}; each record may appear once`, [
+    { path: 'items', message: `${quoted(key)} is repeated` },
   ]);
 }
 

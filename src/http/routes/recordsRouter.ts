@@ -4,7 +4,7 @@
  */
 import { Router, type Request } from 'express';
 import { decodeRecordDocument, encodeCommonList, encodeRecordDocument, RECORD_LIST_SPEC } from '../../codec/index.js';
-import { ValidationError } from '../../domain/errors.js';
+import { quoted, ValidationError } from '../../domain/errors.js';
 import type { RecordService } from '../../services/recordService.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
 import { readTree, sendTree } from '../negotiation.js';
@@ -28,7 +28,7 @@ function fieldsOf(req: Request<{ docType: string }>, docType: string) {
   const document = decodeRecordDocument(readTree(req));
   if (document.docType !== undefined && document.docType.toLowerCase() !== docType.toLowerCase()) {
     throw new ValidationError('Document type mismatch', [
-      { path: 'document/@name', message: `is '${document.docType}' but the URL names '${docType}'` },
+      { path: 'document/@name', message: `is ${quoted(document.docType)} but the URL names '${docType}'` },
     ]);
   }
   return document.fields;

@@ -60,7 +60,7 @@ export async function startAuth(
     auth,
     admin: {
       tenants: new TenantAdmin(store, hooks.onTenantCreated === undefined ? {} : { onCreated: hooks.onTenantCreated }),
-      users: new UserAdmin(store),
+      users: new UserAdmin(store, (username, tenant) => auth.callerIn(username, tenant)),
       roles: new RoleAdmin(store),
       tokens: new TokenAdmin(store, now),
     },
