@@ -6,6 +6,7 @@
  */
 import type { Request, RequestHandler } from 'express';
 import type { AuthRequest, AuthService, Credentials } from '../services/auth/authService.js';
+import { quoted } from '../domain/errors.js';
 import { HttpProblem } from './problems.js';
 import { setCaller } from './requestContext.js';
 
@@ -56,7 +57,7 @@ export function authenticate(auth: AuthService): RequestHandler {
           'Retry-After': String(outcome.retryAfterSeconds),
         });
       case 'tenant-refused':
-        throw new HttpProblem('FORBIDDEN', `You may not act in tenant '${outcome.tenant}'`);
+        throw new HttpProblem('FORBIDDEN', `You may not act in tenant ${quoted(outcome.tenant)}`);
     }
   };
 }

@@ -169,6 +169,8 @@ describe('security: input limits', () => {
       await send('POST', `/cspace-services/batch/${csid}/invoke`, JSON_TYPE, invocationContextBody({ mode: long })),
       await send('POST', `/cspace-services/batch/${csid}/invoke`, JSON_TYPE, invocationContextBody({ mode: 'single', docType: 'CollectionObject', singleCSID: long })),
       await service.request(`/cspace-services/runs/${'r'.repeat(8000)}`, { headers: { Accept: JSON_TYPE } }),
+      // A tenant the caller may not act in is named back in the 403.
+      await service.request('/cspace-services/batch', { headers: { Accept: JSON_TYPE, 'X-Tenant-Id': 't'.repeat(8000) } }),
     ];
     for (const res of answers) {
       const text = await res.text();
