@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import { isFinalRunStatus, percentCompleted, type Run } from '../domain/runs.js';
 import type { TenantId } from '../domain/types.js';
 import { MongoStore } from '../store/mongo/index.js';
+import { SqliteStore } from '../store/sqlite/index.js';
 import type { RunStore } from '../store/runTypes.js';
 import type { Store } from '../store/types.js';
 import { SqliteBackend } from './agenda-sqlite/index.js';
@@ -82,6 +83,17 @@ function isOver(run: Run | undefined): boolean {
 export function agendaBackendFor(store: Store, dataDir: string, sqliteFilename: string = RUN_EXECUTOR_DEFAULTS.sqliteFilename): AgendaBackend {
   if (store instanceof MongoStore) return new MongoBackend({ mongo: store.db });
   return new SqliteBackend({ filename: path.join(dataDir, sqliteFilename) });
+}
+
+/**
+ * On the embedded store, Agenda's file is part of the store: the store's health covers it (probed every second;
+ * Agenda's own writes are not checked one by one, as the store's are, since its rows only wake runs and hold
+ * schedules) and a file gone is written back like the store's own. Call once Agenda has connected.
+ */
+export function watchAgendaFile(store: Store, backend: AgendaBackend, dataDir: string, sqliteFilename: string = RUN_EXECUTOR_DEFAULTS.sqliteFilename): void {
+  if (!(store instanceof SqliteStore) || !(backend instanceof SqliteBackend)) return;
+  const { repository } = backend;
+  store.watchFile('agenda', path.join(dataDir, sqliteFilename), { db: () => repository.database, reopen: () => repository.reopen() });
 }
 
 export interface RunExecutorDeps {

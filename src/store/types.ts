@@ -16,6 +16,7 @@ import type {
 import type { Page, Paging } from '../domain/paging.js';
 import type { AuthStore } from './authTypes.js';
 import type { RunStore } from './runTypes.js';
+import type { StoreHealth } from './health.js';
 
 export type StoreEngine = 'sqlite' | 'mongodb';
 
@@ -127,6 +128,8 @@ export interface Store {
   readonly runs: RunStore;
   /** Tenants, users, roles and API tokens (src/store/authTypes.ts). */
   readonly auth: AuthStore;
+  /** Whether the store takes writes; `health.check()` probes it now (see src/store/health.ts). */
+  readonly health: StoreHealth;
   /** Releases the database (closes the file, or the client when the store opened it). Idempotent. */
   close(): Promise<void>;
 }

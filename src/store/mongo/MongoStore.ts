@@ -17,6 +17,8 @@ import { MongoDefinitionStore } from './MongoDefinitionStore.js';
 import { MongoRecordStore } from './MongoRecordStore.js';
 import { MongoRelationStore } from './MongoRelationStore.js';
 import { MongoRunStore, type RunDocument, type RunItemDocument, type RunResultsDocument } from './MongoRunStore.js';
+import { StoreHealth } from '../health.js';
+import { probeMongo, reportingFaults } from './health.js';
 
 /** Where the store's database comes from. */
 export type MongoConnectionOptions =
@@ -49,6 +51,8 @@ export class MongoStore implements Store {
   readonly relations: MongoRelationStore;
   readonly runs: MongoRunStore;
   readonly auth: MongoAuthStore;
+  /** Probed by `/health` (and every second while unhealthy); every store call reports what it meets. */
+  readonly health = new StoreHealth();
   readonly #db: Db;
   readonly #ownedClient: MongoClient | undefined;
   #closing: Promise<void> | undefined;
@@ -87,21 +91,27 @@ export class MongoStore implements Store {
     const names = MONGO_DEFAULTS.collections;
     const relations = db.collection<RelationDocument>(names.relations, COLLECTION_OPTIONS);
     const definitions = db.collection<DefinitionDocument>(names.definitions, COLLECTION_OPTIONS);
-    this.definitions = new MongoDefinitionStore(definitions, now);
-    this.records = new MongoRecordStore({
-      records: db.collection<RecordDocument>(names.records, COLLECTION_OPTIONS),
-      relations,
-      client: transactions ? db.client : undefined,
-      now,
-    });
-    this.relations = new MongoRelationStore(relations, now);
-    this.auth = new MongoAuthStore(db, now, COLLECTION_OPTIONS);
-    this.runs = new MongoRunStore(
-      db.collection<RunDocument>(names.runs, COLLECTION_OPTIONS),
-      db.collection<RunItemDocument>(names.runItems, COLLECTION_OPTIONS),
-      db.collection<RunResultsDocument>(names.runResults, COLLECTION_OPTIONS),
-      runOptions,
+    const report = <T extends object>(part: T): T => reportingFaults(part, this.health);
+    this.definitions = report(new MongoDefinitionStore(definitions, now));
+    this.records = report(
+      new MongoRecordStore({
+        records: db.collection<RecordDocument>(names.records, COLLECTION_OPTIONS),
+        relations,
+        client: transactions ? db.client : undefined,
+        now,
+      }),
     );
+    this.relations = report(new MongoRelationStore(relations, now));
+    this.auth = report(new MongoAuthStore(db, now, COLLECTION_OPTIONS));
+    this.runs = report(
+      new MongoRunStore(
+        db.collection<RunDocument>(names.runs, COLLECTION_OPTIONS),
+        db.collection<RunItemDocument>(names.runItems, COLLECTION_OPTIONS),
+        db.collection<RunResultsDocument>(names.runResults, COLLECTION_OPTIONS),
+        runOptions,
+      ),
+    );
+    this.health.setProbe(() => probeMongo(db, this.health));
   }
 
   /** The database in use, e.g. for tests that drop it. */
@@ -110,6 +120,7 @@ export class MongoStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.health.stop();
     this.#closing ??= this.#ownedClient?.close() ?? Promise.resolve();
     await this.#closing;
   }
