@@ -118,6 +118,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   let dashboardAgenda: Agenda | undefined;
   const worker = new RunWorker({
     runs: store.runs,
+    storeHealth: store.health,
     invocations,
     records,
     logger: runLogger,
@@ -130,6 +131,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const executor = new RunExecutor({
     backend: agendaBackend,
     runs: store.runs,
+    storeHealth: store.health,
     worker,
     logger: runLogger,
     options: {

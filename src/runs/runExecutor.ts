@@ -17,10 +17,12 @@ import path from 'node:path';
 import { Agenda, InMemoryNotificationChannel, type AgendaBackend, type Job } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import type { Logger } from 'pino';
+import { StoreUnavailableError } from '../domain/errors.js';
 import { isFinalRunStatus, percentCompleted, type Run } from '../domain/runs.js';
 import type { TenantId } from '../domain/types.js';
 import { MongoStore } from '../store/mongo/index.js';
 import { SqliteStore } from '../store/sqlite/index.js';
+import type { StoreHealth } from '../store/health.js';
 import type { RunStore } from '../store/runTypes.js';
 import type { Store } from '../store/types.js';
 import { SqliteBackend } from './agenda-sqlite/index.js';
@@ -99,6 +101,8 @@ export function watchAgendaFile(store: Store, backend: AgendaBackend, dataDir: s
 export interface RunExecutorDeps {
   backend: AgendaBackend;
   runs: RunStore;
+  /** A session that met the store unavailable goes on once it is back. */
+  storeHealth: StoreHealth;
   worker: RunWorker;
   logger: Logger;
   options?: Partial<RunExecutorOptions>;
@@ -240,7 +244,14 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     try {
       do {
         entry.again = false;
-        await this.#deps.worker.process(tenant, runId, { signal: entry.controller.signal, stopping, touch });
+        try {
+          await this.#deps.worker.process(tenant, runId, { signal: entry.controller.signal, stopping, touch });
+        } catch (err) {
+          if (!(err instanceof StoreUnavailableError)) throw err;
+          // The store went away where the session does not pause (starting, ending): go on once it is back.
+          await this.#deps.storeHealth.untilHealthy(entry.controller.signal);
+          entry.again = true;
+        }
       } while (entry.again && !stopping() && !entry.controller.signal.aborted);
     } catch (err) {
       this.#deps.logger.error({ err, run: runId }, 'run worker failed');

@@ -6,16 +6,20 @@
  *
  * Exactly-once: outcomes are written with `runs.complete(owner)`, which refuses items whose lease another
  * worker took over. Items interrupted by cancel or shutdown get no outcome and are released back to `New`.
+ *
+ * While the store is unavailable (`StoreHealth`) a session pauses: it claims nothing, keeps the outcomes of the
+ * items it finishes, and writes them (and renews its leases) once the store is back.
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, StoreUnavailableError } from '../domain/errors.js';
 import { finalStatusFor, isFinalRunStatus, retryDelayMs, WHOLE_INVOCATION_KEY, type Run, type RunItem } from '../domain/runs.js';
 import type { StoredRecord, TenantId } from '../domain/types.js';
 import type { ItemResult } from '../plugins/contract.js';
 import type { InvocationService, PreparedInvocation } from '../services/invocationService.js';
 import type { RecordService } from '../services/recordService.js';
+import type { StoreHealth } from '../store/health.js';
 import type { Clock } from '../store/queryRules.js';
 import type { ItemOutcome, RunStore } from '../store/runTypes.js';
 import { forEachBounded } from './pluginExecution.js';
@@ -51,6 +55,8 @@ export const RUN_WORKER_DEFAULTS = {
 
 export interface RunWorkerDeps {
   runs: RunStore;
+  /** The store's health: sessions pause while it cannot take writes. */
+  storeHealth: StoreHealth;
   invocations: InvocationService;
   records: RecordService;
   logger: Logger;
@@ -236,6 +242,8 @@ class RunSession {
   async #beat(): Promise<void> {
     try {
       const { runs } = this.deps;
+      // Paused (see `#pauseForStore`): only the scheduler's heartbeat, whose file is not the run store's.
+      if (!this.deps.storeHealth.healthy) return await this.control.touch();
       await this.#flush();
       await runs.renewLeases(this.#tenant, this.run.id, this.owner, this.#leaseEnd());
       await this.#filler.renew();
@@ -254,7 +262,15 @@ class RunSession {
     const write = async () => {
       if (this.#pending.length === 0) return;
       const batch = this.#pending.splice(0, this.#pending.length);
-      const written = await this.deps.runs.complete(this.#tenant, this.run.id, this.owner, batch, this.deps.now());
+      let written: number;
+      try {
+        written = await this.deps.runs.complete(this.#tenant, this.run.id, this.owner, batch, this.deps.now());
+      } catch (err) {
+        // Kept for when the store is back, never written into a file that is gone.
+        if (err instanceof StoreUnavailableError) this.#pending.unshift(...batch);
+        else throw err;
+        return;
+      }
       if (written < batch.length) this.logger.warn({ dropped: batch.length - written }, 'outcomes of items taken over by another worker were dropped');
       this.deps.onProgress(this.#tenant, this.run.id);
     };
@@ -267,12 +283,22 @@ class RunSession {
     const { runs, now } = this.deps;
     const { signal, stopping } = this.control;
     while (!signal.aborted && !stopping()) {
-      const claimed = await runs.claim(this.#tenant, this.run.id, {
-        owner: this.owner,
-        limit: this.options.batchSize,
-        leaseMs: this.options.leaseMs,
-        now: now(),
-      });
+      if (!this.deps.storeHealth.healthy) {
+        await this.#pauseForStore();
+        continue;
+      }
+      let claimed: RunItem[];
+      try {
+        claimed = await runs.claim(this.#tenant, this.run.id, {
+          owner: this.owner,
+          limit: this.options.batchSize,
+          leaseMs: this.options.leaseMs,
+          now: now(),
+        });
+      } catch (err) {
+        if (err instanceof StoreUnavailableError) continue;
+        throw err;
+      }
       if (claimed.length === 0) {
         // Items another (dead) worker still holds come back when their lease expires: wait for that.
         await this.#flush();
@@ -294,6 +320,26 @@ class RunSession {
       const found = this.#perRecord && keys.length > 0 ? (await this.deps.records.getMany(this.#tenant, keys)).found : new Map<string, StoredRecord>();
       for (const item of claimed) yield { item, record: found.get(item.key) };
       await yieldToIo();
+    }
+  }
+
+  /**
+   * Claims nothing until the store takes writes again (the fault was logged once, by `StoreHealth`), then writes
+   * the outcomes kept meanwhile and renews the leases before anything is claimed, so items finished here are not
+   * taken for expired ones.
+   */
+  async #pauseForStore(): Promise<void> {
+    const { signal } = this.control;
+    this.logger.info('run paused while the store is unavailable');
+    await this.deps.storeHealth.untilHealthy(signal);
+    if (signal.aborted) return;
+    this.logger.info('run resumes: the store is available again');
+    await this.#flush();
+    try {
+      await this.deps.runs.renewLeases(this.#tenant, this.run.id, this.owner, this.#leaseEnd());
+    } catch (err) {
+      // Gone again: the claim loop pauses once more.
+      if (!(err instanceof StoreUnavailableError)) throw err;
     }
   }
 

@@ -6,7 +6,7 @@
  * commit (closing the gap between the two). It also turns SQLite's read-only, full-disk and I/O errors into
  * store faults.
  */
-import { statSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { StoreProblem, StoreProblemKind } from '../../domain/errors.js';
 import { StoreUnavailableError } from '../../domain/errors.js';
@@ -47,10 +47,26 @@ const DESCRIPTIONS: Record<StoreProblemKind, string> = {
   unreachable: 'cannot be reached',
 };
 
+/**
+ * Whether the file or its write-ahead log refuses to be opened for writing (a read-only file system, an
+ * immutable file): SQLite reports that as a plain I/O error, without the errno that says why.
+ */
+function refusesWrites(file: string): boolean {
+  for (const candidate of [file, `${file}-wal`]) {
+    try {
+      closeSync(openSync(candidate, 'r+'));
+    } catch (error) {
+      if (kindOf(error) === 'read-only') return true;
+    }
+  }
+  return false;
+}
+
 /** The problem `error` (met by a write to `file`) stands for, if it is one of the store's own. */
 export function fileProblemOf(error: unknown, file: string): StoreProblem | undefined {
   const kind = kindOf(error);
-  return kind === undefined ? undefined : fileProblem(kind, file);
+  if (kind === undefined) return undefined;
+  return fileProblem(kind === 'io-error' && refusesWrites(file) ? 'read-only' : kind, file);
 }
 
 export function fileProblem(kind: StoreProblemKind, file: string): StoreProblem {
