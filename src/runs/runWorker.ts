@@ -366,6 +366,14 @@ class RunSession {
         };
       } catch (err) {
         if (signal.aborted) return undefined;
+        if (err instanceof StoreUnavailableError) {
+          // The plugin's own store write was refused: not the item's fault, and no attempt of it. It runs again
+          // once the store is back.
+          await this.deps.storeHealth.untilHealthy(signal);
+          if (signal.aborted) return undefined;
+          attempt -= 1;
+          continue;
+        }
         const rejected = err instanceof DomainError && err.code === 'PLUGIN_REJECTED';
         if (rejected || attempt >= this.#retries) {
           return {
