@@ -68,9 +68,12 @@ describe('store health over HTTP (embedded store on disk)', function () {
     });
 
     after(async () => {
-      await service?.stop();
-      if (mounted) attempt('umount', [dir]);
-      await cleanup();
+      try {
+        await service?.stop();
+      } finally {
+        if (mounted) attempt('umount', [dir]);
+        await cleanup();
+      }
     });
 
     it('answers 503 on /health and on writes, keeps every record it acknowledged, and recovers once space is freed', async () => {
