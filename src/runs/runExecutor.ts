@@ -28,6 +28,9 @@ import type { Store } from '../store/types.js';
 import { SqliteBackend } from './agenda-sqlite/index.js';
 import type { RunWorker } from './runWorker.js';
 
+/** Agenda's file among the parts of the embedded store's health. */
+const AGENDA_STORE_PART = 'agenda';
+
 /** A session's job: the process that locks it works on the run (`RunJobData.slot` says in which slot). */
 export const RUN_JOB_NAME = 'invocables:run';
 /**
@@ -95,7 +98,7 @@ export function agendaBackendFor(store: Store, dataDir: string, sqliteFilename: 
 export function watchAgendaFile(store: Store, backend: AgendaBackend, dataDir: string, sqliteFilename: string = RUN_EXECUTOR_DEFAULTS.sqliteFilename): void {
   if (!(store instanceof SqliteStore) || !(backend instanceof SqliteBackend)) return;
   const { repository } = backend;
-  store.watchFile('agenda', path.join(dataDir, sqliteFilename), { db: () => repository.database, reopen: () => repository.reopen() });
+  store.watchFile(AGENDA_STORE_PART, path.join(dataDir, sqliteFilename), { db: () => repository.database, reopen: () => repository.reopen() });
 }
 
 export interface RunExecutorDeps {
@@ -149,6 +152,8 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
       defaultLockLifetime: lockLifetime,
     });
     agenda.on('error', (err: Error) => {
+      // A store fault (Agenda's file full, read-only...) is logged once, by the store's health, not at every poll.
+      if (this.#deps.storeHealth.report(AGENDA_STORE_PART, err)) return;
       logger.error({ err }, 'agenda error');
       if (this.listenerCount('error') > 0) this.emit('error', err);
     });

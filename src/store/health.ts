@@ -15,6 +15,7 @@ export class StoreHealth extends EventEmitter<{ fault: [StoreProblem]; cleared: 
   /** One problem per part of the store (the database, Agenda's file), so one part clearing leaves another's. */
   readonly #problems = new Map<string, StoreProblem>();
   #probe: () => void | Promise<void> = () => {};
+  #classify: (source: string, error: unknown) => { part: string; problem: StoreProblem } | undefined = () => undefined;
   #probing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   /** Probing goes on while healthy too (`watch`). */
@@ -36,6 +37,22 @@ export class StoreHealth extends EventEmitter<{ fault: [StoreProblem]; cleared: 
   /** What looks for faults and tries recovery: the engine's, set once when the store opens. */
   setProbe(probe: () => void | Promise<void>): void {
     this.#probe = probe;
+  }
+
+  /** How the engine tells its faults among errors met outside its own calls (see `report`); set once at open. */
+  setClassifier(classify: (source: string, error: unknown) => { part: string; problem: StoreProblem } | undefined): void {
+    this.#classify = classify;
+  }
+
+  /**
+   * Records `error`, met by `source` outside the store's own calls (Agenda's writes to its file, say), when it is a
+   * store fault; answers whether it was, so the caller does not log it again at every retry.
+   */
+  report(source: string, error: unknown): boolean {
+    const found = this.#classify(source, error);
+    if (found === undefined) return false;
+    this.fault(found.part, found.problem, error);
+    return true;
   }
 
   /** Probes now (as `/health` does) and answers the problem left, if any. Probes never overlap. */

@@ -18,7 +18,7 @@ import { MongoRecordStore } from './MongoRecordStore.js';
 import { MongoRelationStore } from './MongoRelationStore.js';
 import { MongoRunStore, type RunDocument, type RunItemDocument, type RunResultsDocument } from './MongoRunStore.js';
 import { StoreHealth } from '../health.js';
-import { probeMongo, reportingFaults } from './health.js';
+import { classifyMongoError, probeMongo, reportingFaults } from './health.js';
 
 /** Where the store's database comes from. */
 export type MongoConnectionOptions =
@@ -112,6 +112,7 @@ export class MongoStore implements Store {
       ),
     );
     this.health.setProbe(() => probeMongo(db, this.health));
+    this.health.setClassifier(classifyMongoError);
   }
 
   /** The database in use, e.g. for tests that drop it. */

@@ -45,6 +45,12 @@ export function mongoProblemOf(error: unknown): StoreProblem | undefined {
   return undefined;
 }
 
+/** A server fault among errors met outside the store's own calls (Agenda's, on the same server). */
+export function classifyMongoError(_source: string, error: unknown): { part: string; problem: StoreProblem } | undefined {
+  const problem = mongoProblemOf(error);
+  return problem === undefined ? undefined : { part: PART, problem };
+}
+
 /** `promise`, or a rejection once `ms` have passed without an answer. */
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

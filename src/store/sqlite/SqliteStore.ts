@@ -21,7 +21,7 @@ import { SqliteRecordStore } from './SqliteRecordStore.js';
 import { SqliteRelationStore } from './SqliteRelationStore.js';
 import { SqliteRunStore } from './SqliteRunStore.js';
 import { StatementCache } from './statements.js';
-import { SqliteFileGuard } from './fileGuard.js';
+import { fileProblemOf, SqliteFileGuard } from './fileGuard.js';
 import { probeFile, type SqliteConnection } from './recovery.js';
 import { StoreHealth } from '../health.js';
 
@@ -73,6 +73,11 @@ export class SqliteStore implements Store {
           // A connection closed under the probe (Agenda's disconnects on shutdown before the store closes).
         }
       }
+    });
+    this.health.setClassifier((source, error) => {
+      const file = this.#files.find((watched) => watched.guard.part === source)?.guard.file;
+      const problem = file === undefined ? undefined : fileProblemOf(error, file);
+      return problem === undefined ? undefined : { part: source, problem };
     });
     this.health.watch();
   }
