@@ -1,14 +1,12 @@
 /**
  * Whether the store can take writes, as one state the whole service reads: `/health`, the HTTP error table (a
  * write refused while the store is unavailable answers 503), the run worker (it pauses) and the log (one line per
- * fault and one when it clears). Engines report faults here as they meet them; `probe` lets an engine look again.
+ * fault and one when it clears). Engines report faults here as they meet them; their probe (`setProbe`) looks again.
  */
 import { EventEmitter } from 'node:events';
 import { StoreUnavailableError, type StoreProblem } from '../domain/errors.js';
 
-export type { StoreProblem, StoreProblemKind } from '../domain/errors.js';
-
-/** How often an unhealthy store is probed for recovery. */
+/** How often the store is probed: all the time on the embedded store (`watch`: a stat per file), while unhealthy on MongoDB. */
 export const STORE_PROBE_INTERVAL_MS = 1_000;
 
 export class StoreHealth extends EventEmitter<{ fault: [StoreProblem]; cleared: [StoreProblem] }> {
@@ -96,12 +94,6 @@ export class StoreHealth extends EventEmitter<{ fault: [StoreProblem]; cleared: 
     this.#problems.delete(part);
     this.emit('cleared', known);
     if (this.#problems.size === 0 && !this.#always) this.#stopTimer();
-  }
-
-  /** Throws the current problem, for writes that must not even start. */
-  assertHealthy(): void {
-    const problem = this.problem;
-    if (problem !== undefined) throw new StoreUnavailableError(problem);
   }
 
   /** Resolves once the store is healthy again (probing meanwhile), or when `signal` aborts. */
