@@ -53,4 +53,5 @@ export const STATUS_BY_CODE: Record<HttpErrorCode | ErrorCode, number> = {
   RUN_FAILED: 500,
   INTERNAL_ERROR: 500,
   PLUGIN_UNAVAILABLE: 503,
+  STORE_UNAVAILABLE: 503,
 };
