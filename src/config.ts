@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { LOGIN_THROTTLE_DEFAULTS } from './services/auth/loginThrottle.js';
 import { VERIFICATION_CACHE_DEFAULTS } from './services/auth/verificationCache.js';
+import { PLUGIN_THREAD_DEFAULTS } from './plugins/threads/pluginThreads.js';
 import { INVOCATION_DEFAULTS } from './services/invocationService.js';
 import { RUN_SERVICE_DEFAULTS } from './services/runService.js';
 import { RUN_WORKER_DEFAULTS } from './runs/runWorker.js';
@@ -29,6 +30,12 @@ export interface Config {
   invocationTimeoutMs: number;
   /** How many records a per-record plugin processes at once. `ITEM_CONCURRENCY` @defaultValue 8 */
   itemConcurrency: number;
+  /** Worker threads plugin code runs in (every plugin call runs in one; see src/plugins/threads). `PLUGIN_THREADS` @defaultValue the number of CPUs, at least 2 */
+  pluginThreads: number;
+  /** Heap limit of each plugin thread, in MiB: a plugin that passes it fails its item, not the service. `PLUGIN_MAX_OLD_GENERATION_MB` @defaultValue 512 */
+  pluginMaxOldGenerationMb: number;
+  /** Times an item may stop its plugin thread (run alone) before it is Failed for good (`PLUGIN_CRASHED`). `ITEM_MAX_CRASHES` @defaultValue 3 */
+  itemMaxCrashes: number;
   /** Whether a plugin file dropped or changed in PLUGINS_DIR is (re)loaded without a restart. `WATCH_PLUGINS` @defaultValue true */
   watchPlugins: boolean;
   /** Username of the administrator created on first start (with the tenant `default`). `ADMIN_USER` @defaultValue 'admin' */
@@ -100,6 +107,9 @@ export const CONFIG_DEFAULTS = {
   trustProxy: false,
   invocationTimeoutMs: INVOCATION_DEFAULTS.timeoutMs,
   itemConcurrency: RUN_WORKER_DEFAULTS.concurrency,
+  pluginThreads: PLUGIN_THREAD_DEFAULTS.maxThreads,
+  pluginMaxOldGenerationMb: PLUGIN_THREAD_DEFAULTS.maxOldGenerationMb,
+  itemMaxCrashes: PLUGIN_THREAD_DEFAULTS.maxCrashes,
   maxRunItems: RUN_SERVICE_DEFAULTS.maxItems,
   maxActiveRunsPerUser: RUN_SERVICE_DEFAULTS.maxActivePerUser,
   invokeWaitMs: RUN_SERVICE_DEFAULTS.syncWaitMs,
@@ -189,6 +199,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', CONFIG_DEFAULTS.shutdownTimeoutMs, 0, 600_000),
     invocationTimeoutMs: integer(env, 'INVOCATION_TIMEOUT_MS', CONFIG_DEFAULTS.invocationTimeoutMs, 1, 86_400_000),
     itemConcurrency: integer(env, 'ITEM_CONCURRENCY', CONFIG_DEFAULTS.itemConcurrency, 1, 256),
+    pluginThreads: integer(env, 'PLUGIN_THREADS', CONFIG_DEFAULTS.pluginThreads, 1, 256),
+    pluginMaxOldGenerationMb: integer(env, 'PLUGIN_MAX_OLD_GENERATION_MB', CONFIG_DEFAULTS.pluginMaxOldGenerationMb, 16, 1_048_576),
+    itemMaxCrashes: integer(env, 'ITEM_MAX_CRASHES', CONFIG_DEFAULTS.itemMaxCrashes, 1, 100),
     watchPlugins: flag(env, 'WATCH_PLUGINS', CONFIG_DEFAULTS.watchPlugins),
     adminUser: text(env, 'ADMIN_USER') ?? CONFIG_DEFAULTS.adminUser,
     // Not trimmed like the others: leading or trailing spaces may be part of a password.

@@ -13,6 +13,7 @@ import { DEFAULT_TENANT, type TenantId } from './domain/types.js';
 import { createApp } from './http/app.js';
 import type { HealthReport } from './http/routes/healthRouter.js';
 import { createPluginWatcher, PluginRegistry } from './plugins/index.js';
+import { PluginThreads } from './plugins/threads/pluginThreads.js';
 import { startAuth, type AuthServices } from './services/auth/index.js';
 import { registerDefaultDefinitions } from './services/autoRegistration.js';
 import { DefinitionService } from './services/definitionService.js';
@@ -102,10 +103,17 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     classNames: () => plugins.classNames(),
   });
   const records = new RecordService(store);
+  // Plugin code runs in these threads, never on the service's own; closed once no run works any more (see `stop`).
+  const pluginThreads = new PluginThreads(logger.child({ component: 'plugin-threads' }), {
+    maxThreads: config.pluginThreads,
+    maxOldGenerationMb: config.pluginMaxOldGenerationMb,
+    maxCrashes: config.itemMaxCrashes,
+  });
   const invocations = new InvocationService({
     definitions: store.definitions,
     records,
     plugins,
+    calls: pluginThreads,
     logger: logger.child({ component: 'invocation' }),
     limits: { timeoutMs: config.invocationTimeoutMs },
   });
@@ -169,6 +177,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   try {
     await executor.start();
   } catch (err) {
+    await pluginThreads.close();
     await release();
     throw err;
   }
@@ -176,6 +185,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     await retention.schedule();
   } catch (err) {
     await executor.stop();
+    await pluginThreads.close();
     await release();
     throw err;
   }
@@ -234,6 +244,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
         runs.beginShutdown();
         await closeServer(server, inFlight, config.shutdownTimeoutMs);
         await executor.stop();
+        await pluginThreads.close();
         await release();
       })();
       return stopping;

@@ -18,7 +18,7 @@ import type { InvocationService, PluginScope, PreparedInvocation } from '../serv
 import type { RecordService } from '../services/recordService.js';
 import type { Clock } from '../store/queryRules.js';
 import type { ItemOutcome, RunStore } from '../store/runTypes.js';
-import { forEachBounded } from './pluginExecution.js';
+import { forEachBounded } from './forEachBounded.js';
 import { abortable, yieldToIo } from './pauses.js';
 import { RunFiller } from './runFiller.js';
 
@@ -336,8 +336,9 @@ class RunSession {
         };
       } catch (err) {
         if (signal.aborted) return undefined;
-        const rejected = err instanceof DomainError && err.code === 'PLUGIN_REJECTED';
-        if (rejected || attempt >= this.#retries) {
+        // A rejection is the request's fault; a crash was tried again alone already (see src/plugins/threads).
+        const final = err instanceof DomainError && (err.code === 'PLUGIN_REJECTED' || err.code === 'PLUGIN_CRASHED');
+        if (final || attempt >= this.#retries) {
           return {
             seq: item.seq,
             status: 'Failed',
