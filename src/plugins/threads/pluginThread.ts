@@ -199,6 +199,7 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
     let left = task.calls.length;
     let allSettled: () => void = () => {};
     const done = new Promise<void>((resolve) => (allSettled = resolve));
+    channel.post({ t: 'started' });
     const record = (outcome: CallOutcome) => {
       unsent.push(outcome);
       left -= 1;

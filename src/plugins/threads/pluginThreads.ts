@@ -72,17 +72,18 @@ class LiveCall {
   timedOut = false;
   /** Times its thread stopped while it ran alone. */
   crashes = 0;
+  /** The batch it is running in, told when the call is aborted. */
+  batch: Batch | undefined;
+  /** Called once the call is settled. */
+  onEnd: () => void = () => {};
   #timer: NodeJS.Timeout | undefined;
-  readonly #onAbort = () => this.fail(this.request.signal?.reason);
 
   constructor(
     readonly id: number,
     readonly request: PluginCallRequest,
     readonly resolve: (value: unknown) => void,
     readonly reject: (err: unknown) => void,
-  ) {
-    request.signal?.addEventListener('abort', this.#onAbort, { once: true });
-  }
+  ) {}
 
   /** Starts the time limit of one attempt; `onTimeout` runs if the call is still going when it is up. */
   startClock(onTimeout: (call: LiveCall) => void): void {
@@ -98,6 +99,13 @@ class LiveCall {
     return new DomainError('PLUGIN_TIMEOUT', `${this.request.what} did not finish within ${this.request.timeoutMs} ms`);
   }
 
+  /** A cancel or shutdown settles the call at once; its thread is told (and stopped if stuck). */
+  abort(reason: unknown): void {
+    if (this.settled) return;
+    this.fail(reason);
+    this.batch?.abort([this], reason);
+  }
+
   succeed(value: unknown): void {
     if (this.#end()) this.resolve(value);
   }
@@ -110,7 +118,7 @@ class LiveCall {
     if (this.settled) return false;
     this.settled = true;
     clearTimeout(this.#timer);
-    this.request.signal?.removeEventListener('abort', this.#onAbort);
+    this.onEnd();
     return true;
   }
 }
@@ -146,11 +154,7 @@ class Batch {
       })),
     };
     this.task = task;
-    for (const call of calls) {
-      call.startClock((timedOut) => this.#abort([timedOut], timedOut.timeoutError()));
-      // A cancel or shutdown settles the call at once (see LiveCall); the thread is told, and stopped if stuck.
-      call.request.signal?.addEventListener('abort', () => this.#abort([call], call.request.signal?.reason), { once: true });
-    }
+    for (const call of calls) call.batch = this;
   }
 
   readonly task: BatchTask;
@@ -167,6 +171,7 @@ class Batch {
     } finally {
       clearTimeout(this.#unresponsive);
       this.#port.close();
+      for (const call of this.calls) call.batch = undefined;
     }
   }
 
@@ -179,7 +184,8 @@ class Batch {
     }
   }
 
-  #abort(calls: LiveCall[], reason: unknown): void {
+  /** Tells the thread to abort `calls`; a thread that does not answer within `unresponsiveMs` is stopped. */
+  abort(calls: LiveCall[], reason: unknown): void {
     this.#post({ t: 'abort', ids: calls.map((call) => call.id), reason: toWire(reason) });
     this.#unresponsive ??= setTimeout(() => this.#stop.abort(new Error('the thread did not answer an abort: synchronous code held it')), this.owner.options.unresponsiveMs);
   }
@@ -192,6 +198,10 @@ class Batch {
     switch (message.t) {
       case 'input':
         this.#post({ t: 'input', input: (this.calls[0] as LiveCall).request.input });
+        return;
+      case 'started':
+        // The clocks start with the plugin's code, not with a thread's start-up or the plugin's import.
+        for (const call of this.calls) call.startClock((timedOut) => this.abort([timedOut], timedOut.timeoutError()));
         return;
       case 'outcomes':
         this.#settle(message.outcomes);
@@ -231,11 +241,15 @@ export class PluginThreads implements PluginCalls {
   readonly options: PluginThreadOptions;
   readonly #logger: Logger;
   #pool: Piscina | undefined;
+  /** Where suspects run, one at a time. */
+  #alone: Piscina | undefined;
   #nextId = 0;
   #nextInvocation = 0;
   readonly #invocationKeys = new WeakMap<InvocationInput, string>();
   /** Calls made this tick, by invocation, sent as one batch each when the tick ends. */
   readonly #waiting = new Map<InvocationInput, LiveCall[]>();
+  /** One abort listener per signal (a run's), however many of its calls are live. */
+  readonly #watched = new Map<AbortSignal, { calls: Set<LiveCall>; listener: () => void }>();
   /** Suspects run alone one at a time: each waits for the one before. */
   #solos: Promise<void> = Promise.resolve();
   #closed = false;
@@ -249,6 +263,7 @@ export class PluginThreads implements PluginCalls {
     return new Promise((resolve, reject) => {
       const call = new LiveCall((this.#nextId += 1), request, resolve, reject);
       if (request.signal?.aborted === true) return call.fail(request.signal.reason);
+      this.#watch(call, request.signal);
       if (this.#waiting.size === 0) process.nextTick(() => this.#dispatch());
       const group = this.#waiting.get(request.input);
       if (group === undefined) this.#waiting.set(request.input, [call]);
@@ -259,7 +274,29 @@ export class PluginThreads implements PluginCalls {
   /** Stops every thread; calls still running fail. */
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#pool?.destroy();
+    await Promise.all([this.#pool?.destroy(), this.#alone?.destroy()]);
+  }
+
+  #watch(call: LiveCall, signal: AbortSignal | undefined): void {
+    if (signal === undefined) return;
+    let watched = this.#watched.get(signal);
+    if (watched === undefined) {
+      const calls = new Set<LiveCall>();
+      const listener = () => {
+        for (const live of [...calls]) live.abort(signal.reason);
+      };
+      watched = { calls, listener };
+      this.#watched.set(signal, watched);
+      signal.addEventListener('abort', listener, { once: true });
+    }
+    const { calls, listener } = watched;
+    calls.add(call);
+    call.onEnd = () => {
+      calls.delete(call);
+      if (calls.size > 0) return;
+      signal.removeEventListener('abort', listener);
+      this.#watched.delete(signal);
+    };
   }
 
   #dispatch(): void {
@@ -321,17 +358,14 @@ export class PluginThreads implements PluginCalls {
     );
   }
 
-  /** Runs `call` in a thread of its own, after the suspects before it. */
+  /** Runs `call` in the suspects' thread, alone, after the suspects before it. */
   #runAlone(call: LiveCall): void {
     this.#solos = this.#solos.then(async () => {
       if (call.settled) return;
       if (this.#closed) return call.fail(new DomainError('PLUGIN_FAILED', `${call.request.what}: the service is shutting down`));
-      const pool = this.#newPool(1, 0);
-      try {
-        await new Batch([call], this.#keyOf(call.request.input), this).run(pool, (left, reason, stuck) => this.#charge(left[0] as LiveCall, reason, stuck));
-      } finally {
-        await pool.destroy();
-      }
+      // One thread that runs one batch (of one call) at a time: the call is alone in it.
+      this.#alone ??= this.#newPool(1, this.options.idleTimeoutMs);
+      await new Batch([call], this.#keyOf(call.request.input), this).run(this.#alone, (left, reason, stuck) => this.#charge(left[0] as LiveCall, reason, stuck));
     });
   }
 }

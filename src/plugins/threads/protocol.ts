@@ -50,6 +50,8 @@ export type RecordsMethod = keyof RecordsService;
 /** Thread to host. */
 export type ThreadMessage =
   | { t: 'input' }
+  /** The batch's plugin code starts now: the time limits run from here. */
+  | { t: 'started' }
   | { t: 'outcomes'; outcomes: CallOutcome[] }
   | { t: 'records'; req: number; id: number; method: RecordsMethod; args: unknown[] }
   | { t: 'log'; id: number; level: 'debug' | 'info' | 'warn' | 'error'; message: string; fields?: Record<string, unknown> }
