@@ -22,6 +22,8 @@ export interface PluginCallRequest {
   records?: RecordsService;
   log: PluginLogger;
   timeoutMs: number;
+  /** Calls of this invocation that may run at once (all its calls carry the same number). */
+  concurrency: number;
   /** Names the call in error messages, e.g. "Plugin 'x' on record 123". */
   what: string;
   signal?: AbortSignal;

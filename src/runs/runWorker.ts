@@ -25,7 +25,7 @@ import { RunFiller } from './runFiller.js';
 export interface RunWorkerOptions {
   /** Items claimed per store round trip. @defaultValue 256 */
   batchSize: number;
-  /** Items in flight at once per run. @defaultValue 8 */
+  /** Items of a run its per-record plugin processes at once (in a plugin thread). @defaultValue 8 */
   concurrency: number;
   /** How long a claim holds an item without renewal. @defaultValue 30000 */
   leaseMs: number;
@@ -198,7 +198,10 @@ class RunSession {
   async work(): Promise<void> {
     this.#heartbeat = setInterval(() => void this.#beat(), this.options.heartbeatMs);
     if (this.run.filling) await this.#filler.take();
-    await forEachBounded(this.#claimed(), this.options.concurrency, async ({ item, record }) => {
+    // Two claims' worth of items are handed to the plugin threads at once, so that they travel in few batches and
+    // the next batch is ready while one runs; the threads run at most `concurrency` of them at a time.
+    const inFlight = this.#perRecord ? Math.max(this.options.concurrency, 2 * this.options.batchSize) : 1;
+    await forEachBounded(this.#claimed(), inFlight, async ({ item, record }) => {
       const outcome = await this.#processItem(item, record);
       if (outcome === undefined) return;
       this.#pending.push(outcome);
@@ -322,7 +325,7 @@ class RunSession {
       const scope = this.#scope(item, attempt);
       try {
         if (record !== undefined) {
-          this.#executeItem ??= this.deps.invocations.itemExecutor(this.prepared, signal);
+          this.#executeItem ??= this.deps.invocations.itemExecutor(this.prepared, signal, this.options.concurrency);
           const result = await this.#executeItem(record, scope);
           return { seq: item.seq, status: 'Completed', affected: result.affected !== false, ...(result.note !== undefined && { note: itemNote(result.note) }) };
         }

@@ -157,7 +157,7 @@ export class InvocationService {
    * Calls plugin code with the invocation's time limit and `signal`; failures are coded errors. The records a call
    * sees and the item it works on are the caller's (`PluginScope`): the run worker decides them.
    */
-  #caller(prepared: PreparedInvocation, signal: AbortSignal | undefined): { call: (parts: CallParts) => Promise<unknown>; logger: Logger } {
+  #caller(prepared: PreparedInvocation, signal: AbortSignal | undefined, concurrency = 1): { call: (parts: CallParts) => Promise<unknown>; logger: Logger } {
     const { loaded, input, caller, definition } = prepared;
     const { plugin } = loaded;
     const logger = this.#deps.logger.child({ plugin: plugin.className, definition: definition.csid, mode: input.mode });
@@ -170,6 +170,7 @@ export class InvocationService {
       user: caller.user,
       log: pluginLogger(logger),
       timeoutMs,
+      concurrency,
       ...(signal !== undefined && { signal }),
     };
     return { call: (parts) => this.#deps.calls.call({ ...shared, ...parts }), logger };
@@ -182,12 +183,12 @@ export class InvocationService {
 
   /**
    * Runs one record through a per-record plugin; the logger and context are set up once, for a worker that runs
-   * many items of one invocation.
+   * many items of one invocation, at most `concurrency` at once.
    */
-  itemExecutor(prepared: PreparedInvocation, signal?: AbortSignal): (record: StoredRecord, scope: PluginScope) => Promise<ItemResult> {
+  itemExecutor(prepared: PreparedInvocation, signal: AbortSignal | undefined, concurrency: number): (record: StoredRecord, scope: PluginScope) => Promise<ItemResult> {
     const { plugin } = prepared.loaded;
     if (plugin.processItem === undefined) throw new TypeError(`Plugin '${plugin.className}' handles whole invocations`);
-    const { call } = this.#caller(prepared, signal);
+    const { call } = this.#caller(prepared, signal, concurrency);
     return async (record, scope) =>
       ((await call({ method: 'processItem', what: `Plugin '${plugin.className}' on record ${record.csid}`, subject: record, ...scope })) as
         | ItemResult

@@ -1,8 +1,9 @@
 /**
- * A plugin thread (the piscina worker module): runs one batch of plugin calls per task. The plugin's module is
- * imported here by its file and version, once per thread (a new version is a new module, so hot reload holds);
- * each call gets a context whose `records` and `log` are messages to the host, and whose `signal` aborts when the
- * host says so (timeout, cancel, shutdown). Whatever the plugin does to this thread (exit, an uncaught throw, an
+ * A plugin thread (the piscina worker module): runs one batch of plugin calls per task, `concurrency` at a time,
+ * each under its time limit. The plugin's module is imported here by its file and version, once per thread (a new
+ * version is a new module, so hot reload holds); each call gets a context whose `records` and `log` are messages to
+ * the host, and whose `signal` aborts when its time is up or the host says so (cancel, shutdown). While a batch
+ * runs the thread beats every `heartbeatMs`, so the host can tell a thread held by synchronous code. Whatever the plugin does to this thread (exit, an uncaught throw, an
  * out-of-memory) ends the thread, never the service: the host sees the task fail and deals with its calls.
  */
 import type { MessagePort } from 'node:worker_threads';
@@ -57,7 +58,7 @@ class BatchChannel {
   #nextRequest = 0;
   readonly #waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
   #inputWaiting: ((input: InvocationInput) => void) | undefined;
-  readonly #controllers = new Map<number, AbortController>();
+  readonly #running = new Map<number, RunningCall>();
 
   constructor(readonly port: MessagePort) {
     port.on('message', (message: HostMessage) => this.#receive(message));
@@ -73,10 +74,12 @@ class BatchChannel {
     }
   }
 
-  signalFor(id: number): AbortSignal {
-    const controller = new AbortController();
-    this.#controllers.set(id, controller);
-    return controller.signal;
+  track(call: RunningCall): void {
+    this.#running.set(call.id, call);
+  }
+
+  untrack(call: RunningCall): void {
+    this.#running.delete(call.id);
   }
 
   input(): Promise<InvocationInput> {
@@ -109,9 +112,121 @@ class BatchChannel {
       if (message.error !== undefined) waiting?.reject(fromWire(message.error));
       else waiting?.resolve(message.value);
     } else {
-      this.post({ t: 'alive' });
-      for (const id of message.ids) this.#controllers.get(id)?.abort(fromWire(message.reason));
+      for (const id of message.ids) this.#running.get(id)?.abort(fromWire(message.reason));
     }
+  }
+}
+
+async function cachedInput(task: BatchTask, channel: BatchChannel): Promise<InvocationInput> {
+  let input = inputs.get(task.invocationKey);
+  if (input === undefined) {
+    input = await channel.input();
+    inputs.set(task.invocationKey, input);
+    if (inputs.size > INPUTS_KEPT) inputs.delete(inputs.keys().next().value as string);
+  }
+  return input;
+}
+
+/** The fields of a result the host reads, and only those: anything else a plugin returns need not cross. */
+const RESULT_FIELDS = {
+  processItem: ['affected', 'note'],
+  invoke: ['numAffected', 'userNote', 'primaryURICreated'],
+  summarize: ['userNote', 'primaryURICreated'],
+} as const;
+
+function resultFields(method: WireCall['method'], value: unknown): Record<string, unknown> | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const source = value as Record<string, unknown>;
+  const picked: Record<string, unknown> = {};
+  for (const field of RESULT_FIELDS[method]) if (source[field] !== undefined) picked[field] = source[field];
+  return picked;
+}
+
+async function invokeMethod(plugin: Invocable, call: WireCall, input: InvocationInput, ctx: InvocationContext): Promise<unknown> {
+  switch (call.method) {
+    case 'processItem':
+      return resultFields(call.method, await plugin.processItem?.(call.subject as never, input, ctx));
+    case 'invoke':
+      return resultFields(call.method, await plugin.invoke?.(input, ctx));
+    case 'summarize':
+      return resultFields(call.method, 'summarize' in plugin ? plugin.summarize?.(call.subject as never, input) : undefined);
+  }
+}
+
+/**
+ * One call running in this thread. Its context's `records`, `log` and `signal` are made when the plugin first
+ * touches them: most calls of a fast plugin never do, and a batch holds hundreds of calls.
+ */
+class RunningCall {
+  readonly id: number;
+  #controller: AbortController | undefined;
+  #abortReason: unknown;
+  #aborted = false;
+  #reject: (err: unknown) => void = () => {};
+
+  constructor(
+    readonly call: WireCall,
+    readonly channel: BatchChannel,
+  ) {
+    this.id = call.id;
+  }
+
+  context(shared: { tenantId: string; user: string; reject: (message: string) => Error }): InvocationContext {
+    const { channel, id } = this;
+    let records: RecordsService | undefined;
+    let log: PluginLogger | undefined;
+    const running = this;
+    return {
+      ...shared,
+      ...(this.call.item !== undefined && { item: this.call.item }),
+      get records(): RecordsService {
+        records ??= recordsProxy(channel, id);
+        return records;
+      },
+      get log(): PluginLogger {
+        log ??= logProxy(channel, id);
+        return log;
+      },
+      get signal(): AbortSignal {
+        return running.signal();
+      },
+    } as InvocationContext;
+  }
+
+  signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#abortReason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** The host's word (cancel, shutdown) or the time limit: the signal aborts and the call settles at once. */
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#abortReason = reason;
+    this.#controller?.abort(reason);
+    this.#reject(reason);
+  }
+
+  /** Settles with the plugin's result, or as soon as the call is aborted; what the plugin leaves running is not waited for. */
+  run(work: () => Promise<unknown>, timeoutMs: number): Promise<unknown> {
+    this.channel.track(this);
+    const timer = setTimeout(() => this.abort(new HostError(`${this.call.what} did not finish within ${timeoutMs} ms`, 'PLUGIN_TIMEOUT', [])), timeoutMs);
+    return new Promise<unknown>((resolve, reject) => {
+      this.#reject = reject;
+      let result: Promise<unknown>;
+      try {
+        result = work();
+      } catch (err) {
+        result = Promise.reject(err);
+      }
+      result.then(resolve, reject);
+    }).finally(() => {
+      clearTimeout(timer);
+      this.channel.untrack(this);
+    });
   }
 }
 
@@ -138,57 +253,12 @@ function logProxy(channel: BatchChannel, id: number): PluginLogger {
   return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
 }
 
-async function cachedInput(task: BatchTask, channel: BatchChannel): Promise<InvocationInput> {
-  let input = inputs.get(task.invocationKey);
-  if (input === undefined) {
-    input = await channel.input();
-    inputs.set(task.invocationKey, input);
-    if (inputs.size > INPUTS_KEPT) inputs.delete(inputs.keys().next().value as string);
-  }
-  return input;
-}
-
-/** The fields of a result the host reads, and only those: anything else a plugin returns need not cross. */
-const RESULT_FIELDS = {
-  processItem: ['affected', 'note'],
-  invoke: ['numAffected', 'userNote', 'primaryURICreated'],
-  summarize: ['userNote', 'primaryURICreated'],
-} as const;
-
-function resultFields(method: WireCall['method'], value: unknown): Record<string, unknown> | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const source = value as Record<string, unknown>;
-  return Object.fromEntries(RESULT_FIELDS[method].filter((field) => source[field] !== undefined).map((field) => [field, source[field]]));
-}
-
-async function invokeMethod(plugin: Invocable, call: WireCall, input: InvocationInput, ctx: InvocationContext): Promise<unknown> {
-  switch (call.method) {
-    case 'processItem':
-      return resultFields(call.method, await plugin.processItem?.(call.subject as never, input, ctx));
-    case 'invoke':
-      return resultFields(call.method, await plugin.invoke?.(input, ctx));
-    case 'summarize':
-      return resultFields(call.method, 'summarize' in plugin ? plugin.summarize?.(call.subject as never, input) : undefined);
-  }
-}
-
-/** Settles with the plugin's result, or as soon as the host aborts the call (what is left running is not waited for). */
-function settle(work: () => unknown, signal: AbortSignal): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    Promise.resolve()
-      .then(work)
-      .then(resolve, reject)
-      .finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
 export default async function runBatch(task: BatchTask): Promise<BatchResult> {
   const channel = new BatchChannel(task.port);
   const unsent: CallOutcome[] = [];
   let flushing = false;
-  // Outcomes of calls that end later than others go out together, once per turn of the event loop.
+  let heartbeat: NodeJS.Timeout | undefined;
+  // Outcomes of calls that end while others go on are sent together, once per turn of the event loop.
   const flush = () => {
     flushing = false;
     if (unsent.length > 0) channel.post({ t: 'outcomes', outcomes: unsent.splice(0, unsent.length) });
@@ -196,36 +266,40 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
   try {
     const [plugin, input] = await Promise.all([pluginOf(task.plugin), cachedInput(task, channel)]);
     const shared = { tenantId: task.tenantId, user: task.user, reject: (message: string) => new PluginRejection(message) };
+    const queue = task.calls.values();
     let left = task.calls.length;
     let allSettled: () => void = () => {};
     const done = new Promise<void>((resolve) => (allSettled = resolve));
-    channel.post({ t: 'started' });
+    const start = (call: WireCall) => {
+      const running = new RunningCall(call, channel);
+      running.run(() => invokeMethod(plugin, call, input, running.context(shared)), task.timeoutMs).then(
+        (value) => record({ id: call.id, value }),
+        (err: unknown) => record({ id: call.id, error: wireError(err) }),
+      );
+    };
+    // At most `concurrency` calls at once: each one that ends starts the next.
     const record = (outcome: CallOutcome) => {
       unsent.push(outcome);
       left -= 1;
+      const next = queue.next();
+      if (next.done !== true) start(next.value);
       if (left === 0) allSettled();
       else if (!flushing) {
         flushing = true;
         setImmediate(flush);
       }
     };
-    for (const call of task.calls) {
-      const signal = channel.signalFor(call.id);
-      const ctx = {
-        ...shared,
-        records: recordsProxy(channel, call.id),
-        log: logProxy(channel, call.id),
-        signal,
-        ...(call.item !== undefined && { item: call.item }),
-      } as InvocationContext;
-      settle(() => invokeMethod(plugin, call, input, ctx), signal).then(
-        (value) => record({ id: call.id, value }),
-        (err: unknown) => record({ id: call.id, error: wireError(err) }),
-      );
+    channel.post({ t: 'started' });
+    heartbeat = setInterval(() => channel.post({ t: 'beat' }), task.heartbeatMs);
+    for (let i = 0; i < task.concurrency; i += 1) {
+      const next = queue.next();
+      if (next.done === true) break;
+      start(next.value);
     }
     await done;
     return { outcomes: unsent.splice(0, unsent.length) };
   } finally {
+    clearInterval(heartbeat);
     task.port.close();
   }
 }

@@ -3,17 +3,19 @@
  * `process.exit`, an uncaught throw or rejection (a timer's included) or running out of memory ends the plugin's
  * thread, which the pool replaces; a plugin that holds its thread past the time limit has its thread stopped.
  *
- * Calls made in the same tick for one invocation travel as one task (a batch), their outcomes come back together:
- * a no-op plugin costs one round trip per batch, not per item. A pool thread runs one batch at a time.
+ * Batches. The calls of one invocation go to the threads in batches: those made while the invocation's previous
+ * batch ran travel together, and their outcomes come back together, so a no-op plugin costs a round trip per batch,
+ * not per item. One batch of an invocation runs at a time, at most `concurrency` of its calls at once (a run's
+ * `ITEM_CONCURRENCY`); a pool thread runs one batch at a time.
+ *
+ * Time limits run in the thread, from when each call starts there: the call's signal aborts and it fails
+ * `PLUGIN_TIMEOUT`. Synchronous code can hold the thread's timers too; so a thread running a batch beats every
+ * quarter of `unresponsiveMs`, and one silent for the time limit plus `unresponsiveMs` is stopped.
  *
  * Culprit finding. When a thread stops with several calls in flight, none is charged: each is run again alone, in
- * a thread of its own, one at a time. A call whose thread stops while it runs alone is charged a crash, and run
- * alone again until it has `maxCrashes`; then it fails `PLUGIN_CRASHED`. Calls that merely shared the thread
- * complete normally.
- *
- * Time limits. When a call's time is up its thread is told to abort it, and must answer within `unresponsiveMs`:
- * if it does, the call fails `PLUGIN_TIMEOUT`; if it does not, synchronous code holds the thread, which is stopped,
- * and its calls are suspects as above (alone, the blocking one fails `PLUGIN_TIMEOUT`).
+ * a thread of its own, one at a time. A call whose thread stops while it runs alone (or that was the only one in
+ * flight) is charged a crash, and run alone again until it has `maxCrashes`: then it fails `PLUGIN_CRASHED`; held
+ * alone past its time limit, it fails `PLUGIN_TIMEOUT`. Calls that merely shared the thread complete normally.
  */
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -32,7 +34,7 @@ export interface PluginThreadOptions {
   maxOldGenerationMb: number;
   /** Times a call may stop its thread while running alone before it fails for good. @defaultValue 3 */
   maxCrashes: number;
-  /** How long a thread told to abort a call has to answer before it is deemed stuck and stopped. @defaultValue 1000 */
+  /** How long past its calls' time limit a thread may stay silent before it is deemed stuck and stopped. @defaultValue 1000 */
   unresponsiveMs: number;
   /** How long an idle thread is kept. @defaultValue 30000 */
   idleTimeoutMs: number;
@@ -69,14 +71,12 @@ function toWire(err: unknown): WireError {
 /** One plugin call from request to outcome, across however many threads it takes. */
 class LiveCall {
   settled = false;
-  timedOut = false;
-  /** Times its thread stopped while it ran alone. */
+  /** Times its thread stopped while it was the only call there. */
   crashes = 0;
   /** The batch it is running in, told when the call is aborted. */
   batch: Batch | undefined;
   /** Called once the call is settled. */
   onEnd: () => void = () => {};
-  #timer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly id: number,
@@ -85,25 +85,11 @@ class LiveCall {
     readonly reject: (err: unknown) => void,
   ) {}
 
-  /** Starts the time limit of one attempt; `onTimeout` runs if the call is still going when it is up. */
-  startClock(onTimeout: (call: LiveCall) => void): void {
-    clearTimeout(this.#timer);
-    this.timedOut = false;
-    this.#timer = setTimeout(() => {
-      this.timedOut = true;
-      onTimeout(this);
-    }, this.request.timeoutMs);
-  }
-
-  timeoutError(): DomainError {
-    return new DomainError('PLUGIN_TIMEOUT', `${this.request.what} did not finish within ${this.request.timeoutMs} ms`);
-  }
-
-  /** A cancel or shutdown settles the call at once; its thread is told (and stopped if stuck). */
+  /** A cancel or shutdown settles the call at once; its thread is told (and stopped if it stays silent). */
   abort(reason: unknown): void {
     if (this.settled) return;
     this.fail(reason);
-    this.batch?.abort([this], reason);
+    this.batch?.abort(this, reason);
   }
 
   succeed(value: unknown): void {
@@ -117,62 +103,78 @@ class LiveCall {
   #end(): boolean {
     if (this.settled) return false;
     this.settled = true;
-    clearTimeout(this.#timer);
     this.onEnd();
     return true;
   }
 }
 
+/** Why a batch's thread stopped: it crashed, or the host stopped it for holding on in silence. */
+interface Stopped {
+  calls: LiveCall[];
+  reason: unknown;
+  stuck: boolean;
+}
+
 /** One task: calls of one invocation sent to one thread together, with the port their traffic goes through. */
 class Batch {
+  readonly task: BatchTask;
   readonly #byId: Map<number, LiveCall>;
   readonly #port: MessagePort;
   readonly #stop = new AbortController();
-  #unresponsive: NodeJS.Timeout | undefined;
+  /** Restarted by every word from the thread once its plugin code runs; stops the thread when it fires. */
+  #watchdog: NodeJS.Timeout | undefined;
+  readonly #silenceMs: number;
 
   constructor(
     readonly calls: LiveCall[],
-    readonly invocationKey: string,
-    readonly owner: PluginThreads,
+    invocationKey: string,
+    options: PluginThreadOptions,
   ) {
     this.#byId = new Map(calls.map((call) => [call.id, call]));
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     port1.on('message', (message: ThreadMessage) => this.#receive(message));
     const first = (calls[0] as LiveCall).request;
-    const task: BatchTask = {
+    this.#silenceMs = first.timeoutMs + options.unresponsiveMs;
+    this.task = {
       port: port2,
       plugin: { kind: first.plugin.kind, file: first.plugin.file, version: first.plugin.version },
       invocationKey,
       tenantId: first.tenantId,
       user: first.user,
+      timeoutMs: first.timeoutMs,
+      concurrency: first.concurrency,
+      heartbeatMs: Math.max(10, Math.floor(options.unresponsiveMs / 4)),
       calls: calls.map(({ id, request }) => ({
         id,
         method: request.method,
+        what: request.what,
         ...(request.subject !== undefined && { subject: request.subject }),
         ...(request.item !== undefined && { item: request.item }),
       })),
     };
-    this.task = task;
     for (const call of calls) call.batch = this;
   }
 
-  readonly task: BatchTask;
-
-  /** Runs the batch on `pool`; settles every call, or hands those its thread stopped on to `onStopped`. */
-  async run(pool: Piscina, onStopped: (calls: LiveCall[], reason: unknown, stuck: boolean) => void): Promise<void> {
+  /** Runs the batch on `pool`: settles every call, or answers those left when its thread stopped. */
+  async run(pool: Piscina): Promise<Stopped | undefined> {
     try {
       const result = (await pool.run(this.task, { transferList: [this.task.port], signal: this.#stop.signal })) as BatchResult;
       this.#settle(result.outcomes);
+      return undefined;
     } catch (err) {
       const stuck = this.#stop.signal.aborted;
-      const left = this.calls.filter((call) => !call.settled);
-      if (left.length > 0) onStopped(left, stuck ? this.#stop.signal.reason : err, stuck);
+      const calls = this.calls.filter((call) => !call.settled);
+      return calls.length === 0 ? undefined : { calls, reason: stuck ? this.#stop.signal.reason : err, stuck };
     } finally {
-      clearTimeout(this.#unresponsive);
+      clearTimeout(this.#watchdog);
       this.#port.close();
       for (const call of this.calls) call.batch = undefined;
     }
+  }
+
+  abort(call: LiveCall, reason: unknown): void {
+    this.#port.postMessage({ t: 'abort', ids: [call.id], reason: toWire(reason) } satisfies HostMessage);
   }
 
   #settle(outcomes: CallOutcome[]): void {
@@ -184,56 +186,44 @@ class Batch {
     }
   }
 
-  /** Tells the thread to abort `calls`; a thread that does not answer within `unresponsiveMs` is stopped. */
-  abort(calls: LiveCall[], reason: unknown): void {
-    this.#post({ t: 'abort', ids: calls.map((call) => call.id), reason: toWire(reason) });
-    this.#unresponsive ??= setTimeout(() => this.#stop.abort(new Error('the thread did not answer an abort: synchronous code held it')), this.owner.options.unresponsiveMs);
-  }
-
-  #post(message: HostMessage): void {
-    this.#port.postMessage(message);
-  }
-
   #receive(message: ThreadMessage): void {
+    this.#watchdog?.refresh();
     switch (message.t) {
-      case 'input':
-        this.#post({ t: 'input', input: (this.calls[0] as LiveCall).request.input });
-        return;
       case 'started':
-        // The clocks start with the plugin's code, not with a thread's start-up or the plugin's import.
-        for (const call of this.calls) call.startClock((timedOut) => this.abort([timedOut], timedOut.timeoutError()));
+        this.#watchdog = setTimeout(
+          () => this.#stop.abort(new Error(`the thread was silent for ${this.#silenceMs} ms: synchronous code held it past the time limit`)),
+          this.#silenceMs,
+        );
+        return;
+      case 'input':
+        this.#port.postMessage({ t: 'input', input: (this.calls[0] as LiveCall).request.input } satisfies HostMessage);
         return;
       case 'outcomes':
         this.#settle(message.outcomes);
         return;
-      case 'alive':
-        // The thread is free to run code: calls whose time was up really were too slow.
-        clearTimeout(this.#unresponsive);
-        this.#unresponsive = undefined;
-        for (const call of this.calls) if (call.timedOut) call.fail(call.timeoutError());
+      case 'log':
+        this.#byId.get(message.id)?.request.log[message.level](message.message, message.fields);
         return;
-      case 'log': {
-        const call = this.#byId.get(message.id);
-        call?.request.log[message.level](message.message, message.fields);
-        return;
-      }
       case 'records':
         void this.#records(message.req, message.id, message.method, message.args);
+        return;
+      case 'beat':
     }
   }
 
   async #records(req: number, id: number, method: RecordsMethod, args: unknown[]): Promise<void> {
     const call = this.#byId.get(id);
+    let answer: HostMessage;
     try {
-      // A call that has ended (timed out, cancelled) writes nothing more.
+      // A call that has ended (timed out, cancelled) does nothing more through the service.
       if (call === undefined || call.settled) throw new DomainError('PLUGIN_FAILED', `ctx.records.${method}: this plugin call has ended; nothing more is done for it`);
       const records = call.request.records;
       if (records === undefined || typeof records[method] !== 'function') throw new DomainError('PLUGIN_FAILED', `ctx.records.${method} is not available here`);
-      const value = await (records[method] as (...a: unknown[]) => Promise<unknown>)(...args);
-      this.#post({ t: 'records', req, value });
+      answer = { t: 'records', req, value: await (records[method] as (...a: unknown[]) => Promise<unknown>)(...args) };
     } catch (err) {
-      this.#post({ t: 'records', req, error: toWire(err) });
+      answer = { t: 'records', req, error: toWire(err) };
     }
+    this.#port.postMessage(answer);
   }
 }
 
@@ -246,8 +236,11 @@ export class PluginThreads implements PluginCalls {
   #nextId = 0;
   #nextInvocation = 0;
   readonly #invocationKeys = new WeakMap<InvocationInput, string>();
-  /** Calls made this tick, by invocation, sent as one batch each when the tick ends. */
+  /** Calls waiting for their invocation's next batch. */
   readonly #waiting = new Map<InvocationInput, LiveCall[]>();
+  /** Invocations with a batch in a thread. */
+  readonly #running = new Set<InvocationInput>();
+  #dispatching = false;
   /** One abort listener per signal (a run's), however many of its calls are live. */
   readonly #watched = new Map<AbortSignal, { calls: Set<LiveCall>; listener: () => void }>();
   /** Suspects run alone one at a time: each waits for the one before. */
@@ -264,10 +257,10 @@ export class PluginThreads implements PluginCalls {
       const call = new LiveCall((this.#nextId += 1), request, resolve, reject);
       if (request.signal?.aborted === true) return call.fail(request.signal.reason);
       this.#watch(call, request.signal);
-      if (this.#waiting.size === 0) process.nextTick(() => this.#dispatch());
-      const group = this.#waiting.get(request.input);
-      if (group === undefined) this.#waiting.set(request.input, [call]);
-      else group.push(call);
+      const waiting = this.#waiting.get(request.input);
+      if (waiting === undefined) this.#waiting.set(request.input, [call]);
+      else waiting.push(call);
+      this.#scheduleDispatch();
     });
   }
 
@@ -299,11 +292,30 @@ export class PluginThreads implements PluginCalls {
     };
   }
 
-  #dispatch(): void {
-    for (const [input, calls] of this.#waiting) {
-      void new Batch(calls, this.#keyOf(input), this).run(this.#shared(), (left, reason, stuck) => this.#stopped(left, reason, stuck));
+  /** Once this tick's calls are in: a tick's calls of one invocation make one batch. */
+  #scheduleDispatch(): void {
+    if (this.#dispatching) return;
+    this.#dispatching = true;
+    process.nextTick(() => {
+      this.#dispatching = false;
+      for (const [input, waiting] of this.#waiting) {
+        if (this.#running.has(input)) continue;
+        this.#waiting.delete(input);
+        const calls = waiting.filter((call) => !call.settled);
+        if (calls.length > 0) void this.#runBatch(input, calls);
+      }
+    });
+  }
+
+  async #runBatch(input: InvocationInput, calls: LiveCall[]): Promise<void> {
+    this.#running.add(input);
+    try {
+      const stopped = await new Batch(calls, this.#keyOf(input), this.options).run(this.#shared());
+      if (stopped !== undefined) this.#stopped(stopped);
+    } finally {
+      this.#running.delete(input);
+      if (this.#waiting.has(input)) this.#scheduleDispatch();
     }
-    this.#waiting.clear();
   }
 
   #keyOf(input: InvocationInput): string {
@@ -315,12 +327,12 @@ export class PluginThreads implements PluginCalls {
     return key;
   }
 
-  #newPool(maxThreads: number, idleTimeout: number): Piscina {
+  #newPool(maxThreads: number): Piscina {
     const pool = new Piscina({
       filename: THREAD_ENTRY,
-      minThreads: Math.min(1, maxThreads),
+      minThreads: 1,
       maxThreads,
-      idleTimeout,
+      idleTimeout: this.options.idleTimeoutMs,
       // Plugins may keep timers and sockets open between calls: threads must not sleep in Atomics.wait.
       atomics: 'disabled',
       recordTiming: false,
@@ -332,12 +344,12 @@ export class PluginThreads implements PluginCalls {
   }
 
   #shared(): Piscina {
-    this.#pool ??= this.#newPool(this.options.maxThreads, this.options.idleTimeoutMs);
+    this.#pool ??= this.#newPool(this.options.maxThreads);
     return this.#pool;
   }
 
   /** The calls a stopped thread had in flight: the one call alone is charged; several are each run alone. */
-  #stopped(calls: LiveCall[], reason: unknown, stuck: boolean): void {
+  #stopped({ calls, reason, stuck }: Stopped): void {
     this.#logger.warn({ err: reason, calls: calls.map((call) => call.request.what) }, 'a plugin thread stopped while running calls');
     if (calls.length > 1) {
       for (const call of calls) this.#runAlone(call);
@@ -347,15 +359,11 @@ export class PluginThreads implements PluginCalls {
   }
 
   #charge(call: LiveCall, reason: unknown, stuck: boolean): void {
-    if (stuck && call.timedOut) return call.fail(call.timeoutError());
+    const { what, timeoutMs } = call.request;
+    if (stuck) return call.fail(new DomainError('PLUGIN_TIMEOUT', `${what} did not finish within ${timeoutMs} ms; its thread was stopped`));
     call.crashes += 1;
     if (call.crashes < this.options.maxCrashes) return this.#runAlone(call);
-    call.fail(
-      new DomainError(
-        'PLUGIN_CRASHED',
-        `${call.request.what}: the plugin's thread stopped while processing it (${call.crashes} time(s); last: ${messageOf(reason)})`,
-      ),
-    );
+    call.fail(new DomainError('PLUGIN_CRASHED', `${what}: the plugin's thread stopped while processing it (${call.crashes} time(s); last: ${messageOf(reason)})`));
   }
 
   /** Runs `call` in the suspects' thread, alone, after the suspects before it. */
@@ -364,8 +372,9 @@ export class PluginThreads implements PluginCalls {
       if (call.settled) return;
       if (this.#closed) return call.fail(new DomainError('PLUGIN_FAILED', `${call.request.what}: the service is shutting down`));
       // One thread that runs one batch (of one call) at a time: the call is alone in it.
-      this.#alone ??= this.#newPool(1, this.options.idleTimeoutMs);
-      await new Batch([call], this.#keyOf(call.request.input), this).run(this.#alone, (left, reason, stuck) => this.#charge(left[0] as LiveCall, reason, stuck));
+      this.#alone ??= this.#newPool(1);
+      const stopped = await new Batch([call], this.#keyOf(call.request.input), this.options).run(this.#alone);
+      if (stopped !== undefined) this.#charge(call, stopped.reason, stopped.stuck);
     });
   }
 }

@@ -1,8 +1,8 @@
 /**
  * The messages between the service and its plugin threads. A task is a batch of plugin calls of one invocation
- * (those the service made in the same tick), sent with a `MessagePort` that carries, while the batch runs, the
- * calls' `ctx.records` and `ctx.log` traffic, results that come in late, and aborts. Everything here is
- * structured-cloned: no functions, no class instances that must survive.
+ * (those the service made while the invocation's previous batch ran), sent with a `MessagePort` that carries,
+ * while the batch runs, the calls' `ctx.records` and `ctx.log` traffic, outcomes as they come, heartbeats and
+ * aborts. Everything here is structured-cloned: no functions, no class instances that must survive.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { InvocationInput, ItemInfo, ItemsOutcome, RecordsService, StoredRecord } from '../contract.js';
@@ -23,6 +23,8 @@ export interface WireError {
 export interface WireCall {
   id: number;
   method: PluginMethod;
+  /** Names the call in a timeout's message. */
+  what: string;
   /** The record (`processItem`) or the outcome (`summarize`); the invocation's input is added in the thread. */
   subject?: StoredRecord | ItemsOutcome;
   item?: ItemInfo;
@@ -35,6 +37,12 @@ export interface BatchTask {
   invocationKey: string;
   tenantId: string;
   user: string;
+  /** Time limit of each call, from when it starts in the thread. */
+  timeoutMs: number;
+  /** Calls of the batch running at once at most (`ITEM_CONCURRENCY`). */
+  concurrency: number;
+  /** How often the thread says it is alive while the batch runs. */
+  heartbeatMs: number;
   calls: WireCall[];
 }
 
@@ -50,13 +58,13 @@ export type RecordsMethod = keyof RecordsService;
 /** Thread to host. */
 export type ThreadMessage =
   | { t: 'input' }
-  /** The batch's plugin code starts now: the time limits run from here. */
+  /** The batch's plugin code starts now (the plugin is imported): from here the thread must keep talking. */
   | { t: 'started' }
+  /** Sent every `heartbeatMs` while the batch runs: a thread that falls silent is held by synchronous code. */
+  | { t: 'beat' }
   | { t: 'outcomes'; outcomes: CallOutcome[] }
   | { t: 'records'; req: number; id: number; method: RecordsMethod; args: unknown[] }
-  | { t: 'log'; id: number; level: 'debug' | 'info' | 'warn' | 'error'; message: string; fields?: Record<string, unknown> }
-  /** The answer to an abort: the thread's event loop is alive. */
-  | { t: 'alive' };
+  | { t: 'log'; id: number; level: 'debug' | 'info' | 'warn' | 'error'; message: string; fields?: Record<string, unknown> };
 
 /** Host to thread. */
 export type HostMessage =
