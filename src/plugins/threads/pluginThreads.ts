@@ -256,6 +256,7 @@ export class PluginThreads implements PluginCalls {
     return new Promise((resolve, reject) => {
       const call = new LiveCall((this.#nextId += 1), request, resolve, reject);
       if (request.signal?.aborted === true) return call.fail(request.signal.reason);
+      if (this.#closed) return call.fail(new DomainError('PLUGIN_FAILED', `${request.what}: the service is shutting down`));
       this.#watch(call, request.signal);
       const waiting = this.#waiting.get(request.input);
       if (waiting === undefined) this.#waiting.set(request.input, [call]);

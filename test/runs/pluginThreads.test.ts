@@ -4,9 +4,11 @@
  * answering within a second and the run's other items complete. The items that shared the plugin's thread when it
  * stopped are run again alone (culprit finding) and are not charged. Real service, real store, real threads.
  */
+import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { createDefinition, createObjects, getJson, invocationContextBody, JSON_TYPE } from '../support/api.js';
+import { createDefinition, createObjects, getJson, invocationContextBody, invoke, JSON_TYPE } from '../support/api.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -112,5 +114,33 @@ describe('plugin faults stay in the plugin thread', function () {
     const outcome = await runWithFault('oom', 20_000);
     expectOnlyCulpritFailed(outcome, 'PLUGIN_CRASHED');
     expect(outcome.culprit.error).to.match(/memory/i);
+  });
+});
+
+describe('plugin threads and hot reload', () => {
+  it('runs the changed version of a plugin file in the next invocation', async () => {
+    const plugins = await pluginsDirWith();
+    const service = await startTestService({ pluginsDir: plugins.dir, watchPlugins: true });
+    try {
+      const file = path.join(plugins.dir, 'versioned.js');
+      const source = (version: string) =>
+        `export default { className: 'test.Versioned', contract: '^1.0.0', modes: ['nocontext'],
+          async invoke() { return { userNote: ${JSON.stringify(version)} }; } };\n`;
+      const loaded = once(service.plugins, 'loaded');
+      await writeFile(file, source('first'));
+      await loaded;
+      const definition = await createDefinition(service, { name: 'versioned', supportsNoContext: true, className: 'test.Versioned' });
+      const first = await invoke(service, definition, { mode: 'nocontext' });
+      expect(first.body['ns2:invocationResults'].userNote).to.equal('first');
+
+      const changed = once(service.plugins, 'changed');
+      await writeFile(file, source('second version'));
+      await changed;
+      const second = await invoke(service, definition, { mode: 'nocontext' });
+      expect(second.body['ns2:invocationResults'].userNote).to.equal('second version');
+    } finally {
+      await service.stop();
+      await plugins.cleanup();
+    }
   });
 });
