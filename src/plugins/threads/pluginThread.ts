@@ -3,8 +3,9 @@
  * each under its time limit. The plugin's module is imported here by its file and version, once per thread (a new
  * version is a new module, so hot reload holds); each call gets a context whose `records` and `log` are messages to
  * the host, and whose `signal` aborts when its time is up or the host says so (cancel, shutdown). While a batch
- * runs the thread beats every `heartbeatMs`, so the host can tell a thread held by synchronous code. Whatever the plugin does to this thread (exit, an uncaught throw, an
- * out-of-memory) ends the thread, never the service: the host sees the task fail and deals with its calls.
+ * runs the thread beats every `heartbeatMs`, so the host can tell a thread held by synchronous code. Whatever the
+ * plugin does to this thread (exit, an uncaught throw, an out-of-memory) ends the thread, never the service: the
+ * host sees the task fail and deals with its calls.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { InvocationContext, InvocationInput, Invocable, PluginLogger, RecordsService } from '../contract.js';
@@ -37,6 +38,8 @@ function pluginOf(ref: PluginModuleRef): Promise<Invocable> {
   let loading = modules.get(key);
   if (loading === undefined) {
     loading = importPluginModule(ref).then((namespace) => unwrapDefaultExport(namespace) as Invocable);
+    // A failed import is tried again by the next batch rather than remembered.
+    loading.catch(() => modules.delete(key));
     modules.set(key, loading);
   }
   return loading;
@@ -138,7 +141,11 @@ function resultFields(method: WireCall['method'], value: unknown): Record<string
   if (typeof value !== 'object' || value === null) return undefined;
   const source = value as Record<string, unknown>;
   const picked: Record<string, unknown> = {};
-  for (const field of RESULT_FIELDS[method]) if (source[field] !== undefined) picked[field] = source[field];
+  for (const field of RESULT_FIELDS[method]) {
+    // Every contract field is a string, number or boolean; anything else could not cross (nor be used).
+    const value = source[field];
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') picked[field] = value;
+  }
   return picked;
 }
 
@@ -264,7 +271,15 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
     if (unsent.length > 0) channel.post({ t: 'outcomes', outcomes: unsent.splice(0, unsent.length) });
   };
   try {
-    const [plugin, input] = await Promise.all([pluginOf(task.plugin), cachedInput(task, channel)]);
+    let plugin: Invocable;
+    let input: InvocationInput;
+    try {
+      [plugin, input] = await Promise.all([pluginOf(task.plugin), cachedInput(task, channel)]);
+    } catch (err) {
+      // The service imported this module already; failing here fails the calls, not the thread.
+      const error = { message: `the plugin cannot be imported in its thread: ${wireError(err).message}` };
+      return { outcomes: task.calls.map(({ id }) => ({ id, error })) };
+    }
     const shared = { tenantId: task.tenantId, user: task.user, reject: (message: string) => new PluginRejection(message) };
     const queue = task.calls.values();
     let left = task.calls.length;
