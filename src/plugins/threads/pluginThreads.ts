@@ -19,7 +19,7 @@
  */
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
 import { DomainError, isErrorCode, type ErrorDetail } from '../../domain/errors.js';
@@ -145,12 +145,13 @@ class Batch {
       timeoutMs: first.timeoutMs,
       concurrency: first.concurrency,
       heartbeatMs: Math.max(10, Math.floor(options.unresponsiveMs / 4)),
-      calls: calls.map(({ id, request }) => ({
+      calls: calls.map(({ id, request, crashes }) => ({
         id,
         method: request.method,
         what: request.what,
         ...(request.subject !== undefined && { subject: request.subject }),
-        ...(request.item !== undefined && { item: request.item }),
+        // An attempt its thread stopped counts, as the contract says of `attempt`.
+        ...(request.item !== undefined && { item: crashes === 0 ? request.item : { ...request.item, attempt: request.item.attempt + crashes } }),
       })),
     };
     for (const call of calls) call.batch = this;
@@ -190,10 +191,7 @@ class Batch {
     this.#watchdog?.refresh();
     switch (message.t) {
       case 'started':
-        this.#watchdog = setTimeout(
-          () => this.#stop.abort(new Error(`the thread was silent for ${this.#silenceMs} ms: synchronous code held it past the time limit`)),
-          this.#silenceMs,
-        );
+        this.#watchdog = setTimeout(() => this.#silent(), this.#silenceMs);
         return;
       case 'input':
         this.#port.postMessage({ t: 'input', input: (this.calls[0] as LiveCall).request.input } satisfies HostMessage);
@@ -209,6 +207,16 @@ class Batch {
         return;
       case 'beat':
     }
+  }
+
+  /**
+   * The thread said nothing for the time limit and a second: it is stopped, unless its words are only waiting to be
+   * read (this thread was the busy one: timers run before messages are read).
+   */
+  #silent(): void {
+    const waiting = receiveMessageOnPort(this.#port);
+    if (waiting !== undefined) return this.#receive(waiting.message as ThreadMessage);
+    this.#stop.abort(new Error(`the thread was silent for ${this.#silenceMs} ms: synchronous code held it past the time limit`));
   }
 
   async #records(req: number, id: number, method: RecordsMethod, args: unknown[]): Promise<void> {
