@@ -13,6 +13,7 @@ import { DEFAULT_TENANT, type TenantId } from './domain/types.js';
 import { createApp } from './http/app.js';
 import type { HealthReport } from './http/routes/healthRouter.js';
 import { createPluginWatcher, PluginRegistry } from './plugins/index.js';
+import { PluginThreads } from './plugins/threads/pluginThreads.js';
 import { startAuth, type AuthServices } from './services/auth/index.js';
 import { registerDefaultDefinitions } from './services/autoRegistration.js';
 import { DefinitionService } from './services/definitionService.js';
@@ -107,9 +108,16 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     classNames: () => plugins.classNames(),
   });
   const records = new RecordService(store);
+  // Plugin code runs in these threads, never on the service's own; closed once no run works any more (see `stop`).
+  const pluginThreads = new PluginThreads(logger.child({ component: 'plugin-threads' }), {
+    maxThreads: config.pluginThreads,
+    maxOldGenerationMb: config.pluginMaxOldGenerationMb,
+    maxCrashes: config.itemMaxCrashes,
+  });
   const invocations = new InvocationService({
     records,
     plugins,
+    calls: pluginThreads,
     logger: logger.child({ component: 'invocation' }),
     limits: { timeoutMs: config.invocationTimeoutMs },
   });
@@ -191,6 +199,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   try {
     await executor.start();
   } catch (err) {
+    await pluginThreads.close();
     await release();
     throw err;
   }
@@ -199,6 +208,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     await retention.schedule();
   } catch (err) {
     await executor.stop();
+    await pluginThreads.close();
     await release();
     throw err;
   }
@@ -260,6 +270,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
         runs.beginShutdown();
         await closeServer(server, inFlight, config.shutdownTimeoutMs);
         await executor.stop();
+        await pluginThreads.close();
         await release();
       })();
       return stopping;

@@ -36,7 +36,7 @@ import type { RecordService } from '../services/recordService.js';
 import type { StoreHealth } from '../store/health.js';
 import type { Clock } from '../store/queryRules.js';
 import type { ItemOutcome, RunStore } from '../store/runTypes.js';
-import { forEachBounded } from './pluginExecution.js';
+import { forEachBounded } from './forEachBounded.js';
 import { abortable, yieldToIo } from './pauses.js';
 import { RunFiller } from './runFiller.js';
 import { SoloGate } from './soloGate.js';
@@ -44,7 +44,7 @@ import { SoloGate } from './soloGate.js';
 export interface RunWorkerOptions {
   /** Items claimed per store round trip. @defaultValue 256 */
   batchSize: number;
-  /** Items in flight at once per run. @defaultValue 8 */
+  /** Items of a run its per-record plugin processes at once (in a plugin thread). @defaultValue 8 */
   concurrency: number;
   /** How long a claim holds an item without renewal. @defaultValue 30000 */
   leaseMs: number;
@@ -256,7 +256,10 @@ class RunSession {
   async work(): Promise<void> {
     this.#heartbeat = setInterval(() => void this.#beat(), this.options.heartbeatMs);
     if (this.run.filling) await this.#filler.take();
-    await forEachBounded(this.#claimed(), this.options.concurrency, async ({ item, record }) => {
+    // Two claims' worth of items are handed to the plugin threads at once, so that they travel in few batches and
+    // the next batch is ready while one runs; the threads run at most `concurrency` of them at a time.
+    const inFlight = this.#perRecord ? Math.max(this.options.concurrency, 2 * this.options.batchSize) : 1;
+    await forEachBounded(this.#claimed(), inFlight, async ({ item, record }) => {
       // A crash suspect runs alone in the process, and its outcome is committed before anything else starts: if it
       // takes the process down, only it is charged; if it does not, it is cleared.
       if (isCrashSuspect(item)) {
@@ -466,7 +469,7 @@ class RunSession {
       const scope = this.#scope(item, attempt);
       try {
         if (record !== undefined) {
-          this.#executeItem ??= this.deps.invocations.itemExecutor(this.prepared, signal);
+          this.#executeItem ??= this.deps.invocations.itemExecutor(this.prepared, signal, this.options.concurrency);
           const result = await this.#executeItem(record, scope);
           return { seq: item.seq, status: 'Completed', affected: result.affected !== false, ...(result.note !== undefined && { note: itemNote(result.note) }) };
         }
@@ -488,8 +491,9 @@ class RunSession {
           attempt -= 1;
           continue;
         }
-        const rejected = err instanceof DomainError && err.code === 'PLUGIN_REJECTED';
-        if (rejected || attempt >= this.#retries) {
+        // A rejection is the request's fault; a crash was tried again alone already (see src/plugins/threads).
+        const final = err instanceof DomainError && (err.code === 'PLUGIN_REJECTED' || err.code === 'PLUGIN_CRASHED');
+        if (final || attempt >= this.#retries) {
           return {
             seq: item.seq,
             status: 'Failed',
