@@ -259,21 +259,25 @@ class RunSession {
     // Two claims' worth of items are handed to the plugin threads at once, so that they travel in few batches and
     // the next batch is ready while one runs; the threads run at most `concurrency` of them at a time.
     const inFlight = this.#perRecord ? Math.max(this.options.concurrency, 2 * this.options.batchSize) : 1;
-    await forEachBounded(this.#claimed(), inFlight, async ({ item, record }) => {
-      // A crash suspect runs alone in the process, and its outcome is committed before anything else starts: if it
-      // takes the process down, only it is charged; if it does not, it is cleared.
-      if (isCrashSuspect(item)) {
-        await this.gate.solo(async () => {
-          await this.#record(await this.#processItem(item, record));
-          await this.#flush();
-        });
-        return;
-      }
-      await this.gate.enter();
+    await forEachBounded(this.#claimed(), inFlight, async ({ item, record, settled }) => {
       try {
-        await this.#record(await this.#processItem(item, record));
+        // A crash suspect runs alone in the process, and its outcome is committed before anything else starts: if it
+        // takes the process down, only it is charged; if it does not, it is cleared.
+        if (isCrashSuspect(item)) {
+          await this.gate.solo(async () => {
+            await this.#record(await this.#processItem(item, record));
+            await this.#flush();
+          });
+          return;
+        }
+        await this.gate.enter();
+        try {
+          await this.#record(await this.#processItem(item, record));
+        } finally {
+          this.gate.leave();
+        }
       } finally {
-        this.gate.leave();
+        settled?.();
       }
     });
   }
@@ -353,8 +357,12 @@ class RunSession {
     return this.#writing;
   }
 
-  /** Claimed items with their records, batch by batch, until nothing is left to claim here. */
-  async *#claimed(): AsyncGenerator<{ item: RunItem; record: StoredRecord | undefined }> {
+  /**
+   * Claimed items with their records, batch by batch, until nothing is left to claim here. Nothing is claimed while
+   * a crash suspect is being tried in this process (an item claimed then would be charged if it takes the process
+   * down), and a suspect claimed here is settled before the next claim: `settled` says when.
+   */
+  async *#claimed(): AsyncGenerator<{ item: RunItem; record: StoredRecord | undefined; settled?: () => void }> {
     const { runs, now } = this.deps;
     const { stopping } = this.control;
     const signal = this.#signal;
@@ -363,6 +371,7 @@ class RunSession {
         await this.#pauseForStore();
         continue;
       }
+      await this.gate.quiet();
       let claimed: RunItem[];
       try {
         claimed = await runs.claim(this.#tenant, this.run.id, {
@@ -398,7 +407,12 @@ class RunSession {
       const found = this.#perRecord && keys.length > 0 ? (await this.deps.records.getMany(this.#tenant, keys)).found : new Map<string, StoredRecord>();
       for (const item of claimed) {
         if (signal.aborted || (this.#statusLookDue() && (await this.#runIsOver()))) return;
-        yield { item, record: found.get(item.key) };
+        if (isCrashSuspect(item)) {
+          let settled = () => {};
+          const tried = new Promise<void>((resolve) => (settled = resolve));
+          yield { item, record: found.get(item.key), settled };
+          await tried;
+        } else yield { item, record: found.get(item.key) };
       }
       await yieldToIo();
     }
