@@ -16,7 +16,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { DomainError, ForbiddenError, StoreUnavailableError } from '../domain/errors.js';
+import { DomainError, ForbiddenError, isStoreUnavailable, StoreUnavailableError } from '../domain/errors.js';
 import {
   finalStatusFor,
   isActiveRunStatus,
@@ -497,7 +497,7 @@ class RunSession {
         };
       } catch (err) {
         if (signal.aborted) return undefined;
-        if (err instanceof StoreUnavailableError) {
+        if (isStoreUnavailable(err)) {
           // The plugin's own store write was refused: not the item's fault, and no attempt of it. It runs again
           // once the store is back.
           await this.deps.storeHealth.untilHealthy(signal);
