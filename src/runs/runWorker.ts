@@ -5,7 +5,10 @@
  * executor hands it a signal, a heartbeat (`touch`) and a `stopping` flag.
  *
  * Exactly-once: outcomes are written with `runs.complete(owner)`, which refuses items whose lease another
- * worker took over. Items interrupted by cancel or shutdown get no outcome and are released back to `New`.
+ * worker took over. Items interrupted by cancel or shutdown get no outcome and are released back to `New`; an item
+ * whose lease a renewal finds lost is stopped (or never started) and gets none either. What a plugin writes through
+ * `ctx.records` is staged per attempt (src/services/stagedRecords.ts) and goes with a completed item's outcome into
+ * the same `complete` transaction; items whose writes conflicted come back `New` and are claimed again.
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -13,7 +16,7 @@ import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
 import { finalStatusFor, isFinalRunStatus, retryDelayMs, WHOLE_INVOCATION_KEY, type Run, type RunItem } from '../domain/runs.js';
 import type { StoredRecord, TenantId } from '../domain/types.js';
-import type { ItemInfo, ItemResult, RecordsService } from '../plugins/contract.js';
+import type { ItemInfo, ItemResult } from '../plugins/contract.js';
 import type { InvocationService, PluginScope, PreparedInvocation } from '../services/invocationService.js';
 import type { RecordService } from '../services/recordService.js';
 import type { Clock } from '../store/queryRules.js';
@@ -146,15 +149,26 @@ export class RunWorker {
 /** How long a worker with nothing to claim waits for a filling run's next items before looking again. */
 const FILL_WAIT_MS = 100;
 
+/** Why an item still running here is stopped when its lease turns out lost. */
+const takenOver = () => new Error('Another worker took this item over (its lease here expired): this attempt is dropped');
+
 /** One worker's pass over one run. */
 class RunSession {
   readonly #pending: ItemOutcome[] = [];
   readonly #filler: RunFiller;
   #writing: Promise<void> = Promise.resolve();
   #heartbeat: NodeJS.Timeout | undefined;
-  #executeItem: ((record: StoredRecord, scope: PluginScope) => Promise<ItemResult>) | undefined;
-  /** The records plugins see, shared by the session's items. */
-  readonly #records: RecordsService;
+  #executeItem: ((record: StoredRecord, scope: PluginScope, signal?: AbortSignal) => Promise<ItemResult>) | undefined;
+  /**
+   * The items claimed here that have no outcome yet, each with the controller that stops it: when its lease is
+   * found lost (`#renew`), or when the session is aborted.
+   */
+  readonly #held = new Map<number, AbortController>();
+  /** Until when (epoch ms) every lease in `#held` is known to hold: past it, no item starts before a renewal. */
+  #leasesHoldUntil = 0;
+  #renewing: Promise<void> | undefined;
+  /** Items whose writes conflicted and went back to `New`, over the session: they are to be claimed again. */
+  #requeued = 0;
   /** A per-record plugin (one item per record), rather than one that handles the whole invocation. */
   readonly #perRecord: boolean;
   readonly #retries: number;
@@ -172,7 +186,6 @@ class RunSession {
     const { plugin } = prepared.loaded;
     const policy = prepared.definition.definition.itemPolicy;
     this.#perRecord = plugin.processItem !== undefined;
-    this.#records = deps.invocations.recordsFor(prepared);
     this.#retries = policy?.retries ?? plugin.retries ?? 0;
     this.#retryDelayMs = policy?.retryDelayMs ?? plugin.retryDelayMs ?? options.retryDelayMs;
     this.#filler = new RunFiller(
@@ -195,21 +208,37 @@ class RunSession {
     return this.run.tenant;
   }
 
+  get #interrupted(): boolean {
+    return this.control.stopping() || this.control.signal.aborted;
+  }
+
+  readonly #abortHeld = () => {
+    for (const controller of this.#held.values()) controller.abort(this.control.signal.reason);
+  };
+
   async work(): Promise<void> {
     this.#heartbeat = setInterval(() => void this.#beat(), this.options.heartbeatMs);
+    this.control.signal.addEventListener('abort', this.#abortHeld, { once: true });
     if (this.run.filling) await this.#filler.take();
-    await forEachBounded(this.#claimed(), this.options.concurrency, async ({ item, record }) => {
-      const outcome = await this.#processItem(item, record);
-      if (outcome === undefined) return;
-      this.#pending.push(outcome);
-      if (this.#pending.length >= this.options.flushSize) await this.#flush();
-    });
+    for (;;) {
+      await forEachBounded(this.#claimed(), this.options.concurrency, async ({ item, record }) => {
+        const outcome = await this.#processItem(item, record);
+        if (outcome === undefined) return;
+        this.#pending.push(outcome);
+        if (this.#pending.length >= this.options.flushSize) await this.#flush();
+      });
+      // Outcomes of the last items: when some of them conflicted, their items are New again, to be claimed here.
+      const requeued = this.#requeued;
+      await this.#flush();
+      if (this.#requeued === requeued || this.#interrupted) return;
+    }
   }
 
   /** Flushes outcomes, releases what was left unprocessed, and finishes the run when nothing is left. */
   async end(): Promise<void> {
     clearInterval(this.#heartbeat);
-    const interrupted = this.control.stopping() || this.control.signal.aborted;
+    this.control.signal.removeEventListener('abort', this.#abortHeld);
+    const interrupted = this.#interrupted;
     await this.#filler.stop(interrupted);
     await this.#flush();
     const { runs, now } = this.deps;
@@ -238,9 +267,8 @@ class RunSession {
 
   async #beat(): Promise<void> {
     try {
-      const { runs } = this.deps;
       await this.#flush();
-      await runs.renewLeases(this.#tenant, this.run.id, this.owner, this.#leaseEnd());
+      await this.#renew();
       await this.#filler.renew();
       await this.control.touch();
     } catch (err) {
@@ -252,13 +280,35 @@ class RunSession {
     return new Date(this.deps.now().getTime() + this.options.leaseMs);
   }
 
-  /** Writes buffered outcomes; writes are chained so they never overlap. */
+  /**
+   * Renews the leases held here. An item without an outcome whose lease is no longer held here (another worker
+   * took it over after a stall past the lease, or the item ended elsewhere) is stopped, never started, and its
+   * outcome dropped with its writes.
+   */
+  #renew(): Promise<void> {
+    const renew = async () => {
+      const until = this.#leaseEnd();
+      const watched = [...this.#held.keys()];
+      const held = new Set(await this.deps.runs.renewLeases(this.#tenant, this.run.id, this.owner, until));
+      this.#leasesHoldUntil = until.getTime();
+      const lost = watched.filter((seq) => !held.has(seq) && this.#held.has(seq));
+      for (const seq of lost) this.#held.get(seq)?.abort(takenOver());
+      if (lost.length > 0) this.logger.warn({ lost: lost.length }, 'items whose lease was lost were stopped; their outcomes are dropped');
+    };
+    this.#renewing ??= renew().finally(() => (this.#renewing = undefined));
+    return this.#renewing;
+  }
+
+  /** Writes buffered outcomes (with their items' store writes); writes are chained so they never overlap. */
   #flush(): Promise<void> {
     const write = async () => {
       if (this.#pending.length === 0) return;
       const batch = this.#pending.splice(0, this.#pending.length);
-      const written = await this.deps.runs.complete(this.#tenant, this.run.id, this.owner, batch, this.deps.now());
-      if (written < batch.length) this.logger.warn({ dropped: batch.length - written }, 'outcomes of items taken over by another worker were dropped');
+      const { written, requeued } = await this.deps.runs.complete(this.#tenant, this.run.id, this.owner, batch, this.deps.now());
+      this.#requeued += requeued;
+      if (requeued > 0) this.logger.info({ requeued }, 'items whose store writes conflicted go back to run again');
+      const dropped = batch.length - written - requeued;
+      if (dropped > 0) this.logger.warn({ dropped }, 'outcomes (and store writes) of items no longer held here were dropped');
       this.deps.onProgress(this.#tenant, this.run.id);
     };
     this.#writing = this.#writing.then(write, write);
@@ -270,15 +320,18 @@ class RunSession {
     const { runs, now } = this.deps;
     const { signal, stopping } = this.control;
     while (!signal.aborted && !stopping()) {
+      const at = now();
       const claimed = await runs.claim(this.#tenant, this.run.id, {
         owner: this.owner,
         limit: this.options.batchSize,
         leaseMs: this.options.leaseMs,
-        now: now(),
+        now: at,
       });
       if (claimed.length === 0) {
         // Items another (dead) worker still holds come back when their lease expires: wait for that.
+        const requeued = this.#requeued;
         await this.#flush();
+        if (this.#requeued > requeued) continue;
         const run = await runs.get(this.#tenant, this.run.id);
         if (run === undefined || isFinalRunStatus(run.status) || run.open) return;
         if (run.filling) {
@@ -293,6 +346,13 @@ class RunSession {
         await abortable(Math.min(this.options.heartbeatMs, Math.max(10, expiry.getTime() - now().getTime() + 5)), signal);
         continue;
       }
+      const until = at.getTime() + this.options.leaseMs;
+      this.#leasesHoldUntil = this.#held.size === 0 ? until : Math.min(this.#leasesHoldUntil, until);
+      for (const item of claimed) {
+        const controller = new AbortController();
+        if (signal.aborted) controller.abort(signal.reason);
+        this.#held.set(item.seq, controller);
+      }
       const keys = claimed.map((item) => item.key).filter((key) => key !== WHOLE_INVOCATION_KEY);
       const found = this.#perRecord && keys.length > 0 ? (await this.deps.records.getMany(this.#tenant, keys)).found : new Map<string, StoredRecord>();
       for (const item of claimed) yield { item, record: found.get(item.key) };
@@ -300,41 +360,48 @@ class RunSession {
     }
   }
 
-  /** What the plugin is lent for one attempt at `item`; `retry` counts the attempts made in this claim before it. */
-  #scope(item: RunItem, retry: number): PluginScope {
+  /** The item a plugin call works on; `retry` counts the attempts made in this claim before it. */
+  #itemInfo(item: RunItem, retry: number): ItemInfo {
     // `attempts` was counted by the claim (crashed attempts included); retries within the claim add to it.
-    const info: ItemInfo = {
+    return {
       runId: this.run.id,
       key: item.key,
       attempt: Math.max(1, item.attempts) + retry,
       idempotencyKey: `${this.run.id}:${this.run.reruns}:${item.key}`,
     };
-    return { records: this.#records, item: info };
   }
 
-  /** The item's outcome, or `undefined` when it was interrupted (it is then released, not failed). */
+  /** The item's outcome, or `undefined` when it was interrupted (it is then released, not failed) or taken over. */
   async #processItem(item: RunItem, record: StoredRecord | undefined): Promise<ItemOutcome | undefined> {
-    const { signal } = this.control;
+    const controller = this.#held.get(item.seq) ?? new AbortController();
+    try {
+      return await this.#attempts(item, record, controller.signal);
+    } finally {
+      this.#held.delete(item.seq);
+    }
+  }
+
+  /**
+   * Tries the item until it succeeds or its retries are spent. Each attempt's store writes are staged apart and
+   * sealed when it settles: a completed attempt's go with the outcome, a failed one's are discarded.
+   */
+  async #attempts(item: RunItem, record: StoredRecord | undefined, signal: AbortSignal): Promise<ItemOutcome | undefined> {
     if (this.#perRecord && record === undefined) {
       return { seq: item.seq, status: 'Failed', error: `Record '${item.key}' was not found`, errorCode: 'NOT_FOUND' };
     }
     for (let attempt = 0; ; attempt += 1) {
-      const scope = this.#scope(item, attempt);
+      // After a stall past the lease, another worker may have the item: never start it without knowing.
+      if (this.deps.now().getTime() >= this.#leasesHoldUntil) await this.#renew();
+      if (signal.aborted) return undefined;
+      const info = this.#itemInfo(item, attempt);
+      const records = this.deps.invocations.stagedRecords(this.prepared, info, record);
+      const scope: PluginScope = { records, item: info };
       try {
-        if (record !== undefined) {
-          this.#executeItem ??= this.deps.invocations.itemExecutor(this.prepared, signal);
-          const result = await this.#executeItem(record, scope);
-          return { seq: item.seq, status: 'Completed', affected: result.affected !== false, ...(result.note !== undefined && { note: itemNote(result.note) }) };
-        }
-        const result = await this.deps.invocations.execute(this.prepared, scope, signal);
-        return {
-          seq: item.seq,
-          status: 'Completed',
-          affected: (result.numAffected ?? 0) > 0,
-          ...(result.userNote !== undefined && { note: itemNote(result.userNote) }),
-          results: result,
-        };
+        const outcome = record !== undefined ? await this.#runItem(item, record, scope, signal) : await this.#runWhole(item, scope, signal);
+        const writes = records.seal();
+        return writes === undefined ? outcome : { ...outcome, writes };
       } catch (err) {
+        records.seal();
         if (signal.aborted) return undefined;
         const rejected = err instanceof DomainError && err.code === 'PLUGIN_REJECTED';
         if (rejected || attempt >= this.#retries) {
@@ -350,5 +417,22 @@ class RunSession {
         if (signal.aborted) return undefined;
       }
     }
+  }
+
+  async #runItem(item: RunItem, record: StoredRecord, scope: PluginScope, signal: AbortSignal): Promise<ItemOutcome> {
+    this.#executeItem ??= this.deps.invocations.itemExecutor(this.prepared, this.control.signal);
+    const result = await this.#executeItem(record, scope, signal);
+    return { seq: item.seq, status: 'Completed', affected: result.affected !== false, ...(result.note !== undefined && { note: itemNote(result.note) }) };
+  }
+
+  async #runWhole(item: RunItem, scope: PluginScope, signal: AbortSignal): Promise<ItemOutcome> {
+    const result = await this.deps.invocations.execute(this.prepared, scope, signal);
+    return {
+      seq: item.seq,
+      status: 'Completed',
+      affected: (result.numAffected ?? 0) > 0,
+      ...(result.userNote !== undefined && { note: itemNote(result.userNote) }),
+      results: result,
+    };
   }
 }

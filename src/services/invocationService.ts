@@ -14,10 +14,10 @@ import type {
   InvocationContext,
   InvocationInput,
   InvocationResult,
+  ItemInfo,
   ItemResult,
   ItemsOutcome,
   PluginLogger,
-  RecordsService,
 } from '../plugins/contract.js';
 import type { LoadedPlugin } from '../plugins/loader.js';
 import { pluginFailure, PluginRejection, withTimeLimit } from '../runs/pluginExecution.js';
@@ -31,8 +31,8 @@ import {
   nonBlank,
   paramsObject,
 } from './invocationChecks.js';
-import { recordsForPlugin } from './pluginRecords.js';
 import type { RecordService } from './recordService.js';
+import { StagedRecords } from './stagedRecords.js';
 
 /**
  * Who invokes: the tenant to act in and the user; with `roles` and `permissions` for the record-level check
@@ -71,8 +71,11 @@ export interface InvocationServiceDeps {
 /** What a plugin call works with beyond the invocation: the records it sees and the run item it works on. */
 export type PluginScope = Pick<InvocationContext, 'records' | 'item'>;
 
-/** Plugin code run under the invocation's time limit and abort signal, `what` naming it in a timeout's message. */
-type PluginCall = <T>(what: string, scope: PluginScope, work: (ctx: InvocationContext) => Promise<T>) => Promise<T>;
+/**
+ * Plugin code run under the invocation's time limit and abort signal (or the call's own, which then stands for
+ * it), `what` naming it in a timeout's message.
+ */
+type PluginCall = <T>(what: string, scope: PluginScope, work: (ctx: InvocationContext) => Promise<T>, signal?: AbortSignal) => Promise<T>;
 
 function pluginLogger(logger: Logger): PluginLogger {
   return {
@@ -167,33 +170,40 @@ export class InvocationService {
       log: pluginLogger(logger),
       reject: (message: string) => new PluginRejection(message),
     };
-    const run = <T>(what: string, scope: PluginScope, work: (ctx: InvocationContext) => Promise<T>) =>
+    const run = <T>(what: string, scope: PluginScope, work: (ctx: InvocationContext) => Promise<T>, callSignal = signal) =>
       withTimeLimit((pluginSignal) => work({ ...shared, ...scope, signal: pluginSignal }), {
         timeoutMs,
         what,
-        ...(signal !== undefined && { parent: signal }),
+        ...(callSignal !== undefined && { parent: callSignal }),
       }).catch((err: unknown) => {
         throw pluginFailure(err, plugin.className);
       });
     return { run, logger };
   }
 
-  /** The records service of the invoking tenant and user, as plugins see it, writing straight to the store. */
-  recordsFor(prepared: PreparedInvocation): RecordsService {
-    return recordsForPlugin(this.#deps.records, prepared.caller.tenant, prepared.caller.user);
+  /**
+   * The records service of one attempt at `item`, in the invoking tenant and as its user: its writes are staged
+   * for the item's outcome (see stagedRecords.ts). `given` is the record a per-record item works on.
+   */
+  stagedRecords(prepared: PreparedInvocation, item: ItemInfo, given?: StoredRecord): StagedRecords {
+    const { tenant, user } = prepared.caller;
+    return new StagedRecords({ records: this.#deps.records, tenant, user, item, ...(given !== undefined && { given }) });
   }
 
   /**
    * Runs one record through a per-record plugin; the logger and context are set up once, for a worker that runs
-   * many items of one invocation.
+   * many items of one invocation. A call's own `signal` (one item's) stands for the executor's.
    */
-  itemExecutor(prepared: PreparedInvocation, signal?: AbortSignal): (record: StoredRecord, scope: PluginScope) => Promise<ItemResult> {
+  itemExecutor(
+    prepared: PreparedInvocation,
+    signal?: AbortSignal,
+  ): (record: StoredRecord, scope: PluginScope, signal?: AbortSignal) => Promise<ItemResult> {
     const { plugin } = prepared.loaded;
     if (plugin.processItem === undefined) throw new TypeError(`Plugin '${plugin.className}' handles whole invocations`);
     const processItem = plugin.processItem.bind(plugin);
     const { run } = this.#caller(prepared, signal);
-    return async (record, scope) =>
-      (await run(`Plugin '${plugin.className}' on record ${record.csid}`, scope, (ctx) => processItem(record, prepared.input, ctx))) ?? {};
+    return async (record, scope, callSignal) =>
+      (await run(`Plugin '${plugin.className}' on record ${record.csid}`, scope, (ctx) => processItem(record, prepared.input, ctx), callSignal)) ?? {};
   }
 
   /** The results of a per-record invocation from its counts, worded by the plugin's `summarize` when it has one. */

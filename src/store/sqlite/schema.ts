@@ -194,6 +194,10 @@ export const MIGRATIONS: readonly string[] = [
     body TEXT NOT NULL CHECK (json_valid(body))
   ) STRICT, WITHOUT ROWID;
   `,
+  // 6: how often an item's store writes conflicted with another writer's (see ITEM_MAX_CONFLICTS).
+  `
+  ALTER TABLE run_items ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** Brings the database up to the latest schema, each migration in its own transaction. */
