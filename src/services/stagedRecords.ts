@@ -132,7 +132,7 @@ export class StagedRecords implements RecordsService {
   async update(csid: string, fields: RecordFields): Promise<StoredRecord> {
     requireString(csid, 'csid');
     const clean = plainFields(fields);
-    this.#writable();
+    this.#assertOpen();
     const stored = await this.#current(csid);
     // Other calls of this attempt may have staged the record meanwhile, or the attempt may have ended.
     const staging = this.#writable();
@@ -154,11 +154,12 @@ export class StagedRecords implements RecordsService {
 
   async delete(csid: string): Promise<boolean> {
     requireString(csid, 'csid');
-    this.#writable();
+    this.#assertOpen();
     const stored = await this.#current(csid);
-    const staging = this.#writable();
+    this.#assertOpen();
     const staged = this.#stagedVersion(csid);
     if (staged === 'deleted' || (staged ?? stored) === undefined) return false;
+    const staging = this.#writable();
     // As in the store, a record's relations go with it.
     for (const [relationCsid, relation] of staging.relations) {
       if (relation.subjectCsid === csid || relation.objectCsid === csid) staging.relations.delete(relationCsid);
@@ -201,12 +202,13 @@ export class StagedRecords implements RecordsService {
       objectCsid: requireString(object?.csid, 'object.csid') as Csid,
       objectDocumentType: requireString(object?.docType, 'object.docType'),
     };
-    this.#writable();
+    this.#assertOpen();
     const ends = [...new Set<string>([relation.subjectCsid, relation.objectCsid])];
     const found = await Promise.all(ends.map((csid) => this.#current(csid)));
-    const staging = this.#writable();
+    this.#assertOpen();
     const missing = ends.filter((csid, index) => this.#stagedVersion(csid) === 'deleted' || (this.#stagedVersion(csid) ?? found[index]) === undefined);
     if (missing.length > 0) throw new NotFoundError('Record', missing.join(', '));
+    const staging = this.#writable();
     const csid = stagedCsid(this.#item.idempotencyKey, 'relation', staging.ordinals.relation++);
     staging.relations.set(csid, relation);
     return csid;
@@ -244,6 +246,12 @@ export class StagedRecords implements RecordsService {
 
   /** The staging, once checked that the attempt has not ended. */
   #writable(): Staging {
+    this.#assertOpen();
+    this.#staging ??= { created: new Map(), updated: new Map(), deleted: new Map(), relations: new Map(), ordinals: { record: 0, relation: 0 } };
+    return this.#staging;
+  }
+
+  #assertOpen(): void {
     if (this.#sealed) {
       const { key, runId, attempt } = this.#item;
       throw new DomainError(
@@ -251,8 +259,6 @@ export class StagedRecords implements RecordsService {
         `Attempt ${attempt} at item '${key}' of run '${runId}' has ended (finished, failed, timed out, cancelled or taken over): its writes are refused`,
       );
     }
-    this.#staging ??= { created: new Map(), updated: new Map(), deleted: new Map(), relations: new Map(), ordinals: { record: 0, relation: 0 } };
-    return this.#staging;
   }
 
   /** The attempt's version of a record: `deleted`, the record as staged, or `undefined` when it did not write it. */
