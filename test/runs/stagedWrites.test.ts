@@ -13,7 +13,11 @@ import { waitFor } from '../support/waitFor.js';
 
 const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
 const TENANT = 'default' as TenantId;
-const globals = globalThis as typeof globalThis & { lateWriter?: { started: number; late: string[] } };
+const globals = globalThis as typeof globalThis & {
+  lateWriter?: { started: number; late: string[] };
+  untilAborted?: { started: number; aborted: string[] };
+  updateGate?: { open(): void; started: number };
+};
 
 describe('staged store writes of run items', () => {
   let service: TestService;
@@ -23,9 +27,13 @@ describe('staged store writes of run items', () => {
     const plugins = await pluginsDirWith(FIXTURE_PLUGINS);
     cleanup = plugins.cleanup;
     delete globals.lateWriter;
-    service = await startTestService({ pluginsDir: plugins.dir });
+    delete globals.untilAborted;
+    delete globals.updateGate;
+    // One item at a time, and a heartbeat often enough to find a lost lease at once.
+    service = await startTestService({ pluginsDir: plugins.dir, itemConcurrency: 1, runHeartbeatMs: 50 });
   });
   afterEach(async () => {
+    globals.updateGate?.open();
     await service.stop();
     await cleanup();
   });
@@ -102,12 +110,49 @@ describe('staged store writes of run items', () => {
   it('refuses the writes of a plugin that ignores its signal after its run was cancelled, and keeps none of what it wrote before', async () => {
     const csids = await createObjects(service, 2, () => ({ waitMs: '400' }));
     const location = await startRun(await definition('test.LateWriter', { itemTimeoutMs: 60_000 }), csids);
-    await waitFor('the items to start', async () => ((globals.lateWriter?.started ?? 0) === 2 ? true : undefined));
+    await waitFor('the first item to start', async () => ((globals.lateWriter?.started ?? 0) === 1 ? true : undefined));
     const cancelled = await service.request(`${location}/cancel`, { method: 'POST', headers: { Accept: JSON_TYPE } });
     expect(cancelled.status).to.equal(200);
-    const late = await waitFor('the late writes', async () => (globals.lateWriter?.late.length === 2 ? globals.lateWriter.late : undefined), { timeoutMs: 5_000 });
-    for (const message of late) expect(message).to.match(/has ended .*: its writes are refused/);
+    const late = await waitFor('the late write', async () => (globals.lateWriter?.late.length === 1 ? globals.lateWriter.late : undefined), { timeoutMs: 5_000 });
+    expect(late[0]).to.match(/has ended .*: its writes are refused/);
+    expect(globals.lateWriter?.started, 'no item starts after the cancel').to.equal(1);
     expect(await markers()).to.deep.equal([]);
     expect((await getJson(service, location))['ns2:run']).to.include({ status: 'Cancelled', noOfItemsProcessed: '0' });
+  });
+
+  it('stops an item another worker took over, drops its outcome and writes, and never starts the items it lost meanwhile', async () => {
+    const csids = await createObjects(service, 2);
+    const location = await startRun(await definition('test.UntilAborted'), csids);
+    const runId = location.split('/').pop() as string;
+    await waitFor('the first item to start', async () => (globals.untilAborted?.started === 1 ? true : undefined));
+    // Another worker, its clock past this one's leases (as after a stall longer than the lease), takes both items.
+    const taken = await service.store.runs.claim(TENANT, runId, { owner: 'other worker', limit: 10, leaseMs: 60_000, now: new Date(Date.now() + 3_600_000) });
+    expect(taken.map((item) => item.key)).to.deep.equal(csids);
+    const [reason] = await waitFor('the item to be stopped', async () => (globals.untilAborted?.aborted.length === 1 ? globals.untilAborted.aborted : undefined));
+    expect(reason).to.match(/Another worker took this item over/);
+
+    const now = new Date();
+    const outcomes = taken.map((item) => ({ seq: item.seq, status: 'Completed' as const }));
+    expect(await service.store.runs.complete(TENANT, runId, 'other worker', outcomes, now)).to.deep.equal({ written: 2, requeued: 0 });
+    const run = await runReaching(service, location, ['Completed', 'CompletedWithErrors'], 'the run to finish');
+    expect(run).to.include({ status: 'Completed', noOfItemsProcessed: '2', noOfItemsFailed: '0' });
+    expect(globals.untilAborted?.started, 'the second item never started here').to.equal(1);
+    expect(await markers(), "the stopped item's writes").to.deep.equal([]);
+  });
+
+  it("runs an item again on a fresh read when a record it updated was changed meanwhile, keeping both changes", async () => {
+    const [csid] = await createObjects(service, 1);
+    const location = await startRun(await definition('test.GatedUpdate'), [csid!]);
+    await waitFor('the item to start', async () => (globals.updateGate?.started === 1 ? true : undefined));
+    await service.store.records.update(TENANT, csid!, { objectNumber: 'o0', note: 'edited meanwhile' }, { actor: 'bob' });
+    globals.updateGate?.open();
+    const run = await runReaching(service, location, ['Completed', 'CompletedWithErrors'], 'the run to finish');
+    expect(run).to.include({ status: 'Completed', noOfItemsProcessed: '1' });
+    expect(globals.updateGate?.started).to.equal(2);
+    const [item] = await itemsOf(location);
+    expect(item).to.include({ status: 'Completed', attempts: '2' });
+    const record = await service.store.records.get(TENANT, csid!);
+    expect(record?.fields).to.deep.equal({ objectNumber: 'o0', note: 'edited meanwhile', touchedAt: 2 });
+    expect(record?.core.revision).to.equal(3);
   });
 });
