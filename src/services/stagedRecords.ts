@@ -135,10 +135,11 @@ export class StagedRecords implements RecordsService {
     this.#assertOpen();
     const stored = await this.#current(csid);
     // Other calls of this attempt may have staged the record meanwhile, or the attempt may have ended.
-    const staging = this.#writable();
+    this.#assertOpen();
     const staged = this.#stagedVersion(csid);
     const base = staged === 'deleted' ? undefined : (staged ?? stored);
     if (base === undefined) throw new NotFoundError('Record', csid);
+    const staging = this.#writable();
     const core = { ...base.core, updatedAt: this.#now(), updatedBy: this.#user };
     if (staging.created.has(csid)) {
       const record = { ...base, fields: clean, core };

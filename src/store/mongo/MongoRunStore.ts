@@ -444,10 +444,14 @@ export class MongoRunStore implements RunStore {
     };
     // An outcome with store writes or results is written one by one: its writes only while the item is held, a
     // whole invocation's results only once its item is written.
-    const plain = outcomes.filter((o) => o.results === undefined && writesToApply(o) === undefined);
+    const plain: ItemOutcome[] = [];
     let [failed, affected, unaffected, requeued] = [0, 0, 0, 0];
-    for (const outcome of outcomes.filter((o) => !plain.includes(o))) {
+    for (const outcome of outcomes) {
       const writes = writesToApply(outcome);
+      if (writes === undefined && outcome.results === undefined) {
+        plain.push(outcome);
+        continue;
+      }
       if (writes !== undefined) {
         const applied = await this.#applyWrites(tenant, id, owner, outcome.seq, writes, now, session);
         if (applied === 'New') requeued += 1;
