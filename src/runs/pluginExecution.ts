@@ -11,13 +11,15 @@ export class PluginRejection extends Error {
 
 /**
  * Runs `work` with a signal that aborts when `timeoutMs` passes or `parent` aborts, and settles no later than
- * that: a plugin that ignores its signal is left behind, its result discarded.
+ * that: a plugin that ignores its signal is left behind, its result discarded. A caller that must stop this one
+ * call (a run item lost to another worker) gives the `controller` to abort it with: its own controller rather than
+ * a parent signal of its own, since a listener on a fresh signal per call costs more than the call.
  */
 export async function withTimeLimit<T>(
   work: (signal: AbortSignal) => Promise<T>,
-  options: { timeoutMs: number; what: string; parent?: AbortSignal },
+  options: { timeoutMs: number; what: string; parent?: AbortSignal; controller?: AbortController },
 ): Promise<T> {
-  const controller = new AbortController();
+  const controller = options.controller ?? new AbortController();
   // Created only when the time is up: an error's stack trace costs more than a fast plugin call.
   const timer = setTimeout(
     () => controller.abort(new DomainError('PLUGIN_TIMEOUT', `${options.what} did not finish within ${options.timeoutMs} ms`)),

@@ -158,12 +158,14 @@ class RunSession {
   readonly #filler: RunFiller;
   #writing: Promise<void> = Promise.resolve();
   #heartbeat: NodeJS.Timeout | undefined;
-  #executeItem: ((record: StoredRecord, scope: PluginScope, signal?: AbortSignal) => Promise<ItemResult>) | undefined;
+  #executeItem: ((record: StoredRecord, scope: PluginScope, controller?: AbortController) => Promise<ItemResult>) | undefined;
   /**
-   * The items claimed here that have no outcome yet, each with the controller that stops it: when its lease is
-   * found lost (`#renew`), or when the session is aborted.
+   * The items claimed here that have no outcome yet, with the controller of the plugin call at work on each (none
+   * between attempts): `#renew` aborts it when it finds the item's lease lost.
    */
-  readonly #held = new Map<number, AbortController>();
+  readonly #held = new Map<number, AbortController | undefined>();
+  /** Items of `#held` whose lease another worker took: they get no outcome here, and no further attempt. */
+  readonly #lost = new Set<number>();
   /** Until when (epoch ms) every lease in `#held` is known to hold: past it, no item starts before a renewal. */
   #leasesHoldUntil = 0;
   #renewing: Promise<void> | undefined;
@@ -212,13 +214,8 @@ class RunSession {
     return this.control.stopping() || this.control.signal.aborted;
   }
 
-  readonly #abortHeld = () => {
-    for (const controller of this.#held.values()) controller.abort(this.control.signal.reason);
-  };
-
   async work(): Promise<void> {
     this.#heartbeat = setInterval(() => void this.#beat(), this.options.heartbeatMs);
-    this.control.signal.addEventListener('abort', this.#abortHeld, { once: true });
     if (this.run.filling) await this.#filler.take();
     for (;;) {
       await forEachBounded(this.#claimed(), this.options.concurrency, async ({ item, record }) => {
@@ -237,7 +234,6 @@ class RunSession {
   /** Flushes outcomes, releases what was left unprocessed, and finishes the run when nothing is left. */
   async end(): Promise<void> {
     clearInterval(this.#heartbeat);
-    this.control.signal.removeEventListener('abort', this.#abortHeld);
     const interrupted = this.#interrupted;
     await this.#filler.stop(interrupted);
     await this.#flush();
@@ -292,7 +288,10 @@ class RunSession {
       const held = new Set(await this.deps.runs.renewLeases(this.#tenant, this.run.id, this.owner, until));
       this.#leasesHoldUntil = until.getTime();
       const lost = watched.filter((seq) => !held.has(seq) && this.#held.has(seq));
-      for (const seq of lost) this.#held.get(seq)?.abort(takenOver());
+      for (const seq of lost) {
+        this.#lost.add(seq);
+        this.#held.get(seq)?.abort(takenOver());
+      }
       if (lost.length > 0) this.logger.warn({ lost: lost.length }, 'items whose lease was lost were stopped; their outcomes are dropped');
     };
     this.#renewing ??= renew().finally(() => (this.#renewing = undefined));
@@ -348,11 +347,7 @@ class RunSession {
       }
       const until = at.getTime() + this.options.leaseMs;
       this.#leasesHoldUntil = this.#held.size === 0 ? until : Math.min(this.#leasesHoldUntil, until);
-      for (const item of claimed) {
-        const controller = new AbortController();
-        if (signal.aborted) controller.abort(signal.reason);
-        this.#held.set(item.seq, controller);
-      }
+      for (const item of claimed) this.#held.set(item.seq, undefined);
       const keys = claimed.map((item) => item.key).filter((key) => key !== WHOLE_INVOCATION_KEY);
       const found = this.#perRecord && keys.length > 0 ? (await this.deps.records.getMany(this.#tenant, keys)).found : new Map<string, StoredRecord>();
       for (const item of claimed) yield { item, record: found.get(item.key) };
@@ -373,36 +368,43 @@ class RunSession {
 
   /** The item's outcome, or `undefined` when it was interrupted (it is then released, not failed) or taken over. */
   async #processItem(item: RunItem, record: StoredRecord | undefined): Promise<ItemOutcome | undefined> {
-    const controller = this.#held.get(item.seq) ?? new AbortController();
     try {
-      return await this.#attempts(item, record, controller.signal);
+      return await this.#attempts(item, record);
     } finally {
       this.#held.delete(item.seq);
+      this.#lost.delete(item.seq);
     }
+  }
+
+  /** Cancel or shutdown, or the item's lease lost: the item ends here without an outcome. */
+  #stopped(item: RunItem): boolean {
+    return this.control.signal.aborted || this.#lost.has(item.seq);
   }
 
   /**
    * Tries the item until it succeeds or its retries are spent. Each attempt's store writes are staged apart and
    * sealed when it settles: a completed attempt's go with the outcome, a failed one's are discarded.
    */
-  async #attempts(item: RunItem, record: StoredRecord | undefined, signal: AbortSignal): Promise<ItemOutcome | undefined> {
+  async #attempts(item: RunItem, record: StoredRecord | undefined): Promise<ItemOutcome | undefined> {
     if (this.#perRecord && record === undefined) {
       return { seq: item.seq, status: 'Failed', error: `Record '${item.key}' was not found`, errorCode: 'NOT_FOUND' };
     }
     for (let attempt = 0; ; attempt += 1) {
       // After a stall past the lease, another worker may have the item: never start it without knowing.
       if (this.deps.now().getTime() >= this.#leasesHoldUntil) await this.#renew();
-      if (signal.aborted) return undefined;
+      if (this.#stopped(item)) return undefined;
       const info = this.#itemInfo(item, attempt);
       const records = this.deps.invocations.stagedRecords(this.prepared, info, record);
       const scope: PluginScope = { records, item: info };
+      const controller = new AbortController();
+      this.#held.set(item.seq, controller);
       try {
-        const outcome = record !== undefined ? await this.#runItem(item, record, scope, signal) : await this.#runWhole(item, scope, signal);
+        const outcome = record !== undefined ? await this.#runItem(item, record, scope, controller) : await this.#runWhole(item, scope, controller);
         const writes = records.seal();
         return writes === undefined ? outcome : { ...outcome, writes };
       } catch (err) {
         records.seal();
-        if (signal.aborted) return undefined;
+        if (this.#stopped(item)) return undefined;
         const rejected = err instanceof DomainError && err.code === 'PLUGIN_REJECTED';
         if (rejected || attempt >= this.#retries) {
           return {
@@ -413,20 +415,20 @@ class RunSession {
           };
         }
         this.logger.debug({ key: item.key, attempt: attempt + 1, err }, 'item failed, retrying');
-        await abortable(retryDelayMs(attempt + 1, this.#retryDelayMs), signal);
-        if (signal.aborted) return undefined;
+        this.#held.set(item.seq, undefined);
+        await abortable(retryDelayMs(attempt + 1, this.#retryDelayMs), this.control.signal);
       }
     }
   }
 
-  async #runItem(item: RunItem, record: StoredRecord, scope: PluginScope, signal: AbortSignal): Promise<ItemOutcome> {
+  async #runItem(item: RunItem, record: StoredRecord, scope: PluginScope, controller: AbortController): Promise<ItemOutcome> {
     this.#executeItem ??= this.deps.invocations.itemExecutor(this.prepared, this.control.signal);
-    const result = await this.#executeItem(record, scope, signal);
+    const result = await this.#executeItem(record, scope, controller);
     return { seq: item.seq, status: 'Completed', affected: result.affected !== false, ...(result.note !== undefined && { note: itemNote(result.note) }) };
   }
 
-  async #runWhole(item: RunItem, scope: PluginScope, signal: AbortSignal): Promise<ItemOutcome> {
-    const result = await this.deps.invocations.execute(this.prepared, scope, signal);
+  async #runWhole(item: RunItem, scope: PluginScope, controller: AbortController): Promise<ItemOutcome> {
+    const result = await this.deps.invocations.execute(this.prepared, scope, this.control.signal, controller);
     return {
       seq: item.seq,
       status: 'Completed',

@@ -72,10 +72,10 @@ export interface InvocationServiceDeps {
 export type PluginScope = Pick<InvocationContext, 'records' | 'item'>;
 
 /**
- * Plugin code run under the invocation's time limit and abort signal (or the call's own, which then stands for
- * it), `what` naming it in a timeout's message.
+ * Plugin code run under the invocation's time limit and abort signal, `what` naming it in a timeout's message;
+ * `controller`, when given, is the one the call's signal comes from, so its caller can stop this call alone.
  */
-type PluginCall = <T>(what: string, scope: PluginScope, work: (ctx: InvocationContext) => Promise<T>, signal?: AbortSignal) => Promise<T>;
+type PluginCall = <T>(what: string, scope: PluginScope, work: (ctx: InvocationContext) => Promise<T>, controller?: AbortController) => Promise<T>;
 
 function pluginLogger(logger: Logger): PluginLogger {
   return {
@@ -170,11 +170,12 @@ export class InvocationService {
       log: pluginLogger(logger),
       reject: (message: string) => new PluginRejection(message),
     };
-    const run = <T>(what: string, scope: PluginScope, work: (ctx: InvocationContext) => Promise<T>, callSignal = signal) =>
+    const run = <T>(what: string, scope: PluginScope, work: (ctx: InvocationContext) => Promise<T>, controller?: AbortController) =>
       withTimeLimit((pluginSignal) => work({ ...shared, ...scope, signal: pluginSignal }), {
         timeoutMs,
         what,
-        ...(callSignal !== undefined && { parent: callSignal }),
+        ...(signal !== undefined && { parent: signal }),
+        ...(controller !== undefined && { controller }),
       }).catch((err: unknown) => {
         throw pluginFailure(err, plugin.className);
       });
@@ -192,18 +193,18 @@ export class InvocationService {
 
   /**
    * Runs one record through a per-record plugin; the logger and context are set up once, for a worker that runs
-   * many items of one invocation. A call's own `signal` (one item's) stands for the executor's.
+   * many items of one invocation. A call's `controller` (see `withTimeLimit`) lets the worker stop that item alone.
    */
   itemExecutor(
     prepared: PreparedInvocation,
     signal?: AbortSignal,
-  ): (record: StoredRecord, scope: PluginScope, signal?: AbortSignal) => Promise<ItemResult> {
+  ): (record: StoredRecord, scope: PluginScope, controller?: AbortController) => Promise<ItemResult> {
     const { plugin } = prepared.loaded;
     if (plugin.processItem === undefined) throw new TypeError(`Plugin '${plugin.className}' handles whole invocations`);
     const processItem = plugin.processItem.bind(plugin);
     const { run } = this.#caller(prepared, signal);
-    return async (record, scope, callSignal) =>
-      (await run(`Plugin '${plugin.className}' on record ${record.csid}`, scope, (ctx) => processItem(record, prepared.input, ctx), callSignal)) ?? {};
+    return async (record, scope, controller) =>
+      (await run(`Plugin '${plugin.className}' on record ${record.csid}`, scope, (ctx) => processItem(record, prepared.input, ctx), controller)) ?? {};
   }
 
   /** The results of a per-record invocation from its counts, worded by the plugin's `summarize` when it has one. */
@@ -214,13 +215,13 @@ export class InvocationService {
     return { ...summary, numAffected: outcome.affected, userNote: note };
   }
 
-  /** Runs a whole-invocation plugin on the prepared context. */
-  async execute(prepared: PreparedInvocation, scope: PluginScope, signal?: AbortSignal): Promise<InvocationResult> {
+  /** Runs a whole-invocation plugin on the prepared context; `controller` as for `itemExecutor`. */
+  async execute(prepared: PreparedInvocation, scope: PluginScope, signal?: AbortSignal, controller?: AbortController): Promise<InvocationResult> {
     const { plugin } = prepared.loaded;
     if (plugin.invoke === undefined) throw new TypeError(`Plugin '${plugin.className}' handles one record at a time`);
     const invoke = plugin.invoke.bind(plugin);
     const { run, logger } = this.#caller(prepared, signal);
-    const result = await run(`Plugin '${plugin.className}'`, scope, (ctx) => invoke(prepared.input, ctx));
+    const result = await run(`Plugin '${plugin.className}'`, scope, (ctx) => invoke(prepared.input, ctx), controller);
     logger.info({ numAffected: result?.numAffected ?? 0 }, 'invocation completed');
     return result ?? {};
   }
