@@ -338,7 +338,12 @@ export class RunService {
     // The run is already active: no new work as far as the active-run limit goes.
     await this.#authorizeOn(requester, current, { startsWork: false });
     this.#refuseTooMany(csids.length, current.counts.posted);
-    const run = await this.#deps.runs.addItems(tenant, id, csids, this.#deps.now());
+    const run = await this.#deps.runs.addItems(tenant, id, csids, this.#deps.now()).catch(async (err: unknown) => {
+      // A refused add may have been counted for a moment (MongoDB takes it back): a session that ended meanwhile
+      // left the run to finish, so one is woken to look again.
+      await this.#wake(current);
+      throw err;
+    });
     if (run === undefined) throw new NotFoundError('Run', id);
     await this.#wake(run);
     this.#publish(run);

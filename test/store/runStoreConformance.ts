@@ -369,6 +369,60 @@ export function describeRunStoreConformance(options: StoreConformanceOptions): v
         ]);
         expect(await runs().addItems(A, 'unknown', ['x'], at(21))).to.equal(undefined);
       });
+
+      it('refuses a whole add with a key already in the run in the middle: none of it is stored, and the run completes right', async () => {
+        const run = await runs().create(A, newRun({ open: true }), ['a', 'b'], at(0));
+        await conflict(runs().addItems(A, run.id, ['c', 'a', 'd'], at(1)));
+        const after = await runs().get(A, run.id);
+        expect(after?.counts.posted).to.equal(2);
+        expect((await runs().listItems(A, run.id, { paging: PAGE })).items.map((i) => i.key)).to.deep.equal(['a', 'b']);
+        // The refused add reserved nothing: the next one numbers on from the run's items.
+        await runs().addItems(A, run.id, ['c', 'd'], at(2));
+        await runs().close(A, run.id, at(3));
+        await processAll(run);
+        const done = await runs().finish(A, run.id, {}, at(20));
+        expect(done?.status).to.equal(RUN_STATUS.Completed);
+        expect(done?.counts).to.deep.include({ posted: 4, processed: 4, failed: 0 });
+        const items = await runs().listItems(A, run.id, { paging: PAGE });
+        expect(items.items.map((i) => [i.seq, i.key])).to.deep.equal([
+          [0, 'a'],
+          [1, 'b'],
+          [2, 'c'],
+          [3, 'd'],
+        ]);
+      });
+
+      it('lets one of two adds racing on a key win whole; the other stores nothing and the counts stay true', async () => {
+        const run = await runs().create(A, newRun({ open: true }), [], at(0));
+        const first = keys(300, 'p');
+        const second = [...keys(300, 'q'), 'p299'];
+        const outcomes = await Promise.allSettled([runs().addItems(A, run.id, first, at(1)), runs().addItems(A, run.id, second, at(1))]);
+        const won = outcomes.flatMap((outcome, index) => (outcome.status === 'fulfilled' ? [[first, second][index] as string[]] : []));
+        expect(won).to.have.length(1);
+        const lost = outcomes.find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult;
+        expect(lost.reason).to.have.property('code', 'CONFLICT');
+        const stored = (await runs().listItems(A, run.id, { paging: { pageNum: 0, pageSize: 1000 } })).items.map((i) => i.key);
+        expect(stored).to.have.members(won[0] as string[]);
+        expect((await runs().get(A, run.id))?.counts.posted).to.equal(stored.length);
+        await runs().close(A, run.id, at(2));
+        await processAll(run);
+        expect((await runs().finish(A, run.id, {}, at(20)))?.counts).to.deep.include({ posted: stored.length, processed: stored.length });
+      });
+
+      it('never completes a run while items a racing add counted are still New', async () => {
+        const run = await runs().create(A, newRun({ open: true }), ['a'], at(0));
+        await processAll(run);
+        const closeAndFinish = async () => {
+          await runs().close(A, run.id, at(1));
+          return runs().finish(A, run.id, {}, at(2));
+        };
+        const [added, finished] = await Promise.all([runs().addItems(A, run.id, keys(200), at(1)).catch(() => undefined), closeAndFinish()]);
+        const waiting = (await runs().listItems(A, run.id, { status: 'New', paging: PAGE })).totalItems;
+        if (added !== undefined) expect(waiting).to.equal(200);
+        if (waiting > 0) expect(finished?.status).to.equal(RUN_STATUS.Queued);
+        await processAll(run);
+        expect((await runs().finish(A, run.id, {}, at(20)))?.counts).to.deep.include({ posted: 1 + waiting, processed: 1 + waiting });
+      });
     });
 
     describe('filling runs', () => {

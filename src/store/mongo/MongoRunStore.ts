@@ -322,25 +322,60 @@ export class MongoRunStore implements RunStore {
     return findPage(this.#items, filter, { seq: 1 }, query.paging, toItem);
   }
 
+  /**
+   * All or nothing without a transaction: every key is checked against the run's items first, then the seq range
+   * is reserved and the items counted as posted in one update, only while the run accepts items (so a close after
+   * it sees them posted, and no finish completes the run before they are processed). A duplicate that a
+   * concurrent add slipped in between the check and the insert is undone by `#undoAdd`.
+   */
   async addItems(tenant: TenantId, id: string, keys: readonly string[], now: Date): Promise<Run | undefined> {
     checkItemKeys(keys);
     const current = await this.#doc(tenant, id);
     if (current === null) return undefined;
     assertAcceptsItems(toRun(current));
-    // Reserve the seq range atomically, and only while the run still accepts items.
+    await this.#refuseListed(id, keys);
     const reserved = await this.#runs.findOneAndUpdate(
       { ...this.#byId(tenant, id), open: true, status: { $in: ACTIVE } },
-      { $inc: { nextSeq: keys.length } },
-      { returnDocument: 'before' },
+      { $inc: { nextSeq: keys.length, posted: keys.length } },
+      { returnDocument: 'before', projection: { nextSeq: 1 } },
     );
     if (reserved === null) {
       assertAcceptsItems(toRun((await this.#doc(tenant, id)) ?? current));
       return undefined;
     }
-    await insertItems(this.#items, itemDocuments(id, reserved.nextSeq, keys, now));
-    await this.#runs.updateOne(this.#byId(tenant, id), { $inc: { posted: keys.length } });
+    try {
+      await insertItems(this.#items, itemDocuments(id, reserved.nextSeq, keys, now));
+    } catch (error) {
+      await this.#undoAdd(id, reserved.nextSeq, keys.length);
+      throw error;
+    }
     await this.#sweepIfCancelled(id, now);
     return this.get(tenant, id);
+  }
+
+  /** A key the run already has refuses the whole add, before anything is written. */
+  async #refuseListed(id: string, keys: readonly string[]): Promise<void> {
+    for (let start = 0; start < keys.length; start += 5000) {
+      const present = await this.#items.findOne({ runId: id, key: { $in: keys.slice(start, start + 5000) } }, { projection: { key: 1 } });
+      if (present !== null) throw duplicateItem(present.key);
+    }
+  }
+
+  /**
+   * Takes back an add whose insert failed part way: the seq range it reserved is its token (no other add can hold
+   * it), so its items are deleted by range, `posted` is lowered again, and the range is given back unless a later
+   * add reserved past it meanwhile (a gap in seqs is harmless: they only order the items).
+   */
+  async #undoAdd(id: string, first: number, count: number): Promise<void> {
+    await this.#items.deleteMany({ runId: id, seq: { $gte: first, $lt: first + count } });
+    await this.#runs.updateOne({ _id: id }, [
+      {
+        $set: {
+          posted: { $subtract: ['$posted', count] },
+          nextSeq: { $cond: [{ $eq: ['$nextSeq', first + count] }, first, '$nextSeq'] },
+        },
+      },
+    ]);
   }
 
   async close(tenant: TenantId, id: string): Promise<Run | undefined> {
