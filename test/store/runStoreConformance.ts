@@ -27,9 +27,12 @@ function newRun(overrides: Partial<NewRun> = {}): NewRun {
   };
 }
 
+/** The run size past which MongoDB used to refuse a run (its csids were stored in the run's 16 MiB document). */
+const BIG_RUN_DEFAULT = 400_000;
+
 const keys = (n: number, prefix = 'r') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
-export function describeRunStoreConformance(options: StoreConformanceOptions): void {
+export function describeRunStoreConformance(options: StoreConformanceOptions & { bigRunItems?: number }): void {
   describe(`${options.name} run store conformance`, () => {
     let store: Store;
     let testName = '';
@@ -422,6 +425,31 @@ export function describeRunStoreConformance(options: StoreConformanceOptions): v
         if (waiting > 0) expect(finished?.status).to.equal(RUN_STATUS.Queued);
         await processAll(run);
         expect((await runs().finish(A, run.id, {}, at(20)))?.counts).to.deep.include({ posted: 1 + waiting, processed: 1 + waiting });
+      });
+    });
+
+    describe(`a run of ${BIG_RUN_DEFAULT.toLocaleString('en')} listed items`, () => {
+      it(`starts, completes every item (${(options.bigRunItems ?? BIG_RUN_DEFAULT).toLocaleString('en')} here), and is purged whole; its document stays small`, async function () {
+        this.timeout(180_000);
+        const listed = keys(options.bigRunItems ?? BIG_RUN_DEFAULT, 'csid-');
+        const run = await runs().create(A, newRun({ invocation: { mode: 'list', docType: 'CollectionObject', listCSIDs: [], params: [] } }), listed, at(0));
+        expect(run.counts.posted).to.equal(listed.length);
+        await runs().start(A, run.id, at(1));
+        for (;;) {
+          const claimed = await runs().claim(A, run.id, { owner: 'w', limit: 10_000, leaseMs: LEASE, now: at(2) });
+          if (claimed.length === 0) break;
+          await runs().complete(A, run.id, 'w', claimed.map((item) => ({ seq: item.seq, status: 'Completed' as const })), at(3));
+        }
+        const done = await runs().finish(A, run.id, {}, at(4));
+        expect(done?.status).to.equal(RUN_STATUS.Completed);
+        expect(done?.counts).to.deep.include({ posted: listed.length, processed: listed.length, failed: 0 });
+        // What every heartbeat, progress publish and finish reads: the same size for 400,000 items as for one.
+        expect(JSON.stringify(done).length).to.be.below(2_000);
+        const last = await runs().listItems(A, run.id, { paging: { pageNum: listed.length / 10 - 1, pageSize: 10 } });
+        expect(last.items.map((item) => [item.seq, item.key])).to.deep.equal(listed.slice(-10).map((key, i) => [listed.length - 10 + i, key]));
+        expect(await runs().purge(at(5))).to.equal(1);
+        expect(await runs().get(A, run.id)).to.equal(undefined);
+        expect(await runs().listActive()).to.deep.equal([]);
       });
     });
 

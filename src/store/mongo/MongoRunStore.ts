@@ -216,8 +216,6 @@ export class MongoRunStore implements RunStore {
   async create(tenant: TenantId, input: NewRun, keys: readonly string[], now: Date): Promise<Run> {
     checkItemKeys(keys);
     const id = randomUUID();
-    // Items first: until the run document exists, nothing can see or claim them.
-    await insertItems(this.#items, itemDocuments(id, 0, keys, now));
     const doc: RunDocument = {
       _id: id,
       tenantId: tenant,
@@ -239,7 +237,16 @@ export class MongoRunStore implements RunStore {
       reruns: 0,
       nextSeq: keys.length,
     };
+    // The run first: a run refused (too large a document, a lost connection) leaves no item behind that purge could
+    // never find. Its items may be claimed as they come in; it cannot finish before they are all in (`posted`).
     await this.#runs.insertOne(doc);
+    try {
+      await insertItems(this.#items, itemDocuments(id, 0, keys, now));
+    } catch (error) {
+      await this.#items.deleteMany({ runId: id });
+      await this.#runs.deleteOne({ _id: id });
+      throw error;
+    }
     return toRun(doc);
   }
 
