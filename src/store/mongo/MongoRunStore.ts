@@ -623,31 +623,47 @@ export class MongoRunStore implements RunStore {
     if (doc?.status === RUN_STATUS.Cancelled) await this.#cancelItems(id, now);
   }
 
+  /**
+   * Items first, while the run is still final (nothing claims or completes an item of a final run), then the run
+   * back to `Queued` with the counts the items now give, in one update guarded on the run still being final: a
+   * session that ends at any point sees either the finished run or the requeued one with its counts reset, never a
+   * `Queued` run whose items are still final (which it would finish again at once). The results body goes before
+   * the requeue, so it can never delete the next finish's.
+   */
   async rerun(tenant: TenantId, id: string, options: { onlyFailed: boolean }, now: Date): Promise<Run | undefined> {
     const doc = await this.#doc(tenant, id);
     if (doc === null) return undefined;
     assertRerunnable(toRun(doc));
-    const claimed = await this.#runs.findOneAndUpdate(
-      { ...this.#byId(tenant, id), status: { $in: FINAL } },
-      {
-        $set: { status: RUN_STATUS.Queued, statusText: '', startedAt: null, completedAt: null, results: null, resultsSize: null, resultsStoredApart: null },
-        $inc: { reruns: 1 },
-      },
-    );
-    if (claimed === null) assertRerunnable(toRun((await this.#doc(tenant, id)) ?? doc));
-    await this.#results.deleteOne({ _id: id });
     const reset = {
       $set: { status: ITEM_STATUS.New, attempts: 0, error: null, errorCode: null, note: null, affected: null, owner: null, leaseExpiresAt: null, claimToken: null, updatedAt: now },
     };
     const unfinished = { runId: id, status: { $in: [ITEM_STATUS.Failed, ITEM_STATUS.Cancelled] } };
     await this.#items.updateMany(options.onlyFailed ? unfinished : { runId: id }, reset);
     const counts = await this.#recount(id, doc.posted);
-    const updated = await this.#runs.findOneAndUpdate(
-      { _id: id },
-      { $set: { processed: counts.processed, failed: counts.failed, affected: counts.affected, cancelled: counts.cancelled } },
+    await this.#results.deleteOne({ _id: id });
+    const requeued = await this.#runs.findOneAndUpdate(
+      { ...this.#byId(tenant, id), status: { $in: FINAL } },
+      {
+        $set: {
+          status: RUN_STATUS.Queued,
+          statusText: '',
+          startedAt: null,
+          completedAt: null,
+          results: null,
+          resultsSize: null,
+          resultsStoredApart: null,
+          processed: counts.processed,
+          failed: counts.failed,
+          affected: counts.affected,
+          cancelled: counts.cancelled,
+        },
+        $inc: { reruns: 1 },
+      },
       { returnDocument: 'after' },
     );
-    return updated === null ? undefined : toRun(updated);
+    // Another rerun requeued it first (its items were reset twice over: the same reset).
+    if (requeued === null) assertRerunnable(toRun((await this.#doc(tenant, id)) ?? doc));
+    return requeued === null ? this.get(tenant, id) : toRun(requeued);
   }
 
   async itemErrors(tenant: TenantId, id: string, limit: number): Promise<Record<string, string>> {
