@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { ownMongoUri } from '../support/mongoUri.js';
 import { REPO_ROOT } from '../support/testService.js';
 
 async function start(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
@@ -15,7 +16,8 @@ async function start(env: NodeJS.ProcessEnv): Promise<{ code: number | null; std
   try {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: REPO_ROOT,
-      env: { ...process.env, PORT: '0', DATA_DIR: dataDir, WATCH_PLUGINS: 'false', LOG_LEVEL: 'silent', ...env },
+      // With MONGODB_URI set, a database of its own (the service refuses its settings before it would create it).
+      env: { ...process.env, MONGODB_URI: ownMongoUri('inv_startup'), PORT: '0', DATA_DIR: dataDir, WATCH_PLUGINS: 'false', LOG_LEVEL: 'silent', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
