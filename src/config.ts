@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { LOGIN_THROTTLE_DEFAULTS } from './services/auth/loginThrottle.js';
 import { VERIFICATION_CACHE_DEFAULTS } from './services/auth/verificationCache.js';
+import { PLUGIN_THREAD_DEFAULTS } from './plugins/threads/pluginThreads.js';
 import { INVOCATION_DEFAULTS } from './services/invocationService.js';
 import { INVOKE_AUTHORIZER_DEFAULTS } from './services/invokeAuthorization.js';
 import { RUN_SERVICE_DEFAULTS } from './services/runService.js';
@@ -31,6 +32,15 @@ export interface Config {
   invocationTimeoutMs: number;
   /** How many records a per-record plugin processes at once. `ITEM_CONCURRENCY` @defaultValue 8 */
   itemConcurrency: number;
+  /** Worker threads plugin code runs in (every plugin call runs in one; see src/plugins/threads). `PLUGIN_THREADS` @defaultValue the number of CPUs, at least 2 */
+  pluginThreads: number;
+  /** Heap limit of each plugin thread, in MiB: a plugin that passes it fails its item, not the service. `PLUGIN_MAX_OLD_GENERATION_MB` @defaultValue 512 */
+  pluginMaxOldGenerationMb: number;
+  /**
+   * Times an item may stop what runs it before it is Failed for good: its plugin thread, run alone (`PLUGIN_CRASHED`),
+   * or its whole worker process, a crash or a stall past the lease (`WORKER_STOPPED`). `ITEM_MAX_CRASHES` @defaultValue 3
+   */
+  itemMaxCrashes: number;
   /** Whether a plugin file dropped or changed in PLUGINS_DIR is (re)loaded without a restart. `WATCH_PLUGINS` @defaultValue true */
   watchPlugins: boolean;
   /** Username of the administrator created on first start (with the tenant `default`). `ADMIN_USER` @defaultValue 'admin' */
@@ -69,8 +79,6 @@ export interface Config {
   runRole: 'api' | 'worker' | 'both';
   /** How long a worker holds a claimed item without renewing its lease. `RUN_LEASE_MS` @defaultValue 30000 */
   runLeaseMs: number;
-  /** Times an item's worker may stop (crash, or stall past the lease) while holding it before the item is failed. `ITEM_MAX_CRASHES` @defaultValue 3 */
-  itemMaxCrashes: number;
   /** A run's Agenda job not touched for this long is taken over by another process. `RUN_LOCK_LIFETIME_MS` @defaultValue 30000 */
   runLockLifetimeMs: number;
   /** How often leases are renewed and run jobs touched. `RUN_HEARTBEAT_MS` @defaultValue 5000 */
@@ -111,13 +119,15 @@ export const CONFIG_DEFAULTS = {
   trustProxy: false,
   invocationTimeoutMs: INVOCATION_DEFAULTS.timeoutMs,
   itemConcurrency: RUN_WORKER_DEFAULTS.concurrency,
+  pluginThreads: PLUGIN_THREAD_DEFAULTS.maxThreads,
+  pluginMaxOldGenerationMb: PLUGIN_THREAD_DEFAULTS.maxOldGenerationMb,
+  itemMaxCrashes: PLUGIN_THREAD_DEFAULTS.maxCrashes,
   maxRunItems: RUN_SERVICE_DEFAULTS.maxItems,
   maxActiveRunsPerUser: INVOKE_AUTHORIZER_DEFAULTS.maxActivePerUser,
   invokeWaitMs: RUN_SERVICE_DEFAULTS.syncWaitMs,
   runFirstItems: RUN_SERVICE_DEFAULTS.firstItems,
   runRole: 'both',
   runLeaseMs: 30_000,
-  itemMaxCrashes: RUN_WORKER_DEFAULTS.maxCrashes,
   runLockLifetimeMs: 30_000,
   runHeartbeatMs: 5_000,
   runPollMs: 2_000,
@@ -224,6 +234,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', CONFIG_DEFAULTS.shutdownTimeoutMs, 0, 600_000),
     invocationTimeoutMs: integer(env, 'INVOCATION_TIMEOUT_MS', CONFIG_DEFAULTS.invocationTimeoutMs, 1, 86_400_000),
     itemConcurrency: integer(env, 'ITEM_CONCURRENCY', CONFIG_DEFAULTS.itemConcurrency, 1, 256),
+    pluginThreads: integer(env, 'PLUGIN_THREADS', CONFIG_DEFAULTS.pluginThreads, 1, 256),
+    pluginMaxOldGenerationMb: integer(env, 'PLUGIN_MAX_OLD_GENERATION_MB', CONFIG_DEFAULTS.pluginMaxOldGenerationMb, 16, 1_048_576),
+    itemMaxCrashes: integer(env, 'ITEM_MAX_CRASHES', CONFIG_DEFAULTS.itemMaxCrashes, 1, 100),
     watchPlugins: flag(env, 'WATCH_PLUGINS', CONFIG_DEFAULTS.watchPlugins),
     adminUser: text(env, 'ADMIN_USER') ?? CONFIG_DEFAULTS.adminUser,
     // Not trimmed like the others: leading or trailing spaces may be part of a password.
@@ -240,7 +253,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runFirstItems: integer(env, 'RUN_FIRST_ITEMS', CONFIG_DEFAULTS.runFirstItems, 1, 1_000_000),
     runRole: runRole(env),
     runLeaseMs: integer(env, 'RUN_LEASE_MS', CONFIG_DEFAULTS.runLeaseMs, 100, 86_400_000),
-    itemMaxCrashes: integer(env, 'ITEM_MAX_CRASHES', CONFIG_DEFAULTS.itemMaxCrashes, 1, 1000),
     runLockLifetimeMs: integer(env, 'RUN_LOCK_LIFETIME_MS', CONFIG_DEFAULTS.runLockLifetimeMs, 100, 86_400_000),
     runHeartbeatMs: integer(env, 'RUN_HEARTBEAT_MS', CONFIG_DEFAULTS.runHeartbeatMs, 10, 3_600_000),
     runPollMs: integer(env, 'RUN_POLL_MS', CONFIG_DEFAULTS.runPollMs, 10, 3_600_000),

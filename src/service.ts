@@ -13,6 +13,7 @@ import { DEFAULT_TENANT, type TenantId } from './domain/types.js';
 import { createApp } from './http/app.js';
 import type { HealthReport } from './http/routes/healthRouter.js';
 import { createPluginWatcher, PluginRegistry } from './plugins/index.js';
+import { PluginThreads } from './plugins/threads/pluginThreads.js';
 import { startAuth, type AuthServices } from './services/auth/index.js';
 import { registerDefaultDefinitions } from './services/autoRegistration.js';
 import { DefinitionService } from './services/definitionService.js';
@@ -20,7 +21,7 @@ import { InvocationService } from './services/invocationService.js';
 import { InvokeAuthorizer } from './services/invokeAuthorization.js';
 import { RecordService } from './services/recordService.js';
 import { RunService } from './services/runService.js';
-import { agendaBackendFor, RunExecutor } from './runs/runExecutor.js';
+import { agendaBackendFor, RunExecutor, watchAgendaFile } from './runs/runExecutor.js';
 import { RunRetention } from './runs/retention.js';
 import { ScheduleService } from './runs/schedules.js';
 import { RunWorker } from './runs/runWorker.js';
@@ -62,6 +63,10 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     ...(config.mongodbUri && { mongodbUri: config.mongodbUri }),
     runs: { resultsInlineLimit: config.runResultsInlineLimit },
   });
+  // Once per fault and once when it clears, not once per refused request (see src/store/health.ts).
+  const storeLogger = logger.child({ component: 'store' });
+  store.health.on('fault', (problem) => storeLogger.error({ problem }, 'store unavailable: writes are refused and runs pause until it recovers'));
+  store.health.on('cleared', (problem) => storeLogger.warn({ problem }, 'store available again'));
   const plugins = new PluginRegistry();
   const watcher = createPluginWatcher({
     dir: config.pluginsDir,
@@ -103,9 +108,16 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     classNames: () => plugins.classNames(),
   });
   const records = new RecordService(store);
+  // Plugin code runs in these threads, never on the service's own; closed once no run works any more (see `stop`).
+  const pluginThreads = new PluginThreads(logger.child({ component: 'plugin-threads' }), {
+    maxThreads: config.pluginThreads,
+    maxOldGenerationMb: config.pluginMaxOldGenerationMb,
+    maxCrashes: config.itemMaxCrashes,
+  });
   const invocations = new InvocationService({
     records,
     plugins,
+    calls: pluginThreads,
     logger: logger.child({ component: 'invocation' }),
     limits: { timeoutMs: config.invocationTimeoutMs },
   });
@@ -120,6 +132,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   let dashboardAgenda: Agenda | undefined;
   const worker = new RunWorker({
     runs: store.runs,
+    storeHealth: store.health,
     invocations,
     authorizer,
     callerIn,
@@ -135,9 +148,11 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       maxCrashes: config.itemMaxCrashes,
     },
   });
+  const agendaBackend = agendaBackendFor(store, config.dataDir);
   const executor = new RunExecutor({
-    backend: agendaBackendFor(store, config.dataDir),
+    backend: agendaBackend,
     runs: store.runs,
+    storeHealth: store.health,
     worker,
     logger: runLogger,
     options: {
@@ -184,29 +199,35 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   try {
     await executor.start();
   } catch (err) {
+    await pluginThreads.close();
     await release();
     throw err;
   }
+  watchAgendaFile(store, agendaBackend, config.dataDir);
   try {
     await retention.schedule();
   } catch (err) {
     await executor.stop();
+    await pluginThreads.close();
     await release();
     throw err;
   }
-  const health = (): HealthReport => ({
-    status: 'ok',
-    store: { engine: store.engine },
-    // /health is open to anyone: name the plugin file, not where the service is installed.
-    plugins: {
-      loaded: plugins.size,
-      failed: plugins.failures().map((failure) => ({
-        ...failure,
-        file: path.relative(config.pluginsDir, failure.file),
-        message: failure.message.replaceAll(config.pluginsDir + path.sep, ''),
-      })),
-    },
-  });
+  const health = async (): Promise<HealthReport> => {
+    const problem = await store.health.check();
+    return {
+      status: problem === undefined ? 'ok' : 'unavailable',
+      store: { engine: store.engine, ...(problem !== undefined && { problem }) },
+      // /health is open to anyone: name the plugin file, not where the service is installed.
+      plugins: {
+        loaded: plugins.size,
+        failed: plugins.failures().map((failure) => ({
+          ...failure,
+          file: path.relative(config.pluginsDir, failure.file),
+          message: failure.message.replaceAll(config.pluginsDir + path.sep, ''),
+        })),
+      },
+    };
+  };
   const app = createApp(
     {
       definitions,
@@ -249,6 +270,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
         runs.beginShutdown();
         await closeServer(server, inFlight, config.shutdownTimeoutMs);
         await executor.stop();
+        await pluginThreads.close();
         await release();
       })();
       return stopping;

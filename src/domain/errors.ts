@@ -16,10 +16,12 @@ export const ERROR_CODES = [
   'PLUGIN_REJECTED',
   'PLUGIN_FAILED',
   'PLUGIN_TIMEOUT',
+  'PLUGIN_CRASHED',
   'CONFLICT',
   'FORBIDDEN',
   'RUN_LIMIT_REACHED',
   'RUN_FAILED',
+  'STORE_UNAVAILABLE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -111,5 +113,29 @@ export class RunLimitError extends DomainError {
       `User '${user}' already has ${limit} active run(s)${which}. Try again once one has finished`,
       activeRunId === undefined ? [] : [{ path: 'activeRun', message: activeRunId }],
     );
+  }
+}
+
+/**
+ * What keeps the store from taking writes: its file is gone or replaced (the service still holds the old one
+ * open), it is read-only or full, or (MongoDB) the server cannot be reached or will not take writes.
+ */
+export type StoreProblemKind = 'gone' | 'replaced' | 'read-only' | 'full' | 'io-error' | 'unreachable';
+
+export interface StoreProblem {
+  kind: StoreProblemKind;
+  /** For operators and clients alike: names the file by its name in the data directory, never by its full path. */
+  message: string;
+}
+
+/** A write refused (or not acknowledged) because the store cannot keep it; nothing the client did was wrong. */
+export class StoreUnavailableError extends DomainError {
+  constructor(
+    readonly problem: StoreProblem,
+    options?: { cause?: unknown },
+  ) {
+    super('STORE_UNAVAILABLE', `The store is unavailable (${problem.message}); this write was not kept. Try again once /health answers ok`, [
+      { path: 'store', message: problem.kind },
+    ], options);
   }
 }

@@ -39,7 +39,7 @@ export interface AppDeps {
   runs: RunService;
   /** Schedules (`/batch/{csid}/schedules`, `/schedules`); absent, those routes do not exist. */
   schedules?: ScheduleService;
-  health: () => HealthReport;
+  health: () => Promise<HealthReport>;
   auth: AuthService;
   admin: AdminServices;
   /** The Agenda dashboard and where to serve it; absent, it is not served. */

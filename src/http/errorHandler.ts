@@ -5,7 +5,7 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { DomainError, RunLimitError, type ErrorDetail } from '../domain/errors.js';
+import { DomainError, RunLimitError, StoreUnavailableError, type ErrorDetail } from '../domain/errors.js';
 import { HttpProblem, STATUS_BY_CODE } from './problems.js';
 import { sendError } from './negotiation.js';
 
@@ -67,6 +67,8 @@ export function toProblem(err: unknown): Problem | undefined {
   }
   if (err instanceof DomainError) {
     const headers: Record<string, string> = err instanceof RunLimitError ? { 'Retry-After': String(err.retryAfterSeconds) } : {};
+    // The store is probed every second while it is unavailable.
+    if (err instanceof StoreUnavailableError) headers['Retry-After'] = '1';
     return { status: STATUS_BY_CODE[err.code], code: err.code, message: err.message, details: err.details, headers };
   }
   if (typeof err === 'object' && err !== null) return fromHttpError(err as HttpErrorLike);
@@ -87,7 +89,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       details: [],
       headers: {},
     };
-    if (problem.status >= 500) logger.error({ err, requestId, code: problem.code }, 'request failed');
+    // A store fault is logged once when it is met (StoreHealth), not once per request it refuses.
+    if (problem.status >= 500 && problem.code !== 'STORE_UNAVAILABLE') logger.error({ err, requestId, code: problem.code }, 'request failed');
     res.set(problem.headers);
     sendError(req, res, { ...problem, requestId });
   };

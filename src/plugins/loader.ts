@@ -22,10 +22,12 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { ValidateFunction } from 'ajv';
 import type { Invocable } from './contract.js';
+import { importPluginModule, unwrapDefaultExport } from './importPlugin.js';
 import { PluginError, type PluginErrorCode, validatePlugin } from './validatePlugin.js';
+
+export { unwrapDefaultExport };
 
 export interface PluginEntry {
   /** The file or folder name inside the plugins directory; what sorting and duplicate checks go by. */
@@ -39,6 +41,8 @@ export interface PluginEntry {
 
 export interface LoadedPlugin {
   plugin: Invocable;
+  /** Whether the plugin is a file or a folder entry (see `PluginEntry`): how its module is imported again in a plugin thread. */
+  kind: PluginEntry['kind'];
   /** See `ValidatedPlugin.validateParams`. */
   validateParams: ValidateFunction | undefined;
   name: string;
@@ -143,37 +147,6 @@ async function firstIndex(folder: string): Promise<string | undefined> {
   return undefined;
 }
 
-/**
- * The value a plugin module default-exports. CommonJS compiled by TypeScript or Babel (including `.ts` that tsx
- * treats as CommonJS outside an ESM package scope) arrives one level deeper, as `{ __esModule, default }`.
- */
-export function unwrapDefaultExport(namespace: unknown): unknown {
-  if (typeof namespace !== 'object' || namespace === null || !('default' in namespace)) return undefined;
-  const value: unknown = namespace.default;
-  if (typeof value === 'object' && value !== null && '__esModule' in value && value.__esModule === true) {
-    return 'default' in value ? value.default : undefined;
-  }
-  return value;
-}
-
-type TsImport = (specifier: string, parentURL: string) => Promise<unknown>;
-let tsImportLoading: Promise<TsImport> | undefined;
-
-/**
- * Imported on first use, and always tsx's ES module build: its CommonJS build cannot register its loader when
- * this file itself runs as CommonJS (as under mocha, which loads our sources through tsx's require hook).
- */
-function loadTsImport(): Promise<TsImport> {
-  tsImportLoading ??= import('tsx/esm/api').then((api) => api.tsImport);
-  return tsImportLoading;
-}
-
-async function importEntry(entry: PluginEntry): Promise<unknown> {
-  const url = pathToFileURL(entry.file).href;
-  if (entry.kind === 'folder' || entry.file.endsWith('.ts')) return (await loadTsImport())(url, import.meta.url);
-  return import(`${url}?v=${encodeURIComponent(entry.version)}`);
-}
-
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
@@ -181,7 +154,7 @@ function describe(error: unknown): string {
 async function loadEntry(entry: PluginEntry): Promise<LoadedPlugin | PluginLoadFailure> {
   let namespace: unknown;
   try {
-    namespace = await importEntry(entry);
+    namespace = await importPluginModule(entry);
   } catch (error) {
     return { file: entry.file, code: 'PLUGIN_IMPORT', message: `${entry.file}: cannot import: ${describe(error)}`, cause: error };
   }
@@ -191,7 +164,7 @@ async function loadEntry(entry: PluginEntry): Promise<LoadedPlugin | PluginLoadF
   }
   try {
     const { plugin, validateParams } = validatePlugin(exported);
-    return { plugin, validateParams, name: entry.name, file: entry.file, version: entry.version, loadedAt: new Date() };
+    return { plugin, validateParams, name: entry.name, kind: entry.kind, file: entry.file, version: entry.version, loadedAt: new Date() };
   } catch (error) {
     // Anything else was thrown by the plugin's own code (a throwing getter, say): still the plugin's fault.
     const code = error instanceof PluginError ? error.code : 'PLUGIN_SHAPE';

@@ -17,14 +17,20 @@ import path from 'node:path';
 import { Agenda, InMemoryNotificationChannel, type AgendaBackend, type Job } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import type { Logger } from 'pino';
+import { StoreUnavailableError } from '../domain/errors.js';
 import { isFinalRunStatus, percentCompleted, type Run } from '../domain/runs.js';
 import type { TenantId } from '../domain/types.js';
 import { MongoStore } from '../store/mongo/index.js';
+import { SqliteStore } from '../store/sqlite/index.js';
+import type { StoreHealth } from '../store/health.js';
 import type { RunStore } from '../store/runTypes.js';
 import type { Store } from '../store/types.js';
 import { SqliteBackend } from './agenda-sqlite/index.js';
 import { exactData, refuseJob } from './jobAuthority.js';
 import type { RunWorker } from './runWorker.js';
+
+/** Agenda's file among the parts of the embedded store's health. */
+const AGENDA_STORE_PART = 'agenda';
 
 /** A session's job: the process that locks it works on the run (`RunJobData.slot` says in which slot). */
 export const RUN_JOB_NAME = 'invocables:run';
@@ -90,9 +96,22 @@ export function agendaBackendFor(store: Store, dataDir: string, sqliteFilename: 
   return new SqliteBackend({ filename: path.join(dataDir, sqliteFilename) });
 }
 
+/**
+ * On the embedded store, Agenda's file is part of the store: the store's health covers it (probed every second;
+ * Agenda's own writes are not checked one by one, as the store's are, since its rows only wake runs and hold
+ * schedules) and a file gone is written back like the store's own. Call once Agenda has connected.
+ */
+export function watchAgendaFile(store: Store, backend: AgendaBackend, dataDir: string, sqliteFilename: string = RUN_EXECUTOR_DEFAULTS.sqliteFilename): void {
+  if (!(store instanceof SqliteStore) || !(backend instanceof SqliteBackend)) return;
+  const { repository } = backend;
+  store.watchFile(AGENDA_STORE_PART, path.join(dataDir, sqliteFilename), { db: () => repository.database, reopen: () => repository.reopen() });
+}
+
 export interface RunExecutorDeps {
   backend: AgendaBackend;
   runs: RunStore;
+  /** A session that met the store unavailable goes on once it is back. */
+  storeHealth: StoreHealth;
   worker: RunWorker;
   logger: Logger;
   options?: Partial<RunExecutorOptions>;
@@ -139,6 +158,8 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
       defaultLockLifetime: lockLifetime,
     });
     agenda.on('error', (err: Error) => {
+      // A store fault (Agenda's file full, read-only...) is logged once, by the store's health, not at every poll.
+      if (this.#deps.storeHealth.report(AGENDA_STORE_PART, err)) return;
       logger.error({ err }, 'agenda error');
       if (this.listenerCount('error') > 0) this.emit('error', err);
     });
@@ -240,7 +261,14 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     try {
       do {
         entry.again = false;
-        await this.#deps.worker.process(tenant, runId, { signal: entry.controller.signal, stopping, touch });
+        try {
+          await this.#deps.worker.process(tenant, runId, { signal: entry.controller.signal, stopping, touch });
+        } catch (err) {
+          if (!(err instanceof StoreUnavailableError)) throw err;
+          // The store went away where the session does not pause (starting, ending): go on once it is back.
+          await this.#deps.storeHealth.untilHealthy(entry.controller.signal);
+          entry.again = true;
+        }
       } while (entry.again && !stopping() && !entry.controller.signal.aborted);
     } catch (err) {
       this.#deps.logger.error({ err, run: runId }, 'run worker failed');

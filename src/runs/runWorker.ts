@@ -9,11 +9,14 @@
  * `New`; on a cancel the store already ended them `Cancelled`. A cancel made in another process is seen here at the
  * next claim, or at the next look at the run's status between items (`STATUS_LOOK_MS`), whichever comes first: no
  * further item of the run starts here, and the items in flight are aborted.
+ *
+ * While the store is unavailable (`StoreHealth`) a session pauses: it claims nothing, keeps the outcomes of the
+ * items it finishes, and writes them (and renews its leases) once the store is back.
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { DomainError, ForbiddenError } from '../domain/errors.js';
+import { DomainError, ForbiddenError, StoreUnavailableError } from '../domain/errors.js';
 import {
   finalStatusFor,
   isActiveRunStatus,
@@ -30,9 +33,10 @@ import type { ItemInfo, ItemResult, RecordsService } from '../plugins/contract.j
 import type { InvocationService, PluginScope, PreparedInvocation } from '../services/invocationService.js';
 import type { InvocationCaller, InvokeAuthorizer, InvokeGrant } from '../services/invokeAuthorization.js';
 import type { RecordService } from '../services/recordService.js';
+import type { StoreHealth } from '../store/health.js';
 import type { Clock } from '../store/queryRules.js';
 import type { ItemOutcome, RunStore } from '../store/runTypes.js';
-import { forEachBounded } from './pluginExecution.js';
+import { forEachBounded } from './forEachBounded.js';
 import { abortable, yieldToIo } from './pauses.js';
 import { RunFiller } from './runFiller.js';
 import { SoloGate } from './soloGate.js';
@@ -40,7 +44,7 @@ import { SoloGate } from './soloGate.js';
 export interface RunWorkerOptions {
   /** Items claimed per store round trip. @defaultValue 256 */
   batchSize: number;
-  /** Items in flight at once per run. @defaultValue 8 */
+  /** Items of a run its per-record plugin processes at once (in a plugin thread). @defaultValue 8 */
   concurrency: number;
   /** How long a claim holds an item without renewal. @defaultValue 30000 */
   leaseMs: number;
@@ -69,6 +73,8 @@ export const RUN_WORKER_DEFAULTS = {
 
 export interface RunWorkerDeps {
   runs: RunStore;
+  /** The store's health: sessions pause while it cannot take writes. */
+  storeHealth: StoreHealth;
   invocations: InvocationService;
   /** Checks, each time a session takes a run up, that its creator may still run its job. */
   authorizer: InvokeAuthorizer;
@@ -250,21 +256,28 @@ class RunSession {
   async work(): Promise<void> {
     this.#heartbeat = setInterval(() => void this.#beat(), this.options.heartbeatMs);
     if (this.run.filling) await this.#filler.take();
-    await forEachBounded(this.#claimed(), this.options.concurrency, async ({ item, record }) => {
-      // A crash suspect runs alone in the process, and its outcome is committed before anything else starts: if it
-      // takes the process down, only it is charged; if it does not, it is cleared.
-      if (isCrashSuspect(item)) {
-        await this.gate.solo(async () => {
-          await this.#record(await this.#processItem(item, record));
-          await this.#flush();
-        });
-        return;
-      }
-      await this.gate.enter();
+    // Two claims' worth of items are handed to the plugin threads at once, so that they travel in few batches and
+    // the next batch is ready while one runs; the threads run at most `concurrency` of them at a time.
+    const inFlight = this.#perRecord ? Math.max(this.options.concurrency, 2 * this.options.batchSize) : 1;
+    await forEachBounded(this.#claimed(), inFlight, async ({ item, record, settled }) => {
       try {
-        await this.#record(await this.#processItem(item, record));
+        // A crash suspect runs alone in the process, and its outcome is committed before anything else starts: if it
+        // takes the process down, only it is charged; if it does not, it is cleared.
+        if (isCrashSuspect(item)) {
+          await this.gate.solo(async () => {
+            await this.#record(await this.#processItem(item, record));
+            await this.#flush();
+          });
+          return;
+        }
+        await this.gate.enter();
+        try {
+          await this.#record(await this.#processItem(item, record));
+        } finally {
+          this.gate.leave();
+        }
       } finally {
-        this.gate.leave();
+        settled?.();
       }
     });
   }
@@ -308,6 +321,8 @@ class RunSession {
   async #beat(): Promise<void> {
     try {
       const { runs } = this.deps;
+      // Paused (see `#pauseForStore`): only the scheduler's heartbeat, whose file is not the run store's.
+      if (!this.deps.storeHealth.healthy) return await this.control.touch();
       await this.#flush();
       await runs.renewLeases(this.#tenant, this.run.id, this.owner, this.#leaseEnd());
       await this.#filler.renew();
@@ -326,7 +341,15 @@ class RunSession {
     const write = async () => {
       if (this.#pending.length === 0) return;
       const batch = this.#pending.splice(0, this.#pending.length);
-      const written = await this.deps.runs.complete(this.#tenant, this.run.id, this.owner, batch, this.deps.now());
+      let written: number;
+      try {
+        written = await this.deps.runs.complete(this.#tenant, this.run.id, this.owner, batch, this.deps.now());
+      } catch (err) {
+        // Kept for when the store is back, never written into a file that is gone.
+        if (err instanceof StoreUnavailableError) this.#pending.unshift(...batch);
+        else throw err;
+        return;
+      }
       if (written < batch.length) this.logger.warn({ dropped: batch.length - written }, 'outcomes of items taken over by another worker or cancelled were dropped');
       this.deps.onProgress(this.#tenant, this.run.id);
     };
@@ -334,19 +357,34 @@ class RunSession {
     return this.#writing;
   }
 
-  /** Claimed items with their records, batch by batch, until nothing is left to claim here. */
-  async *#claimed(): AsyncGenerator<{ item: RunItem; record: StoredRecord | undefined }> {
+  /**
+   * Claimed items with their records, batch by batch, until nothing is left to claim here. Nothing is claimed while
+   * a crash suspect is being tried in this process (an item claimed then would be charged if it takes the process
+   * down), and a suspect claimed here is settled before the next claim: `settled` says when.
+   */
+  async *#claimed(): AsyncGenerator<{ item: RunItem; record: StoredRecord | undefined; settled?: () => void }> {
     const { runs, now } = this.deps;
     const { stopping } = this.control;
     const signal = this.#signal;
     while (!signal.aborted && !stopping()) {
-      const claimed = await runs.claim(this.#tenant, this.run.id, {
-        owner: this.owner,
-        limit: this.options.batchSize,
-        leaseMs: this.options.leaseMs,
-        now: now(),
-        maxCrashes: this.options.maxCrashes,
-      });
+      if (!this.deps.storeHealth.healthy) {
+        await this.#pauseForStore();
+        continue;
+      }
+      await this.gate.quiet();
+      let claimed: RunItem[];
+      try {
+        claimed = await runs.claim(this.#tenant, this.run.id, {
+          owner: this.owner,
+          limit: this.options.batchSize,
+          leaseMs: this.options.leaseMs,
+          now: now(),
+          maxCrashes: this.options.maxCrashes,
+        });
+      } catch (err) {
+        if (err instanceof StoreUnavailableError) continue;
+        throw err;
+      }
       if (claimed.length === 0) {
         // Items another (dead) worker still holds come back when their lease expires: wait for that.
         await this.#flush();
@@ -369,7 +407,12 @@ class RunSession {
       const found = this.#perRecord && keys.length > 0 ? (await this.deps.records.getMany(this.#tenant, keys)).found : new Map<string, StoredRecord>();
       for (const item of claimed) {
         if (signal.aborted || (this.#statusLookDue() && (await this.#runIsOver()))) return;
-        yield { item, record: found.get(item.key) };
+        if (isCrashSuspect(item)) {
+          let settled = () => {};
+          const tried = new Promise<void>((resolve) => (settled = resolve));
+          yield { item, record: found.get(item.key), settled };
+          await tried;
+        } else yield { item, record: found.get(item.key) };
       }
       await yieldToIo();
     }
@@ -410,6 +453,26 @@ class RunSession {
     this.#over.abort(new Error(`run ${this.run.id} is over (${status ?? 'gone'})`));
   }
 
+  /**
+   * Claims nothing until the store takes writes again (the fault was logged once, by `StoreHealth`), then writes
+   * the outcomes kept meanwhile and renews the leases before anything is claimed, so items finished here are not
+   * taken for expired ones.
+   */
+  async #pauseForStore(): Promise<void> {
+    const { signal } = this.control;
+    this.logger.info('run paused while the store is unavailable');
+    await this.deps.storeHealth.untilHealthy(signal);
+    if (signal.aborted) return;
+    this.logger.info('run resumes: the store is available again');
+    await this.#flush();
+    try {
+      await this.deps.runs.renewLeases(this.#tenant, this.run.id, this.owner, this.#leaseEnd());
+    } catch (err) {
+      // Gone again: the claim loop pauses once more.
+      if (!(err instanceof StoreUnavailableError)) throw err;
+    }
+  }
+
   /** The item's outcome, or `undefined` when it was interrupted (it is then released, or was ended by a cancel). */
   async #processItem(item: RunItem, record: StoredRecord | undefined): Promise<ItemOutcome | undefined> {
     const signal = this.#signal;
@@ -420,7 +483,7 @@ class RunSession {
       const scope = this.#scope(item, attempt);
       try {
         if (record !== undefined) {
-          this.#executeItem ??= this.deps.invocations.itemExecutor(this.prepared, signal);
+          this.#executeItem ??= this.deps.invocations.itemExecutor(this.prepared, signal, this.options.concurrency);
           const result = await this.#executeItem(record, scope);
           return { seq: item.seq, status: 'Completed', affected: result.affected !== false, ...(result.note !== undefined && { note: itemNote(result.note) }) };
         }
@@ -434,8 +497,17 @@ class RunSession {
         };
       } catch (err) {
         if (signal.aborted) return undefined;
-        const rejected = err instanceof DomainError && err.code === 'PLUGIN_REJECTED';
-        if (rejected || attempt >= this.#retries) {
+        if (err instanceof StoreUnavailableError) {
+          // The plugin's own store write was refused: not the item's fault, and no attempt of it. It runs again
+          // once the store is back.
+          await this.deps.storeHealth.untilHealthy(signal);
+          if (signal.aborted) return undefined;
+          attempt -= 1;
+          continue;
+        }
+        // A rejection is the request's fault; a crash was tried again alone already (see src/plugins/threads).
+        const final = err instanceof DomainError && (err.code === 'PLUGIN_REJECTED' || err.code === 'PLUGIN_CRASHED');
+        if (final || attempt >= this.#retries) {
           return {
             seq: item.seq,
             status: 'Failed',

@@ -1,11 +1,14 @@
 /**
  * Lets one piece of work run alone in this process: `solo` waits until nothing that `enter`ed is still running,
  * and holds every new `enter` back until it is done. The run worker tries crash suspects this way, so that a
- * suspect that takes the process down is the only item whose worker died: no other item is charged for it.
+ * suspect that takes the process down is the only item whose worker died: no other item is charged for it (nor
+ * claimed meanwhile: workers wait for `quiet` before they claim, since a claimed item is charged if the process dies).
  */
 export class SoloGate {
   #running = 0;
   #solo = false;
+  /** Solos asked for and not yet done. */
+  #solos = 0;
   #waiters: Array<() => void> = [];
 
   /** Waits while a solo runs, then counts the caller as running until `leave`. */
@@ -19,15 +22,25 @@ export class SoloGate {
     this.#notify();
   }
 
+  /** Resolves once no solo is asked for or running. */
+  async quiet(): Promise<void> {
+    while (this.#solos > 0) await this.#changed();
+  }
+
   /** Runs `work` once nothing else runs, holding everything else back meanwhile. */
   async solo<T>(work: () => Promise<T>): Promise<T> {
-    while (this.#solo) await this.#changed();
-    this.#solo = true;
+    this.#solos += 1;
     try {
-      while (this.#running > 0) await this.#changed();
-      return await work();
+      while (this.#solo) await this.#changed();
+      this.#solo = true;
+      try {
+        while (this.#running > 0) await this.#changed();
+        return await work();
+      } finally {
+        this.#solo = false;
+      }
     } finally {
-      this.#solo = false;
+      this.#solos -= 1;
       this.#notify();
     }
   }

@@ -20,7 +20,7 @@ import type {
   RecordsService,
 } from '../plugins/contract.js';
 import type { LoadedPlugin } from '../plugins/loader.js';
-import { pluginFailure, PluginRejection, withTimeLimit } from '../runs/pluginExecution.js';
+import type { PluginCallRequest, PluginCalls } from '../plugins/pluginCalls.js';
 import type { InvocationCaller, InvokeGrant } from './invokeAuthorization.js';
 import {
   checkDocType,
@@ -56,6 +56,8 @@ export interface PreparedInvocation {
 export interface InvocationServiceDeps {
   records: RecordService;
   plugins: { lookup(className: string): LoadedPlugin | undefined };
+  /** Runs plugin code (in plugin threads, see src/plugins/threads). */
+  calls: PluginCalls;
   logger: Logger;
   limits?: Partial<InvocationLimits>;
 }
@@ -63,8 +65,8 @@ export interface InvocationServiceDeps {
 /** What a plugin call works with beyond the invocation: the records it sees and the run item it works on. */
 export type PluginScope = Pick<InvocationContext, 'records' | 'item'>;
 
-/** Plugin code run under the invocation's time limit and abort signal, `what` naming it in a timeout's message. */
-type PluginCall = <T>(what: string, scope: PluginScope, work: (ctx: InvocationContext) => Promise<T>) => Promise<T>;
+/** What differs from one plugin call of an invocation to the next. */
+type CallParts = Pick<PluginCallRequest, 'method' | 'what' | 'subject' | 'item' | 'records'>;
 
 function pluginLogger(logger: Logger): PluginLogger {
   return {
@@ -135,30 +137,26 @@ export class InvocationService {
   }
 
   /**
-   * Calls plugin code with the invocation's context, its time limit and `signal`; failures become coded errors.
-   * The records a call sees and the item it works on are the caller's (`PluginScope`): the run worker decides them.
+   * Calls plugin code with the invocation's time limit and `signal`; failures are coded errors. The records a call
+   * sees and the item it works on are the caller's (`PluginScope`): the run worker decides them.
    */
-  #caller(prepared: PreparedInvocation, signal: AbortSignal | undefined): { run: PluginCall; logger: Logger } {
+  #caller(prepared: PreparedInvocation, signal: AbortSignal | undefined, concurrency = 1): { call: (parts: CallParts) => Promise<unknown>; logger: Logger } {
     const { loaded, input, caller, definition } = prepared;
     const { plugin } = loaded;
     const logger = this.#deps.logger.child({ plugin: plugin.className, definition: definition.csid, mode: input.mode });
     const timeoutMs = definition.definition.itemPolicy?.timeoutMs ?? plugin.timeoutMs ?? this.#limits.timeoutMs;
-    // Built once: a per-record plugin's context differs from item to item only by its scope and signal.
+    // Built once: a per-record plugin's calls differ from item to item only by their parts.
     const shared = {
+      plugin: { kind: loaded.kind, file: loaded.file, version: loaded.version, className: plugin.className },
+      input,
       tenantId: caller.tenant,
       user: caller.user,
       log: pluginLogger(logger),
-      reject: (message: string) => new PluginRejection(message),
+      timeoutMs,
+      concurrency,
+      ...(signal !== undefined && { signal }),
     };
-    const run = <T>(what: string, scope: PluginScope, work: (ctx: InvocationContext) => Promise<T>) =>
-      withTimeLimit((pluginSignal) => work({ ...shared, ...scope, signal: pluginSignal }), {
-        timeoutMs,
-        what,
-        ...(signal !== undefined && { parent: signal }),
-      }).catch((err: unknown) => {
-        throw pluginFailure(err, plugin.className);
-      });
-    return { run, logger };
+    return { call: (parts) => this.#deps.calls.call({ ...shared, ...parts }), logger };
   }
 
   /** The records service of the invoking tenant and user, as plugins see it, writing straight to the store. */
@@ -168,32 +166,45 @@ export class InvocationService {
 
   /**
    * Runs one record through a per-record plugin; the logger and context are set up once, for a worker that runs
-   * many items of one invocation.
+   * many items of one invocation, at most `concurrency` at once.
    */
-  itemExecutor(prepared: PreparedInvocation, signal?: AbortSignal): (record: StoredRecord, scope: PluginScope) => Promise<ItemResult> {
+  itemExecutor(prepared: PreparedInvocation, signal: AbortSignal | undefined, concurrency: number): (record: StoredRecord, scope: PluginScope) => Promise<ItemResult> {
     const { plugin } = prepared.loaded;
     if (plugin.processItem === undefined) throw new TypeError(`Plugin '${plugin.className}' handles whole invocations`);
-    const processItem = plugin.processItem.bind(plugin);
-    const { run } = this.#caller(prepared, signal);
+    const { call } = this.#caller(prepared, signal, concurrency);
     return async (record, scope) =>
-      (await run(`Plugin '${plugin.className}' on record ${record.csid}`, scope, (ctx) => processItem(record, prepared.input, ctx))) ?? {};
+      ((await call({ method: 'processItem', what: `Plugin '${plugin.className}' on record ${record.csid}`, subject: record, ...scope })) as
+        | ItemResult
+        | undefined) ?? {};
   }
 
   /** The results of a per-record invocation from its counts, worded by the plugin's `summarize` when it has one. */
-  summarize(prepared: PreparedInvocation, outcome: ItemsOutcome, failures: Array<{ csid: string; message: string }>): InvocationResult {
+  async summarize(prepared: PreparedInvocation, outcome: ItemsOutcome, failures: Array<{ csid: string; message: string }>): Promise<InvocationResult> {
     const { plugin } = prepared.loaded;
-    const summary = plugin.processItem === undefined ? undefined : plugin.summarize?.(outcome, prepared.input);
+    const summary = plugin.processItem === undefined || plugin.summarize === undefined ? undefined : await this.#summary(prepared, outcome);
     const note = outcome.failed === 0 && summary?.userNote !== undefined ? summary.userNote : itemsNote(outcome, failures, summary?.userNote);
     return { ...summary, numAffected: outcome.affected, userNote: note };
+  }
+
+  /** The plugin's own summary; a failing `summarize` leaves the runtime's words, with a warning. */
+  async #summary(prepared: PreparedInvocation, outcome: ItemsOutcome): Promise<Pick<InvocationResult, 'userNote' | 'primaryURICreated'> | undefined> {
+    const { call, logger } = this.#caller(prepared, undefined);
+    try {
+      return (await call({ method: 'summarize', what: `Plugin '${prepared.loaded.plugin.className}' summarize`, subject: outcome })) as
+        | Pick<InvocationResult, 'userNote' | 'primaryURICreated'>
+        | undefined;
+    } catch (err) {
+      logger.warn({ err }, 'summarize failed; the run is summed up without it');
+      return undefined;
+    }
   }
 
   /** Runs a whole-invocation plugin on the prepared context. */
   async execute(prepared: PreparedInvocation, scope: PluginScope, signal?: AbortSignal): Promise<InvocationResult> {
     const { plugin } = prepared.loaded;
     if (plugin.invoke === undefined) throw new TypeError(`Plugin '${plugin.className}' handles one record at a time`);
-    const invoke = plugin.invoke.bind(plugin);
-    const { run, logger } = this.#caller(prepared, signal);
-    const result = await run(`Plugin '${plugin.className}'`, scope, (ctx) => invoke(prepared.input, ctx));
+    const { call, logger } = this.#caller(prepared, signal);
+    const result = (await call({ method: 'invoke', what: `Plugin '${plugin.className}'`, ...scope })) as InvocationResult | undefined;
     logger.info({ numAffected: result?.numAffected ?? 0 }, 'invocation completed');
     return result ?? {};
   }

@@ -156,7 +156,7 @@ export class RunService {
     const plan = await this.#plan(caller, csid, payload);
     // Nothing to act on is a valid synchronous answer ("0 records processed"), not worth a run.
     if (plan.expectedItems === 0) {
-      return { finished: true, results: this.#deps.invocations.summarize(plan.prepared, { processed: 0, affected: 0, failed: 0 }, []) };
+      return { finished: true, results: await this.#deps.invocations.summarize(plan.prepared, { processed: 0, affected: 0, failed: 0 }, []) };
     }
     const run = await this.#create(caller, payload, plan);
     const ended = await this.#waitForEnd(run, this.#options.syncWaitMs);

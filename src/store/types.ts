@@ -17,6 +17,7 @@ import type { Page, Paging } from '../domain/paging.js';
 import type { AuthStore } from './authTypes.js';
 import type { RunStore } from './runTypes.js';
 import type { ScheduleStore } from './scheduleTypes.js';
+import type { StoreHealth } from './health.js';
 
 export type StoreEngine = 'sqlite' | 'mongodb';
 
@@ -130,6 +131,8 @@ export interface Store {
   readonly schedules: ScheduleStore;
   /** Tenants, users, roles and API tokens (src/store/authTypes.ts). */
   readonly auth: AuthStore;
+  /** Whether the store takes writes; `health.check()` probes it now (see src/store/health.ts). */
+  readonly health: StoreHealth;
   /** Releases the database (closes the file, or the client when the store opened it). Idempotent. */
   close(): Promise<void>;
 }

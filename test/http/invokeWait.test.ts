@@ -7,10 +7,10 @@ import { expect } from 'chai';
 import { createDefinition, createObjects, getJson, invocationContextBody, JSON_TYPE, runReaching } from '../support/api.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
 import { waitFor } from '../support/waitFor.js';
+import { RunGate } from '../support/runGate.js';
 
 const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/plugins');
 const ALL_MODES = { supportsSingleDoc: true, supportsDocList: true, supportsGroup: true, supportsNoContext: true };
-const globals = globalThis as typeof globalThis & { runGate?: { open(): void; started: number } };
 
 function contextBody(mode: string, listCSIDs?: string[]): string {
   return invocationContextBody({ mode, ...(listCSIDs !== undefined && { docType: 'CollectionObject', listCSIDs }) });
@@ -18,16 +18,17 @@ function contextBody(mode: string, listCSIDs?: string[]): string {
 
 describe('HTTP synchronous invoke on runs', () => {
   let service: TestService;
+  let gate: RunGate;
   let cleanup: () => Promise<void>;
 
   async function start(invokeWaitMs: number) {
     const plugins = await pluginsDirWith(path.join(FIXTURES, 'runs'), path.join(FIXTURES, 'invocation'));
     cleanup = plugins.cleanup;
-    delete globals.runGate;
+    gate = new RunGate();
     service = await startTestService({ pluginsDir: plugins.dir, invokeWaitMs });
   }
   afterEach(async () => {
-    globals.runGate?.open();
+    gate.close();
     await service.stop();
     await cleanup();
   });
@@ -85,8 +86,8 @@ describe('HTTP synchronous invoke on runs', () => {
     expect(location).to.match(/^\/cspace-services\/runs\/[0-9a-f-]{36}$/);
     expect(((await res.json()) as any)['ns2:run'].status).to.be.oneOf(['Queued', 'InProgress']);
 
-    await waitFor('items to start', async () => ((globals.runGate?.started ?? 0) > 0 ? true : undefined));
-    globals.runGate?.open();
+    await waitFor('items to start', async () => (gate.started > 0 ? true : undefined));
+    gate.open();
     const run = await runReaching(service, location, ['Completed'], 'the run to complete');
     expect(run).to.include({ noOfItemsProcessed: '2', percentCompleted: '100' });
     expect(run.invocationResults.userNote).to.equal('2 record(s) processed, 2 affected, 0 failed');
@@ -96,13 +97,13 @@ describe('HTTP synchronous invoke on runs', () => {
     await start(60_000);
     const csids = await objects(1);
     const pending = invoke(await definition('test.GatedItems'), contextBody('list', csids));
-    await waitFor('the item to start', async () => ((globals.runGate?.started ?? 0) > 0 ? true : undefined));
+    await waitFor('the item to start', async () => (gate.started > 0 ? true : undefined));
     const stopped = service.stop();
     const res = await pending;
     expect(res.status).to.equal(202);
     expect(res.headers.get('location')).to.match(/^\/cspace-services\/runs\//);
     // The item itself is still running: let it finish so shutdown does not wait out its drain time.
-    globals.runGate?.open();
+    gate.open();
     await stopped;
   });
 });

@@ -7,23 +7,24 @@ import { expect } from 'chai';
 import type { TenantId } from '../../src/domain/types.js';
 import { createDefinition, getJson, JSON_TYPE, runReaching } from '../support/api.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
+import { RunGate } from '../support/runGate.js';
 
 const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
 const TENANT = 'default' as TenantId;
-const globals = globalThis as typeof globalThis & { runGate?: { open(): void } };
 
 describe('HTTP per-item limits from the definition', () => {
   let service: TestService;
+  let gate: RunGate;
   let cleanup: () => Promise<void>;
 
   beforeEach(async () => {
     const plugins = await pluginsDirWith(FIXTURE_PLUGINS);
     cleanup = plugins.cleanup;
-    delete globals.runGate;
+    gate = new RunGate();
     service = await startTestService({ pluginsDir: plugins.dir });
   });
   afterEach(async () => {
-    globals.runGate?.open();
+    gate.close();
     await service.stop();
     await cleanup();
   });

@@ -8,21 +8,21 @@ import type { TenantId } from '../../src/domain/types.js';
 import { createDefinition, JSON_TYPE } from '../support/api.js';
 import { waitFor } from '../support/waitFor.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
-
-const globals = globalThis as typeof globalThis & { runGate?: { open(): void } };
+import { RunGate } from '../support/runGate.js';
 
 describe('HTTP runs: active runs per user', () => {
   let service: TestService;
+  let gate: RunGate;
   let cleanup: () => Promise<void>;
 
   beforeEach(async () => {
     const plugins = await pluginsDirWith(path.join(REPO_ROOT, 'test/fixtures/plugins/runs'));
     cleanup = plugins.cleanup;
-    delete globals.runGate;
+    gate = new RunGate();
     service = await startTestService({ pluginsDir: plugins.dir, maxActiveRunsPerUser: 1 });
   });
   afterEach(async () => {
-    globals.runGate?.open();
+    gate.close();
     await service.stop();
     await cleanup();
   });
@@ -48,7 +48,7 @@ describe('HTTP runs: active runs per user', () => {
     expect(body.error.code).to.equal('RUN_LIMIT_REACHED');
     expect(body.error.message).to.include(runId);
 
-    globals.runGate?.open();
+    gate.open();
     await waitFor('the first run to complete', async () => {
       const run = (await (await service.request(runUrl, { headers: { Accept: JSON_TYPE } })).json()) as any;
       return (Object.values(run)[0] as { status: string }).status === 'Completed' ? true : undefined;

@@ -12,7 +12,7 @@ function loaded(name: string, plugin: Partial<Invocable> & { className: string }
     },
     ...plugin,
   } as Invocable;
-  return { plugin: full, validateParams: undefined, name, file: `/plugins/${name}`, version, loadedAt: new Date() };
+  return { plugin: full, validateParams: undefined, name, kind: 'file', file: `/plugins/${name}`, version, loadedAt: new Date() };
 }
 
 function result(loadedPlugins: LoadedPlugin[], failed: PluginLoadFailure[] = []): PluginLoadResult {

@@ -13,6 +13,7 @@ import { createLogger } from '../../src/log.js';
 import { SqliteBackend } from '../../src/runs/agenda-sqlite/index.js';
 import { RUN_JOB_NAME, RUN_SLOT_JOB_NAME, RunExecutor, type RunExecutorOptions, type RunJobData } from '../../src/runs/runExecutor.js';
 import type { RunControl, RunWorker } from '../../src/runs/runWorker.js';
+import { StoreHealth } from '../../src/store/health.js';
 import type { RunStore } from '../../src/store/runTypes.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -79,6 +80,7 @@ describe('RunExecutor slots', () => {
     const executor = new RunExecutor({
       backend: new SqliteBackend({ filename: file }),
       runs,
+      storeHealth: new StoreHealth(),
       worker,
       logger: createLogger('silent'),
       options: { processEveryMs: 50, drainTimeoutMs: 100, ...options },

@@ -114,6 +114,18 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
     describeDefinitions(() => store);
     describeRecords(() => store);
     describeRelations(() => store);
+    describeHealth(() => store);
+  });
+}
+
+function describeHealth(current: () => Store): void {
+  describe('health', () => {
+    it('a store that takes writes reports no problem, before and after a write', async () => {
+      expect(await current().health.check()).to.equal(undefined);
+      await current().records.create(A, 'CollectionObject', { objectNumber: '1' }, 'alice');
+      expect(await current().health.check()).to.equal(undefined);
+      expect(current().health.healthy).to.equal(true);
+    });
   });
 }
 

@@ -24,6 +24,8 @@ export interface ChildService {
   child: ChildProcess;
   url: string;
   exited: Promise<unknown>;
+  /** Everything the service logged so far (its stdout: one JSON line per entry). */
+  output: () => string;
 }
 
 const ADMIN = { user: 'admin', password: 'child-service-password' };
@@ -39,13 +41,16 @@ function startChildService(env: NodeJS.ProcessEnv): Promise<ChildService> {
   const exited = once(child, 'exit');
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let stdout = '';
+  const output = () => stdout;
   return new Promise((resolve, reject) => {
     let buffer = '';
     child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
       buffer += chunk.toString();
       for (const line of buffer.split('\n')) {
         const match = /"url":"(http:\/\/[^"]+)".*invocables listening/.exec(line);
-        if (match?.[1] !== undefined) resolve({ child, url: match[1], exited });
+        if (match?.[1] !== undefined) resolve({ child, url: match[1], exited, output });
       }
       buffer = buffer.slice(buffer.lastIndexOf('\n') + 1);
     });

@@ -1,17 +1,23 @@
 import { Router } from 'express';
+import type { StoreProblem } from '../../domain/errors.js';
 import type { StoreEngine } from '../../store/types.js';
 
 export interface HealthReport {
-  status: 'ok';
-  store: { engine: StoreEngine };
+  /** `unavailable` when the store cannot take writes: the service then refuses them (503) and runs pause. */
+  status: 'ok' | 'unavailable';
+  store: { engine: StoreEngine; problem?: StoreProblem };
   plugins: { loaded: number; failed: Array<{ file: string; code: string; message: string }> };
 }
 
-/** `GET /health`: always JSON, always open; says which store runs and which plugins failed to load. */
-export function healthRouter(report: () => HealthReport): Router {
+/**
+ * `GET /health`: always JSON, always open; says which store runs, whether it takes writes (answering 503 when it
+ * does not, so a supervisor or load balancer sees it) and which plugins failed to load.
+ */
+export function healthRouter(report: () => Promise<HealthReport>): Router {
   const router = Router();
-  router.get('/health', (_req, res) => {
-    res.status(200).json(report());
+  router.get('/health', async (_req, res) => {
+    const health = await report();
+    res.status(health.status === 'ok' ? 200 : 503).json(health);
   });
   return router;
 }

@@ -76,6 +76,17 @@ export class SqliteJobRepository implements JobRepository {
     db.close();
   }
 
+  /**
+   * Closes an owned database and opens its file again, e.g. after the store wrote it back to its path. The old
+   * connection closes first, so the `-wal` and `-shm` files it deletes by name are never the new one's.
+   */
+  reopen(): void {
+    if (!this.ownsConnection) return;
+    if (this.connected?.db.open === true) this.connected.db.close();
+    this.connected = undefined;
+    this.connected = this.prepare(this.openDatabase());
+  }
+
   /** The open connection, e.g. to run a backup or share it with the rest of the store. */
   get database(): SqliteDatabase {
     return this.use().db;

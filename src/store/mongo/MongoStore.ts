@@ -18,6 +18,8 @@ import { MongoRecordStore } from './MongoRecordStore.js';
 import { MongoRelationStore } from './MongoRelationStore.js';
 import { MongoRunStore, type RunDocument, type RunItemDocument, type RunResultsDocument } from './MongoRunStore.js';
 import { MongoScheduleStore, type ScheduleDocument } from './MongoScheduleStore.js';
+import { StoreHealth } from '../health.js';
+import { classifyMongoError, probeMongo, reportingFaults } from './health.js';
 
 /** Where the store's database comes from. */
 export type MongoConnectionOptions =
@@ -51,6 +53,8 @@ export class MongoStore implements Store {
   readonly runs: MongoRunStore;
   readonly schedules: MongoScheduleStore;
   readonly auth: MongoAuthStore;
+  /** Probed by `/health` (and every second while unhealthy); every store call reports what it meets. */
+  readonly health = new StoreHealth();
   readonly #db: Db;
   readonly #ownedClient: MongoClient | undefined;
   #closing: Promise<void> | undefined;
@@ -90,22 +94,29 @@ export class MongoStore implements Store {
     const names = MONGO_DEFAULTS.collections;
     const relations = db.collection<RelationDocument>(names.relations, COLLECTION_OPTIONS);
     const definitions = db.collection<DefinitionDocument>(names.definitions, COLLECTION_OPTIONS);
-    this.definitions = new MongoDefinitionStore(definitions, now);
-    this.records = new MongoRecordStore({
-      records: db.collection<RecordDocument>(names.records, COLLECTION_OPTIONS),
-      relations,
-      client: transactions ? db.client : undefined,
-      now,
-    });
-    this.relations = new MongoRelationStore(relations, now);
-    this.auth = new MongoAuthStore(db, now, COLLECTION_OPTIONS);
-    this.runs = new MongoRunStore(
-      db.collection<RunDocument>(names.runs, COLLECTION_OPTIONS),
-      db.collection<RunItemDocument>(names.runItems, COLLECTION_OPTIONS),
-      db.collection<RunResultsDocument>(names.runResults, COLLECTION_OPTIONS),
-      runOptions,
+    const report = <T extends object>(part: T): T => reportingFaults(part, this.health);
+    this.definitions = report(new MongoDefinitionStore(definitions, now));
+    this.records = report(
+      new MongoRecordStore({
+        records: db.collection<RecordDocument>(names.records, COLLECTION_OPTIONS),
+        relations,
+        client: transactions ? db.client : undefined,
+        now,
+      }),
     );
-    this.schedules = new MongoScheduleStore(db.collection<ScheduleDocument>(names.schedules, COLLECTION_OPTIONS));
+    this.relations = report(new MongoRelationStore(relations, now));
+    this.schedules = report(new MongoScheduleStore(db.collection<ScheduleDocument>(names.schedules, COLLECTION_OPTIONS)));
+    this.auth = report(new MongoAuthStore(db, now, COLLECTION_OPTIONS));
+    this.runs = report(
+      new MongoRunStore(
+        db.collection<RunDocument>(names.runs, COLLECTION_OPTIONS),
+        db.collection<RunItemDocument>(names.runItems, COLLECTION_OPTIONS),
+        db.collection<RunResultsDocument>(names.runResults, COLLECTION_OPTIONS),
+        runOptions,
+      ),
+    );
+    this.health.setProbe(() => probeMongo(db, this.health));
+    this.health.setClassifier(classifyMongoError);
   }
 
   /** The database in use, e.g. for tests that drop it. */
@@ -114,6 +125,7 @@ export class MongoStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.health.stop();
     this.#closing ??= this.#ownedClient?.close() ?? Promise.resolve();
     await this.#closing;
   }

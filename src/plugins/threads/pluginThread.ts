@@ -1,0 +1,337 @@
+/**
+ * A plugin thread (the piscina worker module): runs one batch of plugin calls per task, `concurrency` at a time,
+ * each under its time limit. The plugin's module is imported here by its file and version, once per thread (a new
+ * version is a new module, so hot reload holds); each call gets a context whose `records` and `log` are messages to
+ * the host, and whose `signal` aborts when its time is up or the host says so (cancel, shutdown). While a batch
+ * runs the thread beats every `heartbeatMs`, so the host can tell a thread held by synchronous code. Whatever the
+ * plugin does to this thread (exit, an uncaught throw, an out-of-memory) ends the thread, never the service: the
+ * host sees the task fail and deals with its calls.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { InvocationContext, InvocationInput, Invocable, PluginLogger, RecordsService } from '../contract.js';
+import { importPluginModule, unwrapDefaultExport, type PluginModuleRef } from '../importPlugin.js';
+import type { BatchResult, BatchTask, CallOutcome, HostMessage, RecordsMethod, ThreadMessage, WireCall, WireError } from './protocol.js';
+
+/** Inputs of the invocations this thread worked on lately; a run's batches come to the same threads again and again. */
+const INPUTS_KEPT = 32;
+const inputs = new Map<string, InvocationInput>();
+const modules = new Map<string, Promise<Invocable>>();
+
+/** Made by `ctx.reject`: the host answers it as the request's fault (400), not the plugin's. */
+class PluginRejection extends Error {
+  override readonly name = 'PluginRejection';
+}
+
+/** A coded error from the host (a record service's 404, a timeout), thrown into the plugin as such. */
+class HostError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+    readonly details: unknown,
+  ) {
+    super(message);
+  }
+}
+
+function pluginOf(ref: PluginModuleRef): Promise<Invocable> {
+  const key = `${ref.file}\n${ref.version}`;
+  let loading = modules.get(key);
+  if (loading === undefined) {
+    loading = importPluginModule(ref).then((namespace) => unwrapDefaultExport(namespace) as Invocable);
+    // A failed import is tried again by the next batch rather than remembered.
+    loading.catch(() => modules.delete(key));
+    modules.set(key, loading);
+  }
+  return loading;
+}
+
+function wireError(err: unknown): WireError {
+  if (err instanceof PluginRejection) return { message: err.message, rejected: true };
+  if (err instanceof HostError) return { message: err.message, ...(err.code !== undefined && { code: err.code }), details: err.details };
+  if (err instanceof Error) return { message: err.message };
+  return { message: typeof err === 'string' ? err : '' };
+}
+
+function fromWire(error: WireError): Error {
+  return new HostError(error.message, error.code, error.details);
+}
+
+/** The port of one batch, with request/answer bookkeeping for `ctx.records` and the invocation's input. */
+class BatchChannel {
+  #nextRequest = 0;
+  readonly #waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
+  #inputWaiting: ((input: InvocationInput) => void) | undefined;
+  readonly #running = new Map<number, RunningCall>();
+  /** Calls the host aborted before they started here (a cancel, a shutdown): they must never start. */
+  readonly #abortedUnstarted = new Map<number, WireError>();
+
+  constructor(readonly port: MessagePort) {
+    port.on('message', (message: HostMessage) => this.#receive(message));
+  }
+
+  post(message: ThreadMessage): void {
+    try {
+      this.port.postMessage(message);
+    } catch {
+      // Fields a log line or a records call cannot clone: send what can be.
+      if (message.t === 'log') this.port.postMessage({ ...message, fields: { unclonable: String(message.fields) } });
+      else throw new Error(`ctx.records.${(message as { method?: string }).method ?? ''}: arguments must be plain data`);
+    }
+  }
+
+  track(call: RunningCall): void {
+    this.#running.set(call.id, call);
+  }
+
+  untrack(call: RunningCall): void {
+    this.#running.delete(call.id);
+  }
+
+  /** Why the host aborted call `id` before it started, if it did. */
+  abortedBeforeStart(id: number): WireError | undefined {
+    return this.#abortedUnstarted.get(id);
+  }
+
+  input(): Promise<InvocationInput> {
+    return new Promise((resolve) => {
+      this.#inputWaiting = resolve;
+      this.post({ t: 'input' });
+    });
+  }
+
+  request(id: number, method: RecordsMethod, args: unknown[]): Promise<unknown> {
+    const req = (this.#nextRequest += 1);
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(req, { resolve, reject });
+      try {
+        this.post({ t: 'records', req, id, method, args });
+      } catch (err) {
+        this.#waiting.delete(req);
+        reject(err as Error);
+      }
+    });
+  }
+
+  #receive(message: HostMessage): void {
+    if (message.t === 'input') {
+      this.#inputWaiting?.(message.input);
+      this.#inputWaiting = undefined;
+    } else if (message.t === 'records') {
+      const waiting = this.#waiting.get(message.req);
+      this.#waiting.delete(message.req);
+      if (message.error !== undefined) waiting?.reject(fromWire(message.error));
+      else waiting?.resolve(message.value);
+    } else {
+      for (const id of message.ids) {
+        const running = this.#running.get(id);
+        if (running === undefined) this.#abortedUnstarted.set(id, message.reason);
+        else running.abort(fromWire(message.reason));
+      }
+    }
+  }
+}
+
+async function cachedInput(task: BatchTask, channel: BatchChannel): Promise<InvocationInput> {
+  let input = inputs.get(task.invocationKey);
+  if (input === undefined) {
+    input = await channel.input();
+    inputs.set(task.invocationKey, input);
+    if (inputs.size > INPUTS_KEPT) inputs.delete(inputs.keys().next().value as string);
+  }
+  return input;
+}
+
+/** The fields of a result the host reads, and only those: anything else a plugin returns need not cross. */
+const RESULT_FIELDS = {
+  processItem: ['affected', 'note'],
+  invoke: ['numAffected', 'userNote', 'primaryURICreated'],
+  summarize: ['userNote', 'primaryURICreated'],
+} as const;
+
+function resultFields(method: WireCall['method'], value: unknown): Record<string, unknown> | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const source = value as Record<string, unknown>;
+  const picked: Record<string, unknown> = {};
+  for (const field of RESULT_FIELDS[method]) {
+    // Every contract field is a string, number or boolean; anything else could not cross (nor be used).
+    const value = source[field];
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') picked[field] = value;
+  }
+  return picked;
+}
+
+async function invokeMethod(plugin: Invocable, call: WireCall, input: InvocationInput, ctx: InvocationContext): Promise<unknown> {
+  switch (call.method) {
+    case 'processItem':
+      return resultFields(call.method, await plugin.processItem?.(call.subject as never, input, ctx));
+    case 'invoke':
+      return resultFields(call.method, await plugin.invoke?.(input, ctx));
+    case 'summarize':
+      return resultFields(call.method, 'summarize' in plugin ? plugin.summarize?.(call.subject as never, input) : undefined);
+  }
+}
+
+/**
+ * One call running in this thread. Its context's `records`, `log` and `signal` are made when the plugin first
+ * touches them: most calls of a fast plugin never do, and a batch holds hundreds of calls.
+ */
+class RunningCall {
+  readonly id: number;
+  #controller: AbortController | undefined;
+  #abortReason: unknown;
+  #aborted = false;
+  #reject: (err: unknown) => void = () => {};
+
+  constructor(
+    readonly call: WireCall,
+    readonly channel: BatchChannel,
+  ) {
+    this.id = call.id;
+  }
+
+  context(shared: { tenantId: string; user: string; reject: (message: string) => Error }): InvocationContext {
+    const { channel, id } = this;
+    let records: RecordsService | undefined;
+    let log: PluginLogger | undefined;
+    const running = this;
+    return {
+      ...shared,
+      ...(this.call.item !== undefined && { item: this.call.item }),
+      get records(): RecordsService {
+        records ??= recordsProxy(channel, id);
+        return records;
+      },
+      get log(): PluginLogger {
+        log ??= logProxy(channel, id);
+        return log;
+      },
+      get signal(): AbortSignal {
+        return running.signal();
+      },
+    } as InvocationContext;
+  }
+
+  signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#abortReason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** The host's word (cancel, shutdown) or the time limit: the signal aborts and the call settles at once. */
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#abortReason = reason;
+    this.#controller?.abort(reason);
+    this.#reject(reason);
+  }
+
+  /** Settles with the plugin's result, or as soon as the call is aborted; what the plugin leaves running is not waited for. */
+  run(work: () => Promise<unknown>, timeoutMs: number): Promise<unknown> {
+    this.channel.track(this);
+    const timer = setTimeout(() => this.abort(new HostError(`${this.call.what} did not finish within ${timeoutMs} ms`, 'PLUGIN_TIMEOUT', [])), timeoutMs);
+    return new Promise<unknown>((resolve, reject) => {
+      this.#reject = reject;
+      let result: Promise<unknown>;
+      try {
+        result = work();
+      } catch (err) {
+        result = Promise.reject(err);
+      }
+      result.then(resolve, reject);
+    }).finally(() => {
+      clearTimeout(timer);
+      this.channel.untrack(this);
+    });
+  }
+}
+
+function recordsProxy(channel: BatchChannel, id: number): RecordsService {
+  const call =
+    (method: RecordsMethod) =>
+    (...args: unknown[]) =>
+      channel.request(id, method, args);
+  return {
+    create: call('create'),
+    get: call('get'),
+    update: call('update'),
+    delete: call('delete'),
+    find: call('find'),
+    relate: call('relate'),
+    findRelated: call('findRelated'),
+    groupMembers: call('groupMembers'),
+  } as RecordsService;
+}
+
+function logProxy(channel: BatchChannel, id: number): PluginLogger {
+  const line = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) =>
+    channel.post({ t: 'log', id, level, message: String(message), ...(fields !== undefined && { fields }) });
+  return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
+}
+
+export default async function runBatch(task: BatchTask): Promise<BatchResult> {
+  const channel = new BatchChannel(task.port);
+  const unsent: CallOutcome[] = [];
+  let flushing = false;
+  let heartbeat: NodeJS.Timeout | undefined;
+  // Outcomes of calls that end while others go on are sent together, once per turn of the event loop.
+  const flush = () => {
+    flushing = false;
+    if (unsent.length > 0) channel.post({ t: 'outcomes', outcomes: unsent.splice(0, unsent.length) });
+  };
+  try {
+    let plugin: Invocable;
+    let input: InvocationInput;
+    try {
+      [plugin, input] = await Promise.all([pluginOf(task.plugin), cachedInput(task, channel)]);
+    } catch (err) {
+      // The service imported this module already; failing here fails the calls, not the thread.
+      const error = { message: `the plugin cannot be imported in its thread: ${wireError(err).message}` };
+      return { outcomes: task.calls.map(({ id }) => ({ id, error })) };
+    }
+    const shared = { tenantId: task.tenantId, user: task.user, reject: (message: string) => new PluginRejection(message) };
+    const queue = task.calls.values();
+    let left = task.calls.length;
+    let allSettled: () => void = () => {};
+    const done = new Promise<void>((resolve) => (allSettled = resolve));
+    const start = (call: WireCall) => {
+      const aborted = channel.abortedBeforeStart(call.id);
+      if (aborted !== undefined) {
+        // Settled on a later turn, so that a long run of aborted calls does not recurse through `record`.
+        setImmediate(() => record({ id: call.id, error: aborted }));
+        return;
+      }
+      const running = new RunningCall(call, channel);
+      running.run(() => invokeMethod(plugin, call, input, running.context(shared)), task.timeoutMs).then(
+        (value) => record({ id: call.id, value }),
+        (err: unknown) => record({ id: call.id, error: wireError(err) }),
+      );
+    };
+    // At most `concurrency` calls at once: each one that ends starts the next.
+    const record = (outcome: CallOutcome) => {
+      unsent.push(outcome);
+      left -= 1;
+      const next = queue.next();
+      if (next.done !== true) start(next.value);
+      if (left === 0) allSettled();
+      else if (!flushing) {
+        flushing = true;
+        setImmediate(flush);
+      }
+    };
+    channel.post({ t: 'started' });
+    heartbeat = setInterval(() => channel.post({ t: 'beat' }), task.heartbeatMs);
+    for (let i = 0; i < task.concurrency; i += 1) {
+      const next = queue.next();
+      if (next.done === true) break;
+      start(next.value);
+    }
+    await done;
+    return { outcomes: unsent.splice(0, unsent.length) };
+  } finally {
+    clearInterval(heartbeat);
+    task.port.close();
+  }
+}

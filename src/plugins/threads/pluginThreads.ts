@@ -1,0 +1,389 @@
+/**
+ * Runs plugin code in worker threads (a piscina pool), so that nothing a plugin does can take the service down:
+ * `process.exit`, an uncaught throw or rejection (a timer's included) or running out of memory ends the plugin's
+ * thread, which the pool replaces; a plugin that holds its thread past the time limit has its thread stopped.
+ *
+ * Batches. The calls of one invocation go to the threads in batches: those made while the invocation's previous
+ * batch ran travel together, and their outcomes come back together, so a no-op plugin costs a round trip per batch,
+ * not per item. One batch of an invocation runs at a time, at most `concurrency` of its calls at once (a run's
+ * `ITEM_CONCURRENCY`); a pool thread runs one batch at a time.
+ *
+ * Time limits run in the thread, from when each call starts there: the call's signal aborts and it fails
+ * `PLUGIN_TIMEOUT`. Synchronous code can hold the thread's timers too; so a thread running a batch beats every
+ * quarter of `unresponsiveMs`, and one silent for the time limit plus `unresponsiveMs` is stopped.
+ *
+ * Culprit finding. When a thread stops with several calls in flight, none is charged: each is run again alone, in
+ * a thread of its own, one at a time. A call whose thread stops while it runs alone (or that was the only one in
+ * flight) is charged a crash, and run alone again until it has `maxCrashes`: then it fails `PLUGIN_CRASHED`; held
+ * alone past its time limit, it fails `PLUGIN_TIMEOUT`. Calls that merely shared the thread complete normally.
+ */
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { Logger } from 'pino';
+import { DomainError, isErrorCode, type ErrorDetail } from '../../domain/errors.js';
+import type { InvocationInput } from '../contract.js';
+import type { PluginCallRequest, PluginCalls } from '../pluginCalls.js';
+import type { BatchResult, BatchTask, CallOutcome, HostMessage, RecordsMethod, ThreadMessage, WireError } from './protocol.js';
+
+export interface PluginThreadOptions {
+  /** Threads plugin code runs in. @defaultValue the number of CPUs, at least 2 */
+  maxThreads: number;
+  /** Heap limit of each thread (V8's old generation), in MiB: past it the thread stops and its call fails. @defaultValue 512 */
+  maxOldGenerationMb: number;
+  /** Times a call may stop its thread while running alone before it fails for good. @defaultValue 3 */
+  maxCrashes: number;
+  /** How long past its calls' time limit a thread may stay silent before it is deemed stuck and stopped. @defaultValue 1000 */
+  unresponsiveMs: number;
+  /** How long an idle thread is kept. @defaultValue 30000 */
+  idleTimeoutMs: number;
+}
+
+export const PLUGIN_THREAD_DEFAULTS = {
+  maxThreads: Math.max(2, availableParallelism()),
+  maxOldGenerationMb: 512,
+  maxCrashes: 3,
+  unresponsiveMs: 1_000,
+  idleTimeoutMs: 30_000,
+} as const satisfies PluginThreadOptions;
+
+/** The thread's module beside this one: `.ts` under tsx (tests, benchmarks), `.js` once compiled. */
+const THREAD_ENTRY = new URL(`./pluginThread${path.extname(new URL(import.meta.url).pathname)}`, import.meta.url).href;
+
+function messageOf(err: unknown): string {
+  if (err instanceof Error && err.message !== '') return err.message;
+  return typeof err === 'string' && err !== '' ? err : 'no error message provided';
+}
+
+/** An error from a thread as the service reports it; coded errors (a timeout, a record service's 404) keep their code. */
+function failureFrom(error: WireError, className: string): DomainError {
+  if (isErrorCode(error.code)) return new DomainError(error.code, error.message, Array.isArray(error.details) ? (error.details as ErrorDetail[]) : []);
+  if (error.rejected === true) return new DomainError('PLUGIN_REJECTED', error.message);
+  return new DomainError('PLUGIN_FAILED', `Plugin '${className}' failed: ${error.message || 'no error message provided'}`);
+}
+
+function toWire(err: unknown): WireError {
+  if (err instanceof DomainError) return { message: err.message, code: err.code, details: err.details };
+  return { message: messageOf(err) };
+}
+
+/** One plugin call from request to outcome, across however many threads it takes. */
+class LiveCall {
+  settled = false;
+  /** Times its thread stopped while it was the only call there. */
+  crashes = 0;
+  /** The batch it is running in, told when the call is aborted. */
+  batch: Batch | undefined;
+  /** Called once the call is settled. */
+  onEnd: () => void = () => {};
+
+  constructor(
+    readonly id: number,
+    readonly request: PluginCallRequest,
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (err: unknown) => void,
+  ) {}
+
+  /** A cancel or shutdown settles the call at once; its thread is told (and stopped if it stays silent). */
+  abort(reason: unknown): void {
+    if (this.settled) return;
+    this.fail(reason);
+    this.batch?.abort(this, reason);
+  }
+
+  succeed(value: unknown): void {
+    if (this.#end()) this.resolve(value);
+  }
+
+  fail(err: unknown): void {
+    if (this.#end()) this.reject(err);
+  }
+
+  #end(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.onEnd();
+    return true;
+  }
+}
+
+/** Why a batch's thread stopped: it crashed, or the host stopped it for holding on in silence. */
+interface Stopped {
+  calls: LiveCall[];
+  reason: unknown;
+  stuck: boolean;
+}
+
+/** One task: calls of one invocation sent to one thread together, with the port their traffic goes through. */
+class Batch {
+  readonly task: BatchTask;
+  readonly #byId: Map<number, LiveCall>;
+  readonly #port: MessagePort;
+  readonly #stop = new AbortController();
+  /** Restarted by every word from the thread once its plugin code runs; stops the thread when it fires. */
+  #watchdog: NodeJS.Timeout | undefined;
+  readonly #silenceMs: number;
+
+  constructor(
+    readonly calls: LiveCall[],
+    invocationKey: string,
+    options: PluginThreadOptions,
+  ) {
+    this.#byId = new Map(calls.map((call) => [call.id, call]));
+    const { port1, port2 } = new MessageChannel();
+    this.#port = port1;
+    port1.on('message', (message: ThreadMessage) => this.#receive(message));
+    const first = (calls[0] as LiveCall).request;
+    this.#silenceMs = first.timeoutMs + options.unresponsiveMs;
+    this.task = {
+      port: port2,
+      plugin: { kind: first.plugin.kind, file: first.plugin.file, version: first.plugin.version },
+      invocationKey,
+      tenantId: first.tenantId,
+      user: first.user,
+      timeoutMs: first.timeoutMs,
+      concurrency: first.concurrency,
+      heartbeatMs: Math.max(10, Math.floor(options.unresponsiveMs / 4)),
+      calls: calls.map(({ id, request, crashes }) => ({
+        id,
+        method: request.method,
+        what: request.what,
+        ...(request.subject !== undefined && { subject: request.subject }),
+        // An attempt its thread stopped counts, as the contract says of `attempt`.
+        ...(request.item !== undefined && { item: crashes === 0 ? request.item : { ...request.item, attempt: request.item.attempt + crashes } }),
+      })),
+    };
+    for (const call of calls) call.batch = this;
+  }
+
+  /** Runs the batch on `pool`: settles every call, or answers those left when its thread stopped. */
+  async run(pool: Piscina): Promise<Stopped | undefined> {
+    try {
+      const result = (await pool.run(this.task, { transferList: [this.task.port], signal: this.#stop.signal })) as BatchResult;
+      this.#settle(result.outcomes);
+      return undefined;
+    } catch (err) {
+      const stuck = this.#stop.signal.aborted;
+      const calls = this.calls.filter((call) => !call.settled);
+      return calls.length === 0 ? undefined : { calls, reason: stuck ? this.#stop.signal.reason : err, stuck };
+    } finally {
+      clearTimeout(this.#watchdog);
+      this.#port.close();
+      for (const call of this.calls) call.batch = undefined;
+    }
+  }
+
+  abort(call: LiveCall, reason: unknown): void {
+    this.#port.postMessage({ t: 'abort', ids: [call.id], reason: toWire(reason) } satisfies HostMessage);
+  }
+
+  #settle(outcomes: CallOutcome[]): void {
+    for (const outcome of outcomes) {
+      const call = this.#byId.get(outcome.id);
+      if (call === undefined) continue;
+      if ('error' in outcome) call.fail(failureFrom(outcome.error, call.request.plugin.className));
+      else call.succeed(outcome.value);
+    }
+  }
+
+  #receive(message: ThreadMessage): void {
+    this.#watchdog?.refresh();
+    switch (message.t) {
+      case 'started':
+        this.#watchdog = setTimeout(() => this.#silent(), this.#silenceMs);
+        return;
+      case 'input':
+        this.#port.postMessage({ t: 'input', input: (this.calls[0] as LiveCall).request.input } satisfies HostMessage);
+        return;
+      case 'outcomes':
+        this.#settle(message.outcomes);
+        return;
+      case 'log':
+        this.#byId.get(message.id)?.request.log[message.level](message.message, message.fields);
+        return;
+      case 'records':
+        void this.#records(message.req, message.id, message.method, message.args);
+        return;
+      case 'beat':
+    }
+  }
+
+  /**
+   * The thread said nothing for the time limit and a second: it is stopped, unless its words are only waiting to be
+   * read (this thread was the busy one: timers run before messages are read).
+   */
+  #silent(): void {
+    const waiting = receiveMessageOnPort(this.#port);
+    if (waiting !== undefined) return this.#receive(waiting.message as ThreadMessage);
+    this.#stop.abort(new Error(`the thread was silent for ${this.#silenceMs} ms: synchronous code held it past the time limit`));
+  }
+
+  async #records(req: number, id: number, method: RecordsMethod, args: unknown[]): Promise<void> {
+    const call = this.#byId.get(id);
+    let answer: HostMessage;
+    try {
+      // A call that has ended (timed out, cancelled) does nothing more through the service.
+      if (call === undefined || call.settled) throw new DomainError('PLUGIN_FAILED', `ctx.records.${method}: this plugin call has ended; nothing more is done for it`);
+      const records = call.request.records;
+      if (records === undefined || typeof records[method] !== 'function') throw new DomainError('PLUGIN_FAILED', `ctx.records.${method} is not available here`);
+      answer = { t: 'records', req, value: await (records[method] as (...a: unknown[]) => Promise<unknown>)(...args) };
+    } catch (err) {
+      answer = { t: 'records', req, error: toWire(err) };
+    }
+    this.#port.postMessage(answer);
+  }
+}
+
+export class PluginThreads implements PluginCalls {
+  readonly options: PluginThreadOptions;
+  readonly #logger: Logger;
+  #pool: Piscina | undefined;
+  /** Where suspects run, one at a time. */
+  #alone: Piscina | undefined;
+  #nextId = 0;
+  #nextInvocation = 0;
+  readonly #invocationKeys = new WeakMap<InvocationInput, string>();
+  /** Calls waiting for their invocation's next batch. */
+  readonly #waiting = new Map<InvocationInput, LiveCall[]>();
+  /** Invocations with a batch in a thread. */
+  readonly #running = new Set<InvocationInput>();
+  #dispatching = false;
+  /** One abort listener per signal (a run's), however many of its calls are live. */
+  readonly #watched = new Map<AbortSignal, { calls: Set<LiveCall>; listener: () => void }>();
+  /** Suspects run alone one at a time: each waits for the one before. */
+  #solos: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(logger: Logger, options: Partial<PluginThreadOptions> = {}) {
+    this.#logger = logger;
+    this.options = { ...PLUGIN_THREAD_DEFAULTS, ...options };
+  }
+
+  call(request: PluginCallRequest): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const call = new LiveCall((this.#nextId += 1), request, resolve, reject);
+      if (request.signal?.aborted === true) return call.fail(request.signal.reason);
+      if (this.#closed) return call.fail(new DomainError('PLUGIN_FAILED', `${request.what}: the service is shutting down`));
+      this.#watch(call, request.signal);
+      const waiting = this.#waiting.get(request.input);
+      if (waiting === undefined) this.#waiting.set(request.input, [call]);
+      else waiting.push(call);
+      this.#scheduleDispatch();
+    });
+  }
+
+  /** Stops every thread; calls still running fail. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([this.#pool?.destroy(), this.#alone?.destroy()]);
+  }
+
+  #watch(call: LiveCall, signal: AbortSignal | undefined): void {
+    if (signal === undefined) return;
+    let watched = this.#watched.get(signal);
+    if (watched === undefined) {
+      const calls = new Set<LiveCall>();
+      const listener = () => {
+        for (const live of [...calls]) live.abort(signal.reason);
+      };
+      watched = { calls, listener };
+      this.#watched.set(signal, watched);
+      signal.addEventListener('abort', listener, { once: true });
+    }
+    const { calls, listener } = watched;
+    calls.add(call);
+    call.onEnd = () => {
+      calls.delete(call);
+      if (calls.size > 0) return;
+      signal.removeEventListener('abort', listener);
+      this.#watched.delete(signal);
+    };
+  }
+
+  /** Once this tick's calls are in: a tick's calls of one invocation make one batch. */
+  #scheduleDispatch(): void {
+    if (this.#dispatching) return;
+    this.#dispatching = true;
+    process.nextTick(() => {
+      this.#dispatching = false;
+      for (const [input, waiting] of this.#waiting) {
+        if (this.#running.has(input)) continue;
+        this.#waiting.delete(input);
+        const calls = waiting.filter((call) => !call.settled);
+        if (calls.length > 0) void this.#runBatch(input, calls);
+      }
+    });
+  }
+
+  async #runBatch(input: InvocationInput, calls: LiveCall[]): Promise<void> {
+    this.#running.add(input);
+    try {
+      const stopped = await new Batch(calls, this.#keyOf(input), this.options).run(this.#shared());
+      if (stopped !== undefined) this.#stopped(stopped);
+    } finally {
+      this.#running.delete(input);
+      if (this.#waiting.has(input)) this.#scheduleDispatch();
+    }
+  }
+
+  #keyOf(input: InvocationInput): string {
+    let key = this.#invocationKeys.get(input);
+    if (key === undefined) {
+      key = `i${(this.#nextInvocation += 1)}`;
+      this.#invocationKeys.set(input, key);
+    }
+    return key;
+  }
+
+  #newPool(maxThreads: number): Piscina {
+    const pool = new Piscina({
+      filename: THREAD_ENTRY,
+      minThreads: 1,
+      maxThreads,
+      idleTimeout: this.options.idleTimeoutMs,
+      // Plugins may keep timers and sockets open between calls: threads must not sleep in Atomics.wait.
+      atomics: 'disabled',
+      recordTiming: false,
+      resourceLimits: { maxOldGenerationSizeMb: this.options.maxOldGenerationMb },
+    });
+    // A thread that stops with no task in flight (a plugin's timer after its call ended) is only worth a line.
+    pool.on('error', (err: unknown) => this.#logger.warn({ err }, 'a plugin thread stopped between calls'));
+    return pool;
+  }
+
+  #shared(): Piscina {
+    this.#pool ??= this.#newPool(this.options.maxThreads);
+    return this.#pool;
+  }
+
+  /** The calls a stopped thread had in flight: the one call alone is charged; several are each run alone. */
+  #stopped({ calls, reason, stuck }: Stopped): void {
+    this.#logger.warn({ err: reason, calls: calls.map((call) => call.request.what) }, 'a plugin thread stopped while running calls');
+    if (calls.length > 1) {
+      for (const call of calls) this.#runAlone(call);
+      return;
+    }
+    this.#charge(calls[0] as LiveCall, reason, stuck);
+  }
+
+  #charge(call: LiveCall, reason: unknown, stuck: boolean): void {
+    const { what, timeoutMs } = call.request;
+    if (stuck) return call.fail(new DomainError('PLUGIN_TIMEOUT', `${what} did not finish within ${timeoutMs} ms; its thread was stopped`));
+    call.crashes += 1;
+    if (call.crashes < this.options.maxCrashes) return this.#runAlone(call);
+    call.fail(new DomainError('PLUGIN_CRASHED', `${what}: the plugin's thread stopped while processing it (${call.crashes} time(s); last: ${messageOf(reason)})`));
+  }
+
+  /** Runs `call` in the suspects' thread, alone, after the suspects before it. */
+  #runAlone(call: LiveCall): void {
+    this.#solos = this.#solos.then(async () => {
+      if (call.settled) return;
+      if (this.#closed) return call.fail(new DomainError('PLUGIN_FAILED', `${call.request.what}: the service is shutting down`));
+      // One thread that runs one batch (of one call) at a time: the call is alone in it.
+      this.#alone ??= this.#newPool(1);
+      const stopped = await new Batch([call], this.#keyOf(call.request.input), this.options).run(this.#alone);
+      if (stopped !== undefined) this.#charge(call, stopped.reason, stopped.stuck);
+    });
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The messages between the service and its plugin threads. A task is a batch of plugin calls of one invocation
+ * (those the service made while the invocation's previous batch ran), sent with a `MessagePort` that carries,
+ * while the batch runs, the calls' `ctx.records` and `ctx.log` traffic, outcomes as they come, heartbeats and
+ * aborts. Everything here is structured-cloned: no functions, no class instances that must survive.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { InvocationInput, ItemInfo, ItemsOutcome, RecordsService, StoredRecord } from '../contract.js';
+import type { PluginModuleRef } from '../importPlugin.js';
+
+export type PluginMethod = 'processItem' | 'invoke' | 'summarize';
+
+/** An error as it crosses between threads: the host turns `code` back into a coded error. */
+export interface WireError {
+  message: string;
+  /** A coded error (a host service's, or a timeout) keeps its code across. */
+  code?: string;
+  details?: unknown;
+  /** Made by `ctx.reject(message)`. */
+  rejected?: boolean;
+}
+
+export interface WireCall {
+  id: number;
+  method: PluginMethod;
+  /** Names the call in a timeout's message. */
+  what: string;
+  /** The record (`processItem`) or the outcome (`summarize`); the invocation's input is added in the thread. */
+  subject?: StoredRecord | ItemsOutcome;
+  item?: ItemInfo;
+}
+
+export interface BatchTask {
+  port: MessagePort;
+  plugin: PluginModuleRef;
+  /** Names the invocation; its input crosses once per thread (see `InputRequest`), not with every batch. */
+  invocationKey: string;
+  tenantId: string;
+  user: string;
+  /** Time limit of each call, from when it starts in the thread. */
+  timeoutMs: number;
+  /** Calls of the batch running at once at most (`ITEM_CONCURRENCY`). */
+  concurrency: number;
+  /** How often the thread says it is alive while the batch runs. */
+  heartbeatMs: number;
+  calls: WireCall[];
+}
+
+export type CallOutcome = { id: number; value: unknown } | { id: number; error: WireError };
+
+/** What the task's promise resolves with: the outcomes not already sent on the port. */
+export interface BatchResult {
+  outcomes: CallOutcome[];
+}
+
+export type RecordsMethod = keyof RecordsService;
+
+/** Thread to host. */
+export type ThreadMessage =
+  | { t: 'input' }
+  /** The batch's plugin code starts now (the plugin is imported): from here the thread must keep talking. */
+  | { t: 'started' }
+  /** Sent every `heartbeatMs` while the batch runs: a thread that falls silent is held by synchronous code. */
+  | { t: 'beat' }
+  | { t: 'outcomes'; outcomes: CallOutcome[] }
+  | { t: 'records'; req: number; id: number; method: RecordsMethod; args: unknown[] }
+  | { t: 'log'; id: number; level: 'debug' | 'info' | 'warn' | 'error'; message: string; fields?: Record<string, unknown> };
+
+/** Host to thread. */
+export type HostMessage =
+  | { t: 'input'; input: InvocationInput }
+  | { t: 'records'; req: number; value?: unknown; error?: WireError }
+  | { t: 'abort'; ids: number[]; reason: WireError };
