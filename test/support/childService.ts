@@ -15,6 +15,7 @@ import type { TenantId } from '../../src/domain/types.js';
 import { RUN_EXECUTOR_DEFAULTS, RUN_JOB_NAME, RUN_SLOT_JOB_NAME } from '../../src/runs/runExecutor.js';
 import { openStore } from '../../src/store/index.js';
 import { MongoStore } from '../../src/store/mongo/index.js';
+import { SQLITE_DEFAULTS } from '../../src/store/sqlite/defaults.js';
 import type { Store } from '../../src/store/types.js';
 import { dropMongoDatabase, ownMongoUri } from './mongoUri.js';
 import { REPO_ROOT } from './testService.js';
@@ -63,6 +64,8 @@ export interface ChildSandbox {
   dataDir: string;
   /** The sandbox's own MongoDB database when `MONGODB_URI` is set (its children's `MONGODB_URI`), else unset. */
   mongodbUri: string | undefined;
+  /** The embedded store's database file (used when `mongodbUri` is unset). */
+  dbFile: string;
   /** The environment of a service on this sandbox (the administrator, no plugin watching), with `extra`. */
   env(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   /** Starts a service; `cleanup` kills it if it still runs. */
@@ -87,15 +90,18 @@ export interface ChildSandbox {
   cleanup(keep: boolean): Promise<void>;
 }
 
-/** A sandbox whose plugins directory holds `fixtures` from test/fixtures/plugins/runs (and its package.json). */
-export async function childSandbox(prefix: string, fixtures: string[]): Promise<ChildSandbox> {
+/**
+ * A sandbox whose plugins directory holds `fixtures` from test/fixtures/plugins/runs (and its package.json). Its
+ * engine is MongoDB when `MONGODB_URI` is set, unless `engine: 'sqlite'` (a test about the SQLite file itself).
+ */
+export async function childSandbox(prefix: string, fixtures: string[], options: { engine?: 'sqlite' } = {}): Promise<ChildSandbox> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   const dataDir = path.join(dir, 'data');
   const pluginsDir = path.join(dir, 'plugins');
   await mkdir(dataDir, { recursive: true });
   await mkdir(pluginsDir, { recursive: true });
   for (const file of [...fixtures, 'package.json']) await copyFile(path.join(RUN_FIXTURES, file), path.join(pluginsDir, file));
-  const mongodbUri = ownMongoUri(prefix.replace(/[^a-z0-9]+/gi, '_').replace(/_+$/, ''));
+  const mongodbUri = options.engine === 'sqlite' ? undefined : ownMongoUri(prefix.replace(/[^a-z0-9]+/gi, '_').replace(/_+$/, ''));
   const children: ChildProcess[] = [];
   const withStore = async <T>(use: (store: Store) => Promise<T>): Promise<T> => {
     const store = await openStore({ dataDir, mongodbUri });
@@ -114,6 +120,7 @@ export async function childSandbox(prefix: string, fixtures: string[]): Promise<
     dir,
     dataDir,
     mongodbUri,
+    dbFile: path.join(dataDir, SQLITE_DEFAULTS.filename),
     env: (extra = {}) => ({
       ...process.env,
       MONGODB_URI: mongodbUri,
