@@ -129,6 +129,11 @@ export interface StoreProblem {
 }
 
 /** A write refused (or not acknowledged) because the store cannot keep it; nothing the client did was wrong. */
+/** A store fault by its code: the class does not survive a trip through a plugin thread, the code does. */
+export function isStoreUnavailable(err: unknown): boolean {
+  return err instanceof DomainError && err.code === 'STORE_UNAVAILABLE';
+}
+
 export class StoreUnavailableError extends DomainError {
   constructor(
     readonly problem: StoreProblem,

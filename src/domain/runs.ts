@@ -35,6 +35,7 @@
  *    │               ├──released (graceful shutdown)──▶ New
  *    └─run cancelled─┴──────────────────────────────────▶ Cancelled
  *   Completed | Failed | Cancelled ──rerun──▶ New      (failed-only rerun: Failed and Cancelled items only)
+ *   Processing ──its writes conflict (see ITEM_MAX_CONFLICTS)──▶ New, or Failed (CONFLICT) the last time
  * ```
  * `Cancelled` is final like `Completed` and `Failed` (never claimed, no outcome written over it) but the item never
  * finished: a failed-only rerun queues it again.
@@ -64,6 +65,14 @@ export const ITEM_STATUS = {
 } as const;
 export type ItemStatus = (typeof ITEM_STATUS)[keyof typeof ITEM_STATUS];
 export const ITEM_STATUSES: readonly ItemStatus[] = Object.values(ITEM_STATUS);
+
+/**
+ * How many times an item's store writes may conflict before it fails. A conflict: a record the item updated or
+ * deleted changed (or went) since the item first read it, or a record it related went. The conflicting item's
+ * writes are not applied; it goes back to `New` to run again with fresh reads, and its third conflict in one pass of
+ * the run fails it with errorCode `CONFLICT`.
+ */
+export const ITEM_MAX_CONFLICTS = 3;
 
 /** The one item of a run whose plugin handles the whole invocation at once. */
 export const WHOLE_INVOCATION_KEY = '*';

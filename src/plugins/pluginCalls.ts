@@ -27,6 +27,13 @@ export interface PluginCallRequest {
   /** Names the call in error messages, e.g. "Plugin 'x' on record 123". */
   what: string;
   signal?: AbortSignal;
+  /** Filled in by the runner while the call runs: lets the caller stop this one call (e.g. its item's lease was lost). */
+  handle?: CallHandle;
+}
+
+/** Stops one call, with `reason` as its failure; set while the call runs, absent before and after. */
+export interface CallHandle {
+  abort?(reason: unknown): void;
 }
 
 export interface PluginCalls {

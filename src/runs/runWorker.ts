@@ -10,13 +10,18 @@
  * next claim, or at the next look at the run's status between items (`STATUS_LOOK_MS`), whichever comes first: no
  * further item of the run starts here, and the items in flight are aborted.
  *
+ * An item whose lease a renewal finds lost is stopped (or never started) and gets no outcome either. What a plugin
+ * writes through `ctx.records` is staged per attempt (src/services/stagedRecords.ts) and goes with a completed
+ * item's outcome into the same `complete` transaction; items whose writes conflicted come back `New` and are
+ * claimed again.
+ *
  * While the store is unavailable (`StoreHealth`) a session pauses: it claims nothing, keeps the outcomes of the
  * items it finishes, and writes them (and renews its leases) once the store is back.
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { DomainError, ForbiddenError, StoreUnavailableError } from '../domain/errors.js';
+import { DomainError, ForbiddenError, isStoreUnavailable, StoreUnavailableError } from '../domain/errors.js';
 import {
   finalStatusFor,
   isActiveRunStatus,
@@ -29,8 +34,8 @@ import {
   type RunItem,
 } from '../domain/runs.js';
 import type { StoredRecord, TenantId } from '../domain/types.js';
-import type { ItemInfo, ItemResult, RecordsService } from '../plugins/contract.js';
-import type { InvocationService, PluginScope, PreparedInvocation } from '../services/invocationService.js';
+import type { ItemInfo, ItemResult } from '../plugins/contract.js';
+import type { CallHandle, InvocationService, PluginScope, PreparedInvocation } from '../services/invocationService.js';
 import type { InvocationCaller, InvokeAuthorizer, InvokeGrant } from '../services/invokeAuthorization.js';
 import type { RecordService } from '../services/recordService.js';
 import type { StoreHealth } from '../store/health.js';
@@ -197,6 +202,9 @@ const FILL_WAIT_MS = 100;
  */
 const STATUS_LOOK_MS = 100;
 
+/** Why an item still running here is stopped when its lease turns out lost. */
+const takenOver = () => new Error('Another worker took this item over (its lease here expired): this attempt is dropped');
+
 /** One worker's pass over one run. */
 class RunSession {
   readonly #pending: ItemOutcome[] = [];
@@ -204,9 +212,19 @@ class RunSession {
 
   #writing: Promise<void> = Promise.resolve();
   #heartbeat: NodeJS.Timeout | undefined;
-  #executeItem: ((record: StoredRecord, scope: PluginScope) => Promise<ItemResult>) | undefined;
-  /** The records plugins see, shared by the session's items. */
-  readonly #records: RecordsService;
+  #executeItem: ((record: StoredRecord, scope: PluginScope, handle?: CallHandle) => Promise<ItemResult>) | undefined;
+  /**
+   * The items claimed here that have no outcome yet, with the handle of the plugin call at work on each (none
+   * between attempts): `#renew` stops it when it finds the item's lease lost.
+   */
+  readonly #held = new Map<number, CallHandle | undefined>();
+  /** Items of `#held` whose lease another worker took: they get no outcome here, and no further attempt. */
+  readonly #lost = new Set<number>();
+  /** Until when (epoch ms) every lease in `#held` is known to hold: past it, no item starts before a renewal. */
+  #leasesHoldUntil = 0;
+  #renewing: Promise<void> | undefined;
+  /** Items whose writes conflicted and went back to `New`, over the session: they are to be claimed again. */
+  #requeued = 0;
   /** A per-record plugin (one item per record), rather than one that handles the whole invocation. */
   readonly #perRecord: boolean;
   readonly #retries: number;
@@ -229,7 +247,6 @@ class RunSession {
     const { plugin } = prepared.loaded;
     const policy = prepared.definition.definition.itemPolicy;
     this.#perRecord = plugin.processItem !== undefined;
-    this.#records = deps.invocations.recordsFor(prepared);
     this.#retries = policy?.retries ?? plugin.retries ?? 0;
     this.#retryDelayMs = policy?.retryDelayMs ?? plugin.retryDelayMs ?? options.retryDelayMs;
     this.#signal = AbortSignal.any([control.signal, this.#over.signal]);
@@ -259,27 +276,33 @@ class RunSession {
     // Two claims' worth of items are handed to the plugin threads at once, so that they travel in few batches and
     // the next batch is ready while one runs; the threads run at most `concurrency` of them at a time.
     const inFlight = this.#perRecord ? Math.max(this.options.concurrency, 2 * this.options.batchSize) : 1;
-    await forEachBounded(this.#claimed(), inFlight, async ({ item, record, settled }) => {
-      try {
-        // A crash suspect runs alone in the process, and its outcome is committed before anything else starts: if it
-        // takes the process down, only it is charged; if it does not, it is cleared.
-        if (isCrashSuspect(item)) {
-          await this.gate.solo(async () => {
-            await this.#record(await this.#processItem(item, record));
-            await this.#flush();
-          });
-          return;
-        }
-        await this.gate.enter();
+    for (;;) {
+      await forEachBounded(this.#claimed(), inFlight, async ({ item, record, settled }) => {
         try {
-          await this.#record(await this.#processItem(item, record));
+          // A crash suspect runs alone in the process, and its outcome is committed before anything else starts: if
+          // it takes the process down, only it is charged; if it does not, it is cleared.
+          if (isCrashSuspect(item)) {
+            await this.gate.solo(async () => {
+              await this.#record(await this.#processItem(item, record));
+              await this.#flush();
+            });
+            return;
+          }
+          await this.gate.enter();
+          try {
+            await this.#record(await this.#processItem(item, record));
+          } finally {
+            this.gate.leave();
+          }
         } finally {
-          this.gate.leave();
+          settled?.();
         }
-      } finally {
-        settled?.();
-      }
-    });
+      });
+      // Outcomes of the last items: when some of them conflicted, their items are New again, to be claimed here.
+      const requeued = this.#requeued;
+      await this.#flush();
+      if (this.#requeued === requeued || this.control.stopping() || this.#signal.aborted) return;
+    }
   }
 
   async #record(outcome: ItemOutcome | undefined): Promise<void> {
@@ -320,11 +343,10 @@ class RunSession {
 
   async #beat(): Promise<void> {
     try {
-      const { runs } = this.deps;
       // Paused (see `#pauseForStore`): only the scheduler's heartbeat, whose file is not the run store's.
       if (!this.deps.storeHealth.healthy) return await this.control.touch();
       await this.#flush();
-      await runs.renewLeases(this.#tenant, this.run.id, this.owner, this.#leaseEnd());
+      await this.#renew();
       await this.#filler.renew();
       await this.control.touch();
     } catch (err) {
@@ -336,21 +358,47 @@ class RunSession {
     return new Date(this.deps.now().getTime() + this.options.leaseMs);
   }
 
+  /**
+   * Renews the leases held here. An item without an outcome whose lease is no longer held here (another worker
+   * took it over after a stall past the lease, or the item ended elsewhere) is stopped, never started, and its
+   * outcome dropped with its writes.
+   */
+  #renew(): Promise<void> {
+    const renew = async () => {
+      const until = this.#leaseEnd();
+      const watched = [...this.#held.keys()];
+      const held = new Set(await this.deps.runs.renewLeases(this.#tenant, this.run.id, this.owner, until));
+      this.#leasesHoldUntil = until.getTime();
+      const lost = watched.filter((seq) => !held.has(seq) && this.#held.has(seq));
+      for (const seq of lost) {
+        this.#lost.add(seq);
+        this.#held.get(seq)?.abort?.(takenOver());
+      }
+      if (lost.length > 0) this.logger.warn({ lost: lost.length }, 'items whose lease was lost were stopped; their outcomes are dropped');
+    };
+    this.#renewing ??= renew().finally(() => (this.#renewing = undefined));
+    return this.#renewing;
+  }
+
   /** Writes buffered outcomes; writes are chained so they never overlap. */
   #flush(): Promise<void> {
     const write = async () => {
       if (this.#pending.length === 0) return;
       const batch = this.#pending.splice(0, this.#pending.length);
-      let written: number;
+      let result: { written: number; requeued: number };
       try {
-        written = await this.deps.runs.complete(this.#tenant, this.run.id, this.owner, batch, this.deps.now());
+        result = await this.deps.runs.complete(this.#tenant, this.run.id, this.owner, batch, this.deps.now());
       } catch (err) {
         // Kept for when the store is back, never written into a file that is gone.
         if (err instanceof StoreUnavailableError) this.#pending.unshift(...batch);
         else throw err;
         return;
       }
-      if (written < batch.length) this.logger.warn({ dropped: batch.length - written }, 'outcomes of items taken over by another worker or cancelled were dropped');
+      const { written, requeued } = result;
+      this.#requeued += requeued;
+      if (requeued > 0) this.logger.info({ requeued }, 'items whose store writes conflicted go back to run again');
+      const dropped = batch.length - written - requeued;
+      if (dropped > 0) this.logger.warn({ dropped }, 'outcomes (and store writes) of items no longer held here, taken over or cancelled, were dropped');
       this.deps.onProgress(this.#tenant, this.run.id);
     };
     this.#writing = this.#writing.then(write, write);
@@ -372,13 +420,14 @@ class RunSession {
         continue;
       }
       await this.gate.quiet();
+      const at = now();
       let claimed: RunItem[];
       try {
         claimed = await runs.claim(this.#tenant, this.run.id, {
           owner: this.owner,
           limit: this.options.batchSize,
           leaseMs: this.options.leaseMs,
-          now: now(),
+          now: at,
           maxCrashes: this.options.maxCrashes,
         });
       } catch (err) {
@@ -387,7 +436,9 @@ class RunSession {
       }
       if (claimed.length === 0) {
         // Items another (dead) worker still holds come back when their lease expires: wait for that.
+        const requeued = this.#requeued;
         await this.#flush();
+        if (this.#requeued > requeued) continue;
         const run = await runs.get(this.#tenant, this.run.id);
         if (run === undefined || isFinalRunStatus(run.status)) return this.#stopOver(run?.status);
         if (run.open) return;
@@ -403,6 +454,9 @@ class RunSession {
         await abortable(Math.min(this.options.heartbeatMs, Math.max(10, expiry.getTime() - now().getTime() + 5)), signal);
         continue;
       }
+      const until = at.getTime() + this.options.leaseMs;
+      this.#leasesHoldUntil = this.#held.size === 0 ? until : Math.min(this.#leasesHoldUntil, until);
+      for (const item of claimed) this.#held.set(item.seq, undefined);
       const keys = claimed.map((item) => item.key).filter((key) => key !== WHOLE_INVOCATION_KEY);
       const found = this.#perRecord && keys.length > 0 ? (await this.deps.records.getMany(this.#tenant, keys)).found : new Map<string, StoredRecord>();
       for (const item of claimed) {
@@ -418,16 +472,15 @@ class RunSession {
     }
   }
 
-  /** What the plugin is lent for one attempt at `item`; `retry` counts the attempts made in this claim before it. */
-  #scope(item: RunItem, retry: number): PluginScope {
+  /** The item a plugin call works on; `retry` counts the attempts made in this claim before it. */
+  #itemInfo(item: RunItem, retry: number): ItemInfo {
     // `attempts` was counted by the claim (crashed attempts included); retries within the claim add to it.
-    const info: ItemInfo = {
+    return {
       runId: this.run.id,
       key: item.key,
       attempt: Math.max(1, item.attempts) + retry,
       idempotencyKey: `${this.run.id}:${this.run.reruns}:${item.key}`,
     };
-    return { records: this.#records, item: info };
   }
 
   /** Synchronous, so the items between two looks cost no extra turn of the event loop. */
@@ -466,39 +519,55 @@ class RunSession {
     this.logger.info('run resumes: the store is available again');
     await this.#flush();
     try {
-      await this.deps.runs.renewLeases(this.#tenant, this.run.id, this.owner, this.#leaseEnd());
+      await this.#renew();
     } catch (err) {
       // Gone again: the claim loop pauses once more.
       if (!(err instanceof StoreUnavailableError)) throw err;
     }
   }
 
-  /** The item's outcome, or `undefined` when it was interrupted (it is then released, or was ended by a cancel). */
+  /** The item's outcome, or `undefined` when it was interrupted (released, ended by a cancel) or taken over. */
   async #processItem(item: RunItem, record: StoredRecord | undefined): Promise<ItemOutcome | undefined> {
+    try {
+      return await this.#attempts(item, record);
+    } finally {
+      this.#held.delete(item.seq);
+      this.#lost.delete(item.seq);
+    }
+  }
+
+  /** Cancel or shutdown, or the item's lease lost: the item ends here without an outcome. */
+  #stopped(item: RunItem): boolean {
+    return this.#signal.aborted || this.#lost.has(item.seq);
+  }
+
+  /**
+   * Tries the item until it succeeds or its retries are spent. Each attempt's store writes are staged apart and
+   * sealed when it settles: a completed attempt's go with the outcome, a failed one's are discarded.
+   */
+  async #attempts(item: RunItem, record: StoredRecord | undefined): Promise<ItemOutcome | undefined> {
     const signal = this.#signal;
     if (this.#perRecord && record === undefined) {
       return { seq: item.seq, status: 'Failed', error: `Record '${item.key}' was not found`, errorCode: 'NOT_FOUND' };
     }
     for (let attempt = 0; ; attempt += 1) {
-      const scope = this.#scope(item, attempt);
+      // After a stall past the lease, another worker may have the item: never start it without knowing.
+      if (this.deps.now().getTime() >= this.#leasesHoldUntil) await this.#renew();
+      if (this.#stopped(item)) return undefined;
+      const info = this.#itemInfo(item, attempt);
+      const records = this.deps.invocations.stagedRecords(this.prepared, info, record);
+      const scope: PluginScope = { records, item: info };
+      const handle: CallHandle = {};
+      this.#held.set(item.seq, handle);
       try {
-        if (record !== undefined) {
-          this.#executeItem ??= this.deps.invocations.itemExecutor(this.prepared, signal, this.options.concurrency);
-          const result = await this.#executeItem(record, scope);
-          return { seq: item.seq, status: 'Completed', affected: result.affected !== false, ...(result.note !== undefined && { note: itemNote(result.note) }) };
-        }
-        const result = await this.deps.invocations.execute(this.prepared, scope, signal);
-        return {
-          seq: item.seq,
-          status: 'Completed',
-          affected: (result.numAffected ?? 0) > 0,
-          ...(result.userNote !== undefined && { note: itemNote(result.userNote) }),
-          results: result,
-        };
+        const outcome = record !== undefined ? await this.#runItem(item, record, scope, handle) : await this.#runWhole(item, scope, handle);
+        const writes = records.seal();
+        return writes === undefined ? outcome : { ...outcome, writes };
       } catch (err) {
-        if (signal.aborted) return undefined;
-        if (err instanceof StoreUnavailableError) {
-          // The plugin's own store write was refused: not the item's fault, and no attempt of it. It runs again
+        records.seal();
+        if (this.#stopped(item)) return undefined;
+        if (isStoreUnavailable(err)) {
+          // A store read of the plugin's was refused: not the item's fault, and no attempt of it. It runs again
           // once the store is back.
           await this.deps.storeHealth.untilHealthy(signal);
           if (signal.aborted) return undefined;
@@ -516,9 +585,26 @@ class RunSession {
           };
         }
         this.logger.debug({ key: item.key, attempt: attempt + 1, err }, 'item failed, retrying');
+        this.#held.set(item.seq, undefined);
         await abortable(retryDelayMs(attempt + 1, this.#retryDelayMs), signal);
-        if (signal.aborted) return undefined;
       }
     }
+  }
+
+  async #runItem(item: RunItem, record: StoredRecord, scope: PluginScope, handle: CallHandle): Promise<ItemOutcome> {
+    this.#executeItem ??= this.deps.invocations.itemExecutor(this.prepared, this.#signal, this.options.concurrency);
+    const result = await this.#executeItem(record, scope, handle);
+    return { seq: item.seq, status: 'Completed', affected: result.affected !== false, ...(result.note !== undefined && { note: itemNote(result.note) }) };
+  }
+
+  async #runWhole(item: RunItem, scope: PluginScope, handle: CallHandle): Promise<ItemOutcome> {
+    const result = await this.deps.invocations.execute(this.prepared, scope, this.#signal, handle);
+    return {
+      seq: item.seq,
+      status: 'Completed',
+      affected: (result.numAffected ?? 0) > 0,
+      ...(result.userNote !== undefined && { note: itemNote(result.userNote) }),
+      results: result,
+    };
   }
 }

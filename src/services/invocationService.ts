@@ -14,13 +14,13 @@ import type {
   InvocationContext,
   InvocationInput,
   InvocationResult,
+  ItemInfo,
   ItemResult,
   ItemsOutcome,
   PluginLogger,
-  RecordsService,
 } from '../plugins/contract.js';
 import type { LoadedPlugin } from '../plugins/loader.js';
-import type { PluginCallRequest, PluginCalls } from '../plugins/pluginCalls.js';
+import type { CallHandle, PluginCallRequest, PluginCalls } from '../plugins/pluginCalls.js';
 import type { InvocationCaller, InvokeGrant } from './invokeAuthorization.js';
 import {
   checkDocType,
@@ -31,8 +31,8 @@ import {
   nonBlank,
   paramsObject,
 } from './invocationChecks.js';
-import { recordsForPlugin } from './pluginRecords.js';
 import type { RecordService } from './recordService.js';
+import { StagedRecords } from './stagedRecords.js';
 
 export interface InvocationLimits {
   /** Time limit of a whole invocation, or of one item, unless the definition or the plugin sets its own. */
@@ -66,7 +66,9 @@ export interface InvocationServiceDeps {
 export type PluginScope = Pick<InvocationContext, 'records' | 'item'>;
 
 /** What differs from one plugin call of an invocation to the next. */
-type CallParts = Pick<PluginCallRequest, 'method' | 'what' | 'subject' | 'item' | 'records'>;
+type CallParts = Pick<PluginCallRequest, 'method' | 'what' | 'subject' | 'item' | 'records' | 'handle'>;
+
+export type { CallHandle };
 
 function pluginLogger(logger: Logger): PluginLogger {
   return {
@@ -159,23 +161,35 @@ export class InvocationService {
     return { call: (parts) => this.#deps.calls.call({ ...shared, ...parts }), logger };
   }
 
-  /** The records service of the invoking tenant and user, as plugins see it, writing straight to the store. */
-  recordsFor(prepared: PreparedInvocation): RecordsService {
-    return recordsForPlugin(this.#deps.records, prepared.caller.tenant, prepared.caller.user);
+  /**
+   * The records service of one attempt at `item`, in the invoking tenant and as its user: its writes are staged
+   * for the item's outcome (see stagedRecords.ts). `given` is the record a per-record item works on.
+   */
+  stagedRecords(prepared: PreparedInvocation, item: ItemInfo, given?: StoredRecord): StagedRecords {
+    const { tenant, user } = prepared.caller;
+    return new StagedRecords({ records: this.#deps.records, tenant, user, item, ...(given !== undefined && { given }) });
   }
 
   /**
    * Runs one record through a per-record plugin; the logger and context are set up once, for a worker that runs
-   * many items of one invocation, at most `concurrency` at once.
+   * many items of one invocation, at most `concurrency` at once. A call's `handle` lets the worker stop that item alone.
    */
-  itemExecutor(prepared: PreparedInvocation, signal: AbortSignal | undefined, concurrency: number): (record: StoredRecord, scope: PluginScope) => Promise<ItemResult> {
+  itemExecutor(
+    prepared: PreparedInvocation,
+    signal: AbortSignal | undefined,
+    concurrency: number,
+  ): (record: StoredRecord, scope: PluginScope, handle?: CallHandle) => Promise<ItemResult> {
     const { plugin } = prepared.loaded;
     if (plugin.processItem === undefined) throw new TypeError(`Plugin '${plugin.className}' handles whole invocations`);
     const { call } = this.#caller(prepared, signal, concurrency);
-    return async (record, scope) =>
-      ((await call({ method: 'processItem', what: `Plugin '${plugin.className}' on record ${record.csid}`, subject: record, ...scope })) as
-        | ItemResult
-        | undefined) ?? {};
+    return async (record, scope, handle) =>
+      ((await call({
+        method: 'processItem',
+        what: `Plugin '${plugin.className}' on record ${record.csid}`,
+        subject: record,
+        ...scope,
+        ...(handle !== undefined && { handle }),
+      })) as ItemResult | undefined) ?? {};
   }
 
   /** The results of a per-record invocation from its counts, worded by the plugin's `summarize` when it has one. */
@@ -199,12 +213,14 @@ export class InvocationService {
     }
   }
 
-  /** Runs a whole-invocation plugin on the prepared context. */
-  async execute(prepared: PreparedInvocation, scope: PluginScope, signal?: AbortSignal): Promise<InvocationResult> {
+  /** Runs a whole-invocation plugin on the prepared context; `handle` as for `itemExecutor`. */
+  async execute(prepared: PreparedInvocation, scope: PluginScope, signal?: AbortSignal, handle?: CallHandle): Promise<InvocationResult> {
     const { plugin } = prepared.loaded;
     if (plugin.invoke === undefined) throw new TypeError(`Plugin '${plugin.className}' handles one record at a time`);
     const { call, logger } = this.#caller(prepared, signal);
-    const result = (await call({ method: 'invoke', what: `Plugin '${plugin.className}'`, ...scope })) as InvocationResult | undefined;
+    const result = (await call({ method: 'invoke', what: `Plugin '${plugin.className}'`, ...scope, ...(handle !== undefined && { handle }) })) as
+      | InvocationResult
+      | undefined;
     logger.info({ numAffected: result?.numAffected ?? 0 }, 'invocation completed');
     return result ?? {};
   }

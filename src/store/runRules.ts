@@ -3,8 +3,8 @@
  * SQLite and MongoDB refuse the same things with the same codes and words.
  */
 import { DomainError, quoted, ValidationError } from '../domain/errors.js';
-import { isFinalRunStatus, type Run, type RunResults } from '../domain/runs.js';
-import type { NewRun } from './runTypes.js';
+import { isFinalRunStatus, ITEM_MAX_CONFLICTS, type Run, type RunResults } from '../domain/runs.js';
+import type { ItemOutcome, ItemWrites, NewRun } from './runTypes.js';
 
 /** Keys must be non-blank and distinct; answers them unchanged. */
 export function checkItemKeys(keys: readonly string[]): readonly string[] {
@@ -56,4 +56,32 @@ export function resultsToStore(results: RunResults, inlineLimit: number): { json
   const json = JSON.stringify(results);
   const size = Buffer.byteLength(json, 'utf8');
   return { json, size, apart: size > inlineLimit };
+}
+
+/** The writes `complete` applies with `outcome`: a `Completed` item's, if it made any (a failed item leaves no trace). */
+export function writesToApply(outcome: ItemOutcome): ItemWrites | undefined {
+  const { writes } = outcome;
+  if (outcome.status !== 'Completed' || writes === undefined) return undefined;
+  const count = writes.creates.length + writes.updates.length + writes.relations.length + writes.deletes.length;
+  return count > 0 ? writes : undefined;
+}
+
+/** Thrown by an engine applying an item's writes when one conflicts; the item's writes are then rolled back. */
+export class WriteConflict extends Error {
+  override readonly name = 'WriteConflict';
+}
+
+export function changedRecord(csid: string): WriteConflict {
+  return new WriteConflict(`Record '${csid}' was changed or deleted by someone else while the item ran`);
+}
+
+export function goneRecord(csid: string): WriteConflict {
+  return new WriteConflict(`Record '${csid}' was deleted by someone else while the item ran`);
+}
+
+/** What a conflict makes of an item that had conflicted `before` times: `New` again, or `Failed` at the limit. */
+export function afterConflict(before: number, conflict: WriteConflict): { conflicts: number; status: 'New' | 'Failed'; error: string | null; errorCode: string | null } {
+  const conflicts = before + 1;
+  if (conflicts < ITEM_MAX_CONFLICTS) return { conflicts, status: 'New', error: null, errorCode: null };
+  return { conflicts, status: 'Failed', error: `${conflict.message} (${conflicts} conflicting attempts)`, errorCode: 'CONFLICT' };
 }

@@ -5,10 +5,14 @@
  * Exactly-once completion is built here, not in Agenda: an item is claimed with a lease (owner + expiry), and a
  * final status is only written while the writer still holds the item (same owner, still `Processing`). A worker
  * whose lease expired and was taken over by another finds its write refused and must drop the outcome.
+ *
+ * Exactly-once store effects ride on the same write: what a plugin wrote through `ctx.records` for an item is
+ * staged in memory (`ItemWrites`) and applied by `complete` with the item's outcome, under the same lease check,
+ * in the same transaction, or not at all.
  */
 import type { Page, Paging } from '../domain/paging.js';
 import type { ItemStatus, Run, RunId, RunInvocation, RunItem, RunResults, RunStatus } from '../domain/runs.js';
-import type { TenantId } from '../domain/types.js';
+import type { RecordFields, Relation, TenantId } from '../domain/types.js';
 
 export interface NewRun {
   definitionCsid: string;
@@ -65,6 +69,23 @@ export interface ClaimOptions {
   maxCrashes?: number;
 }
 
+/**
+ * The store writes a plugin made while working on one item, kept out of the store until the item's outcome is
+ * written (see `src/services/stagedRecords.ts`). All of them are applied, or none.
+ */
+export interface ItemWrites {
+  /** Who creates and updates: the user who started the run. */
+  actor: string;
+  /** New records, their csids chosen when staged. A csid the store has already is skipped: a replayed item. */
+  creates: Array<{ csid: string; docType: string; fields: RecordFields }>;
+  /** Records whose fields become `fields`; a conflict unless the record is still at `expectedRevision`. */
+  updates: Array<{ csid: string; fields: RecordFields; expectedRevision: number }>;
+  /** New relations (a csid the store has already is skipped); a conflict unless both records exist. */
+  relations: Array<{ csid: string; relation: Relation }>;
+  /** Records deleted with their relations; a conflict unless the record is still at `expectedRevision`. */
+  deletes: Array<{ csid: string; expectedRevision: number }>;
+}
+
 /** The final outcome of one claimed item. */
 export interface ItemOutcome {
   seq: number;
@@ -78,6 +99,19 @@ export interface ItemOutcome {
   results?: RunResults;
   note?: string;
   affected?: boolean;
+  /**
+   * What the plugin wrote for this item: applied with a `Completed` outcome, atomically with it, never with a
+   * `Failed` one (a failed item leaves no trace in the store). See `RunStore.complete` for conflicts.
+   */
+  writes?: ItemWrites;
+}
+
+/** What `RunStore.complete` did with a batch of outcomes. */
+export interface CompleteResult {
+  /** Items whose final status was written (their writes applied), a third conflict's `Failed` included. */
+  written: number;
+  /** Items put back to `New` because their writes conflicted: they are to be claimed and run again. */
+  requeued: number;
 }
 
 export interface RunStoreOptions {
@@ -127,14 +161,20 @@ export interface RunStore {
    * hands out an item of the run.
    */
   claim(tenant: TenantId, id: string, options: ClaimOptions): Promise<RunItem[]>;
-  /** Extends the leases `owner` holds in the run to `until`; answers how many it holds. */
-  renewLeases(tenant: TenantId, id: string, owner: string, until: Date): Promise<number>;
   /**
-   * Writes final item statuses and the run's counters in one transaction. Only items still `Processing` under
-   * `owner` change; the others (taken over by another worker, or `Cancelled` by the run's cancel) are skipped.
-   * Answers how many were written.
+   * Extends the leases `owner` holds in the run to `until`; answers the seqs of the items it holds, so a worker
+   * learns which items another worker took over (it must stop them and drop their outcomes).
    */
-  complete(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], now: Date): Promise<number>;
+  renewLeases(tenant: TenantId, id: string, owner: string, until: Date): Promise<number[]>;
+  /**
+   * Writes final item statuses, the items' store writes and the run's counters in one transaction (on MongoDB
+   * without transactions, see `MongoRunStore.complete`). Only items still `Processing` under `owner` change; the
+   * others (taken over by another worker, or `Cancelled` by the run's cancel) are skipped, their writes dropped. A `Completed` outcome's writes are applied with it; when they
+   * conflict (a record updated or deleted is no longer at the revision the item read, or a related record is
+   * gone) none of them is, and the item goes back to `New` (attempt kept), or after `ITEM_MAX_CONFLICTS`
+   * conflicts ends `Failed` with errorCode `CONFLICT`. Written records are stamped with `now`.
+   */
+  complete(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], now: Date): Promise<CompleteResult>;
   /** Gives the `Processing` items `owner` holds back as `New` (attempt not counted), e.g. on shutdown. */
   release(tenant: TenantId, id: string, owner: string): Promise<number>;
   /** Earliest lease expiry among the run's `Processing` items (those of `exceptOwner` left out), if any. */

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { expect } from 'chai';
 import { createDefinition, createObjects, getJson, invocationContextBody, invoke, JSON_TYPE, runReaching, XML_TYPE } from '../support/api.js';
+import { RunGate } from '../support/runGate.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
 import { waitFor } from '../support/waitFor.js';
 import { actingAs, createRole, createUser } from './support.js';
@@ -14,7 +15,6 @@ import { actingAs, createRole, createUser } from './support.js';
 const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
 const INVOCABLE_NS = 'http://collectionspace.org/services/common/invocable';
 const FINAL = ['Completed', 'CompletedWithErrors', 'Failed', 'Cancelled'];
-const globals = globalThis as typeof globalThis & { runGate?: { open(): void; started: number } };
 
 describe('security: runs, reruns and schedules check the invoke rule', () => {
   let service: TestService;
@@ -25,11 +25,13 @@ describe('security: runs, reruns and schedules check the invoke rule', () => {
   let carl: TestService;
   /** Watcher: runs rights (read, list, update) but not invoke. */
   let wanda: TestService;
+  /** The gated fixture plugin's items wait here until it opens. */
+  let gate: RunGate;
 
   async function startService(options: { maxActiveRunsPerUser?: number; maxConcurrentRuns?: number } = {}): Promise<void> {
     const plugins = await pluginsDirWith(FIXTURE_PLUGINS);
     cleanup = plugins.cleanup;
-    delete globals.runGate;
+    gate = new RunGate();
     service = await startTestService({ pluginsDir: plugins.dir, ...options });
     await createRole(service, 'runner', { invoke: 'I', definitions: 'RL', runs: 'RUL' }, 'Runner');
     await createRole(service, 'curator', { invoke: 'I', definitions: 'RL', runs: 'RUL' }, 'Curator');
@@ -40,7 +42,7 @@ describe('security: runs, reruns and schedules check the invoke rule', () => {
   }
 
   afterEach(async () => {
-    globals.runGate?.open();
+    gate.close();
     await service.stop();
     await cleanup();
   });
@@ -184,7 +186,7 @@ describe('security: runs, reruns and schedules check the invoke rule', () => {
       const done = await startRun(rita, records, [object!]);
       await runReaching(service, done, FINAL, "rita's first run to finish");
       const gated = await startRun(rita, await job('test.GatedItems'), [object!]);
-      await waitFor('the gated run to start its item', async () => ((globals.runGate?.started ?? 0) > 0 ? true : undefined));
+      await waitFor('the gated run to start its item', async () => (gate.started > 0 ? true : undefined));
 
       const refused = await post(rita, `${done}/rerun`);
       expect(refused.status).to.equal(429);
@@ -226,7 +228,7 @@ describe('security: runs, reruns and schedules check the invoke rule', () => {
     it('fails a run whose creator lost the job\'s role before it was taken up, instead of running it as them', async () => {
       const [held, first, second] = await createObjects(service, 3);
       await startRun(service, await job('test.GatedItems'), [held!]);
-      await waitFor('the gated run to hold the worker', async () => ((globals.runGate?.started ?? 0) > 0 ? true : undefined));
+      await waitFor('the gated run to hold the worker', async () => (gate.started > 0 ? true : undefined));
       const curatorOnly = await job('test.RecordItems', 'Curator');
       const location = await openRun(carl, curatorOnly, [first!]);
       await setRoles('carl', ['runner']);
@@ -234,7 +236,7 @@ describe('security: runs, reruns and schedules check the invoke rule', () => {
       const cora = actingAs(service, await createUser(service, 'cora', ['curator']));
       expect((await addItems(cora, location, [second!])).status).to.equal(200);
 
-      globals.runGate?.open();
+      gate.open();
       // Taken up: either refused (Failed) or, as it must not be, worked on as carl.
       const run = await waitFor("the curator's run to be taken up", async () => {
         const current = await runAt(location);

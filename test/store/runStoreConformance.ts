@@ -3,10 +3,10 @@
  * explicitly to every write, so leases and ranges are tested without waiting.
  */
 import { expect } from 'chai';
-import { isCrashSuspect, RUN_STATUS, WORKER_STOPPED, workerStoppedError, type Run, type RunResults } from '../../src/domain/runs.js';
-import type { TenantId } from '../../src/domain/types.js';
+import { isCrashSuspect, ITEM_MAX_CONFLICTS, RUN_STATUS, WORKER_STOPPED, workerStoppedError, type Run, type RunResults } from '../../src/domain/runs.js';
+import type { Csid, TenantId } from '../../src/domain/types.js';
 import { DEFAULT_RESULTS_INLINE_LIMIT } from '../../src/store/runRules.js';
-import type { NewRun, RunStore } from '../../src/store/runTypes.js';
+import type { ItemWrites, NewRun, RunStore } from '../../src/store/runTypes.js';
 import type { Store } from '../../src/store/types.js';
 import { conflict, type StoreConformanceOptions } from './storeConformance.js';
 
@@ -16,6 +16,9 @@ const PAGE = { pageNum: 0, pageSize: 40 };
 const T0 = Date.parse('2024-01-01T00:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms);
 const LEASE = 1000;
+/** What `complete` answers when it wrote nothing, and when it wrote one outcome. */
+const NONE = { written: 0, requeued: 0 };
+const ONE = { written: 1, requeued: 0 };
 
 function newRun(overrides: Partial<NewRun> = {}): NewRun {
   return {
@@ -31,6 +34,11 @@ function newRun(overrides: Partial<NewRun> = {}): NewRun {
 const BIG_RUN_DEFAULT = 400_000;
 
 const keys = (n: number, prefix = 'r') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+/** An item's writes: none but those given. */
+const writes = (some: Partial<ItemWrites>): ItemWrites => ({ actor: 'alice', creates: [], updates: [], relations: [], deletes: [], ...some });
+/** Csids as a staged create chooses them (any string is one to the store). */
+const staged = (n: number) => `00000000-0000-5000-8000-${String(n).padStart(12, '0')}` as Csid;
 
 export function describeRunStoreConformance(options: StoreConformanceOptions & { bigRunItems?: number }): void {
   describe(`${options.name} run store conformance`, () => {
@@ -205,9 +213,9 @@ export function describeRunStoreConformance(options: StoreConformanceOptions & {
         // The lease expires and another worker takes the item over.
         const [taken] = await runs().claim(A, run.id, { owner: 'fast', limit: 1, leaseMs: LEASE, now: at(LEASE + 1) });
         expect(taken?.seq).to.equal(item?.seq);
-        expect(await runs().complete(A, run.id, 'slow', [{ seq: item!.seq, status: 'Failed', error: 'late' }], at(LEASE + 2))).to.equal(0);
-        expect(await runs().complete(A, run.id, 'fast', [{ seq: item!.seq, status: 'Completed', note: 'ok' }], at(LEASE + 3))).to.equal(1);
-        expect(await runs().complete(A, run.id, 'fast', [{ seq: item!.seq, status: 'Failed' }], at(LEASE + 4))).to.equal(0);
+        expect(await runs().complete(A, run.id, 'slow', [{ seq: item!.seq, status: 'Failed', error: 'late' }], at(LEASE + 2))).to.deep.equal(NONE);
+        expect(await runs().complete(A, run.id, 'fast', [{ seq: item!.seq, status: 'Completed', note: 'ok' }], at(LEASE + 3))).to.deep.equal(ONE);
+        expect(await runs().complete(A, run.id, 'fast', [{ seq: item!.seq, status: 'Failed' }], at(LEASE + 4))).to.deep.equal(NONE);
         const stored = (await runs().listItems(A, run.id, { paging: PAGE })).items[0];
         expect(stored).to.deep.include({ status: 'Completed', note: 'ok', attempts: 2 });
         expect((await runs().get(A, run.id))?.counts).to.deep.equal({ posted: 2, processed: 1, failed: 0, affected: 1, cancelled: 0 });
@@ -228,9 +236,163 @@ export function describeRunStoreConformance(options: StoreConformanceOptions & {
           ],
           at(1),
         );
-        expect(written).to.equal(3);
+        expect(written).to.deep.equal({ written: 3, requeued: 0 });
         expect((await runs().get(A, run.id))?.counts).to.deep.equal({ posted: 3, processed: 3, failed: 1, affected: 1, cancelled: 0 });
         expect(await runs().itemErrors(A, run.id, 10)).to.deep.equal({ r2: 'no' });
+      });
+    });
+
+    describe('runs.complete with store writes', () => {
+      /** A started run of `n` items, all claimed by `owner`. */
+      async function claimedRun(n: number, owner = 'w', now = at(1)) {
+        const run = await runs().create(A, newRun(), keys(n), at(0));
+        const items = await runs().claim(A, run.id, { owner, limit: n, leaseMs: LEASE, now });
+        return { run, seqs: items.map((item) => item.seq) };
+      }
+      const relationTo = (subject: Csid, object: Csid) => ({
+        subjectCsid: subject,
+        subjectDocumentType: 'Loanout',
+        relationshipType: 'affects',
+        objectCsid: object,
+        objectDocumentType: 'CollectionObject',
+      });
+      const itemsOf = async (run: Run) => (await runs().listItems(A, run.id, { paging: PAGE })).items;
+
+      it("applies a completed item's creates, updates, relations and deletes with its outcome, stamped with its time and actor", async () => {
+        const kept = await store.records.create(A, 'CollectionObject', { title: 'old' }, 'bob');
+        const doomed = await store.records.create(A, 'CollectionObject', { title: 'doomed' }, 'bob');
+        const doomedLink = await store.relations.create(A, relationTo(doomed.csid, kept.csid), 'bob');
+        const { run, seqs } = await claimedRun(1);
+        const itemWrites = writes({
+          creates: [{ csid: staged(1), docType: 'Loanout', fields: { loanNumber: 'L1' } }],
+          updates: [{ csid: kept.csid, fields: { title: 'new' }, expectedRevision: 1 }],
+          relations: [{ csid: staged(2), relation: relationTo(staged(1), kept.csid) }],
+          deletes: [{ csid: doomed.csid, expectedRevision: 1 }],
+        });
+        expect(await runs().complete(A, run.id, 'w', [{ seq: seqs[0]!, status: 'Completed', writes: itemWrites }], at(5))).to.deep.equal(ONE);
+
+        const created = await store.records.get(A, staged(1));
+        expect(created).to.deep.include({ docType: 'Loanout', fields: { loanNumber: 'L1' } });
+        expect(created?.core).to.deep.include({ createdBy: 'alice', createdAt: at(5), revision: 1 });
+        const updated = await store.records.get(A, kept.csid);
+        expect(updated?.fields).to.deep.equal({ title: 'new' });
+        expect(updated?.core).to.deep.include({ revision: 2, updatedBy: 'alice', updatedAt: at(5), createdBy: 'bob' });
+        expect(await store.relations.get(A, staged(2))).to.deep.include({ subjectCsid: staged(1), objectCsid: kept.csid });
+        expect(await store.records.get(A, doomed.csid)).to.equal(undefined);
+        expect(await store.relations.get(A, doomedLink.csid), 'a deleted record takes its relations along').to.equal(undefined);
+        expect((await itemsOf(run))[0]).to.deep.include({ status: 'Completed' });
+      });
+
+      it('drops the writes of an outcome the lease guard refuses, and never applies a failed item\u2019s', async () => {
+        const record = await store.records.create(A, 'CollectionObject', { title: 'old' }, 'bob');
+        const run = await runs().create(A, newRun(), keys(1), at(0));
+        const [item] = await runs().claim(A, run.id, { owner: 'slow', limit: 1, leaseMs: LEASE, now: at(0) });
+        await runs().claim(A, run.id, { owner: 'fast', limit: 1, leaseMs: LEASE, now: at(LEASE + 1) });
+        const itemWrites = writes({
+          creates: [{ csid: staged(1), docType: 'Loanout', fields: {} }],
+          updates: [{ csid: record.csid, fields: { title: 'late' }, expectedRevision: 1 }],
+        });
+        expect(await runs().complete(A, run.id, 'slow', [{ seq: item!.seq, status: 'Completed', writes: itemWrites }], at(LEASE + 2))).to.deep.equal(NONE);
+        expect(await store.records.get(A, staged(1))).to.equal(undefined);
+        expect((await store.records.get(A, record.csid))?.core.revision).to.equal(1);
+
+        const failed = { seq: item!.seq, status: 'Failed' as const, error: 'broke', writes: itemWrites };
+        expect(await runs().complete(A, run.id, 'fast', [failed], at(LEASE + 3))).to.deep.equal(ONE);
+        expect(await store.records.get(A, staged(1))).to.equal(undefined);
+        expect(await store.records.get(A, record.csid)).to.deep.include({ fields: { title: 'old' } });
+        expect((await itemsOf(run))[0]).to.deep.include({ status: 'Failed', error: 'broke' });
+      });
+
+      it(`applies none of a conflicting item's writes and puts it back New; conflict number ITEM_MAX_CONFLICTS (${ITEM_MAX_CONFLICTS}) fails it with CONFLICT`, async () => {
+        const record = await store.records.create(A, 'CollectionObject', { title: 'read' }, 'bob');
+        await store.records.update(A, record.csid, { title: 'changed by bob' }, { actor: 'bob' });
+        const { run, seqs } = await claimedRun(2);
+        const conflicting = writes({
+          creates: [{ csid: staged(1), docType: 'Loanout', fields: {} }],
+          updates: [{ csid: record.csid, fields: { title: 'mine' }, expectedRevision: 1 }],
+        });
+        const fine = writes({ creates: [{ csid: staged(2), docType: 'Loanout', fields: { n: 2 } }] });
+        const result = await runs().complete(
+          A,
+          run.id,
+          'w',
+          [
+            { seq: seqs[0]!, status: 'Completed', writes: conflicting },
+            { seq: seqs[1]!, status: 'Completed', writes: fine },
+          ],
+          at(5),
+        );
+        expect(result, 'the batch goes on past a conflicting item').to.deep.equal({ written: 1, requeued: 1 });
+        expect(await store.records.get(A, staged(1))).to.equal(undefined);
+        expect(await store.records.get(A, record.csid)).to.deep.include({ fields: { title: 'changed by bob' } });
+        expect(await store.records.get(A, staged(2))).to.deep.include({ fields: { n: 2 } });
+        const [back] = await itemsOf(run);
+        expect(back).to.deep.include({ status: 'New', attempts: 1 });
+        expect(back?.error).to.equal(undefined);
+
+        for (let conflicts = 2; conflicts <= ITEM_MAX_CONFLICTS; conflicts += 1) {
+          const [again] = await runs().claim(A, run.id, { owner: 'w', limit: 5, leaseMs: LEASE, now: at(10 * conflicts) });
+          expect(again).to.deep.include({ seq: seqs[0], attempts: conflicts });
+          const last = conflicts === ITEM_MAX_CONFLICTS;
+          const answer = await runs().complete(A, run.id, 'w', [{ seq: again!.seq, status: 'Completed', writes: conflicting }], at(10 * conflicts + 1));
+          expect(answer).to.deep.equal(last ? ONE : { written: 0, requeued: 1 });
+        }
+        const [failed] = await itemsOf(run);
+        expect(failed).to.deep.include({ status: 'Failed', errorCode: 'CONFLICT' });
+        expect(failed?.error).to.match(new RegExp(`Record '${record.csid}' was changed or deleted by someone else`));
+        expect((await runs().get(A, run.id))?.counts).to.deep.equal({ posted: 2, processed: 2, failed: 1, affected: 1 });
+        expect(await store.records.get(A, staged(1))).to.equal(undefined);
+
+        expect((await runs().finish(A, run.id, {}, at(99)))?.status).to.equal(RUN_STATUS.CompletedWithErrors);
+        const rerun = await runs().rerun(A, run.id, { onlyFailed: true }, at(100));
+        expect(rerun?.status).to.equal(RUN_STATUS.Queued);
+        const [fresh] = await runs().claim(A, run.id, { owner: 'w', limit: 5, leaseMs: LEASE, now: at(101) });
+        expect(await runs().complete(A, run.id, 'w', [{ seq: fresh!.seq, status: 'Completed', writes: conflicting }], at(102)), 'a rerun counts conflicts afresh').to.deep.equal({
+          written: 0,
+          requeued: 1,
+        });
+      });
+
+      it("counts as conflicts a deleted record's update, a changed record's delete, a relation to a deleted record, another tenant's record", async () => {
+        const gone = await store.records.create(A, 'CollectionObject', {}, 'bob');
+        const changed = await store.records.create(A, 'CollectionObject', {}, 'bob');
+        const elsewhere = await store.records.create(B, 'CollectionObject', { title: 'B' }, 'bob');
+        await store.records.delete(A, gone.csid);
+        await store.records.update(A, changed.csid, { title: 'bob was here' }, { actor: 'bob' });
+        const { run, seqs } = await claimedRun(4);
+        const outcomes = [
+          writes({ updates: [{ csid: gone.csid, fields: {}, expectedRevision: 1 }] }),
+          writes({ deletes: [{ csid: changed.csid, expectedRevision: 1 }] }),
+          writes({ creates: [{ csid: staged(1), docType: 'Loanout', fields: {} }], relations: [{ csid: staged(2), relation: relationTo(staged(1), gone.csid) }] }),
+          writes({ updates: [{ csid: elsewhere.csid, fields: { title: 'from A' }, expectedRevision: 1 }] }),
+        ].map((itemWrites, index) => ({ seq: seqs[index]!, status: 'Completed' as const, writes: itemWrites }));
+        expect(await runs().complete(A, run.id, 'w', outcomes, at(5))).to.deep.equal({ written: 0, requeued: 4 });
+        expect(await store.records.get(A, changed.csid)).to.deep.include({ fields: { title: 'bob was here' } });
+        expect(await store.records.get(A, staged(1))).to.equal(undefined);
+        expect(await store.relations.get(A, staged(2))).to.equal(undefined);
+        expect(await store.records.get(B, elsewhere.csid)).to.deep.include({ fields: { title: 'B' } });
+        expect((await itemsOf(run)).map((item) => item.status)).to.deep.equal(['New', 'New', 'New', 'New']);
+      });
+
+      it('skips a create or relation whose csid is already stored: a replayed item writes nothing twice', async () => {
+        const object = await store.records.create(A, 'CollectionObject', {}, 'bob');
+        const { run, seqs } = await claimedRun(2);
+        const first = writes({
+          creates: [{ csid: staged(1), docType: 'Loanout', fields: { v: 'first' } }],
+          relations: [{ csid: staged(2), relation: relationTo(staged(1), object.csid) }],
+        });
+        const replay = writes({
+          actor: 'carol',
+          creates: [{ csid: staged(1), docType: 'Loanout', fields: { v: 'replayed' } }],
+          relations: [{ csid: staged(2), relation: relationTo(staged(1), object.csid) }],
+        });
+        await runs().complete(A, run.id, 'w', [{ seq: seqs[0]!, status: 'Completed', writes: first }], at(5));
+        expect(await runs().complete(A, run.id, 'w', [{ seq: seqs[1]!, status: 'Completed', writes: replay }], at(6))).to.deep.equal(ONE);
+        const record = await store.records.get(A, staged(1));
+        expect(record?.fields).to.deep.equal({ v: 'first' });
+        expect(record?.core).to.deep.include({ createdBy: 'alice', createdAt: at(5), revision: 1 });
+        const relations = await store.relations.list(A, { objectCsid: object.csid, paging: PAGE });
+        expect(relations.items.map((relation) => relation.csid)).to.deep.equal([staged(2)]);
       });
     });
 
@@ -277,8 +439,8 @@ export function describeRunStoreConformance(options: StoreConformanceOptions & {
         for (const plugin of [{ userNote: 'from the plugin', numAffected: 3 }, resultsOfSize(LIMIT + 1)]) {
           const run = await runs().create(A, newRun(), ['*'], at(0));
           const [item] = await runs().claim(A, run.id, { owner: 'w1', limit: 1, leaseMs: LEASE, now: at(1) });
-          expect(await runs().complete(A, run.id, 'w2', [{ seq: item!.seq, status: 'Completed', results: { userNote: 'not the holder' } }], at(2))).to.equal(0);
-          expect(await runs().complete(A, run.id, 'w1', [{ seq: item!.seq, status: 'Completed', results: plugin }], at(3))).to.equal(1);
+          expect(await runs().complete(A, run.id, 'w2', [{ seq: item!.seq, status: 'Completed', results: { userNote: 'not the holder' } }], at(2))).to.deep.equal(NONE);
+          expect(await runs().complete(A, run.id, 'w1', [{ seq: item!.seq, status: 'Completed', results: plugin }], at(3))).to.deep.equal(ONE);
           const done = await runs().finish(A, run.id, { userNote: 'a summary from another worker' }, at(4));
           expect(done?.status).to.equal(RUN_STATUS.Completed);
           expect(done?.resultsSize).to.equal(sizeOf(plugin));
@@ -651,7 +813,7 @@ export function describeRunStoreConformance(options: StoreConformanceOptions & {
       it('renews the leases an owner holds and releases them back to New', async () => {
         const run = await runs().create(A, newRun(), keys(3), at(0));
         await runs().claim(A, run.id, { owner: 'w', limit: 2, leaseMs: LEASE, now: at(0) });
-        expect(await runs().renewLeases(A, run.id, 'w', at(5000))).to.equal(2);
+        expect(await runs().renewLeases(A, run.id, 'w', at(5000))).to.have.members([0, 1]);
         expect(await runs().claim(A, run.id, { owner: 'x', limit: 5, leaseMs: LEASE, now: at(4000) })).to.have.length(1);
         expect(await runs().release(A, run.id, 'w')).to.equal(2);
         const news = await runs().listItems(A, run.id, { status: 'New', paging: PAGE });

@@ -83,7 +83,9 @@ class LiveCall {
     readonly request: PluginCallRequest,
     readonly resolve: (value: unknown) => void,
     readonly reject: (err: unknown) => void,
-  ) {}
+  ) {
+    if (request.handle !== undefined) request.handle.abort = (reason) => this.abort(reason);
+  }
 
   /** A cancel or shutdown settles the call at once; its thread is told (and stopped if it stays silent). */
   abort(reason: unknown): void {
@@ -103,6 +105,7 @@ class LiveCall {
   #end(): boolean {
     if (this.settled) return false;
     this.settled = true;
+    if (this.request.handle !== undefined) delete this.request.handle.abort;
     this.onEnd();
     return true;
   }

@@ -14,9 +14,12 @@
  * sweep, which comes after. Items added or queued by a write that checked the run just before the cancel are swept
  * by that write itself. A crash between the status change and the sweep leaves items `New`/`Processing` under a
  * `Cancelled` run: never claimed, and reset by a rerun.
+ *
+ * Items' store writes (`ItemOutcome.writes`) are applied by `complete` in a transaction with their outcomes when
+ * the deployment has transactions; otherwise each just before its outcome, idempotently (`MongoItemWrites`).
  */
 import { randomUUID } from 'node:crypto';
-import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Filter } from 'mongodb';
+import { MongoBulkWriteError, type AnyBulkWriteOperation, type ClientSession, type Collection, type Filter, type MongoClient } from 'mongodb';
 import type { Page } from '../../domain/paging.js';
 import {
   ACTIVE_RUN_STATUSES,
@@ -40,6 +43,7 @@ import {
 import type { TenantId } from '../../domain/types.js';
 import { requireString } from '../queryRules.js';
 import {
+  afterConflict,
   assertAcceptsItems,
   assertCancellable,
   assertRerunnable,
@@ -48,8 +52,21 @@ import {
   duplicateItem,
   initialPosted,
   resultsToStore,
+  writesToApply,
+  WriteConflict,
 } from '../runRules.js';
-import type { ClaimOptions, ItemOutcome, ItemQuery, NewRun, RunQuery, RunStore, RunStoreOptions } from '../runTypes.js';
+import type {
+  ClaimOptions,
+  CompleteResult,
+  ItemOutcome,
+  ItemQuery,
+  ItemWrites,
+  NewRun,
+  RunQuery,
+  RunStore,
+  RunStoreOptions,
+} from '../runTypes.js';
+import type { MongoItemWrites } from './MongoItemWrites.js';
 import { findPage } from './operations.js';
 
 export interface RunDocument {
@@ -107,6 +124,8 @@ export interface RunItemDocument {
   owner?: string | null;
   leaseExpiresAt?: Date | null;
   claimToken?: string | null;
+  /** How often the item's store writes conflicted (see ITEM_MAX_CONFLICTS); absent means none. */
+  conflicts?: number;
   updatedAt: Date;
 }
 
@@ -181,21 +200,31 @@ async function insertItems(items: Collection<RunItemDocument>, docs: RunItemDocu
   }
 }
 
+/** What `MongoRunStore.complete` applies items' store writes with. */
+export interface MongoRunStoreWrites {
+  itemWrites: MongoItemWrites;
+  /** Present when the deployment supports transactions (replica set or sharded cluster). */
+  client: MongoClient | undefined;
+}
+
 export class MongoRunStore implements RunStore {
   readonly #runs: Collection<RunDocument>;
   readonly #items: Collection<RunItemDocument>;
   readonly #results: Collection<RunResultsDocument>;
+  readonly #writes: MongoRunStoreWrites;
   readonly #resultsInlineLimit: number;
 
   constructor(
     runs: Collection<RunDocument>,
     items: Collection<RunItemDocument>,
     results: Collection<RunResultsDocument>,
+    writes: MongoRunStoreWrites,
     options: RunStoreOptions = {},
   ) {
     this.#runs = runs;
     this.#items = items;
     this.#results = results;
+    this.#writes = writes;
     this.#resultsInlineLimit = options.resultsInlineLimit ?? DEFAULT_RESULTS_INLINE_LIMIT;
   }
 
@@ -445,14 +474,38 @@ export class MongoRunStore implements RunStore {
     if (modifiedCount > 0) await this.#runs.updateOne({ _id: id }, { $inc: { processed: modifiedCount, failed: modifiedCount } });
   }
 
-  async renewLeases(tenant: TenantId, id: string, owner: string, until: Date): Promise<number> {
-    if ((await this.#status(tenant, id)) === undefined) return 0;
-    const result = await this.#items.updateMany({ runId: id, status: ITEM_STATUS.Processing, owner }, { $set: { leaseExpiresAt: until } });
-    return result.matchedCount;
+  async renewLeases(tenant: TenantId, id: string, owner: string, until: Date): Promise<number[]> {
+    if ((await this.#status(tenant, id)) === undefined) return [];
+    const held: Filter<RunItemDocument> = { runId: id, status: ITEM_STATUS.Processing, owner };
+    await this.#items.updateMany(held, { $set: { leaseExpiresAt: until } });
+    const items = await this.#items.find(held, { projection: { seq: 1 } }).toArray();
+    return items.map((item) => item.seq);
   }
 
-  async complete(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], now: Date): Promise<number> {
-    if (outcomes.length === 0 || (await this.#status(tenant, id)) === undefined) return 0;
+  async complete(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], now: Date): Promise<CompleteResult> {
+    if (outcomes.length === 0 || (await this.#status(tenant, id)) === undefined) return { written: 0, requeued: 0 };
+    const { client } = this.#writes;
+    // Outcomes without store writes need no transaction: each item's final write stands on its own.
+    if (client === undefined || !outcomes.some((outcome) => writesToApply(outcome) !== undefined)) {
+      return this.#complete(tenant, id, owner, outcomes, now, undefined);
+    }
+    const session = client.startSession();
+    try {
+      return await session.withTransaction((transaction) => this.#complete(tenant, id, owner, outcomes, now, transaction));
+    } finally {
+      await session.endSession();
+    }
+  }
+
+  /** `complete`, in `session`'s transaction when given (withTransaction may call it again after a transient error). */
+  async #complete(
+    tenant: TenantId,
+    id: string,
+    owner: string,
+    outcomes: readonly ItemOutcome[],
+    now: Date,
+    session: ClientSession | undefined,
+  ): Promise<CompleteResult> {
     const write = async (group: readonly ItemOutcome[]): Promise<number> => {
       if (group.length === 0) return 0;
       const operations: AnyBulkWriteOperation<RunItemDocument>[] = group.map((outcome) => ({
@@ -473,14 +526,28 @@ export class MongoRunStore implements RunStore {
           },
         },
       }));
-      return (await this.#items.bulkWrite(operations, { ordered: false })).modifiedCount;
+      return (await this.#items.bulkWrite(operations, { ordered: false, session })).modifiedCount;
     };
-    // A whole invocation's outcome carries its results: written one by one, the results only once the item is.
-    const plain = outcomes.filter((o) => o.results === undefined);
-    let [failed, affected, unaffected] = [0, 0, 0];
-    for (const outcome of outcomes.filter((o) => o.results !== undefined)) {
+    // An outcome with store writes or results is written one by one: its writes only while the item is held, a
+    // whole invocation's results only once its item is written.
+    const plain: ItemOutcome[] = [];
+    let [failed, affected, unaffected, requeued] = [0, 0, 0, 0];
+    for (const outcome of outcomes) {
+      const writes = writesToApply(outcome);
+      if (writes === undefined && outcome.results === undefined) {
+        plain.push(outcome);
+        continue;
+      }
+      if (writes !== undefined) {
+        const applied = await this.#applyWrites(tenant, id, owner, outcome.seq, writes, now, session);
+        if (applied === 'New') requeued += 1;
+        if (applied === 'Failed') failed += 1;
+        if (applied !== 'applied') continue;
+      }
       if ((await write([outcome])) === 0) continue;
-      await this.#runs.updateOne({ _id: id }, [{ $set: await this.#resultsFields(id, outcome.results as RunResults) }]);
+      if (outcome.results !== undefined) {
+        await this.#runs.updateOne({ _id: id }, [{ $set: await this.#resultsFields(id, outcome.results, session) }], { session });
+      }
       if (outcome.status === 'Failed') failed += 1;
       else if (outcome.affected !== false) affected += 1;
       else unaffected += 1;
@@ -489,8 +556,37 @@ export class MongoRunStore implements RunStore {
     affected += await write(plain.filter((o) => o.status === 'Completed' && o.affected !== false));
     unaffected += await write(plain.filter((o) => o.status === 'Completed' && o.affected === false));
     const processed = failed + affected + unaffected;
-    if (processed > 0) await this.#runs.updateOne({ _id: id }, { $inc: { processed, failed, affected } });
-    return processed;
+    if (processed > 0) await this.#runs.updateOne({ _id: id }, { $inc: { processed, failed, affected } }, { session });
+    return { written: processed, requeued };
+  }
+
+  /**
+   * Applies an item's writes while `owner` holds it: `dropped` (it does not, so neither its writes nor its outcome
+   * count), `applied` (its outcome is to be written next), or on a conflict the status the item was given instead.
+   */
+  async #applyWrites(
+    tenant: TenantId,
+    id: string,
+    owner: string,
+    seq: number,
+    writes: ItemWrites,
+    now: Date,
+    session: ClientSession | undefined,
+  ): Promise<'dropped' | 'applied' | 'New' | 'Failed'> {
+    const held: Filter<RunItemDocument> = { _id: `${id}/${seq}`, status: ITEM_STATUS.Processing, owner };
+    const item = await this.#items.findOne(held, { session, projection: { conflicts: 1 } });
+    if (item === null) return 'dropped';
+    try {
+      await this.#writes.itemWrites.apply(tenant, writes, now, session);
+      return 'applied';
+    } catch (error) {
+      if (!(error instanceof WriteConflict)) throw error;
+      const next = afterConflict(item.conflicts ?? 0, error);
+      const { status, conflicts, error: message, errorCode } = next;
+      const update = { status, conflicts, error: message, errorCode, note: null, affected: null, owner: null, leaseExpiresAt: null, claimToken: null, updatedAt: now };
+      const { modifiedCount } = await this.#items.updateOne(held, { $set: update }, { session });
+      return modifiedCount === 0 ? 'dropped' : status;
+    }
   }
 
   async release(tenant: TenantId, id: string, owner: string): Promise<number> {
@@ -564,9 +660,9 @@ export class MongoRunStore implements RunStore {
    * a run never points at results that are not there. A body whose run then ended otherwise (cancelled meanwhile)
    * is never read, since the run does not say `resultsStoredApart`; rerun and purge delete it.
    */
-  async #resultsFields(id: string, results: RunResults): Promise<Partial<Record<keyof RunDocument, unknown>>> {
+  async #resultsFields(id: string, results: RunResults, session?: ClientSession): Promise<Partial<Record<keyof RunDocument, unknown>>> {
     const stored = resultsToStore(results, this.#resultsInlineLimit);
-    if (stored.apart) await this.#results.replaceOne({ _id: id }, { body: stored.json }, { upsert: true });
+    if (stored.apart) await this.#results.replaceOne({ _id: id }, { body: stored.json }, { upsert: true, session });
     return {
       // $literal: in a pipeline update, a note starting with '$' would otherwise be read as a field path.
       results: stored.apart ? null : { $literal: results },
@@ -635,7 +731,7 @@ export class MongoRunStore implements RunStore {
     if (doc === null) return undefined;
     assertRerunnable(toRun(doc));
     const reset = {
-      $set: { status: ITEM_STATUS.New, attempts: 0, error: null, errorCode: null, note: null, affected: null, owner: null, leaseExpiresAt: null, claimToken: null, updatedAt: now },
+      $set: { status: ITEM_STATUS.New, attempts: 0, conflicts: 0, error: null, errorCode: null, note: null, affected: null, owner: null, leaseExpiresAt: null, claimToken: null, updatedAt: now },
     };
     const unfinished = { runId: id, status: { $in: [ITEM_STATUS.Failed, ITEM_STATUS.Cancelled] } };
     await this.#items.updateMany(options.onlyFailed ? unfinished : { runId: id }, reset);

@@ -13,6 +13,7 @@ import { MONGO_DEFAULTS } from './defaults.js';
 import { MONGO_INDEXES, MONGO_OBSOLETE_INDEXES } from './indexes.js';
 import type { DefinitionDocument, RecordDocument, RelationDocument } from './mappers.js';
 import { MongoAuthStore } from './MongoAuthStore.js';
+import { MongoItemWrites } from './MongoItemWrites.js';
 import { MongoDefinitionStore } from './MongoDefinitionStore.js';
 import { MongoRecordStore } from './MongoRecordStore.js';
 import { MongoRelationStore } from './MongoRelationStore.js';
@@ -59,7 +60,10 @@ export class MongoStore implements Store {
   readonly #ownedClient: MongoClient | undefined;
   #closing: Promise<void> | undefined;
 
-  /** Connects when given a URI, creates the indexes, and detects whether record deletes can use a transaction. */
+  /**
+   * Connects when given a URI, creates the indexes, and detects once (`hello`) whether record deletes and items'
+   * store writes can use a transaction.
+   */
   static async connect(options: MongoStoreOptions): Promise<MongoStore> {
     const ownedClient = 'uri' in options ? new MongoClient(options.uri, options.clientOptions) : undefined;
     try {
@@ -93,17 +97,12 @@ export class MongoStore implements Store {
     this.#ownedClient = ownedClient;
     const names = MONGO_DEFAULTS.collections;
     const relations = db.collection<RelationDocument>(names.relations, COLLECTION_OPTIONS);
+    const records = db.collection<RecordDocument>(names.records, COLLECTION_OPTIONS);
     const definitions = db.collection<DefinitionDocument>(names.definitions, COLLECTION_OPTIONS);
     const report = <T extends object>(part: T): T => reportingFaults(part, this.health);
+    const client = transactions ? db.client : undefined;
     this.definitions = report(new MongoDefinitionStore(definitions, now));
-    this.records = report(
-      new MongoRecordStore({
-        records: db.collection<RecordDocument>(names.records, COLLECTION_OPTIONS),
-        relations,
-        client: transactions ? db.client : undefined,
-        now,
-      }),
-    );
+    this.records = report(new MongoRecordStore({ records, relations, client, now }));
     this.relations = report(new MongoRelationStore(relations, now));
     this.schedules = report(new MongoScheduleStore(db.collection<ScheduleDocument>(names.schedules, COLLECTION_OPTIONS)));
     this.auth = report(new MongoAuthStore(db, now, COLLECTION_OPTIONS));
@@ -112,6 +111,7 @@ export class MongoStore implements Store {
         db.collection<RunDocument>(names.runs, COLLECTION_OPTIONS),
         db.collection<RunItemDocument>(names.runItems, COLLECTION_OPTIONS),
         db.collection<RunResultsDocument>(names.runResults, COLLECTION_OPTIONS),
+        { itemWrites: new MongoItemWrites(records, relations), client },
         runOptions,
       ),
     );

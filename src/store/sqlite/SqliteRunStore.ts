@@ -1,6 +1,7 @@
 /**
  * Runs on SQLite. Every write that reads first, and every multi-row write, runs in one `BEGIN IMMEDIATE`
- * transaction, so claims are atomic across processes sharing the file and counters always agree with items.
+ * transaction, so claims are atomic across processes sharing the file and counters always agree with items. The
+ * records and relations share the database, so `complete` applies items' store writes in its transaction too.
  */
 import { randomUUID } from 'node:crypto';
 import type { Page } from '../../domain/paging.js';
@@ -19,6 +20,7 @@ import {
 } from '../../domain/runs.js';
 import type { TenantId } from '../../domain/types.js';
 import {
+  afterConflict,
   assertAcceptsItems,
   assertCancellable,
   assertRerunnable,
@@ -27,9 +29,22 @@ import {
   duplicateItem,
   initialPosted,
   resultsToStore,
+  writesToApply,
+  WriteConflict,
 } from '../runRules.js';
-import type { ClaimOptions, ItemOutcome, ItemQuery, NewRun, RunQuery, RunStore, RunStoreOptions } from '../runTypes.js';
+import type {
+  ClaimOptions,
+  CompleteResult,
+  ItemOutcome,
+  ItemQuery,
+  ItemWrites,
+  NewRun,
+  RunQuery,
+  RunStore,
+  RunStoreOptions,
+} from '../runTypes.js';
 import { itemListSql, RUN_SQL, runListSql } from './runSql.js';
+import { SqliteItemWrites } from './SqliteItemWrites.js';
 import type { StatementCache } from './statements.js';
 
 interface RunRow {
@@ -129,9 +144,11 @@ export class SqliteRunStore implements RunStore {
   readonly #statements: StatementCache;
   readonly #sql: RunStatements;
   readonly #resultsInlineLimit: number;
+  readonly #itemWrites: SqliteItemWrites;
 
   constructor(statements: StatementCache, options: RunStoreOptions = {}) {
     this.#statements = statements;
+    this.#itemWrites = new SqliteItemWrites(statements);
     this.#resultsInlineLimit = options.resultsInlineLimit ?? DEFAULT_RESULTS_INLINE_LIMIT;
     this.#sql = Object.fromEntries(
       Object.entries(RUN_SQL).map(([name, text]) => [name, statements.prepare(text)]),
@@ -275,20 +292,31 @@ export class SqliteRunStore implements RunStore {
     if (changes > 0) this.#sql.addCounts.run(changes, changes, 0, id);
   }
 
-  async renewLeases(tenant: TenantId, id: string, owner: string, until: Date): Promise<number> {
-    if (this.#state(tenant, id) === undefined) return 0;
-    return this.#sql.renew.run(until.getTime(), id, owner).changes;
+  async renewLeases(tenant: TenantId, id: string, owner: string, until: Date): Promise<number[]> {
+    if (this.#state(tenant, id) === undefined) return [];
+    return this.#sql.renew.pluck().all(until.getTime(), id, owner) as number[];
   }
 
-  async complete(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], now: Date): Promise<number> {
-    if (outcomes.length === 0) return 0;
+  async complete(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], now: Date): Promise<CompleteResult> {
+    if (outcomes.length === 0) return { written: 0, requeued: 0 };
     return this.#statements.write(() => {
-      if (this.#state(tenant, id) === undefined) return 0;
+      if (this.#state(tenant, id) === undefined) return { written: 0, requeued: 0 };
       let processed = 0;
       let failed = 0;
       let affected = 0;
+      let requeued = 0;
       const updatedAt = now.toISOString();
       for (const outcome of outcomes) {
+        const writes = writesToApply(outcome);
+        if (writes !== undefined) {
+          const applied = this.#applyWrites(tenant, id, owner, outcome.seq, writes, now);
+          if (applied === 'New') requeued += 1;
+          if (applied === 'Failed') {
+            processed += 1;
+            failed += 1;
+          }
+          if (applied !== 'applied') continue;
+        }
         const changes = this.#sql.completeItem.run({
           runId: id,
           seq: outcome.seq,
@@ -307,8 +335,26 @@ export class SqliteRunStore implements RunStore {
         else if (outcome.affected !== false) affected += 1;
       }
       if (processed > 0) this.#sql.addCounts.run(processed, failed, affected, id);
-      return processed;
+      return { written: processed, requeued };
     });
+  }
+
+  /**
+   * Applies an item's writes while `owner` holds it: `dropped` (it does not, so neither its writes nor its outcome
+   * count), `applied` (its outcome is to be written next), or on a conflict the status the item was given instead.
+   */
+  #applyWrites(tenant: TenantId, id: string, owner: string, seq: number, writes: ItemWrites, now: Date): 'dropped' | 'applied' | 'New' | 'Failed' {
+    const conflicts = this.#sql.heldItem.pluck().get(id, seq, owner) as number | undefined;
+    if (conflicts === undefined) return 'dropped';
+    try {
+      this.#itemWrites.apply(tenant, writes, now);
+      return 'applied';
+    } catch (error) {
+      if (!(error instanceof WriteConflict)) throw error;
+      const next = afterConflict(conflicts, error);
+      this.#sql.conflictItem.run({ ...next, runId: id, seq, owner, now: now.toISOString() });
+      return next.status;
+    }
   }
 
   async release(tenant: TenantId, id: string, owner: string): Promise<number> {

@@ -63,11 +63,18 @@ export const RUN_SQL = {
     WHERE run_id = @runId AND seq IN (
       SELECT seq FROM run_items ${BY_STATUS} WHERE run_id = @runId AND status = 'New' ORDER BY seq LIMIT @limit)
     RETURNING ${ITEM_COLUMNS}`,
-  renew: `UPDATE run_items ${BY_STATUS} SET lease_expires_at = ? WHERE run_id = ? AND status = 'Processing' AND owner = ?`,
+  renew: `UPDATE run_items ${BY_STATUS} SET lease_expires_at = ? WHERE run_id = ? AND status = 'Processing' AND owner = ?
+    RETURNING seq`,
   completeItem: `UPDATE run_items
     SET status = @status, error = @error, error_code = @errorCode, note = @note, affected = @affected, owner = NULL,
       lease_expires_at = NULL,
       updated_at = @now
+    WHERE run_id = @runId AND seq = @seq AND status = 'Processing' AND owner = @owner`,
+  // Whether `owner` still holds the item, and how often its writes conflicted: read before applying its writes.
+  heldItem: `SELECT conflicts FROM run_items WHERE run_id = ? AND seq = ? AND status = 'Processing' AND owner = ?`,
+  conflictItem: `UPDATE run_items
+    SET status = @status, conflicts = @conflicts, error = @error, error_code = @errorCode, note = NULL, affected = NULL,
+      owner = NULL, lease_expires_at = NULL, updated_at = @now
     WHERE run_id = @runId AND seq = @seq AND status = 'Processing' AND owner = @owner`,
   addCounts: 'UPDATE runs SET processed = processed + ?, failed = failed + ?, affected = affected + ? WHERE id = ?',
   release: `UPDATE run_items ${BY_STATUS} SET status = 'New', owner = NULL, lease_expires_at = NULL, attempts = max(attempts - 1, 0)
@@ -89,10 +96,10 @@ export const RUN_SQL = {
   cancel: `UPDATE runs SET status = 'Cancelled', status_text = '', completed_at = ?, cancelled = cancelled + ?, fill_owner = NULL,
       fill_lease_expires_at = NULL
     WHERE id = ? AND status IN ${ACTIVE}`,
-  resetAllItems: `UPDATE run_items SET status = 'New', attempts = 0, error = NULL, error_code = NULL, note = NULL, affected = NULL, owner = NULL,
+  resetAllItems: `UPDATE run_items SET status = 'New', attempts = 0, conflicts = 0, error = NULL, error_code = NULL, note = NULL, affected = NULL, owner = NULL,
       lease_expires_at = NULL, updated_at = ?
     WHERE run_id = ?`,
-  resetFailedItems: `UPDATE run_items ${BY_STATUS} SET status = 'New', attempts = 0, error = NULL, error_code = NULL, note = NULL, affected = NULL, owner = NULL,
+  resetFailedItems: `UPDATE run_items ${BY_STATUS} SET status = 'New', attempts = 0, conflicts = 0, error = NULL, error_code = NULL, note = NULL, affected = NULL, owner = NULL,
       lease_expires_at = NULL, updated_at = ?
     WHERE run_id = ? AND status IN ('Failed', 'Cancelled')`,
   requeueAll: `UPDATE runs SET status = 'Queued', status_text = '', started_at = NULL, completed_at = NULL, results = NULL, results_size = NULL,

@@ -219,6 +219,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX schedules_by_created ON schedules (tenant_id, created_at, id);
   CREATE INDEX schedules_by_definition ON schedules (tenant_id, definition_csid, created_at, id);
   `,
+  // 8: how often an item's store writes conflicted with another writer's (see ITEM_MAX_CONFLICTS).
+  `
+  ALTER TABLE run_items ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** Brings the database up to the latest schema, each migration in its own transaction. */

@@ -48,6 +48,13 @@ export const RECORD_SQL = {
     SET fields = @fields, updated_at = @updatedAt, updated_by = @updatedBy, revision = revision + 1
     WHERE csid = @csid AND tenant_id = @tenantId RETURNING ${RECORD_COLUMNS}`,
   delete: 'DELETE FROM records WHERE csid = ? AND tenant_id = ?',
+  // An item's staged writes (SqliteItemWrites): a create replayed after a crash finds its csid taken and does
+  // nothing; an update applies only at the revision the item read.
+  insertIfAbsent: `INSERT INTO records (${RECORD_COLUMNS}, doc_type_key) VALUES (${CORE_PARAMS}, @docType, @fields, @docTypeKey)
+    ON CONFLICT (csid) DO NOTHING`,
+  updateAtRevision: `UPDATE records
+    SET fields = @fields, updated_at = @updatedAt, updated_by = @updatedBy, revision = revision + 1
+    WHERE csid = @csid AND tenant_id = @tenantId AND revision = @expectedRevision`,
   // Two statements rather than one OR, so each delete uses its own index.
   deleteSubjectRelations: 'DELETE FROM relations WHERE tenant_id = ? AND subject_csid = ?',
   deleteObjectRelations: 'DELETE FROM relations WHERE tenant_id = ? AND object_csid = ?',
@@ -58,6 +65,8 @@ export const RELATION_SQL = {
     @relationshipType, @objectCsid, @objectDocumentType) RETURNING ${RELATION_COLUMNS}`,
   get: `SELECT ${RELATION_COLUMNS} FROM relations WHERE csid = ? AND tenant_id = ?`,
   delete: 'DELETE FROM relations WHERE csid = ? AND tenant_id = ?',
+  insertIfAbsent: `INSERT INTO relations (${RELATION_COLUMNS}) VALUES (${CORE_PARAMS}, @subjectCsid, @subjectDocumentType,
+    @relationshipType, @objectCsid, @objectDocumentType) ON CONFLICT (csid) DO NOTHING`,
 } as const;
 
 export interface ListSql {

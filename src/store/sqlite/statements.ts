@@ -108,6 +108,11 @@ export class StatementCache {
     return this.#db.inTransaction ? work() : this.write(work);
   }
 
+  /** Inside a `write`: runs `work` in a savepoint, so that when it throws only its own changes roll back. */
+  savepoint<T>(work: () => T): T {
+    return this.#db.transaction(work)();
+  }
+
   prepare<Row = unknown>(text: string): LiveStatement<Row> {
     let statement = this.#statements.get(text);
     if (statement === undefined) {
