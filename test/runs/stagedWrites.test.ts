@@ -8,33 +8,30 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { StoredRecord, TenantId } from '../../src/domain/types.js';
 import { createDefinition, createObjects, getJson, invocationContextBody, JSON_TYPE, runReaching } from '../support/api.js';
+import { FixtureEvents } from '../support/fixtureEvents.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
 import { waitFor } from '../support/waitFor.js';
 
 const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
 const TENANT = 'default' as TenantId;
-const globals = globalThis as typeof globalThis & {
-  lateWriter?: { started: number; late: string[] };
-  untilAborted?: { started: number; aborted: string[] };
-  updateGate?: { open(): void; started: number };
-};
 
 describe('staged store writes of run items', () => {
   let service: TestService;
   let cleanup: () => Promise<void>;
+  /** What the fixture plugins report from their threads. */
+  let events: FixtureEvents;
 
   beforeEach(async () => {
     const plugins = await pluginsDirWith(FIXTURE_PLUGINS);
     cleanup = plugins.cleanup;
-    delete globals.lateWriter;
-    delete globals.untilAborted;
-    delete globals.updateGate;
+    events = new FixtureEvents();
     // One item at a time, and a heartbeat often enough to find a lost lease at once.
     service = await startTestService({ pluginsDir: plugins.dir, itemConcurrency: 1, runHeartbeatMs: 50 });
   });
   afterEach(async () => {
-    globals.updateGate?.open();
+    events.send('updateGate', 'open');
     await service.stop();
+    events.close();
     await cleanup();
   });
 
@@ -102,7 +99,7 @@ describe('staged store writes of run items', () => {
     const location = await startRun(await definition('test.LateWriter', { itemTimeoutMs: 50 }), csids);
     await runReaching(service, location, ['CompletedWithErrors'], 'the items to time out');
     expect((await itemsOf(location)).map((item) => item.errorCode)).to.deep.equal(['PLUGIN_TIMEOUT', 'PLUGIN_TIMEOUT']);
-    const late = await waitFor('the late writes', async () => (globals.lateWriter?.late.length === 2 ? globals.lateWriter.late : undefined), { timeoutMs: 5_000 });
+    const late = await waitFor('the late writes', async () => (events.count('lateWriter', 'late') === 2 ? events.values('lateWriter', 'late') : undefined), { timeoutMs: 5_000 });
     for (const message of late) expect(message).to.match(/has ended .*: its writes are refused/);
     expect(await markers()).to.deep.equal([]);
   });
@@ -110,12 +107,12 @@ describe('staged store writes of run items', () => {
   it('refuses the writes of a plugin that ignores its signal after its run was cancelled, and keeps none of what it wrote before', async () => {
     const csids = await createObjects(service, 2, () => ({ waitMs: '400' }));
     const location = await startRun(await definition('test.LateWriter', { itemTimeoutMs: 60_000 }), csids);
-    await waitFor('the first item to start', async () => ((globals.lateWriter?.started ?? 0) === 1 ? true : undefined));
+    await waitFor('the first item to start', async () => (events.count('lateWriter', 'started') === 1 ? true : undefined));
     const cancelled = await service.request(`${location}/cancel`, { method: 'POST', headers: { Accept: JSON_TYPE } });
     expect(cancelled.status).to.equal(200);
-    const late = await waitFor('the late write', async () => (globals.lateWriter?.late.length === 1 ? globals.lateWriter.late : undefined), { timeoutMs: 5_000 });
+    const late = await waitFor('the late write', async () => (events.count('lateWriter', 'late') === 1 ? events.values('lateWriter', 'late') : undefined), { timeoutMs: 5_000 });
     expect(late[0]).to.match(/has ended .*: its writes are refused/);
-    expect(globals.lateWriter?.started, 'no item starts after the cancel').to.equal(1);
+    expect(events.count('lateWriter', 'started'), 'no item starts after the cancel').to.equal(1);
     expect(await markers()).to.deep.equal([]);
     expect((await getJson(service, location))['ns2:run']).to.include({ status: 'Cancelled', noOfItemsProcessed: '0' });
   });
@@ -124,11 +121,15 @@ describe('staged store writes of run items', () => {
     const csids = await createObjects(service, 2);
     const location = await startRun(await definition('test.UntilAborted'), csids);
     const runId = location.split('/').pop() as string;
-    await waitFor('the first item to start', async () => (globals.untilAborted?.started === 1 ? true : undefined));
+    await waitFor('the first item to start', async () => (events.count('untilAborted', 'started') === 1 ? true : undefined));
     // Another worker, its clock past this one's leases (as after a stall longer than the lease), takes both items.
-    const taken = await service.store.runs.claim(TENANT, runId, { owner: 'other worker', limit: 10, leaseMs: 60_000, now: new Date(Date.now() + 3_600_000) });
+    // Expired items are taken over one claim at a time (each a crash suspect).
+    const taken = [];
+    for (const _ of csids) {
+      taken.push(...(await service.store.runs.claim(TENANT, runId, { owner: 'other worker', limit: 10, leaseMs: 60_000, now: new Date(Date.now() + 3_600_000) })));
+    }
     expect(taken.map((item) => item.key)).to.deep.equal(csids);
-    const [reason] = await waitFor('the item to be stopped', async () => (globals.untilAborted?.aborted.length === 1 ? globals.untilAborted.aborted : undefined));
+    const [reason] = await waitFor('the item to be stopped', async () => (events.count('untilAborted', 'aborted') === 1 ? events.values('untilAborted', 'aborted') : undefined));
     expect(reason).to.match(/Another worker took this item over/);
 
     const now = new Date();
@@ -136,19 +137,19 @@ describe('staged store writes of run items', () => {
     expect(await service.store.runs.complete(TENANT, runId, 'other worker', outcomes, now)).to.deep.equal({ written: 2, requeued: 0 });
     const run = await runReaching(service, location, ['Completed', 'CompletedWithErrors'], 'the run to finish');
     expect(run).to.include({ status: 'Completed', noOfItemsProcessed: '2', noOfItemsFailed: '0' });
-    expect(globals.untilAborted?.started, 'the second item never started here').to.equal(1);
+    expect(events.count('untilAborted', 'started'), 'the second item never started here').to.equal(1);
     expect(await markers(), "the stopped item's writes").to.deep.equal([]);
   });
 
   it("runs an item again on a fresh read when a record it updated was changed meanwhile, keeping both changes", async () => {
     const [csid] = await createObjects(service, 1);
     const location = await startRun(await definition('test.GatedUpdate'), [csid!]);
-    await waitFor('the item to start', async () => (globals.updateGate?.started === 1 ? true : undefined));
+    await waitFor('the item to start', async () => (events.count('updateGate', 'started') === 1 ? true : undefined));
     await service.store.records.update(TENANT, csid!, { objectNumber: 'o0', note: 'edited meanwhile' }, { actor: 'bob' });
-    globals.updateGate?.open();
+    events.send('updateGate', 'open');
     const run = await runReaching(service, location, ['Completed', 'CompletedWithErrors'], 'the run to finish');
     expect(run).to.include({ status: 'Completed', noOfItemsProcessed: '1' });
-    expect(globals.updateGate?.started).to.equal(2);
+    expect(events.count('updateGate', 'started')).to.equal(2);
     const [item] = await itemsOf(location);
     expect(item).to.include({ status: 'Completed', attempts: '2' });
     const record = await service.store.records.get(TENANT, csid!);

@@ -56,9 +56,13 @@ function fromWire(error: WireError): Error {
   return new HostError(error.message, error.code, error.details);
 }
 
+/** What a `ctx.records` call made after its batch is over gets: nothing answers it any more. */
+const CALL_ENDED = 'This plugin call has ended (finished, timed out or cancelled): its writes are refused';
+
 /** The port of one batch, with request/answer bookkeeping for `ctx.records` and the invocation's input. */
 class BatchChannel {
   #nextRequest = 0;
+  #closed = false;
   readonly #waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
   #inputWaiting: ((input: InvocationInput) => void) | undefined;
   readonly #running = new Map<number, RunningCall>();
@@ -99,7 +103,16 @@ class BatchChannel {
     });
   }
 
+  /** The batch is over: what a plugin left running can no longer reach the host, and is told so at once. */
+  close(): void {
+    this.#closed = true;
+    for (const waiting of this.#waiting.values()) waiting.reject(new Error(CALL_ENDED));
+    this.#waiting.clear();
+    this.port.close();
+  }
+
   request(id: number, method: RecordsMethod, args: unknown[]): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new Error(CALL_ENDED));
     const req = (this.#nextRequest += 1);
     return new Promise((resolve, reject) => {
       this.#waiting.set(req, { resolve, reject });
@@ -332,6 +345,6 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
     return { outcomes: unsent.splice(0, unsent.length) };
   } finally {
     clearInterval(heartbeat);
-    task.port.close();
+    channel.close();
   }
 }

@@ -124,6 +124,8 @@ class Batch {
   readonly #byId: Map<number, LiveCall>;
   readonly #port: MessagePort;
   readonly #stop = new AbortController();
+  /** Calls aborted in this turn, told to the thread in one message at its end. */
+  #aborting: { ids: number[]; reason: WireError } | undefined;
   /** Restarted by every word from the thread once its plugin code runs; stops the thread when it fires. */
   #watchdog: NodeJS.Timeout | undefined;
   readonly #silenceMs: number;
@@ -177,8 +179,20 @@ class Batch {
     }
   }
 
+  /**
+   * Tells the thread to stop `call`. Calls aborted together (a cancel aborts every call of its run) go in one
+   * message, so the thread learns of all of them before the end of one lets the next start.
+   */
   abort(call: LiveCall, reason: unknown): void {
-    this.#port.postMessage({ t: 'abort', ids: [call.id], reason: toWire(reason) } satisfies HostMessage);
+    if (this.#aborting === undefined) {
+      const aborting = { ids: [] as number[], reason: toWire(reason) };
+      this.#aborting = aborting;
+      queueMicrotask(() => {
+        this.#aborting = undefined;
+        this.#port.postMessage({ t: 'abort', ids: aborting.ids, reason: aborting.reason } satisfies HostMessage);
+      });
+    }
+    this.#aborting.ids.push(call.id);
   }
 
   #settle(outcomes: CallOutcome[]): void {
