@@ -201,6 +201,8 @@ const FILL_WAIT_MS = 100;
  * long while, and a cancel made in another process must stop its items from starting here long before that.
  */
 const STATUS_LOOK_MS = 100;
+/** How often, at most, a session's claims look for crash suspects while `New` items are left (`ClaimOptions.takeOver`). */
+const TAKE_OVER_LOOK_MS = 1_000;
 
 /** Why an item still running here is stopped when its lease turns out lost. */
 const takenOver = () => new Error('Another worker took this item over (its lease here expired): this attempt is dropped');
@@ -233,6 +235,8 @@ class RunSession {
   readonly #over = new AbortController();
   readonly #signal: AbortSignal;
   #lastStatusLook = performance.now();
+  /** When this session last looked for crash suspects; the first claim looks. */
+  #lastTakeOverLook = -Infinity;
 
   constructor(
     readonly deps: RunWorkerDeps,
@@ -423,13 +427,10 @@ class RunSession {
       const at = now();
       let claimed: RunItem[];
       try {
-        claimed = await runs.claim(this.#tenant, this.run.id, {
-          owner: this.owner,
-          limit: this.options.batchSize,
-          leaseMs: this.options.leaseMs,
-          now: at,
-          maxCrashes: this.options.maxCrashes,
-        });
+        const look = performance.now() - this.#lastTakeOverLook >= TAKE_OVER_LOOK_MS;
+        claimed = await this.#claim(at, look);
+        // Before saying nothing is left, look for items a dead worker holds.
+        if (claimed.length === 0 && !look) claimed = await this.#claim(at, true);
       } catch (err) {
         if (err instanceof StoreUnavailableError) continue;
         throw err;
@@ -481,6 +482,19 @@ class RunSession {
       attempt: Math.max(1, item.attempts) + retry,
       idempotencyKey: `${this.run.id}:${this.run.reruns}:${item.key}`,
     };
+  }
+
+  /** A claim of up to a batch; `takeOver` also looks for crash suspects first (see `ClaimOptions.takeOver`). */
+  #claim(now: Date, takeOver: boolean): Promise<RunItem[]> {
+    if (takeOver) this.#lastTakeOverLook = performance.now();
+    return this.deps.runs.claim(this.#tenant, this.run.id, {
+      owner: this.owner,
+      limit: this.options.batchSize,
+      leaseMs: this.options.leaseMs,
+      now,
+      maxCrashes: this.options.maxCrashes,
+      takeOver,
+    });
   }
 
   /** Synchronous, so the items between two looks cost no extra turn of the event loop. */

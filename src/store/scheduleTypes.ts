@@ -5,18 +5,11 @@
  * `test/store/scheduleStoreConformance.ts`.
  */
 import type { Page, Paging } from '../domain/paging.js';
-import type { ScheduledInvocation, StoredSchedule } from '../domain/schedules.js';
+import type { StoredSchedule } from '../domain/schedules.js';
 import type { TenantId } from '../domain/types.js';
 
-export interface NewSchedule {
-  definitionCsid: string;
-  definitionName: string;
-  at?: Date;
-  every?: string;
-  timezone?: string;
-  context: ScheduledInvocation;
-  createdBy: string;
-}
+/** A schedule's facts as its creator gives them; the store adds its id, tenant and times. */
+export type NewSchedule = Pick<StoredSchedule, 'definitionCsid' | 'definitionName' | 'at' | 'every' | 'timezone' | 'context' | 'createdBy'>;
 
 export interface ScheduleQuery {
   definitionCsid?: string;

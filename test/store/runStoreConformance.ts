@@ -181,6 +181,18 @@ export function describeRunStoreConformance(options: StoreConformanceOptions & {
         expect(fresh.some((item) => isCrashSuspect(item))).to.equal(false);
       });
 
+      it('leaves expired items alone when a claim does not look for them (takeOver: false)', async () => {
+        const run = await runs().create(A, newRun(), keys(3), at(0));
+        await runs().claim(A, run.id, { owner: 'dead', limit: 1, leaseMs: LEASE, now: at(0) });
+        const fresh = await runs().claim(A, run.id, { owner: 'w', limit: 5, leaseMs: LEASE, now: at(LEASE), maxCrashes: 1, takeOver: false });
+        expect(fresh.map((i) => i.key)).to.deep.equal(['r1', 'r2']);
+        // The expired item is still there for the next look, neither claimed nor failed.
+        expect((await runs().listItems(A, run.id, { status: 'Failed', paging: PAGE })).items).to.deep.equal([]);
+        const looked = await runs().claim(A, run.id, { owner: 'w', limit: 5, leaseMs: LEASE, now: at(LEASE), maxCrashes: 1 });
+        expect(looked).to.deep.equal([]);
+        expect((await runs().listItems(A, run.id, { status: 'Failed', paging: PAGE })).items.map((i) => i.key)).to.deep.equal(['r0']);
+      });
+
       it('fails an item whose workers stopped maxCrashes times while holding it, and counts it', async () => {
         const run = await runs().create(A, newRun(), keys(2), at(0));
         const options = (owner: string, ms: number) => ({ owner, limit: 1, leaseMs: LEASE, now: at(ms), maxCrashes: 2 });

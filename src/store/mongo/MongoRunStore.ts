@@ -432,14 +432,16 @@ export class MongoRunStore implements RunStore {
     if (status === undefined || !isActiveRunStatus(status)) return [];
     const lease = { owner: options.owner, leaseExpiresAt: new Date(options.now.getTime() + options.leaseMs), updatedAt: options.now };
     const expired: Filter<RunItemDocument> = { runId: id, status: ITEM_STATUS.Processing, leaseExpiresAt: { $lte: options.now } };
-    if (options.maxCrashes !== undefined) await this.#failCrashed(id, expired, options.maxCrashes, options.now);
-    // One suspect at a time: taken over alone, so that a crash it causes is charged to it alone.
-    const suspect = await this.#items.findOneAndUpdate(
-      expired,
-      { $set: { status: ITEM_STATUS.Processing, ...lease, claimToken: randomUUID() }, $inc: { attempts: 1 } },
-      { sort: { seq: 1 }, returnDocument: 'after' },
-    );
-    if (suspect !== null) return [toItem(suspect)];
+    if (options.takeOver !== false) {
+      if (options.maxCrashes !== undefined) await this.#failCrashed(id, expired, options.maxCrashes, options.now);
+      // One suspect at a time: taken over alone, so that a crash it causes is charged to it alone.
+      const suspect = await this.#items.findOneAndUpdate(
+        expired,
+        { $set: { status: ITEM_STATUS.Processing, ...lease, claimToken: randomUUID() }, $inc: { attempts: 1 } },
+        { sort: { seq: 1 }, returnDocument: 'after' },
+      );
+      if (suspect !== null) return [toItem(suspect)];
+    }
     const fresh: Filter<RunItemDocument> = { runId: id, status: ITEM_STATUS.New };
     const candidates = await this.#items.find(fresh, { projection: { _id: 1 } }).sort({ seq: 1 }).limit(options.limit).toArray();
     if (candidates.length === 0) return [];

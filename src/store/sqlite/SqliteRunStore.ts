@@ -279,9 +279,11 @@ export class SqliteRunStore implements RunStore {
         nowMs: options.now.getTime(),
         limit: options.limit,
       };
-      if (options.maxCrashes !== undefined) this.#failCrashed(id, options.maxCrashes, params);
-      const suspect = this.#sql.claimExpired.all(params) as ItemRow[];
-      if (suspect.length > 0) return suspect.map(toItem);
+      if (options.takeOver !== false) {
+        if (options.maxCrashes !== undefined) this.#failCrashed(id, options.maxCrashes, params);
+        const suspect = this.#sql.claimExpired.all(params) as ItemRow[];
+        if (suspect.length > 0) return suspect.map(toItem);
+      }
       return (this.#sql.claimNew.all(params) as ItemRow[]).map(toItem);
     });
   }
