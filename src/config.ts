@@ -73,7 +73,7 @@ export interface Config {
   maxActiveRunsPerUser: number;
   /** How long an invoke without `Prefer: respond-async` waits for its run; past it, 202 and the run's Location. 0: always 202. `INVOKE_WAIT_MS` @defaultValue 30000 */
   invokeWaitMs: number;
-  /** Items stored with a new run before it is answered; a worker queues the rest while these run. `RUN_FIRST_ITEMS` @defaultValue 1000 */
+  /** Items stored with a new `nocontext` run before it is answered; a worker queues the rest while these run. `RUN_FIRST_ITEMS` @defaultValue 1000 */
   runFirstItems: number;
   /** What this process does: serve the API (`api`), work on runs and serve only `/health` (`worker`), or both. `RUN_ROLE` @defaultValue 'both' */
   runRole: 'api' | 'worker' | 'both';

@@ -28,7 +28,7 @@ export interface RunServiceOptions {
   syncWaitMs: number;
   /** How often a waiting invoke reads the run, for runs another process works on. @defaultValue 250 */
   syncPollMs: number;
-  /** Items stored with a new run; the worker queues the rest of a bigger context while the first ones run. @defaultValue 1000 */
+  /** Items stored with a new `nocontext` run; the worker queues the rest of the records while the first ones run. @defaultValue 1000 */
   firstItems: number;
 }
 
@@ -165,9 +165,9 @@ export class RunService {
   }
 
   /**
-   * Checks the request and chooses the run's first items. A context bigger than `firstItems` (a long list, or
-   * `nocontext` over many records) is stored with its first items only and filled by the worker, so the first
-   * item starts at once however big the run; a group's members are few and all stored at once.
+   * Checks the request and chooses the run's first items. A `nocontext` run over more than `firstItems` records is
+   * stored with its first items only and filled by the worker, so its first item starts at once however many
+   * records the store holds; a list or a group is stored whole.
    */
   async #plan(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<RunPlan & { expectedItems: number }> {
     const prepared = await this.#admit(caller, csid, payload);
@@ -175,7 +175,9 @@ export class RunService {
     if (prepared.loaded.plugin.processItem === undefined) return { ...closed, keys: [WHOLE_INVOCATION_KEY], expectedItems: 1 };
     const expectedItems = await prepared.countItems();
     this.#refuseTooMany(expectedItems);
-    const mayFill = prepared.input.mode !== 'group';
+    // A list is stored whole with the run: its items are the list, which the run keeps nowhere else. Only records
+    // found by a scan (`nocontext`) are queued by the worker; a group's members are few.
+    const mayFill = prepared.input.mode === 'nocontext';
     const keys: string[] = [];
     for await (const csid of prepared.itemCsids()) {
       if (mayFill && keys.length === this.#options.firstItems) return { ...closed, keys, expectedItems, filling: true };
@@ -269,7 +271,10 @@ export class RunService {
       ...(payload.docType !== undefined && { docType: payload.docType }),
       ...(payload.singleCSID !== undefined && { singleCSID: payload.singleCSID }),
       ...(payload.groupCSID !== undefined && { groupCSID: payload.groupCSID }),
-      listCSIDs: [...payload.listCSIDs],
+      // A per-record run's items are its list: stored with the run, the list would make every read of the run (each
+      // heartbeat, progress, finish) carry it, and past ~400,000 csids MongoDB refuses the document. A whole
+      // invocation's list is its plugin's input, kept as given (at most `maxItems`).
+      listCSIDs: prepared.loaded.plugin.processItem === undefined ? [...payload.listCSIDs] : [],
       params: payload.params.map(({ key, value }) => ({ key, value })),
     };
     const run = await this.#deps.runs.create(
@@ -338,7 +343,12 @@ export class RunService {
     // The run is already active: no new work as far as the active-run limit goes.
     await this.#authorizeOn(requester, current, { startsWork: false });
     this.#refuseTooMany(csids.length, current.counts.posted);
-    const run = await this.#deps.runs.addItems(tenant, id, csids, this.#deps.now());
+    const run = await this.#deps.runs.addItems(tenant, id, csids, this.#deps.now()).catch(async (err: unknown) => {
+      // A refused add may have been counted for a moment (MongoDB takes it back): a session that ended meanwhile
+      // left the run to finish, so one is woken to look again.
+      await this.#wake(current);
+      throw err;
+    });
     if (run === undefined) throw new NotFoundError('Run', id);
     await this.#wake(run);
     this.#publish(run);

@@ -1,5 +1,5 @@
 /**
- * Big runs start at once: a run is stored with its first `RUN_FIRST_ITEMS` items and a worker queues the rest
+ * Big runs start at once: a `nocontext` run is stored with its first `RUN_FIRST_ITEMS` items and a worker queues the rest
  * while those run (`Run.filling`). Every item of the context ends up in the run exactly once, in context order,
  * and a filler that died is taken over when its lease ends. Tests wait on state, never on the clock.
  */
@@ -52,10 +52,13 @@ describe('HTTP runs filled while they run', () => {
   const items = async (runId: string): Promise<any[]> =>
     [(await json(`/cspace-services/runs/${runId}/items?pgSz=100`))['ns2:abstract-common-list']['list-item']].flat();
 
-  it('answers a big run at once with its expected size, and queues the rest of a list in order while items run', async () => {
+  it('stores a big list whole with its run, in order, and keeps the list nowhere else (the items are the list)', async () => {
     const res = await invoke({ mode: 'list', docType: 'CollectionObject', listCSIDs: { csid: csids } }, { Prefer: 'respond-async' });
     expect(res.status, await res.clone().text()).to.equal(202);
-    expect(((await res.json()) as any)['ns2:run'].noOfItemsPosted).to.equal(String(RECORDS));
+    const answered = ((await res.json()) as any)['ns2:run'];
+    expect(answered.noOfItemsPosted).to.equal(String(RECORDS));
+    expect(answered.statusText).to.not.include('queuing');
+    expect(answered.invocationContext.listCSIDs).to.equal(undefined);
 
     const run = await completed(res.headers.get('location') ?? '');
     expect(run).to.include({ noOfItemsPosted: String(RECORDS), noOfItemsProcessed: String(RECORDS), percentCompleted: '100' });
@@ -63,6 +66,7 @@ describe('HTTP runs filled while they run', () => {
     expect(all.map((item) => item.csid)).to.deep.equal(csids);
     expect(all.map((item) => item.seq)).to.deep.equal(csids.map((_, i) => String(i)));
     expect(all.every((item) => item.status === 'Completed' && item.attempts === '1')).to.equal(true);
+    expect((await service.store.runs.get(TENANT, run.id))?.invocation.listCSIDs).to.deep.equal([]);
   });
 
   it('queues every record of a nocontext run exactly once', async () => {
@@ -91,7 +95,7 @@ describe('HTTP runs filled while they run', () => {
       {
         definitionCsid: definition,
         definitionName: 'Record items',
-        invocation: { mode: 'list', docType: 'CollectionObject', listCSIDs: csids, params: [] },
+        invocation: { mode: 'nocontext', listCSIDs: [], params: [] },
         createdBy: 'admin',
         filling: true,
         expectedItems: RECORDS,
@@ -107,7 +111,7 @@ describe('HTTP runs filled while they run', () => {
     const finished = await completed(`/cspace-services/runs/${stuck.id}`);
     expect(finished.noOfItemsPosted).to.equal(String(RECORDS));
     const all = await items(stuck.id);
-    expect(all.map((item) => item.csid)).to.deep.equal(csids);
+    expect(all.map((item) => item.csid).sort()).to.deep.equal([...csids].sort());
     expect(all.every((item) => item.status === 'Completed' && item.attempts === '1')).to.equal(true);
   });
 });

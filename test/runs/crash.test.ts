@@ -7,7 +7,6 @@
  */
 import path from 'node:path';
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { childSandbox, type ChildSandbox } from '../support/childService.js';
 import { waitFor } from '../support/waitFor.js';
@@ -29,7 +28,7 @@ describe('crash safety (SIGKILL mid-run, restart)', function () {
   it('finishes every item after a restart, and never runs an item recorded Completed again', async () => {
     const log = path.join(sandbox.dir, 'items.log');
     await writeFile(log, '');
-    // The records exist before the service starts: written straight into its database file.
+    // The records exist before the service starts: written straight into its store.
     await sandbox.seedRecords(ITEMS);
     const env = sandbox.env({
       RUN_ITEMS_LOG: log,
@@ -47,21 +46,16 @@ describe('crash safety (SIGKILL mid-run, restart)', function () {
     first.child.kill('SIGKILL');
     await first.exited;
 
-    const db = new Database(sandbox.dbFile, { readonly: true });
-    const completedAtKill = new Set(
-      (db.prepare(`SELECT item_key FROM run_items WHERE status = 'Completed'`).pluck().all() as string[]),
-    );
-    db.close();
+    const completedAtKill = new Set((await sandbox.storedItems(location, 'Completed')).map((item) => item.key));
     expect(completedAtKill.size).to.be.greaterThan(0).and.lessThan(ITEMS);
 
     const second = await sandbox.start(env);
     const run = await sandbox.finishedRun(second, location, 120_000);
     expect(run).to.include({ status: 'Completed', noOfItemsPosted: String(ITEMS), noOfItemsProcessed: String(ITEMS), noOfItemsFailed: '0' });
 
-    const finalDb = new Database(sandbox.dbFile, { readonly: true });
-    const byStatus = finalDb.prepare('SELECT status, count(*) AS n FROM run_items GROUP BY status').all();
-    finalDb.close();
-    expect(byStatus).to.deep.equal([{ status: 'Completed', n: ITEMS }]);
+    const stored = await sandbox.storedItems(location);
+    expect(stored.length).to.equal(ITEMS);
+    expect(stored.filter((item) => item.status !== 'Completed'), 'items not Completed').to.deep.equal([]);
 
     const lines = (await readFile(log, 'utf8')).split('\n').filter((line) => line !== '');
     const secondPid = String(second.child.pid);

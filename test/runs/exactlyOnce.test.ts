@@ -6,11 +6,12 @@
  */
 import path from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
-import Database from 'better-sqlite3';
 import { expect } from 'chai';
+import type { TenantId } from '../../src/domain/types.js';
 import { childSandbox, type ChildSandbox, type ChildService } from '../support/childService.js';
 import { waitFor } from '../support/waitFor.js';
 
+const TENANT = 'default' as TenantId;
 const ITEMS = 3_000;
 const KILLS = 10;
 
@@ -62,13 +63,22 @@ describe('exactly-once store effects (10 SIGKILLs during a run, restarts)', func
     const run = await sandbox.finishedRun(service, location, 120_000);
     expect(run).to.include({ status: 'Completed', noOfItemsPosted: String(ITEMS), noOfItemsProcessed: String(ITEMS), noOfItemsFailed: '0' });
 
-    const db = new Database(sandbox.dbFile, { readonly: true });
-    const byStatus = db.prepare('SELECT status, count(*) AS n FROM run_items GROUP BY status').all();
-    const objects = db.prepare(`SELECT csid FROM records WHERE doc_type = 'CollectionObject'`).pluck().all() as string[];
-    const markers = db
-      .prepare(`SELECT json_extract(fields, '$.item') AS item, count(*) AS n FROM records WHERE doc_type = 'Marker' GROUP BY item`)
-      .all() as Array<{ item: string; n: number }>;
-    db.close();
+    const items = await sandbox.storedItems(location);
+    const byStatus = [...new Set(items.map((item) => item.status))].map((status) => ({ status, n: items.filter((item) => item.status === status).length }));
+    // Read through the sandbox's store, as its children wrote them (SQLite, or MongoDB with MONGODB_URI).
+    const { objects, markers } = await sandbox.withStore(async (store) => {
+      const all = async (docType: string) => {
+        const found = [];
+        for (let pageNum = 0; ; pageNum += 1) {
+          const page = await store.records.list(TENANT, { docTypes: [docType], paging: { pageNum, pageSize: 1000 } });
+          found.push(...page.items);
+          if ((pageNum + 1) * 1000 >= page.totalItems) return found;
+        }
+      };
+      const perItem = new Map<string, number>();
+      for (const marker of await all('Marker')) perItem.set(String(marker.fields.item), (perItem.get(String(marker.fields.item)) ?? 0) + 1);
+      return { objects: (await all('CollectionObject')).map((record) => record.csid as string), markers: [...perItem].map(([item, n]) => ({ item, n })) };
+    });
     expect(byStatus).to.deep.equal([{ status: 'Completed', n: ITEMS }]);
     expect(markers.filter((marker) => marker.n !== 1), 'items with more than one marker').to.deep.equal([]);
     expect(markers.map((marker) => marker.item).sort()).to.deep.equal(objects.sort());

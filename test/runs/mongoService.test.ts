@@ -10,6 +10,7 @@ import { MongoClient } from 'mongodb';
 import type { TenantId } from '../../src/domain/types.js';
 import { createDefinition, JSON_TYPE } from '../support/api.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
+import { withDatabase } from '../support/mongoUri.js';
 import { waitFor } from '../support/waitFor.js';
 
 const uri = process.env.MONGODB_URI;
@@ -19,13 +20,6 @@ if (uri === undefined || uri === '') {
   console.log('MongoDB service tests skipped: MONGODB_URI is not set (no MongoDB server here)');
 } else {
   describeServiceOnMongo(uri);
-}
-
-/** The connection string with its database replaced by `database`. */
-function withDatabase(connectionString: string, database: string): string {
-  const url = new URL(connectionString);
-  url.pathname = `/${database}`;
-  return url.toString();
 }
 
 function describeServiceOnMongo(connectionString: string): void {

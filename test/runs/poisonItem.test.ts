@@ -6,12 +6,13 @@
  */
 import path from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
-import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { WORKER_STOPPED } from '../../src/domain/runs.js';
+import type { TenantId } from '../../src/domain/types.js';
 import { childSandbox, type ChildSandbox, type ChildService } from '../support/childService.js';
 import { waitFor } from '../support/waitFor.js';
 
+const TENANT = 'default' as TenantId;
 const ITEMS = 60;
 const MAX_CRASHES = 3;
 const POISON = 'o30';
@@ -78,20 +79,21 @@ describe('poison items (a record that kills its process)', function () {
     expect(deaths).to.equal(MAX_CRASHES);
     expect(run).to.include({ status: 'CompletedWithErrors', noOfItemsProcessed: String(ITEMS), noOfItemsFailed: '1' });
 
-    const db = new Database(sandbox.dbFile, { readonly: true });
-    const failed = db
-      .prepare(
-        `SELECT json_extract(records.fields, '$.objectNumber') AS objectNumber, run_items.error_code AS code
-         FROM run_items JOIN records ON records.csid = run_items.item_key WHERE run_items.status = 'Failed'`,
-      )
-      .all();
-    const byStatus = db.prepare('SELECT status, count(*) AS n FROM run_items GROUP BY status ORDER BY status').all();
-    db.close();
+    const stored = await sandbox.storedItems(location);
+    const failed = await sandbox.withStore(async (store) =>
+      Promise.all(
+        stored
+          .filter((item) => item.status === 'Failed')
+          .map(async (item) => ({ objectNumber: (await store.records.get(TENANT, item.key))?.fields.objectNumber, code: item.errorCode })),
+      ),
+    );
+    const byStatus = ['Completed', 'Failed'].map((status) => ({ status, n: stored.filter((item) => item.status === status).length }));
     expect(failed).to.deep.equal([{ objectNumber: POISON, code: WORKER_STOPPED }]);
     expect(byStatus).to.deep.equal([
       { status: 'Completed', n: ITEMS - 1 },
       { status: 'Failed', n: 1 },
     ]);
+    expect(stored.length).to.equal(ITEMS);
 
     // Each death is charged to the poison record alone: after the first, it ran by itself each time.
     const lines = (await readFile(log, 'utf8')).split('\n').filter((line) => line !== '');

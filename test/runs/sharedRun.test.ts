@@ -5,10 +5,7 @@
  *
  * The fixture plugin notes the pid of the process that ran each item.
  */
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { expect } from 'chai';
-import { RUN_EXECUTOR_DEFAULTS, RUN_JOB_NAME, RUN_SLOT_JOB_NAME } from '../../src/runs/runExecutor.js';
 import { childSandbox, type ChildSandbox } from '../support/childService.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -56,14 +53,8 @@ describe('one run shared by two worker processes', function () {
     for (const pid of workerPids) expect(byPid.get(pid), `items run by worker ${pid}`).to.be.at.least(ITEMS / 5);
 
     // The slot jobs end with the run: none is left polling for it.
-    const agendaDb = new Database(path.join(sandbox.dataDir, RUN_EXECUTOR_DEFAULTS.sqliteFilename), { readonly: true, timeout: 5_000 });
-    try {
-      const left = agendaDb.prepare('SELECT count(*) FROM agenda_jobs WHERE name IN (?, ?)').pluck();
-      const gone = async () => ((left.get(RUN_JOB_NAME, RUN_SLOT_JOB_NAME) as number) === 0 ? true : undefined);
-      await waitFor('the run jobs to be removed', gone, { timeoutMs: 5_000, intervalMs: 50 });
-    } finally {
-      agendaDb.close();
-    }
+    const gone = async () => ((await sandbox.runJobsLeft()) === 0 ? true : undefined);
+    await waitFor('the run jobs to be removed', gone, { timeoutMs: 5_000, intervalMs: 50 });
 
     for (const service of [api, ...workers]) service.child.kill('SIGTERM');
     const codes = await Promise.all([api, ...workers].map(async (service) => ((await service.exited) as [number | null])[0]));

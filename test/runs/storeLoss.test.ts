@@ -72,7 +72,8 @@ describe('store deleted mid-run (rm -rf DATA_DIR)', function () {
   let sandbox: ChildSandbox;
 
   before(async () => {
-    sandbox = await childSandbox('invocables-storeloss-', ['create-records.js']);
+    // About the SQLite file itself (its directory removed under the service): on the embedded engine whatever MONGODB_URI says.
+    sandbox = await childSandbox('invocables-storeloss-', ['create-records.js'], { engine: 'sqlite' });
   });
 
   after(async function () {

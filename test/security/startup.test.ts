@@ -8,14 +8,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { dropMongoDatabase, ownMongoUri } from '../support/mongoUri.js';
 import { REPO_ROOT } from '../support/testService.js';
 
 async function start(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'invocables-startup-'));
+  // With MONGODB_URI set, a database of its own: some settings are only refused once the store is open.
+  const mongodbUri = ownMongoUri('inv_startup');
   try {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: REPO_ROOT,
-      env: { ...process.env, PORT: '0', DATA_DIR: dataDir, WATCH_PLUGINS: 'false', LOG_LEVEL: 'silent', ...env },
+      env: { ...process.env, MONGODB_URI: mongodbUri, PORT: '0', DATA_DIR: dataDir, WATCH_PLUGINS: 'false', LOG_LEVEL: 'silent', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -24,6 +27,7 @@ async function start(env: NodeJS.ProcessEnv): Promise<{ code: number | null; std
     return { code, stderr };
   } finally {
     await rm(dataDir, { recursive: true, force: true });
+    if (mongodbUri !== undefined) await dropMongoDatabase(mongodbUri);
   }
 }
 

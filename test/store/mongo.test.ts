@@ -71,7 +71,11 @@ function describeMongoStore(connectionString: string): void {
       },
     };
     describeStoreConformance(mongoPerTest);
-    describeRunStoreConformance(mongoPerTest);
+    // The wire-protocol emulator (single-threaded, in memory) stalls its connections on a run this size: on it, set a
+    // smaller MONGODB_BIG_RUN_ITEMS (a multiple of 10). A MongoDB server runs the full 400,000.
+    const bigRunItems = Number(process.env.MONGODB_BIG_RUN_ITEMS ?? 400_000);
+    if (bigRunItems !== 400_000) console.log(`MongoDB big-run case: ${bigRunItems} items (MONGODB_BIG_RUN_ITEMS), not 400,000`);
+    describeRunStoreConformance({ ...mongoPerTest, bigRunItems });
     describeScheduleStoreConformance(mongoPerTest);
     describeAuthStoreConformance(mongoPerTest);
 

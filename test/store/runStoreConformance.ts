@@ -30,6 +30,9 @@ function newRun(overrides: Partial<NewRun> = {}): NewRun {
   };
 }
 
+/** The run size past which MongoDB used to refuse a run (its csids were stored in the run's 16 MiB document). */
+const BIG_RUN_DEFAULT = 400_000;
+
 const keys = (n: number, prefix = 'r') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
 /** An item's writes: none but those given. */
@@ -37,7 +40,7 @@ const writes = (some: Partial<ItemWrites>): ItemWrites => ({ actor: 'alice', cre
 /** Csids as a staged create chooses them (any string is one to the store). */
 const staged = (n: number) => `00000000-0000-5000-8000-${String(n).padStart(12, '0')}` as Csid;
 
-export function describeRunStoreConformance(options: StoreConformanceOptions): void {
+export function describeRunStoreConformance(options: StoreConformanceOptions & { bigRunItems?: number }): void {
   describe(`${options.name} run store conformance`, () => {
     let store: Store;
     let testName = '';
@@ -543,6 +546,85 @@ export function describeRunStoreConformance(options: StoreConformanceOptions): v
         ]);
         expect(await runs().addItems(A, 'unknown', ['x'], at(21))).to.equal(undefined);
       });
+
+      it('refuses a whole add with a key already in the run in the middle: none of it is stored, and the run completes right', async () => {
+        const run = await runs().create(A, newRun({ open: true }), ['a', 'b'], at(0));
+        await conflict(runs().addItems(A, run.id, ['c', 'a', 'd'], at(1)));
+        const after = await runs().get(A, run.id);
+        expect(after?.counts.posted).to.equal(2);
+        expect((await runs().listItems(A, run.id, { paging: PAGE })).items.map((i) => i.key)).to.deep.equal(['a', 'b']);
+        // The refused add reserved nothing: the next one numbers on from the run's items.
+        await runs().addItems(A, run.id, ['c', 'd'], at(2));
+        await runs().close(A, run.id, at(3));
+        await processAll(run);
+        const done = await runs().finish(A, run.id, {}, at(20));
+        expect(done?.status).to.equal(RUN_STATUS.Completed);
+        expect(done?.counts).to.deep.include({ posted: 4, processed: 4, failed: 0 });
+        const items = await runs().listItems(A, run.id, { paging: PAGE });
+        expect(items.items.map((i) => [i.seq, i.key])).to.deep.equal([
+          [0, 'a'],
+          [1, 'b'],
+          [2, 'c'],
+          [3, 'd'],
+        ]);
+      });
+
+      it('lets one of two adds racing on a key win whole; the other stores nothing and the counts stay true', async () => {
+        const run = await runs().create(A, newRun({ open: true }), [], at(0));
+        const first = keys(300, 'p');
+        const second = [...keys(300, 'q'), 'p299'];
+        const outcomes = await Promise.allSettled([runs().addItems(A, run.id, first, at(1)), runs().addItems(A, run.id, second, at(1))]);
+        const won = outcomes.flatMap((outcome, index) => (outcome.status === 'fulfilled' ? [[first, second][index] as string[]] : []));
+        expect(won).to.have.length(1);
+        const lost = outcomes.find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult;
+        expect(lost.reason).to.have.property('code', 'CONFLICT');
+        const stored = (await runs().listItems(A, run.id, { paging: { pageNum: 0, pageSize: 1000 } })).items.map((i) => i.key);
+        expect(stored).to.have.members(won[0] as string[]);
+        expect((await runs().get(A, run.id))?.counts.posted).to.equal(stored.length);
+        await runs().close(A, run.id, at(2));
+        await processAll(run);
+        expect((await runs().finish(A, run.id, {}, at(20)))?.counts).to.deep.include({ posted: stored.length, processed: stored.length });
+      });
+
+      it('never completes a run while items a racing add counted are still New', async () => {
+        const run = await runs().create(A, newRun({ open: true }), ['a'], at(0));
+        await processAll(run);
+        const closeAndFinish = async () => {
+          await runs().close(A, run.id, at(1));
+          return runs().finish(A, run.id, {}, at(2));
+        };
+        const [added, finished] = await Promise.all([runs().addItems(A, run.id, keys(200), at(1)).catch(() => undefined), closeAndFinish()]);
+        const waiting = (await runs().listItems(A, run.id, { status: 'New', paging: PAGE })).totalItems;
+        if (added !== undefined) expect(waiting).to.equal(200);
+        if (waiting > 0) expect(finished?.status).to.equal(RUN_STATUS.Queued);
+        await processAll(run);
+        expect((await runs().finish(A, run.id, {}, at(20)))?.counts).to.deep.include({ posted: 1 + waiting, processed: 1 + waiting });
+      });
+    });
+
+    describe(`a run of ${BIG_RUN_DEFAULT.toLocaleString('en')} listed items`, () => {
+      it(`starts, completes every item (${(options.bigRunItems ?? BIG_RUN_DEFAULT).toLocaleString('en')} here), and is purged whole; its document stays small`, async function () {
+        this.timeout(180_000);
+        const listed = keys(options.bigRunItems ?? BIG_RUN_DEFAULT, 'csid-');
+        const run = await runs().create(A, newRun({ invocation: { mode: 'list', docType: 'CollectionObject', listCSIDs: [], params: [] } }), listed, at(0));
+        expect(run.counts.posted).to.equal(listed.length);
+        await runs().start(A, run.id, at(1));
+        for (;;) {
+          const claimed = await runs().claim(A, run.id, { owner: 'w', limit: 10_000, leaseMs: LEASE, now: at(2) });
+          if (claimed.length === 0) break;
+          await runs().complete(A, run.id, 'w', claimed.map((item) => ({ seq: item.seq, status: 'Completed' as const })), at(3));
+        }
+        const done = await runs().finish(A, run.id, {}, at(4));
+        expect(done?.status).to.equal(RUN_STATUS.Completed);
+        expect(done?.counts).to.deep.include({ posted: listed.length, processed: listed.length, failed: 0 });
+        // What every heartbeat, progress publish and finish reads: the same size for 400,000 items as for one.
+        expect(JSON.stringify(done).length).to.be.below(2_000);
+        const last = await runs().listItems(A, run.id, { paging: { pageNum: listed.length / 10 - 1, pageSize: 10 } });
+        expect(last.items.map((item) => [item.seq, item.key])).to.deep.equal(listed.slice(-10).map((key, i) => [listed.length - 10 + i, key]));
+        expect(await runs().purge(at(5))).to.equal(1);
+        expect(await runs().get(A, run.id)).to.equal(undefined);
+        expect(await runs().listActive()).to.deep.equal([]);
+      });
     });
 
     describe('filling runs', () => {
@@ -718,6 +800,25 @@ export function describeRunStoreConformance(options: StoreConformanceOptions): v
         await runs().cancel(A, fixed.id, at(1));
         const error = await conflict(runs().rerun(A, fixed.id, { onlyFailed: false }, at(2)));
         expect(error.message).to.match(/does not allow reruns/);
+      });
+
+      it('is never finished again by a session ending while the rerun is under way', async () => {
+        const run = await runs().create(A, newRun(), keys(300), at(0));
+        await runs().start(A, run.id, at(1));
+        await processAll(run);
+        await runs().finish(A, run.id, {}, at(20));
+        // A session ending now calls finish, as often as it can while the rerun goes on. (The window this guards, a
+        // Queued run whose items were not reset yet, is a few round trips wide: the race is not hit on every run.)
+        let rerunning = true;
+        const rerun = runs()
+          .rerun(A, run.id, { onlyFailed: false }, at(30))
+          .finally(() => (rerunning = false));
+        while (rerunning) await runs().finish(A, run.id, {}, at(31));
+        await rerun;
+        const after = await runs().finish(A, run.id, {}, at(32));
+        expect(after).to.deep.include({ status: RUN_STATUS.Queued, reruns: 1 });
+        expect(after?.counts).to.deep.include({ posted: 300, processed: 0 });
+        expect((await runs().listItems(A, run.id, { status: 'New', paging: PAGE })).totalItems).to.equal(300);
       });
     });
 

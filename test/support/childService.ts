@@ -1,15 +1,23 @@
 /**
  * The real service as child processes (`node --import tsx src/main.ts`) on a sandbox of their own (a temp
- * DATA_DIR and PLUGINS_DIR), for tests that kill a service or run several processes on one store.
+ * DATA_DIR and PLUGINS_DIR), for tests that kill a service or run several processes on one store. With
+ * `MONGODB_URI` set, the sandbox's store is a database of its own on that server (dropped on cleanup), and the
+ * test reads and seeds it through the same engine as its children.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { once } from 'node:events';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { RunItem } from '../../src/domain/runs.js';
 import type { TenantId } from '../../src/domain/types.js';
+import { RUN_EXECUTOR_DEFAULTS, RUN_JOB_NAME, RUN_SLOT_JOB_NAME } from '../../src/runs/runExecutor.js';
+import { openStore } from '../../src/store/index.js';
+import { MongoStore } from '../../src/store/mongo/index.js';
 import { SQLITE_DEFAULTS } from '../../src/store/sqlite/defaults.js';
-import { SqliteStore } from '../../src/store/sqlite/index.js';
+import type { Store } from '../../src/store/types.js';
+import { dropMongoDatabase, ownMongoUri } from './mongoUri.js';
 import { REPO_ROOT } from './testService.js';
 import { waitFor } from './waitFor.js';
 
@@ -25,6 +33,8 @@ const ADMIN = { user: 'admin', password: 'child-service-password' };
 const AUTHORIZATION = `Basic ${Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString('base64')}`;
 const RUN_FIXTURES = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
 const ITEMS_PAGE_SIZE = 500;
+/** Where `@agendajs/mongo-backend` keeps jobs by default (the service does not name another). */
+const AGENDA_MONGO_COLLECTION = 'agendaJobs';
 
 /** Resolves once the service logs that it listens. */
 function startChildService(env: NodeJS.ProcessEnv): Promise<ChildService> {
@@ -52,14 +62,22 @@ function startChildService(env: NodeJS.ProcessEnv): Promise<ChildService> {
 export interface ChildSandbox {
   dir: string;
   dataDir: string;
-  /** The embedded store's database file. */
+  /** The sandbox's own MongoDB database when `MONGODB_URI` is set (its children's `MONGODB_URI`), else unset. */
+  mongodbUri: string | undefined;
+  /** The embedded store's database file (used when `mongodbUri` is unset). */
   dbFile: string;
   /** The environment of a service on this sandbox (the administrator, no plugin watching), with `extra`. */
   env(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   /** Starts a service; `cleanup` kills it if it still runs. */
   start(env: NodeJS.ProcessEnv): Promise<ChildService>;
-  /** Creates `count` CollectionObject records straight in the database file, before a service starts. */
+  /** Creates `count` CollectionObject records straight in the sandbox's store, before a service starts. */
   seedRecords(count: number): Promise<void>;
+  /** The items of the run at `location` (only those in `status`, if given), read from the store: no service needed. */
+  storedItems(location: string, status?: RunItem['status']): Promise<RunItem[]>;
+  /** The sandbox's store, opened as its children open it (`use` gets it; it is closed after). */
+  withStore<T>(use: (store: Store) => Promise<T>): Promise<T>;
+  /** How many run jobs (a run's and its slots') the scheduler still holds, in the engine's Agenda backend. */
+  runJobsLeft(): Promise<number>;
   /** `fetch` against `service` as the administrator, asking for JSON. */
   request(service: ChildService, pathname: string, init?: RequestInit): Promise<Response>;
   /** Starts a background run of `className`'s auto-registered definition over every record; answers its location. */
@@ -72,16 +90,28 @@ export interface ChildSandbox {
   cleanup(keep: boolean): Promise<void>;
 }
 
-/** A sandbox whose plugins directory holds `fixtures` from test/fixtures/plugins/runs (and its package.json). */
-export async function childSandbox(prefix: string, fixtures: string[]): Promise<ChildSandbox> {
+/**
+ * A sandbox whose plugins directory holds `fixtures` from test/fixtures/plugins/runs (and its package.json). Its
+ * engine is MongoDB when `MONGODB_URI` is set, unless `engine: 'sqlite'` (a test about the SQLite file itself).
+ */
+export async function childSandbox(prefix: string, fixtures: string[], options: { engine?: 'sqlite' } = {}): Promise<ChildSandbox> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   const dataDir = path.join(dir, 'data');
   const pluginsDir = path.join(dir, 'plugins');
   await mkdir(dataDir, { recursive: true });
   await mkdir(pluginsDir, { recursive: true });
   for (const file of [...fixtures, 'package.json']) await copyFile(path.join(RUN_FIXTURES, file), path.join(pluginsDir, file));
-  const dbFile = path.join(dataDir, SQLITE_DEFAULTS.filename);
+  const mongodbUri = options.engine === 'sqlite' ? undefined : ownMongoUri(prefix.replace(/[^a-z0-9]+/gi, '_').replace(/_+$/, ''));
   const children: ChildProcess[] = [];
+  const withStore = async <T>(use: (store: Store) => Promise<T>): Promise<T> => {
+    const store = await openStore({ dataDir, mongodbUri });
+    try {
+      return await use(store);
+    } finally {
+      await store.close();
+    }
+  };
+  const tenant = 'default' as TenantId;
 
   const request = (service: ChildService, pathname: string, init: RequestInit = {}) =>
     fetch(new URL(pathname, service.url), { ...init, headers: { Authorization: AUTHORIZATION, Accept: 'application/json', ...init.headers } });
@@ -89,9 +119,11 @@ export async function childSandbox(prefix: string, fixtures: string[]): Promise<
   return {
     dir,
     dataDir,
-    dbFile,
+    mongodbUri,
+    dbFile: path.join(dataDir, SQLITE_DEFAULTS.filename),
     env: (extra = {}) => ({
       ...process.env,
+      MONGODB_URI: mongodbUri,
       PORT: '0',
       DATA_DIR: dataDir,
       PLUGINS_DIR: pluginsDir,
@@ -106,12 +138,32 @@ export async function childSandbox(prefix: string, fixtures: string[]): Promise<
       children.push(service.child);
       return service;
     },
-    async seedRecords(count) {
-      const seed = SqliteStore.open({ filename: dbFile });
-      const tenant = 'default' as TenantId;
-      for (let i = 0; i < count; i += 1) await seed.records.create(tenant, 'CollectionObject', { objectNumber: `o${i}` }, 'seed');
-      await seed.close();
-    },
+    seedRecords: (count) =>
+      withStore(async (store) => {
+        for (let i = 0; i < count; i += 1) await store.records.create(tenant, 'CollectionObject', { objectNumber: `o${i}` }, 'seed');
+      }),
+    storedItems: (location, status) =>
+      withStore(async (store) => {
+        const runId = location.split('/').pop() ?? '';
+        const items: RunItem[] = [];
+        for (let pageNum = 0; ; pageNum += 1) {
+          const page = await store.runs.listItems(tenant, runId, { ...(status !== undefined && { status }), paging: { pageNum, pageSize: 1000 } });
+          items.push(...page.items);
+          if ((pageNum + 1) * 1000 >= page.totalItems) return items;
+        }
+      }),
+    withStore,
+    runJobsLeft: () =>
+      withStore(async (store) => {
+        const names = [RUN_JOB_NAME, RUN_SLOT_JOB_NAME];
+        if (store instanceof MongoStore) return store.db.collection(AGENDA_MONGO_COLLECTION).countDocuments({ name: { $in: names } });
+        const agenda = new Database(path.join(dataDir, RUN_EXECUTOR_DEFAULTS.sqliteFilename), { readonly: true, timeout: 5_000 });
+        try {
+          return agenda.prepare('SELECT count(*) FROM agenda_jobs WHERE name IN (?, ?)').pluck().get(...names) as number;
+        } finally {
+          agenda.close();
+        }
+      }),
     request,
     async startRunOverAll(service, className) {
       const definitions = await request(service, `/cspace-services/batch?classname=${encodeURIComponent(className)}`);
@@ -147,7 +199,10 @@ export async function childSandbox(prefix: string, fixtures: string[]): Promise<
     },
     async cleanup(keep) {
       for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      if (!keep) await rm(dir, { recursive: true, force: true });
+      await Promise.all(children.map((child) => (child.exitCode === null && child.signalCode === null ? once(child, 'exit') : undefined)));
+      if (keep) return;
+      await rm(dir, { recursive: true, force: true });
+      if (mongodbUri !== undefined) await dropMongoDatabase(mongodbUri);
     },
   };
 }

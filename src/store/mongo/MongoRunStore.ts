@@ -245,8 +245,6 @@ export class MongoRunStore implements RunStore {
   async create(tenant: TenantId, input: NewRun, keys: readonly string[], now: Date): Promise<Run> {
     checkItemKeys(keys);
     const id = randomUUID();
-    // Items first: until the run document exists, nothing can see or claim them.
-    await insertItems(this.#items, itemDocuments(id, 0, keys, now));
     const doc: RunDocument = {
       _id: id,
       tenantId: tenant,
@@ -268,7 +266,16 @@ export class MongoRunStore implements RunStore {
       reruns: 0,
       nextSeq: keys.length,
     };
+    // The run first: a run refused (too large a document, a lost connection) leaves no item behind that purge could
+    // never find. Its items may be claimed as they come in; it cannot finish before they are all in (`posted`).
     await this.#runs.insertOne(doc);
+    try {
+      await insertItems(this.#items, itemDocuments(id, 0, keys, now));
+    } catch (error) {
+      await this.#items.deleteMany({ runId: id });
+      await this.#runs.deleteOne({ _id: id });
+      throw error;
+    }
     return toRun(doc);
   }
 
@@ -351,25 +358,60 @@ export class MongoRunStore implements RunStore {
     return findPage(this.#items, filter, { seq: 1 }, query.paging, toItem);
   }
 
+  /**
+   * All or nothing without a transaction: every key is checked against the run's items first, then the seq range
+   * is reserved and the items counted as posted in one update, only while the run accepts items (so a close after
+   * it sees them posted, and no finish completes the run before they are processed). A duplicate that a
+   * concurrent add slipped in between the check and the insert is undone by `#undoAdd`.
+   */
   async addItems(tenant: TenantId, id: string, keys: readonly string[], now: Date): Promise<Run | undefined> {
     checkItemKeys(keys);
     const current = await this.#doc(tenant, id);
     if (current === null) return undefined;
     assertAcceptsItems(toRun(current));
-    // Reserve the seq range atomically, and only while the run still accepts items.
+    await this.#refuseListed(id, keys);
     const reserved = await this.#runs.findOneAndUpdate(
       { ...this.#byId(tenant, id), open: true, status: { $in: ACTIVE } },
-      { $inc: { nextSeq: keys.length } },
-      { returnDocument: 'before' },
+      { $inc: { nextSeq: keys.length, posted: keys.length } },
+      { returnDocument: 'before', projection: { nextSeq: 1 } },
     );
     if (reserved === null) {
       assertAcceptsItems(toRun((await this.#doc(tenant, id)) ?? current));
       return undefined;
     }
-    await insertItems(this.#items, itemDocuments(id, reserved.nextSeq, keys, now));
-    await this.#runs.updateOne(this.#byId(tenant, id), { $inc: { posted: keys.length } });
+    try {
+      await insertItems(this.#items, itemDocuments(id, reserved.nextSeq, keys, now));
+    } catch (error) {
+      await this.#undoAdd(id, reserved.nextSeq, keys.length);
+      throw error;
+    }
     await this.#sweepIfCancelled(id, now);
     return this.get(tenant, id);
+  }
+
+  /** A key the run already has refuses the whole add, before anything is written. */
+  async #refuseListed(id: string, keys: readonly string[]): Promise<void> {
+    for (let start = 0; start < keys.length; start += 5000) {
+      const present = await this.#items.findOne({ runId: id, key: { $in: keys.slice(start, start + 5000) } }, { projection: { key: 1 } });
+      if (present !== null) throw duplicateItem(present.key);
+    }
+  }
+
+  /**
+   * Takes back an add whose insert failed part way: the seq range it reserved is its token (no other add can hold
+   * it), so its items are deleted by range, `posted` is lowered again, and the range is given back unless a later
+   * add reserved past it meanwhile (a gap in seqs is harmless: they only order the items).
+   */
+  async #undoAdd(id: string, first: number, count: number): Promise<void> {
+    await this.#items.deleteMany({ runId: id, seq: { $gte: first, $lt: first + count } });
+    await this.#runs.updateOne({ _id: id }, [
+      {
+        $set: {
+          posted: { $subtract: ['$posted', count] },
+          nextSeq: { $cond: [{ $eq: ['$nextSeq', first + count] }, first, '$nextSeq'] },
+        },
+      },
+    ]);
   }
 
   async close(tenant: TenantId, id: string): Promise<Run | undefined> {
@@ -679,31 +721,47 @@ export class MongoRunStore implements RunStore {
     if (doc?.status === RUN_STATUS.Cancelled) await this.#cancelItems(id, now);
   }
 
+  /**
+   * Items first, while the run is still final (nothing claims or completes an item of a final run), then the run
+   * back to `Queued` with the counts the items now give, in one update guarded on the run still being final: a
+   * session that ends at any point sees either the finished run or the requeued one with its counts reset, never a
+   * `Queued` run whose items are still final (which it would finish again at once). The results body goes before
+   * the requeue, so it can never delete the next finish's.
+   */
   async rerun(tenant: TenantId, id: string, options: { onlyFailed: boolean }, now: Date): Promise<Run | undefined> {
     const doc = await this.#doc(tenant, id);
     if (doc === null) return undefined;
     assertRerunnable(toRun(doc));
-    const claimed = await this.#runs.findOneAndUpdate(
-      { ...this.#byId(tenant, id), status: { $in: FINAL } },
-      {
-        $set: { status: RUN_STATUS.Queued, statusText: '', startedAt: null, completedAt: null, results: null, resultsSize: null, resultsStoredApart: null },
-        $inc: { reruns: 1 },
-      },
-    );
-    if (claimed === null) assertRerunnable(toRun((await this.#doc(tenant, id)) ?? doc));
-    await this.#results.deleteOne({ _id: id });
     const reset = {
       $set: { status: ITEM_STATUS.New, attempts: 0, conflicts: 0, error: null, errorCode: null, note: null, affected: null, owner: null, leaseExpiresAt: null, claimToken: null, updatedAt: now },
     };
     const unfinished = { runId: id, status: { $in: [ITEM_STATUS.Failed, ITEM_STATUS.Cancelled] } };
     await this.#items.updateMany(options.onlyFailed ? unfinished : { runId: id }, reset);
     const counts = await this.#recount(id, doc.posted);
-    const updated = await this.#runs.findOneAndUpdate(
-      { _id: id },
-      { $set: { processed: counts.processed, failed: counts.failed, affected: counts.affected, cancelled: counts.cancelled } },
+    await this.#results.deleteOne({ _id: id });
+    const requeued = await this.#runs.findOneAndUpdate(
+      { ...this.#byId(tenant, id), status: { $in: FINAL } },
+      {
+        $set: {
+          status: RUN_STATUS.Queued,
+          statusText: '',
+          startedAt: null,
+          completedAt: null,
+          results: null,
+          resultsSize: null,
+          resultsStoredApart: null,
+          processed: counts.processed,
+          failed: counts.failed,
+          affected: counts.affected,
+          cancelled: counts.cancelled,
+        },
+        $inc: { reruns: 1 },
+      },
       { returnDocument: 'after' },
     );
-    return updated === null ? undefined : toRun(updated);
+    // Another rerun requeued it first (its items were reset twice over: the same reset).
+    if (requeued === null) assertRerunnable(toRun((await this.#doc(tenant, id)) ?? doc));
+    return requeued === null ? this.get(tenant, id) : toRun(requeued);
   }
 
   async itemErrors(tenant: TenantId, id: string, limit: number): Promise<Record<string, string>> {

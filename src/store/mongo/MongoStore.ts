@@ -10,7 +10,7 @@ import type { Clock } from '../queryRules.js';
 import { systemClock } from '../queryRules.js';
 import type { RunStoreOptions } from '../runTypes.js';
 import { MONGO_DEFAULTS } from './defaults.js';
-import { MONGO_INDEXES } from './indexes.js';
+import { MONGO_INDEXES, MONGO_OBSOLETE_INDEXES } from './indexes.js';
 import type { DefinitionDocument, RecordDocument, RelationDocument } from './mappers.js';
 import { MongoAuthStore } from './MongoAuthStore.js';
 import { MongoItemWrites } from './MongoItemWrites.js';
@@ -75,6 +75,7 @@ export class MongoStore implements Store {
           .filter((name) => MONGO_INDEXES[name].length > 0)
           .map((name) => db.collection(MONGO_DEFAULTS.collections[name]).createIndexes(MONGO_INDEXES[name])),
       );
+      await dropObsoleteIndexes(db);
       const transactions = await supportsTransactions(db);
       return new MongoStore(db, ownedClient, transactions, options.now ?? systemClock, options.runs);
     } catch (error) {
@@ -134,4 +135,13 @@ export class MongoStore implements Store {
 async function supportsTransactions(db: Db): Promise<boolean> {
   const hello = await db.admin().command({ hello: 1 });
   return typeof hello['setName'] === 'string' || hello['msg'] === 'isdbgrid';
+}
+
+/** Index names no query uses any more (`MONGO_OBSOLETE_INDEXES`), dropped where an earlier version created them. */
+async function dropObsoleteIndexes(db: Db): Promise<void> {
+  for (const [name, indexes] of Object.entries(MONGO_OBSOLETE_INDEXES) as Array<[keyof typeof MONGO_DEFAULTS.collections, string[]]>) {
+    const collection = db.collection(MONGO_DEFAULTS.collections[name]);
+    const present = new Set((await collection.indexes()).map((index) => index.name));
+    for (const index of indexes) if (present.has(index)) await collection.dropIndex(index);
+  }
 }

@@ -1,11 +1,21 @@
 /**
  * The indexes the MongoDB stores' queries need, created by `MongoStore.connect`. Every index starts with
- * `tenantId` because every query is scoped by it; sort indexes end with `_id`, the tie-breaker.
+ * `tenantId` because every query is scoped by it (run items: `runId`, which is); sort indexes end with `_id`, the
+ * tie-breaker. Each query on a run's items, or a scan of records, walks an index in the order it returns: none
+ * sorts in memory but `nextLeaseExpiry`, over a run's `Processing` items (a few batches at most).
  */
 import type { IndexDescription } from 'mongodb';
 import { MONGO_DEFAULTS } from './defaults.js';
 
 type CollectionName = keyof typeof MONGO_DEFAULTS.collections;
+
+/**
+ * Indexes earlier versions created that no query needs any more, dropped by `MongoStore.connect`. `run_claimToken`
+ * was sparse on `{runId, claimToken}`, which indexed every item (sparse skips only documents lacking every key).
+ */
+export const MONGO_OBSOLETE_INDEXES: Partial<Record<CollectionName, string[]>> = {
+  runItems: ['run_claimToken'],
+};
 
 export const MONGO_INDEXES: Record<CollectionName, IndexDescription[]> = {
   definitions: [
@@ -18,6 +28,9 @@ export const MONGO_INDEXES: Record<CollectionName, IndexDescription[]> = {
     { key: { tenantId: 1, docTypeKey: 1, updatedAt: 1, _id: 1 }, name: 'tenant_docType_updatedAt' },
     { key: { tenantId: 1, updatedAt: 1, _id: 1 }, name: 'tenant_updatedAt' },
     { key: { tenantId: 1, createdAt: 1, _id: 1 }, name: 'tenant_createdAt' },
+    // A nocontext run's scan and count: records of the definition's doc types in creation order (one ordered walk
+    // per doc type, merged).
+    { key: { tenantId: 1, docTypeKey: 1, createdAt: 1, _id: 1 }, name: 'tenant_docType_createdAt' },
   ],
   relations: [
     { key: { tenantId: 1, subjectCsid: 1, createdAt: 1, _id: 1 }, name: 'tenant_subject' },
@@ -30,8 +43,13 @@ export const MONGO_INDEXES: Record<CollectionName, IndexDescription[]> = {
   ],
   runItems: [
     { key: { runId: 1, key: 1 }, name: 'run_key', unique: true },
+    // Claims, counts and sweeps by status, in posting order.
     { key: { runId: 1, status: 1, seq: 1 }, name: 'run_status_seq' },
-    { key: { runId: 1, claimToken: 1 }, name: 'run_claimToken', sparse: true },
+    // A run's items in posting order (`GET /runs/{id}/items` without a status), and an add taken back by its seqs.
+    { key: { runId: 1, seq: 1 }, name: 'run_seq' },
+    // A claim reads back what it tagged, in order. Only items holding a token (being claimed or processed: a few
+    // batches per run) are indexed, not every item of every run.
+    { key: { runId: 1, claimToken: 1, seq: 1 }, name: 'run_claimToken_seq', partialFilterExpression: { claimToken: { $gt: '' } } },
   ],
   // Read and deleted by _id (the run id), which MongoDB always indexes.
   runResults: [],
