@@ -85,6 +85,8 @@ export interface Config {
   runHeartbeatMs: number;
   /** How often Agenda polls for runs saved by other processes. `RUN_POLL_MS` @defaultValue 2000 */
   runPollMs: number;
+  /** How often an active run that no worker stands for (a wake lost to a fault) is woken. `RUN_SWEEP_MS` @defaultValue 60000 */
+  runSweepMs: number;
   /** Runs one process works on at once. `MAX_CONCURRENT_RUNS` @defaultValue 4 */
   maxConcurrentRuns: number;
   /** How many processes may work on one run at once. `RUN_SLOTS_PER_RUN` @defaultValue 2 */
@@ -131,6 +133,7 @@ export const CONFIG_DEFAULTS = {
   runLockLifetimeMs: 30_000,
   runHeartbeatMs: 5_000,
   runPollMs: 2_000,
+  runSweepMs: 60_000,
   maxConcurrentRuns: 4,
   runSlotsPerRun: 2,
   runRetentionMs: 30 * 86_400_000,
@@ -256,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runLockLifetimeMs: integer(env, 'RUN_LOCK_LIFETIME_MS', CONFIG_DEFAULTS.runLockLifetimeMs, 100, 86_400_000),
     runHeartbeatMs: integer(env, 'RUN_HEARTBEAT_MS', CONFIG_DEFAULTS.runHeartbeatMs, 10, 3_600_000),
     runPollMs: integer(env, 'RUN_POLL_MS', CONFIG_DEFAULTS.runPollMs, 10, 3_600_000),
+    runSweepMs: integer(env, 'RUN_SWEEP_MS', CONFIG_DEFAULTS.runSweepMs, 1_000, 86_400_000),
     maxConcurrentRuns: integer(env, 'MAX_CONCURRENT_RUNS', CONFIG_DEFAULTS.maxConcurrentRuns, 1, 256),
     runSlotsPerRun: integer(env, 'RUN_SLOTS_PER_RUN', CONFIG_DEFAULTS.runSlotsPerRun, 1, 64),
     runRetentionMs: integer(env, 'RUN_RETENTION_MS', CONFIG_DEFAULTS.runRetentionMs, 0, Number.MAX_SAFE_INTEGER),

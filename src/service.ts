@@ -162,6 +162,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       slotsPerRun: config.runSlotsPerRun,
       drainTimeoutMs: config.shutdownTimeoutMs,
       processRuns: config.runRole !== 'api',
+      sweepEveryMs: config.runSweepMs,
     },
     defineJobs: (agenda) => {
       schedules.attach(agenda);

@@ -39,6 +39,11 @@ export const RUN_JOB_NAME = 'invocables:run';
  * and saves a session's job for it. A name of its own gives it lock limits of its own (one at a time per process).
  */
 export const RUN_SLOT_JOB_NAME = 'invocables:run-slot';
+/**
+ * The recurring job that wakes active runs no session's job stands for (see `#wakeStranded`). Its data is never
+ * read: it only wakes runs the store says are active.
+ */
+export const RUN_SWEEP_JOB_NAME = 'invocables:wake-stranded-runs';
 
 export interface RunExecutorOptions {
   /** How often Agenda polls for jobs other processes saved (the in-process channel starts jobs at once). @defaultValue 2000 */
@@ -55,6 +60,8 @@ export interface RunExecutorOptions {
   sqliteFilename: string;
   /** Whether this process works on runs; `false` (API only) just saves the jobs that worker processes pick up. @defaultValue true */
   processRuns: boolean;
+  /** How often an active run with no session's job (a wake that failed to save, a session that failed) is woken. @defaultValue 60000 */
+  sweepEveryMs: number;
 }
 
 export const RUN_EXECUTOR_DEFAULTS = {
@@ -65,6 +72,7 @@ export const RUN_EXECUTOR_DEFAULTS = {
   drainTimeoutMs: 10_000,
   sqliteFilename: 'agenda.sqlite',
   processRuns: true,
+  sweepEveryMs: 60_000,
 } as const satisfies RunExecutorOptions;
 
 /**
@@ -169,6 +177,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     const limit = { concurrency: maxConcurrentRuns, lockLimit: maxConcurrentRuns, lockLifetime, removeOnComplete: true };
     agenda.define<RunJobData>(RUN_JOB_NAME, (job) => this.#handleRun(job), limit);
     agenda.define<RunJobData>(RUN_SLOT_JOB_NAME, (job) => this.#handleSlot(job), { ...limit, concurrency: 1, lockLimit: 1 });
+    agenda.define(RUN_SWEEP_JOB_NAME, () => this.#wakeStranded());
     this.#deps.defineJobs?.(agenda);
     if (!this.#options.processRuns) {
       await agenda.ready;
@@ -177,6 +186,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     }
     await agenda.start();
     this.#agenda = agenda;
+    await agenda.every(this.#options.sweepEveryMs, RUN_SWEEP_JOB_NAME, undefined, { skipImmediate: true });
     // Runs a previous process left active (it crashed, or shut down mid-run) continue here.
     for (const { tenant, id } of await this.#deps.runs.listActive()) await this.wake(tenant, id);
   }
@@ -207,6 +217,26 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
       ?.create<RunJobData>(name, data)
       .unique({ 'data.tenant': tenant, 'data.runId': runId, 'data.slot': slot, lockedAt: null }, { insertOnly: existing === 'keep' })
       .save();
+  }
+
+  /**
+   * Wakes every active run that no session's job stands for, locked or waiting: a run is never left active with
+   * nobody to take it up, whatever failed between the store and Agenda (a job that could not be saved after the
+   * run was, a session that failed). A run worked on elsewhere has its job locked there, so it is left alone.
+   */
+  async #wakeStranded(): Promise<void> {
+    const agenda = this.#agenda;
+    if (agenda === undefined) return;
+    const { jobs } = await agenda.queryJobs({ name: RUN_JOB_NAME });
+    const standing = new Set(jobs.map((job) => (job.data as Partial<RunJobData> | undefined)?.runId));
+    for (const { tenant, id } of await this.#deps.runs.listActive()) {
+      if (standing.has(id) || this.#active.has(id)) continue;
+      const run = await this.#deps.runs.get(tenant, id);
+      // An open run whose posted items are all processed waits for its client, not for a worker.
+      if (run === undefined || isOver(run) || (run.open && run.counts.processed >= run.counts.posted)) continue;
+      this.#deps.logger.warn({ run: id, tenant }, 'active run with no session: woken');
+      await this.wake(tenant, id);
+    }
   }
 
   /**
@@ -275,7 +305,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     } finally {
       this.#active.delete(runId);
       this.#release();
-      await this.#afterSession(data);
+      await this.#afterSession(data, entry.again);
       settle();
     }
   }
@@ -361,15 +391,17 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   }
 
   /**
-   * On shutdown, a run with work left keeps a session's job due now, that another process (or this one,
-   * restarted) picks up. A run that is over closes its open slots: nobody needs to join it any more (a process
-   * holding one finds its job gone, which Agenda ignores).
+   * A run with work left keeps a session's job due now when this session cannot honour what it was asked: on
+   * shutdown, another process (or this one, restarted) picks it up; after a wake that came while the session was
+   * being aborted (a cancel, then a rerun before the cancelled session wound down), a new session takes the run up.
+   * A run that is over closes its open slots: nobody needs to join it any more (a process holding one finds its
+   * job gone, which Agenda ignores).
    */
-  async #afterSession(data: RunJobData): Promise<void> {
+  async #afterSession(data: RunJobData, wokenMeanwhile: boolean): Promise<void> {
     const { tenant, runId } = data;
     try {
       if (isOver(await this.#deps.runs.get(tenant, runId))) await this.#agenda?.cancel({ name: RUN_SLOT_JOB_NAME, data: { tenant, runId } });
-      else if (this.#stopping !== undefined) await this.#save(RUN_JOB_NAME, data, 'advance');
+      else if (this.#stopping !== undefined || wokenMeanwhile) await this.#save(RUN_JOB_NAME, data, 'advance');
     } catch (err) {
       this.#deps.logger.warn({ err, run: runId }, 'could not hand the run over or close its slots');
     }

@@ -36,6 +36,10 @@ describe('RunExecutor slots', () => {
   let sessions: Session[];
   let executors: RunExecutor[];
   let inspector: SqliteBackend;
+  /** Runs the fake store lists as active (those a restart or the sweep wakes). */
+  let active: string[];
+  /** How long an aborted session takes to wind down (the real one flushes and releases its items). */
+  let windDownMs: number;
 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'invocables-executor-'));
@@ -43,6 +47,8 @@ describe('RunExecutor slots', () => {
     statuses = new Map([[RUN, 'InProgress']]);
     sessions = [];
     executors = [];
+    active = [];
+    windDownMs = 0;
     inspector = new SqliteBackend({ filename: file });
     await inspector.connect();
   });
@@ -55,7 +61,7 @@ describe('RunExecutor slots', () => {
   });
 
   const runs = {
-    listActive: async () => [],
+    listActive: async () => active.map((id) => ({ tenant: TENANT, id })),
     get: async (_tenant: TenantId, id: string) => {
       const status = statuses.get(id);
       const counts = { posted: 2, processed: 1, failed: 0, affected: 1 };
@@ -74,6 +80,7 @@ describe('RunExecutor slots', () => {
         sessions.push(session);
         const aborted = new Promise<void>((resolve) => control.signal.addEventListener('abort', () => resolve(), { once: true }));
         await Promise.race([finished, aborted]);
+        if (control.signal.aborted) await pause(windDownMs);
         session.ended = true;
       },
     } as unknown as RunWorker;
@@ -160,6 +167,36 @@ describe('RunExecutor slots', () => {
     executor.abort(RUN, new Error('cancelled'));
     expect(sessions[2]!.control.signal.aborted).to.equal(true);
     await waitFor('the job to be removed', async () => ((await runJobs()).length === 0 ? true : undefined), { timeoutMs: 2_000 });
+  });
+
+  it('takes the run up again after a wake that came while a cancelled session wound down (a cancel, then a rerun)', async () => {
+    const executor = processNamed('A', { slotsPerRun: 1 });
+    await executor.start();
+    await executor.wake(TENANT, RUN);
+    await waitFor('a session', async () => (live().length === 1 ? true : undefined));
+    windDownMs = 300;
+    statuses.set(RUN, 'Cancelled');
+    executor.abort(RUN, new Error('cancelled'));
+    // Rerun while the cancelled session still flushes: its process must not take the wake for its own.
+    statuses.set(RUN, 'Queued');
+    await executor.wake(TENANT, RUN);
+    await waitFor('a session for the rerun', async () => (sessions.length === 2 && live().length === 1 ? true : undefined), { timeoutMs: 3_000 });
+    expect(sessions[0]!.ended).to.equal(true);
+  });
+
+  it('wakes an active run that no session stands for, and leaves one a session works on alone', async () => {
+    const a = processNamed('A', { slotsPerRun: 1, sweepEveryMs: 200 });
+    await a.start();
+    await a.wake(TENANT, RUN);
+    await waitFor('a session', async () => (live().length === 1 ? true : undefined));
+    // A second run left active with no job at all: its wake was lost.
+    statuses.set('run-2', 'InProgress');
+    active = [RUN, 'run-2'];
+    await waitFor('a session on the stranded run', async () => (live().some((session) => session.runId === 'run-2') ? true : undefined), {
+      timeoutMs: 3_000,
+    });
+    await pause(600);
+    expect(sessions.map((session) => session.runId).sort(), 'each run taken up once').to.deep.equal([RUN, 'run-2']);
   });
 
   it('starts a new run at once while it holds an open slot of another run', async () => {
