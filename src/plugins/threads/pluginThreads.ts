@@ -166,9 +166,11 @@ class Batch {
   async run(pool: Piscina): Promise<Stopped | undefined> {
     try {
       const result = (await pool.run(this.task, { transferList: [this.task.port], signal: this.#stop.signal })) as BatchResult;
+      this.#readWaiting();
       this.#settle(result.outcomes);
       return undefined;
     } catch (err) {
+      this.#readWaiting();
       const stuck = this.#stop.signal.aborted;
       const calls = this.calls.filter((call) => !call.settled);
       return calls.length === 0 ? undefined : { calls, reason: stuck ? this.#stop.signal.reason : err, stuck };
@@ -193,6 +195,17 @@ class Batch {
       });
     }
     this.#aborting.ids.push(call.id);
+  }
+
+  /**
+   * Reads what the thread sent on the batch's port and this side has not read yet. The pool answers on a port of
+   * its own, which may be read first: outcomes of calls that ended early, sent before the batch ended, would
+   * otherwise be lost with the port, and their calls never settle.
+   */
+  #readWaiting(): void {
+    for (let waiting = receiveMessageOnPort(this.#port); waiting !== undefined; waiting = receiveMessageOnPort(this.#port)) {
+      this.#receive(waiting.message as ThreadMessage);
+    }
   }
 
   #settle(outcomes: CallOutcome[]): void {

@@ -1,0 +1,88 @@
+/**
+ * PluginThreads on real worker threads: every call it is given settles, whatever order the thread's two channels
+ * (the batch's port, where outcomes of calls that end early go, and the pool's, where the batch's last outcomes
+ * go) are read in. The service's event loop is held right after each batch is sent, so that both channels have
+ * their messages waiting when it reads again: before the fix, outcomes waiting on the port were lost when the pool's
+ * answer was read first, and their calls never settled (a run stuck with its last items `Processing`).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { StoredRecord } from '../../src/domain/types.js';
+import { createLogger } from '../../src/log.js';
+import type { PluginCallRequest } from '../../src/plugins/pluginCalls.js';
+import { PluginThreads } from '../../src/plugins/threads/pluginThreads.js';
+
+const PLUGIN = `
+import { setTimeout as sleep } from 'node:timers/promises';
+export default {
+  className: 'test.Sleepy',
+  contract: '^1.1.0',
+  modes: ['list'],
+  docTypes: ['CollectionObject'],
+  async processItem(record) {
+    await sleep(record.fields.ms);
+    return { affected: true, note: record.csid };
+  },
+};
+`;
+
+const ROUNDS = 60;
+const CALLS = 8;
+
+function holdEventLoop(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+describe('PluginThreads', function () {
+  // Each round that loses a call waits 2 s for it: room for all of them to, so the count is what fails.
+  this.timeout(ROUNDS * 2_000 + 30_000);
+  let dir: string;
+  let threads: PluginThreads;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'invocables-threads-'));
+    await writeFile(path.join(dir, 'sleepy.mjs'), PLUGIN);
+    threads = new PluginThreads(createLogger('silent'), { maxThreads: 1 });
+  });
+
+  after(async () => {
+    await threads.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('settles every call of a batch whose early outcomes and last outcomes arrive together', async () => {
+    const log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+    let unsettled = 0;
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const input = { mode: 'list' } as unknown as PluginCallRequest['input'];
+      const calls = Array.from({ length: CALLS }, (_, i) => {
+        // The first call ends at once (its outcome goes by the port), the others a little later (by the pool).
+        const record = { csid: `r${round}-${i}`, docType: 'CollectionObject', fields: { ms: i === 0 ? 0 : 3 } } as unknown as StoredRecord;
+        return threads.call({
+          plugin: { kind: 'file', file: path.join(dir, 'sleepy.mjs'), version: '1', className: 'test.Sleepy' },
+          input,
+          tenantId: 'default',
+          user: 'admin',
+          method: 'processItem',
+          subject: record,
+          log,
+          timeoutMs: 5_000,
+          concurrency: CALLS,
+          what: `call ${round}-${i}`,
+        });
+      });
+      // Held once the batch is in the thread (its calls take milliseconds): the thread answers meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      holdEventLoop(30);
+      const settled = await Promise.race([
+        Promise.allSettled(calls).then((outcomes) => outcomes.length),
+        new Promise<number>((resolve) => setTimeout(() => resolve(-1), 2_000)),
+      ]);
+      if (settled === -1) unsettled += 1;
+    }
+    expect(unsettled, 'rounds with a call that never settled').to.equal(0);
+  });
+});
