@@ -14,7 +14,7 @@
  */
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import { Agenda, InMemoryNotificationChannel, type AgendaBackend, type Job } from 'agenda';
+import { Agenda, exponential, InMemoryNotificationChannel, type AgendaBackend, type Job } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import type { Logger } from 'pino';
 import { StoreUnavailableError } from '../domain/errors.js';
@@ -86,6 +86,13 @@ export interface RunJobData {
   slot: number;
 }
 const RUN_JOB_KEYS = ['tenant', 'runId', 'slot'] as const;
+
+/**
+ * When a session fails (a store call that failed other than by the store being unavailable, which a session waits
+ * out), its job fails and Agenda runs it again after 1 s, 2 s, 4 s… up to a minute, for as long as it takes: the
+ * run keeps its job. Jitter keeps the processes of a fleet that failed together from retrying together.
+ */
+const SESSION_RETRY = exponential({ delay: 1_000, factor: 2, maxDelay: 60_000, maxRetries: Number.POSITIVE_INFINITY, jitter: 0.2 });
 
 interface ActiveRun {
   controller: AbortController;
@@ -175,7 +182,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     // store, refuses (logs and removes) a job naming none, and works as the stored run's creator.
     // A process at its limit locks no more sessions' jobs, leaving them to processes with room.
     const limit = { concurrency: maxConcurrentRuns, lockLimit: maxConcurrentRuns, lockLifetime, removeOnComplete: true };
-    agenda.define<RunJobData>(RUN_JOB_NAME, (job) => this.#handleRun(job), limit);
+    agenda.define<RunJobData>(RUN_JOB_NAME, (job) => this.#handleRun(job), { ...limit, backoff: SESSION_RETRY });
     agenda.define<RunJobData>(RUN_SLOT_JOB_NAME, (job) => this.#handleSlot(job), { ...limit, concurrency: 1, lockLimit: 1 });
     agenda.define(RUN_SWEEP_JOB_NAME, () => this.#wakeStranded());
     this.#deps.defineJobs?.(agenda);
@@ -301,7 +308,8 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
         }
       } while (entry.again && !stopping() && !entry.controller.signal.aborted);
     } catch (err) {
-      this.#deps.logger.error({ err, run: runId }, 'run worker failed');
+      this.#deps.logger.error({ err, run: runId, attempt: (job.attrs.failCount ?? 0) + 1 }, 'run session failed; its job is retried');
+      throw err;
     } finally {
       this.#active.delete(runId);
       this.#release();

@@ -34,21 +34,27 @@ describe('RunExecutor slots', () => {
   let file: string;
   let statuses: Map<string, RunStatus>;
   let sessions: Session[];
+  /** When each failing session failed. */
+  let failures: number[];
   let executors: RunExecutor[];
   let inspector: SqliteBackend;
   /** Runs the fake store lists as active (those a restart or the sweep wakes). */
   let active: string[];
   /** How long an aborted session takes to wind down (the real one flushes and releases its items). */
   let windDownMs: number;
+  /** Sessions left to fail at once, as one whose store call failed does. */
+  let failingSessions: number;
 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'invocables-executor-'));
     file = path.join(dir, 'agenda.sqlite');
     statuses = new Map([[RUN, 'InProgress']]);
     sessions = [];
+    failures = [];
     executors = [];
     active = [];
     windDownMs = 0;
+    failingSessions = 0;
     inspector = new SqliteBackend({ filename: file });
     await inspector.connect();
   });
@@ -74,6 +80,11 @@ describe('RunExecutor slots', () => {
     const worker = {
       async process(_tenant: TenantId, runId: string, control: RunControl) {
         if (isFinalRunStatus(statuses.get(runId) ?? 'Completed')) return;
+        if (failingSessions > 0) {
+          failingSessions -= 1;
+          failures.push(performance.now());
+          throw new Error('SQLITE_IOERR: disk I/O error');
+        }
         let finish = () => {};
         const finished = new Promise<void>((resolve) => (finish = resolve));
         const session: Session = { process: name, runId, control, finish, ended: false };
@@ -197,6 +208,20 @@ describe('RunExecutor slots', () => {
     });
     await pause(600);
     expect(sessions.map((session) => session.runId).sort(), 'each run taken up once').to.deep.equal([RUN, 'run-2']);
+  });
+
+  it('retries a session that failed, after 1 s then 2 s, until one works on the run', async () => {
+    failingSessions = 2;
+    const executor = processNamed('A', { slotsPerRun: 1 });
+    await executor.start();
+    await executor.wake(TENANT, RUN);
+    await waitFor('a session after two failures', async () => (live().length === 1 ? true : undefined), { timeoutMs: 15_000, intervalMs: 10 });
+    const started = performance.now();
+    expect(failures).to.have.length(2);
+    // 1 s then 2 s, ± 20 % jitter; the upper bounds only leave room for a loaded machine.
+    expect(failures[1]! - failures[0]!, 'the first retry, after about 1 s').to.be.within(750, 4_000);
+    expect(started - failures[1]!, 'the second retry, after about 2 s').to.be.within(1_550, 6_000);
+    expect(await runJobs(), 'the run keeps its one job').to.have.length(1);
   });
 
   it('starts a new run at once while it holds an open slot of another run', async () => {
