@@ -8,9 +8,10 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
 import type { TenantId } from '../../src/domain/types.js';
+import { MONGO_DEFAULTS, MongoStore } from '../../src/store/mongo/index.js';
 import { createDefinition, JSON_TYPE } from '../support/api.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
-import { withDatabase } from '../support/mongoUri.js';
+import { dropMongoDatabase, ownMongoUri, withDatabase } from '../support/mongoUri.js';
 import { waitFor } from '../support/waitFor.js';
 
 const uri = process.env.MONGODB_URI;
@@ -20,6 +21,7 @@ if (uri === undefined || uri === '') {
   console.log('MongoDB service tests skipped: MONGODB_URI is not set (no MongoDB server here)');
 } else {
   describeServiceOnMongo(uri);
+  describeTrailingCounters();
 }
 
 function describeServiceOnMongo(connectionString: string): void {
@@ -75,6 +77,54 @@ function describeServiceOnMongo(connectionString: string): void {
       const run = await finished(res.headers.get('location') ?? '');
       expect(run.status).to.equal('Completed');
       expect((await json(`/cspace-services/runs/${run.id}/results`))['ns2:invocationResults'].userNote).to.equal('whole: 0 csid(s)');
+    });
+  });
+}
+
+/**
+ * A process killed between its items' final writes and its run's counter update leaves counters that say work is
+ * left when none is: the next process must still finish the run, with the counts its items give.
+ */
+function describeTrailingCounters(): void {
+  describe('a run whose counters trail its items, on MongoDB', function () {
+    this.timeout(60_000);
+    const runsUri = ownMongoUri('inv_trailing');
+    let service: TestService | undefined;
+
+    after(async () => {
+      await service?.stop();
+      if (runsUri !== undefined) await dropMongoDatabase(runsUri);
+    });
+
+    it('is finished by the next process to wake it, with the counts its items give', async () => {
+      const store = await MongoStore.connect({ uri: runsUri ?? '' });
+      let runId: string;
+      try {
+        const definition = { name: 'items', forDocTypes: ['CollectionObject'], forRoles: [], resourceActionGroupList: [], supportsNoContext: false, supportsSingleDoc: false, supportsDocList: true, supportsGroup: false, className: 'test.RecordItems' };
+        const { csid } = await store.definitions.create(TENANT, definition, 'admin');
+        const invocation = { mode: 'list', docType: 'CollectionObject', listCSIDs: [], params: [] };
+        const run = await store.runs.create(TENANT, { definitionCsid: csid, definitionName: 'items', invocation, createdBy: 'admin' }, ['a', 'b', 'c'], new Date());
+        runId = run.id;
+        const items = await store.runs.claim(TENANT, run.id, { owner: 'killed', limit: 3, leaseMs: 60_000, now: new Date() });
+        const outcomes = items.map((item) => ({ seq: item.seq, status: item.key === 'c' ? ('Failed' as const) : ('Completed' as const), error: 'refused' }));
+        await store.runs.complete(TENANT, run.id, 'killed', outcomes, new Date());
+        await store.db.collection(MONGO_DEFAULTS.collections.runs).updateOne({ _id: run.id as never }, { $set: { processed: 0, failed: 0, affected: 0 } });
+      } finally {
+        await store.close();
+      }
+      const plugins = await pluginsDirWith(path.join(REPO_ROOT, 'test/fixtures/plugins/runs'));
+      try {
+        // Starting, a process wakes every run left active.
+        service = await startTestService({ pluginsDir: plugins.dir, mongodbUri: runsUri });
+        const run = await waitFor('the run to finish', async () => {
+          const found = await service?.store.runs.get(TENANT, runId);
+          return found?.status === 'Queued' || found?.status === 'InProgress' ? undefined : found;
+        });
+        expect(run.status).to.equal('CompletedWithErrors');
+        expect(run.counts).to.deep.equal({ posted: 3, processed: 3, failed: 1, affected: 2, cancelled: 0 });
+      } finally {
+        await plugins.cleanup();
+      }
     });
   });
 }

@@ -6,7 +6,8 @@
  * in one `updateMany` whose filter re-checks claimability per document, then reads back what carries the token:
  * two workers can never both claim an item. Final writes filter on `owner` + `Processing` per item. Run counters
  * are incremented after the item writes and recounted from the items when the run finishes, so a crash between
- * the two cannot leave a run with wrong counts.
+ * the two cannot leave a run with wrong counts: a session about to end asks `recount` whether the run is done
+ * when the counters say it is not.
  *
  * Cancel without a transaction: the run's status changes first, then one `updateMany` ends its items not final
  * (`#cancelItems`), and only then does `cancel` answer. A claim reads the run's status again after tagging its
@@ -131,6 +132,11 @@ export interface RunItemDocument {
 
 const ACTIVE = [...ACTIVE_RUN_STATUSES];
 const FINAL = [...FINAL_RUN_STATUSES];
+/**
+ * What `finish` ends a run with, counting its items itself: an increment for items written before the finish,
+ * landing after it, is not counted twice.
+ */
+const FINISHED: RunStatus[] = [RUN_STATUS.Completed, RUN_STATUS.CompletedWithErrors];
 const DUPLICATE_KEY = 11000;
 
 function toRun(doc: RunDocument): Run {
@@ -473,7 +479,7 @@ export class MongoRunStore implements RunStore {
         },
       },
     );
-    if (modifiedCount > 0) await this.#runs.updateOne({ _id: id }, { $inc: { processed: modifiedCount, failed: modifiedCount } });
+    if (modifiedCount > 0) await this.#runs.updateOne({ _id: id, status: { $nin: FINISHED } }, { $inc: { processed: modifiedCount, failed: modifiedCount } });
   }
 
   async renewLeases(tenant: TenantId, id: string, owner: string, until: Date): Promise<number[]> {
@@ -558,7 +564,7 @@ export class MongoRunStore implements RunStore {
     affected += await write(plain.filter((o) => o.status === 'Completed' && o.affected !== false));
     unaffected += await write(plain.filter((o) => o.status === 'Completed' && o.affected === false));
     const processed = failed + affected + unaffected;
-    if (processed > 0) await this.#runs.updateOne({ _id: id }, { $inc: { processed, failed, affected } }, { session });
+    if (processed > 0) await this.#runs.updateOne({ _id: id, status: { $nin: FINISHED } }, { $inc: { processed, failed, affected } }, { session });
     return { written: processed, requeued };
   }
 
@@ -634,6 +640,13 @@ export class MongoRunStore implements RunStore {
       else if (group._id.affected !== false) counts.affected += group.n;
     }
     return counts;
+  }
+
+  async recount(tenant: TenantId, id: string): Promise<Run | undefined> {
+    const doc = await this.#doc(tenant, id);
+    if (doc === null) return undefined;
+    const run = toRun(doc);
+    return { ...run, counts: await this.#recount(id, doc.posted) };
   }
 
   async finish(tenant: TenantId, id: string, results: RunResults, now: Date): Promise<Run | undefined> {
