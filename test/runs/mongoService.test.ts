@@ -10,7 +10,8 @@ import { MongoClient } from 'mongodb';
 import type { TenantId } from '../../src/domain/types.js';
 import { MONGO_DEFAULTS, MongoStore } from '../../src/store/mongo/index.js';
 import { createDefinition, JSON_TYPE } from '../support/api.js';
-import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
+import { POLLING_FALLBACK_MESSAGE } from '../../src/runs/notificationChannel.js';
+import { capturedLogs, pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
 import { dropMongoDatabase, ownMongoUri, withDatabase } from '../support/mongoUri.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -30,11 +31,13 @@ function describeServiceOnMongo(connectionString: string): void {
     const database = `inv_service_${randomUUID().slice(0, 8)}`;
     let service: TestService;
     let cleanup: () => Promise<void>;
+    const logs = capturedLogs();
 
     before(async () => {
       const plugins = await pluginsDirWith(path.join(REPO_ROOT, 'test/fixtures/plugins/runs'));
       cleanup = plugins.cleanup;
-      service = await startTestService({ pluginsDir: plugins.dir, mongodbUri: withDatabase(connectionString, database), runFirstItems: 10 });
+      const config = { pluginsDir: plugins.dir, mongodbUri: withDatabase(connectionString, database), runFirstItems: 10, runPollMs: 500 };
+      service = await startTestService(config, logs.logger);
     });
 
     after(async () => {
@@ -69,6 +72,16 @@ function describeServiceOnMongo(connectionString: string): void {
       const items = [(await json(`/cspace-services/runs/${run.id}/items?pgSz=100`))['ns2:abstract-common-list']['list-item']].flat();
       expect(new Set(items.map((item: any) => item.csid)).size).to.equal(35);
       expect(items.every((item: any) => item.attempts === '1')).to.equal(true);
+    });
+
+    // A replica set's change stream cannot be shown here (the emulator is a standalone server without them).
+    it('says once at start that a standalone server wakes workers by polling, and how often', async function () {
+      if (!(service.store instanceof MongoStore) || service.store.deployment !== 'standalone') {
+        console.log(`      skipped: the server is a ${String((service.store as MongoStore).deployment)}, not a standalone server`);
+        this.skip();
+      }
+      const said = logs.lines().filter((line) => line.msg === POLLING_FALLBACK_MESSAGE);
+      expect(said.map((line) => [line.level, line.pollEveryMs, line.deployment])).to.deep.equal([[30, 500, 'standalone']]);
     });
 
     it("keeps a whole invocation's results", async () => {
