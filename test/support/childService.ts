@@ -37,10 +37,13 @@ const ITEMS_PAGE_SIZE = 500;
 /** Where `@agendajs/mongo-backend` keeps jobs by default (the service does not name another). */
 const AGENDA_MONGO_COLLECTION = 'agendaJobs';
 
-/** Resolves once the service logs that it listens; its log is copied to `logFile`, kept with a failed test's sandbox. */
-function startChildService(env: NodeJS.ProcessEnv, logFile: string): Promise<ChildService> {
+/**
+ * Resolves once the service logs that it listens. Its log is copied to `child-<pid>.log` in `logDir` (the sandbox,
+ * kept with a failed test's).
+ */
+function startChildService(env: NodeJS.ProcessEnv, logDir: string): Promise<ChildService> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.pipe(createWriteStream(logFile));
+  child.stdout?.pipe(createWriteStream(path.join(logDir, `child-${child.pid}.log`)));
   const exited = once(child, 'exit');
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -136,7 +139,7 @@ export async function childSandbox(prefix: string, fixtures: string[], options: 
       ...extra,
     }),
     async start(env) {
-      const service = await startChildService(env, path.join(dir, `child-${children.length + 1}.log`));
+      const service = await startChildService(env, dir);
       children.push(service.child);
       return service;
     },

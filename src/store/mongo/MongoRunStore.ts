@@ -645,8 +645,8 @@ export class MongoRunStore implements RunStore {
   async recount(tenant: TenantId, id: string): Promise<Run | undefined> {
     const doc = await this.#doc(tenant, id);
     if (doc === null) return undefined;
-    const run = toRun(doc);
-    return { ...run, counts: await this.#recount(id, doc.posted) };
+    const { processed, failed, affected, cancelled } = await this.#recount(id, doc.posted);
+    return toRun({ ...doc, processed, failed, affected, cancelled });
   }
 
   async finish(tenant: TenantId, id: string, results: RunResults, now: Date): Promise<Run | undefined> {
