@@ -1,0 +1,50 @@
+/**
+ * The LIKE matcher SQLite calls and the regular expression MongoDB runs must agree; checked here against each
+ * other (with JavaScript's regex engine standing in for MongoDB's) over patterns and values that probe them.
+ */
+import { expect } from 'chai';
+import { likeMatches, likeRegex, valuesAt } from '../../src/store/searchRules.js';
+
+const PATTERNS = ['%', '', 'a', '%a%', 'a%', '%a', '_', '__', 'a_c', '%b_%', String.raw`\%`, String.raw`%\%%`, String.raw`\_%`,
+  String.raw`a\\%`, '%.*%', '(a)%', '%[b]%', 'é%', '%\n%', 'A%', '%a%a%', '☃_'];
+const VALUES = ['', 'a', 'abc', 'ABC', 'cba', 'a_c', 'abbc', '%', '50% off', '_x', 'a\\b', '.*', '(a)b', '[b]', 'ébc', 'x\ny', 'aa', '☃!', '☃'];
+
+describe('advanced search rules', () => {
+  it('likeMatches and likeRegex agree on every pattern and value, both cases', () => {
+    let matches = 0;
+    for (const pattern of PATTERNS) {
+      for (const value of VALUES) {
+        for (const caseInsensitive of [false, true]) {
+          const { source, options } = likeRegex(pattern, caseInsensitive);
+          const byRegex = new RegExp(source, `${options}u`).test(value);
+          expect(likeMatches(value, pattern, caseInsensitive), `${JSON.stringify(value)} LIKE ${JSON.stringify(pattern)} ${caseInsensitive}`).to.equal(byRegex);
+          if (byRegex) matches += 1;
+        }
+      }
+    }
+    // Neither side may pass by matching nothing (or everything).
+    expect(matches).to.be.within(50, PATTERNS.length * VALUES.length);
+  });
+
+  it('matches NXQL patterns as NXQL means them', () => {
+    expect(likeMatches('Loan out', '%loan%', true)).to.equal(true);
+    expect(likeMatches('Loan out', '%loan%', false)).to.equal(false);
+    expect(likeMatches('50% off', String.raw`50\%%`, false)).to.equal(true);
+    expect(likeMatches('500 off', String.raw`50\%%`, false)).to.equal(false);
+    expect(likeMatches('☃', '_', false)).to.equal(true);
+  });
+
+  it('takes a pattern of many % in steps bounded by value × pattern', () => {
+    // A backtracking regex needs exponential time on this; the matcher gives up after one pass per %.
+    expect(likeMatches('a'.repeat(5000), `${'%a'.repeat(50)}b`, false)).to.equal(false);
+  });
+
+  it('valuesAt goes through one level of list per step, keeping scalars only', () => {
+    const fields = { a: [{ b: 'x' }, { b: ['y', ['z'], { c: 1 }] }, [{ b: 'no' }]], n: null, t: true };
+    expect(valuesAt(fields, ['a', 'b'])).to.deep.equal(['x', 'y']);
+    expect(valuesAt(fields, ['n'])).to.deep.equal([]);
+    expect(valuesAt(fields, ['t'])).to.deep.equal([true]);
+    expect(valuesAt(fields, ['a', 'b', 'c'])).to.deep.equal([1]);
+    expect(valuesAt(fields, ['missing', 'b'])).to.deep.equal([]);
+  });
+});
