@@ -7,7 +7,9 @@
  *   `forRoles` (text lists, written with or without `/*`); the mode flags and `createsNewFocus` (flags, `= 1` or
  *   `= 0`, an absent flag being 0); and `collectionspace_core:` fields.
  * - Records (`GET /records/{docType}`): `<part>:<field>/<field>…` reaches into the record's fields (any part name,
- *   since records are one field map); `*` stands for the items of a list, which every step goes through anyway.
+ *   since records are one field map). A named step goes through lists; `*` steps into a list's items: an array's
+ *   elements, the members of an object (how a list sent in CollectionSpace's XML shape is held: `titleGroupList`
+ *   holds `titleGroup`, so `titleGroupList/*` are the `titleGroup`s), or a single value.
  *   Values compare with values of their own type: strings with strings, numbers with numbers; record fields hold
  *   dates as text, so a `TIMESTAMP "…"` compares as its ISO text (`2024-01-31T00:00:00.000Z`).
  * - Both: `collectionspace_core:createdAt`, `updatedAt` (with `TIMESTAMP "…"` values), `createdBy`, `updatedBy`.
@@ -42,7 +44,7 @@ export type DefinitionField =
   | { kind: 'textList'; name: keyof typeof DEFINITION_LISTS }
   | { kind: 'flag'; name: (typeof DEFINITION_FLAGS)[number] };
 
-/** `path`: the field names from the top of the record's fields, without the `*` steps. */
+/** `path`: the steps from the top of the record's fields, field names and `*` (src/store/searchRules.ts `valuesAt`). */
 export type RecordField = CoreField | { kind: 'fields'; path: string[] };
 
 export type DefinitionSearch = Condition<DefinitionField>;
@@ -138,9 +140,8 @@ function recordField(leaf: Leaf): RecordField {
   if (schema === CORE_SCHEMA) return segments.length === 1 ? coreField(leaf, segments[0] as string, list) : unknownField(leaf, list);
   // Nuxeo's own schemas (ecm:, dc:) describe storage CollectionSpace records carry and ours do not.
   if (schema === 'ecm' || schema === 'dc') return unknownField(leaf, list);
-  const path = segments.filter((segment) => segment !== '*');
-  if (path.length === 0) return unknownField(leaf, list);
-  return { kind: 'fields', path };
+  if (segments.every((segment) => segment === '*')) return unknownField(leaf, list);
+  return { kind: 'fields', path: segments };
 }
 
 /** The `as` tree resolved against the batch definition fields. @throws ValidationError naming the first bad field or value. */

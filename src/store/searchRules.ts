@@ -2,8 +2,9 @@
  * Engine-neutral rules of advanced search (`as`, src/domain/advancedSearch.ts), so that SQLite and MongoDB
  * answer one query alike:
  *
- * - the values a record field path reaches (`valuesAt`): every step goes through a list's items, as MongoDB's
- *   dotted paths do, one level of list at a time; only scalars (strings, numbers, booleans) count;
+ * - the values a record field path reaches (`valuesAt`): a named step goes through a list's items, as MongoDB's
+ *   dotted paths do, one level of list at a time; a `*` step takes a list's items, an array's elements or an
+ *   object's member values (a list in CollectionSpace's XML shape), a scalar being a list of one; only scalars (strings, numbers, booleans) count;
  * - NXQL `LIKE` patterns (`%`, `_`, `\` escapes) as a matcher (SQLite calls it from SQL) and as a regular
  *   expression (MongoDB's `$regex`).
  */
@@ -14,17 +15,25 @@ function isObject(value: Json | undefined): value is { [key: string]: Json } {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The scalar values at `path` in `root` (a record's fields), lists gone through at every step. */
+/**
+ * The items a `*` step takes from one value: an array's elements, an object's member values, and a scalar itself
+ * (XML cannot tell a list of one from a single value).
+ */
+function itemsOf(value: Json): Json[] {
+  if (Array.isArray(value)) return value;
+  return isObject(value) ? Object.values(value) : [value];
+}
+
+/** What the named step `key` takes from one value: its member `key`, or that of each object in it if it is a list. */
+function membersNamed(value: Json, key: string): Json[] {
+  const holders = Array.isArray(value) ? value : [value];
+  return holders.filter(isObject).filter((holder) => Object.hasOwn(holder, key)).map((holder) => holder[key] as Json);
+}
+
+/** The scalar values at `path` (field names and `*` steps) in `root`, a record's fields. */
 export function valuesAt(root: Json, path: readonly string[]): Array<string | number | boolean> {
   let current: Json[] = [root];
-  for (const key of path) {
-    const next: Json[] = [];
-    for (const value of current) {
-      const holders = Array.isArray(value) ? value : [value];
-      for (const holder of holders) if (isObject(holder) && Object.hasOwn(holder, key)) next.push(holder[key] as Json);
-    }
-    current = next;
-  }
+  for (const step of path) current = current.flatMap((value) => (step === '*' ? itemsOf(value) : membersNamed(value, step)));
   const leaves = current.flatMap((value) => (Array.isArray(value) ? value : [value]));
   return leaves.filter((value): value is string | number | boolean => value !== null && typeof value !== 'object');
 }

@@ -69,9 +69,9 @@ describe('advanced search fields', () => {
   });
 
   describe('records', () => {
-    it('reaches into the fields under any part, * adding no step', () => {
+    it('reaches into the fields under any part, * (correlated or not) as a step', () => {
       const condition = records('collectionobjects_common:titleGroupList/*1/title = "a"');
-      expect('path' in condition && condition.path.field).to.deep.equal({ kind: 'fields', path: ['titleGroupList', 'title'] });
+      expect('path' in condition && condition.path.field).to.deep.equal({ kind: 'fields', path: ['titleGroupList', '*', 'title'] });
     });
 
     it('refuses Nuxeo schemas, paths of * alone and unknown core fields', () => {

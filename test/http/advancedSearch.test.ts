@@ -102,7 +102,10 @@ describe('HTTP advanced search (as)', () => {
       await createRecord(service, 'CollectionObject', { objectNumber, titleGroupList: { titleGroup: [{ title: `Title of ${objectNumber}` }] } });
     }
     await createRecord(service, 'Group', { objectNumber: '2024.1' });
-    const params = { as: '((collectionobjects_common:objectNumber ILIKE "%2024.1%") AND collectionobjects_common:titleGroupList/titleGroup/title IS NOT NULL)', pgSz: 1, pgNum: 1, sortBy: 'createdAt', wf_deleted: false };
+    // What cspace-ui writes for "object number contains 2024.1 and title contains Title" (a group condition on
+    // the repeating titleGroup, hence the correlated *1).
+    const as = '((collectionobjects_common:objectNumber ILIKE "%2024.1%") AND collectionobjects_common:titleGroupList/*1/title ILIKE "%title%")';
+    const params = { as, pgSz: 1, pgNum: 1, sortBy: 'createdAt', wf_deleted: false };
     const page = await listed('/cspace-services/records/CollectionObject', params);
     expect(page.totalItems).to.equal(2);
     expect(page.items).to.have.length(1);

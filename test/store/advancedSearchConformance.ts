@@ -185,12 +185,25 @@ function describeRecordSearch(current: () => Store): void {
       expect(await numbers('(anypart:objectNumber = "2024.2")')).to.deep.equal(['2024.2']);
     });
 
-    it('goes through lists at every step: JSON arrays, with /* or without, and named XML list elements', async () => {
+    it('goes through lists at every step, and takes list items at /*: JSON arrays and XML-shaped lists alike', async () => {
       await seed();
       expect(await numbers('collectionobjects_common:titleGroupList/*1/title = "Jar"')).to.deep.equal(['2024.1']);
+      expect(await numbers('collectionobjects_common:titleGroupList/title = "Jar"')).to.deep.equal(['2024.1']);
       expect(await numbers('collectionobjects_common:titleGroupList/titleGroup/title ILIKE "p%"')).to.deep.equal(['2024.10']);
+      expect(await numbers('collectionobjects_common:titleGroupList/*/title ILIKE "%o%"')).to.deep.equal(['2024.2', '2024.10']);
+      expect(await numbers('collectionobjects_common:titleGroupList/*/title IN ("Vase", "Bowl", "Plate")')).to.deep.equal(['2024.1', '2024.2', '2024.10']);
       expect(await numbers('collectionobjects_common:tags/* IN ("green", "blue")')).to.deep.equal(['2024.1', '2024.2']);
       expect(await numbers('NOT collectionobjects_common:tags = "red"')).to.deep.equal(['2024.2', '2024.10', 'X_1']);
+      expect(await numbers('NOT collectionobjects_common:titleGroupList/*/title = "Bowl"')).to.deep.equal(['2024.1', '2024.10', 'X_1']);
+    });
+
+    it('compares list items at /* by type, with LIKE escapes, and counts them for IS NULL', async () => {
+      await seed();
+      expect(await numbers('collectionobjects_common:titleGroupList/*/title > "P"')).to.deep.equal(['2024.1', '2024.10']);
+      expect(await numbers(String.raw`collectionobjects_common:titleGroupList/*/title LIKE "%\\%%"`)).to.deep.equal(['2024.10']);
+      expect(await numbers('collectionobjects_common:count/* = 3')).to.deep.equal(['2024.1']);
+      expect(await numbers('collectionobjects_common:count/* >= "3"')).to.deep.equal(['2024.2']);
+      expect(await numbers('collectionobjects_common:titleGroupList/*/title IS NULL')).to.deep.equal(['X_1']);
     });
 
     it('compares values of the literal type only: numbers with numbers, strings with strings', async () => {
@@ -209,8 +222,7 @@ function describeRecordSearch(current: () => Store): void {
       expect(await numbers(String.raw`collectionobjects_common:objectNumber LIKE "X\\\\_%"`)).to.deep.equal([]);
       expect(await numbers('collectionobjects_common:note IS NULL')).to.have.length(4);
       expect(await numbers('collectionobjects_common:tags IS NULL')).to.deep.equal(['2024.10', 'X_1']);
-      // `*` adds no step: the XML-shaped lists (titleGroupList/titleGroup) are reached by naming their element.
-      expect(await numbers('collectionobjects_common:titleGroupList/*/title IS NOT NULL')).to.deep.equal(['2024.1']);
+      expect(await numbers('collectionobjects_common:titleGroupList/*/title IS NOT NULL')).to.deep.equal(['2024.1', '2024.2', '2024.10']);
     });
 
     it('ANDs the search with docTypes and fieldEquals, and pages with a true total', async () => {

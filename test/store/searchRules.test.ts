@@ -47,4 +47,14 @@ describe('advanced search rules', () => {
     expect(valuesAt(fields, ['a', 'b', 'c'])).to.deep.equal([1]);
     expect(valuesAt(fields, ['missing', 'b'])).to.deep.equal([]);
   });
+
+  it('valuesAt takes a list\'s items at a * step: array elements, object members, a single value', () => {
+    const xmlShaped = { titleGroupList: { titleGroup: [{ title: 'A' }, { title: 'B' }] }, one: { item: { title: 'C' } } };
+    expect(valuesAt(xmlShaped, ['titleGroupList', '*', 'title'])).to.deep.equal(['A', 'B']);
+    expect(valuesAt(xmlShaped, ['one', '*', 'title'])).to.deep.equal(['C']);
+    expect(valuesAt({ list: [{ title: 'D' }, 'e'] }, ['list', '*', 'title'])).to.deep.equal(['D']);
+    expect(valuesAt({ tags: 'green', more: { tag: ['x', 'y'] } }, ['tags', '*'])).to.deep.equal(['green']);
+    expect(valuesAt({ more: { tag: ['x', 'y'] } }, ['more', '*'])).to.deep.equal(['x', 'y']);
+    expect(valuesAt({ a: [[1, 2]] }, ['a', '*'])).to.deep.equal([1, 2]);
+  });
 });

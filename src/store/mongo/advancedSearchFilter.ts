@@ -3,11 +3,13 @@
  * follow (src/store/searchRules.ts): a path goes through lists, and a condition on it holds when some value
  * there satisfies it; comparisons only match values of the literal's type. `NOT` is `$nor`, "no value matches",
  * which is also what `$ne` means. LIKE is `$regex` with the pattern escaped (`likeRegex`), matching strings only.
+ * A record path with a `*` step is an expression instead (listItemsExpression.ts).
  */
 import type { Document } from 'mongodb';
 import type { Condition, LeafCondition, Literal } from '../../domain/advancedSearch.js';
 import type { DefinitionField, DefinitionSearch, RecordField, RecordSearch } from '../../domain/searchFields.js';
 import { likeRegex } from '../searchRules.js';
+import { listItemsFilter } from './listItemsExpression.js';
 
 const COMPARISON = { '=': '$eq', '<': '$lt', '<=': '$lte', '>': '$gt', '>=': '$gte' } as const;
 
@@ -39,7 +41,9 @@ function pathFilter<F>(leaf: LeafCondition<F>, path: string, value: (literal: Li
     case 'in':
       return { [path]: { $in: leaf.values.map((placed) => value(placed.literal)) } };
     case 'isNull':
-      return { $nor: [{ [path]: { $type: SCALAR_TYPES } }] };
+      // MongoDB's `$type` also matches an array holding such a value; the `$elemMatch` says so outright, for the
+      // in-memory emulators tests may run on, which check `$type` on the field alone.
+      return { $nor: [{ [path]: { $type: SCALAR_TYPES } }, { [path]: { $elemMatch: { $type: SCALAR_TYPES } } }] };
   }
 }
 
@@ -73,6 +77,8 @@ export function recordSearchFilter(search: RecordSearch): Document {
   return conditionFilter(search, (leaf) => {
     const field = leaf.path.field;
     if (field.kind !== 'fields') return coreFilter(leaf, field);
+    // A dotted path cannot say "any member"; a path without `*` reads as valuesAt reads it, as a plain filter.
+    if (field.path.includes('*')) return listItemsFilter(leaf, field.path);
     // Field names are plain names (recordDocument.ts, searchFields.ts): no `$`, no `.`, never a number.
     return pathFilter(leaf, `fields.${field.path.join('.')}`, asStored);
   });
