@@ -13,7 +13,7 @@ import { ValidationError } from './errors.js';
 
 /**
  * Bounds on the work one query makes: its length, how deep conditions nest (NOT and parentheses), how many
- * predicates it has, and how many `%` one LIKE pattern has (each is a `.*` MongoDB's regex engine may backtrack over).
+ * predicates it has, and how many `%` one LIKE pattern has (each a group of the regular expression MongoDB runs).
  */
 export const ADVANCED_SEARCH_LIMITS = { maxLength: 10_000, maxDepth: 20, maxPredicates: 200, maxWildcards: 8 } as const;
 

@@ -119,7 +119,7 @@ function definitionField(leaf: Leaf): DefinitionField {
   const list = 'batch definitions';
   if (schema === CORE_SCHEMA && rest.length === 0) return coreField(leaf, name, list);
   if (schema !== DEFINITION_SCHEMA) return unknownField(leaf, list);
-  if (name in DEFINITION_LISTS) {
+  if (Object.hasOwn(DEFINITION_LISTS, name)) {
     const item = DEFINITION_LISTS[name as keyof typeof DEFINITION_LISTS];
     if (rest.length > 1 || (rest.length === 1 && rest[0] !== '*' && rest[0] !== item)) unknownField(leaf, list);
     requireLiterals(leaf, 'string', 'a text list');

@@ -94,13 +94,30 @@ export function likeMatches(value: string, pattern: string, caseInsensitive: boo
   return p === parts.length;
 }
 
-const REGEX_SPECIAL = /[\\^$.*+?()[\]{}|/-]/g;
+const REGEX_SPECIAL = /[\\^$.*+?()[\]{}|]/g;
 
-/** The same match as `likeMatches`, as a regular expression source and options for MongoDB's `$regex`. */
+function segmentRegex(parts: PatternPart[]): string {
+  return parts.map((part) => (part.kind === 'one' ? '.' : part.kind === 'text' ? part.char.replace(REGEX_SPECIAL, '\\$&') : '')).join('');
+}
+
+/**
+ * The same match as `likeMatches`, as a regular expression source and options for MongoDB's `$regex`.
+ *
+ * Between two `%`, a segment (fixed length: text and `_`) is taken where it first occurs: taking it any later
+ * never helps what follows. `(?=(.*?segment))\N` says so (an atomic group, written so that both PCRE and
+ * JavaScript read it), so the engine never goes back into a segment it has passed, and no pattern makes it
+ * backtrack without bound; the last segment must end the value.
+ */
 export function likeRegex(pattern: string, caseInsensitive: boolean): { source: string; options: string } {
-  const body = patternParts(pattern)
-    .map((part) => (part.kind === 'any' ? '.*' : part.kind === 'one' ? '.' : part.char.replace(REGEX_SPECIAL, '\\$&')))
-    .join('');
+  const segments: PatternPart[][] = [[]];
+  for (const part of patternParts(pattern)) {
+    if (part.kind === 'any') segments.push([]);
+    else segments.at(-1)?.push(part);
+  }
+  const [first = '', ...rest] = segments.map(segmentRegex);
+  const last = rest.pop();
+  const middle = rest.map((segment, index) => `(?=(.*?${segment}))\\${index + 1}`).join('');
+  const body = last === undefined ? first : `${first}${middle}.*${last}`;
   // `s`: `.` takes line breaks too, as `%` and `_` do.
   return { source: `^${body}$`, options: caseInsensitive ? 'si' : 's' };
 }

@@ -48,6 +48,9 @@ describe('advanced search fields', () => {
       expect(refusal(definitions, 'batch_common:name/* = "a"')).to.match(/unknown field/);
       expect(refusal(definitions, 'ecm:name = "a"')).to.match(/unknown field for batch definitions at position 1: "ecm:name"$/);
       expect(refusal(definitions, 'collectionspace_core:workflowState = "x"')).to.match(/unknown field/);
+      for (const inherited of ['toString', 'constructor', '__proto__']) {
+        expect(refusal(definitions, `batch_common:${inherited} = "x"`)).to.match(/unknown field for batch definitions/);
+      }
     });
 
     it('refuses values of the wrong type, naming the value', () => {

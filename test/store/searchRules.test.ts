@@ -26,6 +26,30 @@ describe('advanced search rules', () => {
     expect(matches).to.be.within(50, PATTERNS.length * VALUES.length);
   });
 
+  it('likeMatches and likeRegex agree on generated patterns and values over a small alphabet', () => {
+    // A fixed linear congruential sequence: the same cases every run, many more than one would write by hand.
+    let seed = 12345;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const word = (alphabet: string, length: number) => Array.from({ length }, () => alphabet[next(alphabet.length)]).join('');
+    for (let round = 0; round < 3000; round += 1) {
+      const pattern = word('ab_%%\\', next(7));
+      const value = word('abAB%_\\', next(8));
+      const { source, options } = likeRegex(pattern, round % 2 === 0);
+      expect(likeMatches(value, pattern, round % 2 === 0), `${JSON.stringify(value)} LIKE ${JSON.stringify(pattern)}`).to.equal(
+        new RegExp(source, `${options}u`).test(value),
+      );
+    }
+  });
+
+  it('likeRegex never goes back into a segment it has passed, so a value of many near-misses is refused', () => {
+    const { source, options } = likeRegex('%a%a%a%a%a%a%a%b', false);
+    expect(new RegExp(source, options).test('a'.repeat(3000))).to.equal(false);
+    expect(new RegExp(source, options).test(`${'a'.repeat(3000)}b`)).to.equal(true);
+  });
+
   it('matches NXQL patterns as NXQL means them', () => {
     expect(likeMatches('Loan out', '%loan%', true)).to.equal(true);
     expect(likeMatches('Loan out', '%loan%', false)).to.equal(false);
