@@ -6,11 +6,12 @@
  */
 import batchSchema from '../../schemas/batch.json' with { type: 'json' };
 import batchInvocablesSchema from '../../schemas/batch-invocables.json' with { type: 'json' };
+import { isDefinitionField, type DefinitionUpdate } from '../domain/definitionUpdate.js';
 import type { BatchDefinition, ItemPolicy, ResourceActionGroup, StoredDefinition } from '../domain/types.js';
 import { CORE_PART_KEY, corePart, openDocument, takeParts } from './documentEnvelope.js';
 import { BATCH_INVOCABLES_NAMESPACE, BATCH_NAMESPACE, PART_PREFIX, batchUri } from './namespaces.js';
 import { createSchemaCheck } from './schemaValidator.js';
-import { pruneEmpty, type DocNode, type DocTree } from './tree.js';
+import { elementChildren, isAttributeKey, localName, pruneEmpty, type DocNode, type DocTree } from './tree.js';
 
 export const BATCH_DOCUMENT_NAME = 'batch';
 export const BATCH_PART = 'batch_common';
@@ -41,6 +42,13 @@ interface BatchInvocablesWire {
 const checkBatchCommon = createSchemaCheck<BatchCommonWire>(batchSchema, BATCH_PART);
 const checkBatchInvocables = createSchemaCheck<BatchInvocablesWire>(batchInvocablesSchema, BATCH_INVOCABLES_PART);
 
+/** Each `batch_invocables` element and the setting it carries. */
+const ITEM_POLICY_ELEMENTS = {
+  itemTimeoutMs: 'timeoutMs',
+  itemRetries: 'retries',
+  itemRetryDelayMs: 'retryDelayMs',
+} as const satisfies Record<keyof BatchInvocablesWire, keyof ItemPolicy>;
+
 function toItemPolicy(wire: BatchInvocablesWire): ItemPolicy | undefined {
   const policy: ItemPolicy = {
     ...(wire.itemTimeoutMs !== undefined && { timeoutMs: wire.itemTimeoutMs }),
@@ -70,24 +78,63 @@ function toDefinition(wire: BatchCommonWire): BatchDefinition {
   return definition;
 }
 
-/** Checks the `batch_common` element content (an object as parsed) and returns the definition. */
-export function checkBatchCommonPart(part: DocNode): BatchDefinition {
-  return toDefinition(checkBatchCommon(pruneEmpty(part) ?? {}));
+/**
+ * A part's fields: its element children. Attributes on the part element itself (`xmlns:xsi`,
+ * `xsi:schemaLocation`, as CollectionSpace's own payloads carry) say nothing about the definition and are ignored,
+ * as CollectionSpace ignores them.
+ */
+function partFields(part: DocNode): DocNode {
+  return Object.fromEntries(Object.entries(part).filter(([key]) => !isAttributeKey(key)));
 }
 
-/**
- * Decodes a batch document (create or update body): `batch_common`, and the optional `batch_invocables` part.
- * @throws ValidationError for a wrong root, an unknown part, or a part the schema refuses.
- */
-export function decodeBatchDocument(tree: DocTree): BatchDefinition {
+/** Checks the `batch_common` element content (an object as parsed) and returns the definition. */
+export function checkBatchCommonPart(part: DocNode): BatchDefinition {
+  return toDefinition(checkBatchCommon(pruneEmpty(partFields(part)) ?? {}));
+}
+
+/** The elements a part carries, by local name, empty ones included. */
+function sentElements(part: DocNode): string[] {
+  return elementChildren(part).map(({ key }) => localName(key));
+}
+
+/** The parts of a batch document: `batch_common`, and `batch_invocables` when sent. */
+function batchParts(tree: DocTree): { common: DocNode; invocables?: DocNode } {
   const envelope = openDocument(tree, BATCH_DOCUMENT_NAME);
   const parts = takeParts(envelope, { name: BATCH_PART, namespace: BATCH_NAMESPACE }, [
     { name: BATCH_INVOCABLES_PART, namespace: BATCH_INVOCABLES_NAMESPACE },
   ]);
-  const definition = checkBatchCommonPart(parts.get(BATCH_PART) as DocNode);
-  const extension = parts.get(BATCH_INVOCABLES_PART);
-  const itemPolicy = extension === undefined ? undefined : toItemPolicy(checkBatchInvocables(pruneEmpty(extension) ?? {}));
+  const invocables = parts.get(BATCH_INVOCABLES_PART);
+  return { common: parts.get(BATCH_PART) as DocNode, ...(invocables !== undefined && { invocables }) };
+}
+
+function decodeParts(parts: { common: DocNode; invocables?: DocNode }): BatchDefinition {
+  const definition = checkBatchCommonPart(parts.common);
+  const { invocables } = parts;
+  const itemPolicy = invocables === undefined ? undefined : toItemPolicy(checkBatchInvocables(pruneEmpty(partFields(invocables)) ?? {}));
   return itemPolicy === undefined ? definition : { ...definition, itemPolicy };
+}
+
+/**
+ * Decodes a batch document (create body): `batch_common`, and the optional `batch_invocables` part.
+ * @throws ValidationError for a wrong root, an unknown part, or a part the schema refuses.
+ */
+export function decodeBatchDocument(tree: DocTree): BatchDefinition {
+  return decodeParts(batchParts(tree));
+}
+
+/**
+ * Decodes an update (PUT body): the definition as sent, and which fields its parts carried, so that the others
+ * keep their stored values (`applyDefinitionUpdate`).
+ * @throws ValidationError as `decodeBatchDocument`.
+ */
+export function decodeBatchUpdate(tree: DocTree): DefinitionUpdate {
+  const parts = batchParts(tree);
+  const values = decodeParts(parts);
+  // An empty element the schema never saw (it checks the part pruned) may name no field: it sets nothing.
+  const fields = new Set(sentElements(parts.common).filter(isDefinitionField));
+  if (parts.invocables === undefined) return { values, fields };
+  const settings = sentElements(parts.invocables).filter((element): element is keyof BatchInvocablesWire => Object.hasOwn(ITEM_POLICY_ELEMENTS, element));
+  return { values, fields, itemPolicy: new Set(settings.map((element) => ITEM_POLICY_ELEMENTS[element])) };
 }
 
 /** `batch_invocables`: the definition's per-item limits. */

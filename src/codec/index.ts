@@ -30,7 +30,7 @@ export {
   recordUri,
   relationUri,
 } from './namespaces.js';
-export { decodeBatchDocument, encodeBatchDocument, checkBatchCommonPart } from './batchDocument.js';
+export { decodeBatchDocument, decodeBatchUpdate, encodeBatchDocument, checkBatchCommonPart } from './batchDocument.js';
 export { BATCH_LIST_SPEC, encodeBatchList, encodeCommonList } from './commonList.js';
 export type { ListItem, ListSpec } from './commonList.js';
 export { encodeDomainError, encodeError } from './errorDocument.js';

@@ -4,6 +4,7 @@
  * translates requests into these calls.
  */
 import { checkDefinitionAgainstPlugin, type PluginCapabilities } from '../domain/definitionRules.js';
+import { applyDefinitionUpdate, type DefinitionUpdate } from '../domain/definitionUpdate.js';
 import { NotFoundError, PreconditionFailedError } from '../domain/errors.js';
 import type { Page } from '../domain/paging.js';
 import type { BatchDefinition, StoredDefinition, TenantId } from '../domain/types.js';
@@ -35,13 +36,15 @@ export class DefinitionService {
     return stored;
   }
 
+  /** Sets what `update` carries and keeps every other field (`applyDefinitionUpdate`), then checks the result. */
   async update(
     tenant: TenantId,
     csid: string,
-    definition: BatchDefinition,
+    update: DefinitionUpdate,
     options: { actor: string; precondition?: Precondition },
   ): Promise<StoredDefinition> {
     const current = await this.guarded(tenant, csid, options.precondition);
+    const definition = applyDefinitionUpdate(current.definition, update);
     this.check(definition);
     // The revision read above is handed down so that a concurrent write between the check and this update
     // still fails the precondition instead of being overwritten.

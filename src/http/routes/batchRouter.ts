@@ -2,7 +2,7 @@
  * `/cspace-services/batch`: CRUD + list of batch job definitions (CollectionSpace `batch_common` documents).
  */
 import { Router } from 'express';
-import { decodeBatchDocument, encodeBatchDocument, encodeBatchList } from '../../codec/index.js';
+import { decodeBatchDocument, decodeBatchUpdate, encodeBatchDocument, encodeBatchList } from '../../codec/index.js';
 import type { DefinitionService } from '../../services/definitionService.js';
 import { parseDefinitionListQuery } from '../definitionListQuery.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
@@ -42,9 +42,9 @@ export function batchRouter({ definitions, basePath }: BatchRouterDeps): Router 
     })
     .put(requirePermission('definitions', 'update'), async (req, res) => {
       const caller = callerOf(res);
-      const definition = decodeBatchDocument(readTree(req));
+      const update = decodeBatchUpdate(readTree(req));
       const precondition = ifMatchPrecondition(req);
-      const updated = await definitions.update(caller.tenant, req.params.csid, definition, {
+      const updated = await definitions.update(caller.tenant, req.params.csid, update, {
         actor: caller.user,
         ...(precondition && { precondition }),
       });
