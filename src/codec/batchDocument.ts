@@ -2,14 +2,14 @@
  * `<document name="batch">` ⇄ `BatchDefinition` / `StoredDefinition`.
  *
  * Decoding runs tree → `batch_common` part → pruned of empty elements → `schemas/batch.json` (which coerces
- * `"true"` and lone list entries) → domain value with absent mode flags as `false`.
+ * `"true"` and lone list entries) → domain value; mode flags never sent stay absent.
  */
 import batchSchema from '../../schemas/batch.json' with { type: 'json' };
 import batchInvocablesSchema from '../../schemas/batch-invocables.json' with { type: 'json' };
 import { isDefinitionField, type DefinitionUpdate } from '../domain/definitionUpdate.js';
-import type { BatchDefinition, ItemPolicy, ResourceActionGroup, StoredDefinition } from '../domain/types.js';
+import { MODE_FLAGS, type BatchDefinition, type ItemPolicy, type ResourceActionGroup, type StoredDefinition } from '../domain/types.js';
 import { CORE_PART_KEY, corePart, openDocument, takeParts } from './documentEnvelope.js';
-import { BATCH_INVOCABLES_NAMESPACE, BATCH_NAMESPACE, PART_PREFIX, batchUri } from './namespaces.js';
+import { BATCH_INVOCABLES_NAMESPACE, BATCH_NAMESPACE, PART_PREFIX, batchRefName, batchUri } from './namespaces.js';
 import { createSchemaCheck } from './schemaValidator.js';
 import { elementChildren, isAttributeKey, localName, pruneEmpty, type DocNode, type DocTree } from './tree.js';
 
@@ -39,6 +39,8 @@ interface BatchInvocablesWire {
   itemRetryDelayMs?: number;
 }
 
+const MODE_FLAG_NAMES = Object.values(MODE_FLAGS);
+
 const checkBatchCommon = createSchemaCheck<BatchCommonWire>(batchSchema, BATCH_PART);
 const checkBatchInvocables = createSchemaCheck<BatchInvocablesWire>(batchInvocablesSchema, BATCH_INVOCABLES_PART);
 
@@ -67,12 +69,10 @@ function toDefinition(wire: BatchCommonWire): BatchDefinition {
       resourceName: group.resourceName.trim(),
       actionGroup: group.actionGroup,
     })),
-    supportsNoContext: wire.supportsNoContext ?? false,
-    supportsSingleDoc: wire.supportsSingleDoc ?? false,
-    supportsDocList: wire.supportsDocList ?? false,
-    supportsGroup: wire.supportsGroup ?? false,
     className: wire.className.trim(),
   };
+  // A flag never sent stays absent, so that answers leave it out as CollectionSpace does.
+  for (const flag of MODE_FLAG_NAMES) if (wire[flag] !== undefined) definition[flag] = wire[flag];
   if (wire.notes !== undefined) definition.notes = wire.notes;
   if (wire.createsNewFocus !== undefined) definition.createsNewFocus = wire.createsNewFocus;
   return definition;
@@ -183,7 +183,7 @@ export function encodeBatchDocument(stored: StoredDefinition): DocTree {
       ...(stored.definition.itemPolicy !== undefined && {
         [`${PART_PREFIX}:${BATCH_INVOCABLES_PART}`]: encodeBatchInvocables(stored.definition.itemPolicy),
       }),
-      [CORE_PART_KEY]: corePart(batchUri(stored.csid), stored.core),
+      [CORE_PART_KEY]: corePart(batchUri(stored.csid), stored.core, batchRefName(stored.core.tenantId, stored.csid)),
     },
   };
 }

@@ -119,11 +119,12 @@ export function checkNamespace(key: string, namespace: string, path: string, ...
   }
 }
 
-/** `ns2:collectionspace_core`: the bookkeeping part of every document read. */
-export function corePart(uri: string, core: CoreFields): DocNode {
+/** `ns2:collectionspace_core`: the bookkeeping part of every document read, with `refName` where one is known. */
+export function corePart(uri: string, core: CoreFields, refName?: string): DocNode {
   return {
     [`@xmlns:${PART_PREFIX}`]: CORE_NAMESPACE,
     uri,
+    refName,
     tenantId: core.tenantId,
     createdAt: core.createdAt.toISOString(),
     createdBy: core.createdBy,

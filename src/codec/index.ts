@@ -33,7 +33,7 @@ export {
 export { decodeBatchDocument, decodeBatchUpdate, encodeBatchDocument, checkBatchCommonPart } from './batchDocument.js';
 export { BATCH_LIST_SPEC, encodeBatchList, encodeCommonList } from './commonList.js';
 export type { ListItem, ListSpec } from './commonList.js';
-export { encodeDomainError, encodeError } from './errorDocument.js';
+export { encodeDomainError, encodeError, encodeErrorText } from './errorDocument.js';
 export type { ErrorBody } from './errorDocument.js';
 export {
   decodeInvocationContext,

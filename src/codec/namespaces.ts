@@ -15,6 +15,15 @@ export function batchUri(csid: string): string {
   return `/batch/${csid}`;
 }
 
+/**
+ * A definition's refName, as CollectionSpace builds it for any record (`DocumentModelHandler.getRefName`,
+ * `RefName.Authority.toString`): `urn:cspace:<tenant>:batch:id(<csid>)`. A display name would follow in quotes,
+ * but the Batch service binding names no `RefnameDisplayNameField`, so CollectionSpace writes none for batch jobs.
+ */
+export function batchRefName(tenant: string, csid: string): string {
+  return `urn:cspace:${tenant}:batch:id(${csid})`;
+}
+
 export function recordUri(docType: string, csid: string): string {
   return `/records/${docType}/${csid}`;
 }
