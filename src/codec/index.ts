@@ -65,3 +65,4 @@ export {
   TOKEN_LIST_SPEC,
   userListSpec,
 } from './adminDocuments.js';
+export { encodeWorkflowDocument } from './workflowDocument.js';

@@ -7,6 +7,7 @@ export const CORE_NAMESPACE = 'http://collectionspace.org/collectionspace_core/'
 export const COMMON_LIST_NAMESPACE = 'http://collectionspace.org/services/jaxb';
 export const INVOCABLE_NAMESPACE = 'http://collectionspace.org/services/common/invocable';
 export const RELATION_NAMESPACE = 'http://collectionspace.org/services/relation';
+export const WORKFLOW_NAMESPACE = 'http://collectionspace.org/services/workflow';
 
 /** The prefix CollectionSpace conventionally writes for each part's namespace. */
 export const PART_PREFIX = 'ns2';
