@@ -51,12 +51,15 @@ const ITEM_POLICY_ELEMENTS = {
   itemRetryDelayMs: 'retryDelayMs',
 } as const satisfies Record<keyof BatchInvocablesWire, keyof ItemPolicy>;
 
+function isItemPolicyElement(name: string): name is keyof BatchInvocablesWire {
+  return Object.hasOwn(ITEM_POLICY_ELEMENTS, name);
+}
+
 function toItemPolicy(wire: BatchInvocablesWire): ItemPolicy | undefined {
-  const policy: ItemPolicy = {
-    ...(wire.itemTimeoutMs !== undefined && { timeoutMs: wire.itemTimeoutMs }),
-    ...(wire.itemRetries !== undefined && { retries: wire.itemRetries }),
-    ...(wire.itemRetryDelayMs !== undefined && { retryDelayMs: wire.itemRetryDelayMs }),
-  };
+  const policy: ItemPolicy = {};
+  for (const [element, value] of Object.entries(wire)) {
+    if (isItemPolicyElement(element) && value !== undefined) policy[ITEM_POLICY_ELEMENTS[element]] = value as number;
+  }
   return Object.keys(policy).length > 0 ? policy : undefined;
 }
 
@@ -110,7 +113,8 @@ function batchParts(tree: DocTree): { common: DocNode; invocables?: DocNode } {
 function decodeParts(parts: { common: DocNode; invocables?: DocNode }): BatchDefinition {
   const definition = checkBatchCommonPart(parts.common);
   const { invocables } = parts;
-  const itemPolicy = invocables === undefined ? undefined : toItemPolicy(checkBatchInvocables(pruneEmpty(partFields(invocables)) ?? {}));
+  const itemPolicy =
+    invocables === undefined ? undefined : toItemPolicy(checkBatchInvocables(pruneEmpty(partFields(invocables)) ?? {}));
   return itemPolicy === undefined ? definition : { ...definition, itemPolicy };
 }
 
@@ -133,7 +137,7 @@ export function decodeBatchUpdate(tree: DocTree): DefinitionUpdate {
   // An empty element the schema never saw (it checks the part pruned) may name no field: it sets nothing.
   const fields = new Set(sentElements(parts.common).filter(isDefinitionField));
   if (parts.invocables === undefined) return { values, fields };
-  const settings = sentElements(parts.invocables).filter((element): element is keyof BatchInvocablesWire => Object.hasOwn(ITEM_POLICY_ELEMENTS, element));
+  const settings = sentElements(parts.invocables).filter(isItemPolicyElement);
   return { values, fields, itemPolicy: new Set(settings.map((element) => ITEM_POLICY_ELEMENTS[element])) };
 }
 

@@ -5,7 +5,9 @@
  * Every invocation is a run. As in CollectionSpace, the request waits for its run however long it takes and answers
  * `invocationResults` (unless the server sets a limit, `INVOKE_WAIT_MS`). Only a client that asks, with `Prefer`
  * (RFC 7240) `respond-async` or `wait=N`, is answered 202 with the run's `Location` and document: at once, or once
- * N seconds have passed. A client that goes away stops nobody but itself: its run goes on. `POST /batch/{csid}/runs` creates an open run (items added later, then closed).
+ * N seconds have passed. A client that goes away stops nobody but itself: its run goes on.
+ *
+ * `POST /batch/{csid}/runs` creates an open run (items added later, then closed).
  */
 import { Router, type RequestHandler, type Response } from 'express';
 import { decodeInvocationContext, encodeInvocationResults, encodeRunDocument } from '../../codec/index.js';
