@@ -55,6 +55,31 @@ describe('HTTP CollectionSpace payload and answer details', () => {
     expect(item.refName).to.equal(refName);
   });
 
+  it('ignores the account_permission part a client sends back with a document it read, as a system part', async () => {
+    const csid = await create(await attributesPayload());
+    const read = await service.request(`/cspace-services/batch/${csid}`, { headers: { Accept: JSON_TYPE } });
+    const doc = (await read.json()) as any;
+    doc.document['ns2:batch_common'].name = 'Renamed';
+    doc.document['ns2:account_permission'] = { '@xmlns:ns2': 'http://collectionspace.org/services/authorization', account: { userId: 'admin' } };
+    const put = await service.request(`/cspace-services/batch/${csid}`, {
+      method: 'PUT',
+      headers: { 'Content-Type': JSON_TYPE, Accept: JSON_TYPE },
+      body: JSON.stringify(doc),
+    });
+    expect(put.status, await put.clone().text()).to.equal(200);
+    expect(((await put.json()) as any).document).to.not.have.property('ns2:account_permission');
+
+    const record = await service.request('/cspace-services/records/CollectionObject', {
+      method: 'POST',
+      headers: { 'Content-Type': XML_TYPE },
+      body: '<document name="CollectionObject"><objectNumber>1</objectNumber><ns2:account_permission xmlns:ns2="http://collectionspace.org/services/authorization"><account><userId>admin</userId></account></ns2:account_permission></document>',
+    });
+    expect(record.status, await record.clone().text()).to.equal(201);
+    const fields = ((await (await service.request(record.headers.get('location') ?? '', { headers: { Accept: JSON_TYPE } })).json()) as any).document;
+    expect(Object.keys(fields)).to.not.include('ns2:account_permission');
+    expect(fields.objectNumber).to.equal('1');
+  });
+
   describe('errors', () => {
     const post = (accept?: string) =>
       service.request('/cspace-services/batch', {
