@@ -3,7 +3,7 @@
  * (soft delete) and `undelete`, and lists that leave soft-deleted definitions out when asked (`wf_deleted=false`).
  */
 import { expect } from 'chai';
-import { createDefinition, JSON_TYPE } from '../support/api.js';
+import { createDefinition, createRecord, invoke, JSON_TYPE } from '../support/api.js';
 import { startTestService, type TestService } from '../support/testService.js';
 import { actingAs, createRole, createUser } from '../security/support.js';
 
@@ -53,6 +53,10 @@ describe('HTTP /cspace-services/batch/{csid}/workflow', () => {
     expect(await listed('')).to.include.members(['Gone', 'Kept']);
     expect(await listed('wf_deleted=true')).to.include.members(['Gone', 'Kept']);
     expect(await listed('wf_only_deleted=true')).to.deep.equal(['Gone']);
+    // As in CollectionSpace, whose invoke reads the job by csid whatever its state.
+    const object = await createRecord(service, 'CollectionObject', { objectNumber: '1' });
+    const invoked = await invoke(service, gone, { mode: 'single', docType: 'CollectionObject', singleCSID: object });
+    expect(invoked.status, JSON.stringify(invoked.body)).to.equal(200);
   });
 
   it('undeletes back to project, and refuses a transition the state does not allow with 409', async () => {
