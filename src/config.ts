@@ -71,7 +71,7 @@ export interface Config {
   maxRunItems: number;
   /** Runs one user may have active at once in a tenant (seed 003: one); past it 429 with `Retry-After`. 0: no limit. `MAX_ACTIVE_RUNS_PER_USER` @defaultValue 0 */
   maxActiveRunsPerUser: number;
-  /** How long an invoke without `Prefer: respond-async` waits for its run; past it, 202 and the run's Location. 0: always 202. `INVOKE_WAIT_MS` @defaultValue 30000 */
+  /** The server's limit on how long an invoke without `Prefer: respond-async` waits for its run; past it, 202 and the run's Location. 0: no limit (CollectionSpace's behaviour). `INVOKE_WAIT_MS` @defaultValue 0 */
   invokeWaitMs: number;
   /** Items stored with a new `nocontext` run before it is answered; a worker queues the rest while these run. `RUN_FIRST_ITEMS` @defaultValue 1000 */
   runFirstItems: number;

@@ -12,6 +12,7 @@ import type {
   StoredRecord,
   StoredRelation,
   TenantId,
+  WorkflowState,
 } from '../domain/types.js';
 import type { Page, Paging } from '../domain/paging.js';
 import type { DefinitionSearch, RecordSearch } from '../domain/searchFields.js';
@@ -46,6 +47,11 @@ export interface DefinitionQuery {
   combine?: 'and' | 'or';
   /** The `as` condition, AND-ed with the clauses above (src/domain/searchFields.ts says what it may name). */
   advancedSearch?: DefinitionSearch;
+  /**
+   * Workflow filter, AND-ed with the others whatever `combine` says: `active` leaves soft-deleted definitions out
+   * (`wf_deleted=false`), `deleted` lists only them (`wf_only_deleted=true`); absent, every definition matches.
+   */
+  workflow?: 'active' | 'deleted';
   /** @defaultValue { field: 'updatedAt', direction: 'desc' } */
   sort?: { field: 'name' | 'updatedAt'; direction: SortDirection };
   paging: Paging;
@@ -63,6 +69,8 @@ export interface DefinitionStore {
     definition: BatchDefinition,
     options: WriteOptions,
   ): Promise<StoredDefinition | undefined>;
+  /** Sets the workflow state (soft delete, undelete) and increments the revision; `undefined` when not found. */
+  setWorkflowState(tenant: TenantId, csid: string, state: WorkflowState, options: WriteOptions): Promise<StoredDefinition | undefined>;
   /** Hard delete; `false` when not found. */
   delete(tenant: TenantId, csid: string, options?: DeleteOptions): Promise<boolean>;
   /** Matching definitions, one page, with the total count of all matches. */

@@ -33,6 +33,9 @@ export const DEFINITION_SQL = {
   update: `UPDATE definitions
     SET body = @body, updated_at = @updatedAt, updated_by = @updatedBy, revision = revision + 1
     WHERE csid = @csid AND tenant_id = @tenantId RETURNING ${DEFINITION_COLUMNS}`,
+  setWorkflowState: `UPDATE definitions
+    SET workflow_state = @workflowState, updated_at = @updatedAt, updated_by = @updatedBy, revision = revision + 1
+    WHERE csid = @csid AND tenant_id = @tenantId RETURNING ${DEFINITION_COLUMNS}`,
   delete: 'DELETE FROM definitions WHERE csid = ? AND tenant_id = ?',
 } as const;
 
@@ -115,8 +118,9 @@ export function definitionListSql(tenant: string, query: DefinitionQuery): ListS
   const filter = describeDefinitionFilter(query);
   const clauses = filter.clauses.map((clause) => definitionClause(tenant, clause));
   const joined = clauses.map((clause) => clause.text).join(filter.combine === 'or' ? ' OR ' : ' AND ');
+  const workflow = query.workflow === undefined ? '' : query.workflow === 'deleted' ? " AND workflow_state = 'deleted'" : " AND workflow_state <> 'deleted'";
   const where: SqlQuery = {
-    text: clauses.length === 0 ? 'tenant_id = ?' : `tenant_id = ? AND (${joined})`,
+    text: (clauses.length === 0 ? 'tenant_id = ?' : `tenant_id = ? AND (${joined})`) + workflow,
     values: [tenant, ...clauses.flatMap((clause) => clause.values)],
   };
   if (query.advancedSearch !== undefined) {
