@@ -3,6 +3,7 @@
  * serves the HTTP API. `stop()` undoes all of it in reverse order and is what graceful shutdown calls.
  */
 import { once } from 'node:events';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -14,7 +15,12 @@ import { createApp } from './http/app.js';
 import type { HealthReport } from './http/routes/healthRouter.js';
 import { createPluginWatcher, PluginRegistry } from './plugins/index.js';
 import { PluginThreads } from './plugins/threads/pluginThreads.js';
-import { startAuth, type AuthServices } from './services/auth/index.js';
+import { AccessTokenVerifier, startAuth, type AuthServices } from './services/auth/index.js';
+import { loadOAuthKeys, OAUTH_KEYS_FILENAME, type OAuthKeys } from './services/oauth/oauthKeys.js';
+import { createOAuthProvider, CSPACE_UI_CLIENT_ID, OAUTH_AUDIENCE } from './services/oauth/oauthProvider.js';
+import { loginPathFor, OAUTH_PATH } from './http/oauth/oauthRouter.js';
+import { SERVICE_ROOT } from './http/app.js';
+import { SqliteOAuthStore } from './store/sqlite/SqliteOAuthStore.js';
 import { registerDefaultDefinitions } from './services/autoRegistration.js';
 import { DefinitionService } from './services/definitionService.js';
 import { InvocationService } from './services/invocationService.js';
@@ -74,18 +80,26 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     logger: logger.child({ component: 'plugins' }),
     watch: config.watchPlugins,
   });
+  let oauthStore: SqliteOAuthStore | undefined;
   // Undoes start-up so far when a later step fails; `stop` ends with it too.
   const release = async () => {
     await watcher.close();
+    oauthStore?.close();
     await store.close();
   };
   const registerDefaults = (tenant: TenantId, loaded = plugins.list()) =>
     registerDefaultDefinitions(store.definitions, tenant, loaded.map(({ plugin }) => plugin), logger);
   let security: AuthServices;
+  let oauthKeys: OAuthKeys;
   try {
     await watcher.start();
     await registerDefaults(DEFAULT_TENANT);
+    // The authorization server's keys and state live in DATA_DIR whichever engine is the store.
+    await mkdir(config.dataDir, { recursive: true });
+    oauthKeys = await loadOAuthKeys(config.oauthKeysFile ?? path.join(config.dataDir, OAUTH_KEYS_FILENAME));
+    oauthStore = SqliteOAuthStore.open(config.dataDir);
     security = await startAuth(store.auth, config, logger.child({ component: 'auth' }), {
+      accessTokens: new AccessTokenVerifier(oauthKeys.keys, { issuer: config.oauthIssuer, audience: OAUTH_AUDIENCE }),
       // A new tenant starts with the shipped plugins' default definitions, as the default tenant did.
       onTenantCreated: async (tenant) => {
         await registerDefaults(tenant);
@@ -229,6 +243,20 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       },
     };
   };
+  const openOAuthStore = oauthStore;
+  const oauthProvider = createOAuthProvider({
+    settings: {
+      issuer: config.oauthIssuer,
+      redirectUris: config.oauthRedirectUris,
+      accessTokenTtlSeconds: config.oauthAccessTokenTtlSeconds,
+      refreshTokenTtlSeconds: config.oauthRefreshTokenTtlSeconds,
+    },
+    keys: oauthKeys,
+    adapter: (model) => openOAuthStore.adapterFor(model),
+    isActive: (username) => security.auth.isActive(username),
+    loginPath: (uid) => loginPathFor(`${SERVICE_ROOT}${OAUTH_PATH}`, uid),
+    behindProxy: config.trustProxy !== false,
+  });
   const app = createApp(
     {
       definitions,
@@ -240,6 +268,11 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       logger,
       auth: security.auth,
       admin: security.admin,
+      oauth: {
+        provider: oauthProvider,
+        defaultClientId: CSPACE_UI_CLIENT_ID,
+        redirectOrigins: [...new Set(config.oauthRedirectUris.map((uri) => new URL(uri).origin))],
+      },
       ...(config.agendashPath !== undefined && dashboardAgenda !== undefined && { agendash: { path: config.agendashPath, agenda: dashboardAgenda } }),
     },
     {

@@ -1,0 +1,48 @@
+/**
+ * Verifies the JWT access tokens the OAuth authorization server issues (src/services/oauth), for the Bearer path
+ * of authentication: signature by one of the server's keys, issuer, audience and expiry. The token's `sub` is the
+ * username, as in CollectionSpace; who that user is now (enabled, roles, tenants) is read from the store at each
+ * request like for any other credentials.
+ */
+import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
+
+/** The public half of an RSA JWK: what verification needs and nothing a token reader could sign with. */
+function publicKey({ kty, n, e, kid, alg, use }: JWK): JWK {
+  return { kty, n, e, kid, alg, use } as JWK;
+}
+
+/** Three base64url parts: the compact JWS form, which no API token (`inv1.…`) has. */
+export function looksLikeJwt(token: string): boolean {
+  return /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
+}
+
+export interface AccessTokenAudience {
+  issuer: string;
+  audience: string;
+}
+
+export class AccessTokenVerifier {
+  readonly #keys: ReturnType<typeof createLocalJWKSet>;
+  readonly #audience: AccessTokenAudience;
+
+  constructor(signingKeys: readonly JWK[], audience: AccessTokenAudience) {
+    this.#keys = createLocalJWKSet({ keys: signingKeys.map(publicKey) });
+    this.#audience = audience;
+  }
+
+  /** The username a valid, unexpired token was issued to; `undefined` for any token that is not. */
+  async username(token: string): Promise<string | undefined> {
+    try {
+      const { payload } = await jwtVerify(token, this.#keys, {
+        issuer: this.#audience.issuer,
+        audience: this.#audience.audience,
+        algorithms: ['RS256'],
+        typ: 'at+jwt',
+      });
+      return typeof payload.sub === 'string' && payload.sub !== '' ? payload.sub : undefined;
+    } catch {
+      // Bad signature, wrong issuer or audience, expired, malformed: all the same refusal.
+      return undefined;
+    }
+  }
+}
