@@ -11,9 +11,12 @@ function publicKey({ kty, n, e, kid, alg, use }: JWK): JWK {
   return { kty, n, e, kid, alg, use } as JWK;
 }
 
-/** Three base64url parts: the compact JWS form, which no API token (`inv1.…`) has. */
+/**
+ * The compact JWS form: three base64url parts, the first a JSON object (`eyJ` is base64url for `{"`). API tokens
+ * (`inv1.<id>.<secret>`) have three parts too, but never that start.
+ */
 export function looksLikeJwt(token: string): boolean {
-  return /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
+  return /^eyJ[\w-]*\.[\w-]+\.[\w-]*$/.test(token);
 }
 
 export interface AccessTokenAudience {
