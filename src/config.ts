@@ -120,6 +120,8 @@ export interface Config {
   oauthRefreshTokenTtlSeconds: number;
   /** The authorization server's signing and cookie keys; created when missing. `OAUTH_KEYS_FILE` @defaultValue unset: `oauth-keys.json` in DATA_DIR */
   oauthKeysFile: string | undefined;
+  /** Client registrations besides `cspace-ui`: a JSON array of OAuth client metadata. `OAUTH_CLIENTS_FILE` @defaultValue unset: `cspace-ui` only */
+  oauthClientsFile: string | undefined;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -271,6 +273,7 @@ function oauthRedirectUris(env: NodeJS.ProcessEnv): string[] {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = integer(env, 'PORT', CONFIG_DEFAULTS.port, 0, 65_535);
   const oauthKeysFile = text(env, 'OAUTH_KEYS_FILE');
+  const oauthClientsFile = text(env, 'OAUTH_CLIENTS_FILE');
   return {
     port,
     dataDir: path.resolve(text(env, 'DATA_DIR') ?? CONFIG_DEFAULTS.dataDir),
@@ -316,5 +319,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oauthAccessTokenTtlSeconds: integer(env, 'OAUTH_ACCESS_TOKEN_TTL_SECONDS', CONFIG_DEFAULTS.oauthAccessTokenTtlSeconds, 1, 86_400),
     oauthRefreshTokenTtlSeconds: integer(env, 'OAUTH_REFRESH_TOKEN_TTL_SECONDS', CONFIG_DEFAULTS.oauthRefreshTokenTtlSeconds, 60, 366 * 86_400),
     oauthKeysFile: oauthKeysFile === undefined ? undefined : path.resolve(oauthKeysFile),
+    oauthClientsFile: oauthClientsFile === undefined ? undefined : path.resolve(oauthClientsFile),
   };
 }

@@ -16,8 +16,10 @@ import type { HealthReport } from './http/routes/healthRouter.js';
 import { createPluginWatcher, PluginRegistry } from './plugins/index.js';
 import { PluginThreads } from './plugins/threads/pluginThreads.js';
 import { AccessTokenVerifier, startAuth, type AuthServices } from './services/auth/index.js';
-import { loadOAuthKeys, OAUTH_KEYS_FILENAME, type OAuthKeys } from './services/oauth/oauthKeys.js';
-import { createOAuthProvider, CSPACE_UI_CLIENT_ID, OAUTH_AUDIENCE } from './services/oauth/oauthProvider.js';
+import { loadOAuthKeys, OAUTH_KEYS_FILENAME } from './services/oauth/oauthKeys.js';
+import { loadOAuthClients } from './services/oauth/oauthClients.js';
+import { checkClients, createOAuthProvider, CSPACE_UI_CLIENT_ID, OAUTH_AUDIENCE, redirectOrigins } from './services/oauth/oauthProvider.js';
+import type Provider from 'oidc-provider';
 import { loginPathFor, OAUTH_PATH } from './http/oauth/oauthRouter.js';
 import { SERVICE_ROOT } from './http/app.js';
 import { SqliteOAuthStore } from './store/sqlite/SqliteOAuthStore.js';
@@ -90,14 +92,18 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const registerDefaults = (tenant: TenantId, loaded = plugins.list()) =>
     registerDefaultDefinitions(store.definitions, tenant, loaded.map(({ plugin }) => plugin), logger);
   let security: AuthServices;
-  let oauthKeys: OAuthKeys;
+  let oauthProvider: Provider;
+  // Where the registered clients are sent back to after sign-in: the sign-in page may post on to these.
+  let signInOrigins: string[];
   try {
     await watcher.start();
     await registerDefaults(DEFAULT_TENANT);
     // The authorization server's keys and state live in DATA_DIR whichever engine is the store.
     await mkdir(config.dataDir, { recursive: true });
-    oauthKeys = await loadOAuthKeys(config.oauthKeysFile ?? path.join(config.dataDir, OAUTH_KEYS_FILENAME));
-    oauthStore = SqliteOAuthStore.open(config.dataDir);
+    const oauthKeys = await loadOAuthKeys(config.oauthKeysFile ?? path.join(config.dataDir, OAUTH_KEYS_FILENAME));
+    const otherClients = config.oauthClientsFile === undefined ? [] : await loadOAuthClients(config.oauthClientsFile, CSPACE_UI_CLIENT_ID);
+    const openOAuthStore = SqliteOAuthStore.open(config.dataDir);
+    oauthStore = openOAuthStore;
     security = await startAuth(store.auth, config, logger.child({ component: 'auth' }), {
       accessTokens: new AccessTokenVerifier(oauthKeys.keys, { issuer: config.oauthIssuer, audience: OAUTH_AUDIENCE }),
       // A new tenant starts with the shipped plugins' default definitions, as the default tenant did.
@@ -105,6 +111,23 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
         await registerDefaults(tenant);
       },
     });
+    const auth = security.auth;
+    oauthProvider = createOAuthProvider({
+      settings: {
+        issuer: config.oauthIssuer,
+        redirectUris: config.oauthRedirectUris,
+        accessTokenTtlSeconds: config.oauthAccessTokenTtlSeconds,
+        refreshTokenTtlSeconds: config.oauthRefreshTokenTtlSeconds,
+        otherClients,
+      },
+      keys: oauthKeys,
+      adapter: (model) => openOAuthStore.adapterFor(model),
+      isActive: (username) => auth.isActive(username),
+      loginPath: (uid) => loginPathFor(`${SERVICE_ROOT}${OAUTH_PATH}`, uid),
+      behindProxy: config.trustProxy !== false,
+    });
+    await checkClients(oauthProvider, [CSPACE_UI_CLIENT_ID, ...otherClients.map((client) => client.client_id)]);
+    signInOrigins = redirectOrigins([{ redirect_uris: config.oauthRedirectUris }, ...otherClients]);
   } catch (err) {
     await release();
     throw err;
@@ -243,20 +266,6 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       },
     };
   };
-  const openOAuthStore = oauthStore;
-  const oauthProvider = createOAuthProvider({
-    settings: {
-      issuer: config.oauthIssuer,
-      redirectUris: config.oauthRedirectUris,
-      accessTokenTtlSeconds: config.oauthAccessTokenTtlSeconds,
-      refreshTokenTtlSeconds: config.oauthRefreshTokenTtlSeconds,
-    },
-    keys: oauthKeys,
-    adapter: (model) => openOAuthStore.adapterFor(model),
-    isActive: (username) => security.auth.isActive(username),
-    loginPath: (uid) => loginPathFor(`${SERVICE_ROOT}${OAUTH_PATH}`, uid),
-    behindProxy: config.trustProxy !== false,
-  });
   const app = createApp(
     {
       definitions,
@@ -271,7 +280,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       oauth: {
         provider: oauthProvider,
         defaultClientId: CSPACE_UI_CLIENT_ID,
-        redirectOrigins: [...new Set(config.oauthRedirectUris.map((uri) => new URL(uri).origin))],
+        redirectOrigins: signInOrigins,
       },
       ...(config.agendashPath !== undefined && dashboardAgenda !== undefined && { agendash: { path: config.agendashPath, agenda: dashboardAgenda } }),
     },

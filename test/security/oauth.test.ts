@@ -3,10 +3,12 @@
  * the throttling the sign-in page shares with HTTP Basic, refreshes for users who lost access, and keys and
  * grants that outlive a restart. The whole flow with the real client library is test/http/cspaceClientLogin.test.ts.
  */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { expect } from 'chai';
 import { createTenant, createUser, TENANT_B } from './support.js';
 import { openSignIn, signInForTokens, tokenRequest, type TokenAnswer } from '../support/oauthFlow.js';
-import { basicAuthorization, startTestService, type TestService } from '../support/testService.js';
+import { basicAuthorization, startTestService, tempDir, type TestService } from '../support/testService.js';
 
 const REDIRECT_URI = 'http://ui.test/cspace/museum-b/authorized';
 const USER = 'cataloguer';
@@ -96,5 +98,34 @@ describe('OAuth access tokens and the sign-in page', function () {
     expect((await bearer(service, tokens.access_token)).status).to.equal(200);
     const refresh = await tokenRequest(service, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
     expect(refresh.status, await refresh.clone().text()).to.equal(200);
+  });
+});
+
+describe('OAuth clients registered in OAUTH_CLIENTS_FILE', function () {
+  this.timeout(60_000);
+  const TOOL_REDIRECT = 'http://tool.test/callback';
+
+  it('serves a confidential client beside cspace-ui: its code is exchanged only with its secret', async () => {
+    const files = await tempDir('invocables-oauth-clients-');
+    const clientsFile = path.join(files.dir, 'clients.json');
+    await writeFile(
+      clientsFile,
+      JSON.stringify([{ client_id: 'collection-tool', client_secret: 'a-long-tool-secret', redirect_uris: [TOOL_REDIRECT], grant_types: ['authorization_code', 'refresh_token'] }]),
+    );
+    const service = await startTestService({ oauthClientsFile: clientsFile });
+    try {
+      await createUser(await createTenant(service), USER, ['administrator']);
+      const page = await openSignIn(service, TOOL_REDIRECT, 'collection-tool');
+      const code = await page.code(await page.submit(USER, PASSWORD));
+      const form = { grant_type: 'authorization_code', code, redirect_uri: TOOL_REDIRECT, code_verifier: page.codeVerifier };
+      const unauthenticated = await tokenRequest(service, { ...form, client_id: 'collection-tool' });
+      expect(unauthenticated.status).to.equal(401);
+      const exchanged = await tokenRequest(service, form, { Authorization: basicAuthorization('collection-tool', 'a-long-tool-secret') });
+      expect(exchanged.status, await exchanged.clone().text()).to.equal(200);
+      expect((await bearer(service, ((await exchanged.json()) as TokenAnswer).access_token)).status).to.equal(200);
+    } finally {
+      await service.stop();
+      await files.cleanup();
+    }
   });
 });

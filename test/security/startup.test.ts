@@ -82,4 +82,18 @@ describe('security: start-up refusals', function () {
       "invocables: OAUTH_REDIRECT_URIS must be comma-separated http(s) URLs without fragment, got '/cspace/core/authorized'",
     );
   });
+
+  it('refuses an OAuth client registration oidc-provider cannot use, naming the client and why', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'invocables-startup-clients-'));
+    try {
+      const file = path.join(dir, 'clients.json');
+      // A confidential client (the default authentication method) without its secret.
+      await writeFile(file, JSON.stringify([{ client_id: 'tool', redirect_uris: ['https://tool.example/cb'] }]));
+      const { code, stderr } = await start({ OAUTH_CLIENTS_FILE: file });
+      expect(code).to.equal(2);
+      expect(stderr.trim()).to.equal("invocables: OAuth client 'tool' cannot be registered: client_secret is mandatory property");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -6,7 +6,9 @@ import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { loadOAuthKeys, OAuthKeysError } from '../../src/services/oauth/oauthKeys.js';
+import { loadOAuthClients } from '../../src/services/oauth/oauthClients.js';
+import { loadOAuthKeys } from '../../src/services/oauth/oauthKeys.js';
+import { OAuthSettingsError } from '../../src/services/oauth/oauthSettingsError.js';
 import { tempDir } from '../support/testService.js';
 
 describe('OAuth settings', () => {
@@ -52,12 +54,39 @@ describe('OAuth keys file', () => {
       await loadOAuthKeys(file).then(
         () => expect.fail('a public key was taken for a signing key'),
         (error: unknown) => {
-          expect(error).to.be.instanceOf(OAuthKeysError);
+          expect(error).to.be.instanceOf(OAuthSettingsError);
           expect((error as Error).message).to.contain(file);
         },
       );
     } finally {
       await cleanup();
     }
+  });
+});
+
+describe('OAuth clients file', () => {
+  async function refusal(content: string): Promise<string> {
+    const { dir, cleanup } = await tempDir('invocables-oauth-clients-');
+    try {
+      const file = path.join(dir, 'clients.json');
+      await writeFile(file, content);
+      return await loadOAuthClients(file, 'cspace-ui').then(
+        () => expect.fail(`accepted ${content}`),
+        (error: unknown) => {
+          expect(error).to.be.instanceOf(OAuthSettingsError);
+          return (error as Error).message.replace(file, 'FILE');
+        },
+      );
+    } finally {
+      await cleanup();
+    }
+  }
+
+  it('refuses what is no list of registrations with their own client ids, saying which', async () => {
+    expect(await refusal('{"client_id": "a"}')).to.equal('OAUTH_CLIENTS_FILE FILE must hold a JSON array of client registrations');
+    expect(await refusal('[{"redirect_uris": []}]')).to.equal('OAUTH_CLIENTS_FILE FILE: entry 0 must be an object with a client_id');
+    expect(await refusal('[{"client_id": "cspace-ui"}]')).to.equal("OAUTH_CLIENTS_FILE FILE: client 'cspace-ui' is registered from OAUTH_REDIRECT_URIS");
+    expect(await refusal('[{"client_id": "a"}, {"client_id": "a"}]')).to.equal("OAUTH_CLIENTS_FILE FILE: client 'a' is registered twice");
+    expect(await refusal('[')).to.equal('OAUTH_CLIENTS_FILE FILE is not a readable JSON file');
   });
 });

@@ -15,8 +15,8 @@ export interface SignInPage {
   codeVerifier: string;
 }
 
-/** Starts an authorization request for `cspace-ui` and opens its sign-in page. */
-export async function openSignIn(service: TestService, redirectUri: string): Promise<SignInPage> {
+/** Starts an authorization request for `clientId` and opens its sign-in page. */
+export async function openSignIn(service: TestService, redirectUri: string, clientId = 'cspace-ui'): Promise<SignInPage> {
   const cookies = new Map<string, string>();
   const send = async (url: string | URL, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
@@ -33,7 +33,7 @@ export async function openSignIn(service: TestService, redirectUri: string): Pro
   const authorize = new URL('/cspace-services/oauth2/authorize', service.url);
   authorize.search = new URLSearchParams({
     response_type: 'code',
-    client_id: 'cspace-ui',
+    client_id: clientId,
     scope: 'cspace.full',
     redirect_uri: redirectUri,
     code_challenge: createHash('sha256').update(codeVerifier).digest('base64url'),
@@ -70,11 +70,11 @@ export interface TokenAnswer {
   expires_in: number;
 }
 
-/** Posts a form to the token endpoint, as cspace-client does (no client authentication). */
-export function tokenRequest(service: TestService, form: Record<string, string>): Promise<Response> {
+/** Posts a form to the token endpoint, as cspace-client does (no client authentication unless `headers` add it). */
+export function tokenRequest(service: TestService, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(new URL('/cspace-services/oauth2/token', service.url), {
     method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=utf-8' },
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=utf-8', ...headers },
     body: new URLSearchParams(form).toString(),
   });
 }

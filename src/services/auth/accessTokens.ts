@@ -19,26 +19,26 @@ export function looksLikeJwt(token: string): boolean {
   return /^eyJ[\w-]*\.[\w-]+\.[\w-]*$/.test(token);
 }
 
-export interface AccessTokenAudience {
+export interface ExpectedTokenSource {
   issuer: string;
   audience: string;
 }
 
 export class AccessTokenVerifier {
   readonly #keys: ReturnType<typeof createLocalJWKSet>;
-  readonly #audience: AccessTokenAudience;
+  readonly #expected: ExpectedTokenSource;
 
-  constructor(signingKeys: readonly JWK[], audience: AccessTokenAudience) {
+  constructor(signingKeys: readonly JWK[], expected: ExpectedTokenSource) {
     this.#keys = createLocalJWKSet({ keys: signingKeys.map(publicKey) });
-    this.#audience = audience;
+    this.#expected = expected;
   }
 
   /** The username a valid, unexpired token was issued to; `undefined` for any token that is not. */
   async username(token: string): Promise<string | undefined> {
     try {
       const { payload } = await jwtVerify(token, this.#keys, {
-        issuer: this.#audience.issuer,
-        audience: this.#audience.audience,
+        issuer: this.#expected.issuer,
+        audience: this.#expected.audience,
         algorithms: ['RS256'],
         typ: 'at+jwt',
       });

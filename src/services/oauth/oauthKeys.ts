@@ -10,6 +10,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { OAuthSettingsError } from './oauthSettingsError.js';
 
 export const OAUTH_KEYS_FILENAME = 'oauth-keys.json';
 
@@ -18,10 +19,6 @@ export interface OAuthKeys {
   keys: JWK[];
   /** Cookie signing keys, newest first. */
   cookieKeys: string[];
-}
-
-export class OAuthKeysError extends Error {
-  override readonly name = 'OAuthKeysError';
 }
 
 async function freshKeys(): Promise<OAuthKeys> {
@@ -41,7 +38,7 @@ function checked(value: unknown, file: string): OAuthKeys {
     Array.isArray(keys.cookieKeys) &&
     keys.cookieKeys.length > 0 &&
     keys.cookieKeys.every((key) => typeof key === 'string' && key.length >= 16);
-  if (!valid) throw new OAuthKeysError(`${file} must hold {"keys": [private JWKs], "cookieKeys": [strings of 16+ characters]}`);
+  if (!valid) throw new OAuthSettingsError(`${file} must hold {"keys": [private JWKs], "cookieKeys": [strings of 16+ characters]}`);
   return keys as OAuthKeys;
 }
 
@@ -65,7 +62,7 @@ export async function loadOAuthKeys(file: string): Promise<OAuthKeys> {
   try {
     return checked(JSON.parse(text), file);
   } catch (error) {
-    if (error instanceof OAuthKeysError) throw error;
-    throw new OAuthKeysError(`${file} is not valid JSON`, { cause: error });
+    if (error instanceof OAuthSettingsError) throw error;
+    throw new OAuthSettingsError(`${file} is not valid JSON`, { cause: error });
   }
 }

@@ -7,8 +7,9 @@
  * Authorization Server: one registered client, its redirect URIs, the `cspace.full` scope, token lifetimes. Who
  * may log in is the service's own user store, asked through `accounts`; the login page is src/http/oauth.
  */
-import Provider, { errors, type Adapter, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type Adapter, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { OAuthKeys } from './oauthKeys.js';
+import { OAuthSettingsError } from './oauthSettingsError.js';
 
 /** The client cspace-client names by default, registered as CollectionSpace registers it. */
 export const CSPACE_UI_CLIENT_ID = 'cspace-ui';
@@ -24,6 +25,8 @@ export interface OAuthSettings {
   redirectUris: readonly string[];
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** Registrations besides `cspace-ui` (see oauthClients.ts). */
+  otherClients: readonly ClientMetadata[];
 }
 
 export const OAUTH_DEFAULTS = {
@@ -53,9 +56,14 @@ function errorPage(ctx: KoaContextWithOIDC, out: { error: string; error_descript
   )}</p></body></html>`;
 }
 
+/** The origins a client is sent back to: where its browser pages run. */
+export function redirectOrigins(clients: ReadonlyArray<{ redirect_uris?: readonly string[] | undefined }>): string[] {
+  const uris = clients.flatMap((client) => client.redirect_uris ?? []);
+  return [...new Set(uris.filter((uri) => URL.canParse(uri)).map((uri) => new URL(uri).origin))];
+}
+
 export function createOAuthProvider(deps: OAuthProviderDeps): Provider {
   const { settings } = deps;
-  const redirectOrigins = new Set(settings.redirectUris.map((uri) => new URL(uri).origin));
   const configuration: Configuration = {
     adapter: deps.adapter,
     clients: [
@@ -67,6 +75,7 @@ export function createOAuthProvider(deps: OAuthProviderDeps): Provider {
         response_types: ['code'],
         redirect_uris: [...settings.redirectUris],
       },
+      ...settings.otherClients,
     ],
     jwks: { keys: deps.keys.keys as NonNullable<Configuration['jwks']>['keys'] },
     cookies: { keys: deps.keys.cookieKeys },
@@ -110,11 +119,26 @@ export function createOAuthProvider(deps: OAuthProviderDeps): Provider {
       Grant: settings.refreshTokenTtlSeconds,
       Session: settings.refreshTokenTtlSeconds,
     },
-    // The UI calls the token endpoint from its own origin: allow the origins it is sent back to.
-    clientBasedCORS: (_ctx, origin) => redirectOrigins.has(origin),
+    // The UI calls the token endpoint from its own origin: allow each client the origins it is sent back to.
+    clientBasedCORS: (_ctx, origin, client) => redirectOrigins([{ redirect_uris: client.redirectUris }]).includes(origin),
     renderError: (ctx, out) => errorPage(ctx, out),
   };
   const provider = new Provider(settings.issuer, configuration);
   provider.proxy = deps.behindProxy;
   return provider;
+}
+
+/**
+ * oidc-provider checks a registration's metadata only when the client is first used: check every one at start-up,
+ * so a wrong registration stops the service with the reason rather than failing someone's sign-in later.
+ */
+export async function checkClients(provider: Provider, clientIds: readonly string[]): Promise<void> {
+  for (const clientId of clientIds) {
+    try {
+      await provider.Client.find(clientId);
+    } catch (error) {
+      const reason = (error as { error_description?: string }).error_description ?? (error as Error).message;
+      throw new OAuthSettingsError(`OAuth client '${clientId}' cannot be registered: ${reason}`, { cause: error });
+    }
+  }
 }
