@@ -1,12 +1,15 @@
 /**
  * `GET /batch` query parameters (CollectionSpace names): `doctype`, `mode` (repeatable; legacy alias `inv`),
  * `classname`, `combine=or`, `pgSz`, `pgNum`, `sortBy` (`name` or `updatedAt`, optionally prefixed with the
- * part as CollectionSpace clients send it, optionally followed by ` ASC`/` DESC`).
+ * part as CollectionSpace clients send it, optionally followed by ` ASC`/` DESC`), and `as` (advanced search,
+ * AND-ed with the other filters).
  */
 import { someOf, ValidationError } from '../domain/errors.js';
 import { resolvePaging } from '../domain/paging.js';
+import { resolveDefinitionSearch } from '../domain/searchFields.js';
 import { INVOCATION_MODES, isInvocationMode, type InvocationMode } from '../domain/types.js';
 import type { DefinitionQuery, SortDirection } from '../store/types.js';
+import { advancedSearchOf } from './queryParams.js';
 
 type RawQuery = Record<string, unknown>;
 
@@ -62,7 +65,9 @@ export function parseDefinitionListQuery(query: RawQuery): DefinitionQuery {
   };
   const docType = single(query, 'doctype');
   const className = single(query, 'classname');
+  const advancedSearch = advancedSearchOf(query);
   if (docType !== undefined) result.docType = docType;
   if (className !== undefined) result.className = className;
+  if (advancedSearch !== undefined) result.advancedSearch = resolveDefinitionSearch(advancedSearch);
   return result;
 }

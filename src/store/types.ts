@@ -14,6 +14,7 @@ import type {
   TenantId,
 } from '../domain/types.js';
 import type { Page, Paging } from '../domain/paging.js';
+import type { DefinitionSearch, RecordSearch } from '../domain/searchFields.js';
 import type { AuthStore } from './authTypes.js';
 import type { RunStore } from './runTypes.js';
 import type { ScheduleStore } from './scheduleTypes.js';
@@ -43,6 +44,8 @@ export interface DefinitionQuery {
   className?: string;
   /** How the docType, modes and className clauses combine. @defaultValue 'and' */
   combine?: 'and' | 'or';
+  /** The `as` condition, AND-ed with the clauses above (src/domain/searchFields.ts says what it may name). */
+  advancedSearch?: DefinitionSearch;
   /** @defaultValue { field: 'updatedAt', direction: 'desc' } */
   sort?: { field: 'name' | 'updatedAt'; direction: SortDirection };
   paging: Paging;
@@ -71,13 +74,15 @@ export interface RecordQuery {
   docTypes?: string[];
   /** Top-level field equalities, AND-ed. Keys are plain identifiers (`[A-Za-z_][A-Za-z0-9_]*`). */
   fieldEquals?: Record<string, string>;
+  /** The `as` condition, AND-ed with the filters above. */
+  advancedSearch?: RecordSearch;
   /** @defaultValue { field: 'updatedAt', direction: 'desc' } */
   sort?: { field: 'createdAt' | 'updatedAt'; direction: SortDirection };
   paging: Paging;
 }
 
-/** What `RecordStore.scan` matches: a list query without its page and order. */
-export type RecordFilter = Omit<RecordQuery, 'paging' | 'sort'>;
+/** What `RecordStore.scan` matches: a list query without its page, order and advanced search. */
+export type RecordFilter = Omit<RecordQuery, 'paging' | 'sort' | 'advancedSearch'>;
 
 export interface RecordStore {
   create(tenant: TenantId, docType: string, fields: RecordFields, actor: string): Promise<StoredRecord>;

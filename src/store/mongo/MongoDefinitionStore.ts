@@ -13,6 +13,7 @@ import {
   resolveDefinitionSort,
   sortFactor,
 } from '../queryRules.js';
+import { definitionSearchFilter } from './advancedSearchFilter.js';
 import type { DefinitionDocument } from './mappers.js';
 import { toDefinitionDocument, toStoredDefinition } from './mappers.js';
 import { atRevision, byCsid, findPage, throwIfRevisionMismatch } from './operations.js';
@@ -32,9 +33,13 @@ function clauseFilter(clause: DefinitionClause): Filter<DefinitionDocument> {
 function listFilter(tenant: TenantId, query: DefinitionQuery): Filter<DefinitionDocument> {
   const { combine, clauses } = describeDefinitionFilter(query);
   const tenantId = requireString(tenant, 'tenant');
-  if (clauses.length === 0) return { tenantId };
-  const conditions = clauses.map(clauseFilter);
-  return combine === 'or' ? { tenantId, $or: conditions } : { tenantId, $and: conditions };
+  const conditions: Array<Filter<DefinitionDocument>> = [];
+  if (clauses.length > 0) {
+    const filters = clauses.map(clauseFilter);
+    conditions.push(combine === 'or' ? { $or: filters } : { $and: filters });
+  }
+  if (query.advancedSearch !== undefined) conditions.push(definitionSearchFilter(query.advancedSearch));
+  return conditions.length === 0 ? { tenantId } : { tenantId, $and: conditions };
 }
 
 function listSort(query: DefinitionQuery): Sort {

@@ -72,6 +72,6 @@ export class SqliteDefinitionStore implements DefinitionStore {
 
   async list(tenant: TenantId, query: DefinitionQuery): Promise<Page<StoredDefinition>> {
     const sql = definitionListSql(tenant, query);
-    return this.#statements.page(sql.count, sql.select, query.paging, toStoredDefinition);
+    return this.#statements.page(sql.count, sql.select, query.paging, toStoredDefinition, { cache: query.advancedSearch === undefined });
   }
 }

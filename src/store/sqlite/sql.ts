@@ -14,6 +14,7 @@ import {
   resolveDefinitionSort,
   resolveRecordSort,
 } from '../queryRules.js';
+import { definitionSearchSql, recordSearchSql } from './advancedSearchSql.js';
 import type { SqlQuery } from './statements.js';
 
 const CORE = 'csid, tenant_id, created_at, created_by, updated_at, updated_by, workflow_state, revision';
@@ -118,12 +119,17 @@ export function definitionListSql(tenant: string, query: DefinitionQuery): ListS
     text: clauses.length === 0 ? 'tenant_id = ?' : `tenant_id = ? AND (${joined})`,
     values: [tenant, ...clauses.flatMap((clause) => clause.values)],
   };
+  if (query.advancedSearch !== undefined) {
+    const search = definitionSearchSql(query.advancedSearch);
+    where.text += ` AND ${search.text}`;
+    where.values.push(...search.values);
+  }
   const sort = resolveDefinitionSort(query);
   const column = sort.field === 'name' ? 'name' : 'updated_at';
   return listSql(DEFINITION_COLUMNS, 'definitions', where, order(column, sort.direction, 'csid'));
 }
 
-function recordWhere(tenant: string, query: RecordFilter): SqlQuery {
+function recordWhere(tenant: string, query: RecordFilter & Pick<RecordQuery, 'advancedSearch'>): SqlQuery {
   const parts = ['tenant_id = ?'];
   const values: unknown[] = [tenant];
   if (query.docTypes !== undefined) {
@@ -137,6 +143,11 @@ function recordWhere(tenant: string, query: RecordFilter): SqlQuery {
       WHERE json_type(fields, '$.' || wanted.key) IS NOT 'text'
         OR json_extract(fields, '$.' || wanted.key) IS NOT wanted.value)`);
     values.push(JSON.stringify(Object.fromEntries(equalities)));
+  }
+  if (query.advancedSearch !== undefined) {
+    const search = recordSearchSql(query.advancedSearch);
+    parts.push(search.text);
+    values.push(...search.values);
   }
   return { text: parts.join(' AND '), values };
 }
