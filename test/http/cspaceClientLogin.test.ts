@@ -135,10 +135,18 @@ describe('cspace-client logs in through OAuth and runs batch jobs', function () 
   });
 
   it("lists the jobs for a CollectionObject in the user's tenant, as cspace-ui does", async () => {
-    const res = await session.read('batch', { params: { doctype: 'CollectionObject', mode: ['single', 'list'], pgSz: 0 } });
+    // cspace-ui's record panel: jobs for this record type that run on one record, by name, not deleted.
+    const res = await session.read('batch', {
+      params: {
+        as: '(batch_common:forDocTypes/* = "CollectionObject" AND batch_common:supportsSingleDoc = 1)',
+        sortBy: 'batch_common:name',
+        pgSz: 20,
+        wf_deleted: false,
+      },
+    });
     expect(res.status).to.equal(200);
     const listed = asArray(res.data['ns2:abstract-common-list']['list-item']).map((item: any) => item.csid).sort();
-    const expected = (await listItems(inB, '/cspace-services/batch?doctype=CollectionObject&mode=single&mode=list&pgSz=0'))
+    const expected = (await listItems(inB, '/cspace-services/batch?doctype=CollectionObject&mode=single&pgSz=0'))
       .map((item) => item.csid)
       .sort();
     expect(listed).to.have.length.greaterThan(0);
