@@ -85,6 +85,12 @@ describe('OAuth access tokens and the sign-in page', function () {
     expect(basic.status).to.equal(429);
   });
 
+  it('asks for the password at every authorization, even in a browser that signed in before', async () => {
+    const page = await openSignIn(service, REDIRECT_URI);
+    await page.code(await page.submit(USER, PASSWORD));
+    expect(await page.authorizeAgain()).to.match(/^\/cspace-services\/oauth2\/login\//);
+  });
+
   it('answers a sign-in page without its interaction cookie with 400, not a form', async () => {
     const res = await fetch(new URL('/cspace-services/oauth2/login/not-an-interaction', service.url));
     expect(res.status).to.equal(400);

@@ -12,6 +12,8 @@ export interface SignInPage {
   submit(username: string, password: string): Promise<Response>;
   /** After a successful `submit`, follows the redirects to the client's redirect URI and answers the code. */
   code(afterSubmit: Response): Promise<string>;
+  /** Starts another authorization request in the same browser (same cookies); answers where it is sent. */
+  authorizeAgain(): Promise<string>;
   codeVerifier: string;
 }
 
@@ -46,6 +48,7 @@ export async function openSignIn(service: TestService, redirectUri: string, clie
   expect((await send(loginPath)).status).to.equal(200);
   return {
     codeVerifier,
+    authorizeAgain: async () => (await send(authorize)).headers.get('location') ?? '',
     submit: (username, password) =>
       send(loginPath, {
         method: 'POST',

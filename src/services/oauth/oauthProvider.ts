@@ -7,7 +7,14 @@
  * Authorization Server: one registered client, its redirect URIs, the `cspace.full` scope, token lifetimes. Who
  * may log in is the service's own user store, asked through `accounts`; the login page is src/http/oauth.
  */
-import Provider, { errors, type Adapter, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, {
+  errors,
+  interactionPolicy,
+  type Adapter,
+  type ClientMetadata,
+  type Configuration,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
 import type { OAuthKeys } from './oauthKeys.js';
 import { OAuthSettingsError } from './oauthSettingsError.js';
 
@@ -62,6 +69,21 @@ export function redirectOrigins(clients: ReadonlyArray<{ redirect_uris?: readonl
   return [...new Set(uris.filter((uri) => URL.canParse(uri)).map((uri) => new URL(uri).origin))];
 }
 
+/**
+ * Every authorization asks for the password, even in a browser that signed in before: the server keeps no sign-in
+ * session that a client's logout (cspace-client just forgets its tokens) would leave open for the next person at
+ * that browser. Only the request that resumes right after the sign-in page passes.
+ */
+function signInEachTime(): interactionPolicy.DefaultPolicy {
+  const policy = interactionPolicy.base();
+  policy
+    .get('login')
+    ?.checks.add(
+      new interactionPolicy.Check('sign_in_each_time', 'every authorization asks for the password', (ctx) => ctx.oidc.result?.['login'] === undefined),
+    );
+  return policy;
+}
+
 export function createOAuthProvider(deps: OAuthProviderDeps): Provider {
   const { settings } = deps;
   const configuration: Configuration = {
@@ -87,7 +109,7 @@ export function createOAuthProvider(deps: OAuthProviderDeps): Provider {
       (await deps.isActive(sub)) ? { accountId: sub, claims: () => ({ sub }) } : undefined,
     // CollectionSpace's paths (Spring Authorization Server's defaults); oidc-provider's own default is `/auth`.
     routes: { authorization: '/authorize', token: '/token', jwks: '/jwks', revocation: '/revoke' },
-    interactions: { url: (_ctx, interaction) => deps.loginPath(interaction.uid) },
+    interactions: { policy: signInEachTime(), url: (_ctx, interaction) => deps.loginPath(interaction.uid) },
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
