@@ -2,7 +2,7 @@
  * The authorization server's settings and keys: what the environment may say (and the one-line refusals of what
  * it may not), and the keys file created on first start, reused after, refused when broken.
  */
-import { stat, writeFile } from 'node:fs/promises';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../src/config.js';
@@ -41,6 +41,18 @@ describe('OAuth keys file', () => {
       expect(created.keys[0]).to.include({ kty: 'RSA', alg: 'RS256', use: 'sig' });
       expect((await stat(file)).mode & 0o777).to.equal(0o600);
       expect(await loadOAuthKeys(file)).to.deep.equal(created);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('is created once when several starts race for it: every one gets the same keys, no file is left aside', async () => {
+    const { dir, cleanup } = await tempDir('invocables-oauth-keys-');
+    try {
+      const file = path.join(dir, 'oauth-keys.json');
+      const loaded = await Promise.all(Array.from({ length: 5 }, () => loadOAuthKeys(file)));
+      for (const keys of loaded) expect(keys).to.deep.equal(loaded[0]);
+      expect(await readdir(dir)).to.deep.equal(['oauth-keys.json']);
     } finally {
       await cleanup();
     }

@@ -8,7 +8,7 @@
  * signed have expired: tokens are signed with the first, verified with any.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { OAuthSettingsError } from './oauthSettingsError.js';
 
@@ -50,19 +50,32 @@ export async function loadOAuthKeys(file: string): Promise<OAuthKeys> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     const keys = await freshKeys();
-    try {
-      // `wx`: when several processes start at once, one writes and the others read what it wrote.
-      await writeFile(file, JSON.stringify(keys, null, 2), { mode: 0o600, flag: 'wx' });
-      return keys;
-    } catch (writeError) {
-      if ((writeError as NodeJS.ErrnoException).code !== 'EEXIST') throw writeError;
-      text = await readFile(file, 'utf8');
-    }
+    if (await createWhole(file, JSON.stringify(keys, null, 2))) return keys;
+    text = await readFile(file, 'utf8');
   }
   try {
     return checked(JSON.parse(text), file);
   } catch (error) {
     if (error instanceof OAuthSettingsError) throw error;
     throw new OAuthSettingsError(`${file} is not valid JSON`, { cause: error });
+  }
+}
+
+/**
+ * Creates `file` with `text`, whole or not at all: written aside, then linked into place, which fails if the file
+ * exists. So when several processes start at once on one DATA_DIR, one creates the file and the others read all of
+ * it, never half. Answers whether this call created it.
+ */
+async function createWhole(file: string, text: string): Promise<boolean> {
+  const aside = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  try {
+    await writeFile(aside, text, { mode: 0o600, flag: 'wx' });
+    await link(aside, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await rm(aside, { force: true });
   }
 }

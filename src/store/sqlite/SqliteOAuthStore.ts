@@ -43,9 +43,10 @@ export class SqliteOAuthStore {
   static open(dataDir: string, now: () => number = Date.now): SqliteOAuthStore {
     const db = new Database(path.join(dataDir, OAUTH_STORE_FILENAME));
     try {
+      // First: several processes sharing DATA_DIR may open (and set up) the file at once.
+      db.pragma(`busy_timeout = ${SQLITE_DEFAULTS.busyTimeoutMs}`);
       db.pragma(`journal_mode = ${SQLITE_DEFAULTS.journalMode}`);
       db.pragma(`synchronous = ${SQLITE_DEFAULTS.synchronous}`);
-      db.pragma(`busy_timeout = ${SQLITE_DEFAULTS.busyTimeoutMs}`);
       db.exec(SCHEMA);
     } catch (error) {
       db.close();
