@@ -125,6 +125,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       isActive: (username) => auth.isActive(username),
       loginPath: (uid) => loginPathFor(`${SERVICE_ROOT}${OAUTH_PATH}`, uid),
       behindProxy: config.trustProxy !== false,
+      logger: logger.child({ component: 'oauth' }),
     });
     await checkClients(oauthProvider, [CSPACE_UI_CLIENT_ID, ...otherClients.map((client) => client.client_id)]);
     signInOrigins = redirectOrigins([{ redirect_uris: config.oauthRedirectUris }, ...otherClients]);

@@ -15,6 +15,7 @@ import Provider, {
   type Configuration,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
+import type { Logger } from 'pino';
 import type { OAuthKeys } from './oauthKeys.js';
 import { OAuthSettingsError } from './oauthSettingsError.js';
 
@@ -53,6 +54,8 @@ export interface OAuthProviderDeps {
   loginPath: (uid: string) => string;
   /** Express's `trust proxy` is on: believe `X-Forwarded-Proto`/`-Host` for the URLs it builds. */
   behindProxy: boolean;
+  /** Where the server's own failures are told (a client sees only `server_error`). */
+  logger: Logger;
 }
 
 function errorPage(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }): void {
@@ -147,6 +150,7 @@ export function createOAuthProvider(deps: OAuthProviderDeps): Provider {
   };
   const provider = new Provider(settings.issuer, configuration);
   provider.proxy = deps.behindProxy;
+  provider.on('server_error', (ctx, err) => deps.logger.error({ err, path: ctx.path }, 'OAuth server error'));
   return provider;
 }
 
