@@ -4,8 +4,9 @@
  * for the public client `cspace-ui`, with refresh tokens, and JWT access tokens whose `sub` is the username.
  *
  * oidc-provider does the protocol; this module only configures it as CollectionSpace configures Spring
- * Authorization Server: one registered client, its redirect URIs, the `cspace.full` scope, token lifetimes. Who
- * may log in is the service's own user store, asked through `accounts`; the login page is src/http/oauth.
+ * Authorization Server: the `cspace-ui` client and its redirect URIs (plus any from OAUTH_CLIENTS_FILE), the
+ * `cspace.full` scope, token lifetimes. Who may get tokens is the service's own user store, asked through
+ * `isActive`; the sign-in page is src/http/oauth.
  */
 import Provider, {
   errors,
