@@ -2,6 +2,8 @@
  * The OAuth authorization server's state on a real SQLite file: what oidc-provider's adapter contract asks
  * (find by id, uid and user code, consume, destroy, revoke a whole grant), expiry, and survival across reopening.
  */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { expect } from 'chai';
 import { SqliteOAuthStore } from '../../src/store/sqlite/SqliteOAuthStore.js';
 import { tempDir } from '../support/testService.js';
@@ -54,6 +56,13 @@ describe('SqliteOAuthStore', () => {
     expect(await store.adapterFor('AccessToken').find('a2')).to.deep.equal({ grantId: 'g2' });
     await store.adapterFor('AccessToken').destroy('a2');
     expect(await store.adapterFor('AccessToken').find('a2')).to.equal(undefined);
+  });
+
+  it('keeps its file readable by its owner only: it holds refresh tokens by their value', async () => {
+    await store.adapterFor('RefreshToken').upsert('r1', { grantId: 'g1' }, 600);
+    for (const file of ['oauth.sqlite', 'oauth.sqlite-wal']) {
+      expect((await stat(path.join(dir.dir, file))).mode & 0o777, file).to.equal(0o600);
+    }
   });
 
   it('keeps its rows in the file across reopening', async () => {

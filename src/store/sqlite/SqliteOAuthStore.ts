@@ -6,6 +6,7 @@
  * oidc-provider asks for one adapter per model name; every model shares one table. Expired rows are skipped on
  * read and deleted as new rows are written, so the file does not grow with every login.
  */
+import { chmodSync } from 'node:fs';
 import path from 'node:path';
 import Database, { type Database as SqliteDatabase } from 'better-sqlite3';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
@@ -41,8 +42,12 @@ export class SqliteOAuthStore {
 
   /** Opens (creating if missing) `oauth.sqlite` in `dataDir`. */
   static open(dataDir: string, now: () => number = Date.now): SqliteOAuthStore {
-    const db = new Database(path.join(dataDir, OAUTH_STORE_FILENAME));
+    const filename = path.join(dataDir, OAUTH_STORE_FILENAME);
+    const db = new Database(filename);
     try {
+      // Refresh tokens and authorization codes are kept by their value: readable by the service's user only
+      // (SQLite gives its -wal and -shm files the same mode).
+      chmodSync(filename, 0o600);
       // First: several processes sharing DATA_DIR may open (and set up) the file at once.
       db.pragma(`busy_timeout = ${SQLITE_DEFAULTS.busyTimeoutMs}`);
       db.pragma(`journal_mode = ${SQLITE_DEFAULTS.journalMode}`);
