@@ -116,6 +116,8 @@ export function createOAuthProvider(deps: OAuthProviderDeps): Provider {
     interactions: { policy: signInEachTime(), url: (_ctx, interaction) => deps.loginPath(interaction.uid) },
     features: {
       devInteractions: { enabled: false },
+      // No sign-in session outlives an authorization (see signInEachTime), so there is none to log out of.
+      rpInitiatedLogout: { enabled: false },
       revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
