@@ -27,8 +27,6 @@ export interface CspaceSession {
   username(): string | null;
   create(resource: string, config?: RequestConfig): Promise<CspaceResponse>;
   read(resource: string, config?: RequestConfig): Promise<CspaceResponse>;
-  update(resource: string, config?: RequestConfig): Promise<CspaceResponse>;
-  delete(resource: string, config?: RequestConfig): Promise<CspaceResponse>;
 }
 
 interface CspaceClient {
