@@ -116,7 +116,7 @@ export interface Config {
   oauthRedirectUris: string[];
   /** Lifetime of an OAuth access token, in seconds. `OAUTH_ACCESS_TOKEN_TTL_SECONDS` @defaultValue 3600 */
   oauthAccessTokenTtlSeconds: number;
-  /** Lifetime of an OAuth refresh token (and sign-in session), in seconds. `OAUTH_REFRESH_TOKEN_TTL_SECONDS` @defaultValue 1209600 (14 days) */
+  /** How long one OAuth sign-in lasts, in seconds: its refresh tokens (rotated at each refresh), grant and session. `OAUTH_REFRESH_TOKEN_TTL_SECONDS` @defaultValue 1209600 (14 days) */
   oauthRefreshTokenTtlSeconds: number;
   /** The authorization server's signing and cookie keys; created when missing. `OAUTH_KEYS_FILE` @defaultValue unset: `oauth-keys.json` in DATA_DIR */
   oauthKeysFile: string | undefined;
