@@ -12,7 +12,7 @@ import Database, { type Database as SqliteDatabase } from 'better-sqlite3';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { SQLITE_DEFAULTS } from './defaults.js';
 
-export const OAUTH_STORE_FILENAME = 'oauth.sqlite';
+const OAUTH_STORE_FILENAME = 'oauth.sqlite';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS oauth_models (
