@@ -30,10 +30,10 @@ export {
   recordUri,
   relationUri,
 } from './namespaces.js';
-export { decodeBatchDocument, encodeBatchDocument, checkBatchCommonPart } from './batchDocument.js';
+export { decodeBatchDocument, decodeBatchUpdate, encodeBatchDocument, checkBatchCommonPart } from './batchDocument.js';
 export { BATCH_LIST_SPEC, encodeBatchList, encodeCommonList } from './commonList.js';
 export type { ListItem, ListSpec } from './commonList.js';
-export { encodeDomainError, encodeError } from './errorDocument.js';
+export { encodeDomainError, encodeError, encodeErrorText } from './errorDocument.js';
 export type { ErrorBody } from './errorDocument.js';
 export {
   decodeInvocationContext,
@@ -65,3 +65,4 @@ export {
   TOKEN_LIST_SPEC,
   userListSpec,
 } from './adminDocuments.js';
+export { encodeWorkflowDocument } from './workflowDocument.js';

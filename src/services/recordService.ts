@@ -61,6 +61,19 @@ export class RecordService {
     return updated;
   }
 
+  /**
+   * A client's update (PUT): sets the fields sent and keeps every other one, as CollectionSpace's
+   * `RemoteDocumentModelHandlerImpl.fillPart` does; an empty field sent is kept empty, since clearing is data.
+   * Fails the precondition when the record changed since `current` was read.
+   */
+  put(tenant: TenantId, current: StoredRecord, sent: RecordFields, options: { actor: string }): Promise<StoredRecord> {
+    return this.update(tenant, current.csid, { ...current.fields, ...sent }, {
+      ...options,
+      docType: current.docType,
+      expectedRevision: current.core.revision,
+    });
+  }
+
   /** Deletes the record and its relations; `false` when there was none. */
   remove(tenant: TenantId, csid: string, options: { docType?: string; expectedRevision?: number } = {}): Promise<boolean> {
     return this.store.records.delete(tenant, csid, options);

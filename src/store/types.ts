@@ -12,8 +12,10 @@ import type {
   StoredRecord,
   StoredRelation,
   TenantId,
+  WorkflowState,
 } from '../domain/types.js';
 import type { Page, Paging } from '../domain/paging.js';
+import type { DefinitionSearch, RecordSearch } from '../domain/searchFields.js';
 import type { AuthStore } from './authTypes.js';
 import type { RunStore } from './runTypes.js';
 import type { ScheduleStore } from './scheduleTypes.js';
@@ -43,6 +45,13 @@ export interface DefinitionQuery {
   className?: string;
   /** How the docType, modes and className clauses combine. @defaultValue 'and' */
   combine?: 'and' | 'or';
+  /** The `as` condition, AND-ed with the clauses above (src/domain/searchFields.ts says what it may name). */
+  advancedSearch?: DefinitionSearch;
+  /**
+   * Workflow filter, AND-ed with the others whatever `combine` says: `active` leaves soft-deleted definitions out
+   * (`wf_deleted=false`), `deleted` lists only them (`wf_only_deleted=true`); absent, every definition matches.
+   */
+  workflow?: 'active' | 'deleted';
   /** @defaultValue { field: 'updatedAt', direction: 'desc' } */
   sort?: { field: 'name' | 'updatedAt'; direction: SortDirection };
   paging: Paging;
@@ -60,6 +69,8 @@ export interface DefinitionStore {
     definition: BatchDefinition,
     options: WriteOptions,
   ): Promise<StoredDefinition | undefined>;
+  /** Sets the workflow state (soft delete, undelete) and increments the revision; `undefined` when not found. */
+  setWorkflowState(tenant: TenantId, csid: string, state: WorkflowState, options: WriteOptions): Promise<StoredDefinition | undefined>;
   /** Hard delete; `false` when not found. */
   delete(tenant: TenantId, csid: string, options?: DeleteOptions): Promise<boolean>;
   /** Matching definitions, one page, with the total count of all matches. */
@@ -71,13 +82,15 @@ export interface RecordQuery {
   docTypes?: string[];
   /** Top-level field equalities, AND-ed. Keys are plain identifiers (`[A-Za-z_][A-Za-z0-9_]*`). */
   fieldEquals?: Record<string, string>;
+  /** The `as` condition, AND-ed with the filters above. */
+  advancedSearch?: RecordSearch;
   /** @defaultValue { field: 'updatedAt', direction: 'desc' } */
   sort?: { field: 'createdAt' | 'updatedAt'; direction: SortDirection };
   paging: Paging;
 }
 
-/** What `RecordStore.scan` matches: a list query without its page and order. */
-export type RecordFilter = Omit<RecordQuery, 'paging' | 'sort'>;
+/** What `RecordStore.scan` matches: a list query without its page, order and advanced search. */
+export type RecordFilter = Omit<RecordQuery, 'paging' | 'sort' | 'advancedSearch'>;
 
 export interface RecordStore {
   create(tenant: TenantId, docType: string, fields: RecordFields, actor: string): Promise<StoredRecord>;

@@ -65,11 +65,7 @@ export function recordsRouter({ records, basePath }: { records: RecordService; b
       const fields = fieldsOf(req, docType);
       const current = await records.get(caller.tenant, req.params.csid, docType);
       assertIfMatch(req, current, `${docType} '${current.csid}'`);
-      const updated = await records.update(caller.tenant, current.csid, fields, {
-        actor: caller.user,
-        docType,
-        expectedRevision: current.core.revision,
-      });
+      const updated = await records.put(caller.tenant, current, fields, { actor: caller.user });
       res.set('ETag', etagOf(updated.core));
       sendTree(res, 200, encodeRecordDocument(updated));
     })

@@ -7,6 +7,7 @@ import type { TenantId } from '../../domain/types.js';
 import type { AuthStore } from '../../store/authTypes.js';
 import type { Clock } from '../../store/queryRules.js';
 import { systemClock } from '../../store/queryRules.js';
+import type { AccessTokenVerifier } from './accessTokens.js';
 import { AuthService } from './authService.js';
 import { bootstrapAuth } from './bootstrap.js';
 import { RoleAdmin } from './roleAdmin.js';
@@ -33,7 +34,7 @@ export async function startAuth(
   store: AuthStore,
   settings: AuthSettings,
   logger: Logger,
-  hooks: { onTenantCreated?: (tenant: TenantId) => Promise<void>; now?: Clock } = {},
+  hooks: { onTenantCreated?: (tenant: TenantId) => Promise<void>; now?: Clock; accessTokens?: AccessTokenVerifier } = {},
 ): Promise<AuthServices> {
   const now = hooks.now ?? systemClock;
   const bootstrapped = await bootstrapAuth(store, { username: settings.adminUser, password: settings.adminPassword });
@@ -55,6 +56,7 @@ export async function startAuth(
     },
     cache: { ttlMs: settings.authCacheTtlMs },
     now,
+    ...(hooks.accessTokens !== undefined && { accessTokens: hooks.accessTokens }),
   });
   return {
     auth,
@@ -69,4 +71,5 @@ export async function startAuth(
 
 export { AuthService } from './authService.js';
 export type { AuthOutcome, AuthRequest, Credentials } from './authService.js';
+export { AccessTokenVerifier } from './accessTokens.js';
 export { ADMINISTRATOR_ROLE, SYSTEM_TENANT } from './bootstrap.js';
