@@ -131,6 +131,28 @@ function describeMongoStore(connectionString: string): void {
       }
     });
 
+    it('answers a cancel with the counts the items give, whatever the counters say, and does not move them after', async () => {
+      const tenant = 'tenant-a' as TenantId;
+      const store = await MongoStore.connect({ client, databaseName: databaseNameFor('MongoDB cancel counts') });
+      try {
+        const input = { definitionCsid: 'd', definitionName: 'D', invocation: { listCSIDs: [], params: [] }, createdBy: 'alice' };
+        const run = await store.runs.create(tenant, input, ['a', 'b', 'c', 'd'], new Date(0));
+        const [a, b] = await store.runs.claim(tenant, run.id, { owner: 'w', limit: 2, leaseMs: 1000, now: new Date(1) });
+        await store.runs.complete(tenant, run.id, 'w', [{ seq: a!.seq, status: 'Completed' }], new Date(2));
+        // b's item write lands before the cancel, its counter update after it.
+        const runItems = store.db.collection(MONGO_DEFAULTS.collections.runItems);
+        await runItems.updateOne({ runId: run.id, seq: b!.seq }, { $set: { status: 'Failed', owner: null } });
+        const cancelled = await store.runs.cancel(tenant, run.id, new Date(3));
+        expect(cancelled?.counts).to.deep.equal({ posted: 4, processed: 2, failed: 1, affected: 1, cancelled: 2 });
+        await runItems.updateOne({ runId: run.id, seq: b!.seq }, { $set: { status: 'Processing', owner: 'w' } });
+        await store.runs.complete(tenant, run.id, 'w', [{ seq: b!.seq, status: 'Failed', error: 'late' }], new Date(4));
+        expect((await store.runs.get(tenant, run.id))?.counts).to.deep.equal(cancelled?.counts);
+      } finally {
+        await store.db.dropDatabase();
+        await store.close();
+      }
+    });
+
     it('does not count again, once the run finished, items whose counter update lands after the finish', async () => {
       const tenant = 'tenant-a' as TenantId;
       const store = await MongoStore.connect({ client, databaseName: databaseNameFor('MongoDB late counter update') });

@@ -133,10 +133,10 @@ export interface RunItemDocument {
 const ACTIVE = [...ACTIVE_RUN_STATUSES];
 const FINAL = [...FINAL_RUN_STATUSES];
 /**
- * What `finish` ends a run with, counting its items itself: an increment for items written before the finish,
- * landing after it, is not counted twice.
+ * The statuses whose counts `finish` and `cancel` set from the items themselves (once no item can change any more):
+ * an increment for items written before, landing after, is not counted twice.
  */
-const FINISHED: RunStatus[] = [RUN_STATUS.Completed, RUN_STATUS.CompletedWithErrors];
+const COUNTED_FROM_ITEMS: RunStatus[] = [RUN_STATUS.Completed, RUN_STATUS.CompletedWithErrors, RUN_STATUS.Cancelled];
 const DUPLICATE_KEY = 11000;
 
 function toRun(doc: RunDocument): Run {
@@ -479,7 +479,7 @@ export class MongoRunStore implements RunStore {
         },
       },
     );
-    if (modifiedCount > 0) await this.#runs.updateOne({ _id: id, status: { $nin: FINISHED } }, { $inc: { processed: modifiedCount, failed: modifiedCount } });
+    if (modifiedCount > 0) await this.#runs.updateOne({ _id: id, status: { $nin: COUNTED_FROM_ITEMS } }, { $inc: { processed: modifiedCount, failed: modifiedCount } });
   }
 
   async renewLeases(tenant: TenantId, id: string, owner: string, until: Date): Promise<number[]> {
@@ -564,7 +564,7 @@ export class MongoRunStore implements RunStore {
     affected += await write(plain.filter((o) => o.status === 'Completed' && o.affected !== false));
     unaffected += await write(plain.filter((o) => o.status === 'Completed' && o.affected === false));
     const processed = failed + affected + unaffected;
-    if (processed > 0) await this.#runs.updateOne({ _id: id, status: { $nin: FINISHED } }, { $inc: { processed, failed, affected } }, { session });
+    if (processed > 0) await this.#runs.updateOne({ _id: id, status: { $nin: COUNTED_FROM_ITEMS } }, { $inc: { processed, failed, affected } }, { session });
     return { written: processed, requeued };
   }
 
@@ -719,13 +719,18 @@ export class MongoRunStore implements RunStore {
     return this.get(tenant, id);
   }
 
-  /** Ends the items of a cancelled run that are not final, whoever holds them, and counts them. */
+  /**
+   * Ends the items of a cancelled run that are not final, whoever holds them, then counts the run from its items:
+   * none of them changes any more, so the cancel answers exact counts, which increments landing late leave alone.
+   * `$max`: a sweep of items added meanwhile (`#sweepIfCancelled`) may count them first, and counts only grow now.
+   */
   async #cancelItems(id: string, now: Date): Promise<void> {
-    const { modifiedCount } = await this.#items.updateMany(
+    await this.#items.updateMany(
       { runId: id, status: { $in: [ITEM_STATUS.New, ITEM_STATUS.Processing] } },
       { $set: { status: ITEM_STATUS.Cancelled, owner: null, leaseExpiresAt: null, claimToken: null, updatedAt: now } },
     );
-    if (modifiedCount > 0) await this.#runs.updateOne({ _id: id }, { $inc: { cancelled: modifiedCount } });
+    const { processed, failed, affected, cancelled } = await this.#recount(id, 0);
+    await this.#runs.updateOne({ _id: id }, { $max: { processed, failed, affected, cancelled } });
   }
 
   /** After items were added to a run that was active when checked: a cancel since then did not see them. */
