@@ -3,12 +3,13 @@
  * admin services over the store's auth part. The composition root (src/service.ts) calls `startAuth` once.
  */
 import type { Logger } from 'pino';
-import type { TenantId } from '../../domain/types.js';
+import { SYSTEM_ACTOR, type TenantId } from '../../domain/types.js';
 import type { AuthStore } from '../../store/authTypes.js';
 import type { Clock } from '../../store/queryRules.js';
 import { systemClock } from '../../store/queryRules.js';
 import { AuthService } from './authService.js';
 import { bootstrapAuth } from './bootstrap.js';
+import { upgradeDefaultRoles } from './defaultRoles.js';
 import { RoleAdmin } from './roleAdmin.js';
 import { TenantAdmin } from './tenantAdmin.js';
 import { TokenAdmin } from './tokenAdmin.js';
@@ -46,6 +47,12 @@ export async function startAuth(
   } else if (bootstrapped.createdUser !== undefined) {
     logger.info({ username: bootstrapped.createdUser }, 'first start: created the administrator from ADMIN_USER/ADMIN_PASSWORD');
   }
+  for (const { tenant, moved } of await upgradeDefaultRoles(store, SYSTEM_ACTOR)) {
+    logger.warn(
+      { tenant, moved },
+      "upgraded the old 'administrator' role to TENANT_ADMINISTRATOR; definitions whose forRoles name ADMINISTRATOR need TENANT_ADMINISTRATOR",
+    );
+  }
   const auth = new AuthService(store, {
     throttle: {
       maxFailuresPerUserAddress: settings.loginMaxFailures,
@@ -69,4 +76,5 @@ export async function startAuth(
 
 export { AuthService } from './authService.js';
 export type { AuthOutcome, AuthRequest, Credentials } from './authService.js';
-export { ADMINISTRATOR_ROLE, SYSTEM_TENANT } from './bootstrap.js';
+export { SYSTEM_TENANT } from './bootstrap.js';
+export { ADMINISTRATOR_ROLE, READER_ROLE } from './defaultRoles.js';
