@@ -9,13 +9,12 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { DEFAULT_TENANT, type TenantId } from './domain/types.js';
 import { createApp } from './http/app.js';
 import type { HealthReport } from './http/routes/healthRouter.js';
-import { createPluginWatcher, PluginRegistry } from './plugins/index.js';
+import { createPluginWatcher, PluginRegistry, type LoadedPlugin } from './plugins/index.js';
 import { PluginThreads } from './plugins/threads/pluginThreads.js';
 import { startAuth, type AuthServices } from './services/auth/index.js';
-import { registerDefaultDefinitions } from './services/autoRegistration.js';
+import { registerDefaultDefinitions, registerInEveryTenant } from './services/autoRegistration.js';
 import { DefinitionService } from './services/definitionService.js';
 import { InvocationService } from './services/invocationService.js';
 import { InvokeAuthorizer } from './services/invokeAuthorization.js';
@@ -79,25 +78,28 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     await watcher.close();
     await store.close();
   };
-  const registerDefaults = (tenant: TenantId, loaded = plugins.list()) =>
-    registerDefaultDefinitions(store.definitions, tenant, loaded.map(({ plugin }) => plugin), logger);
+  const pluginsOf = (loaded: readonly LoadedPlugin[]) => loaded.map(({ plugin }) => plugin);
+  const registerEverywhere = (loaded = plugins.list()) =>
+    registerInEveryTenant({ definitions: store.definitions, tenants: store.auth.tenants }, pluginsOf(loaded), logger);
   let security: AuthServices;
   try {
     await watcher.start();
-    await registerDefaults(DEFAULT_TENANT);
+    // After the auth start-up, which creates the first tenant on a fresh store.
     security = await startAuth(store.auth, config, logger.child({ component: 'auth' }), {
-      // A new tenant starts with the shipped plugins' default definitions, as the default tenant did.
+      // A new tenant starts with the plugins' default definitions, as every other tenant did.
       onTenantCreated: async (tenant) => {
-        await registerDefaults(tenant);
+        await registerDefaultDefinitions(store.definitions, tenant, pluginsOf(plugins.list()), logger);
       },
     });
+    const { failed } = await registerEverywhere();
+    if (failed.length > 0) throw new Error(`could not register the default definitions in tenant(s) ${failed.join(', ')}`);
   } catch (err) {
     await release();
     throw err;
   }
   // A plugin dropped in while the service runs registers its default definition like one present at start-up.
   plugins.on('loaded', (loaded) => {
-    registerDefaults(DEFAULT_TENANT, [loaded]).catch((err: unknown) =>
+    registerEverywhere([loaded]).catch((err: unknown) =>
       logger.error({ err, file: loaded.file }, 'could not register default definition'),
     );
   });
