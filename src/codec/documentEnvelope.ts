@@ -67,10 +67,10 @@ export function openDocument(tree: DocTree, expectedName?: string): DocumentEnve
   return nameText === undefined || nameText === '' ? { node } : { node, name: nameText };
 }
 
-/** A part a document may carry: its element's local name and its namespace. */
+/** A part a document may carry: its element's local name and its namespace (not checked when absent). */
 export interface PartSpec {
   name: string;
-  namespace: string;
+  namespace?: string;
 }
 
 /**
@@ -100,7 +100,7 @@ export function takeParts(envelope: DocumentEnvelope, required: PartSpec, option
       throw validationFailed('document', [{ path: `document/${spec.name}`, message: 'must occur once' }]);
     }
     const partNode = asNode(part.value, `document/${part.key}`, 'document');
-    checkNamespace(part.key, spec.namespace, `document/${part.key}`, partNode, node);
+    if (spec.namespace !== undefined) checkNamespace(part.key, spec.namespace, `document/${part.key}`, partNode, node);
     found.set(spec.name, partNode);
   }
   return found;

@@ -43,6 +43,15 @@ export {
 export type { InvocationContextPayload, InvocationParam, InvocationResultsPayload } from './invocationContext.js';
 export { decodeRecordDocument, encodeRecordDocument, RECORD_LIST_SPEC } from './recordDocument.js';
 export type { RecordDocument } from './recordDocument.js';
+export {
+  decodeRecordServiceDocument,
+  encodeRecordServiceDocument,
+  RECORD_SERVICES,
+  recordServiceListSpec,
+  recordServiceUri,
+} from './recordServiceDocument.js';
+export type { RecordServiceSpec } from './recordServiceDocument.js';
+export { encodeWorkflowDocument } from './workflowDocument.js';
 export { decodeRelationDocument, encodeRelationDocument, RELATION_LIST_SPEC } from './relationDocument.js';
 export { decodeRunItems, encodeRunDocument, RUN_ITEM_LIST_SPEC, RUN_LIST_SPEC } from './runDocument.js';
 export { decodeScheduleRequest, encodeScheduleDocument, SCHEDULE_LIST_SPEC } from './scheduleDocument.js';

@@ -22,3 +22,6 @@ export function recordUri(docType: string, csid: string): string {
 export function relationUri(csid: string): string {
   return `/relations/${csid}`;
 }
+
+/** The `workflow_common` part of a record's `/workflow` sub-resource. */
+export const WORKFLOW_NAMESPACE = 'http://collectionspace.org/services/workflow';

@@ -21,6 +21,7 @@ import { batchRouter } from './routes/batchRouter.js';
 import { healthRouter, type HealthReport } from './routes/healthRouter.js';
 import { invokeRouter } from './routes/invokeRouter.js';
 import { recordsRouter } from './routes/recordsRouter.js';
+import { recordServicesRouter } from './routes/recordServicesRouter.js';
 import { relationsRouter } from './routes/relationsRouter.js';
 import { runsRouter } from './routes/runsRouter.js';
 import { multiTenantRouter } from './routes/multiTenantRouter.js';
@@ -110,6 +111,7 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   }
   api.use('/batch', batchRouter({ definitions: deps.definitions, basePath: `${SERVICE_ROOT}/batch` }));
   api.use('/records', recordsRouter({ records: deps.records, basePath: `${SERVICE_ROOT}/records` }));
+  api.use(recordServicesRouter({ records: deps.records, serviceRoot: SERVICE_ROOT }));
   api.use('/relations', relationsRouter({ records: deps.records, basePath: `${SERVICE_ROOT}/relations` }));
   if (deps.multiTenant !== undefined) api.use('/batch-multitenant', multiTenantRouter(deps.multiTenant));
   api.use('/runs', runsRouter({ runs: deps.runs, basePath: `${SERVICE_ROOT}/runs`, retentionMs: options.runRetentionMs ?? 0 }));

@@ -4,7 +4,15 @@
  */
 import { NotFoundError } from '../domain/errors.js';
 import type { Page, Paging } from '../domain/paging.js';
-import { GROUP_DOCTYPE, type RecordFields, type Relation, type StoredRecord, type StoredRelation, type TenantId } from '../domain/types.js';
+import {
+  GROUP_DOCTYPE,
+  type RecordFields,
+  type Relation,
+  type StoredRecord,
+  type StoredRelation,
+  type TenantId,
+  type WorkflowState,
+} from '../domain/types.js';
 import type { RecordFilter, RecordQuery, Store, WriteOptions } from '../store/types.js';
 
 /** How many rows one store call reads when a caller wants "all" of something. */
@@ -59,6 +67,18 @@ export class RecordService {
     const updated = await this.store.records.update(tenant, csid, fields, options);
     if (updated === undefined) throw new NotFoundError(options.docType ?? 'Record', csid);
     return updated;
+  }
+
+  /** Soft-deletes (`deleted`) or restores (`project`) the record, as CollectionSpace's workflow transitions do. */
+  async setWorkflowState(
+    tenant: TenantId,
+    csid: string,
+    workflowState: WorkflowState,
+    options: WriteOptions & { docType?: string },
+  ): Promise<StoredRecord> {
+    const moved = await this.store.records.setWorkflowState(tenant, csid, workflowState, options);
+    if (moved === undefined) throw new NotFoundError(options.docType ?? 'Record', csid);
+    return moved;
   }
 
   /** Deletes the record and its relations; `false` when there was none. */

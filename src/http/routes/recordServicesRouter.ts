@@ -1,0 +1,33 @@
+/**
+ * CollectionSpace's record services over the same records as `/records/{docType}`: `/collectionobjects`,
+ * `/movements`, `/groups` and `/loansout`, each with its multi-part document (see
+ * src/codec/recordServiceDocument.ts), same permissions (`records`) and tenancy.
+ */
+import { Router } from 'express';
+import {
+  decodeRecordServiceDocument,
+  encodeRecordServiceDocument,
+  RECORD_SERVICES,
+  recordServiceListSpec,
+  recordServiceUri,
+} from '../../codec/index.js';
+import type { RecordService } from '../../services/recordService.js';
+import { recordRoutes } from './recordRoutes.js';
+
+export function recordServicesRouter({ records, serviceRoot }: { records: RecordService; serviceRoot: string }): Router {
+  const router = Router();
+  for (const spec of RECORD_SERVICES) {
+    router.use(
+      `/${spec.service}`,
+      recordRoutes(records, {
+        docTypeOf: () => spec.docType,
+        decode: (tree) => decodeRecordServiceDocument(tree, spec),
+        encode: (record) => encodeRecordServiceDocument(record, spec),
+        listSpec: recordServiceListSpec(spec),
+        location: (_docType, csid) => `${serviceRoot}/${spec.service}/${csid}`,
+        uri: (record) => recordServiceUri(spec, record.csid),
+      }),
+    );
+  }
+  return router;
+}
