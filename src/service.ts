@@ -9,12 +9,14 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { SYSTEM_ACTOR } from './domain/types.js';
 import { createApp } from './http/app.js';
 import type { HealthReport } from './http/routes/healthRouter.js';
 import { createPluginWatcher, PluginRegistry, type LoadedPlugin } from './plugins/index.js';
 import { PluginThreads } from './plugins/threads/pluginThreads.js';
 import { startAuth, type AuthServices } from './services/auth/index.js';
 import { registerDefaultDefinitions, registerInEveryTenant } from './services/autoRegistration.js';
+import { renameRoleInDefinitions } from './services/definitionRoleRename.js';
 import { DefinitionService } from './services/definitionService.js';
 import { InvocationService } from './services/invocationService.js';
 import { InvokeAuthorizer } from './services/invokeAuthorization.js';
@@ -89,6 +91,10 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       // A new tenant starts with the plugins' default definitions, as every other tenant did.
       onTenantCreated: async (tenant) => {
         await registerDefaultDefinitions(store.definitions, tenant, pluginsOf(plugins.list()), logger);
+      },
+      // A role renamed by an upgrade keeps admitting the same people to the same jobs.
+      renameDisplayName: async (tenant, rename) => {
+        await renameRoleInDefinitions(store.definitions, tenant, rename, SYSTEM_ACTOR);
       },
     });
     const { failed } = await registerEverywhere();

@@ -1,11 +1,15 @@
 /**
  * What a fresh or upgraded service holds as CollectionSpace does: the default roles TENANT_ADMINISTRATOR and
- * TENANT_READER in every tenant (so `forRoles` copied from CollectionSpace work), and the plugins' default
+ * TENANT_READER in every tenant (so `forRoles` copied from CollectionSpace work; a store made with the old
+ * `administrator` role is moved over at start), and the plugins' default
  * definitions in every tenant: at start-up, when a plugin is dropped in, and when a tenant is created.
  */
 import { cp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
+import { ADMINISTRATOR_ROLE, READER_ROLE } from '../../src/services/auth/defaultRoles.js';
+import { DEFAULT_TENANT, type BatchDefinition } from '../../src/domain/types.js';
+import { openStore } from '../../src/store/index.js';
 import { XML_TYPE } from '../support/api.js';
 import { SHIPPED_PLUGINS_DIR, startTestService, tempDir, TEST_ADMIN, type TestService } from '../support/testService.js';
 import { waitFor } from '../support/waitFor.js';
@@ -68,6 +72,46 @@ describe("CollectionSpace's default roles and auto-registration", () => {
     expect((await reader.request('/cspace-services/batch')).status).to.equal(200);
     expect((await invoke(reader)).status).to.equal(403);
     expect((await reader.request('/cspace-services/admin/users')).status).to.equal(403);
+  });
+
+  it("upgrades a store made with the old 'administrator' role at start: its holders and forRoles move over", async () => {
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    await (await start({ dataDir: dir })).stop();
+    // Turn the fresh store into one made before CollectionSpace's role names, through the store interface.
+    const store = await openStore({ dataDir: dir });
+    const tenant = DEFAULT_TENANT;
+    await store.auth.roles.create(tenant, { ...ADMINISTRATOR_ROLE, name: 'administrator', displayName: 'ADMINISTRATOR' }, 'old');
+    await store.auth.users.setRoles(tenant, TEST_ADMIN.username, ['administrator'], 'old');
+    await store.auth.roles.delete(tenant, ADMINISTRATOR_ROLE.name);
+    await store.auth.roles.delete(tenant, READER_ROLE.name);
+    const definition: BatchDefinition = {
+      name: 'admins only',
+      forDocTypes: [],
+      forRoles: ['Administrator', 'curator'],
+      resourceActionGroupList: [],
+      supportsNoContext: true,
+      supportsSingleDoc: false,
+      supportsDocList: false,
+      supportsGroup: false,
+      className: 'noop',
+    };
+    const old = await store.definitions.create(tenant, definition, 'old');
+    await store.close();
+
+    const service = await start({ dataDir: dir });
+    const roles = await listItems(service, '/cspace-services/admin/roles');
+    expect(roles.map((role) => role.name)).to.deep.equal(['TENANT_ADMINISTRATOR', 'TENANT_READER']);
+    const admin = await listItems(service, '/cspace-services/admin/users');
+    expect(admin.map((user) => user.roles)).to.deep.equal(['TENANT_ADMINISTRATOR']);
+    const xml = await (await service.request(`/cspace-services/batch/${old.csid}`)).text();
+    expect(xml).to.include('<forRoles><roleDisplayName>TENANT_ADMINISTRATOR</roleDisplayName><roleDisplayName>curator</roleDisplayName></forRoles>');
+    const invoked = await service.request(`/cspace-services/batch/${old.csid}/invoke`, {
+      method: 'POST',
+      headers: { 'Content-Type': XML_TYPE },
+      body: `<ns2:invocationContext xmlns:ns2="${INVOCABLE_NS}"><mode>nocontext</mode></ns2:invocationContext>`,
+    });
+    expect(invoked.status, await invoked.clone().text()).to.equal(200);
   });
 
   it('creates the default definitions in every tenant at start-up, again for a tenant that lost them', async () => {

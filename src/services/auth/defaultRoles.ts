@@ -47,15 +47,24 @@ export async function ensureDefaultRoles(store: AuthStore, tenant: TenantId, act
   for (const role of DEFAULT_ROLES) await ensure(() => store.roles.create(tenant, role, actor));
 }
 
+export interface RoleUpgradeHooks {
+  /**
+   * Called before a tenant's old role goes, so that what names its display name (definitions' `forRoles`) can
+   * follow; called again if a start stopped half-way, so it must be idempotent.
+   */
+  renameDisplayName?: (tenant: TenantId, rename: { from: string; to: string }) => Promise<void>;
+}
+
 /**
  * Moves one tenant off the old `administrator` role: its holders get TENANT_ADMINISTRATOR in its place, then the
  * old role goes. The old role is recognised by its name and its untouched display name; a renamed one is the
  * operator's and stays. Safe to run again after a crash half-way: the old role is deleted last.
  * Answers how many members were moved, `undefined` when the tenant has no old role.
  */
-async function upgradeTenant(store: AuthStore, tenant: TenantId, actor: string): Promise<number | undefined> {
+async function upgradeTenant(store: AuthStore, tenant: TenantId, actor: string, hooks: RoleUpgradeHooks): Promise<number | undefined> {
   const old = await store.roles.get(tenant, OLD_ADMINISTRATOR.name);
   if (old?.displayName !== OLD_ADMINISTRATOR.displayName) return undefined;
+  await hooks.renameDisplayName?.(tenant, { from: OLD_ADMINISTRATOR.displayName, to: ADMINISTRATOR_ROLE.displayName });
   const holders: Array<{ username: string; roles: string[] }> = [];
   for await (const user of allPages((paging) => store.users.list(tenant, paging))) {
     const roles = user.memberships.find((membership) => membership.tenant === tenant)?.roles ?? [];
@@ -74,13 +83,17 @@ async function upgradeTenant(store: AuthStore, tenant: TenantId, actor: string):
  * back), moving stores created with the old role name over. Answers the tenants that were upgraded, with how
  * many members each had moved.
  */
-export async function upgradeDefaultRoles(store: AuthStore, actor: string): Promise<Array<{ tenant: TenantId; moved: number }>> {
+export async function upgradeDefaultRoles(
+  store: AuthStore,
+  actor: string,
+  hooks: RoleUpgradeHooks = {},
+): Promise<Array<{ tenant: TenantId; moved: number }>> {
   const tenants: TenantId[] = [];
   for await (const tenant of allPages((paging) => store.tenants.list(paging))) tenants.push(tenant.id);
   const upgraded: Array<{ tenant: TenantId; moved: number }> = [];
   for (const tenant of tenants) {
     await ensureDefaultRoles(store, tenant, actor);
-    const moved = await upgradeTenant(store, tenant, actor);
+    const moved = await upgradeTenant(store, tenant, actor, hooks);
     if (moved !== undefined) upgraded.push({ tenant, moved });
   }
   return upgraded;

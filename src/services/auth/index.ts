@@ -9,7 +9,7 @@ import type { Clock } from '../../store/queryRules.js';
 import { systemClock } from '../../store/queryRules.js';
 import { AuthService } from './authService.js';
 import { bootstrapAuth } from './bootstrap.js';
-import { upgradeDefaultRoles } from './defaultRoles.js';
+import { upgradeDefaultRoles, type RoleUpgradeHooks } from './defaultRoles.js';
 import { RoleAdmin } from './roleAdmin.js';
 import { TenantAdmin } from './tenantAdmin.js';
 import { TokenAdmin } from './tokenAdmin.js';
@@ -34,7 +34,7 @@ export async function startAuth(
   store: AuthStore,
   settings: AuthSettings,
   logger: Logger,
-  hooks: { onTenantCreated?: (tenant: TenantId) => Promise<void>; now?: Clock } = {},
+  hooks: { onTenantCreated?: (tenant: TenantId) => Promise<void>; now?: Clock } & RoleUpgradeHooks = {},
 ): Promise<AuthServices> {
   const now = hooks.now ?? systemClock;
   const bootstrapped = await bootstrapAuth(store, { username: settings.adminUser, password: settings.adminPassword });
@@ -47,11 +47,9 @@ export async function startAuth(
   } else if (bootstrapped.createdUser !== undefined) {
     logger.info({ username: bootstrapped.createdUser }, 'first start: created the administrator from ADMIN_USER/ADMIN_PASSWORD');
   }
-  for (const { tenant, moved } of await upgradeDefaultRoles(store, SYSTEM_ACTOR)) {
-    logger.warn(
-      { tenant, moved },
-      "upgraded the old 'administrator' role to TENANT_ADMINISTRATOR; definitions whose forRoles name ADMINISTRATOR need TENANT_ADMINISTRATOR",
-    );
+  const upgradeHooks = hooks.renameDisplayName === undefined ? {} : { renameDisplayName: hooks.renameDisplayName };
+  for (const { tenant, moved } of await upgradeDefaultRoles(store, SYSTEM_ACTOR, upgradeHooks)) {
+    logger.warn({ tenant, moved }, "upgraded the old 'administrator' role to TENANT_ADMINISTRATOR, and forRoles naming ADMINISTRATOR with it");
   }
   const auth = new AuthService(store, {
     throttle: {
