@@ -12,7 +12,7 @@ import { replay } from '../support/xmlReplay.js';
 const FIXTURES = fileURLToPath(new URL('../fixtures/xmlreplay/', import.meta.url));
 
 const CONTROL_FILES = {
-  'batch/batch-control.xml': 14,
+  'batch/batch-control.xml': 20,
   'batch/batch-update-object-loc-control.xml': 39,
   'batch/batch-update-inventory-status-control.xml': 5,
 };
