@@ -12,6 +12,7 @@ import { INVOKE_AUTHORIZER_DEFAULTS } from './services/invokeAuthorization.js';
 import { RUN_SERVICE_DEFAULTS } from './services/runService.js';
 import { RUN_WORKER_DEFAULTS } from './runs/runWorker.js';
 import { DEFAULT_RESULTS_INLINE_LIMIT } from './store/runRules.js';
+import { OAUTH_DEFAULTS } from './services/oauth/oauthProvider.js';
 
 export interface Config {
   /** HTTP port. `PORT` @defaultValue 8080 */
@@ -71,7 +72,7 @@ export interface Config {
   maxRunItems: number;
   /** Runs one user may have active at once in a tenant (seed 003: one); past it 429 with `Retry-After`. 0: no limit. `MAX_ACTIVE_RUNS_PER_USER` @defaultValue 0 */
   maxActiveRunsPerUser: number;
-  /** How long an invoke without `Prefer: respond-async` waits for its run; past it, 202 and the run's Location. 0: always 202. `INVOKE_WAIT_MS` @defaultValue 30000 */
+  /** The server's limit on how long an invoke without `Prefer: respond-async` waits for its run; past it, 202 and the run's Location. 0: no limit (CollectionSpace's behaviour). `INVOKE_WAIT_MS` @defaultValue 0 */
   invokeWaitMs: number;
   /** Items stored with a new `nocontext` run before it is answered; a worker queues the rest while these run. `RUN_FIRST_ITEMS` @defaultValue 1000 */
   runFirstItems: number;
@@ -102,6 +103,25 @@ export interface Config {
    * `AGENDASH_PATH` @defaultValue '/cspace-services/agendash'
    */
   agendashPath: string | undefined;
+  /**
+   * The OAuth issuer (`iss` of access tokens): the public URL of `/cspace-services/oauth2`. `OAUTH_ISSUER`
+   * @defaultValue `http://localhost:PORT/cspace-services/oauth2`
+   */
+  oauthIssuer: string;
+  /**
+   * Where the `cspace-ui` client may be sent back with an authorization code: comma-separated absolute URLs, one per
+   * UI tenant (CollectionSpace's `authorizationSuccessUrl`). `OAUTH_REDIRECT_URIS`
+   * @defaultValue 'http://localhost:8180/cspace/core/authorized'
+   */
+  oauthRedirectUris: string[];
+  /** Lifetime of an OAuth access token, in seconds. `OAUTH_ACCESS_TOKEN_TTL_SECONDS` @defaultValue 3600 */
+  oauthAccessTokenTtlSeconds: number;
+  /** How long one OAuth sign-in lasts, in seconds: its refresh tokens (rotated at each refresh), grant and session. `OAUTH_REFRESH_TOKEN_TTL_SECONDS` @defaultValue 1209600 (14 days) */
+  oauthRefreshTokenTtlSeconds: number;
+  /** The authorization server's signing and cookie keys; created when missing. `OAUTH_KEYS_FILE` @defaultValue unset: `oauth-keys.json` in DATA_DIR */
+  oauthKeysFile: string | undefined;
+  /** Client registrations besides `cspace-ui`: a JSON array of OAuth client metadata. `OAUTH_CLIENTS_FILE` @defaultValue unset: `cspace-ui` only */
+  oauthClientsFile: string | undefined;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -140,6 +160,8 @@ export const CONFIG_DEFAULTS = {
   runPurgeEveryMs: 3_600_000,
   runResultsInlineLimit: DEFAULT_RESULTS_INLINE_LIMIT,
   agendashPath: '/cspace-services/agendash',
+  oauthAccessTokenTtlSeconds: OAUTH_DEFAULTS.accessTokenTtlSeconds,
+  oauthRefreshTokenTtlSeconds: OAUTH_DEFAULTS.refreshTokenTtlSeconds,
 } as const satisfies Partial<Config>;
 
 export class ConfigError extends Error {
@@ -225,10 +247,35 @@ function agendashPath(env: NodeJS.ProcessEnv): string | undefined {
   return trimmed;
 }
 
+function oauthIssuer(env: NodeJS.ProcessEnv, port: number): string {
+  const raw = text(env, 'OAUTH_ISSUER');
+  if (raw === undefined) return `http://localhost:${port}/cspace-services/oauth2`;
+  if (!isHttpUrl(raw) || raw.includes('?') || raw.includes('#')) throw new ConfigError(`OAUTH_ISSUER must be an http(s) URL without query or fragment, got '${raw}'`);
+  return raw.replace(/\/+$/, '');
+}
+
+function isHttpUrl(raw: string): boolean {
+  return URL.canParse(raw) && ['http:', 'https:'].includes(new URL(raw).protocol);
+}
+
+function oauthRedirectUris(env: NodeJS.ProcessEnv): string[] {
+  const raw = text(env, 'OAUTH_REDIRECT_URIS');
+  if (raw === undefined) return [...OAUTH_DEFAULTS.redirectUris];
+  const uris = raw.split(',').map((uri) => uri.trim()).filter((uri) => uri !== '');
+  const wrong = uris.find((uri) => !isHttpUrl(uri) || uri.includes('#'));
+  if (uris.length === 0 || wrong !== undefined) {
+    throw new ConfigError(`OAUTH_REDIRECT_URIS must be comma-separated http(s) URLs without fragment, got '${wrong ?? raw}'`);
+  }
+  return uris;
+}
+
 /** Reads and checks the configuration; relative directories resolve against the working directory. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = integer(env, 'PORT', CONFIG_DEFAULTS.port, 0, 65_535);
+  const oauthKeysFile = text(env, 'OAUTH_KEYS_FILE');
+  const oauthClientsFile = text(env, 'OAUTH_CLIENTS_FILE');
   return {
-    port: integer(env, 'PORT', CONFIG_DEFAULTS.port, 0, 65_535),
+    port,
     dataDir: path.resolve(text(env, 'DATA_DIR') ?? CONFIG_DEFAULTS.dataDir),
     pluginsDir: path.resolve(text(env, 'PLUGINS_DIR') ?? CONFIG_DEFAULTS.pluginsDir),
     mongodbUri: text(env, 'MONGODB_URI'),
@@ -267,5 +314,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // At most 16 MiB: a MongoDB document holds no more, so larger results could not be inlined anyway.
     runResultsInlineLimit: integer(env, 'RUN_RESULTS_INLINE_LIMIT', CONFIG_DEFAULTS.runResultsInlineLimit, 0, 16_777_216),
     agendashPath: agendashPath(env),
+    oauthIssuer: oauthIssuer(env, port),
+    oauthRedirectUris: oauthRedirectUris(env),
+    oauthAccessTokenTtlSeconds: integer(env, 'OAUTH_ACCESS_TOKEN_TTL_SECONDS', CONFIG_DEFAULTS.oauthAccessTokenTtlSeconds, 1, 86_400),
+    oauthRefreshTokenTtlSeconds: integer(env, 'OAUTH_REFRESH_TOKEN_TTL_SECONDS', CONFIG_DEFAULTS.oauthRefreshTokenTtlSeconds, 60, 366 * 86_400),
+    oauthKeysFile: oauthKeysFile === undefined ? undefined : path.resolve(oauthKeysFile),
+    oauthClientsFile: oauthClientsFile === undefined ? undefined : path.resolve(oauthClientsFile),
   };
 }

@@ -4,11 +4,12 @@
 import { ConfigError, loadConfig } from './config.js';
 import { DomainError } from './domain/errors.js';
 import { createLogger } from './log.js';
+import { OAuthSettingsError } from './services/oauth/oauthSettingsError.js';
 import { startService } from './service.js';
 
-/** A setting the service refused (ADMIN_PASSWORD too short, say) is the operator's to fix: said in one line, exit 2. */
+/** A setting the service refused (ADMIN_PASSWORD too short, a broken OAUTH_KEYS_FILE) is the operator's to fix: said in one line, exit 2. */
 function refusedSetting(err: unknown): string | undefined {
-  if (err instanceof ConfigError) return err.message;
+  if (err instanceof ConfigError || err instanceof OAuthSettingsError) return err.message;
   if (!(err instanceof DomainError) || err.code !== 'VALIDATION_FAILED') return undefined;
   const details = err.details.map(({ path, message }) => `${path} ${message}`).join('; ');
   return details === '' ? err.message : details;

@@ -3,6 +3,7 @@
  * serves the HTTP API. `stop()` undoes all of it in reverse order and is what graceful shutdown calls.
  */
 import { once } from 'node:events';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -14,7 +15,14 @@ import { createApp } from './http/app.js';
 import type { HealthReport } from './http/routes/healthRouter.js';
 import { createPluginWatcher, PluginRegistry, type LoadedPlugin } from './plugins/index.js';
 import { PluginThreads } from './plugins/threads/pluginThreads.js';
-import { startAuth, type AuthServices } from './services/auth/index.js';
+import { AccessTokenVerifier, startAuth, type AuthServices } from './services/auth/index.js';
+import { loadOAuthKeys, OAUTH_KEYS_FILENAME } from './services/oauth/oauthKeys.js';
+import { loadOAuthClients } from './services/oauth/oauthClients.js';
+import { checkClients, createOAuthProvider, CSPACE_UI_CLIENT_ID, OAUTH_AUDIENCE, redirectOrigins } from './services/oauth/oauthProvider.js';
+import type Provider from 'oidc-provider';
+import { loginPathFor, OAUTH_PATH } from './http/oauth/oauthRouter.js';
+import { SERVICE_ROOT } from './http/app.js';
+import { SqliteOAuthStore } from './store/sqlite/SqliteOAuthStore.js';
 import { registerDefaultDefinitions, registerInEveryTenant } from './services/autoRegistration.js';
 import { renameRoleInDefinitions } from './services/definitionRoleRename.js';
 import { DefinitionService } from './services/definitionService.js';
@@ -75,19 +83,30 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     logger: logger.child({ component: 'plugins' }),
     watch: config.watchPlugins,
   });
+  let oauthStore: SqliteOAuthStore | undefined;
   // Undoes start-up so far when a later step fails; `stop` ends with it too.
   const release = async () => {
     await watcher.close();
+    oauthStore?.close();
     await store.close();
   };
   const pluginsOf = (loaded: readonly LoadedPlugin[]) => loaded.map(({ plugin }) => plugin);
   const registerEverywhere = (loaded = plugins.list()) =>
     registerInEveryTenant({ definitions: store.definitions, tenants: store.auth.tenants }, pluginsOf(loaded), logger);
   let security: AuthServices;
+  let oauthProvider: Provider;
+  // Where the registered clients are sent back to after sign-in: the sign-in page may post on to these.
+  let signInOrigins: string[];
   try {
     await watcher.start();
-    // After the auth start-up, which creates the first tenant on a fresh store.
+    // The authorization server's keys and state live in DATA_DIR whichever engine is the store.
+    await mkdir(config.dataDir, { recursive: true });
+    const oauthKeys = await loadOAuthKeys(config.oauthKeysFile ?? path.join(config.dataDir, OAUTH_KEYS_FILENAME));
+    const otherClients = config.oauthClientsFile === undefined ? [] : await loadOAuthClients(config.oauthClientsFile, CSPACE_UI_CLIENT_ID);
+    const openOAuthStore = SqliteOAuthStore.open(config.dataDir);
+    oauthStore = openOAuthStore;
     security = await startAuth(store.auth, config, logger.child({ component: 'auth' }), {
+      accessTokens: new AccessTokenVerifier(oauthKeys.keys, { issuer: config.oauthIssuer, audience: OAUTH_AUDIENCE }),
       // A new tenant starts with the plugins' default definitions, as every other tenant did.
       onTenantCreated: async (tenant) => {
         await registerDefaultDefinitions(store.definitions, tenant, pluginsOf(plugins.list()), logger);
@@ -97,8 +116,27 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
         await renameRoleInDefinitions(store.definitions, tenant, rename, SYSTEM_ACTOR);
       },
     });
+    // After the auth start-up, which creates the first tenant on a fresh store.
     const { failed } = await registerEverywhere();
     if (failed.length > 0) throw new Error(`could not register the default definitions in tenant(s) ${failed.join(', ')}`);
+    const auth = security.auth;
+    oauthProvider = createOAuthProvider({
+      settings: {
+        issuer: config.oauthIssuer,
+        redirectUris: config.oauthRedirectUris,
+        accessTokenTtlSeconds: config.oauthAccessTokenTtlSeconds,
+        refreshTokenTtlSeconds: config.oauthRefreshTokenTtlSeconds,
+        otherClients,
+      },
+      keys: oauthKeys,
+      adapter: (model) => openOAuthStore.adapterFor(model),
+      isActive: (username) => auth.isActive(username),
+      loginPath: (uid) => loginPathFor(`${SERVICE_ROOT}${OAUTH_PATH}`, uid),
+      behindProxy: config.trustProxy !== false,
+      logger: logger.child({ component: 'oauth' }),
+    });
+    await checkClients(oauthProvider, [CSPACE_UI_CLIENT_ID, ...otherClients.map((client) => client.client_id)]);
+    signInOrigins = redirectOrigins([{ redirect_uris: config.oauthRedirectUris }, ...otherClients]);
   } catch (err) {
     await release();
     throw err;
@@ -248,6 +286,11 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       logger,
       auth: security.auth,
       admin: security.admin,
+      oauth: {
+        provider: oauthProvider,
+        defaultClientId: CSPACE_UI_CLIENT_ID,
+        redirectOrigins: signInOrigins,
+      },
       ...(config.agendashPath !== undefined && dashboardAgenda !== undefined && { agendash: { path: config.agendashPath, agenda: dashboardAgenda } }),
     },
     {

@@ -5,7 +5,7 @@
  */
 import type { Page } from '../domain/paging.js';
 import type { StoredDefinition } from '../domain/types.js';
-import { COMMON_LIST_NAMESPACE, PART_PREFIX, batchUri } from './namespaces.js';
+import { COMMON_LIST_NAMESPACE, PART_PREFIX, batchRefName, batchUri } from './namespaces.js';
 import { withoutBlanks, type DocScalar, type DocTree } from './tree.js';
 
 /** One list item's fields, in output order. `undefined`, `null` and blank values are left out. */
@@ -39,6 +39,7 @@ export const BATCH_LIST_SPEC: ListSpec<StoredDefinition> = {
   toItem: ({ csid, core, definition }) => ({
     csid,
     uri: batchUri(csid),
+    refName: batchRefName(core.tenantId, csid),
     updatedAt: core.updatedAt.toISOString(),
     workflowState: core.workflowState,
     name: definition.name,

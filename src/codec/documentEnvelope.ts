@@ -23,6 +23,18 @@ export const DOCUMENT_ELEMENT = 'document';
 /** Clients PUT back what they GET, so this part is accepted on input and ignored. */
 export const CORE_PART = 'collectionspace_core';
 
+/**
+ * Parts a client may send back that no write sets: the core part, and CollectionSpace's `account_permission`
+ * (the caller's rights, which its answers carry), both skipped as `RemoteDocumentModelHandlerImpl.fillAllParts`
+ * skips its system parts.
+ */
+const SYSTEM_PARTS: readonly string[] = [CORE_PART, 'account_permission'];
+
+/** Whether an element of a document (`ns2:collectionspace_core`, …) is a system part, ignored on input. */
+export function isSystemPart(key: string): boolean {
+  return SYSTEM_PARTS.includes(localName(key));
+}
+
 export interface DocumentEnvelope {
   /** The `document` element. */
   node: DocNode;
@@ -74,14 +86,14 @@ export interface PartSpec {
 }
 
 /**
- * The document's parts: `required` must be there, each of `optional` may be; the core part is ignored and any
+ * The document's parts: `required` must be there, each of `optional` may be; system parts are ignored and any
  * other element refused.
  * @throws ValidationError naming the missing, repeated, misplaced or unknown part.
  */
 export function takeParts(envelope: DocumentEnvelope, required: PartSpec, optional: readonly PartSpec[] = []): Map<string, DocNode> {
   const { node } = envelope;
   const parts = [required.name, ...optional.map((spec) => spec.name)];
-  const unknown = Object.keys(node).filter((key) => isElementKey(key) && ![...parts, CORE_PART].includes(localName(key)));
+  const unknown = Object.keys(node).filter((key) => isElementKey(key) && !isSystemPart(key) && !parts.includes(localName(key)));
   if (unknown.length > 0) {
     throw validationFailed(
       'document',
@@ -119,11 +131,12 @@ export function checkNamespace(key: string, namespace: string, path: string, ...
   }
 }
 
-/** `ns2:collectionspace_core`: the bookkeeping part of every document read. */
-export function corePart(uri: string, core: CoreFields): DocNode {
+/** `ns2:collectionspace_core`: the bookkeeping part of every document read, with `refName` where one is known. */
+export function corePart(uri: string, core: CoreFields, refName?: string): DocNode {
   return {
     [`@xmlns:${PART_PREFIX}`]: CORE_NAMESPACE,
     uri,
+    refName,
     tenantId: core.tenantId,
     createdAt: core.createdAt.toISOString(),
     createdBy: core.createdBy,

@@ -1,7 +1,7 @@
 /**
  * The error body, one shape for both media types: XML `<error>` and JSON `{"error": {...}}` come from the
- * same tree. CollectionSpace answers errors with text/plain; we keep its status codes but give clients the
- * code, the message and where each problem is.
+ * same tree. CollectionSpace answers errors with text/plain; clients that list it get that (`encodeErrorText`),
+ * the others keep its status codes with the code, the message and where each problem is.
  */
 import { NAMED_ITEMS_LIMIT, type DomainError, type ErrorDetail } from '../domain/errors.js';
 import type { DocNode, DocTree } from './tree.js';
@@ -37,6 +37,16 @@ export function encodeError(body: ErrorBody): DocTree {
       requestId: body.requestId,
     },
   };
+}
+
+/**
+ * The error as text/plain, for clients that list it in `Accept` (cspace-ui, through axios, shows an error's reason
+ * only when the body is a string): the message, then one line per detail, then the request id.
+ */
+export function encodeErrorText(body: ErrorBody): string {
+  const lines = [body.message, ...listedDetails(body.details ?? []).map(({ path, message }) => `${path}: ${message}`)];
+  if (body.requestId !== undefined && body.requestId !== '') lines.push(`Request id: ${body.requestId}`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** The error body of a domain error; src/http chooses the status. */

@@ -30,10 +30,10 @@ export {
   recordUri,
   relationUri,
 } from './namespaces.js';
-export { decodeBatchDocument, encodeBatchDocument, checkBatchCommonPart } from './batchDocument.js';
+export { decodeBatchDocument, decodeBatchUpdate, encodeBatchDocument, checkBatchCommonPart } from './batchDocument.js';
 export { BATCH_LIST_SPEC, encodeBatchList, encodeCommonList } from './commonList.js';
 export type { ListItem, ListSpec } from './commonList.js';
-export { encodeDomainError, encodeError } from './errorDocument.js';
+export { encodeDomainError, encodeError, encodeErrorText } from './errorDocument.js';
 export type { ErrorBody } from './errorDocument.js';
 export {
   decodeInvocationContext,
@@ -48,10 +48,8 @@ export {
   encodeRecordServiceDocument,
   RECORD_SERVICES,
   recordServiceListSpec,
-  recordServiceUri,
 } from './recordServiceDocument.js';
 export type { RecordServiceSpec } from './recordServiceDocument.js';
-export { encodeWorkflowDocument } from './workflowDocument.js';
 export { decodeRelationDocument, encodeRelationDocument, RELATION_LIST_SPEC } from './relationDocument.js';
 export { decodeRunItems, encodeRunDocument, RUN_ITEM_LIST_SPEC, RUN_LIST_SPEC } from './runDocument.js';
 export { decodeScheduleRequest, encodeScheduleDocument, SCHEDULE_LIST_SPEC } from './scheduleDocument.js';
@@ -74,3 +72,4 @@ export {
   TOKEN_LIST_SPEC,
   userListSpec,
 } from './adminDocuments.js';
+export { encodeWorkflowDocument } from './workflowDocument.js';

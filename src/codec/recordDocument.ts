@@ -8,11 +8,11 @@
  */
 import type { ErrorDetail } from '../domain/errors.js';
 import type { FieldValue, RecordFields, StoredRecord } from '../domain/types.js';
-import { CORE_PART, CORE_PART_KEY, corePart, openDocument } from './documentEnvelope.js';
+import { CORE_PART_KEY, corePart, isSystemPart, openDocument } from './documentEnvelope.js';
 import type { ListSpec } from './commonList.js';
 import { recordUri } from './namespaces.js';
 import { validationFailed } from './schemaValidator.js';
-import { isAttributeKey, isDocNode, localName, TEXT_KEY, type DocNode, type DocTree, type DocValue } from './tree.js';
+import { isAttributeKey, isDocNode, TEXT_KEY, type DocNode, type DocTree, type DocValue } from './tree.js';
 
 export interface RecordDocument {
   /** The `name` attribute of `document`, when given. */
@@ -53,14 +53,15 @@ export function toFields(node: DocNode, path: string, problems: ErrorDetail[]): 
 }
 
 /**
- * Decodes a record document. The `collectionspace_core` part is ignored, so clients can send back what they read.
+ * Decodes a record document. System parts (`collectionspace_core`, `account_permission`) are ignored, so clients
+ * can send back what they read.
  * @throws ValidationError listing every refused field name, attribute or mixed text, with paths.
  */
 export function decodeRecordDocument(tree: DocTree): RecordDocument {
   const { node, name } = openDocument(tree);
   const content: DocNode = {};
   for (const [key, value] of Object.entries(node)) {
-    if (key === '@name' || localName(key) === CORE_PART) continue;
+    if (key === '@name' || isSystemPart(key)) continue;
     content[key] = value;
   }
   const problems: ErrorDetail[] = [];

@@ -46,17 +46,20 @@ export interface ResourceActionGroup {
   actionGroup: string;
 }
 
-/** The `batch_common` part of a definition, in XSD order. Absent mode flags read as `false`. */
+/**
+ * The `batch_common` part of a definition, in XSD order. A mode flag never sent stays absent (and out of
+ * answers, as in CollectionSpace) and reads as `false`.
+ */
 export interface BatchDefinition {
   name: string;
   notes?: string;
   forDocTypes: string[];
   forRoles: string[];
   resourceActionGroupList: ResourceActionGroup[];
-  supportsNoContext: boolean;
-  supportsSingleDoc: boolean;
-  supportsDocList: boolean;
-  supportsGroup: boolean;
+  supportsNoContext?: boolean;
+  supportsSingleDoc?: boolean;
+  supportsDocList?: boolean;
+  supportsGroup?: boolean;
   createsNewFocus?: boolean;
   className: string;
   /** How each item of the job's runs is limited (the `batch_invocables` part); each setting overrides the plugin's. */

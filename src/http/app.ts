@@ -25,6 +25,8 @@ import { recordServicesRouter } from './routes/recordServicesRouter.js';
 import { relationsRouter } from './routes/relationsRouter.js';
 import { runsRouter } from './routes/runsRouter.js';
 import { multiTenantRouter } from './routes/multiTenantRouter.js';
+import { OAUTH_PATH, oauthRouter } from './oauth/oauthRouter.js';
+import type Provider from 'oidc-provider';
 import type { MultiTenantDeps } from '../services/multiTenantInvocation.js';
 import { definitionSchedulesRouter, schedulesRouter } from './routes/schedulesRouter.js';
 
@@ -43,6 +45,8 @@ export interface AppDeps {
   health: () => Promise<HealthReport>;
   auth: AuthService;
   admin: AdminServices;
+  /** The OAuth authorization server (`/cspace-services/oauth2`); absent, only Basic and API tokens log in. */
+  oauth?: { provider: Provider; defaultClientId: string; redirectOrigins: readonly string[] };
   /** The Agenda dashboard and where to serve it; absent, it is not served. */
   agendash?: AgendashOptions;
   logger: Logger;
@@ -119,6 +123,11 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   // Before the API: its default path lies under SERVICE_ROOT, whose body parsers and 404s must not see it.
   if (options.serveApi ?? true) {
     if (deps.agendash !== undefined) app.use(deps.agendash.path, agendashRouter(deps.auth, deps.agendash.agenda));
+    // Before the API too: these routes are how a client gets credentials, so the API's authentication must not see them.
+    if (deps.oauth !== undefined) {
+      const basePath = `${SERVICE_ROOT}${OAUTH_PATH}`;
+      app.use(basePath, oauthRouter({ ...deps.oauth, auth: deps.auth, basePath }));
+    }
     app.use(SERVICE_ROOT, api);
   }
 

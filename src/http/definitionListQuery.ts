@@ -1,12 +1,15 @@
 /**
  * `GET /batch` query parameters (CollectionSpace names): `doctype`, `mode` (repeatable; legacy alias `inv`),
- * `classname`, `combine=or`, `pgSz`, `pgNum`, `sortBy` (`name` or `updatedAt`, optionally prefixed with the
- * part as CollectionSpace clients send it, optionally followed by ` ASC`/` DESC`).
+ * `classname`, `combine=or`, `wf_deleted`, `wf_only_deleted`, `pgSz`, `pgNum`, `sortBy` (`name` or `updatedAt`, optionally
+ * prefixed with the part as CollectionSpace clients send it, optionally followed by ` ASC`/` DESC`), and `as`
+ * (advanced search, AND-ed with the other filters).
  */
 import { someOf, ValidationError } from '../domain/errors.js';
 import { resolvePaging } from '../domain/paging.js';
+import { resolveDefinitionSearch } from '../domain/searchFields.js';
 import { INVOCATION_MODES, isInvocationMode, type InvocationMode } from '../domain/types.js';
 import type { DefinitionQuery, SortDirection } from '../store/types.js';
+import { advancedSearchOf } from './queryParams.js';
 
 type RawQuery = Record<string, unknown>;
 
@@ -53,6 +56,21 @@ function sort(query: RawQuery): NonNullable<DefinitionQuery['sort']> {
   return { field: resolved, direction: direction as SortDirection };
 }
 
+function flag(query: RawQuery, param: string): boolean | undefined {
+  const value = single(query, param)?.toLowerCase();
+  if (value === undefined) return undefined;
+  if (value !== 'true' && value !== 'false') {
+    throw new ValidationError(`Unsupported ${param}`, [{ path: param, message: `'${value}' is not 'true' or 'false'` }]);
+  }
+  return value === 'true';
+}
+
+/** CollectionSpace's workflow parameters: `wf_deleted=false` hides soft-deleted definitions, `wf_only_deleted=true` lists only them. */
+function workflow(query: RawQuery): DefinitionQuery['workflow'] {
+  if (flag(query, 'wf_only_deleted') === true) return 'deleted';
+  return flag(query, 'wf_deleted') === false ? 'active' : undefined;
+}
+
 export function parseDefinitionListQuery(query: RawQuery): DefinitionQuery {
   const result: DefinitionQuery = {
     modes: modes(query),
@@ -62,7 +80,11 @@ export function parseDefinitionListQuery(query: RawQuery): DefinitionQuery {
   };
   const docType = single(query, 'doctype');
   const className = single(query, 'classname');
+  const advancedSearch = advancedSearchOf(query);
+  const workflowFilter = workflow(query);
+  if (workflowFilter !== undefined) result.workflow = workflowFilter;
   if (docType !== undefined) result.docType = docType;
   if (className !== undefined) result.className = className;
+  if (advancedSearch !== undefined) result.advancedSearch = resolveDefinitionSearch(advancedSearch);
   return result;
 }

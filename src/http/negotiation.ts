@@ -9,6 +9,7 @@ import {
   codecForContentType,
   decodeUtf8Body,
   encodeError,
+  encodeErrorText,
   isUtf8Charset,
   JSON_MEDIA_TYPE,
   MEDIA_CODECS,
@@ -65,11 +66,25 @@ export function sendTree(res: Response, status: number, tree: DocTree): void {
 }
 
 /**
- * Errors go out in the accepted format when there is one, else in XML: an error about `Accept` itself
- * must still be answered with something readable.
+ * Whether `Accept` lists text/plain itself (axios's default `application/json, text/plain, *\/*` does); a mere
+ * `*\/*` does not count, so XML and JSON clients keep their structured documents.
+ */
+function listsPlainText(req: Request): boolean {
+  return req.accepts().some((type) => type.toLowerCase() === 'text/plain');
+}
+
+/**
+ * Errors go out as text/plain to clients that list it, as CollectionSpace answers them, and in the accepted
+ * document format otherwise (XML when none is): an error about `Accept` itself must still be answered with
+ * something readable. The answer varies with `Accept` either way.
  */
 export function sendError(req: Request, res: Response, error: ErrorBody): void {
+  res.status(error.status).vary('Accept');
+  if (listsPlainText(req)) {
+    res.type('text/plain; charset=utf-8').send(encodeErrorText(error));
+    return;
+  }
   const accepted = req.accepts([...RESPONSE_MEDIA_TYPES]);
   const codec = MEDIA_CODECS[accepted === false ? RESPONSE_MEDIA_TYPES[0] : (accepted as (typeof RESPONSE_MEDIA_TYPES)[number])];
-  res.status(error.status).vary('Accept').type(codec.contentType).send(codec.encode(encodeError(error)));
+  res.type(codec.contentType).send(codec.encode(encodeError(error)));
 }

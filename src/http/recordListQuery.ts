@@ -1,12 +1,14 @@
 /**
  * `GET /records/{docType}` query: CollectionSpace paging (`pgSz`, `pgNum`), `sortBy` (`createdAt` or
- * `updatedAt`, optional ` ASC`/` DESC`), `wf_deleted`, and every other parameter as a top-level field equality.
+ * `updatedAt`, optional ` ASC`/` DESC`), `wf_deleted`, `as` (advanced search), and every other parameter as a
+ * top-level field equality.
  */
 import { ValidationError } from '../domain/errors.js';
+import { resolveRecordSearch } from '../domain/searchFields.js';
 import type { RecordQuery } from '../store/types.js';
-import { pagingOf } from './queryParams.js';
+import { advancedSearchOf, pagingOf } from './queryParams.js';
 
-const RESERVED = new Set(['pgSz', 'pgNum', 'sortBy', 'wf_deleted']);
+const RESERVED = new Set(['pgSz', 'pgNum', 'sortBy', 'wf_deleted', 'as']);
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** `wf_deleted=false` leaves soft-deleted records out; `true` (or none) keeps them, as in CollectionSpace. */
@@ -44,10 +46,12 @@ export function parseRecordListQuery(docType: string, query: Record<string, unkn
       direction: match[2]?.toLowerCase() === 'desc' ? 'desc' : 'asc',
     };
   }
+  const advancedSearch = advancedSearchOf(query);
   return {
     docTypes: [docType],
     ...(Object.keys(fieldEquals).length > 0 && { fieldEquals }),
     ...(excludesDeleted(query.wf_deleted) && { excludeDeleted: true }),
+    ...(advancedSearch !== undefined && { advancedSearch: resolveRecordSearch(advancedSearch) }),
     ...(sort !== undefined && { sort }),
     paging: pagingOf(query),
   };

@@ -4,6 +4,8 @@
  * translates requests into these calls.
  */
 import { checkDefinitionAgainstPlugin, type PluginCapabilities } from '../domain/definitionRules.js';
+import { applyDefinitionUpdate, type DefinitionUpdate } from '../domain/definitionUpdate.js';
+import { checkWorkflowTransition, nextWorkflowState } from '../domain/workflow.js';
 import { NotFoundError, PreconditionFailedError } from '../domain/errors.js';
 import type { Page } from '../domain/paging.js';
 import type { BatchDefinition, StoredDefinition, TenantId } from '../domain/types.js';
@@ -35,13 +37,15 @@ export class DefinitionService {
     return stored;
   }
 
+  /** Sets what `update` carries and keeps every other field (`applyDefinitionUpdate`), then checks the result. */
   async update(
     tenant: TenantId,
     csid: string,
-    definition: BatchDefinition,
+    update: DefinitionUpdate,
     options: { actor: string; precondition?: Precondition },
   ): Promise<StoredDefinition> {
     const current = await this.guarded(tenant, csid, options.precondition);
+    const definition = applyDefinitionUpdate(current.definition, update);
     this.check(definition);
     // The revision read above is handed down so that a concurrent write between the check and this update
     // still fails the precondition instead of being overwritten.
@@ -49,6 +53,21 @@ export class DefinitionService {
       actor: options.actor,
       expectedRevision: current.core.revision,
     });
+    if (updated === undefined) throw new NotFoundError('Batch job', csid);
+    return updated;
+  }
+
+  /**
+   * Follows a workflow transition (`delete` soft-deletes, `undelete` restores), as CollectionSpace's
+   * `PUT {csid}/workflow/{transition}` does.
+   * @throws ValidationError for an unknown transition; DomainError CONFLICT for one the current state does not allow.
+   */
+  async transition(tenant: TenantId, csid: string, transition: string, options: { actor: string }): Promise<StoredDefinition> {
+    // An unknown transition is refused before anything is read.
+    const known = checkWorkflowTransition(transition);
+    const current = await this.get(tenant, csid);
+    const state = nextWorkflowState(current.core.workflowState, known, `Batch job '${csid}'`);
+    const updated = await this.store.setWorkflowState(tenant, csid, state, { ...options, expectedRevision: current.core.revision });
     if (updated === undefined) throw new NotFoundError('Batch job', csid);
     return updated;
   }

@@ -11,8 +11,8 @@ import {
   type StoredRecord,
   type StoredRelation,
   type TenantId,
-  type WorkflowState,
 } from '../domain/types.js';
+import { checkWorkflowTransition, nextWorkflowState } from '../domain/workflow.js';
 import type { RecordFilter, RecordQuery, Store, WriteOptions } from '../store/types.js';
 
 /** How many rows one store call reads when a caller wants "all" of something. */
@@ -69,14 +69,28 @@ export class RecordService {
     return updated;
   }
 
-  /** Soft-deletes (`deleted`) or restores (`project`) the record, as CollectionSpace's workflow transitions do. */
-  async setWorkflowState(
-    tenant: TenantId,
-    csid: string,
-    workflowState: WorkflowState,
-    options: WriteOptions & { docType?: string },
-  ): Promise<StoredRecord> {
-    const moved = await this.store.records.setWorkflowState(tenant, csid, workflowState, options);
+  /**
+   * A client's update (PUT): sets the fields sent and keeps every other one, as CollectionSpace's
+   * `RemoteDocumentModelHandlerImpl.fillPart` does; an empty field sent is kept empty, since clearing is data.
+   * Fails the precondition when the record changed since `current` was read.
+   */
+  put(tenant: TenantId, current: StoredRecord, sent: RecordFields, options: { actor: string }): Promise<StoredRecord> {
+    return this.update(tenant, current.csid, { ...current.fields, ...sent }, {
+      ...options,
+      docType: current.docType,
+      expectedRevision: current.core.revision,
+    });
+  }
+
+  /**
+   * Follows a workflow transition of the record (`delete` soft-deletes, `undelete` restores), as CollectionSpace's
+   * `PUT {csid}/workflow/{transition}` does; the same life cycle as definitions (src/domain/workflow.ts).
+   */
+  async transition(tenant: TenantId, csid: string, name: string, options: { actor: string; docType?: string }): Promise<StoredRecord> {
+    const known = checkWorkflowTransition(name);
+    const current = await this.get(tenant, csid, options.docType);
+    const state = nextWorkflowState(current.core.workflowState, known, `${current.docType} '${csid}'`);
+    const moved = await this.store.records.setWorkflowState(tenant, csid, state, { ...options, expectedRevision: current.core.revision });
     if (moved === undefined) throw new NotFoundError(options.docType ?? 'Record', csid);
     return moved;
   }

@@ -24,7 +24,10 @@ export interface RunServiceOptions {
   maxItems: number;
   /** Failed items listed in a run's `itemErrors`. @defaultValue 100 */
   itemErrorsShown: number;
-  /** How long a synchronous invoke waits for its run before answering 202 instead. `INVOKE_WAIT_MS` @defaultValue 30000 */
+  /**
+   * The server's limit on how long a synchronous invoke waits for its run before answering 202 instead; 0: none, it
+   * waits as long as the run takes, as CollectionSpace does. `INVOKE_WAIT_MS` @defaultValue 0
+   */
   syncWaitMs: number;
   /** How often a waiting invoke reads the run, for runs another process works on. @defaultValue 250 */
   syncPollMs: number;
@@ -35,7 +38,7 @@ export interface RunServiceOptions {
 export const RUN_SERVICE_DEFAULTS = {
   maxItems: 100_000,
   itemErrorsShown: 100,
-  syncWaitMs: 30_000,
+  syncWaitMs: 0,
   syncPollMs: 250,
   firstItems: 1000,
 } as const satisfies RunServiceOptions;
@@ -74,6 +77,17 @@ interface RunPlan extends Pick<NewRun, 'open' | 'filling' | 'expectedItems'> {
   prepared: PreparedInvocation;
   keys: readonly string[];
 }
+
+/** How long one synchronous invoke waits, beside the server's limit. */
+export interface SyncWait {
+  /** The client's own limit (`Prefer: wait=N`); absent, only the server's applies. */
+  waitMs?: number;
+  /** Aborted when nobody waits any more (the client went away): the wait ends, the run goes on. */
+  signal?: AbortSignal;
+}
+
+/** The longest delay a timer takes; a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A synchronous invoke's answer: the results when its run ended within the wait, else the run, still going. */
 export type SyncInvocation = { finished: true; results: RunResults } | { finished: false; run: Run };
@@ -150,16 +164,18 @@ export class RunService {
 
   /**
    * A synchronous invoke: the invocation runs as a run like any other (same worker, same tracking), and the caller
-   * waits up to `syncWaitMs` for it. A whole-invocation plugin's failure is thrown as it would be in-process.
+   * waits for it until it ends, or up to the shorter of its own wait and `syncWaitMs` when either is set. A
+   * whole-invocation plugin's failure is thrown as it would be in-process.
    */
-  async invoke(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<SyncInvocation> {
+  async invoke(caller: InvocationCaller, csid: string, payload: InvocationContextPayload, wait: SyncWait = {}): Promise<SyncInvocation> {
     const plan = await this.#plan(caller, csid, payload);
     // Nothing to act on is a valid synchronous answer ("0 records processed"), not worth a run.
     if (plan.expectedItems === 0) {
       return { finished: true, results: await this.#deps.invocations.summarize(plan.prepared, { processed: 0, affected: 0, failed: 0 }, []) };
     }
     const run = await this.#create(caller, payload, plan);
-    const ended = await this.#waitForEnd(run, this.#options.syncWaitMs);
+    const limits = [wait.waitMs, this.#options.syncWaitMs || undefined].filter((ms): ms is number => ms !== undefined);
+    const ended = await this.#waitForEnd(run, limits.length > 0 ? Math.min(...limits) : undefined, wait.signal);
     if (ended === undefined) return { finished: false, run: (await this.#deps.runs.get(run.tenant, run.id)) ?? run };
     return { finished: true, results: await this.#syncResults(ended) };
   }
@@ -186,20 +202,29 @@ export class RunService {
     return { ...closed, keys, expectedItems: keys.length };
   }
 
-  /** The run once final, or `undefined` when `waitMs` passed (or the service began shutting down) first. */
-  #waitForEnd(run: Run, waitMs: number): Promise<Run | undefined> {
-    const closing = this.#closing.signal;
-    if (closing.aborted || waitMs <= 0) return Promise.resolve(undefined);
+  /**
+   * The run once final, or `undefined` when `waitMs` passed (none: no limit), `signal` was aborted or the service
+   * began shutting down first.
+   */
+  #waitForEnd(run: Run, waitMs: number | undefined, signal?: AbortSignal): Promise<Run | undefined> {
+    const stops = [this.#closing.signal, ...(signal !== undefined ? [signal] : [])];
+    if (stops.some((stop) => stop.aborted) || (waitMs !== undefined && waitMs <= 0)) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       const cleanups: Array<() => void> = [];
       const settle = (ended: Run | undefined) => {
         for (const cleanup of cleanups.splice(0)) cleanup();
         resolve(ended);
       };
-      const onClose = () => settle(undefined);
-      closing.addEventListener('abort', onClose, { once: true });
-      const timer = setTimeout(onClose, waitMs);
-      cleanups.push(() => clearTimeout(timer), () => closing.removeEventListener('abort', onClose));
+      const onStop = () => settle(undefined);
+      for (const stop of stops) {
+        stop.addEventListener('abort', onStop, { once: true });
+        cleanups.push(() => stop.removeEventListener('abort', onStop));
+      }
+      // A wait past the longest timer is as good as none: the run's end or a stop settles it first.
+      if (waitMs !== undefined && waitMs <= MAX_TIMER_MS) {
+        const timer = setTimeout(onStop, waitMs);
+        cleanups.push(() => clearTimeout(timer));
+      }
       cleanups.push(
         this.follow(run.tenant, run.id, this.#options.syncPollMs, (current) => {
           if (current === undefined || isFinalRunStatus(current.status)) settle(current);

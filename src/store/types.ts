@@ -15,6 +15,7 @@ import type {
   WorkflowState,
 } from '../domain/types.js';
 import type { Page, Paging } from '../domain/paging.js';
+import type { DefinitionSearch, RecordSearch } from '../domain/searchFields.js';
 import type { AuthStore } from './authTypes.js';
 import type { RunStore } from './runTypes.js';
 import type { ScheduleStore } from './scheduleTypes.js';
@@ -44,6 +45,13 @@ export interface DefinitionQuery {
   className?: string;
   /** How the docType, modes and className clauses combine. @defaultValue 'and' */
   combine?: 'and' | 'or';
+  /** The `as` condition, AND-ed with the clauses above (src/domain/searchFields.ts says what it may name). */
+  advancedSearch?: DefinitionSearch;
+  /**
+   * Workflow filter, AND-ed with the others whatever `combine` says: `active` leaves soft-deleted definitions out
+   * (`wf_deleted=false`), `deleted` lists only them (`wf_only_deleted=true`); absent, every definition matches.
+   */
+  workflow?: 'active' | 'deleted';
   /** @defaultValue { field: 'updatedAt', direction: 'desc' } */
   sort?: { field: 'name' | 'updatedAt'; direction: SortDirection };
   paging: Paging;
@@ -61,6 +69,8 @@ export interface DefinitionStore {
     definition: BatchDefinition,
     options: WriteOptions,
   ): Promise<StoredDefinition | undefined>;
+  /** Sets the workflow state (soft delete, undelete) and increments the revision; `undefined` when not found. */
+  setWorkflowState(tenant: TenantId, csid: string, state: WorkflowState, options: WriteOptions): Promise<StoredDefinition | undefined>;
   /** Hard delete; `false` when not found. */
   delete(tenant: TenantId, csid: string, options?: DeleteOptions): Promise<boolean>;
   /** Matching definitions, one page, with the total count of all matches. */
@@ -74,13 +84,15 @@ export interface RecordQuery {
   fieldEquals?: Record<string, string>;
   /** Leaves soft-deleted records out (CollectionSpace's `wf_deleted=false`). @defaultValue false */
   excludeDeleted?: boolean;
+  /** The `as` condition, AND-ed with the filters above. */
+  advancedSearch?: RecordSearch;
   /** @defaultValue { field: 'updatedAt', direction: 'desc' } */
   sort?: { field: 'createdAt' | 'updatedAt'; direction: SortDirection };
   paging: Paging;
 }
 
-/** What `RecordStore.scan` matches: a list query without its page and order. */
-export type RecordFilter = Omit<RecordQuery, 'paging' | 'sort'>;
+/** What `RecordStore.scan` matches: a list query without its page, order and advanced search. */
+export type RecordFilter = Omit<RecordQuery, 'paging' | 'sort' | 'advancedSearch'>;
 
 export interface RecordStore {
   create(tenant: TenantId, docType: string, fields: RecordFields, actor: string): Promise<StoredRecord>;

@@ -17,7 +17,7 @@ function batchJson(fields: Record<string, unknown>): DocTree {
 const REQUIRED = '<name>Job</name><className>org.example.Job</className>';
 
 describe('decodeBatchDocument', () => {
-  it('reads absent mode flags as false, empty wrappers as empty lists and leaves createsNewFocus out', () => {
+  it('leaves mode flags never sent (or sent empty) and createsNewFocus out, and reads empty wrappers as empty lists', () => {
     const definition = decodeBatchDocument(batchXml(`${REQUIRED}<forDocTypes/><forRoles></forRoles><supportsGroup/>`));
     expect(definition).to.deep.equal({
       name: 'Job',
@@ -25,11 +25,16 @@ describe('decodeBatchDocument', () => {
       forDocTypes: [],
       forRoles: [],
       resourceActionGroupList: [],
-      supportsNoContext: false,
-      supportsSingleDoc: false,
-      supportsDocList: false,
-      supportsGroup: false,
     });
+  });
+
+  it('ignores attributes on the part, such as xsi:schemaLocation in CollectionSpace\'s own payloads', () => {
+    const tree = parseXml(
+      '<document name="batch"><ns2:batch_common xmlns:ns2="http://collectionspace.org/services/batch" ' +
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://collectionspace.org/services/batch batch_common.xsd">' +
+        `${REQUIRED}</ns2:batch_common></document>`,
+    );
+    expect(decodeBatchDocument(tree)).to.include({ name: 'Job', className: 'org.example.Job' });
   });
 
   it('finds the part whatever its prefix, or without one', () => {
@@ -194,6 +199,7 @@ describe('encodeBatchDocument', () => {
     expect(document['ns2:collectionspace_core']).to.deep.equal({
       '@xmlns:ns2': 'http://collectionspace.org/collectionspace_core/',
       uri: '/batch/5a1c2e7b',
+      refName: 'urn:cspace:default:batch:id(5a1c2e7b)',
       tenantId: 'default',
       createdAt: '2024-01-09T18:22:03.123Z',
       createdBy: 'admin@core.collectionspace.org',

@@ -44,12 +44,20 @@ describe('encodeBatchList', () => {
           {
             csid: '5a1c',
             uri: '/batch/5a1c',
+            refName: 'urn:cspace:default:batch:id(5a1c)',
             updatedAt: '2024-01-09T18:22:03.123Z',
             workflowState: 'project',
             name: 'Update Current Location',
             createsNewFocus: 'false',
           },
-          { csid: '77b2', uri: '/batch/77b2', updatedAt: '2024-01-09T18:22:03.123Z', workflowState: 'project', name: 'Merge' },
+          {
+            csid: '77b2',
+            uri: '/batch/77b2',
+            refName: 'urn:cspace:default:batch:id(77b2)',
+            updatedAt: '2024-01-09T18:22:03.123Z',
+            workflowState: 'project',
+            name: 'Merge',
+          },
         ],
       },
     });

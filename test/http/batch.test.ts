@@ -60,10 +60,13 @@ describe('HTTP /cspace-services/batch', () => {
       expect(body).to.include(`<className>${LOAN_OUT_JAVA_CLASS}</className>`);
       expect(body).to.include('<forDocType>CollectionObject</forDocType>');
       expect(body).to.include('<supportsSingleDoc>true</supportsSingleDoc>');
-      expect(body).to.include('<supportsGroup>false</supportsGroup>');
+      // Flags the payload never sent are left out, as CollectionSpace leaves them.
+      expect(body).to.not.include('supportsGroup');
+      expect(body).to.not.include('supportsNoContext');
       expect(body).to.include('<notes>This should be interesting</notes>');
       expect(body).to.include('collectionspace_core');
       expect(body).to.include(`<uri>/batch/${location.split('/').pop()}</uri>`);
+      expect(body).to.include(`<refName>urn:cspace:default:batch:id(${location.split('/').pop()})</refName>`);
     });
 
     it('round-trips a definition created in JSON, answering JSON with string values', async () => {
@@ -83,7 +86,7 @@ describe('HTTP /cspace-services/batch', () => {
       expect(doc.document['@name']).to.equal('batch');
       expect(common.name).to.equal('Create and Link Loan Out');
       expect(common.supportsDocList).to.equal('true');
-      expect(common.supportsGroup).to.equal('false');
+      expect(common).to.not.have.property('supportsGroup');
       expect(common.forDocTypes.forDocType).to.equal('CollectionObject');
       expect(doc.document['ns2:collectionspace_core'].workflowState).to.equal('project');
     });

@@ -52,6 +52,18 @@ describe('HTTP /cspace-services/records and /relations', () => {
     expect((await service.request(url)).status).to.equal(404);
   });
 
+  it('PUT sets the fields it sends and keeps the others, as CollectionSpace does; an empty field sent is kept empty', async () => {
+    const csid = await createRecord(service, 'CollectionObject', { objectNumber: '1', title: 'Vase', comments: 'chipped' });
+    const res = await service.request(`/cspace-services/records/CollectionObject/${csid}`, {
+      method: 'PUT',
+      headers: { 'Content-Type': XML_TYPE },
+      body: '<document name="CollectionObject"><title>Blue vase</title><comments/></document>',
+    });
+    expect(res.status, await res.clone().text()).to.equal(200);
+    const doc = await readRecord(service, 'CollectionObject', csid);
+    expect(doc).to.include({ objectNumber: '1', title: 'Blue vase', comments: '' });
+  });
+
   it('answers 404 for a record read under another docType, and 400 for a body naming another docType', async () => {
     const csid = await createRecord(service, 'CollectionObject', { objectNumber: '1' });
     expect((await service.request(`/cspace-services/records/Loanout/${csid}`)).status).to.equal(404);

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -60,5 +60,40 @@ describe('security: start-up refusals', function () {
     expect(stderr.trim()).to.equal(
       "invocables: TRUST_PROXY must be false, a number of proxies, or proxy addresses/subnets (loopback, 10.0.0.0/8, ...), got 'my-proxy'",
     );
+  });
+
+  it('refuses an OAuth keys file it cannot use in one line naming the file', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'invocables-startup-keys-'));
+    try {
+      const file = path.join(dir, 'oauth-keys.json');
+      await writeFile(file, 'not json');
+      const { code, stderr } = await start({ OAUTH_KEYS_FILE: file });
+      expect(code).to.equal(2);
+      expect(stderr.trim()).to.equal(`invocables: ${file} is not valid JSON`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an OAuth redirect URI that is no absolute URL', async () => {
+    const { code, stderr } = await start({ OAUTH_REDIRECT_URIS: '/cspace/core/authorized' });
+    expect(code).to.equal(2);
+    expect(stderr.trim()).to.equal(
+      "invocables: OAUTH_REDIRECT_URIS must be comma-separated http(s) URLs without fragment, got '/cspace/core/authorized'",
+    );
+  });
+
+  it('refuses an OAuth client registration oidc-provider cannot use, naming the client and why', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'invocables-startup-clients-'));
+    try {
+      const file = path.join(dir, 'clients.json');
+      // A confidential client (the default authentication method) without its secret.
+      await writeFile(file, JSON.stringify([{ client_id: 'tool', redirect_uris: ['https://tool.example/cb'] }]));
+      const { code, stderr } = await start({ OAUTH_CLIENTS_FILE: file });
+      expect(code).to.equal(2);
+      expect(stderr.trim()).to.equal("invocables: OAuth client 'tool' cannot be registered: client_secret is mandatory property");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,6 +4,7 @@ import { MongoClient } from 'mongodb';
 import { MONGO_DEFAULTS, MONGO_INDEXES, MongoStore, databaseNameFromUri } from '../../src/store/mongo/index.js';
 import type { TenantId } from '../../src/domain/types.js';
 import type { Store } from '../../src/store/types.js';
+import { describeAdvancedSearchConformance } from './advancedSearchConformance.js';
 import { describeAuthStoreConformance } from './authStoreConformance.js';
 import { describeRunStoreConformance } from './runStoreConformance.js';
 import { describeScheduleStoreConformance } from './scheduleStoreConformance.js';
@@ -71,6 +72,7 @@ function describeMongoStore(connectionString: string): void {
       },
     };
     describeStoreConformance(mongoPerTest);
+    describeAdvancedSearchConformance(mongoPerTest);
     // The wire-protocol emulator (single-threaded, in memory) stalls its connections on a run this size: on it, set a
     // smaller MONGODB_BIG_RUN_ITEMS (a multiple of 10). A MongoDB server runs the full 400,000.
     const bigRunItems = Number(process.env.MONGODB_BIG_RUN_ITEMS ?? 400_000);

@@ -7,6 +7,7 @@ import type { Csid, TenantId } from '../../src/domain/types.js';
 import { openStore } from '../../src/store/index.js';
 import { MIGRATIONS } from '../../src/store/sqlite/schema.js';
 import { SQLITE_DEFAULTS, SqliteStore } from '../../src/store/sqlite/index.js';
+import { describeAdvancedSearchConformance } from './advancedSearchConformance.js';
 import { describeAuthStoreConformance } from './authStoreConformance.js';
 import { describeRunStoreConformance } from './runStoreConformance.js';
 import { describeScheduleStoreConformance } from './scheduleStoreConformance.js';
@@ -18,6 +19,7 @@ const sqliteInMemory = {
   dispose: (store: { close(): Promise<void> }) => store.close(),
 };
 describeStoreConformance(sqliteInMemory);
+describeAdvancedSearchConformance(sqliteInMemory);
 describeRunStoreConformance(sqliteInMemory);
 describeScheduleStoreConformance(sqliteInMemory);
 describeAuthStoreConformance(sqliteInMemory);

@@ -208,6 +208,28 @@ function describeDefinitions(current: () => Store): void {
     });
   });
 
+  describe('definitions.setWorkflowState', () => {
+    it('soft-deletes and undeletes: the state, the revision and updatedAt move, the definition stays', async () => {
+      const created = await defs().create(A, definition(), 'alice');
+      const deleted = await defs().setWorkflowState(A, created.csid, 'deleted', { actor: 'bob', expectedRevision: 1 });
+      expect(deleted?.core).to.deep.include({ workflowState: 'deleted', revision: 2, updatedBy: 'bob', createdAt: created.core.createdAt });
+      expect(deleted?.core.updatedAt.getTime()).to.be.greaterThan(created.core.updatedAt.getTime());
+      expect(deleted?.definition).to.deep.equal(created.definition);
+      expect(await defs().get(A, created.csid)).to.deep.equal(deleted);
+      const restored = await defs().setWorkflowState(A, created.csid, 'project', { actor: 'carol' });
+      expect(restored?.core).to.deep.include({ workflowState: 'project', revision: 3 });
+    });
+
+    it('returns undefined for an unknown csid or another tenant, and throws and changes nothing on a stale revision', async () => {
+      const created = await defs().create(A, definition(), 'alice');
+      expect(await defs().setWorkflowState(A, UNKNOWN, 'deleted', { actor: 'bob' })).to.equal(undefined);
+      expect(await defs().setWorkflowState(B, created.csid, 'deleted', { actor: 'eve' })).to.equal(undefined);
+      const stale = defs().setWorkflowState(A, created.csid, 'deleted', { actor: 'bob', expectedRevision: 5 });
+      expect(await rejection(stale)).to.be.instanceOf(PreconditionFailedError);
+      expect(await defs().get(A, created.csid)).to.deep.equal(created);
+    });
+  });
+
   describe('definitions.delete', () => {
     it('deletes once, then reports false; unknown csids report false', async () => {
       const created = await defs().create(A, definition(), 'alice');
@@ -288,6 +310,17 @@ function describeDefinitions(current: () => Store): void {
       expect(await listed({ className: 'x.Group' })).to.deep.equal(['Bravo']);
       expect(await count({ className: 'x.group' })).to.equal(0);
       expect(await count({ className: 'x' })).to.equal(0);
+    });
+
+    it("filters on the workflow state, AND-ed with the other clauses even under combine 'or'", async () => {
+      await seed();
+      const bravo = (await list({ className: 'x.Group' })).items[0] as StoredDefinition;
+      await defs().setWorkflowState(A, bravo.csid, 'deleted', { actor: 'bob' });
+      expect(await listed({ workflow: 'active', sort: BY_NAME })).to.deep.equal(['Alpha', 'Charlie', 'Delta']);
+      expect(await listed({ workflow: 'deleted' })).to.deep.equal(['Bravo']);
+      expect(await count({})).to.equal(4);
+      expect(await listed({ docType: 'Group', modes: ['list'], combine: 'or', workflow: 'active' })).to.deep.equal(['Charlie']);
+      expect(await listed({ docType: 'Group', modes: ['list'], combine: 'or', workflow: 'deleted' })).to.deep.equal(['Bravo']);
     });
 
     it("ANDs the clauses by default and ORs them with combine 'or'", async () => {

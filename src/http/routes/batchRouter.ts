@@ -1,8 +1,11 @@
 /**
- * `/cspace-services/batch`: CRUD + list of batch job definitions (CollectionSpace `batch_common` documents).
+ * `/cspace-services/batch`: CRUD + list of batch job definitions (CollectionSpace `batch_common` documents), and
+ * their workflow (`GET {csid}/workflow`, `PUT {csid}/workflow/{transition}`: soft delete and undelete).
  */
-import { Router } from 'express';
-import { decodeBatchDocument, encodeBatchDocument, encodeBatchList } from '../../codec/index.js';
+import { Router, type RequestHandler } from 'express';
+import { decodeBatchDocument, decodeBatchUpdate, encodeBatchDocument, encodeBatchList, encodeWorkflowDocument } from '../../codec/index.js';
+import type { Action } from '../../domain/access.js';
+import type { WorkflowTransition } from '../../domain/workflow.js';
 import type { DefinitionService } from '../../services/definitionService.js';
 import { parseDefinitionListQuery } from '../definitionListQuery.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
@@ -10,6 +13,9 @@ import { readTree, sendTree } from '../negotiation.js';
 import { etagOf, ifMatchPrecondition } from '../preconditions.js';
 import { requirePermission } from '../requirePermission.js';
 import { callerOf } from '../requestContext.js';
+
+/** The permission each workflow transition needs. */
+const TRANSITION_ACTIONS = { delete: 'delete', undelete: 'update' } as const satisfies Record<WorkflowTransition, Action>;
 
 export interface BatchRouterDeps {
   definitions: DefinitionService;
@@ -42,9 +48,9 @@ export function batchRouter({ definitions, basePath }: BatchRouterDeps): Router 
     })
     .put(requirePermission('definitions', 'update'), async (req, res) => {
       const caller = callerOf(res);
-      const definition = decodeBatchDocument(readTree(req));
+      const update = decodeBatchUpdate(readTree(req));
       const precondition = ifMatchPrecondition(req);
-      const updated = await definitions.update(caller.tenant, req.params.csid, definition, {
+      const updated = await definitions.update(caller.tenant, req.params.csid, update, {
         actor: caller.user,
         ...(precondition && { precondition }),
       });
@@ -57,6 +63,28 @@ export function batchRouter({ definitions, basePath }: BatchRouterDeps): Router 
       res.status(200).end();
     })
     .all(methodNotAllowed(['GET', 'PUT', 'DELETE', 'POST']));
+
+  router
+    .route('/:csid/workflow')
+    .get(requirePermission('definitions', 'read'), async (req, res) => {
+      const stored = await definitions.get(callerOf(res).tenant, req.params.csid);
+      sendTree(res, 200, encodeWorkflowDocument(stored.core));
+    })
+    .all(methodNotAllowed(['GET']));
+  type TransitionParams = { csid: string; transition?: string };
+  const follow =
+    (name?: string): RequestHandler<TransitionParams> =>
+    async (req, res) => {
+      const caller = callerOf(res);
+      const updated = await definitions.transition(caller.tenant, req.params.csid, name ?? req.params.transition ?? '', { actor: caller.user });
+      sendTree(res, 200, encodeWorkflowDocument(updated.core));
+    };
+  // Each transition asks for the right its effect needs: a soft delete is a delete, an undelete an update. Any
+  // other name falls through to the last route, refused (400) before anything is read.
+  for (const [name, action] of Object.entries(TRANSITION_ACTIONS)) {
+    router.put(`/:csid/workflow/${name}`, requirePermission<TransitionParams>('definitions', action), follow(name));
+  }
+  router.put('/:csid/workflow/:transition', follow());
 
   return router;
 }

@@ -2,13 +2,18 @@
  * `POST /cspace-services/batch/{csid}/invoke` (and CollectionSpace's deprecated `POST /batch/{csid}`): runs the
  * definition's plugin with an `invocationContext`.
  *
- * Every invocation is a run. Without `Prefer: respond-async` (RFC 7240) the request waits for its run
- * (`INVOKE_WAIT_MS`) and answers `invocationResults`; past that wait, or with `respond-async`, it answers 202 with the
- * run's `Location` and document. `POST /batch/{csid}/runs` creates an open run (items added later, then closed).
+ * Every invocation is a run. As in CollectionSpace, the request waits for its run however long it takes and answers
+ * `invocationResults` (unless the server sets a limit, `INVOKE_WAIT_MS`). Only a client that asks, with `Prefer`
+ * (RFC 7240) `respond-async` or `wait=N`, is answered 202 with the run's `Location` and document: at once, or once
+ * N seconds have passed. A client that goes away stops nobody but itself: its run goes on.
+ *
+ * `POST /batch/{csid}/runs` creates an open run (items added later, then closed).
  */
-import { Router, type Request, type RequestHandler } from 'express';
+import { Router, type RequestHandler, type Response } from 'express';
 import { decodeInvocationContext, encodeInvocationResults, encodeRunDocument } from '../../codec/index.js';
+import type { Run } from '../../domain/runs.js';
 import type { RunService } from '../../services/runService.js';
+import { invokePreferences, preferenceApplied } from '../invokePreferences.js';
 import { readTree, sendTree } from '../negotiation.js';
 import { requirePermission } from '../requirePermission.js';
 import { callerOf } from '../requestContext.js';
@@ -19,31 +24,48 @@ export interface InvokeRouterOptions {
   runsPath?: string;
 }
 
-/** Whether the request's `Prefer` header asks for `respond-async`. */
-export function prefersAsync(req: Request): boolean {
-  const prefer = req.get('prefer');
-  if (prefer === undefined) return false;
-  return prefer.split(',').some((token) => token.split(';')[0]?.trim().toLowerCase() === 'respond-async');
+/**
+ * How often TCP probes a connection whose invoke is still waiting: NATs and load balancers drop connections that
+ * carry nothing for a few minutes, and a long synchronous invoke carries nothing until its answer.
+ */
+const WAITING_KEEPALIVE_MS = 30_000;
+
+/** Aborted when the client goes away before its answer is out; the run itself goes on. */
+function clientGone(res: Response): AbortSignal {
+  const gone = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
+  return gone.signal;
 }
 
 export function invokeRouter({ runs, runsPath = '/cspace-services/runs' }: InvokeRouterOptions): Router {
   const invoke: RequestHandler<{ csid: string }> = async (req, res) => {
     const payload = decodeInvocationContext(readTree(req));
     const caller = callerOf(res);
-    if (prefersAsync(req)) {
-      const run = await runs.start(caller, req.params.csid, payload);
-      res.location(`${runsPath}/${run.id}`).set('Preference-Applied', 'respond-async');
+    const preferences = invokePreferences(req);
+    const answerAsync = (run: Run) => {
+      res.location(`${runsPath}/${run.id}`);
+      const applied = preferenceApplied(preferences, true);
+      if (applied !== undefined) res.set('Preference-Applied', applied);
       sendTree(res, 202, encodeRunDocument(run));
+    };
+    if (preferences.respondAsync && preferences.waitMs === undefined) {
+      answerAsync(await runs.start(caller, req.params.csid, payload));
       return;
     }
-    const outcome = await runs.invoke(caller, req.params.csid, payload);
+    req.socket.setKeepAlive(true, WAITING_KEEPALIVE_MS);
+    const gone = clientGone(res);
+    const outcome = await runs.invoke(caller, req.params.csid, payload, { waitMs: preferences.waitMs, signal: gone });
+    if (gone.aborted) return;
     if (outcome.finished) {
+      const applied = preferenceApplied(preferences, false);
+      if (applied !== undefined) res.set('Preference-Applied', applied);
       sendTree(res, 200, encodeInvocationResults(outcome.results));
       return;
     }
-    // Past the synchronous wait the run goes on in the background, as if `respond-async` had been asked for.
-    res.location(`${runsPath}/${outcome.run.id}`);
-    sendTree(res, 202, encodeRunDocument(outcome.run));
+    // Past the wait (the client's, the server's limit, or shutdown) the run goes on in the background.
+    answerAsync(outcome.run);
   };
   const mayInvoke = requirePermission<{ csid: string }>('invoke', 'invoke');
   const router = Router();

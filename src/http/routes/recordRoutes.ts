@@ -3,11 +3,11 @@
  * (free-form field maps) and CollectionSpace's record services (`/collectionobjects`, …) share these handlers
  * and differ only in the `RecordWireShape` they map documents with.
  */
-import { Router, type Request } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import { encodeCommonList, encodeWorkflowDocument, type DocTree, type ListSpec } from '../../codec/index.js';
 import type { Action } from '../../domain/access.js';
-import { ValidationError } from '../../domain/errors.js';
-import type { RecordFields, StoredRecord, WorkflowState } from '../../domain/types.js';
+import type { RecordFields, StoredRecord } from '../../domain/types.js';
+import type { WorkflowTransition } from '../../domain/workflow.js';
 import type { RecordService } from '../../services/recordService.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
 import { readTree, sendTree } from '../negotiation.js';
@@ -25,15 +25,10 @@ export interface RecordWireShape {
   listSpec: ListSpec<StoredRecord>;
   /** The `Location` of a created record. */
   location(docType: string, csid: string): string;
-  /** The record's `uri` in documents (relative to the service root). */
-  uri(record: StoredRecord): string;
 }
 
-/** CollectionSpace's workflow transitions of the default life cycle, the state each leads to, and the right it needs. */
-const TRANSITIONS = {
-  delete: { state: 'deleted', action: 'delete' },
-  undelete: { state: 'project', action: 'update' },
-} as const satisfies Record<string, { state: WorkflowState; action: Action }>;
+/** The permission each workflow transition needs: a soft delete is a delete, an undelete an update. */
+const TRANSITION_ACTIONS = { delete: 'delete', undelete: 'update' } as const satisfies Record<WorkflowTransition, Action>;
 
 /**
  * Routes `/` (list, create), `/:csid` (read, update, delete) and `/:csid/workflow[/{transition}]` (soft delete
@@ -70,11 +65,7 @@ export function recordRoutes(records: RecordService, shape: RecordWireShape): Ro
       const fields = shape.decode(readTree(req), docType);
       const current = await records.get(caller.tenant, req.params.csid, docType);
       assertIfMatch(req, current, `${docType} '${current.csid}'`);
-      const updated = await records.update(caller.tenant, current.csid, fields, {
-        actor: caller.user,
-        docType,
-        expectedRevision: current.core.revision,
-      });
+      const updated = await records.put(caller.tenant, current, fields, { actor: caller.user });
       res.set('ETag', etagOf(updated.core));
       sendTree(res, 200, shape.encode(updated));
     })
@@ -92,28 +83,25 @@ export function recordRoutes(records: RecordService, shape: RecordWireShape): Ro
     .route('/:csid/workflow')
     .get(requirePermission('records', 'read'), async (req: Request<{ csid: string }>, res) => {
       const record = await records.get(callerOf(res).tenant, req.params.csid, shape.docTypeOf(req));
-      sendTree(res, 200, encodeWorkflowDocument(shape.uri(record), record.core));
+      sendTree(res, 200, encodeWorkflowDocument(record.core));
     })
     .all(methodNotAllowed(['GET']));
-
+  type TransitionParams = { csid: string; transition?: string };
   // The body of a transition PUT is ignored, as CollectionSpace ignores it.
-  for (const [transition, { state, action }] of Object.entries(TRANSITIONS)) {
-    router
-      .route(`/:csid/workflow/${transition}`)
-      .put(requirePermission('records', action), async (req: Request<{ csid: string }>, res) => {
-        const docType = shape.docTypeOf(req);
-        const caller = callerOf(res);
-        const moved = await records.setWorkflowState(caller.tenant, req.params.csid, state, { actor: caller.user, docType });
-        res.set('ETag', etagOf(moved.core));
-        sendTree(res, 200, encodeWorkflowDocument(shape.uri(moved), moved.core));
-      })
-      .all(methodNotAllowed(['PUT']));
+  const follow =
+    (name?: string): RequestHandler<TransitionParams> =>
+    async (req, res) => {
+      const caller = callerOf(res);
+      const docType = shape.docTypeOf(req);
+      const moved = await records.transition(caller.tenant, req.params.csid, name ?? req.params.transition ?? '', { actor: caller.user, docType });
+      res.set('ETag', etagOf(moved.core));
+      sendTree(res, 200, encodeWorkflowDocument(moved.core));
+    };
+  // Any other name falls through to the last route, refused (400) before anything is read.
+  for (const [name, action] of Object.entries(TRANSITION_ACTIONS)) {
+    router.put(`/:csid/workflow/${name}`, requirePermission<TransitionParams>('records', action), follow(name));
   }
-  router.all('/:csid/workflow/:transition', (req: Request<{ transition: string }>) => {
-    throw new ValidationError('Unsupported workflow transition', [
-      { path: 'transition', message: `'${req.params.transition}' is not one of ${Object.keys(TRANSITIONS).join(', ')}` },
-    ]);
-  });
+  router.put('/:csid/workflow/:transition', follow());
 
   return router;
 }

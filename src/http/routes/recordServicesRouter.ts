@@ -9,7 +9,6 @@ import {
   encodeRecordServiceDocument,
   RECORD_SERVICES,
   recordServiceListSpec,
-  recordServiceUri,
 } from '../../codec/index.js';
 import type { RecordService } from '../../services/recordService.js';
 import { recordRoutes } from './recordRoutes.js';
@@ -25,7 +24,6 @@ export function recordServicesRouter({ records, serviceRoot }: { records: Record
         encode: (record) => encodeRecordServiceDocument(record, spec),
         listSpec: recordServiceListSpec(spec),
         location: (_docType, csid) => `${serviceRoot}/${spec.service}/${csid}`,
-        uri: (record) => recordServiceUri(spec, record.csid),
       }),
     );
   }

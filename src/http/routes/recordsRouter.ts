@@ -3,7 +3,7 @@
  * `<document name="{docType}">` field maps.
  */
 import { Router, type Request } from 'express';
-import { decodeRecordDocument, encodeRecordDocument, RECORD_LIST_SPEC, recordUri, type DocTree } from '../../codec/index.js';
+import { decodeRecordDocument, encodeRecordDocument, RECORD_LIST_SPEC, type DocTree } from '../../codec/index.js';
 import { quoted, ValidationError } from '../../domain/errors.js';
 import type { RecordService } from '../../services/recordService.js';
 import { recordRoutes } from './recordRoutes.js';
@@ -39,7 +39,6 @@ export function recordsRouter({ records, basePath }: { records: RecordService; b
       encode: encodeRecordDocument,
       listSpec: RECORD_LIST_SPEC,
       location: (docType, csid) => `${basePath}/${docType}/${csid}`,
-      uri: (record) => recordUri(record.docType, record.csid),
     }),
   );
   return router;

@@ -1,5 +1,5 @@
 /**
- * Authentication: turns presented credentials (HTTP Basic or an API token) into a `Caller` acting in one
+ * Authentication: turns presented credentials (HTTP Basic, an API token, or an OAuth JWT access token) into a `Caller` acting in one
  * tenant, or says why not. Framework-neutral; src/http/authenticate.ts parses headers and maps outcomes.
  *
  * Every failure a client can see is the same `unauthenticated`, whether the user is unknown, disabled, the
@@ -11,6 +11,7 @@ import { mergePermissions, type Caller } from '../../domain/access.js';
 import type { TenantId } from '../../domain/types.js';
 import type { AuthStore, UserRecord } from '../../store/authTypes.js';
 import type { Clock } from '../../store/queryRules.js';
+import { looksLikeJwt, type AccessTokenVerifier } from './accessTokens.js';
 import { parseToken } from './apiToken.js';
 import { LoginThrottle, type LoginThrottleOptions } from './loginThrottle.js';
 import { hashSecret, verifySecret } from './secretHash.js';
@@ -40,6 +41,8 @@ export interface AuthServiceOptions {
   throttle: LoginThrottleOptions;
   cache: VerificationCacheOptions;
   now: Clock;
+  /** Verifies OAuth access tokens; absent, a JWT bearer is refused like any unknown token. */
+  accessTokens?: AccessTokenVerifier;
 }
 
 export class AuthService {
@@ -47,6 +50,7 @@ export class AuthService {
   readonly #throttle: LoginThrottle;
   readonly #cache: VerificationCache;
   readonly #now: Clock;
+  readonly #accessTokens: AccessTokenVerifier | undefined;
   #decoy: Promise<string> | undefined;
 
   constructor(store: AuthStore, options: AuthServiceOptions) {
@@ -54,6 +58,7 @@ export class AuthService {
     this.#throttle = new LoginThrottle(options.throttle, options.now);
     this.#cache = new VerificationCache(options.cache, options.now);
     this.#now = options.now;
+    this.#accessTokens = options.accessTokens;
   }
 
   async authenticate(request: AuthRequest): Promise<AuthOutcome> {
@@ -83,6 +88,7 @@ export class AuthService {
    * they prove nothing and cost little, so they must not cost anyone else their access either.
    */
   async #bearer(token: string, request: AuthRequest): Promise<AuthOutcome> {
+    if (this.#accessTokens !== undefined && looksLikeJwt(token)) return this.#accessToken(this.#accessTokens, token, request);
     const parsed = parseToken(token);
     const stored = parsed === undefined ? undefined : await this.#store.tokens.find(parsed.id);
     if (parsed === undefined || stored === undefined) return { kind: 'unauthenticated' };
@@ -106,6 +112,24 @@ export class AuthService {
     const outcome = await this.#callerIn(user, stored.tenant);
     // A token stays in its tenant: nothing it starts may reach the user's other tenants either.
     return outcome.kind === 'authenticated' ? { ...outcome, caller: { ...outcome.caller, tenants: [outcome.caller.tenant] } } : outcome;
+  }
+
+  /**
+   * An OAuth access token acts as its user in the same tenants as the user's password would: the default tenant,
+   * or another they belong to named by `X-Tenant-Id` (CollectionSpace's tokens carry no tenant either). A forged
+   * or expired token proves nothing and costs no scrypt run, so it counts nowhere, like junk.
+   */
+  async #accessToken(verifier: AccessTokenVerifier, token: string, request: AuthRequest): Promise<AuthOutcome> {
+    const username = await verifier.username(token);
+    const user = username === undefined ? undefined : await this.#store.users.find(username);
+    if (user === undefined || user.disabled) return { kind: 'unauthenticated' };
+    return this.#callerIn(user, request.tenant ?? user.defaultTenant);
+  }
+
+  /** Whether `username` names an enabled user: whom the authorization server may still issue tokens to. */
+  async isActive(username: string): Promise<boolean> {
+    const user = await this.#store.users.find(username);
+    return user !== undefined && !user.disabled;
   }
 
   /**

@@ -7,6 +7,7 @@ import { SYSTEM_ACTOR, type TenantId } from '../../domain/types.js';
 import type { AuthStore } from '../../store/authTypes.js';
 import type { Clock } from '../../store/queryRules.js';
 import { systemClock } from '../../store/queryRules.js';
+import type { AccessTokenVerifier } from './accessTokens.js';
 import { AuthService } from './authService.js';
 import { bootstrapAuth } from './bootstrap.js';
 import { upgradeDefaultRoles, type RoleUpgradeHooks } from './defaultRoles.js';
@@ -34,7 +35,7 @@ export async function startAuth(
   store: AuthStore,
   settings: AuthSettings,
   logger: Logger,
-  hooks: { onTenantCreated?: (tenant: TenantId) => Promise<void>; now?: Clock } & RoleUpgradeHooks = {},
+  hooks: { onTenantCreated?: (tenant: TenantId) => Promise<void>; now?: Clock; accessTokens?: AccessTokenVerifier } & RoleUpgradeHooks = {},
 ): Promise<AuthServices> {
   const now = hooks.now ?? systemClock;
   const bootstrapped = await bootstrapAuth(store, { username: settings.adminUser, password: settings.adminPassword });
@@ -60,6 +61,7 @@ export async function startAuth(
     },
     cache: { ttlMs: settings.authCacheTtlMs },
     now,
+    ...(hooks.accessTokens !== undefined && { accessTokens: hooks.accessTokens }),
   });
   return {
     auth,
@@ -74,5 +76,6 @@ export async function startAuth(
 
 export { AuthService } from './authService.js';
 export type { AuthOutcome, AuthRequest, Credentials } from './authService.js';
+export { AccessTokenVerifier } from './accessTokens.js';
 export { SYSTEM_TENANT } from './bootstrap.js';
 export { ADMINISTRATOR_ROLE, READER_ROLE } from './defaultRoles.js';

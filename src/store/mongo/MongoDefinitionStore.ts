@@ -1,6 +1,6 @@
 import type { Collection, Filter, Sort } from 'mongodb';
 import type { Page } from '../../domain/paging.js';
-import type { BatchDefinition, StoredDefinition, TenantId } from '../../domain/types.js';
+import type { BatchDefinition, StoredDefinition, TenantId, WorkflowState } from '../../domain/types.js';
 import type { DefinitionQuery, DefinitionStore, DeleteOptions, WriteOptions } from '../types.js';
 import type { Clock, DefinitionClause } from '../queryRules.js';
 import {
@@ -13,6 +13,7 @@ import {
   resolveDefinitionSort,
   sortFactor,
 } from '../queryRules.js';
+import { definitionSearchFilter } from './advancedSearchFilter.js';
 import type { DefinitionDocument } from './mappers.js';
 import { toDefinitionDocument, toStoredDefinition } from './mappers.js';
 import { atRevision, byCsid, findPage, throwIfRevisionMismatch } from './operations.js';
@@ -32,9 +33,15 @@ function clauseFilter(clause: DefinitionClause): Filter<DefinitionDocument> {
 function listFilter(tenant: TenantId, query: DefinitionQuery): Filter<DefinitionDocument> {
   const { combine, clauses } = describeDefinitionFilter(query);
   const tenantId = requireString(tenant, 'tenant');
-  if (clauses.length === 0) return { tenantId };
-  const conditions = clauses.map(clauseFilter);
-  return combine === 'or' ? { tenantId, $or: conditions } : { tenantId, $and: conditions };
+  const workflow: Filter<DefinitionDocument> =
+    query.workflow === undefined ? {} : { workflowState: query.workflow === 'deleted' ? 'deleted' : { $ne: 'deleted' } };
+  const conditions: Array<Filter<DefinitionDocument>> = [];
+  if (clauses.length > 0) {
+    const filters = clauses.map(clauseFilter);
+    conditions.push(combine === 'or' ? { $or: filters } : { $and: filters });
+  }
+  if (query.advancedSearch !== undefined) conditions.push(definitionSearchFilter(query.advancedSearch));
+  return conditions.length === 0 ? { tenantId, ...workflow } : { tenantId, ...workflow, $and: conditions };
 }
 
 function listSort(query: DefinitionQuery): Sort {
@@ -69,14 +76,25 @@ export class MongoDefinitionStore implements DefinitionStore {
     definition: BatchDefinition,
     options: WriteOptions,
   ): Promise<StoredDefinition | undefined> {
+    return this.#write(tenant, csid, { definition: cleanDefinition(definition) }, options);
+  }
+
+  async setWorkflowState(tenant: TenantId, csid: string, state: WorkflowState, options: WriteOptions): Promise<StoredDefinition | undefined> {
+    return this.#write(tenant, csid, { workflowState: state }, options);
+  }
+
+  /** One change of a stored definition, at the revision `options` expects. */
+  async #write(
+    tenant: TenantId,
+    csid: string,
+    values: Partial<DefinitionDocument>,
+    options: WriteOptions,
+  ): Promise<StoredDefinition | undefined> {
     const filter = byCsid(tenant, csid);
     const expected = checkedRevision(options.expectedRevision);
     const document = await this.#definitions.findOneAndUpdate(
       atRevision<DefinitionDocument>(filter, expected),
-      {
-        $set: { definition: cleanDefinition(definition), updatedAt: this.#now(), updatedBy: options.actor },
-        $inc: { revision: 1 },
-      },
+      { $set: { ...values, updatedAt: this.#now(), updatedBy: options.actor }, $inc: { revision: 1 } },
       { returnDocument: 'after' },
     );
     if (document !== null) return toStoredDefinition(document);

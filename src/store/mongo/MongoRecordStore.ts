@@ -15,6 +15,7 @@ import {
   revisionConflict,
   sortFactor,
 } from '../queryRules.js';
+import { recordSearchFilter } from './advancedSearchFilter.js';
 import type { RecordDocument, RelationDocument } from './mappers.js';
 import { toRecordDocument, toStoredRecord } from './mappers.js';
 import { atRevision, byCsid, findPage, throwIfRevisionMismatch } from './operations.js';
@@ -32,7 +33,7 @@ function recordFilter(tenant: TenantId, csid: string, docType: string | undefine
   return docType === undefined ? filter : { ...filter, docTypeKey: docTypeKey(docType) };
 }
 
-function listFilter(tenant: TenantId, query: RecordFilter): Filter<RecordDocument> {
+function listFilter(tenant: TenantId, query: RecordFilter & Pick<RecordQuery, 'advancedSearch'>): Filter<RecordDocument> {
   const filter: Filter<RecordDocument> = { tenantId: requireString(tenant, 'tenant') };
   if (query.docTypes !== undefined) filter.docTypeKey = { $in: query.docTypes.map((docType) => docTypeKey(docType)) };
   if (query.excludeDeleted === true) filter.workflowState = { $ne: 'deleted' };
@@ -40,6 +41,7 @@ function listFilter(tenant: TenantId, query: RecordFilter): Filter<RecordDocumen
     // An equality on an array would match any element; SQLite matches string fields only, and so do we.
     filter[`fields.${key}`] = { $eq: value, $not: { $type: 'array' } };
   }
+  if (query.advancedSearch !== undefined) filter.$and = [recordSearchFilter(query.advancedSearch)];
   return filter;
 }
 

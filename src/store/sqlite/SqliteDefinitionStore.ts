@@ -1,12 +1,12 @@
 import type { Page } from '../../domain/paging.js';
-import type { BatchDefinition, StoredDefinition, TenantId } from '../../domain/types.js';
+import type { BatchDefinition, StoredDefinition, TenantId, WorkflowState } from '../../domain/types.js';
 import type { DefinitionQuery, DefinitionStore, DeleteOptions, WriteOptions } from '../types.js';
 import type { Clock } from '../queryRules.js';
 import { assertRevision, createdCore, newCsid } from '../queryRules.js';
 import type { DefinitionRow } from './mappers.js';
 import { toCoreParams, toStoredDefinition } from './mappers.js';
 import { DEFINITION_SQL, definitionListSql } from './sql.js';
-import type { StatementCache } from './statements.js';
+import type { LiveStatement, StatementCache } from './statements.js';
 import { returnedRow } from './statements.js';
 
 export class SqliteDefinitionStore implements DefinitionStore {
@@ -16,6 +16,7 @@ export class SqliteDefinitionStore implements DefinitionStore {
   readonly #get;
   readonly #revision;
   readonly #update;
+  readonly #setWorkflowState;
   readonly #delete;
 
   constructor(statements: StatementCache, now: Clock) {
@@ -25,6 +26,7 @@ export class SqliteDefinitionStore implements DefinitionStore {
     this.#get = statements.prepare<DefinitionRow>(DEFINITION_SQL.get);
     this.#revision = statements.prepare<number>(DEFINITION_SQL.revision).pluck();
     this.#update = statements.prepare<DefinitionRow>(DEFINITION_SQL.update);
+    this.#setWorkflowState = statements.prepare<DefinitionRow>(DEFINITION_SQL.setWorkflowState);
     this.#delete = statements.prepare(DEFINITION_SQL.delete);
   }
 
@@ -45,18 +47,27 @@ export class SqliteDefinitionStore implements DefinitionStore {
     definition: BatchDefinition,
     options: WriteOptions,
   ): Promise<StoredDefinition | undefined> {
+    return this.#write(this.#update, tenant, csid, { body: JSON.stringify(definition) }, options);
+  }
+
+  async setWorkflowState(tenant: TenantId, csid: string, state: WorkflowState, options: WriteOptions): Promise<StoredDefinition | undefined> {
+    return this.#write(this.#setWorkflowState, tenant, csid, { workflowState: state }, options);
+  }
+
+  /** One change of a stored definition, at the revision `options` expects. */
+  #write(
+    statement: LiveStatement<DefinitionRow>,
+    tenant: TenantId,
+    csid: string,
+    values: Record<string, string>,
+    options: WriteOptions,
+  ): StoredDefinition | undefined {
     const row = this.#statements.write(() => {
       const revision = this.#revision.get(csid, tenant);
       if (revision === undefined) return undefined;
       assertRevision('definition', csid, revision, options.expectedRevision);
-      const params = {
-        csid,
-        tenantId: tenant,
-        body: JSON.stringify(definition),
-        updatedAt: this.#now().toISOString(),
-        updatedBy: options.actor,
-      };
-      return returnedRow(this.#update.get(params));
+      const params = { csid, tenantId: tenant, ...values, updatedAt: this.#now().toISOString(), updatedBy: options.actor };
+      return returnedRow(statement.get(params));
     });
     return row === undefined ? undefined : toStoredDefinition(row);
   }
@@ -72,6 +83,6 @@ export class SqliteDefinitionStore implements DefinitionStore {
 
   async list(tenant: TenantId, query: DefinitionQuery): Promise<Page<StoredDefinition>> {
     const sql = definitionListSql(tenant, query);
-    return this.#statements.page(sql.count, sql.select, query.paging, toStoredDefinition);
+    return this.#statements.page(sql.count, sql.select, query.paging, toStoredDefinition, { cache: query.advancedSearch === undefined });
   }
 }

@@ -123,7 +123,7 @@ export class SqliteRecordStore implements RecordStore {
 
   async list(tenant: TenantId, query: RecordQuery): Promise<Page<StoredRecord>> {
     const sql = recordListSql(tenant, query);
-    return this.#statements.page(sql.count, sql.select, query.paging, toStoredRecord);
+    return this.#statements.page(sql.count, sql.select, query.paging, toStoredRecord, { cache: query.advancedSearch === undefined });
   }
 
   async *scan(tenant: TenantId, query: RecordFilter, options: { batchSize: number }): AsyncGenerator<StoredRecord> {

@@ -14,6 +14,7 @@ import type { Clock } from '../queryRules.js';
 import { systemClock } from '../queryRules.js';
 import type { RunStoreOptions } from '../runTypes.js';
 import { SQLITE_DEFAULTS } from './defaults.js';
+import { registerSearchFunctions } from './advancedSearchSql.js';
 import { migrate } from './schema.js';
 import { SqliteAuthStore } from './SqliteAuthStore.js';
 import { SqliteDefinitionStore } from './SqliteDefinitionStore.js';
@@ -120,6 +121,7 @@ function connect(options: SqliteStoreOptions): SqliteDatabase {
     db.pragma(`synchronous = ${SQLITE_DEFAULTS.synchronous}`);
     db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? SQLITE_DEFAULTS.busyTimeoutMs)}`);
     db.pragma('foreign_keys = ON');
+    registerSearchFunctions(db);
     migrate(db);
     return db;
   } catch (error) {

@@ -14,6 +14,7 @@ import {
   resolveDefinitionSort,
   resolveRecordSort,
 } from '../queryRules.js';
+import { definitionSearchSql, recordSearchSql } from './advancedSearchSql.js';
 import type { SqlQuery } from './statements.js';
 
 const CORE = 'csid, tenant_id, created_at, created_by, updated_at, updated_by, workflow_state, revision';
@@ -31,6 +32,9 @@ export const DEFINITION_SQL = {
   revision: 'SELECT revision FROM definitions WHERE csid = ? AND tenant_id = ?',
   update: `UPDATE definitions
     SET body = @body, updated_at = @updatedAt, updated_by = @updatedBy, revision = revision + 1
+    WHERE csid = @csid AND tenant_id = @tenantId RETURNING ${DEFINITION_COLUMNS}`,
+  setWorkflowState: `UPDATE definitions
+    SET workflow_state = @workflowState, updated_at = @updatedAt, updated_by = @updatedBy, revision = revision + 1
     WHERE csid = @csid AND tenant_id = @tenantId RETURNING ${DEFINITION_COLUMNS}`,
   delete: 'DELETE FROM definitions WHERE csid = ? AND tenant_id = ?',
 } as const;
@@ -117,16 +121,22 @@ export function definitionListSql(tenant: string, query: DefinitionQuery): ListS
   const filter = describeDefinitionFilter(query);
   const clauses = filter.clauses.map((clause) => definitionClause(tenant, clause));
   const joined = clauses.map((clause) => clause.text).join(filter.combine === 'or' ? ' OR ' : ' AND ');
+  const workflow = query.workflow === undefined ? '' : query.workflow === 'deleted' ? " AND workflow_state = 'deleted'" : " AND workflow_state <> 'deleted'";
   const where: SqlQuery = {
-    text: clauses.length === 0 ? 'tenant_id = ?' : `tenant_id = ? AND (${joined})`,
+    text: (clauses.length === 0 ? 'tenant_id = ?' : `tenant_id = ? AND (${joined})`) + workflow,
     values: [tenant, ...clauses.flatMap((clause) => clause.values)],
   };
+  if (query.advancedSearch !== undefined) {
+    const search = definitionSearchSql(query.advancedSearch);
+    where.text += ` AND ${search.text}`;
+    where.values.push(...search.values);
+  }
   const sort = resolveDefinitionSort(query);
   const column = sort.field === 'name' ? 'name' : 'updated_at';
   return listSql(DEFINITION_COLUMNS, 'definitions', where, order(column, sort.direction, 'csid'));
 }
 
-function recordWhere(tenant: string, query: RecordFilter): SqlQuery {
+function recordWhere(tenant: string, query: RecordFilter & Pick<RecordQuery, 'advancedSearch'>): SqlQuery {
   const parts = ['tenant_id = ?'];
   const values: unknown[] = [tenant];
   if (query.docTypes !== undefined) {
@@ -141,6 +151,11 @@ function recordWhere(tenant: string, query: RecordFilter): SqlQuery {
       WHERE json_type(fields, '$.' || wanted.key) IS NOT 'text'
         OR json_extract(fields, '$.' || wanted.key) IS NOT wanted.value)`);
     values.push(JSON.stringify(Object.fromEntries(equalities)));
+  }
+  if (query.advancedSearch !== undefined) {
+    const search = recordSearchSql(query.advancedSearch);
+    parts.push(search.text);
+    values.push(...search.values);
   }
   return { text: parts.join(' AND '), values };
 }

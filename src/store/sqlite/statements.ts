@@ -128,11 +128,23 @@ export class StatementCache {
     this.#db = db;
   }
 
-  /** Counts and reads one page in a single read transaction, so `totalItems` and `items` agree. */
-  page<Row, Item>(count: SqlQuery, select: SqlQuery, paging: Paging, map: (row: Row) => Item): Page<Item> {
+  /**
+   * Counts and reads one page in a single read transaction, so `totalItems` and `items` agree. With
+   * `cache: false` the statements are not kept: an advanced search's SQL takes the shape of a client's query,
+   * and caching every shape would let clients grow the cache without bound.
+   */
+  page<Row, Item>(
+    count: SqlQuery,
+    select: SqlQuery,
+    paging: Paging,
+    map: (row: Row) => Item,
+    options: { cache: boolean } = { cache: true },
+  ): Page<Item> {
     const { offset, limit } = pageWindow(paging);
-    const countStatement = this.prepare<number>(count.text).pluck();
-    const selectStatement = this.prepare<Row>(select.text);
+    const countStatement = options.cache
+      ? this.prepare<number>(count.text).pluck()
+      : this.#db.prepare<unknown[], number>(count.text).pluck();
+    const selectStatement = options.cache ? this.prepare<Row>(select.text) : this.#db.prepare<unknown[], Row>(select.text);
     return this.#db.transaction(() => {
       const totalItems = countStatement.get(...count.values) ?? 0;
       const rows = limit === 0 ? [] : selectStatement.all(...select.values, limit, offset);
