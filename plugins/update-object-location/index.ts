@@ -7,8 +7,6 @@
  * the object is written only when the value changes, so `numAffected` counts the objects actually updated.
  * Relations of any type and either direction count, as in CollectionSpace.
  *
- * As the Java job, it answers `numAffected` and no userNote (unless records failed: the runtime lists them).
- *
  * Not supported: CollectionSpace's `updateCoreValues` flag (the records service always stamps updates).
  */
 import type { ItemInvocable, RecordsService } from '../../src/plugins/contract.js';
@@ -74,11 +72,6 @@ const updateObjectLocation: ItemInvocable = {
       location: latest.location,
     });
     return { affected: true, note: `${record.csid}: current location set from ${MOVEMENT} ${latest.movement.csid}` };
-  },
-
-  // The Java job answers numAffected and no userNote; the run's items keep each record's note.
-  summarize() {
-    return {};
   },
 };
 

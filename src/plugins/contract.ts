@@ -176,9 +176,8 @@ export interface WholeInvocable<Params = Record<string, unknown>> extends Invoca
 export interface ItemInvocable<Params = Record<string, unknown>> extends InvocableBase<Params> {
   processItem(record: StoredRecord, input: InvocationInput<Params>, ctx: InvocationContext): Promise<ItemResult | void>;
   /**
-   * The `userNote` (and `primaryURICreated`) of the whole invocation, from what happened to its records; when no
-   * record failed, what it answers is all there is (no `userNote` there means none). Without `summarize`, or when
-   * records failed, the runtime writes "N record(s) processed, M affected, K failed" (after the plugin's note). @since 1.1.0
+   * The `userNote` (and `primaryURICreated`) of the whole invocation, from what happened to its records; without
+   * it the runtime writes "N record(s) processed, M affected, K failed". @since 1.1.0
    */
   summarize?(outcome: ItemsOutcome, input: InvocationInput<Params>): Pick<InvocationResult, 'userNote' | 'primaryURICreated'>;
   invoke?: never;

@@ -196,10 +196,8 @@ export class InvocationService {
   async summarize(prepared: PreparedInvocation, outcome: ItemsOutcome, failures: Array<{ csid: string; message: string }>): Promise<InvocationResult> {
     const { plugin } = prepared.loaded;
     const summary = plugin.processItem === undefined || plugin.summarize === undefined ? undefined : await this.#summary(prepared, outcome);
-    // Nothing failed: the plugin's summary is the whole answer, even without a userNote (as CollectionSpace's
-    // UpdateObjectLocationBatchJob answers none). Failures are always listed.
-    const note = outcome.failed === 0 && summary !== undefined ? summary.userNote : itemsNote(outcome, failures, summary?.userNote);
-    return { ...summary, numAffected: outcome.affected, ...(note !== undefined && { userNote: note }) };
+    const note = outcome.failed === 0 && summary?.userNote !== undefined ? summary.userNote : itemsNote(outcome, failures, summary?.userNote);
+    return { ...summary, numAffected: outcome.affected, userNote: note };
   }
 
   /** The plugin's own summary; a failing `summarize` leaves the runtime's words, with a warning. */

@@ -446,7 +446,6 @@ describe('shipped plugins over HTTP', () => {
 
       const results = await invokeOk(await definitionOf(LOCATION), { mode: 'nocontext' });
       expect(results.numAffected).to.equal('1');
-      expect(results.userNote, 'the Java job answers no userNote').to.equal(undefined);
       expect(await locationOf(moving)).to.equal(SHELF_C);
       expect(await locationOf(settled)).to.equal(SHELF_B);
       expect(await locationOf(still)).to.be.oneOf([undefined, '']);
