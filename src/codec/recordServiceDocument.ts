@@ -9,10 +9,11 @@
  * `xsi:schemaLocation` are ignored. Other parts are refused (this store keeps only the common part), except the
  * read-only `collectionspace_core`, which clients send back as they read it.
  */
+import type { AccountPermission } from '../domain/accountPermission.js';
 import type { ErrorDetail } from '../domain/errors.js';
 import type { StoredRecord } from '../domain/types.js';
 import type { ListSpec } from './commonList.js';
-import { CORE_PART_KEY, corePart, openDocument, takeParts } from './documentEnvelope.js';
+import { ACCOUNT_PERMISSION_PART_KEY, accountPermissionPart, CORE_PART_KEY, corePart, openDocument, takeParts } from './documentEnvelope.js';
 import { PART_PREFIX } from './namespaces.js';
 import { toFields } from './recordDocument.js';
 import { validationFailed } from './schemaValidator.js';
@@ -79,12 +80,14 @@ export function recordServiceUri(spec: RecordServiceSpec, csid: string): string 
   return `/${spec.service}/${csid}`;
 }
 
-export function encodeRecordServiceDocument(record: StoredRecord, spec: RecordServiceSpec): DocTree {
+/** A record: its common part and `collectionspace_core`, and `account_permission` when given (a GET carries it). */
+export function encodeRecordServiceDocument(record: StoredRecord, spec: RecordServiceSpec, accountPermission?: AccountPermission): DocTree {
   return {
     document: {
       '@name': spec.service,
       [`${PART_PREFIX}:${commonPartName(spec)}`]: { [`@xmlns:${PART_PREFIX}`]: spec.namespace, ...record.fields },
       [CORE_PART_KEY]: corePart(recordServiceUri(spec, record.csid), record.core),
+      ...(accountPermission !== undefined && { [ACCOUNT_PERMISSION_PART_KEY]: accountPermissionPart(accountPermission) }),
     },
   };
 }

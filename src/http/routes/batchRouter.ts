@@ -5,6 +5,7 @@
 import { Router, type RequestHandler } from 'express';
 import { decodeBatchDocument, decodeBatchUpdate, encodeBatchDocument, encodeBatchList, encodeWorkflowDocument } from '../../codec/index.js';
 import type { Action } from '../../domain/access.js';
+import { accountPermissionOn, BATCH_PERMISSION_TARGET } from '../../domain/accountPermission.js';
 import type { WorkflowTransition } from '../../domain/workflow.js';
 import type { DefinitionService } from '../../services/definitionService.js';
 import { parseDefinitionListQuery } from '../definitionListQuery.js';
@@ -42,9 +43,10 @@ export function batchRouter({ definitions, basePath }: BatchRouterDeps): Router 
   router
     .route('/:csid')
     .get(requirePermission('definitions', 'read'), async (req, res) => {
-      const stored = await definitions.get(callerOf(res).tenant, req.params.csid);
+      const caller = callerOf(res);
+      const stored = await definitions.get(caller.tenant, req.params.csid);
       res.set('ETag', etagOf(stored.core));
-      sendTree(res, 200, encodeBatchDocument(stored));
+      sendTree(res, 200, encodeBatchDocument(stored, accountPermissionOn(caller, BATCH_PERMISSION_TARGET)));
     })
     .put(requirePermission('definitions', 'update'), async (req, res) => {
       const caller = callerOf(res);

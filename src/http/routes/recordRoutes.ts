@@ -14,14 +14,15 @@ import { readTree, sendTree } from '../negotiation.js';
 import { assertIfMatch, etagOf } from '../preconditions.js';
 import { parseRecordListQuery } from '../recordListQuery.js';
 import { requirePermission } from '../requirePermission.js';
-import { callerOf } from '../requestContext.js';
+import { callerOf, type Caller } from '../requestContext.js';
 
 export interface RecordWireShape {
   /** The docType the request addresses (from its URL). @throws ValidationError for a bad one */
   docTypeOf(req: Request): string;
   /** The record fields of a request body's document. */
   decode(tree: DocTree, docType: string): RecordFields;
-  encode(record: StoredRecord): DocTree;
+  /** @param reader the caller of a GET, whose `account_permission` the document may carry (no other answer does). */
+  encode(record: StoredRecord, reader?: Caller): DocTree;
   listSpec: ListSpec<StoredRecord>;
   /** The `Location` of a created record. */
   location(docType: string, csid: string): string;
@@ -55,9 +56,10 @@ export function recordRoutes(records: RecordService, shape: RecordWireShape): Ro
   router
     .route('/:csid')
     .get(requirePermission('records', 'read'), async (req: Request<{ csid: string }>, res) => {
-      const record = await records.get(callerOf(res).tenant, req.params.csid, shape.docTypeOf(req));
+      const caller = callerOf(res);
+      const record = await records.get(caller.tenant, req.params.csid, shape.docTypeOf(req));
       res.set('ETag', etagOf(record.core));
-      sendTree(res, 200, shape.encode(record));
+      sendTree(res, 200, shape.encode(record, caller));
     })
     .put(requirePermission('records', 'update'), async (req: Request<{ csid: string }>, res) => {
       const docType = shape.docTypeOf(req);

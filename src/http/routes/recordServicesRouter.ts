@@ -1,7 +1,8 @@
 /**
  * CollectionSpace's record services over the same records as `/records/{docType}`: `/collectionobjects`,
  * `/movements`, `/groups` and `/loansout`, each with its multi-part document (see
- * src/codec/recordServiceDocument.ts), same permissions (`records`) and tenancy.
+ * src/codec/recordServiceDocument.ts), same permissions (`records`) and tenancy. A GET's document carries the
+ * caller's `account_permission` on the service, as CollectionSpace's does.
  */
 import { Router } from 'express';
 import {
@@ -10,6 +11,7 @@ import {
   RECORD_SERVICES,
   recordServiceListSpec,
 } from '../../codec/index.js';
+import { accountPermissionOn } from '../../domain/accountPermission.js';
 import type { RecordService } from '../../services/recordService.js';
 import { recordRoutes } from './recordRoutes.js';
 
@@ -21,7 +23,8 @@ export function recordServicesRouter({ records, serviceRoot }: { records: Record
       recordRoutes(records, {
         docTypeOf: () => spec.docType,
         decode: (tree) => decodeRecordServiceDocument(tree, spec),
-        encode: (record) => encodeRecordServiceDocument(record, spec),
+        encode: (record, reader) =>
+          encodeRecordServiceDocument(record, spec, reader && accountPermissionOn(reader, { resource: 'records', resourceName: spec.service })),
         listSpec: recordServiceListSpec(spec),
         location: (_docType, csid) => `${serviceRoot}/${spec.service}/${csid}`,
       }),
