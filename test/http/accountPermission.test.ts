@@ -52,7 +52,13 @@ describe('HTTP account_permission part (CollectionSpace)', () => {
     it('reads a batch job in XML with its account and every letter on batch, as the last part', async () => {
       const res = await service.request(`/cspace-services/batch/${jobCsid}`);
       const xml = await res.text();
-      expect(xml).to.include(`<ns2:account_permission xmlns:ns2="${AUTHZ_NS}">`);
+      // Elements in the order of accounts_permissions.xsd and authorization_common.xsd (xs:sequence).
+      expect(xml).to.include(
+        `<ns2:account_permission xmlns:ns2="${AUTHZ_NS}">` +
+          '<account><accountId>admin</accountId><screenName>admin</screenName><userId>admin</userId><tenantId>default</tenantId></account>' +
+          '<permission><permissionId>default-batch-CRUDLI</permissionId><resourceName>batch</resourceName><actionGroup>CRUDLI</actionGroup></permission>' +
+          '</ns2:account_permission></document>',
+      );
       const document = parseXml(xml)['document'] as Record<string, unknown>;
       expect(Object.keys(document).filter((key) => !key.startsWith('@'))).to.deep.equal([
         'ns2:batch_common',
