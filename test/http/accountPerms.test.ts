@@ -93,7 +93,7 @@ describe('HTTP accounts/0/accountperms (CollectionSpace)', () => {
   });
 
   describe('a reader (TENANT_READER)', () => {
-    it('has R and L on every service it may read, no transition and no run, in JSON and XML', async () => {
+    it('has R and L on every service and on batch/invoke, only R on transitions (nothing to create, change or run), in JSON and XML', async () => {
       const reader = actingAs(service, await createUser(service, 'rita', ['TENANT_READER']));
       const expected = {
         '@xmlns:ns2': AUTHZ_NS,
@@ -166,6 +166,13 @@ describe('HTTP accounts/0/accountperms (CollectionSpace)', () => {
           permission(TENANT_B, 'batch/invoke', 'RL'),
         ],
       });
+    });
+
+    it('answers a user without a role there with the account and no permission, as CollectionSpace leaves it out', async () => {
+      const nobody = actingAs(service, await createUser(service, 'nora', []));
+      for (const accept of [JSON_TYPE, XML_TYPE]) {
+        expect(await readAccountPerms(nobody, accept), accept).to.deep.equal({ '@xmlns:ns2': AUTHZ_NS, account: account('nora') });
+      }
     });
 
     it('needs credentials, and only GET', async () => {
