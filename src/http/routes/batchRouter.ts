@@ -4,9 +4,8 @@
  */
 import { Router, type RequestHandler } from 'express';
 import { decodeBatchDocument, decodeBatchUpdate, encodeBatchDocument, encodeBatchList, encodeWorkflowDocument } from '../../codec/index.js';
-import type { Action } from '../../domain/access.js';
 import { accountPermissionOn, BATCH_PERMISSION_TARGET } from '../../domain/accountPermission.js';
-import type { WorkflowTransition } from '../../domain/workflow.js';
+import { TRANSITION_ACTIONS } from '../../domain/workflow.js';
 import type { DefinitionService } from '../../services/definitionService.js';
 import { parseDefinitionListQuery } from '../definitionListQuery.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
@@ -14,9 +13,6 @@ import { readTree, sendTree } from '../negotiation.js';
 import { etagOf, ifMatchPrecondition } from '../preconditions.js';
 import { requirePermission } from '../requirePermission.js';
 import { callerOf } from '../requestContext.js';
-
-/** The permission each workflow transition needs. */
-const TRANSITION_ACTIONS = { delete: 'delete', undelete: 'update' } as const satisfies Record<WorkflowTransition, Action>;
 
 export interface BatchRouterDeps {
   definitions: DefinitionService;

@@ -5,9 +5,8 @@
  */
 import { Router, type Request, type RequestHandler } from 'express';
 import { encodeCommonList, encodeWorkflowDocument, type DocTree, type ListSpec } from '../../codec/index.js';
-import type { Action } from '../../domain/access.js';
 import type { RecordFields, StoredRecord } from '../../domain/types.js';
-import type { WorkflowTransition } from '../../domain/workflow.js';
+import { TRANSITION_ACTIONS } from '../../domain/workflow.js';
 import type { RecordService } from '../../services/recordService.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
 import { readTree, sendTree } from '../negotiation.js';
@@ -27,9 +26,6 @@ export interface RecordWireShape {
   /** The `Location` of a created record. */
   location(docType: string, csid: string): string;
 }
-
-/** The permission each workflow transition needs: a soft delete is a delete, an undelete an update. */
-const TRANSITION_ACTIONS = { delete: 'delete', undelete: 'update' } as const satisfies Record<WorkflowTransition, Action>;
 
 /**
  * Routes `/` (list, create), `/:csid` (read, update, delete) and `/:csid/workflow[/{transition}]` (soft delete

@@ -11,20 +11,21 @@ import {
   RECORD_SERVICES,
   recordServiceListSpec,
 } from '../../codec/index.js';
-import { accountPermissionOn } from '../../domain/accountPermission.js';
+import { accountPermissionOn, serviceTarget } from '../../domain/accountPermission.js';
 import type { RecordService } from '../../services/recordService.js';
 import { recordRoutes } from './recordRoutes.js';
 
 export function recordServicesRouter({ records, serviceRoot }: { records: RecordService; serviceRoot: string }): Router {
   const router = Router();
   for (const spec of RECORD_SERVICES) {
+    const target = serviceTarget(spec.service, 'records');
     router.use(
       `/${spec.service}`,
       recordRoutes(records, {
         docTypeOf: () => spec.docType,
         decode: (tree) => decodeRecordServiceDocument(tree, spec),
         encode: (record, reader) =>
-          encodeRecordServiceDocument(record, spec, reader && accountPermissionOn(reader, { resource: 'records', resourceName: spec.service })),
+          encodeRecordServiceDocument(record, spec, reader && accountPermissionOn(reader, target)),
         listSpec: recordServiceListSpec(spec),
         location: (_docType, csid) => `${serviceRoot}/${spec.service}/${csid}`,
       }),
