@@ -3,7 +3,7 @@
  * `ns2:batch_common` and the read-only `ns2:collectionspace_core`. Shared by the batch, record and relation
  * mappers so that they find parts, refuse strangers and write the core part the same way.
  */
-import type { AccountPermission } from '../domain/accountPermission.js';
+import type { AccountPermission, AccountValue } from '../domain/accountPermission.js';
 import type { CoreFields } from '../domain/types.js';
 import { validationFailed } from './schemaValidator.js';
 import { AUTHORIZATION_NAMESPACE, CORE_NAMESPACE, PART_PREFIX } from './namespaces.js';
@@ -159,9 +159,14 @@ export const CORE_PART_KEY = `${PART_PREFIX}:${CORE_PART}`;
 export function accountPermissionPart({ account, permissions }: AccountPermission): DocNode {
   return {
     [`@xmlns:${PART_PREFIX}`]: AUTHORIZATION_NAMESPACE,
-    account: { accountId: account.accountId, screenName: account.screenName, userId: account.userId, tenantId: account.tenantId },
+    account: accountNode(account),
     permission: permissions.map(({ permissionId, resourceName, actionGroup }) => ({ permissionId, resourceName, actionGroup })),
   };
+}
+
+/** CollectionSpace's `account_value`, elements in the order of authorization_common.xsd. */
+export function accountNode({ accountId, screenName, userId, tenantId }: AccountValue): DocNode {
+  return { accountId, screenName, userId, tenantId };
 }
 
 export const ACCOUNT_PERMISSION_PART_KEY = `${PART_PREFIX}:${ACCOUNT_PERMISSION_PART}`;

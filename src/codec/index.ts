@@ -31,6 +31,7 @@ export {
   relationUri,
 } from './namespaces.js';
 export { encodeAccountPermissionDocument } from './accountPermissionDocument.js';
+export { encodeAccountRoleDocument } from './accountRoleDocument.js';
 export { decodeBatchDocument, decodeBatchUpdate, encodeBatchDocument, checkBatchCommonPart } from './batchDocument.js';
 export { BATCH_LIST_SPEC, encodeBatchList, encodeCommonList } from './commonList.js';
 export type { ListItem, ListSpec } from './commonList.js';

@@ -115,10 +115,12 @@ export function accountPermissions(
       permissions.set(permissionId, { permissionId, resourceName: target.resourceName, actionGroup });
     }
   }
-  return {
-    account: { accountId: caller.user, screenName: caller.user, userId: caller.user, tenantId: caller.tenant },
-    permissions: [...permissions.values()],
-  };
+  return { account: accountValueOf(caller), permissions: [...permissions.values()] };
+}
+
+/** The caller's account as CollectionSpace's `account_value` names it (in `account_permission` and `account_role`). */
+export function accountValueOf(caller: Pick<Caller, 'tenant' | 'user'>): AccountValue {
+  return { accountId: caller.user, screenName: caller.user, userId: caller.user, tenantId: caller.tenant };
 }
 
 /** The caller's account and permissions on the one service a document belongs to. */

@@ -120,7 +120,7 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   api.use('/relations', relationsRouter({ records: deps.records, basePath: `${SERVICE_ROOT}/relations` }));
   if (deps.multiTenant !== undefined) api.use('/batch-multitenant', multiTenantRouter(deps.multiTenant));
   api.use('/runs', runsRouter({ runs: deps.runs, basePath: `${SERVICE_ROOT}/runs`, retentionMs: options.runRetentionMs ?? 0 }));
-  api.use('/accounts', accountsRouter());
+  api.use('/accounts', accountsRouter({ auth: deps.auth }));
   api.use('/admin', adminRouter(deps.admin, `${SERVICE_ROOT}/admin`));
   // Before the API: its default path lies under SERVICE_ROOT, whose body parsers and 404s must not see it.
   if (options.serveApi ?? true) {

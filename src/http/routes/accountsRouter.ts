@@ -1,12 +1,16 @@
 /**
- * `GET /cspace-services/accounts/{id}/accountperms`: the caller's account and all their permissions in the
- * request's tenant, under CollectionSpace's resource names, as cspace-ui reads them at login (`accounts/0/accountperms`,
- * `JpaStorageUtils.getAccountPermissions`). `0` is the caller, as in CollectionSpace; so is the caller's own account
- * id (here their username), which CollectionSpace also accepts. Any other id is refused alike, whether it exists
- * or not: one account never reads another's rights, and the answer reveals no usernames.
+ * The caller's own account, as cspace-ui reads it at login (`JpaStorageUtils.getAccountPermissions`,
+ * `getAccountRoles`):
+ * - `GET /cspace-services/accounts/{id}/accountperms`: the account and all its permissions in the request's tenant,
+ *   under CollectionSpace's resource names;
+ * - `GET /cspace-services/accounts/{id}/accountroles`: the account and the roles it holds in that tenant.
+ *
+ * `0` is the caller, as in CollectionSpace; so is the caller's own account id (here their username), which
+ * CollectionSpace also accepts. Any other id is refused alike, whether it exists or not: one account never reads
+ * another's rights or roles, and the answer reveals no usernames.
  */
 import { Router } from 'express';
-import { encodeAccountPermissionDocument, RECORD_SERVICES } from '../../codec/index.js';
+import { encodeAccountPermissionDocument, encodeAccountRoleDocument, RECORD_SERVICES } from '../../codec/index.js';
 import {
   accountPermissions,
   BATCH_INVOKE_TARGET,
@@ -14,9 +18,11 @@ import {
   transitionTarget,
   type PermissionTarget,
 } from '../../domain/accountPermission.js';
-import type { Resource } from '../../domain/access.js';
+import type { Caller, Resource } from '../../domain/access.js';
+import { accountRoles } from '../../domain/accountRole.js';
 import { ForbiddenError } from '../../domain/errors.js';
 import { WORKFLOW_TRANSITIONS, type WorkflowTransition } from '../../domain/workflow.js';
+import type { AuthService } from '../../services/auth/authService.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
 import { sendTree } from '../negotiation.js';
 import { callerOf } from '../requestContext.js';
@@ -43,17 +49,29 @@ const ALL_TARGETS: readonly PermissionTarget[] = [
   serviceTarget('admin', 'admin'),
 ];
 
-export function accountsRouter(): Router {
+/** @throws ForbiddenError unless `accountId` names the caller's own account; `what` says what was asked. */
+function checkOwnAccount(accountId: string, caller: Caller, what: string): void {
+  if (accountId !== CURRENT_ACCOUNT && accountId !== caller.user) {
+    throw new ForbiddenError(`You are not allowed to read another account's ${what}`);
+  }
+}
+
+export function accountsRouter(deps: { auth: Pick<AuthService, 'rolesHeld'> }): Router {
   const router = Router();
   router
     .route('/:accountId/accountperms')
     .get((req, res) => {
       const caller = callerOf(res);
-      const { accountId } = req.params;
-      if (accountId !== CURRENT_ACCOUNT && accountId !== caller.user) {
-        throw new ForbiddenError("You are not allowed to read another account's permissions");
-      }
+      checkOwnAccount(req.params.accountId, caller, 'permissions');
       sendTree(res, 200, encodeAccountPermissionDocument(accountPermissions(caller, ALL_TARGETS)));
+    })
+    .all(methodNotAllowed(['GET']));
+  router
+    .route('/:accountId/accountroles')
+    .get(async (req, res) => {
+      const caller = callerOf(res);
+      checkOwnAccount(req.params.accountId, caller, 'roles');
+      sendTree(res, 200, encodeAccountRoleDocument(accountRoles(caller, await deps.auth.rolesHeld(caller))));
     })
     .all(methodNotAllowed(['GET']));
   return router;
