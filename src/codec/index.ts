@@ -32,6 +32,7 @@ export {
 } from './namespaces.js';
 export { encodeAccountPermissionDocument } from './accountPermissionDocument.js';
 export { encodeAccountRoleDocument } from './accountRoleDocument.js';
+export { encodeServiceTagList, serviceTagsOf } from './serviceTagList.js';
 export { decodeBatchDocument, decodeBatchUpdate, encodeBatchDocument, checkBatchCommonPart } from './batchDocument.js';
 export { BATCH_LIST_SPEC, encodeBatchList, encodeCommonList } from './commonList.js';
 export type { ListItem, ListSpec } from './commonList.js';

@@ -28,6 +28,13 @@ export interface RecordServiceSpec {
   namespace: string;
   /** Fields list items carry besides the standard ones (CollectionSpace's list results fields). */
   listFields: readonly string[];
+  /** CollectionSpace's service type (its tenant bindings' `type`), the group `servicegroups/{type}` names. */
+  serviceType: 'object' | 'procedure';
+  /**
+   * CollectionSpace's service tags (its tenant bindings' `<tags>`, e.g. `nagpra`), which cspace-ui reads at login
+   * from `servicegroups/procedure/tags`. None of the services here carries one.
+   */
+  tags: readonly string[];
 }
 
 /** The services served, by URL segment: the doc types the shipped plugins read and write. */
@@ -37,19 +44,32 @@ export const RECORD_SERVICES: readonly RecordServiceSpec[] = [
     docType: 'CollectionObject',
     namespace: 'http://collectionspace.org/services/collectionobject',
     listFields: ['objectNumber', 'title', 'computedCurrentLocation'],
+    serviceType: 'object',
+    tags: [],
   },
   {
     service: 'movements',
     docType: 'Movement',
     namespace: 'http://collectionspace.org/services/movement',
     listFields: ['movementReferenceNumber', 'currentLocation', 'locationDate'],
+    serviceType: 'procedure',
+    tags: [],
   },
-  { service: 'groups', docType: 'Group', namespace: 'http://collectionspace.org/services/group', listFields: ['title', 'owner'] },
+  {
+    service: 'groups',
+    docType: 'Group',
+    namespace: 'http://collectionspace.org/services/group',
+    listFields: ['title', 'owner'],
+    serviceType: 'procedure',
+    tags: [],
+  },
   {
     service: 'loansout',
     docType: 'Loanout',
     namespace: 'http://collectionspace.org/services/loanout',
     listFields: ['loanOutNumber', 'borrower'],
+    serviceType: 'procedure',
+    tags: [],
   },
 ];
 

@@ -17,6 +17,7 @@ import { bodyParsers } from './negotiation.js';
 import { agendashRouter, type AgendashOptions } from './agendash.js';
 import { authenticate } from './authenticate.js';
 import { accountsRouter } from './routes/accountsRouter.js';
+import { serviceGroupsRouter } from './routes/serviceGroupsRouter.js';
 import { adminRouter, type AdminServices } from './routes/admin/adminRouter.js';
 import { batchRouter } from './routes/batchRouter.js';
 import { healthRouter, type HealthReport } from './routes/healthRouter.js';
@@ -121,6 +122,7 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   if (deps.multiTenant !== undefined) api.use('/batch-multitenant', multiTenantRouter(deps.multiTenant));
   api.use('/runs', runsRouter({ runs: deps.runs, basePath: `${SERVICE_ROOT}/runs`, retentionMs: options.runRetentionMs ?? 0 }));
   api.use('/accounts', accountsRouter({ auth: deps.auth }));
+  api.use('/servicegroups', serviceGroupsRouter());
   api.use('/admin', adminRouter(deps.admin, `${SERVICE_ROOT}/admin`));
   // Before the API: its default path lies under SERVICE_ROOT, whose body parsers and 404s must not see it.
   if (options.serveApi ?? true) {
