@@ -1,9 +1,9 @@
 /**
  * CollectionSpace's own client library, unchanged: `cspace-client` logs in as cspace-ui does (authorization code
- * with PKCE, the sign-in page driven in a real Chromium), then reads its account and rights as cspace-ui does after
- * login, lists the batch jobs for a CollectionObject, invokes one in single and in list mode, reads the record it
- * created, refreshes its token when the access token has expired, and shows a definition's error
- * message, all with the JWT access token as Bearer.
+ * with PKCE, the sign-in page driven in a real Chromium), then reads its account, rights, roles and the
+ * procedures' service tags as cspace-ui does after login, lists the batch jobs for a CollectionObject, invokes one
+ * in single and in list mode, reads the record it created, refreshes its token when the access token has expired,
+ * and shows a definition's error message, all with the JWT access token as Bearer.
  *
  * The user belongs to tenant museum-b only: the token carries just the username (`sub`), and every request acts
  * in the user's tenant, as in CollectionSpace.
@@ -147,6 +147,26 @@ describe('cspace-client logs in through OAuth and runs batch jobs', function () 
       resourceName: 'batch/invoke',
       actionGroup: 'CRL',
     });
+  });
+
+  it('reads its roles at accounts/{accountId}/accountroles, the id taken from accountperms, as cspace-ui does next', async () => {
+    const perms = await session.read('accounts/0/accountperms');
+    const { accountId } = perms.data['ns2:account_permission'].account;
+    const res = await session.read(`accounts/${accountId}/accountroles`);
+    expect(res.status).to.equal(200);
+    const accountRole = res.data['ns2:account_role'];
+    expect(accountRole.account).to.deep.equal({ accountId: USER, screenName: USER, userId: USER, tenantId: 'museum-b' });
+    // cspace-ui keeps each role's roleName for the record forms' per-role settings.
+    expect(asArray(accountRole.role).map((role: any) => role.roleName)).to.deep.equal(['TENANT_ADMINISTRATOR']);
+  });
+
+  it('reads the procedures\' service tags at servicegroups/procedure/tags, the last step of cspace-ui\'s login', async () => {
+    // cspace-ui then reads servicegroups/procedure?servicetag= for each listed tag; there is none here.
+    const res = await session.read('servicegroups/procedure/tags');
+    expect(res.status).to.equal(200);
+    const list = res.data['ns2:abstract-common-list'];
+    expect(list.totalItems).to.equal('0');
+    expect(list['list-item']).to.equal(undefined);
   });
 
   it("lists the jobs for a CollectionObject in the user's tenant, as cspace-ui does", async () => {
