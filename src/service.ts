@@ -10,10 +10,10 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { DEFAULT_TENANT, type TenantId } from './domain/types.js';
+import { SYSTEM_ACTOR } from './domain/types.js';
 import { createApp } from './http/app.js';
 import type { HealthReport } from './http/routes/healthRouter.js';
-import { createPluginWatcher, PluginRegistry } from './plugins/index.js';
+import { createPluginWatcher, PluginRegistry, type LoadedPlugin } from './plugins/index.js';
 import { PluginThreads } from './plugins/threads/pluginThreads.js';
 import { AccessTokenVerifier, startAuth, type AuthServices } from './services/auth/index.js';
 import { loadOAuthKeys, OAUTH_KEYS_FILENAME } from './services/oauth/oauthKeys.js';
@@ -23,7 +23,8 @@ import type Provider from 'oidc-provider';
 import { loginPathFor, OAUTH_PATH } from './http/oauth/oauthRouter.js';
 import { SERVICE_ROOT } from './http/app.js';
 import { SqliteOAuthStore } from './store/sqlite/SqliteOAuthStore.js';
-import { registerDefaultDefinitions } from './services/autoRegistration.js';
+import { registerDefaultDefinitions, registerInEveryTenant } from './services/autoRegistration.js';
+import { renameRoleInDefinitions } from './services/definitionRoleRename.js';
 import { DefinitionService } from './services/definitionService.js';
 import { InvocationService } from './services/invocationService.js';
 import { InvokeAuthorizer } from './services/invokeAuthorization.js';
@@ -90,15 +91,15 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     oauthStore?.close();
     await store.close();
   };
-  const registerDefaults = (tenant: TenantId, loaded = plugins.list()) =>
-    registerDefaultDefinitions(store.definitions, tenant, loaded.map(({ plugin }) => plugin), logger);
+  const pluginsOf = (loaded: readonly LoadedPlugin[]) => loaded.map(({ plugin }) => plugin);
+  const registerEverywhere = (loaded = plugins.list()) =>
+    registerInEveryTenant({ definitions: store.definitions, tenants: store.auth.tenants }, pluginsOf(loaded), logger);
   let security: AuthServices;
   let oauthProvider: Provider;
   // Where the registered clients are sent back to after sign-in: the sign-in page may post on to these.
   let signInOrigins: string[];
   try {
     await watcher.start();
-    await registerDefaults(DEFAULT_TENANT);
     // The authorization server's keys and state live in DATA_DIR whichever engine is the store.
     await mkdir(config.dataDir, { recursive: true });
     const oauthKeys = await loadOAuthKeys(config.oauthKeysFile ?? path.join(config.dataDir, OAUTH_KEYS_FILENAME));
@@ -107,11 +108,18 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     oauthStore = openOAuthStore;
     security = await startAuth(store.auth, config, logger.child({ component: 'auth' }), {
       accessTokens: new AccessTokenVerifier(oauthKeys.keys, { issuer: config.oauthIssuer, audience: OAUTH_AUDIENCE }),
-      // A new tenant starts with the shipped plugins' default definitions, as the default tenant did.
+      // A new tenant starts with the plugins' default definitions, as every other tenant did.
       onTenantCreated: async (tenant) => {
-        await registerDefaults(tenant);
+        await registerDefaultDefinitions(store.definitions, tenant, pluginsOf(plugins.list()), logger);
+      },
+      // A role renamed by an upgrade keeps admitting the same people to the same jobs.
+      renameDisplayName: async (tenant, rename) => {
+        await renameRoleInDefinitions(store.definitions, tenant, rename, SYSTEM_ACTOR);
       },
     });
+    // After the auth start-up, which creates the first tenant on a fresh store.
+    const { failed } = await registerEverywhere();
+    if (failed.length > 0) throw new Error(`could not register the default definitions in tenant(s) ${failed.join(', ')}`);
     const auth = security.auth;
     oauthProvider = createOAuthProvider({
       settings: {
@@ -136,7 +144,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   }
   // A plugin dropped in while the service runs registers its default definition like one present at start-up.
   plugins.on('loaded', (loaded) => {
-    registerDefaults(DEFAULT_TENANT, [loaded]).catch((err: unknown) =>
+    registerEverywhere([loaded]).catch((err: unknown) =>
       logger.error({ err, file: loaded.file }, 'could not register default definition'),
     );
   });

@@ -1,6 +1,7 @@
 /**
  * CollectionSpace's no-op test job (TestBatchJob): accepts every mode, changes nothing. Useful to check that
- * definitions, permissions and invocation plumbing work without touching any record.
+ * definitions, permissions and invocation plumbing work without touching any record. Like the Java job it
+ * answers `numAffected` 0 and no userNote.
  */
 
 /** @type {import('../../src/plugins/contract.js').Invocable} */
@@ -16,7 +17,7 @@ const noop = {
     notes: 'A batch job that does nothing (CollectionSpace TestBatchJob).',
   },
   async invoke() {
-    return { numAffected: 0, userNote: 'noop: nothing to do' };
+    return { numAffected: 0 };
   },
 };
 

@@ -1,10 +1,11 @@
 /**
  * CollectionSpace's UpdateInventoryStatusBatchJob: sets the inventory status list of each listed CollectionObject
  * to exactly the values of the repeatable `inventoryStatus` param (refNames, in the order given); no value
- * clears the list. Records already holding those values are not written and not counted.
+ * clears the list. As in CollectionSpace, every listed object counts in `numAffected` (soft-deleted ones too,
+ * which the Java job updates alike), and the userNote names the values' display names; records already holding
+ * the values are not written again, so their update time stays.
  *
  * Unknown params are refused (400) rather than ignored: a misspelt key would otherwise clear every status.
- * Soft-deleted records are skipped. The userNote is CollectionSpace's wording.
  */
 import type { ItemInvocable } from '../../src/plugins/contract.js';
 import {
@@ -47,12 +48,9 @@ const updateInventoryStatus: ItemInvocable<UpdateInventoryStatusParams> = {
     if (record.docType !== COLLECTION_OBJECT) {
       return { affected: false, note: `skipped ${record.docType} ${record.csid}: not a ${COLLECTION_OBJECT}` };
     }
-    if (record.core.workflowState === 'deleted') {
-      return { affected: false, note: `skipped ${record.csid}: soft-deleted` };
-    }
     const wanted = wantedInventoryStatus(input.params.inventoryStatus);
     if (sameInventoryStatus(record.fields.inventoryStatusList, wanted)) {
-      return { affected: false, note: `${record.csid}: inventory status unchanged` };
+      return { affected: true, note: `${record.csid}: inventory status already set to ${wanted.length} value(s)` };
     }
     ctx.signal.throwIfAborted();
     await ctx.records.update(record.csid, { ...record.fields, inventoryStatusList: inventoryStatusField(wanted) });

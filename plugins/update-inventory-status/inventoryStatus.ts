@@ -4,6 +4,7 @@
  * Pure helpers, tested without any store.
  */
 import type { RecordsService } from '../../src/plugins/contract.js';
+import { parseRefName } from '../shared/refName.js';
 
 type FieldValue = Awaited<ReturnType<RecordsService['create']>>['fields'][string];
 
@@ -43,7 +44,13 @@ export function inventoryStatusField(wanted: readonly string[]): { inventoryStat
   return { inventoryStatus: [...wanted] };
 }
 
-/** CollectionSpace's userNote for the whole invocation. */
+/**
+ * CollectionSpace's userNote for the whole invocation, naming each value by its refName's display name. Where the
+ * Java job fails on a value that is no refName and writes "null" for a refName without a display name, the value
+ * itself is shown.
+ */
 export function inventoryStatusUserNote(wanted: readonly string[]): string {
-  return wanted.length === 0 ? 'Inventory status values removed.' : `Inventory status changed to ${wanted.join(', ')}.`;
+  if (wanted.length === 0) return 'Inventory status values removed.';
+  const names = wanted.map((value) => parseRefName(value)?.displayName ?? value);
+  return `Inventory status changed to ${names.join(', ')}.`;
 }

@@ -4,7 +4,7 @@
  * equal dates go to the movement updated last. Pure, so it can be tested without any store.
  */
 import type { RecordsService } from '../../src/plugins/contract.js';
-import { parseRefName } from './refName.js';
+import { parseRefName } from '../shared/refName.js';
 
 type StoredRecord = Awaited<ReturnType<RecordsService['create']>>;
 

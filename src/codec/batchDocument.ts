@@ -6,9 +6,10 @@
  */
 import batchSchema from '../../schemas/batch.json' with { type: 'json' };
 import batchInvocablesSchema from '../../schemas/batch-invocables.json' with { type: 'json' };
+import type { AccountPermission } from '../domain/accountPermission.js';
 import { isDefinitionField, type DefinitionUpdate } from '../domain/definitionUpdate.js';
 import { MODE_FLAGS, type BatchDefinition, type ItemPolicy, type ResourceActionGroup, type StoredDefinition } from '../domain/types.js';
-import { CORE_PART_KEY, corePart, openDocument, takeParts } from './documentEnvelope.js';
+import { ACCOUNT_PERMISSION_PART_KEY, accountPermissionPart, CORE_PART_KEY, corePart, openDocument, takeParts } from './documentEnvelope.js';
 import { BATCH_INVOCABLES_NAMESPACE, BATCH_NAMESPACE, PART_PREFIX, batchRefName, batchUri } from './namespaces.js';
 import { createSchemaCheck } from './schemaValidator.js';
 import { elementChildren, isAttributeKey, localName, pruneEmpty, type DocNode, type DocTree } from './tree.js';
@@ -178,8 +179,11 @@ export function encodeBatchCommon(definition: BatchDefinition): DocNode {
   };
 }
 
-/** A stored definition as read: `batch_common` plus `collectionspace_core`. */
-export function encodeBatchDocument(stored: StoredDefinition): DocTree {
+/**
+ * A stored definition: `batch_common` plus `collectionspace_core`, and `account_permission` when given (a GET of
+ * the definition carries it; CollectionSpace's answer to a PUT does not).
+ */
+export function encodeBatchDocument(stored: StoredDefinition, accountPermission?: AccountPermission): DocTree {
   return {
     document: {
       '@name': BATCH_DOCUMENT_NAME,
@@ -188,6 +192,7 @@ export function encodeBatchDocument(stored: StoredDefinition): DocTree {
         [`${PART_PREFIX}:${BATCH_INVOCABLES_PART}`]: encodeBatchInvocables(stored.definition.itemPolicy),
       }),
       [CORE_PART_KEY]: corePart(batchUri(stored.csid), stored.core, batchRefName(stored.core.tenantId, stored.csid)),
+      ...(accountPermission !== undefined && { [ACCOUNT_PERMISSION_PART_KEY]: accountPermissionPart(accountPermission) }),
     },
   };
 }

@@ -3,9 +3,10 @@
  * `ns2:batch_common` and the read-only `ns2:collectionspace_core`. Shared by the batch, record and relation
  * mappers so that they find parts, refuse strangers and write the core part the same way.
  */
+import type { AccountPermission, AccountValue } from '../domain/accountPermission.js';
 import type { CoreFields } from '../domain/types.js';
 import { validationFailed } from './schemaValidator.js';
-import { CORE_NAMESPACE, PART_PREFIX } from './namespaces.js';
+import { AUTHORIZATION_NAMESPACE, CORE_NAMESPACE, PART_PREFIX } from './namespaces.js';
 import {
   findChildren,
   isDocNode,
@@ -22,13 +23,15 @@ import {
 export const DOCUMENT_ELEMENT = 'document';
 /** Clients PUT back what they GET, so this part is accepted on input and ignored. */
 export const CORE_PART = 'collectionspace_core';
+/** The caller's account and permissions, which single documents read carry (see src/domain/accountPermission.ts). */
+export const ACCOUNT_PERMISSION_PART = 'account_permission';
 
 /**
  * Parts a client may send back that no write sets: the core part, and CollectionSpace's `account_permission`
  * (the caller's rights, which its answers carry), both skipped as `RemoteDocumentModelHandlerImpl.fillAllParts`
  * skips its system parts.
  */
-const SYSTEM_PARTS: readonly string[] = [CORE_PART, 'account_permission'];
+const SYSTEM_PARTS: readonly string[] = [CORE_PART, ACCOUNT_PERMISSION_PART];
 
 /** Whether an element of a document (`ns2:collectionspace_core`, …) is a system part, ignored on input. */
 export function isSystemPart(key: string): boolean {
@@ -79,10 +82,10 @@ export function openDocument(tree: DocTree, expectedName?: string): DocumentEnve
   return nameText === undefined || nameText === '' ? { node } : { node, name: nameText };
 }
 
-/** A part a document may carry: its element's local name and its namespace. */
+/** A part a document may carry: its element's local name and its namespace (not checked when absent). */
 export interface PartSpec {
   name: string;
-  namespace: string;
+  namespace?: string;
 }
 
 /**
@@ -112,7 +115,7 @@ export function takeParts(envelope: DocumentEnvelope, required: PartSpec, option
       throw validationFailed('document', [{ path: `document/${spec.name}`, message: 'must occur once' }]);
     }
     const partNode = asNode(part.value, `document/${part.key}`, 'document');
-    checkNamespace(part.key, spec.namespace, `document/${part.key}`, partNode, node);
+    if (spec.namespace !== undefined) checkNamespace(part.key, spec.namespace, `document/${part.key}`, partNode, node);
     found.set(spec.name, partNode);
   }
   return found;
@@ -147,3 +150,23 @@ export function corePart(uri: string, core: CoreFields, refName?: string): DocNo
 }
 
 export const CORE_PART_KEY = `${PART_PREFIX}:${CORE_PART}`;
+
+/**
+ * `ns2:account_permission` in the shape of CollectionSpace's `accounts_permissions.xsd`: one `account`, then one
+ * `permission` per entry. A permission has no `permRelationshipId` (a row id of CollectionSpace's database, with no
+ * counterpart here) and no `tenantId` (CollectionSpace's `buildPermissionValue` sets none either).
+ */
+export function accountPermissionPart({ account, permissions }: AccountPermission): DocNode {
+  return {
+    [`@xmlns:${PART_PREFIX}`]: AUTHORIZATION_NAMESPACE,
+    account: accountNode(account),
+    permission: permissions.map(({ permissionId, resourceName, actionGroup }) => ({ permissionId, resourceName, actionGroup })),
+  };
+}
+
+/** CollectionSpace's `account_value`, elements in the order of authorization_common.xsd. */
+export function accountNode({ accountId, screenName, userId, tenantId }: AccountValue): DocNode {
+  return { accountId, screenName, userId, tenantId };
+}
+
+export const ACCOUNT_PERMISSION_PART_KEY = `${PART_PREFIX}:${ACCOUNT_PERMISSION_PART}`;

@@ -30,6 +30,9 @@ export {
   recordUri,
   relationUri,
 } from './namespaces.js';
+export { encodeAccountPermissionDocument } from './accountPermissionDocument.js';
+export { encodeAccountRoleDocument } from './accountRoleDocument.js';
+export { encodeServiceTagList, serviceTagsOf } from './serviceTagList.js';
 export { decodeBatchDocument, decodeBatchUpdate, encodeBatchDocument, checkBatchCommonPart } from './batchDocument.js';
 export { BATCH_LIST_SPEC, encodeBatchList, encodeCommonList } from './commonList.js';
 export type { ListItem, ListSpec } from './commonList.js';
@@ -43,6 +46,13 @@ export {
 export type { InvocationContextPayload, InvocationParam, InvocationResultsPayload } from './invocationContext.js';
 export { decodeRecordDocument, encodeRecordDocument, RECORD_LIST_SPEC } from './recordDocument.js';
 export type { RecordDocument } from './recordDocument.js';
+export {
+  decodeRecordServiceDocument,
+  encodeRecordServiceDocument,
+  RECORD_SERVICES,
+  recordServiceListSpec,
+} from './recordServiceDocument.js';
+export type { RecordServiceSpec } from './recordServiceDocument.js';
 export { decodeRelationDocument, encodeRelationDocument, RELATION_LIST_SPEC } from './relationDocument.js';
 export { decodeRunItems, encodeRunDocument, RUN_ITEM_LIST_SPEC, RUN_LIST_SPEC } from './runDocument.js';
 export { decodeScheduleRequest, encodeScheduleDocument, SCHEDULE_LIST_SPEC } from './scheduleDocument.js';

@@ -8,6 +8,8 @@ export const COMMON_LIST_NAMESPACE = 'http://collectionspace.org/services/jaxb';
 export const INVOCABLE_NAMESPACE = 'http://collectionspace.org/services/common/invocable';
 export const RELATION_NAMESPACE = 'http://collectionspace.org/services/relation';
 export const WORKFLOW_NAMESPACE = 'http://collectionspace.org/services/workflow';
+/** The namespace of CollectionSpace's `account_permission` part (its authorization schemas). */
+export const AUTHORIZATION_NAMESPACE = 'http://collectionspace.org/services/authorization';
 
 /** The prefix CollectionSpace conventionally writes for each part's namespace. */
 export const PART_PREFIX = 'ns2';

@@ -33,7 +33,8 @@ function toFieldValue(value: DocValue, path: string, problems: ErrorDetail[]): F
   return value;
 }
 
-function toFields(node: DocNode, path: string, problems: ErrorDetail[]): RecordFields {
+/** A node's child elements as record fields; what cannot be a field is added to `problems`. */
+export function toFields(node: DocNode, path: string, problems: ErrorDetail[]): RecordFields {
   const fields: RecordFields = {};
   for (const [key, value] of Object.entries(node)) {
     if (value === undefined || isNamespaceDeclaration(key)) continue;

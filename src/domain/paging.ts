@@ -54,3 +54,15 @@ export interface Page<T> {
   totalItems: number;
   items: T[];
 }
+
+/**
+ * Every item of a paged source, first page to last, `pageSize` at a time (for the service's own sweeps over
+ * tenants, users and the like; clients page themselves).
+ */
+export async function* allPages<T>(fetch: (paging: Paging) => Promise<Page<T>>, pageSize = 500): AsyncGenerator<T> {
+  for (let pageNum = 0; ; pageNum += 1) {
+    const page = await fetch({ pageNum, pageSize });
+    yield* page.items;
+    if (page.items.length === 0 || (pageNum + 1) * pageSize >= page.totalItems) return;
+  }
+}

@@ -7,6 +7,7 @@
  * A `deleted` definition is still read, updated and invoked by its csid, as in CollectionSpace; lists asked for
  * `wf_deleted=false` leave it out. A transition the current state does not allow is a conflict.
  */
+import type { Action } from './access.js';
 import { DomainError, ValidationError } from './errors.js';
 import type { WorkflowState } from './types.js';
 
@@ -18,6 +19,9 @@ export const WORKFLOW_TRANSITIONS = {
   undelete: { from: 'deleted', to: 'project' },
 } as const satisfies Record<string, { from: WorkflowState; to: WorkflowState }>;
 export type WorkflowTransition = keyof typeof WORKFLOW_TRANSITIONS;
+
+/** The permission each transition needs on the documents' resource: a soft delete is a delete, an undelete an update. */
+export const TRANSITION_ACTIONS = { delete: 'delete', undelete: 'update' } as const satisfies Record<WorkflowTransition, Action>;
 
 export function isWorkflowTransition(name: string): name is WorkflowTransition {
   return Object.hasOwn(WORKFLOW_TRANSITIONS, name);

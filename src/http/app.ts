@@ -16,11 +16,14 @@ import { errorHandler, routeNotFound } from './errorHandler.js';
 import { bodyParsers } from './negotiation.js';
 import { agendashRouter, type AgendashOptions } from './agendash.js';
 import { authenticate } from './authenticate.js';
+import { accountsRouter } from './routes/accountsRouter.js';
+import { serviceGroupsRouter } from './routes/serviceGroupsRouter.js';
 import { adminRouter, type AdminServices } from './routes/admin/adminRouter.js';
 import { batchRouter } from './routes/batchRouter.js';
 import { healthRouter, type HealthReport } from './routes/healthRouter.js';
 import { invokeRouter } from './routes/invokeRouter.js';
 import { recordsRouter } from './routes/recordsRouter.js';
+import { recordServicesRouter } from './routes/recordServicesRouter.js';
 import { relationsRouter } from './routes/relationsRouter.js';
 import { runsRouter } from './routes/runsRouter.js';
 import { multiTenantRouter } from './routes/multiTenantRouter.js';
@@ -114,9 +117,12 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   }
   api.use('/batch', batchRouter({ definitions: deps.definitions, basePath: `${SERVICE_ROOT}/batch` }));
   api.use('/records', recordsRouter({ records: deps.records, basePath: `${SERVICE_ROOT}/records` }));
+  api.use(recordServicesRouter({ records: deps.records, serviceRoot: SERVICE_ROOT }));
   api.use('/relations', relationsRouter({ records: deps.records, basePath: `${SERVICE_ROOT}/relations` }));
   if (deps.multiTenant !== undefined) api.use('/batch-multitenant', multiTenantRouter(deps.multiTenant));
   api.use('/runs', runsRouter({ runs: deps.runs, basePath: `${SERVICE_ROOT}/runs`, retentionMs: options.runRetentionMs ?? 0 }));
+  api.use('/accounts', accountsRouter({ auth: deps.auth }));
+  api.use('/servicegroups', serviceGroupsRouter());
   api.use('/admin', adminRouter(deps.admin, `${SERVICE_ROOT}/admin`));
   // Before the API: its default path lies under SERVICE_ROOT, whose body parsers and 404s must not see it.
   if (options.serveApi ?? true) {

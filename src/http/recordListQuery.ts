@@ -1,7 +1,7 @@
 /**
  * `GET /records/{docType}` query: CollectionSpace paging (`pgSz`, `pgNum`), `sortBy` (`createdAt` or
- * `updatedAt`, optional ` ASC`/` DESC`), `as` (advanced search), and every other parameter as a top-level field
- * equality.
+ * `updatedAt`, optional ` ASC`/` DESC`), `wf_deleted`, `as` (advanced search), and every other parameter as a
+ * top-level field equality.
  */
 import { ValidationError } from '../domain/errors.js';
 import { resolveRecordSearch } from '../domain/searchFields.js';
@@ -10,6 +10,16 @@ import { advancedSearchOf, pagingOf } from './queryParams.js';
 
 const RESERVED = new Set(['pgSz', 'pgNum', 'sortBy', 'wf_deleted', 'as']);
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `wf_deleted=false` leaves soft-deleted records out; `true` (or none) keeps them, as in CollectionSpace. */
+function excludesDeleted(value: unknown): boolean {
+  if (value === undefined) return false;
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+  if (text !== 'true' && text !== 'false') {
+    throw new ValidationError('Unsupported wf_deleted', [{ path: 'wf_deleted', message: "must be 'true' or 'false', given once" }]);
+  }
+  return text === 'false';
+}
 
 export function parseRecordListQuery(docType: string, query: Record<string, unknown>): RecordQuery {
   const fieldEquals: Record<string, string> = {};
@@ -40,6 +50,7 @@ export function parseRecordListQuery(docType: string, query: Record<string, unkn
   return {
     docTypes: [docType],
     ...(Object.keys(fieldEquals).length > 0 && { fieldEquals }),
+    ...(excludesDeleted(query.wf_deleted) && { excludeDeleted: true }),
     ...(advancedSearch !== undefined && { advancedSearch: resolveRecordSearch(advancedSearch) }),
     ...(sort !== undefined && { sort }),
     paging: pagingOf(query),

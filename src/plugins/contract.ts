@@ -149,8 +149,9 @@ interface InvocableBase<Params> {
   /** Background runs only: whether a finished run may be rerun. @defaultValue true @since 1.1.0 */
   rerunnable?: boolean;
   /**
-   * The definition created at start-up in each tenant that has none with this `className`
-   * (CollectionSpace's auto-registration). `className` and unset mode flags come from the plugin.
+   * The definition created in each tenant that has none with this `className` or an alias (CollectionSpace's
+   * auto-registration): at start-up, when the plugin is dropped in, and when a tenant is created. `className`
+   * and unset mode flags come from the plugin.
    */
   defaultDefinition?: {
     name: string;

@@ -611,7 +611,8 @@ class RunSession {
   async #runItem(item: RunItem, record: StoredRecord, scope: PluginScope, handle: CallHandle): Promise<ItemOutcome> {
     this.#executeItem ??= this.deps.invocations.itemExecutor(this.prepared, this.#signal, this.options.concurrency);
     const result = await this.#executeItem(record, scope, handle);
-    return { seq: item.seq, status: 'Completed', affected: result.affected !== false, ...(result.note !== undefined && { note: itemNote(result.note) }) };
+    // No spread: this runs once per item (see invocationService.ts); the stores read an undefined note as none.
+    return { seq: item.seq, status: 'Completed', affected: result.affected !== false, note: result.note === undefined ? undefined : itemNote(result.note) };
   }
 
   async #runWhole(item: RunItem, scope: PluginScope, handle: CallHandle): Promise<ItemOutcome> {

@@ -1,11 +1,14 @@
 /**
- * CollectionSpace-style auto-registration: a plugin may ship its default definition, created when a tenant has
- * no definition naming the plugin (by className or any alias). Existing definitions are never touched, so user
- * edits survive restarts; a deleted default definition is created again on the next start.
+ * CollectionSpace-style auto-registration: a plugin may ship its default definition, created in every tenant
+ * that has no definition naming the plugin (by className or any alias): at start-up, when a plugin is dropped
+ * in, and when a tenant is created. Existing definitions are never touched, so user edits survive restarts; a
+ * deleted default definition is created again on the next start.
  */
 import type { Logger } from 'pino';
+import { allPages } from '../domain/paging.js';
 import { SYSTEM_ACTOR, type BatchDefinition, type TenantId } from '../domain/types.js';
 import type { Invocable } from '../plugins/contract.js';
+import type { TenantStore } from '../store/authTypes.js';
 import type { DefinitionStore } from '../store/types.js';
 
 function defaultDefinitionOf(plugin: Invocable): BatchDefinition | undefined {
@@ -53,3 +56,27 @@ export async function registerDefaultDefinitions(
   return created;
 }
 
+
+/**
+ * Creates the missing default definitions of `plugins` in every tenant, disabled ones included (they may be
+ * enabled again). A tenant that fails is logged and the others still get theirs; answers how many were created
+ * and the tenants that failed.
+ */
+export async function registerInEveryTenant(
+  stores: { definitions: DefinitionStore; tenants: TenantStore },
+  plugins: readonly Invocable[],
+  logger: Logger,
+): Promise<{ created: number; failed: TenantId[] }> {
+  const tenants: TenantId[] = [];
+  for await (const tenant of allPages((paging) => stores.tenants.list(paging))) tenants.push(tenant.id);
+  const outcome = { created: 0, failed: [] as TenantId[] };
+  for (const tenant of tenants) {
+    try {
+      outcome.created += await registerDefaultDefinitions(stores.definitions, tenant, plugins, logger);
+    } catch (err) {
+      logger.error({ err, tenant }, 'could not register default definitions in this tenant');
+      outcome.failed.push(tenant);
+    }
+  }
+  return outcome;
+}

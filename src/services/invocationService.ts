@@ -148,17 +148,28 @@ export class InvocationService {
     const logger = this.#deps.logger.child({ plugin: plugin.className, definition: definition.csid, mode: input.mode });
     const timeoutMs = definition.definition.itemPolicy?.timeoutMs ?? plugin.timeoutMs ?? this.#limits.timeoutMs;
     // Built once: a per-record plugin's calls differ from item to item only by their parts.
-    const shared = {
-      plugin: { kind: loaded.kind, file: loaded.file, version: loaded.version, className: plugin.className },
-      input,
-      tenantId: caller.tenant,
-      user: caller.user,
-      log: pluginLogger(logger),
-      timeoutMs,
-      concurrency,
-      ...(signal !== undefined && { signal }),
-    };
-    return { call: (parts) => this.#deps.calls.call({ ...shared, ...parts }), logger };
+    const pluginRef = { kind: loaded.kind, file: loaded.file, version: loaded.version, className: plugin.className };
+    const log = pluginLogger(logger);
+    // Spelled out rather than spread: a per-record run makes one request per item, and spreading objects costs
+    // several microseconds each time, as much as a no-op item itself.
+    const call = (parts: CallParts) =>
+      this.#deps.calls.call({
+        plugin: pluginRef,
+        input,
+        tenantId: caller.tenant,
+        user: caller.user,
+        log,
+        timeoutMs,
+        concurrency,
+        signal,
+        method: parts.method,
+        what: parts.what,
+        subject: parts.subject,
+        item: parts.item,
+        records: parts.records,
+        handle: parts.handle,
+      });
+    return { call, logger };
   }
 
   /**
@@ -167,7 +178,7 @@ export class InvocationService {
    */
   stagedRecords(prepared: PreparedInvocation, item: ItemInfo, given?: StoredRecord): StagedRecords {
     const { tenant, user } = prepared.caller;
-    return new StagedRecords({ records: this.#deps.records, tenant, user, item, ...(given !== undefined && { given }) });
+    return new StagedRecords({ records: this.#deps.records, tenant, user, item, given });
   }
 
   /**
@@ -187,8 +198,9 @@ export class InvocationService {
         method: 'processItem',
         what: `Plugin '${plugin.className}' on record ${record.csid}`,
         subject: record,
-        ...scope,
-        ...(handle !== undefined && { handle }),
+        records: scope.records,
+        item: scope.item,
+        handle,
       })) as ItemResult | undefined) ?? {};
   }
 

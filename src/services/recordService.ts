@@ -4,7 +4,15 @@
  */
 import { NotFoundError } from '../domain/errors.js';
 import type { Page, Paging } from '../domain/paging.js';
-import { GROUP_DOCTYPE, type RecordFields, type Relation, type StoredRecord, type StoredRelation, type TenantId } from '../domain/types.js';
+import {
+  GROUP_DOCTYPE,
+  type RecordFields,
+  type Relation,
+  type StoredRecord,
+  type StoredRelation,
+  type TenantId,
+} from '../domain/types.js';
+import { checkWorkflowTransition, nextWorkflowState } from '../domain/workflow.js';
 import type { RecordFilter, RecordQuery, Store, WriteOptions } from '../store/types.js';
 
 /** How many rows one store call reads when a caller wants "all" of something. */
@@ -72,6 +80,19 @@ export class RecordService {
       docType: current.docType,
       expectedRevision: current.core.revision,
     });
+  }
+
+  /**
+   * Follows a workflow transition of the record (`delete` soft-deletes, `undelete` restores), as CollectionSpace's
+   * `PUT {csid}/workflow/{transition}` does; the same life cycle as definitions (src/domain/workflow.ts).
+   */
+  async transition(tenant: TenantId, csid: string, name: string, options: { actor: string; docType?: string }): Promise<StoredRecord> {
+    const known = checkWorkflowTransition(name);
+    const current = await this.get(tenant, csid, options.docType);
+    const state = nextWorkflowState(current.core.workflowState, known, `${current.docType} '${csid}'`);
+    const moved = await this.store.records.setWorkflowState(tenant, csid, state, { ...options, expectedRevision: current.core.revision });
+    if (moved === undefined) throw new NotFoundError(options.docType ?? 'Record', csid);
+    return moved;
   }
 
   /** Deletes the record and its relations; `false` when there was none. */

@@ -82,6 +82,8 @@ export interface RecordQuery {
   docTypes?: string[];
   /** Top-level field equalities, AND-ed. Keys are plain identifiers (`[A-Za-z_][A-Za-z0-9_]*`). */
   fieldEquals?: Record<string, string>;
+  /** Leaves soft-deleted records out (CollectionSpace's `wf_deleted=false`). @defaultValue false */
+  excludeDeleted?: boolean;
   /** The `as` condition, AND-ed with the filters above. */
   advancedSearch?: RecordSearch;
   /** @defaultValue { field: 'updatedAt', direction: 'desc' } */
@@ -104,6 +106,16 @@ export interface RecordStore {
     tenant: TenantId,
     csid: string,
     fields: RecordFields,
+    options: WriteOptions & { docType?: string },
+  ): Promise<StoredRecord | undefined>;
+  /**
+   * Moves the record to `workflowState` (CollectionSpace's soft delete and undelete), stamping the update and
+   * keeping its fields; `undefined` when there is no such record.
+   */
+  setWorkflowState(
+    tenant: TenantId,
+    csid: string,
+    workflowState: WorkflowState,
     options: WriteOptions & { docType?: string },
   ): Promise<StoredRecord | undefined>;
   /** Deletes the record and every relation that names it, in one transaction. */

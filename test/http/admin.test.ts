@@ -36,7 +36,7 @@ describe('HTTP /cspace-services/admin', () => {
         { resource: 'records', actionGroup: 'CRUL' },
         { resource: 'invoke', actionGroup: 'I' },
       ]);
-      expect((await listItems(service, '/cspace-services/admin/roles')).map((item) => item.name)).to.deep.equal(['administrator', 'registrar']);
+      expect((await listItems(service, '/cspace-services/admin/roles')).map((item) => item.name)).to.deep.equal(['TENANT_ADMINISTRATOR', 'TENANT_READER', 'registrar']);
     });
 
     it('replaces a role with PUT, refuses renaming, conflicts on a duplicate, and deletes an unused role', async () => {
@@ -70,7 +70,7 @@ describe('HTTP /cspace-services/admin', () => {
       expect(xml).to.include('<username>carol</username>').and.include('<role>viewer</role>').and.not.include('password');
       const items = await listItems(service, '/cspace-services/admin/users');
       expect(items.map((item) => [item.username, item.roles])).to.deep.equal([
-        ['admin', 'administrator'],
+        ['admin', 'TENANT_ADMINISTRATOR'],
         ['carol', 'viewer'],
       ]);
       const roles = await send('PUT', '/cspace-services/admin/users/carol/roles', XML_TYPE, '<roles/>');
@@ -90,7 +90,7 @@ describe('HTTP /cspace-services/admin', () => {
     it('lets another tenant’s user act here once made a member, and not after removal', async () => {
       const inB = await createTenant(service);
       await createRole(inB, 'b-viewer', { definitions: 'RL' });
-      const erin = await createUser(service, 'erin', ['administrator']);
+      const erin = await createUser(service, 'erin', ['TENANT_ADMINISTRATOR']);
       expect((await actingAs(service, erin, TENANT_B).request('/cspace-services/batch')).status).to.equal(403);
       const added = await inB.request('/cspace-services/admin/users/erin/membership', {
         method: 'PUT',
@@ -115,7 +115,7 @@ describe('HTTP /cspace-services/admin', () => {
       expect(res.status, await res.clone().text()).to.equal(201);
       expect(res.headers.get('location')).to.equal('/cspace-services/admin/tenants/museum-c');
       const inC = actingAs(service, TEST_ADMIN, 'museum-c');
-      expect((await listItems(inC, '/cspace-services/admin/roles')).map((item) => item.name)).to.deep.equal(['administrator']);
+      expect((await listItems(inC, '/cspace-services/admin/roles')).map((item) => item.name)).to.deep.equal(['TENANT_ADMINISTRATOR', 'TENANT_READER']);
       const defaults = (await listItems(service, '/cspace-services/batch')).map((item) => item.name).sort();
       expect((await listItems(inC, '/cspace-services/batch')).map((item) => item.name).sort()).to.deep.equal(defaults);
       expect((await listItems(service, '/cspace-services/admin/tenants')).map((item) => item.id)).to.deep.equal(['default', 'museum-c']);

@@ -1,8 +1,9 @@
 /**
  * CollectionSpace's own client library, unchanged: `cspace-client` logs in as cspace-ui does (authorization code
- * with PKCE, the sign-in page driven in a real Chromium), then lists the batch jobs for a CollectionObject,
- * invokes one in single and in list mode, reads the record it created, refreshes its token when the access token
- * has expired, and shows a definition's error message, all with the JWT access token as Bearer.
+ * with PKCE, the sign-in page driven in a real Chromium), then reads its account, rights, roles and the
+ * procedures' service tags as cspace-ui does after login, lists the batch jobs for a CollectionObject, invokes one
+ * in single and in list mode, reads the record it created, refreshes its token when the access token has expired,
+ * and shows a definition's error message, all with the JWT access token as Bearer.
  *
  * The user belongs to tenant museum-b only: the token carries just the username (`sub`), and every request acts
  * in the user's tenant, as in CollectionSpace.
@@ -113,7 +114,7 @@ describe('cspace-client logs in through OAuth and runs batch jobs', function () 
       logs.logger,
     );
     inB = await createTenant(service);
-    await createUser(inB, USER, ['administrator']);
+    await createUser(inB, USER, ['TENANT_ADMINISTRATOR']);
     browser = await launchChromium();
     const page = await browser.newPage();
     const { authCode, codeVerifier } = await signIn(page, service, ui);
@@ -132,6 +133,40 @@ describe('cspace-client logs in through OAuth and runs batch jobs', function () 
     expect(session.username()).to.equal(USER);
     const claims = JSON.parse(Buffer.from(firstAccessToken.split('.')[1] ?? '', 'base64url').toString('utf8'));
     expect(claims).to.include({ sub: USER, iss: ISSUER, aud: 'urn:invocables:cspace-services', scope: 'cspace.full' });
+  });
+
+  it('reads its account and rights at accounts/0/accountperms, as cspace-ui does right after login', async () => {
+    // cspace-ui checks the tenant id against its own, takes the username from userId, and shows a record's batch
+    // panel with L on batch/invoke, its run button with C.
+    const res = await session.read('accounts/0/accountperms');
+    expect(res.status).to.equal(200);
+    const accountPermission = res.data['ns2:account_permission'];
+    expect(accountPermission.account).to.deep.equal({ accountId: USER, screenName: USER, userId: USER, tenantId: 'museum-b' });
+    expect(asArray(accountPermission.permission)).to.deep.include({
+      permissionId: 'museum-b-batch_invoke-CRL',
+      resourceName: 'batch/invoke',
+      actionGroup: 'CRL',
+    });
+  });
+
+  it('reads its roles at accounts/{accountId}/accountroles, the id taken from accountperms, as cspace-ui does next', async () => {
+    const perms = await session.read('accounts/0/accountperms');
+    const { accountId } = perms.data['ns2:account_permission'].account;
+    const res = await session.read(`accounts/${accountId}/accountroles`);
+    expect(res.status).to.equal(200);
+    const accountRole = res.data['ns2:account_role'];
+    expect(accountRole.account).to.deep.equal({ accountId: USER, screenName: USER, userId: USER, tenantId: 'museum-b' });
+    // cspace-ui keeps each role's roleName for the record forms' per-role settings.
+    expect(asArray(accountRole.role).map((role: any) => role.roleName)).to.deep.equal(['TENANT_ADMINISTRATOR']);
+  });
+
+  it('reads the procedures\' service tags at servicegroups/procedure/tags, the last step of cspace-ui\'s login', async () => {
+    // cspace-ui then reads servicegroups/procedure?servicetag= for each listed tag; there is none here.
+    const res = await session.read('servicegroups/procedure/tags');
+    expect(res.status).to.equal(200);
+    const list = res.data['ns2:abstract-common-list'];
+    expect(list.totalItems).to.equal('0');
+    expect(list['list-item']).to.equal(undefined);
   });
 
   it("lists the jobs for a CollectionObject in the user's tenant, as cspace-ui does", async () => {

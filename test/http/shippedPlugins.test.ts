@@ -204,7 +204,9 @@ describe('shipped plugins over HTTP', () => {
       expect(results.numAffected).to.equal('1');
       const loan: string = results.primaryURICreated;
       expect(loan).to.match(/^[0-9a-f-]{36}$/);
-      expect(results.userNote).to.include(loan);
+      expect(results.userNote).to.equal(
+        `CreateAndLinkLoanOutBatchJob created new Loanout: ${loan} with a link to the passed CollectionObject`,
+      );
 
       const stored = await getRecord('Loanout', loan);
       expect(stored['@name']).to.equal('Loanout');
@@ -230,6 +232,7 @@ describe('shipped plugins over HTTP', () => {
       });
       expect(results.numAffected).to.equal('2');
       const loan: string = results.primaryURICreated;
+      expect(results.userNote).to.equal(`CreateAndLinkLoanOutBatchJob created new Loanout: ${loan} with 2 link(s) to CollectionObject`);
       const relations = listItems(await getJson(`/cspace-services/relations?sbj=${loan}`));
       expect(relations.map((relation) => relation.objectCsid)).to.have.members(objects);
       for (const relation of relations) expect(relation.relationshipType).to.equal('affects');
@@ -250,7 +253,7 @@ describe('shipped plugins over HTTP', () => {
   });
 
   describe(INVENTORY, () => {
-    it('sets the repeated values on every listed object, counting only the objects it changed', async () => {
+    it('sets the repeated values on every listed object and counts every one, as CollectionSpace does', async () => {
       const none = await createObjectXml('1');
       const already = await createRecord('CollectionObject', {
         objectNumber: '2',
@@ -268,7 +271,8 @@ describe('shipped plugins over HTTP', () => {
           ['inventoryStatus', UNKNOWN],
         ],
       });
-      expect(results.numAffected).to.equal('2');
+      expect(results.numAffected).to.equal('3');
+      expect(results.userNote).to.equal('Inventory status changed to missing, unknown.');
       for (const csid of [none, already, other]) {
         const stored = await getRecord('CollectionObject', csid);
         expect(inventoryValues(stored), csid).to.deep.equal([MISSING, UNKNOWN]);
@@ -285,7 +289,8 @@ describe('shipped plugins over HTTP', () => {
         docType: 'CollectionObject',
         listCSIDs: [withStatus, without],
       });
-      expect(results.numAffected).to.equal('1');
+      expect(results.numAffected).to.equal('2');
+      expect(results.userNote).to.equal('Inventory status values removed.');
       expect(inventoryValues(await getRecord('CollectionObject', withStatus))).to.deep.equal([]);
       expect(inventoryValues(await getRecord('CollectionObject', without))).to.deep.equal([]);
     });
@@ -324,6 +329,17 @@ describe('shipped plugins over HTTP', () => {
       );
       expect(single.status, await single.clone().text()).to.equal(400);
       expect(inventoryValues(await getRecord('CollectionObject', object))).to.deep.equal([MISSING]);
+    });
+  });
+
+  describe('noop (TestBatchJob)', () => {
+    it('answers numAffected 0 and no userNote, in every mode', async () => {
+      const object = await createObjectXml('1');
+      const definition = await definitionOf('noop');
+      const res = await invoke(definition, invocationXml({ mode: 'single', docType: 'CollectionObject', singleCSID: object }));
+      expect(res.status, await res.clone().text()).to.equal(200);
+      expect(((await res.json()) as any)['ns2:invocationResults']).to.deep.equal({ '@xmlns:ns2': INVOCABLE_NS, numAffected: '0' });
+      expect((await invokeOk(definition, { mode: 'nocontext' })).userNote).to.equal(undefined);
     });
   });
 

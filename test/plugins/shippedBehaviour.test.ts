@@ -13,7 +13,7 @@ import {
   wantedInventoryStatus,
 } from '../../plugins/update-inventory-status/inventoryStatus.js';
 import { parseLocationDate, selectLatestMovement } from '../../plugins/update-object-location/latestMovement.js';
-import { isItemRefName, parseRefName } from '../../plugins/update-object-location/refName.js';
+import { isItemRefName, parseRefName } from '../../plugins/shared/refName.js';
 
 const LOCATION = (short: string, display = short) =>
   `urn:cspace:core.collectionspace.org:locationauthorities:name(location):item:name(${short})'${display}'`;
@@ -192,8 +192,18 @@ describe('shipped plugin behaviour', () => {
       const field = inventoryStatusField(wanted);
       expect(field).to.deep.equal({ inventoryStatus: [A, B] });
       expect(field.inventoryStatus).to.not.equal(wanted);
-      expect(inventoryStatusUserNote(['missing', 'unknown'])).to.equal('Inventory status changed to missing, unknown.');
       expect(inventoryStatusUserNote([])).to.equal('Inventory status values removed.');
+    });
+
+    it("names each value by its refName's display name, as CollectionSpace does", () => {
+      const status = (short: string, display: string) =>
+        `urn:cspace:core.collectionspace.org:vocabularies:name(inventorystatus):item:name(${short})'${display}'`;
+      expect(inventoryStatusUserNote([status('missing', 'missing'), status('onloan', 'on loan')])).to.equal(
+        'Inventory status changed to missing, on loan.',
+      );
+      // No display name, or no refName at all: the value itself (the Java job writes "null" or fails).
+      const bare = 'urn:cspace:core.collectionspace.org:vocabularies:name(inventorystatus):item:name(lost)';
+      expect(inventoryStatusUserNote([bare, 'unknown'])).to.equal(`Inventory status changed to ${bare}, unknown.`);
     });
   });
 });

@@ -34,7 +34,7 @@ describe('security: account privacy between tenants', () => {
 
   /** Bea administers tenant B only (her default tenant). */
   async function tenantAdminOfB(): Promise<TestService> {
-    const bea = await createUser(inB, 'bea', ['administrator']);
+    const bea = await createUser(inB, 'bea', ['TENANT_ADMINISTRATOR']);
     return actingAs(service, bea, TENANT_B);
   }
 
@@ -85,7 +85,7 @@ describe('security: account privacy between tenants', () => {
         body: JSON.stringify({ roles: { role: [role] } }),
       });
     // The system tenant's administrator sees every user, so may make bea an administrator of C.
-    expect((await membership(inC, 'bea', 'administrator')).status).to.equal(200);
+    expect((await membership(inC, 'bea', 'TENANT_ADMINISTRATOR')).status).to.equal(200);
     await createUser(service, 'erin', []);
 
     expect((await membership(bea, 'erin')).status).to.equal(404);

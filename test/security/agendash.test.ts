@@ -47,7 +47,7 @@ describe('security: the Agenda dashboard', () => {
 
   it("refuses a tenant's own administrator with 403 on every call, and lets the default tenant's administrators in", async () => {
     const inB = await createTenant(service);
-    const bea = actingAs(service, await createUser(inB, 'bea', ['administrator']));
+    const bea = actingAs(service, await createUser(inB, 'bea', ['TENANT_ADMINISTRATOR']));
     // The service administrator too, when acting as an administrator of tenant B only.
     const adminInB = actingAs(service, TEST_ADMIN, TENANT_B);
     for (const client of [bea, adminInB]) {

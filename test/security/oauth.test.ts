@@ -24,7 +24,7 @@ describe('OAuth access tokens and the sign-in page', function () {
 
   beforeEach(async () => {
     service = await startTestService({ oauthRedirectUris: [REDIRECT_URI], loginMaxFailures: 2 });
-    await createUser(await createTenant(service), USER, ['administrator']);
+    await createUser(await createTenant(service), USER, ['TENANT_ADMINISTRATOR']);
     tokens = await signInForTokens(service, REDIRECT_URI, USER, PASSWORD);
   });
 
@@ -120,7 +120,7 @@ describe('OAuth clients registered in OAUTH_CLIENTS_FILE', function () {
     );
     const service = await startTestService({ oauthClientsFile: clientsFile });
     try {
-      await createUser(await createTenant(service), USER, ['administrator']);
+      await createUser(await createTenant(service), USER, ['TENANT_ADMINISTRATOR']);
       const page = await openSignIn(service, TOOL_REDIRECT, 'collection-tool');
       const code = await page.code(await page.submit(USER, PASSWORD));
       const form = { grant_type: 'authorization_code', code, redirect_uri: TOOL_REDIRECT, code_verifier: page.codeVerifier };

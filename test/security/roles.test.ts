@@ -60,9 +60,9 @@ describe('security: roles and permissions', () => {
     const eve = await createUser(service, 'eve', ['editor']);
     const asEve = actingAs(service, eve);
     const attempts: Array<[string, RequestInit]> = [
-      ['/cspace-services/admin/users', json('POST', { user: { username: 'eve2', password: 'eve2-password', roles: { role: 'administrator' } } })],
+      ['/cspace-services/admin/users', json('POST', { user: { username: 'eve2', password: 'eve2-password', roles: { role: 'TENANT_ADMINISTRATOR' } } })],
       ['/cspace-services/admin/users', { method: 'GET' }],
-      ['/cspace-services/admin/users/eve/roles', json('PUT', { roles: { role: ['administrator'] } })],
+      ['/cspace-services/admin/users/eve/roles', json('PUT', { roles: { role: ['TENANT_ADMINISTRATOR'] } })],
       ['/cspace-services/admin/users/admin/password', json('PUT', { password: 'owned-by-eve' })],
       ['/cspace-services/admin/roles', json('POST', { role: { name: 'mine', permissions: { permission: { resource: '*', actionGroup: 'CRUDLI' } } } })],
       ['/cspace-services/admin/roles/editor', json('PUT', { role: { name: 'editor', permissions: { permission: { resource: '*', actionGroup: 'CRUDLI' } } } })],
@@ -82,7 +82,7 @@ describe('security: roles and permissions', () => {
 
   it('keeps a tenant administrator inside the tenant: no tenant management, no foreign roles', async () => {
     const inB = await createTenant(service);
-    const bAdmin = await createUser(inB, 'b-admin', ['administrator']);
+    const bAdmin = await createUser(inB, 'b-admin', ['TENANT_ADMINISTRATOR']);
     const asBAdmin = actingAs(service, bAdmin);
     expect((await asBAdmin.request('/cspace-services/admin/users')).status).to.equal(200);
     await forbidden(await asBAdmin.request('/cspace-services/admin/tenants'), 'list tenants');
@@ -90,14 +90,14 @@ describe('security: roles and permissions', () => {
     expect((await asBAdmin.request('/cspace-services/admin/users/admin/password', json('PUT', { password: 'hijacked!' }))).status).to.equal(404);
     expect((await actingAs(service, bAdmin, 'default').request('/cspace-services/admin/users')).status).to.equal(403);
     // Granting a role of the tenant it does not have is refused, and nothing changes.
-    const grant = await asBAdmin.request('/cspace-services/admin/users/b-admin/roles', json('PUT', { roles: { role: ['administrator', 'root'] } }));
+    const grant = await asBAdmin.request('/cspace-services/admin/users/b-admin/roles', json('PUT', { roles: { role: ['TENANT_ADMINISTRATOR', 'root'] } }));
     expect(grant.status).to.equal(400);
     expect((await service.request('/cspace-services/admin/tenants')).status).to.equal(200);
   });
 
   it('does not let an administrator lock themselves out, nor delete a role still held', async () => {
     expect((await service.request('/cspace-services/admin/users/admin/disable', { method: 'POST' })).status).to.equal(409);
-    expect((await service.request('/cspace-services/admin/roles/administrator', { method: 'DELETE' })).status).to.equal(409);
+    expect((await service.request('/cspace-services/admin/roles/TENANT_ADMINISTRATOR', { method: 'DELETE' })).status).to.equal(409);
     expect((await service.request('/cspace-services/batch')).status).to.equal(200);
   });
 });

@@ -210,7 +210,7 @@ describe('services: auth', () => {
       const outcome = await auth.authenticate(basic('root', 'root-password'));
       expect(outcome.kind).to.equal('authenticated');
       const caller = (outcome as { caller: Caller }).caller;
-      expect(caller).to.deep.include({ tenant: 'default', user: 'root', roles: ['ADMINISTRATOR'], tenants: ['default'] });
+      expect(caller).to.deep.include({ tenant: 'default', user: 'root', roles: ['TENANT_ADMINISTRATOR'], tenants: ['default'] });
       expect(caller.permissions).to.deep.equal([
         { resource: '*', actions: ['create', 'read', 'update', 'delete', 'list', 'invoke'] },
       ]);

@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import { DomainError } from '../../src/domain/errors.js';
 import type { TenantId } from '../../src/domain/types.js';
+import { ADMINISTRATOR_ROLE, READER_ROLE, upgradeDefaultRoles } from '../../src/services/auth/defaultRoles.js';
 import type { AuthStore, RoleInput } from '../../src/store/authTypes.js';
 import type { Store } from '../../src/store/types.js';
 import { conflict, tickingClock, type StoreConformanceOptions } from './storeConformance.js';
@@ -177,6 +178,51 @@ export function describeAuthStoreConformance(options: StoreConformanceOptions): 
         const second = await auth().tokens.revoke(A, 'tok-1', new Date('2026-01-01T00:00:00.000Z'));
         expect(second?.revokedAt).to.deep.equal(first);
         expect(await auth().tokens.revoke(A, 'nope', first)).to.equal(undefined);
+      });
+    });
+
+    describe("default roles (CollectionSpace's names)", () => {
+      /** The one default role of stores created before TENANT_ADMINISTRATOR. */
+      const oldAdministrator: RoleInput = { ...ADMINISTRATOR_ROLE, name: 'administrator', displayName: 'ADMINISTRATOR' };
+      const rolesIn = async (tenant: TenantId, username: string) =>
+        (await auth().users.get(tenant, username))?.memberships.find((membership) => membership.tenant === tenant)?.roles;
+
+      it("upgrades a store created with the old 'administrator' role: its holders move to TENANT_ADMINISTRATOR", async () => {
+        await auth().tenants.create({ id: A, name: 'A' }, 'root');
+        await auth().tenants.create({ id: B, name: 'B' }, 'root');
+        await auth().roles.create(A, oldAdministrator, 'root');
+        await auth().roles.create(A, editor, 'root');
+        await auth().roles.create(B, oldAdministrator, 'root');
+        await auth().users.create({ username: 'ann', defaultTenant: A, passwordHash: 'h', roles: ['administrator', 'editor'] }, 'root');
+        await auth().users.create({ username: 'ed', defaultTenant: A, passwordHash: 'h', roles: ['editor'] }, 'root');
+        await auth().users.addMembership(B, 'ann', ['administrator'], 'root');
+
+        expect(await upgradeDefaultRoles(auth(), 'system')).to.deep.equal([
+          { tenant: A, moved: 1 },
+          { tenant: B, moved: 1 },
+        ]);
+        expect(await rolesIn(A, 'ann')).to.have.members(['TENANT_ADMINISTRATOR', 'editor']);
+        expect(await rolesIn(B, 'ann')).to.deep.equal(['TENANT_ADMINISTRATOR']);
+        expect(await rolesIn(A, 'ed')).to.deep.equal(['editor']);
+        for (const tenant of [A, B]) {
+          expect(await auth().roles.get(tenant, 'administrator')).to.equal(undefined);
+          expect(await auth().roles.get(tenant, 'TENANT_ADMINISTRATOR')).to.deep.include(ADMINISTRATOR_ROLE);
+          expect(await auth().roles.get(tenant, 'TENANT_READER')).to.deep.include(READER_ROLE);
+        }
+        // A second start finds nothing to upgrade and changes nothing.
+        expect(await upgradeDefaultRoles(auth(), 'system')).to.deep.equal([]);
+        expect(await rolesIn(A, 'ann')).to.have.members(['TENANT_ADMINISTRATOR', 'editor']);
+      });
+
+      it("leaves an operator's own role named 'administrator' alone, and gives every tenant the default roles", async () => {
+        await auth().tenants.create({ id: A, name: 'A' }, 'root');
+        const own = await auth().roles.create(A, { ...editor, name: 'administrator', displayName: 'Site admins' }, 'root');
+        await auth().users.create({ username: 'ann', defaultTenant: A, passwordHash: 'h', roles: ['administrator'] }, 'root');
+        expect(await upgradeDefaultRoles(auth(), 'system')).to.deep.equal([]);
+        expect(await auth().roles.get(A, 'administrator')).to.deep.equal(own);
+        expect(await rolesIn(A, 'ann')).to.deep.equal(['administrator']);
+        const names = (await auth().roles.list(A, PAGE)).items.map((role) => role.name);
+        expect(names).to.have.members(['TENANT_ADMINISTRATOR', 'TENANT_READER', 'administrator']);
       });
     });
 

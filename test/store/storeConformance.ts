@@ -447,6 +447,42 @@ function describeRecords(current: () => Store): void {
     });
   });
 
+  describe('records.setWorkflowState', () => {
+    it('soft-deletes and restores a record, keeping its fields and relations, stamping the change', async () => {
+      const vase = await createRecord('CollectionObject', { title: 'Vase' });
+      const link = await relations().create(A, relation(vase.csid, UNKNOWN), 'alice');
+      const deleted = await records().setWorkflowState(A, vase.csid, 'deleted', { actor: 'bob', docType: 'collectionobject' });
+      expect(deleted?.fields).to.deep.equal({ title: 'Vase' });
+      expect(deleted?.core).to.deep.include({ workflowState: 'deleted', updatedBy: 'bob', revision: 2, createdBy: vase.core.createdBy });
+      expect(deleted?.core.updatedAt.getTime()).to.be.greaterThan(vase.core.updatedAt.getTime());
+      expect(await records().get(A, vase.csid)).to.deep.equal(deleted);
+      expect(await relations().get(A, link.csid)).to.deep.equal(link);
+      const restored = await records().setWorkflowState(A, vase.csid, 'project', { actor: 'eve', expectedRevision: 2 });
+      expect(restored?.core).to.deep.include({ workflowState: 'project', updatedBy: 'eve', revision: 3 });
+    });
+
+    it('lists soft-deleted records unless excludeDeleted', async () => {
+      const kept = await createRecord('CollectionObject');
+      const gone = await createRecord('CollectionObject');
+      await records().setWorkflowState(A, gone.csid, 'deleted', { actor: 'bob' });
+      const listed = async (excludeDeleted?: boolean) =>
+        csids((await records().list(A, { docTypes: ['CollectionObject'], ...(excludeDeleted !== undefined && { excludeDeleted }), paging: PAGE })).items);
+      expect(await listed()).to.have.members([kept.csid, gone.csid]);
+      expect(await listed(false)).to.have.members([kept.csid, gone.csid]);
+      expect(await listed(true)).to.deep.equal([kept.csid]);
+    });
+
+    it('changes nothing on a docType or revision mismatch, an unknown csid or another tenant', async () => {
+      const vase = await createRecord('CollectionObject');
+      expect(await records().setWorkflowState(A, vase.csid, 'deleted', { actor: 'bob', docType: 'Group' })).to.equal(undefined);
+      expect(await records().setWorkflowState(A, UNKNOWN, 'deleted', { actor: 'bob' })).to.equal(undefined);
+      expect(await records().setWorkflowState(B, vase.csid, 'deleted', { actor: 'bob' })).to.equal(undefined);
+      const stale = records().setWorkflowState(A, vase.csid, 'deleted', { actor: 'bob', expectedRevision: 0 });
+      expect(await rejection(stale)).to.be.instanceOf(PreconditionFailedError);
+      expect(await records().get(A, vase.csid)).to.deep.equal(vase);
+    });
+  });
+
   describe('records.delete', () => {
     it('deletes the record and every relation naming it, as subject or object', async () => {
       const vase = await createRecord('CollectionObject');

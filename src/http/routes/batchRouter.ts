@@ -4,8 +4,8 @@
  */
 import { Router, type RequestHandler } from 'express';
 import { decodeBatchDocument, decodeBatchUpdate, encodeBatchDocument, encodeBatchList, encodeWorkflowDocument } from '../../codec/index.js';
-import type { Action } from '../../domain/access.js';
-import type { WorkflowTransition } from '../../domain/workflow.js';
+import { accountPermissionOn, BATCH_PERMISSION_TARGET } from '../../domain/accountPermission.js';
+import { TRANSITION_ACTIONS } from '../../domain/workflow.js';
 import type { DefinitionService } from '../../services/definitionService.js';
 import { parseDefinitionListQuery } from '../definitionListQuery.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
@@ -13,9 +13,6 @@ import { readTree, sendTree } from '../negotiation.js';
 import { etagOf, ifMatchPrecondition } from '../preconditions.js';
 import { requirePermission } from '../requirePermission.js';
 import { callerOf } from '../requestContext.js';
-
-/** The permission each workflow transition needs. */
-const TRANSITION_ACTIONS = { delete: 'delete', undelete: 'update' } as const satisfies Record<WorkflowTransition, Action>;
 
 export interface BatchRouterDeps {
   definitions: DefinitionService;
@@ -42,9 +39,10 @@ export function batchRouter({ definitions, basePath }: BatchRouterDeps): Router 
   router
     .route('/:csid')
     .get(requirePermission('definitions', 'read'), async (req, res) => {
-      const stored = await definitions.get(callerOf(res).tenant, req.params.csid);
+      const caller = callerOf(res);
+      const stored = await definitions.get(caller.tenant, req.params.csid);
       res.set('ETag', etagOf(stored.core));
-      sendTree(res, 200, encodeBatchDocument(stored));
+      sendTree(res, 200, encodeBatchDocument(stored, accountPermissionOn(caller, BATCH_PERMISSION_TARGET)));
     })
     .put(requirePermission('definitions', 'update'), async (req, res) => {
       const caller = callerOf(res);

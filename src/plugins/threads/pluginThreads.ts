@@ -150,13 +150,15 @@ class Batch {
       timeoutMs: first.timeoutMs,
       concurrency: first.concurrency,
       heartbeatMs: Math.max(10, Math.floor(options.unresponsiveMs / 4)),
+      // Spelled out rather than spread (a call per item: see invocationService.ts); an absent field travels as
+      // undefined, which the thread reads as absent.
       calls: calls.map(({ id, request, crashes }) => ({
         id,
         method: request.method,
         what: request.what,
-        ...(request.subject !== undefined && { subject: request.subject }),
+        subject: request.subject,
         // An attempt its thread stopped counts, as the contract says of `attempt`.
-        ...(request.item !== undefined && { item: crashes === 0 ? request.item : { ...request.item, attempt: request.item.attempt + crashes } }),
+        item: request.item === undefined || crashes === 0 ? request.item : { ...request.item, attempt: request.item.attempt + crashes },
       })),
     };
     for (const call of calls) call.batch = this;

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { mergePermissions, type Caller } from '../../domain/access.js';
 import type { TenantId } from '../../domain/types.js';
-import type { AuthStore, UserRecord } from '../../store/authTypes.js';
+import type { AuthStore, RoleRecord, UserRecord } from '../../store/authTypes.js';
 import type { Clock } from '../../store/queryRules.js';
 import { looksLikeJwt, type AccessTokenVerifier } from './accessTokens.js';
 import { parseToken } from './apiToken.js';
@@ -141,6 +141,16 @@ export class AuthService {
     if (user === undefined || user.disabled) return undefined;
     const outcome = await this.#callerIn(user, tenant);
     return outcome.kind === 'authenticated' ? outcome.caller : undefined;
+  }
+
+  /**
+   * The roles `caller` holds in the tenant they act in, read now as every request reads them: what
+   * `accounts/{id}/accountroles` answers. None when the user has since lost that tenant.
+   */
+  async rolesHeld(caller: Pick<Caller, 'tenant' | 'user'>): Promise<RoleRecord[]> {
+    const user = await this.#store.users.find(caller.user);
+    const membership = user?.memberships.find((candidate) => candidate.tenant === caller.tenant);
+    return membership === undefined ? [] : this.#store.roles.getMany(caller.tenant, membership.roles);
   }
 
   async #passwordMatches(user: UserRecord | undefined, username: string, password: string): Promise<boolean> {

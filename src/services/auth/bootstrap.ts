@@ -1,26 +1,18 @@
 /**
- * First start: when no user exists at all, create the system tenant, its administrator role and the
- * administrator account. Later starts change nothing, so `ADMIN_PASSWORD` only matters the first time.
+ * First start: when no user exists at all, create the system tenant, its default roles and the administrator
+ * account (holding TENANT_ADMINISTRATOR). Later starts create no account, so `ADMIN_PASSWORD` only matters the
+ * first time.
  */
 import { randomBytes } from 'node:crypto';
-import { ACTIONS, ANY_RESOURCE } from '../../domain/access.js';
 import { checkPassword, checkUsername } from '../../domain/accountRules.js';
-import { DomainError } from '../../domain/errors.js';
 import { SYSTEM_TENANT } from '../../domain/systemTenant.js';
 import { SYSTEM_ACTOR, type TenantId } from '../../domain/types.js';
-import type { AuthStore, RoleInput } from '../../store/authTypes.js';
+import type { AuthStore } from '../../store/authTypes.js';
+import { ADMINISTRATOR_ROLE, ensure, ensureDefaultRoles } from './defaultRoles.js';
 import { hashSecret } from './secretHash.js';
 
 /** The tenant created on first start; its administrators also manage tenants (src/domain/systemTenant.ts). */
 export { SYSTEM_TENANT };
-
-/** Every tenant starts with this role; whoever creates the tenant holds it there. */
-export const ADMINISTRATOR_ROLE: RoleInput = {
-  name: 'administrator',
-  displayName: 'ADMINISTRATOR',
-  description: 'Every action on every resource of this tenant',
-  permissions: [{ resource: ANY_RESOURCE, actions: [...ACTIONS] }],
-};
 
 export interface BootstrapResult {
   /** Set when this start created the administrator. */
@@ -29,24 +21,10 @@ export interface BootstrapResult {
   generatedPassword?: string;
 }
 
-/** Runs `create` and treats "already exists" as done, so two processes starting at once both succeed. */
-async function ensure(create: () => Promise<unknown>): Promise<void> {
-  try {
-    await create();
-  } catch (error) {
-    if (!(error instanceof DomainError && error.code === 'CONFLICT')) throw error;
-  }
-}
-
-/** A tenant's administrator role (idempotent). */
-export async function ensureAdministratorRole(store: AuthStore, tenant: TenantId, actor: string): Promise<void> {
-  await ensure(() => store.roles.create(tenant, ADMINISTRATOR_ROLE, actor));
-}
-
-/** A tenant and its administrator role (idempotent). */
+/** A tenant and its default roles (idempotent). */
 async function ensureTenant(store: AuthStore, id: TenantId, name: string, actor: string): Promise<void> {
   await ensure(() => store.tenants.create({ id, name }, actor));
-  await ensureAdministratorRole(store, id, actor);
+  await ensureDefaultRoles(store, id, actor);
 }
 
 export async function bootstrapAuth(

@@ -3,13 +3,14 @@
  * admin services over the store's auth part. The composition root (src/service.ts) calls `startAuth` once.
  */
 import type { Logger } from 'pino';
-import type { TenantId } from '../../domain/types.js';
+import { SYSTEM_ACTOR, type TenantId } from '../../domain/types.js';
 import type { AuthStore } from '../../store/authTypes.js';
 import type { Clock } from '../../store/queryRules.js';
 import { systemClock } from '../../store/queryRules.js';
 import type { AccessTokenVerifier } from './accessTokens.js';
 import { AuthService } from './authService.js';
 import { bootstrapAuth } from './bootstrap.js';
+import { upgradeDefaultRoles, type RoleUpgradeHooks } from './defaultRoles.js';
 import { RoleAdmin } from './roleAdmin.js';
 import { TenantAdmin } from './tenantAdmin.js';
 import { TokenAdmin } from './tokenAdmin.js';
@@ -34,7 +35,7 @@ export async function startAuth(
   store: AuthStore,
   settings: AuthSettings,
   logger: Logger,
-  hooks: { onTenantCreated?: (tenant: TenantId) => Promise<void>; now?: Clock; accessTokens?: AccessTokenVerifier } = {},
+  hooks: { onTenantCreated?: (tenant: TenantId) => Promise<void>; now?: Clock; accessTokens?: AccessTokenVerifier } & RoleUpgradeHooks = {},
 ): Promise<AuthServices> {
   const now = hooks.now ?? systemClock;
   const bootstrapped = await bootstrapAuth(store, { username: settings.adminUser, password: settings.adminPassword });
@@ -46,6 +47,10 @@ export async function startAuth(
     );
   } else if (bootstrapped.createdUser !== undefined) {
     logger.info({ username: bootstrapped.createdUser }, 'first start: created the administrator from ADMIN_USER/ADMIN_PASSWORD');
+  }
+  const upgradeHooks = hooks.renameDisplayName === undefined ? {} : { renameDisplayName: hooks.renameDisplayName };
+  for (const { tenant, moved } of await upgradeDefaultRoles(store, SYSTEM_ACTOR, upgradeHooks)) {
+    logger.warn({ tenant, moved }, "upgraded the old 'administrator' role to TENANT_ADMINISTRATOR, and forRoles naming ADMINISTRATOR with it");
   }
   const auth = new AuthService(store, {
     throttle: {
@@ -72,4 +77,5 @@ export async function startAuth(
 export { AuthService } from './authService.js';
 export type { AuthOutcome, AuthRequest, Credentials } from './authService.js';
 export { AccessTokenVerifier } from './accessTokens.js';
-export { ADMINISTRATOR_ROLE, SYSTEM_TENANT } from './bootstrap.js';
+export { SYSTEM_TENANT } from './bootstrap.js';
+export { ADMINISTRATOR_ROLE, READER_ROLE } from './defaultRoles.js';

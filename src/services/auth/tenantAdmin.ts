@@ -9,7 +9,8 @@ import type { Page, Paging } from '../../domain/paging.js';
 import { isSystemAdministrator } from '../../domain/systemTenant.js';
 import type { TenantId } from '../../domain/types.js';
 import type { AuthStore, TenantRecord } from '../../store/authTypes.js';
-import { ADMINISTRATOR_ROLE, SYSTEM_TENANT, ensureAdministratorRole } from './bootstrap.js';
+import { SYSTEM_TENANT } from './bootstrap.js';
+import { ADMINISTRATOR_ROLE, ensureDefaultRoles } from './defaultRoles.js';
 
 export interface TenantAdminHooks {
   /** Runs after a tenant is created, e.g. to register the shipped plugins' default definitions in it. */
@@ -29,7 +30,7 @@ export class TenantAdmin {
     if (name === '') throw new ValidationError('Invalid tenant name', [{ path: 'tenant/name', message: 'must not be blank' }]);
     // Unlike at bootstrap, a tenant that exists already is the client's conflict, not something to accept.
     const created = await this.store.tenants.create({ id, name }, caller.user);
-    await ensureAdministratorRole(this.store, id, caller.user);
+    await ensureDefaultRoles(this.store, id, caller.user);
     await this.store.users.addMembership(id, caller.user, [ADMINISTRATOR_ROLE.name], caller.user);
     await this.hooks.onCreated?.(id);
     return created;

@@ -1,6 +1,6 @@
 import type { ClientSession, Collection, Filter, MongoClient, Sort } from 'mongodb';
 import type { Page } from '../../domain/paging.js';
-import type { RecordFields, StoredRecord, TenantId } from '../../domain/types.js';
+import type { RecordFields, StoredRecord, TenantId, WorkflowState } from '../../domain/types.js';
 import type { DeleteOptions, RecordFilter, RecordQuery, RecordStore, WriteOptions } from '../types.js';
 import type { Clock } from '../queryRules.js';
 import {
@@ -36,6 +36,7 @@ function recordFilter(tenant: TenantId, csid: string, docType: string | undefine
 function listFilter(tenant: TenantId, query: RecordFilter & Pick<RecordQuery, 'advancedSearch'>): Filter<RecordDocument> {
   const filter: Filter<RecordDocument> = { tenantId: requireString(tenant, 'tenant') };
   if (query.docTypes !== undefined) filter.docTypeKey = { $in: query.docTypes.map((docType) => docTypeKey(docType)) };
+  if (query.excludeDeleted === true) filter.workflowState = { $ne: 'deleted' };
   for (const [key, value] of fieldEqualities(query.fieldEquals)) {
     // An equality on an array would match any element; SQLite matches string fields only, and so do we.
     filter[`fields.${key}`] = { $eq: value, $not: { $type: 'array' } };
@@ -104,6 +105,24 @@ export class MongoRecordStore implements RecordStore {
         $set: { fields: structuredClone(fields), updatedAt: this.#now(), updatedBy: options.actor },
         $inc: { revision: 1 },
       },
+      { returnDocument: 'after' },
+    );
+    if (document !== null) return toStoredRecord(document);
+    await throwIfRevisionMismatch(this.#records, filter, 'record', expected);
+    return undefined;
+  }
+
+  async setWorkflowState(
+    tenant: TenantId,
+    csid: string,
+    workflowState: WorkflowState,
+    options: WriteOptions & { docType?: string },
+  ): Promise<StoredRecord | undefined> {
+    const filter = recordFilter(tenant, csid, options.docType);
+    const expected = checkedRevision(options.expectedRevision);
+    const document = await this.#records.findOneAndUpdate(
+      atRevision(filter, expected),
+      { $set: { workflowState, updatedAt: this.#now(), updatedBy: options.actor }, $inc: { revision: 1 } },
       { returnDocument: 'after' },
     );
     if (document !== null) return toStoredRecord(document);

@@ -1,5 +1,5 @@
 import type { Page } from '../../domain/paging.js';
-import type { RecordFields, StoredRecord, TenantId } from '../../domain/types.js';
+import type { RecordFields, StoredRecord, TenantId, WorkflowState } from '../../domain/types.js';
 import type { DeleteOptions, RecordFilter, RecordQuery, RecordStore, WriteOptions } from '../types.js';
 import type { Clock } from '../queryRules.js';
 import { assertRevision, createdCore, distinctCsids, docTypeKey, newCsid } from '../queryRules.js';
@@ -25,6 +25,7 @@ export class SqliteRecordStore implements RecordStore {
   readonly #getMany;
   readonly #docTypesOf;
   readonly #update;
+  readonly #setWorkflowState;
   readonly #delete;
   readonly #deleteSubjectRelations;
   readonly #deleteObjectRelations;
@@ -38,6 +39,7 @@ export class SqliteRecordStore implements RecordStore {
     this.#getMany = statements.prepare<RecordRow>(RECORD_SQL.getMany);
     this.#docTypesOf = statements.prepare<Pick<RecordRow, 'csid' | 'doc_type'>>(RECORD_SQL.docTypesOf);
     this.#update = statements.prepare<RecordRow>(RECORD_SQL.update);
+    this.#setWorkflowState = statements.prepare<RecordRow>(RECORD_SQL.setWorkflowState);
     this.#delete = statements.prepare(RECORD_SQL.delete);
     this.#deleteSubjectRelations = statements.prepare(RECORD_SQL.deleteSubjectRelations);
     this.#deleteObjectRelations = statements.prepare(RECORD_SQL.deleteObjectRelations);
@@ -88,6 +90,22 @@ export class SqliteRecordStore implements RecordStore {
         updatedBy: options.actor,
       };
       return returnedRow(this.#update.get(params));
+    });
+    return row === undefined ? undefined : toStoredRecord(row);
+  }
+
+  async setWorkflowState(
+    tenant: TenantId,
+    csid: string,
+    workflowState: WorkflowState,
+    options: WriteOptions & { docType?: string },
+  ): Promise<StoredRecord | undefined> {
+    const row = this.#statements.write(() => {
+      const revision = this.#revisionOf(tenant, csid, options.docType);
+      if (revision === undefined) return undefined;
+      assertRevision('record', csid, revision, options.expectedRevision);
+      const params = { csid, tenantId: tenant, workflowState, updatedAt: this.#now().toISOString(), updatedBy: options.actor };
+      return returnedRow(this.#setWorkflowState.get(params));
     });
     return row === undefined ? undefined : toStoredRecord(row);
   }

@@ -51,6 +51,9 @@ export const RECORD_SQL = {
   update: `UPDATE records
     SET fields = @fields, updated_at = @updatedAt, updated_by = @updatedBy, revision = revision + 1
     WHERE csid = @csid AND tenant_id = @tenantId RETURNING ${RECORD_COLUMNS}`,
+  setWorkflowState: `UPDATE records
+    SET workflow_state = @workflowState, updated_at = @updatedAt, updated_by = @updatedBy, revision = revision + 1
+    WHERE csid = @csid AND tenant_id = @tenantId RETURNING ${RECORD_COLUMNS}`,
   delete: 'DELETE FROM records WHERE csid = ? AND tenant_id = ?',
   // An item's staged writes (SqliteItemWrites): a create replayed after a crash finds its csid taken and does
   // nothing; an update applies only at the revision the item read.
@@ -140,6 +143,7 @@ function recordWhere(tenant: string, query: RecordFilter & Pick<RecordQuery, 'ad
     parts.push('doc_type_key IN (SELECT value FROM json_each(?))');
     values.push(JSON.stringify(query.docTypes.map(docTypeKey)));
   }
+  if (query.excludeDeleted === true) parts.push("workflow_state <> 'deleted'");
   const equalities = fieldEqualities(query.fieldEquals);
   if (equalities.length > 0) {
     // Field names are checked identifiers; only string values match, as in the MongoDB engine.

@@ -1,4 +1,7 @@
 /**
+ * Shared by the shipped plugins (this folder has no index, so the loader does not take it for a plugin). A plugin
+ * folder reloads when its own files change: after editing this file, restart the service (or touch the plugins).
+ *
  * CollectionSpace refNames: the URNs that identify authorities, vocabularies and their items (terms), e.g.
  *
  *   urn:cspace:core.collectionspace.org:locationauthorities:name(location):item:name(xyz)'Display Name'
