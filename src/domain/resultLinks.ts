@@ -4,6 +4,7 @@
  * user acting in the run's tenant; `public`: anyone holding the signed URL, no login. Every link expires; deleting
  * it (revoking) or purging its run ends it.
  */
+import { DomainError } from './errors.js';
 import type { TenantId } from './types.js';
 
 export const LINK_SCOPES = ['private', 'tenant', 'public'] as const;
@@ -31,4 +32,12 @@ export const MAX_LINKS_PER_RUN = 20;
 
 export function isLinkExpired(link: Pick<ResultLink, 'expiresAt'>, now: Date): boolean {
   return link.expiresAt.getTime() <= now.getTime();
+}
+
+/**
+ * Every way a link can fail to open (unknown, another tenant's, revoked, expired, a bad or altered signature, its run
+ * purged) gets this one answer, so that nothing about links can be probed.
+ */
+export function linkGone(id: string): DomainError {
+  return new DomainError('NOT_FOUND', `No result link '${id}', or it no longer opens`);
 }
