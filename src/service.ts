@@ -239,6 +239,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     runs: store.runs,
     runService: runs,
     signer: new LinkSigner(linkKey),
+    callerIn,
     now,
   });
   const schedules = new ScheduleService({

@@ -2,7 +2,7 @@
  * Sharing a run's results by link (seed 002's `publishLink` and its access scopes; see `src/domain/resultLinks.ts`).
  * Only the run's creator creates, lists and revokes its links; at most `MAX_LINKS_PER_RUN` per run, each expiring
  * within `LINK_LIFETIME.maxSeconds`. Reading through a link serves the run's results as `GET /runs/{id}/results`
- * does, so a purged run's links end with it. Every way a link can fail to open answers the same 404 (`linkGone`).
+ * does, so a purged run's links end with it, and only while the link's creator may still read runs there. Every way a link can fail to open answers the same 404 (`linkGone`).
  */
 import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { holdsPermission, type Caller } from '../domain/access.js';
@@ -20,6 +20,8 @@ export interface ResultLinkDeps {
   runs: RunStore;
   runService: RunService;
   signer: LinkSigner;
+  /** Who `username` is in `tenant` now (`undefined`: disabled, or no longer acting there), as a request would be. */
+  callerIn: (username: string, tenant: TenantId) => Promise<Caller | undefined>;
   now: Clock;
 }
 
@@ -110,7 +112,13 @@ export class ResultLinkService {
     return this.#resultsOf(link);
   }
 
+  /**
+   * A link shares what its creator may read, so it opens only while they still could: an enabled user in an
+   * enabled tenant they belong to, with `runs` `R` there. Else a link would outlive the rights it was made with.
+   */
   async #resultsOf(link: ResultLink): Promise<RunResults> {
+    const creator = await this.#deps.callerIn(link.createdBy, link.tenant);
+    if (creator === undefined || !holdsPermission(creator.permissions, 'runs', 'read')) throw linkGone(link.id);
     try {
       return await this.#deps.runService.results(link.tenant, link.runId);
     } catch (err) {

@@ -154,6 +154,49 @@ describe('HTTP result links', () => {
     expect((await open(link.publishLink)).status).to.equal(200);
   });
 
+  it('opens a link only while its creator may still read runs in its tenant', async () => {
+    await createRole(service, 'runner', { definitions: 'RL', invoke: 'I', runs: 'RLU' });
+    const olga = await createUser(service, 'olga', ['runner']);
+    const definition = await createDefinition(service, { name: 'Olga results', supportsNoContext: true, className: 'test.BigResults' });
+    const started = await service.request(`/cspace-services/batch/${definition}/invoke`, {
+      auth: olga,
+      method: 'POST',
+      headers: { 'Content-Type': JSON_TYPE, Accept: JSON_TYPE, Prefer: 'respond-async' },
+      body: JSON.stringify({ 'ns2:invocationContext': { mode: 'nocontext' } }),
+    });
+    expect(started.status, await started.clone().text()).to.equal(202);
+    const olgaRun = started.headers.get('location') ?? '';
+    await waitFor('her run to complete', async () => {
+      const run = ((await (await service.request(olgaRun, { headers: { Accept: JSON_TYPE } })).json()) as any)['ns2:run'];
+      return run.status === 'Completed' ? run : undefined;
+    });
+    const created = await service.request(`${olgaRun}/links`, {
+      auth: olga,
+      method: 'POST',
+      headers: { 'Content-Type': JSON_TYPE, Accept: JSON_TYPE },
+      body: JSON.stringify({ resultLink: { scope: 'public' } }),
+    });
+    expect(created.status, await created.clone().text()).to.equal(201);
+    const { publishLink } = ((await created.json()) as any)['ns2:resultLink'];
+    expect((await open(publishLink)).status).to.equal(200);
+
+    const setRoles = async (roles: string[]) => {
+      const res = await service.request('/cspace-services/admin/users/olga/roles', {
+        method: 'PUT',
+        headers: { 'Content-Type': JSON_TYPE },
+        body: JSON.stringify({ roles: { role: roles } }),
+      });
+      expect(res.status, await res.clone().text()).to.equal(200);
+    };
+    await createRole(service, 'invoker', { definitions: 'RL', invoke: 'I' });
+    await setRoles(['invoker']);
+    expect((await open(publishLink)).status, 'creator lost runs R').to.equal(404);
+    await setRoles(['runner']);
+    expect((await open(publishLink)).status).to.equal(200);
+    expect((await service.request('/cspace-services/admin/users/olga/disable', { method: 'POST' })).status).to.equal(200);
+    expect((await open(publishLink)).status, 'creator disabled').to.equal(404);
+  });
+
   it('refuses a bad scope, lifetime or field with 400, and a link past the 20 a run may have with 409', async () => {
     for (const [body, message] of [
       [{ scope: 'world' }, 'must be private, tenant or public'],
