@@ -2,7 +2,8 @@
  * Links to a run's results (seed 002's publishLink) over HTTP, in JSON and XML: the run's creator creates, lists
  * and revokes them; a public link's signed URL opens without a login until it expires, is revoked or its run is
  * purged, and any change to it closes it; a tenant link opens for any user of the tenant, a private one for those
- * who may read runs; nothing opens from another tenant.
+ * who may read runs; nothing opens from another tenant. On the embedded store, or on MongoDB when `MONGODB_URI` is
+ * set (a database of its own per test).
  */
 import path from 'node:path';
 import { expect } from 'chai';
@@ -10,6 +11,7 @@ import { parseXml } from '../../src/codec/xmlCodec.js';
 import type { TenantId } from '../../src/domain/types.js';
 import { bigNote } from '../fixtures/plugins/runs/big-results.js';
 import { createDefinition, JSON_TYPE, XML_TYPE } from '../support/api.js';
+import { dropMongoDatabase, ownMongoUri } from '../support/mongoUri.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
 import { waitFor } from '../support/waitFor.js';
 import { createRole, createTenant, createUser } from '../security/support.js';
@@ -17,16 +19,25 @@ import { createRole, createTenant, createUser } from '../security/support.js';
 const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
 const BIG = 5000;
 
-describe('HTTP result links', () => {
+describe('HTTP result links', function () {
+  // A service on MongoDB (the shared emulator) takes far longer to start than on the embedded store.
+  if (process.env.MONGODB_URI) this.timeout(60_000);
   let service: TestService;
   let cleanup: () => Promise<void>;
   let runPath: string;
+  let mongodbUri: string | undefined;
 
   beforeEach(async () => {
+    mongodbUri = ownMongoUri('links');
     const plugins = await pluginsDirWith(FIXTURE_PLUGINS);
     cleanup = plugins.cleanup;
     // Results past 1000 bytes are stored apart; finished runs are purged as soon as the test asks.
-    service = await startTestService({ pluginsDir: plugins.dir, runResultsInlineLimit: 1000, runRetentionMs: 1 });
+    service = await startTestService({
+      pluginsDir: plugins.dir,
+      runResultsInlineLimit: 1000,
+      runRetentionMs: 1,
+      ...(mongodbUri !== undefined && { mongodbUri }),
+    });
     const definition = await createDefinition(service, { name: 'Big results', supportsNoContext: true, className: 'test.BigResults' });
     const started = await service.request(`/cspace-services/batch/${definition}/invoke`, {
       method: 'POST',
@@ -41,8 +52,9 @@ describe('HTTP result links', () => {
     });
   });
   afterEach(async () => {
-    await service.stop();
-    await cleanup();
+    await service?.stop();
+    await cleanup?.();
+    if (mongodbUri !== undefined) await dropMongoDatabase(mongodbUri);
   });
 
   async function createLink(body: unknown, client: TestService = service): Promise<Response> {
