@@ -17,6 +17,8 @@ import { createPluginWatcher, PluginRegistry, type LoadedPlugin } from './plugin
 import { PluginThreads } from './plugins/threads/pluginThreads.js';
 import { AccessTokenVerifier, startAuth, type AuthServices } from './services/auth/index.js';
 import { loadOAuthKeys, OAUTH_KEYS_FILENAME } from './services/oauth/oauthKeys.js';
+import { LINK_KEY_FILENAME, LinkSigner, loadLinkKey } from './services/resultLinkSigner.js';
+import { ResultLinkService } from './services/resultLinkService.js';
 import { loadOAuthClients } from './services/oauth/oauthClients.js';
 import { checkClients, createOAuthProvider, CSPACE_UI_CLIENT_ID, OAUTH_AUDIENCE, redirectOrigins } from './services/oauth/oauthProvider.js';
 import type Provider from 'oidc-provider';
@@ -95,6 +97,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const registerEverywhere = (loaded = plugins.list()) =>
     registerInEveryTenant({ definitions: store.definitions, tenants: store.auth.tenants }, pluginsOf(loaded), logger);
   let security: AuthServices;
+  let linkKey: Buffer;
   let oauthProvider: Provider;
   // Where the registered clients are sent back to after sign-in: the sign-in page may post on to these.
   let signInOrigins: string[];
@@ -103,6 +106,8 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     // The authorization server's keys and state live in DATA_DIR whichever engine is the store.
     await mkdir(config.dataDir, { recursive: true });
     const oauthKeys = await loadOAuthKeys(config.oauthKeysFile ?? path.join(config.dataDir, OAUTH_KEYS_FILENAME));
+    // Public result links are signed with this key: kept in DATA_DIR too, whichever engine is the store.
+    linkKey = await loadLinkKey(path.join(config.dataDir, LINK_KEY_FILENAME));
     const otherClients = config.oauthClientsFile === undefined ? [] : await loadOAuthClients(config.oauthClientsFile, CSPACE_UI_CLIENT_ID);
     const openOAuthStore = SqliteOAuthStore.open(config.dataDir);
     oauthStore = openOAuthStore;
@@ -231,6 +236,14 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       firstItems: config.runFirstItems,
     },
   });
+  const resultLinks = new ResultLinkService({
+    links: store.resultLinks,
+    runs: store.runs,
+    runService: runs,
+    signer: new LinkSigner(linkKey),
+    callerIn,
+    now,
+  });
   const schedules = new ScheduleService({
     schedules: store.schedules,
     runs,
@@ -282,6 +295,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       definitions,
       records,
       runs,
+      resultLinks,
       schedules,
       multiTenant: { runs, definitions: store.definitions, callerIn, logger: logger.child({ component: 'multitenant' }) },
       health,

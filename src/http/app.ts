@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { AuthService } from '../services/auth/authService.js';
 import type { DefinitionService } from '../services/definitionService.js';
 import type { RecordService } from '../services/recordService.js';
+import type { ResultLinkService } from '../services/resultLinkService.js';
 import type { RunService } from '../services/runService.js';
 import type { ScheduleService } from '../runs/schedules.js';
 import { errorHandler, routeNotFound } from './errorHandler.js';
@@ -25,6 +26,7 @@ import { invokeRouter } from './routes/invokeRouter.js';
 import { recordsRouter } from './routes/recordsRouter.js';
 import { recordServicesRouter } from './routes/recordServicesRouter.js';
 import { relationsRouter } from './routes/relationsRouter.js';
+import { linkResultsRouter, runLinksRouter } from './routes/resultLinksRouter.js';
 import { runsRouter } from './routes/runsRouter.js';
 import { multiTenantRouter } from './routes/multiTenantRouter.js';
 import { OAUTH_PATH, oauthRouter } from './oauth/oauthRouter.js';
@@ -42,6 +44,8 @@ export interface AppDeps {
   multiTenant?: MultiTenantDeps;
   /** Runs: every invocation, `/runs`. */
   runs: RunService;
+  /** Links to runs' results (`/runs/{id}/links`, `/links/{linkId}/results`); absent, those routes do not exist. */
+  resultLinks?: ResultLinkService;
   /** Schedules (`/batch/{csid}/schedules`, `/schedules`); absent, those routes do not exist. */
   schedules?: ScheduleService;
   health: () => Promise<HealthReport>;
@@ -107,7 +111,8 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
 
   const api = express.Router();
   // Before the body parsers: an unauthenticated request is answered without reading its body.
-  api.use(authenticate(deps.auth));
+  const authenticateCaller = authenticate(deps.auth);
+  api.use(authenticateCaller);
   api.use(bodyParsers(options.bodyLimit));
   // Invocation first: the deprecated `POST /batch/{csid}` would otherwise meet the definitions router's 405.
   api.use('/batch', invokeRouter({ runs: deps.runs, runsPath: `${SERVICE_ROOT}/runs` }));
@@ -120,6 +125,8 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   api.use(recordServicesRouter({ records: deps.records, serviceRoot: SERVICE_ROOT }));
   api.use('/relations', relationsRouter({ records: deps.records, basePath: `${SERVICE_ROOT}/relations` }));
   if (deps.multiTenant !== undefined) api.use('/batch-multitenant', multiTenantRouter(deps.multiTenant));
+  const linksPath = `${SERVICE_ROOT}/links`;
+  if (deps.resultLinks !== undefined) api.use('/runs', runLinksRouter({ links: deps.resultLinks, linksPath }));
   api.use('/runs', runsRouter({ runs: deps.runs, basePath: `${SERVICE_ROOT}/runs`, retentionMs: options.runRetentionMs ?? 0 }));
   api.use('/accounts', accountsRouter({ auth: deps.auth }));
   api.use('/servicegroups', serviceGroupsRouter());
@@ -132,6 +139,8 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
       const basePath = `${SERVICE_ROOT}${OAUTH_PATH}`;
       app.use(basePath, oauthRouter({ ...deps.oauth, auth: deps.auth, basePath }));
     }
+    // Before the API too: a public link's signed URL opens without credentials; the others authenticate there.
+    if (deps.resultLinks !== undefined) app.use(linksPath, linkResultsRouter(deps.resultLinks, authenticateCaller));
     app.use(SERVICE_ROOT, api);
   }
 

@@ -3,7 +3,7 @@
  * clauses), the bookkeeping fields of a new document, and the revision check. Engines translate
  * the resolved forms into SQL or MongoDB filters, so both read the same query the same way.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { PreconditionFailedError, ValidationError } from '../domain/errors.js';
 import type { Paging } from '../domain/paging.js';
 import { MODE_FLAGS, isInvocationMode } from '../domain/types.js';
@@ -21,6 +21,11 @@ function invalid(path: string, message: string, detail: string): ValidationError
 
 export function newCsid(): Csid {
   return randomUUID() as Csid;
+}
+
+/** 128 random bits: a result link's id is part of what a public URL holds, so it must not be guessable. */
+export function newLinkId(): string {
+  return randomBytes(16).toString('base64url');
 }
 
 const DEFAULT_DEFINITION_SORT = { field: 'updatedAt', direction: 'desc' } as const satisfies NonNullable<

@@ -17,6 +17,7 @@ import type {
 import type { Page, Paging } from '../domain/paging.js';
 import type { DefinitionSearch, RecordSearch } from '../domain/searchFields.js';
 import type { AuthStore } from './authTypes.js';
+import type { ResultLinkStore } from './resultLinkTypes.js';
 import type { RunStore } from './runTypes.js';
 import type { ScheduleStore } from './scheduleTypes.js';
 import type { StoreHealth } from './health.js';
@@ -154,6 +155,8 @@ export interface Store {
   readonly runs: RunStore;
   /** Schedules of background runs (src/store/scheduleTypes.ts). */
   readonly schedules: ScheduleStore;
+  /** Links to runs' results with an access scope (src/store/resultLinkTypes.ts). */
+  readonly resultLinks: ResultLinkStore;
   /** Tenants, users, roles and API tokens (src/store/authTypes.ts). */
   readonly auth: AuthStore;
   /** Whether the store takes writes; `health.check()` probes it now (see src/store/health.ts). */

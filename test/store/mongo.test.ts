@@ -6,6 +6,7 @@ import type { TenantId } from '../../src/domain/types.js';
 import type { Store } from '../../src/store/types.js';
 import { describeAdvancedSearchConformance } from './advancedSearchConformance.js';
 import { describeAuthStoreConformance } from './authStoreConformance.js';
+import { describeResultLinkStoreConformance } from './resultLinkStoreConformance.js';
 import { describeRunStoreConformance } from './runStoreConformance.js';
 import { describeScheduleStoreConformance } from './scheduleStoreConformance.js';
 import { describeStoreConformance, type StoreConformanceOptions } from './storeConformance.js';
@@ -79,6 +80,7 @@ function describeMongoStore(connectionString: string): void {
     if (bigRunItems !== 400_000) console.log(`MongoDB big-run case: ${bigRunItems} items (MONGODB_BIG_RUN_ITEMS), not 400,000`);
     describeRunStoreConformance({ ...mongoPerTest, bigRunItems });
     describeScheduleStoreConformance(mongoPerTest);
+    describeResultLinkStoreConformance(mongoPerTest);
     describeAuthStoreConformance(mongoPerTest);
 
     it('keeps run results past the configured limit in runResults, deleted by rerun and with their run', async () => {

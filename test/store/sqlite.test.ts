@@ -9,6 +9,7 @@ import { MIGRATIONS } from '../../src/store/sqlite/schema.js';
 import { SQLITE_DEFAULTS, SqliteStore } from '../../src/store/sqlite/index.js';
 import { describeAdvancedSearchConformance } from './advancedSearchConformance.js';
 import { describeAuthStoreConformance } from './authStoreConformance.js';
+import { describeResultLinkStoreConformance } from './resultLinkStoreConformance.js';
 import { describeRunStoreConformance } from './runStoreConformance.js';
 import { describeScheduleStoreConformance } from './scheduleStoreConformance.js';
 import { definition as testDefinition, describeStoreConformance } from './storeConformance.js';
@@ -22,6 +23,7 @@ describeStoreConformance(sqliteInMemory);
 describeAdvancedSearchConformance(sqliteInMemory);
 describeRunStoreConformance(sqliteInMemory);
 describeScheduleStoreConformance(sqliteInMemory);
+describeResultLinkStoreConformance(sqliteInMemory);
 describeAuthStoreConformance(sqliteInMemory);
 
 describe('SQLite store files', () => {

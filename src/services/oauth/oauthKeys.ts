@@ -8,8 +8,9 @@
  * signed have expired: tokens are signed with the first, verified with any.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { link, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { createWhole } from '../wholeFile.js';
 import { OAuthSettingsError } from './oauthSettingsError.js';
 
 export const OAUTH_KEYS_FILENAME = 'oauth-keys.json';
@@ -58,24 +59,5 @@ export async function loadOAuthKeys(file: string): Promise<OAuthKeys> {
   } catch (error) {
     if (error instanceof OAuthSettingsError) throw error;
     throw new OAuthSettingsError(`${file} is not valid JSON`, { cause: error });
-  }
-}
-
-/**
- * Creates `file` with `text`, whole or not at all: written aside, then linked into place, which fails if the file
- * exists. So when several processes start at once on one DATA_DIR, one creates the file and the others read all of
- * it, never half. Answers whether this call created it.
- */
-async function createWhole(file: string, text: string): Promise<boolean> {
-  const aside = `${file}.${process.pid}.${randomUUID()}.tmp`;
-  try {
-    await writeFile(aside, text, { mode: 0o600, flag: 'wx' });
-    await link(aside, file);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  } finally {
-    await rm(aside, { force: true });
   }
 }

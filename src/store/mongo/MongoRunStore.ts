@@ -68,6 +68,7 @@ import type {
   RunStoreOptions,
 } from '../runTypes.js';
 import type { MongoItemWrites } from './MongoItemWrites.js';
+import type { ResultLinkDocument } from './MongoResultLinkStore.js';
 import { findPage } from './operations.js';
 
 export interface RunDocument {
@@ -209,6 +210,8 @@ async function insertItems(items: Collection<RunItemDocument>, docs: RunItemDocu
 /** What `MongoRunStore.complete` applies items' store writes with. */
 export interface MongoRunStoreWrites {
   itemWrites: MongoItemWrites;
+  /** The runs' result links, deleted with their run by `purge`. */
+  links: Collection<ResultLinkDocument>;
   /** Present when the deployment supports transactions (replica set or sharded cluster). */
   client: MongoClient | undefined;
 }
@@ -799,6 +802,7 @@ export class MongoRunStore implements RunStore {
     const ids = doomed.map((d) => d._id);
     await this.#items.deleteMany({ runId: { $in: ids } });
     await this.#results.deleteMany({ _id: { $in: ids } });
+    await this.#writes.links.deleteMany({ runId: { $in: ids } });
     return (await this.#runs.deleteMany({ _id: { $in: ids }, status: { $in: FINAL } })).deletedCount;
   }
 }

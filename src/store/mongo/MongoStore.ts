@@ -18,6 +18,7 @@ import { MongoDefinitionStore } from './MongoDefinitionStore.js';
 import { MongoRecordStore } from './MongoRecordStore.js';
 import { MongoRelationStore } from './MongoRelationStore.js';
 import { MongoRunStore, type RunDocument, type RunItemDocument, type RunResultsDocument } from './MongoRunStore.js';
+import { MongoResultLinkStore, type ResultLinkDocument } from './MongoResultLinkStore.js';
 import { MongoScheduleStore, type ScheduleDocument } from './MongoScheduleStore.js';
 import { StoreHealth } from '../health.js';
 import { classifyMongoError, probeMongo, reportingFaults } from './health.js';
@@ -59,6 +60,7 @@ export class MongoStore implements Store {
   readonly relations: MongoRelationStore;
   readonly runs: MongoRunStore;
   readonly schedules: MongoScheduleStore;
+  readonly resultLinks: MongoResultLinkStore;
   readonly auth: MongoAuthStore;
   /** Asked once at connect (`hello`). */
   readonly deployment: MongoDeployment;
@@ -113,6 +115,8 @@ export class MongoStore implements Store {
     this.definitions = report(new MongoDefinitionStore(definitions, now));
     this.records = report(new MongoRecordStore({ records, relations, client, now }));
     this.relations = report(new MongoRelationStore(relations, now));
+    const links = db.collection<ResultLinkDocument>(names.resultLinks, COLLECTION_OPTIONS);
+    this.resultLinks = report(new MongoResultLinkStore(links));
     this.schedules = report(new MongoScheduleStore(db.collection<ScheduleDocument>(names.schedules, COLLECTION_OPTIONS)));
     this.auth = report(new MongoAuthStore(db, now, COLLECTION_OPTIONS));
     this.runs = report(
@@ -120,7 +124,7 @@ export class MongoStore implements Store {
         db.collection<RunDocument>(names.runs, COLLECTION_OPTIONS),
         db.collection<RunItemDocument>(names.runItems, COLLECTION_OPTIONS),
         db.collection<RunResultsDocument>(names.runResults, COLLECTION_OPTIONS),
-        { itemWrites: new MongoItemWrites(records, relations), client },
+        { itemWrites: new MongoItemWrites(records, relations), links, client },
         runOptions,
       ),
     );

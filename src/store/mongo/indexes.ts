@@ -53,6 +53,8 @@ export const MONGO_INDEXES: Record<CollectionName, IndexDescription[]> = {
   ],
   // Read and deleted by _id (the run id), which MongoDB always indexes.
   runResults: [],
+  // A run's links, newest first; purge deletes them by run.
+  resultLinks: [{ key: { tenantId: 1, runId: 1, createdAt: -1, _id: -1 }, name: 'tenant_run_createdAt' }],
   schedules: [
     { key: { tenantId: 1, createdAt: -1, _id: -1 }, name: 'tenant_createdAt' },
     { key: { tenantId: 1, definitionCsid: 1, createdAt: -1, _id: -1 }, name: 'tenant_definition_createdAt' },

@@ -223,6 +223,20 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE run_items ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;
   `,
+  // 9: links to runs' results with an access scope (src/store/sqlite/SqliteResultLinkStore.ts); purging a run
+  // deletes its links through the foreign key.
+  `
+  CREATE TABLE result_links (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    scope TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX result_links_by_run ON result_links (run_id, created_at);
+  `,
 ];
 
 /** Brings the database up to the latest schema, each migration in its own transaction. */
