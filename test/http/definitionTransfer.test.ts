@@ -1,9 +1,12 @@
 /**
  * Definitions between tenants and installations (issue 13, part 7): `GET /batch/export` and `POST /batch/import`
- * with Rundeck's dupe rules, against the real service and its SQLite store.
+ * with Rundeck's dupe rules, against the real service: on its SQLite store, or on a MongoDB database of its own
+ * when `MONGODB_URI` is set.
  */
 import { expect } from 'chai';
+import type { Config } from '../../src/config.js';
 import { createDefinition, JSON_TYPE, XML_TYPE } from '../support/api.js';
+import { dropMongoDatabase, ownMongoUri } from '../support/mongoUri.js';
 import { startTestService, type TestService } from '../support/testService.js';
 import { actingAs, createRole, createTenant, createUser } from '../security/support.js';
 
@@ -52,10 +55,23 @@ async function namesIn(client: TestService, name: string): Promise<string[]> {
   return [((await res.json()) as any)['batch-definitions'].document ?? []].flat().map((doc: any) => doc['@csid']);
 }
 
-describe('HTTP /cspace-services/batch/export and /batch/import', () => {
+/** The service on the store `MONGODB_URI` chooses; stopping it drops its MongoDB database. */
+async function start(overrides: Partial<Config> = {}): Promise<TestService> {
+  const mongodbUri = ownMongoUri('inv_transfer');
+  const service = await startTestService({ ...overrides, mongodbUri });
+  return {
+    ...service,
+    stop: async () => {
+      await service.stop();
+      if (mongodbUri !== undefined) await dropMongoDatabase(mongodbUri);
+    },
+  };
+}
+
+describe(`HTTP /cspace-services/batch/export and /batch/import (${process.env.MONGODB_URI ? 'MongoDB' : 'SQLite'})`, () => {
   let service: TestService;
   beforeEach(async () => {
-    service = await startTestService();
+    service = await start();
   });
   afterEach(async () => {
     await service.stop();
@@ -171,8 +187,10 @@ describe('HTTP /cspace-services/batch/export and /batch/import', () => {
       await send(service, IMPORT, JSON.stringify({ document: entryJson(NOOP) })),
       await send(service, `${IMPORT}?dupe=merge`, noop),
       await send(service, `${IMPORT}?dupe=skip&dupe=update`, noop),
+      await send(service, IMPORT, importBody(...Array.from({ length: 2501 }, () => entryJson(NOOP)))),
     ];
-    expect(answers.map((res) => res.status)).to.deep.equal([400, 400, 400, 400, 400]);
+    expect(answers.map((res) => res.status)).to.deep.equal([400, 400, 400, 400, 400, 400]);
+    expect(((await answers[5]!.json()) as any).error.message).to.equal('An import takes 1 to 2500 definitions, this one has 2501');
     const rule = ((await answers[3]!.json()) as any).error;
     expect(rule.details.detail).to.deep.equal({ path: 'dupe', message: "'merge' is not one of skip, update, create" });
     expect(await namesIn(service, NOOP.name)).to.deep.equal([]);
@@ -202,7 +220,7 @@ describe('HTTP /cspace-services/batch/export and /batch/import', () => {
 
   it('refuses an import over BODY_LIMIT with 413 and stores none of it', async () => {
     await service.stop();
-    service = await startTestService({ bodyLimit: 2048 });
+    service = await start({ bodyLimit: 2048 });
     const entries = Array.from({ length: 20 }, (_, index) => entryJson({ ...NOOP, name: `Transfer: big ${index}` }));
     const res = await send(service, IMPORT, importBody(...entries));
     expect(res.status).to.equal(413);
