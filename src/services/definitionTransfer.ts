@@ -27,7 +27,7 @@ export class DefinitionTransfer {
    */
   async exportSelected(tenant: TenantId, csids: readonly string[]): Promise<Page<StoredDefinition>> {
     const items: StoredDefinition[] = [];
-    for (const csid of new Set(csids)) items.push(await this.definitions.get(tenant, csid));
+    for (const csid of csids) items.push(await this.definitions.get(tenant, csid));
     return { pageNum: 0, pageSize: items.length, totalItems: items.length, items };
   }
 

@@ -196,6 +196,9 @@ describe(`HTTP /cspace-services/batch/export and /batch/import (${process.env.MO
     expect(await namesIn(service, NOOP.name)).to.deep.equal([]);
     const missing = await service.request(`${EXPORT}?csid=00000000-0000-0000-0000-000000000000`, { headers: { Accept: JSON_TYPE } });
     expect(missing.status).to.equal(404);
+    const combined = await service.request(`${EXPORT}?csid=x&classname=noop`, { headers: { Accept: JSON_TYPE } });
+    expect(combined.status).to.equal(400);
+    expect(((await combined.json()) as any).error.details.detail).to.deep.equal({ path: 'csid', message: 'cannot be combined with classname' });
     expect((await service.request(EXPORT, { method: 'DELETE' })).status).to.equal(405);
     expect((await service.request(IMPORT)).status).to.equal(405);
   });

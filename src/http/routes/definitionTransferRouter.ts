@@ -15,12 +15,22 @@ import { readTree, sendTree } from '../negotiation.js';
 import { requirePermission } from '../requirePermission.js';
 import { callerOf } from '../requestContext.js';
 
-/** The `csid` parameters, each once; at most as many as an import takes. */
-function selectedCsids(raw: unknown): string[] {
-  const csids = [...new Set([raw ?? []].flat().map((csid) => String(csid).trim()).filter((csid) => csid !== ''))];
+/** The list parameters `csid` cannot be combined with: it selects by itself. */
+const LIST_PARAMS = ['doctype', 'mode', 'inv', 'classname', 'combine', 'as', 'wf_deleted', 'wf_only_deleted', 'sortBy', 'pgSz', 'pgNum'];
+
+/** The `csid` parameters, each once; at most as many as an import takes, and no list filter beside them. */
+function selectedCsids(query: Record<string, unknown>): string[] {
+  // Express 5's query parser gives a string, or an array of them when repeated.
+  const csids = [...new Set([query.csid ?? []].flat().map((csid) => String(csid).trim()).filter((csid) => csid !== ''))];
   if (csids.length > MAX_IMPORT_DEFINITIONS) {
     throw new ValidationError(`An export names at most ${MAX_IMPORT_DEFINITIONS} csids`, [
       { path: 'csid', message: `is given ${csids.length} times` },
+    ]);
+  }
+  const combined = LIST_PARAMS.filter((param) => query[param] !== undefined);
+  if (csids.length > 0 && combined.length > 0) {
+    throw new ValidationError('csid selects the definitions to export by itself', [
+      { path: 'csid', message: `cannot be combined with ${combined.join(', ')}` },
     ]);
   }
   return csids;
@@ -33,7 +43,7 @@ export function definitionTransferRouter(transfer: DefinitionTransfer): Router {
     .route('/export')
     .get(requirePermission('definitions', 'list'), requirePermission('definitions', 'read'), async (req, res) => {
       const { tenant } = callerOf(res);
-      const csids = selectedCsids(req.query.csid);
+      const csids = selectedCsids(req.query);
       // Without csids, the list filters select; a page holds every match up to the largest page unless pgSz says less.
       const page =
         csids.length > 0
