@@ -196,6 +196,10 @@ describe(`HTTP /cspace-services/batch/export and /batch/import (${process.env.MO
     expect(await namesIn(service, NOOP.name)).to.deep.equal([]);
     const missing = await service.request(`${EXPORT}?csid=00000000-0000-0000-0000-000000000000`, { headers: { Accept: JSON_TYPE } });
     expect(missing.status).to.equal(404);
+    // Paged as lists are, under the same bound on the offset (the default page here being the largest, 2500).
+    const pastEnd = await service.request(`${EXPORT}?pgNum=${Math.floor(Number.MAX_SAFE_INTEGER / 2500) + 1}`, { headers: { Accept: JSON_TYPE } });
+    expect(pastEnd.status).to.equal(400);
+    expect(((await pastEnd.json()) as any).error.details.detail.path).to.equal('pgNum');
     const combined = await service.request(`${EXPORT}?csid=x&classname=noop`, { headers: { Accept: JSON_TYPE } });
     expect(combined.status).to.equal(400);
     expect(((await combined.json()) as any).error.details.detail).to.deep.equal({ path: 'csid', message: 'cannot be combined with classname' });
