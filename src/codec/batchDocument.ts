@@ -179,6 +179,16 @@ export function encodeBatchCommon(definition: BatchDefinition): DocNode {
   };
 }
 
+/** The parts a client sends for a definition: `batch_common`, and `batch_invocables` when it has per-item limits. */
+export function encodeDefinitionParts(definition: BatchDefinition): DocNode {
+  return {
+    [`${PART_PREFIX}:${BATCH_PART}`]: encodeBatchCommon(definition),
+    ...(definition.itemPolicy !== undefined && {
+      [`${PART_PREFIX}:${BATCH_INVOCABLES_PART}`]: encodeBatchInvocables(definition.itemPolicy),
+    }),
+  };
+}
+
 /**
  * A stored definition: `batch_common` plus `collectionspace_core`, and `account_permission` when given (a GET of
  * the definition carries it; CollectionSpace's answer to a PUT does not).
@@ -187,10 +197,7 @@ export function encodeBatchDocument(stored: StoredDefinition, accountPermission?
   return {
     document: {
       '@name': BATCH_DOCUMENT_NAME,
-      [`${PART_PREFIX}:${BATCH_PART}`]: encodeBatchCommon(stored.definition),
-      ...(stored.definition.itemPolicy !== undefined && {
-        [`${PART_PREFIX}:${BATCH_INVOCABLES_PART}`]: encodeBatchInvocables(stored.definition.itemPolicy),
-      }),
+      ...encodeDefinitionParts(stored.definition),
       [CORE_PART_KEY]: corePart(batchUri(stored.csid), stored.core, batchRefName(stored.core.tenantId, stored.csid)),
       ...(accountPermission !== undefined && { [ACCOUNT_PERMISSION_PART_KEY]: accountPermissionPart(accountPermission) }),
     },

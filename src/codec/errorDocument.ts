@@ -20,7 +20,7 @@ export interface ErrorBody {
  * At most `NAMED_ITEMS_LIMIT` details, then one saying how many were left out: a body listing a problem per
  * item (a missing csid, an invalid array element) gets a small answer however many items it had.
  */
-function listedDetails(details: readonly ErrorDetail[]): DocNode[] {
+export function listedDetails(details: readonly ErrorDetail[]): DocNode[] {
   const listed = details.slice(0, NAMED_ITEMS_LIMIT).map(({ path, message }) => ({ path, message }));
   const left = details.length - listed.length;
   return left > 0 ? [...listed, { path: '(more)', message: `${left} more not listed (${details.length} in all)` }] : listed;

@@ -59,3 +59,10 @@ export function applyDefinitionUpdate(current: BatchDefinition, update: Definiti
   else delete updated.itemPolicy;
   return updated;
 }
+
+const ITEM_POLICY_SETTINGS = ['timeoutMs', 'retries', 'retryDelayMs'] as const satisfies ReadonlyArray<keyof ItemPolicy>;
+
+/** An update that replaces every field with `definition`'s: what it leaves out is cleared, not kept. */
+export function wholeReplacement(definition: BatchDefinition): DefinitionUpdate {
+  return { values: definition, fields: new Set(DEFINITION_FIELDS), itemPolicy: new Set(ITEM_POLICY_SETTINGS) };
+}

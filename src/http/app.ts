@@ -9,6 +9,7 @@ import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { AuthService } from '../services/auth/authService.js';
 import type { DefinitionService } from '../services/definitionService.js';
+import { DefinitionTransfer } from '../services/definitionTransfer.js';
 import type { RecordService } from '../services/recordService.js';
 import type { ResultLinkService } from '../services/resultLinkService.js';
 import type { RunService } from '../services/runService.js';
@@ -21,6 +22,7 @@ import { accountsRouter } from './routes/accountsRouter.js';
 import { serviceGroupsRouter } from './routes/serviceGroupsRouter.js';
 import { adminRouter, type AdminServices } from './routes/admin/adminRouter.js';
 import { batchRouter } from './routes/batchRouter.js';
+import { definitionTransferRouter } from './routes/definitionTransferRouter.js';
 import { healthRouter, type HealthReport } from './routes/healthRouter.js';
 import { invokeRouter } from './routes/invokeRouter.js';
 import { recordsRouter } from './routes/recordsRouter.js';
@@ -114,6 +116,7 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   const authenticateCaller = authenticate(deps.auth);
   api.use(authenticateCaller);
   api.use(bodyParsers(options.bodyLimit));
+  api.use('/batch', definitionTransferRouter(new DefinitionTransfer(deps.definitions)));
   // Invocation first: the deprecated `POST /batch/{csid}` would otherwise meet the definitions router's 405.
   api.use('/batch', invokeRouter({ runs: deps.runs, runsPath: `${SERVICE_ROOT}/runs` }));
   if (deps.schedules !== undefined) {

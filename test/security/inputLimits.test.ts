@@ -71,6 +71,7 @@ describe('security: input limits', () => {
     const routes: Array<[string, string]> = [
       ['POST', '/cspace-services/batch'],
       ['PUT', `/cspace-services/batch/${csid}`],
+      ['POST', '/cspace-services/batch/import'],
       ['POST', RECORDS],
       ['POST', `/cspace-services/batch/${csid}/invoke`],
       ['POST', `/cspace-services/batch/${csid}/schedules`],
