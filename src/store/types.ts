@@ -19,6 +19,7 @@ import type { DefinitionSearch, RecordSearch } from '../domain/searchFields.js';
 import type { AuthStore } from './authTypes.js';
 import type { RunStore } from './runTypes.js';
 import type { ScheduleStore } from './scheduleTypes.js';
+import type { IdempotencyStore } from './idempotencyTypes.js';
 import type { StoreHealth } from './health.js';
 
 export type StoreEngine = 'sqlite' | 'mongodb';
@@ -154,6 +155,8 @@ export interface Store {
   readonly runs: RunStore;
   /** Schedules of background runs (src/store/scheduleTypes.ts). */
   readonly schedules: ScheduleStore;
+  /** Idempotency keys and the answers they replay (src/store/idempotencyTypes.ts). */
+  readonly idempotency: IdempotencyStore;
   /** Tenants, users, roles and API tokens (src/store/authTypes.ts). */
   readonly auth: AuthStore;
   /** Whether the store takes writes; `health.check()` probes it now (see src/store/health.ts). */

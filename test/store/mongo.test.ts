@@ -8,6 +8,7 @@ import { describeAdvancedSearchConformance } from './advancedSearchConformance.j
 import { describeAuthStoreConformance } from './authStoreConformance.js';
 import { describeRunStoreConformance } from './runStoreConformance.js';
 import { describeScheduleStoreConformance } from './scheduleStoreConformance.js';
+import { describeIdempotencyStoreConformance } from './idempotencyStoreConformance.js';
 import { describeStoreConformance, type StoreConformanceOptions } from './storeConformance.js';
 
 const uri = process.env.MONGODB_URI;
@@ -80,6 +81,7 @@ function describeMongoStore(connectionString: string): void {
     describeRunStoreConformance({ ...mongoPerTest, bigRunItems });
     describeScheduleStoreConformance(mongoPerTest);
     describeAuthStoreConformance(mongoPerTest);
+    describeIdempotencyStoreConformance(mongoPerTest);
 
     it('keeps run results past the configured limit in runResults, deleted by rerun and with their run', async () => {
       const tenant = 'tenant-a' as TenantId;

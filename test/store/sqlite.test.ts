@@ -11,6 +11,7 @@ import { describeAdvancedSearchConformance } from './advancedSearchConformance.j
 import { describeAuthStoreConformance } from './authStoreConformance.js';
 import { describeRunStoreConformance } from './runStoreConformance.js';
 import { describeScheduleStoreConformance } from './scheduleStoreConformance.js';
+import { describeIdempotencyStoreConformance } from './idempotencyStoreConformance.js';
 import { definition as testDefinition, describeStoreConformance } from './storeConformance.js';
 
 const sqliteInMemory = {
@@ -23,6 +24,7 @@ describeAdvancedSearchConformance(sqliteInMemory);
 describeRunStoreConformance(sqliteInMemory);
 describeScheduleStoreConformance(sqliteInMemory);
 describeAuthStoreConformance(sqliteInMemory);
+describeIdempotencyStoreConformance(sqliteInMemory);
 
 describe('SQLite store files', () => {
   const tenant = 'tenant-a' as TenantId;

@@ -19,6 +19,7 @@ import { MongoRecordStore } from './MongoRecordStore.js';
 import { MongoRelationStore } from './MongoRelationStore.js';
 import { MongoRunStore, type RunDocument, type RunItemDocument, type RunResultsDocument } from './MongoRunStore.js';
 import { MongoScheduleStore, type ScheduleDocument } from './MongoScheduleStore.js';
+import { MongoIdempotencyStore, type IdempotencyKeyDocument } from './MongoIdempotencyStore.js';
 import { StoreHealth } from '../health.js';
 import { classifyMongoError, probeMongo, reportingFaults } from './health.js';
 
@@ -53,6 +54,7 @@ export class MongoStore implements Store {
   readonly relations: MongoRelationStore;
   readonly runs: MongoRunStore;
   readonly schedules: MongoScheduleStore;
+  readonly idempotency: MongoIdempotencyStore;
   readonly auth: MongoAuthStore;
   /** Probed by `/health` (and every second while unhealthy); every store call reports what it meets. */
   readonly health = new StoreHealth();
@@ -105,6 +107,7 @@ export class MongoStore implements Store {
     this.records = report(new MongoRecordStore({ records, relations, client, now }));
     this.relations = report(new MongoRelationStore(relations, now));
     this.schedules = report(new MongoScheduleStore(db.collection<ScheduleDocument>(names.schedules, COLLECTION_OPTIONS)));
+    this.idempotency = report(new MongoIdempotencyStore(db.collection<IdempotencyKeyDocument>(names.idempotencyKeys, COLLECTION_OPTIONS)));
     this.auth = report(new MongoAuthStore(db, now, COLLECTION_OPTIONS));
     this.runs = report(
       new MongoRunStore(

@@ -10,6 +10,7 @@ export const MONGO_DEFAULTS = {
     runItems: 'runItems',
     runResults: 'runResults',
     schedules: 'schedules',
+    idempotencyKeys: 'idempotencyKeys',
     tenants: 'tenants',
     users: 'users',
     roles: 'roles',

@@ -22,6 +22,7 @@ import { SqliteRecordStore } from './SqliteRecordStore.js';
 import { SqliteRelationStore } from './SqliteRelationStore.js';
 import { SqliteRunStore } from './SqliteRunStore.js';
 import { SqliteScheduleStore } from './SqliteScheduleStore.js';
+import { SqliteIdempotencyStore } from './SqliteIdempotencyStore.js';
 import { StatementCache } from './statements.js';
 import { fileProblemOf, SqliteFileGuard } from './fileGuard.js';
 import { probeFile, type SqliteConnection } from './recovery.js';
@@ -44,6 +45,7 @@ export class SqliteStore implements Store {
   readonly relations: SqliteRelationStore;
   readonly runs: SqliteRunStore;
   readonly schedules: SqliteScheduleStore;
+  readonly idempotency: SqliteIdempotencyStore;
   readonly auth: SqliteAuthStore;
   readonly health = new StoreHealth();
   readonly #options: SqliteStoreOptions;
@@ -67,6 +69,7 @@ export class SqliteStore implements Store {
     this.auth = new SqliteAuthStore(statements, now);
     this.runs = new SqliteRunStore(statements, options.runs);
     this.schedules = new SqliteScheduleStore(statements);
+    this.idempotency = new SqliteIdempotencyStore(statements);
     if (guard === undefined) return;
     this.#files.push({ guard, connection: { db: () => statements.db, reopen: () => this.#reopen() } });
     this.health.setProbe(() => {
