@@ -30,6 +30,7 @@ import { InvocationService } from './services/invocationService.js';
 import { InvokeAuthorizer } from './services/invokeAuthorization.js';
 import { RecordService } from './services/recordService.js';
 import { RunService } from './services/runService.js';
+import { IdempotencyService } from './services/idempotencyService.js';
 import { agendaBackendFor, RunExecutor, watchAgendaFile } from './runs/runExecutor.js';
 import { RunRetention } from './runs/retention.js';
 import { ScheduleService } from './runs/schedules.js';
@@ -280,6 +281,10 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       definitions,
       records,
       runs,
+      idempotency: new IdempotencyService(store.idempotency, {
+        retentionMs: config.idempotencyRetentionMs,
+        maxKeysPerUser: config.idempotencyMaxKeys,
+      }),
       schedules,
       multiTenant: { runs, definitions: store.definitions, callerIn, logger: logger.child({ component: 'multitenant' }) },
       health,

@@ -11,6 +11,7 @@ import type { AuthService } from '../services/auth/authService.js';
 import type { DefinitionService } from '../services/definitionService.js';
 import type { RecordService } from '../services/recordService.js';
 import type { RunService } from '../services/runService.js';
+import type { IdempotencyService } from '../services/idempotencyService.js';
 import type { ScheduleService } from '../runs/schedules.js';
 import { errorHandler, routeNotFound } from './errorHandler.js';
 import { bodyParsers } from './negotiation.js';
@@ -42,6 +43,8 @@ export interface AppDeps {
   multiTenant?: MultiTenantDeps;
   /** Runs: every invocation, `/runs`. */
   runs: RunService;
+  /** Idempotency keys of starting and opening runs and adding items (src/http/idempotency.ts). */
+  idempotency: IdempotencyService;
   /** Schedules (`/batch/{csid}/schedules`, `/schedules`); absent, those routes do not exist. */
   schedules?: ScheduleService;
   health: () => Promise<HealthReport>;
@@ -110,7 +113,7 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   api.use(authenticate(deps.auth));
   api.use(bodyParsers(options.bodyLimit));
   // Invocation first: the deprecated `POST /batch/{csid}` would otherwise meet the definitions router's 405.
-  api.use('/batch', invokeRouter({ runs: deps.runs, runsPath: `${SERVICE_ROOT}/runs` }));
+  api.use('/batch', invokeRouter({ runs: deps.runs, idempotency: deps.idempotency, runsPath: `${SERVICE_ROOT}/runs` }));
   if (deps.schedules !== undefined) {
     api.use('/batch', definitionSchedulesRouter({ schedules: deps.schedules, basePath: `${SERVICE_ROOT}/schedules` }));
     api.use('/schedules', schedulesRouter({ schedules: deps.schedules }));
@@ -120,7 +123,7 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   api.use(recordServicesRouter({ records: deps.records, serviceRoot: SERVICE_ROOT }));
   api.use('/relations', relationsRouter({ records: deps.records, basePath: `${SERVICE_ROOT}/relations` }));
   if (deps.multiTenant !== undefined) api.use('/batch-multitenant', multiTenantRouter(deps.multiTenant));
-  api.use('/runs', runsRouter({ runs: deps.runs, basePath: `${SERVICE_ROOT}/runs`, retentionMs: options.runRetentionMs ?? 0 }));
+  api.use('/runs', runsRouter({ runs: deps.runs, idempotency: deps.idempotency, basePath: `${SERVICE_ROOT}/runs`, retentionMs: options.runRetentionMs ?? 0 }));
   api.use('/accounts', accountsRouter({ auth: deps.auth }));
   api.use('/servicegroups', serviceGroupsRouter());
   api.use('/admin', adminRouter(deps.admin, `${SERVICE_ROOT}/admin`));
