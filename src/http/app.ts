@@ -43,7 +43,7 @@ export interface AppDeps {
   multiTenant?: MultiTenantDeps;
   /** Runs: every invocation, `/runs`. */
   runs: RunService;
-  /** Idempotency keys of starting and opening runs and adding items (src/http/idempotency.ts). */
+  /** Idempotency keys of starting runs (in one tenant or several), opening them and adding items (src/http/idempotency.ts). */
   idempotency: IdempotencyService;
   /** Schedules (`/batch/{csid}/schedules`, `/schedules`); absent, those routes do not exist. */
   schedules?: ScheduleService;
@@ -122,7 +122,7 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   api.use('/records', recordsRouter({ records: deps.records, basePath: `${SERVICE_ROOT}/records` }));
   api.use(recordServicesRouter({ records: deps.records, serviceRoot: SERVICE_ROOT }));
   api.use('/relations', relationsRouter({ records: deps.records, basePath: `${SERVICE_ROOT}/relations` }));
-  if (deps.multiTenant !== undefined) api.use('/batch-multitenant', multiTenantRouter(deps.multiTenant));
+  if (deps.multiTenant !== undefined) api.use('/batch-multitenant', multiTenantRouter(deps.multiTenant, deps.idempotency));
   api.use('/runs', runsRouter({ runs: deps.runs, idempotency: deps.idempotency, basePath: `${SERVICE_ROOT}/runs`, retentionMs: options.runRetentionMs ?? 0 }));
   api.use('/accounts', accountsRouter({ auth: deps.auth }));
   api.use('/servicegroups', serviceGroupsRouter());

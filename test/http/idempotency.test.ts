@@ -15,6 +15,8 @@ const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
 const TENANT = 'default' as TenantId;
 const NS = 'http://collectionspace.org/services/common/invocable';
 const MODES = { supportsDocList: true, supportsSingleDoc: true };
+/** Small enough for a test to reach with cheap requests, above the keys the admin's tests use. */
+const MAX_KEYS = 20;
 
 describe('HTTP idempotent posts', () => {
   let service: TestService;
@@ -24,7 +26,7 @@ describe('HTTP idempotent posts', () => {
 
   before(async () => {
     plugins = await pluginsDirWith(FIXTURE_PLUGINS);
-    service = await startTestService({ pluginsDir: plugins.dir });
+    service = await startTestService({ pluginsDir: plugins.dir, idempotencyMaxKeys: MAX_KEYS });
     recordItems = await createDefinition(service, { name: 'Record items', forDocTypes: { forDocType: ['CollectionObject'] }, ...MODES, className: 'test.RecordItems' });
     csids = await createObjects(service, 4);
   });
@@ -160,6 +162,40 @@ describe('HTTP idempotent posts', () => {
     expect(theirs.status, await theirs.clone().text()).to.equal(202);
     expect(theirs.headers.get('idempotent-replayed')).to.equal(null);
     expect(theirs.headers.get('location')).to.not.equal(mine.headers.get('location'));
+  });
+
+  it('starts a multi-tenant invocation once (JSON, the key as clientRequestId)', async () => {
+    const before = await runCount();
+    const body = JSON.stringify({
+      multitenantInvocation: {
+        clientRequestId: 'across-1',
+        className: 'noop',
+        tenants: { tenant: ['default'] },
+        'ns2:invocationContext': { '@xmlns:ns2': NS, mode: 'nocontext' },
+      },
+    });
+    const first = await post(service, '/batch-multitenant/invoke', body, {});
+    expect(first.status, await first.clone().text()).to.equal(200);
+    const repeat = await post(service, '/batch-multitenant/invoke', body, {});
+    expect(repeat.status).to.equal(200);
+    expect(repeat.headers.get('idempotent-replayed')).to.equal('true');
+    expect(await repeat.text()).to.equal(await first.text());
+    expect(await runCount()).to.equal(before + 1);
+  });
+
+  it("bounds a user's live keys with 429, while the keys they hold still answer", async () => {
+    await createRole(service, 'idem-limited', { invoke: 'I', definitions: 'RL', runs: 'RUL', records: 'RL' }, 'Idem limited');
+    const carol = actingAs(service, await createUser(service, 'idem-carol', ['idem-limited']));
+    // A 404 answer is kept like any other 4xx: cheap keys.
+    const missing = (key: number) =>
+      post(carol, '/batch/00000000-0000-4000-8000-000000000000/invoke', jsonContext({ mode: 'nocontext' }), { 'Idempotency-Key': `"limit-${key}"` });
+    for (let key = 0; key < MAX_KEYS; key++) expect((await missing(key)).status).to.equal(404);
+    const past = await missing(MAX_KEYS);
+    expect(past.status).to.equal(429);
+    expect(past.headers.get('retry-after')).to.not.equal(null);
+    const held = await missing(0);
+    expect(held.status).to.equal(404);
+    expect(held.headers.get('idempotent-replayed')).to.equal('true');
   });
 
   it('refuses a key that is no sf-string, too long, or disagrees with the body, with 400 and starting nothing', async () => {
