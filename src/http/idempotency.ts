@@ -22,9 +22,15 @@ import { callerOf } from './requestContext.js';
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
-/** The request body as a document tree, without the `clientRequestId` that names the request rather than being part of it. */
-export function readRequestTree(req: Request): DocTree {
-  return withoutClientRequestId(readTree(req));
+/** Where `idempotent` leaves the body it decoded, so the route does not decode it again. */
+const TREE_KEY = 'idempotentBodyTree';
+
+/**
+ * The request body as a document tree, without the `clientRequestId` that names the request rather than being
+ * part of it; decoded once, by `idempotent` when it ran.
+ */
+export function readRequestTree(req: Request, res: Response): DocTree {
+  return (res.locals[TREE_KEY] as DocTree | undefined) ?? withoutClientRequestId(readTree(req));
 }
 
 function invalidKey(message: string): HttpProblem {
@@ -63,9 +69,8 @@ function keyOf(req: Request, tree: DocTree | undefined): string | undefined {
 }
 
 /** What makes two requests with one key the same request: method, path with query, and the body's document. */
-function fingerprintOf(req: Request, tree: DocTree | undefined): string {
-  const body = tree === undefined ? null : withoutClientRequestId(tree);
-  return createHash('sha256').update(JSON.stringify([req.method, req.originalUrl, body])).digest('base64url');
+function fingerprintOf(req: Request, body: DocTree | undefined): string {
+  return createHash('sha256').update(JSON.stringify([req.method, req.originalUrl, body ?? null])).digest('base64url');
 }
 
 function replay(res: Response, answer: KeptAnswer): void {
@@ -127,13 +132,15 @@ export function idempotent(service: IdempotencyService): RequestHandler {
   return async (req, res, next) => {
     const tree = req.body === undefined ? undefined : readTree(req);
     const key = keyOf(req, tree);
+    const body = tree === undefined ? undefined : withoutClientRequestId(tree);
+    res.locals[TREE_KEY] = body;
     if (key === undefined) {
       next();
       return;
     }
     const { tenant, user } = callerOf(res);
     const scope = { tenant, user, key };
-    const reservation = await service.reserve(scope, fingerprintOf(req, tree));
+    const reservation = await service.reserve(scope, fingerprintOf(req, body));
     switch (reservation.state) {
       case 'answered':
         replay(res, reservation.answer);

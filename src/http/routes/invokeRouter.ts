@@ -47,7 +47,7 @@ function clientGone(res: Response): AbortSignal {
 
 export function invokeRouter({ runs, idempotency, runsPath = '/cspace-services/runs' }: InvokeRouterOptions): Router {
   const invoke: RequestHandler<{ csid: string }> = async (req, res) => {
-    const payload = decodeInvocationContext(readRequestTree(req));
+    const payload = decodeInvocationContext(readRequestTree(req, res));
     const caller = callerOf(res);
     const preferences = invokePreferences(req);
     const answerAsync = (run: Run) => {
@@ -78,7 +78,7 @@ export function invokeRouter({ runs, idempotency, runsPath = '/cspace-services/r
   const router = Router();
   router.post('/:csid/invoke', mayInvoke, once, invoke);
   router.post('/:csid/runs', mayInvoke, once, async (req, res) => {
-    const run = await runs.startOpen(callerOf(res), req.params.csid, decodeInvocationContext(readRequestTree(req)));
+    const run = await runs.startOpen(callerOf(res), req.params.csid, decodeInvocationContext(readRequestTree(req, res)));
     res.location(`${runsPath}/${run.id}`);
     sendTree(res, 201, encodeRunDocument(run));
   });

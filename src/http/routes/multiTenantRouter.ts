@@ -18,7 +18,7 @@ export function multiTenantRouter(deps: MultiTenantDeps, idempotency: Idempotenc
   router
     .route('/invoke')
     .post(requirePermission('invoke', 'invoke'), idempotent(idempotency), async (req, res) => {
-      const outcome = await invokeAcrossTenants(deps, callerOf(res), decodeMultiTenantInvocation(readRequestTree(req)));
+      const outcome = await invokeAcrossTenants(deps, callerOf(res), decodeMultiTenantInvocation(readRequestTree(req, res)));
       sendTree(res, outcome.problems.length === 0 ? 200 : 207, encodeMultiTenantOutcome(outcome));
     })
     .all(methodNotAllowed(['POST']));

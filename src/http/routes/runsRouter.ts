@@ -127,7 +127,7 @@ export function runsRouter(options: RunsRouterOptions): Router {
     })
     // Added items run the plugin: the invoke permission is checked here first, the whole invoke rule by the service.
     .post(requirePermission('runs', 'update'), mayInvoke, idempotent(options.idempotency), async (req, res) => {
-      const run = await runs.addItems(callerOf(res), req.params.id, decodeRunItems(readRequestTree(req)));
+      const run = await runs.addItems(callerOf(res), req.params.id, decodeRunItems(readRequestTree(req, res)));
       send(res, 200, run);
     })
     .all(methodNotAllowed(['GET', 'POST']));
