@@ -1,7 +1,8 @@
 /**
  * Idempotent posts (issue 13, part 4): with an `Idempotency-Key` (or the body's `clientRequestId`), starting or
  * opening a run and adding items act once; a repeat gets the first answer, another request under the key 422, a
- * repeat while the first is still being answered 409. Keys belong to a user. Against the real service and store.
+ * repeat while the first is still being answered 409. Keys belong to a user. Against the real service, on SQLite
+ * and, when `MONGODB_URI` names a server, on MongoDB.
  */
 import path from 'node:path';
 import { expect } from 'chai';
@@ -10,6 +11,7 @@ import { createDefinition, createObjects, JSON_TYPE, XML_TYPE } from '../support
 import { RunGate } from '../support/runGate.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
 import { actingAs, createRole, createUser } from '../security/support.js';
+import { dropMongoDatabase, ownMongoUri } from '../support/mongoUri.js';
 
 const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
 const TENANT = 'default' as TenantId;
@@ -18,21 +20,31 @@ const MODES = { supportsDocList: true, supportsSingleDoc: true };
 /** Small enough for a test to reach with cheap requests, above the keys the admin's tests use. */
 const MAX_KEYS = 20;
 
-describe('HTTP idempotent posts', () => {
+const mongodbUri = ownMongoUri('idempotency');
+describeIdempotentPosts('SQLite', undefined);
+if (mongodbUri === undefined) console.log('HTTP idempotent posts on MongoDB skipped: MONGODB_URI is not set');
+else describeIdempotentPosts('MongoDB', mongodbUri);
+
+function describeIdempotentPosts(engine: string, mongoUri: string | undefined): void {
+describe(`HTTP idempotent posts (${engine})`, () => {
   let service: TestService;
   let plugins: { dir: string; cleanup: () => Promise<void> };
   let recordItems: string;
   let csids: string[];
 
-  before(async () => {
+  before(async function () {
+    // A service on MongoDB (or its emulator under load) takes longer to start: indexes, Agenda's collections.
+    this.timeout(60_000);
     plugins = await pluginsDirWith(FIXTURE_PLUGINS);
-    service = await startTestService({ pluginsDir: plugins.dir, idempotencyMaxKeys: MAX_KEYS });
+    service = await startTestService({ pluginsDir: plugins.dir, idempotencyMaxKeys: MAX_KEYS, ...(mongoUri !== undefined && { mongodbUri: mongoUri }) });
     recordItems = await createDefinition(service, { name: 'Record items', forDocTypes: { forDocType: ['CollectionObject'] }, ...MODES, className: 'test.RecordItems' });
     csids = await createObjects(service, 4);
   });
   after(async () => {
-    await service.stop();
+    // A service that never started (the before hook failed) has nothing to stop.
+    await (service as TestService | undefined)?.stop();
     await plugins.cleanup();
+    if (mongoUri !== undefined) await dropMongoDatabase(mongoUri);
   });
 
   const runCount = async () => (await service.store.runs.list(TENANT, { paging: { pageNum: 0, pageSize: 1 } })).totalItems;
@@ -212,3 +224,4 @@ describe('HTTP idempotent posts', () => {
     expect(await runCount()).to.equal(before);
   });
 });
+}
