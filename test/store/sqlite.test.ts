@@ -40,6 +40,21 @@ describe('SQLite store files', () => {
     if (this.currentTest?.state !== 'failed') await rm(dir, { recursive: true, force: true });
   });
 
+  it('reserves an idempotency key for one of two stores sharing the file (as two processes would)', async () => {
+    const filename = path.join(dir, SQLITE_DEFAULTS.filename);
+    const [first, second] = [SqliteStore.open({ filename }), SqliteStore.open({ filename })];
+    try {
+      const key = { tenant, user: 'alice', key: 'k' };
+      const now = new Date();
+      const options = { fingerprint: 'f', now, lockedUntil: new Date(now.getTime() + 60_000), maxKeys: 10 };
+      expect((await first.idempotency.reserve(key, options)).state).to.equal('reserved');
+      expect((await second.idempotency.reserve(key, options)).state).to.equal('inProgress');
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
   it('creates the data directory and keeps data across close and reopen', async () => {
     const dataDir = path.join(dir, 'data');
     const first = await openStore({ dataDir });
