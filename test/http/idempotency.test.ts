@@ -166,6 +166,19 @@ describe(`HTTP idempotent posts (${engine})`, () => {
     }
   });
 
+  it('keeps an answer too large to replay without its body: its repeat gets 409 and runs nothing again', async () => {
+    const big = await createDefinition(service, { name: 'Big', forDocTypes: { forDocType: ['CollectionObject'] }, supportsNoContext: true, className: 'test.BigResults' });
+    const body = jsonContext({ mode: 'nocontext', params: { param: [{ key: 'noteLength', value: '1100000' }] } });
+    const invoke = () => post(service, `/batch/${big}/invoke`, body, { 'Idempotency-Key': '"big-answer"' });
+    const first = await invoke();
+    expect(first.status, (await first.clone().text()).slice(0, 300)).to.equal(200);
+    const before = await runCount();
+    const repeat = await invoke();
+    expect(repeat.status).to.equal(409);
+    expect(((await repeat.json()) as any).error.message).to.include('too large to keep');
+    expect(await runCount()).to.equal(before);
+  });
+
   it("keeps keys per user: another user's same key acts for them", async () => {
     await createRole(service, 'idem-runner', { invoke: 'I', definitions: 'RL', runs: 'RUL', records: 'RL' }, 'Idem runner');
     const bob = actingAs(service, await createUser(service, 'idem-bob', ['idem-runner']));
