@@ -21,9 +21,9 @@ export interface IdempotencySettings {
 export const IDEMPOTENCY_LOCK_MS = 60_000;
 
 /**
- * The largest answer body kept for replay (bytes of UTF-8); a larger answer is kept without its body. Most run documents
- * are far smaller (not a whole-invocation run's long list, nor a synchronous invoke's big results). With `IDEMPOTENCY_MAX_KEYS` it bounds what one
- * user makes the store keep (1,000 keys: at most 64 MiB).
+ * The largest answer body kept for replay (bytes of UTF-8); a larger answer is kept without its body. Most run
+ * documents are far smaller (not a whole-invocation run's long list, nor a synchronous invoke's big results).
+ * With `IDEMPOTENCY_MAX_KEYS` it bounds what one user makes the store keep (1,000 keys: at most 64 MiB).
  */
 export const IDEMPOTENCY_MAX_ANSWER_BYTES = 65_536;
 
