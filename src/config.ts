@@ -98,6 +98,10 @@ export interface Config {
   runPurgeEveryMs: number;
   /** A run's results whose JSON passes this many bytes are stored apart and served from `/runs/{id}/results`. `RUN_RESULTS_INLINE_LIMIT` @defaultValue 16384 */
   runResultsInlineLimit: number;
+  /** How long the answer to a request with an `Idempotency-Key` is replayed to its repeats. `IDEMPOTENCY_RETENTION_MS` @defaultValue 86400000 (24 hours) */
+  idempotencyRetentionMs: number;
+  /** Most idempotency keys one user holds in a tenant at once; past it a request with a new key gets 429. `IDEMPOTENCY_MAX_KEYS` @defaultValue 1000 */
+  idempotencyMaxKeys: number;
   /**
    * Where Agendash (the Agenda dashboard) is served, for administrators only; empty disables it.
    * `AGENDASH_PATH` @defaultValue '/cspace-services/agendash'
@@ -159,6 +163,8 @@ export const CONFIG_DEFAULTS = {
   runRetentionMs: 30 * 86_400_000,
   runPurgeEveryMs: 3_600_000,
   runResultsInlineLimit: DEFAULT_RESULTS_INLINE_LIMIT,
+  idempotencyRetentionMs: 86_400_000,
+  idempotencyMaxKeys: 1_000,
   agendashPath: '/cspace-services/agendash',
   oauthAccessTokenTtlSeconds: OAUTH_DEFAULTS.accessTokenTtlSeconds,
   oauthRefreshTokenTtlSeconds: OAUTH_DEFAULTS.refreshTokenTtlSeconds,
@@ -313,6 +319,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runPurgeEveryMs: integer(env, 'RUN_PURGE_EVERY_MS', CONFIG_DEFAULTS.runPurgeEveryMs, 1000, 86_400_000),
     // At most 16 MiB: a MongoDB document holds no more, so larger results could not be inlined anyway.
     runResultsInlineLimit: integer(env, 'RUN_RESULTS_INLINE_LIMIT', CONFIG_DEFAULTS.runResultsInlineLimit, 0, 16_777_216),
+    idempotencyRetentionMs: integer(env, 'IDEMPOTENCY_RETENTION_MS', CONFIG_DEFAULTS.idempotencyRetentionMs, 1_000, 30 * 86_400_000),
+    idempotencyMaxKeys: integer(env, 'IDEMPOTENCY_MAX_KEYS', CONFIG_DEFAULTS.idempotencyMaxKeys, 1, 1_000_000),
     agendashPath: agendashPath(env),
     oauthIssuer: oauthIssuer(env, port),
     oauthRedirectUris: oauthRedirectUris(env),

@@ -32,6 +32,7 @@ import { InvocationService } from './services/invocationService.js';
 import { InvokeAuthorizer } from './services/invokeAuthorization.js';
 import { RecordService } from './services/recordService.js';
 import { RunService } from './services/runService.js';
+import { IdempotencyService } from './services/idempotencyService.js';
 import { notificationChannelFor } from './runs/notificationChannel.js';
 import { agendaBackendFor, RunExecutor, watchAgendaFile } from './runs/runExecutor.js';
 import { RunRetention } from './runs/retention.js';
@@ -296,6 +297,10 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       records,
       runs,
       resultLinks,
+      idempotency: new IdempotencyService(store.idempotency, {
+        retentionMs: config.idempotencyRetentionMs,
+        maxKeysPerUser: config.idempotencyMaxKeys,
+      }),
       schedules,
       multiTenant: { runs, definitions: store.definitions, callerIn, logger: logger.child({ component: 'multitenant' }) },
       health,

@@ -2,6 +2,7 @@
  * XML/JSON documents of Invocables. Each body goes text → `DocTree` (per media type) → document mapper →
  * domain value, and back. src/http needs only what is exported here.
  */
+export { clientRequestIdOf, withoutClientRequestId } from './clientRequestId.js';
 export type { DocNode, DocScalar, DocTree, DocValue } from './tree.js';
 export { parseXml, buildXml, XML_DECLARATION } from './xmlCodec.js';
 export { parseJsonTree, buildJson } from './jsonCodec.js';

@@ -13,6 +13,7 @@ import { DefinitionTransfer } from '../services/definitionTransfer.js';
 import type { RecordService } from '../services/recordService.js';
 import type { ResultLinkService } from '../services/resultLinkService.js';
 import type { RunService } from '../services/runService.js';
+import type { IdempotencyService } from '../services/idempotencyService.js';
 import type { ScheduleService } from '../runs/schedules.js';
 import { errorHandler, routeNotFound } from './errorHandler.js';
 import { bodyParsers } from './negotiation.js';
@@ -48,6 +49,8 @@ export interface AppDeps {
   runs: RunService;
   /** Links to runs' results (`/runs/{id}/links`, `/links/{linkId}/results`); absent, those routes do not exist. */
   resultLinks?: ResultLinkService;
+  /** Idempotency keys of starting runs (in one tenant or several), opening them and adding items (src/http/idempotency.ts). */
+  idempotency: IdempotencyService;
   /** Schedules (`/batch/{csid}/schedules`, `/schedules`); absent, those routes do not exist. */
   schedules?: ScheduleService;
   health: () => Promise<HealthReport>;
@@ -118,7 +121,7 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   api.use(bodyParsers(options.bodyLimit));
   api.use('/batch', definitionTransferRouter(new DefinitionTransfer(deps.definitions)));
   // Invocation first: the deprecated `POST /batch/{csid}` would otherwise meet the definitions router's 405.
-  api.use('/batch', invokeRouter({ runs: deps.runs, runsPath: `${SERVICE_ROOT}/runs` }));
+  api.use('/batch', invokeRouter({ runs: deps.runs, idempotency: deps.idempotency, runsPath: `${SERVICE_ROOT}/runs` }));
   if (deps.schedules !== undefined) {
     api.use('/batch', definitionSchedulesRouter({ schedules: deps.schedules, basePath: `${SERVICE_ROOT}/schedules` }));
     api.use('/schedules', schedulesRouter({ schedules: deps.schedules }));
@@ -127,10 +130,10 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   api.use('/records', recordsRouter({ records: deps.records, basePath: `${SERVICE_ROOT}/records` }));
   api.use(recordServicesRouter({ records: deps.records, serviceRoot: SERVICE_ROOT }));
   api.use('/relations', relationsRouter({ records: deps.records, basePath: `${SERVICE_ROOT}/relations` }));
-  if (deps.multiTenant !== undefined) api.use('/batch-multitenant', multiTenantRouter(deps.multiTenant));
+  if (deps.multiTenant !== undefined) api.use('/batch-multitenant', multiTenantRouter(deps.multiTenant, deps.idempotency));
   const linksPath = `${SERVICE_ROOT}/links`;
   if (deps.resultLinks !== undefined) api.use('/runs', runLinksRouter({ links: deps.resultLinks, linksPath }));
-  api.use('/runs', runsRouter({ runs: deps.runs, basePath: `${SERVICE_ROOT}/runs`, retentionMs: options.runRetentionMs ?? 0 }));
+  api.use('/runs', runsRouter({ runs: deps.runs, idempotency: deps.idempotency, basePath: `${SERVICE_ROOT}/runs`, retentionMs: options.runRetentionMs ?? 0 }));
   api.use('/accounts', accountsRouter({ auth: deps.auth }));
   api.use('/servicegroups', serviceGroupsRouter());
   api.use('/admin', adminRouter(deps.admin, `${SERVICE_ROOT}/admin`));

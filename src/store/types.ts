@@ -20,6 +20,7 @@ import type { AuthStore } from './authTypes.js';
 import type { ResultLinkStore } from './resultLinkTypes.js';
 import type { RunStore } from './runTypes.js';
 import type { ScheduleStore } from './scheduleTypes.js';
+import type { IdempotencyStore } from './idempotencyTypes.js';
 import type { StoreHealth } from './health.js';
 
 export type StoreEngine = 'sqlite' | 'mongodb';
@@ -157,6 +158,8 @@ export interface Store {
   readonly schedules: ScheduleStore;
   /** Links to runs' results with an access scope (src/store/resultLinkTypes.ts). */
   readonly resultLinks: ResultLinkStore;
+  /** Idempotency keys and the answers they replay (src/store/idempotencyTypes.ts). */
+  readonly idempotency: IdempotencyStore;
   /** Tenants, users, roles and API tokens (src/store/authTypes.ts). */
   readonly auth: AuthStore;
   /** Whether the store takes writes; `health.check()` probes it now (see src/store/health.ts). */

@@ -9,6 +9,7 @@ import { describeAuthStoreConformance } from './authStoreConformance.js';
 import { describeResultLinkStoreConformance } from './resultLinkStoreConformance.js';
 import { describeRunStoreConformance } from './runStoreConformance.js';
 import { describeScheduleStoreConformance } from './scheduleStoreConformance.js';
+import { describeIdempotencyStoreConformance } from './idempotencyStoreConformance.js';
 import { describeStoreConformance, type StoreConformanceOptions } from './storeConformance.js';
 
 const uri = process.env.MONGODB_URI;
@@ -82,6 +83,7 @@ function describeMongoStore(connectionString: string): void {
     describeScheduleStoreConformance(mongoPerTest);
     describeResultLinkStoreConformance(mongoPerTest);
     describeAuthStoreConformance(mongoPerTest);
+    describeIdempotencyStoreConformance(mongoPerTest);
 
     it('keeps run results past the configured limit in runResults, deleted by rerun and with their run', async () => {
       const tenant = 'tenant-a' as TenantId;

@@ -12,6 +12,7 @@ import { describeAuthStoreConformance } from './authStoreConformance.js';
 import { describeResultLinkStoreConformance } from './resultLinkStoreConformance.js';
 import { describeRunStoreConformance } from './runStoreConformance.js';
 import { describeScheduleStoreConformance } from './scheduleStoreConformance.js';
+import { describeIdempotencyStoreConformance } from './idempotencyStoreConformance.js';
 import { definition as testDefinition, describeStoreConformance } from './storeConformance.js';
 
 const sqliteInMemory = {
@@ -25,6 +26,7 @@ describeRunStoreConformance(sqliteInMemory);
 describeScheduleStoreConformance(sqliteInMemory);
 describeResultLinkStoreConformance(sqliteInMemory);
 describeAuthStoreConformance(sqliteInMemory);
+describeIdempotencyStoreConformance(sqliteInMemory);
 
 describe('SQLite store files', () => {
   const tenant = 'tenant-a' as TenantId;
@@ -38,6 +40,21 @@ describe('SQLite store files', () => {
   afterEach(async function () {
     // A failed test leaves its database behind for inspection.
     if (this.currentTest?.state !== 'failed') await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reserves an idempotency key for one of two stores sharing the file (as two processes would)', async () => {
+    const filename = path.join(dir, SQLITE_DEFAULTS.filename);
+    const [first, second] = [SqliteStore.open({ filename }), SqliteStore.open({ filename })];
+    try {
+      const key = { tenant, user: 'alice', key: 'k' };
+      const now = new Date();
+      const options = { fingerprint: 'f', now, lockedUntil: new Date(now.getTime() + 60_000), maxKeys: 10 };
+      expect((await first.idempotency.reserve(key, options)).state).to.equal('reserved');
+      expect((await second.idempotency.reserve(key, options)).state).to.equal('inProgress');
+    } finally {
+      await first.close();
+      await second.close();
+    }
   });
 
   it('creates the data directory and keeps data across close and reopen', async () => {

@@ -8,18 +8,24 @@
  * N seconds have passed. A client that goes away stops nobody but itself: its run goes on.
  *
  * `POST /batch/{csid}/runs` creates an open run (items added later, then closed).
+ *
+ * All three take an `Idempotency-Key` (or a `clientRequestId` in the context): a repeat gets the first answer.
  */
 import { Router, type RequestHandler, type Response } from 'express';
 import { decodeInvocationContext, encodeInvocationResults, encodeRunDocument } from '../../codec/index.js';
 import type { Run } from '../../domain/runs.js';
+import type { IdempotencyService } from '../../services/idempotencyService.js';
 import type { RunService } from '../../services/runService.js';
+import { idempotent, readRequestTree } from '../idempotency.js';
 import { invokePreferences, preferenceApplied } from '../invokePreferences.js';
-import { readTree, sendTree } from '../negotiation.js';
+import { sendTree } from '../negotiation.js';
 import { requirePermission } from '../requirePermission.js';
 import { callerOf } from '../requestContext.js';
 
 export interface InvokeRouterOptions {
   runs: RunService;
+  /** Starting and opening runs with an `Idempotency-Key` (src/http/idempotency.ts). */
+  idempotency: IdempotencyService;
   /** Where run documents live, e.g. `/cspace-services/runs`. @defaultValue '/cspace-services/runs' */
   runsPath?: string;
 }
@@ -39,9 +45,9 @@ function clientGone(res: Response): AbortSignal {
   return gone.signal;
 }
 
-export function invokeRouter({ runs, runsPath = '/cspace-services/runs' }: InvokeRouterOptions): Router {
+export function invokeRouter({ runs, idempotency, runsPath = '/cspace-services/runs' }: InvokeRouterOptions): Router {
   const invoke: RequestHandler<{ csid: string }> = async (req, res) => {
-    const payload = decodeInvocationContext(readTree(req));
+    const payload = decodeInvocationContext(readRequestTree(req, res));
     const caller = callerOf(res);
     const preferences = invokePreferences(req);
     const answerAsync = (run: Run) => {
@@ -68,13 +74,14 @@ export function invokeRouter({ runs, runsPath = '/cspace-services/runs' }: Invok
     answerAsync(outcome.run);
   };
   const mayInvoke = requirePermission<{ csid: string }>('invoke', 'invoke');
+  const once = idempotent(idempotency);
   const router = Router();
-  router.post('/:csid/invoke', mayInvoke, invoke);
-  router.post('/:csid/runs', mayInvoke, async (req, res) => {
-    const run = await runs.startOpen(callerOf(res), req.params.csid, decodeInvocationContext(readTree(req)));
+  router.post('/:csid/invoke', mayInvoke, once, invoke);
+  router.post('/:csid/runs', mayInvoke, once, async (req, res) => {
+    const run = await runs.startOpen(callerOf(res), req.params.csid, decodeInvocationContext(readRequestTree(req, res)));
     res.location(`${runsPath}/${run.id}`);
     sendTree(res, 201, encodeRunDocument(run));
   });
-  router.post('/:csid', mayInvoke, invoke);
+  router.post('/:csid', mayInvoke, once, invoke);
   return router;
 }

@@ -14,15 +14,19 @@ import {
 } from '../../codec/index.js';
 import { ValidationError } from '../../domain/errors.js';
 import { isFinalRunStatus, isItemStatus, ITEM_STATUSES, isRunStatus, percentCompleted, purgeAtFor, type Run } from '../../domain/runs.js';
+import type { IdempotencyService } from '../../services/idempotencyService.js';
 import type { RunService } from '../../services/runService.js';
+import { idempotent, readRequestTree } from '../idempotency.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
-import { readTree, sendTree } from '../negotiation.js';
+import { sendTree } from '../negotiation.js';
 import { callerOf } from '../requestContext.js';
 import { requirePermission } from '../requirePermission.js';
 import { pagingOf, stringParam } from '../queryParams.js';
 
 export interface RunsRouterOptions {
   runs: RunService;
+  /** Adding items with an `Idempotency-Key` (src/http/idempotency.ts). */
+  idempotency: IdempotencyService;
   /** Where a run's document lives, e.g. `/cspace-services/runs`. */
   basePath: string;
   /** Finished runs are purged this long after they complete (0: never); shown as `purgeDateTime`. */
@@ -122,8 +126,8 @@ export function runsRouter(options: RunsRouterOptions): Router {
       sendTree(res, 200, encodeCommonList(page, RUN_ITEM_LIST_SPEC));
     })
     // Added items run the plugin: the invoke permission is checked here first, the whole invoke rule by the service.
-    .post(requirePermission('runs', 'update'), mayInvoke, async (req, res) => {
-      const run = await runs.addItems(callerOf(res), req.params.id, decodeRunItems(readTree(req)));
+    .post(requirePermission('runs', 'update'), mayInvoke, idempotent(options.idempotency), async (req, res) => {
+      const run = await runs.addItems(callerOf(res), req.params.id, decodeRunItems(readRequestTree(req, res)));
       send(res, 200, run);
     })
     .all(methodNotAllowed(['GET', 'POST']));

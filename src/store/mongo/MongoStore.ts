@@ -20,6 +20,7 @@ import { MongoRelationStore } from './MongoRelationStore.js';
 import { MongoRunStore, type RunDocument, type RunItemDocument, type RunResultsDocument } from './MongoRunStore.js';
 import { MongoResultLinkStore, type ResultLinkDocument } from './MongoResultLinkStore.js';
 import { MongoScheduleStore, type ScheduleDocument } from './MongoScheduleStore.js';
+import { MongoIdempotencyStore, type IdempotencyKeyDocument } from './MongoIdempotencyStore.js';
 import { StoreHealth } from '../health.js';
 import { classifyMongoError, probeMongo, reportingFaults } from './health.js';
 
@@ -61,6 +62,7 @@ export class MongoStore implements Store {
   readonly runs: MongoRunStore;
   readonly schedules: MongoScheduleStore;
   readonly resultLinks: MongoResultLinkStore;
+  readonly idempotency: MongoIdempotencyStore;
   readonly auth: MongoAuthStore;
   /** Asked once at connect (`hello`). */
   readonly deployment: MongoDeployment;
@@ -118,6 +120,7 @@ export class MongoStore implements Store {
     const links = db.collection<ResultLinkDocument>(names.resultLinks, COLLECTION_OPTIONS);
     this.resultLinks = report(new MongoResultLinkStore(links));
     this.schedules = report(new MongoScheduleStore(db.collection<ScheduleDocument>(names.schedules, COLLECTION_OPTIONS)));
+    this.idempotency = report(new MongoIdempotencyStore(db.collection<IdempotencyKeyDocument>(names.idempotencyKeys, COLLECTION_OPTIONS)));
     this.auth = report(new MongoAuthStore(db, now, COLLECTION_OPTIONS));
     this.runs = report(
       new MongoRunStore(

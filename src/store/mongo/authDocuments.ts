@@ -3,7 +3,8 @@
  * read gives everything authentication needs; roles are unique per tenant through an index. Also the unique
  * insert the auth collections share (their paged find is `findPage` in operations.ts).
  */
-import { MongoServerError, type Collection } from 'mongodb';
+import type { Collection } from 'mongodb';
+import { isDuplicateKey } from './operations.js';
 import type { Action, Permission } from '../../domain/access.js';
 import type { TenantId } from '../../domain/types.js';
 import type { Membership, RoleRecord, TenantRecord, TokenRecord, UserRecord } from '../authTypes.js';
@@ -53,11 +54,6 @@ export interface TokenDocument {
   createdBy: string;
   expiresAt?: Date;
   revokedAt?: Date;
-}
-
-/** MongoDB's duplicate-key error: the unique `_id` or index said no. */
-function isDuplicateKey(error: unknown): boolean {
-  return error instanceof MongoServerError && error.code === 11000;
 }
 
 export function toTenantRecord(document: TenantDocument): TenantRecord {

@@ -11,6 +11,7 @@ export const MONGO_DEFAULTS = {
     runResults: 'runResults',
     resultLinks: 'resultLinks',
     schedules: 'schedules',
+    idempotencyKeys: 'idempotencyKeys',
     tenants: 'tenants',
     users: 'users',
     roles: 'roles',

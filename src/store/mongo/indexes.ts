@@ -59,6 +59,9 @@ export const MONGO_INDEXES: Record<CollectionName, IndexDescription[]> = {
     { key: { tenantId: 1, createdAt: -1, _id: -1 }, name: 'tenant_createdAt' },
     { key: { tenantId: 1, definitionCsid: 1, createdAt: -1, _id: -1 }, name: 'tenant_definition_createdAt' },
   ],
+  // A user's keys, counted against their limit and dropped once expired (by `reserve`, not a TTL index: a TTL
+  // monitor would delete on its own schedule, and the count must not wait for it).
+  idempotencyKeys: [{ key: { tenantId: 1, username: 1, expiresAt: 1 }, name: 'tenant_username_expiresAt' }],
   // Tenants are listed by _id, which MongoDB always indexes.
   tenants: [],
   users: [{ key: { 'memberships.tenant': 1, _id: 1 }, name: 'membership_tenant' }],

@@ -2,11 +2,16 @@
  * Query helpers shared by the MongoDB stores: tenant-scoped id filters, paged finds and the follow-up
  * that tells "not found" from "revision mismatch" after a compare-and-set write matched nothing.
  */
-import type { Collection, Filter, Sort } from 'mongodb';
+import { MongoServerError, type Collection, type Filter, type Sort } from 'mongodb';
 import type { Page, Paging } from '../../domain/paging.js';
 import type { TenantId } from '../../domain/types.js';
 import { pageWindow, requireString, revisionConflict } from '../queryRules.js';
 import type { CoreDocument } from './mappers.js';
+
+/** MongoDB's duplicate-key error: the unique `_id` or index said no. */
+export function isDuplicateKey(error: unknown): boolean {
+  return error instanceof MongoServerError && error.code === 11000;
+}
 
 /** The one document `csid` of `tenant`; both must be strings so neither can smuggle in an operator. */
 export function byCsid(tenant: TenantId, csid: string): { _id: string; tenantId: string } {

@@ -23,6 +23,7 @@ import { SqliteRelationStore } from './SqliteRelationStore.js';
 import { SqliteRunStore } from './SqliteRunStore.js';
 import { SqliteResultLinkStore } from './SqliteResultLinkStore.js';
 import { SqliteScheduleStore } from './SqliteScheduleStore.js';
+import { SqliteIdempotencyStore } from './SqliteIdempotencyStore.js';
 import { StatementCache } from './statements.js';
 import { fileProblemOf, SqliteFileGuard } from './fileGuard.js';
 import { probeFile, type SqliteConnection } from './recovery.js';
@@ -46,6 +47,7 @@ export class SqliteStore implements Store {
   readonly runs: SqliteRunStore;
   readonly schedules: SqliteScheduleStore;
   readonly resultLinks: SqliteResultLinkStore;
+  readonly idempotency: SqliteIdempotencyStore;
   readonly auth: SqliteAuthStore;
   readonly health = new StoreHealth();
   readonly #options: SqliteStoreOptions;
@@ -70,6 +72,7 @@ export class SqliteStore implements Store {
     this.runs = new SqliteRunStore(statements, options.runs);
     this.schedules = new SqliteScheduleStore(statements);
     this.resultLinks = new SqliteResultLinkStore(statements);
+    this.idempotency = new SqliteIdempotencyStore(statements);
     if (guard === undefined) return;
     this.#files.push({ guard, connection: { db: () => statements.db, reopen: () => this.#reopen() } });
     this.health.setProbe(() => {

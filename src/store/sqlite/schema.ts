@@ -237,6 +237,21 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX result_links_by_run ON result_links (run_id, created_at);
   `,
+  // 10: idempotency keys (src/store/sqlite/SqliteIdempotencyStore.ts): a reservation under a token until answered,
+  // then the kept answer until it expires. Times are epoch milliseconds.
+  `
+  CREATE TABLE idempotency_keys (
+    tenant_id TEXT NOT NULL,
+    username TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    token TEXT,
+    answer TEXT CHECK (answer IS NULL OR json_valid(answer)),
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, username, key)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys (tenant_id, username, expires_at);
+  `,
 ];
 
 /** Brings the database up to the latest schema, each migration in its own transaction. */
