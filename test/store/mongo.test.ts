@@ -63,7 +63,7 @@ function describeMongoStore(connectionString: string): void {
 
     const mongoPerTest: StoreConformanceOptions = {
       name: 'MongoDB',
-      create: (testName, { now }) => MongoStore.connect({ client, databaseName: databaseNameFor(testName), now }),
+      create: (testName, { now, runs }) => MongoStore.connect({ client, databaseName: databaseNameFor(testName), now, runs }),
       dispose: async (store, { testName, failed }) => {
         const mongo = asMongoStore(store);
         if (failed) console.log(`kept database ${mongo.db.databaseName} of failed test: ${testName}`);

@@ -11,11 +11,11 @@ import { describeAdvancedSearchConformance } from './advancedSearchConformance.j
 import { describeAuthStoreConformance } from './authStoreConformance.js';
 import { describeRunStoreConformance } from './runStoreConformance.js';
 import { describeScheduleStoreConformance } from './scheduleStoreConformance.js';
-import { definition as testDefinition, describeStoreConformance } from './storeConformance.js';
+import { definition as testDefinition, describeStoreConformance, type StoreTestOptions } from './storeConformance.js';
 
 const sqliteInMemory = {
   name: 'SQLite',
-  create: async (_testName: string, { now }: { now: () => Date }) => SqliteStore.open({ filename: ':memory:', now }),
+  create: async (_testName: string, { now, runs }: StoreTestOptions) => SqliteStore.open({ filename: ':memory:', now, runs }),
   dispose: (store: { close(): Promise<void> }) => store.close(),
 };
 describeStoreConformance(sqliteInMemory);

@@ -17,6 +17,7 @@ import { MongoItemWrites } from './MongoItemWrites.js';
 import { MongoDefinitionStore } from './MongoDefinitionStore.js';
 import { MongoRecordStore } from './MongoRecordStore.js';
 import { MongoRelationStore } from './MongoRelationStore.js';
+import type { RunLogDocument } from './MongoRunLog.js';
 import { MongoRunStore, type RunDocument, type RunItemDocument, type RunResultsDocument } from './MongoRunStore.js';
 import { MongoScheduleStore, type ScheduleDocument } from './MongoScheduleStore.js';
 import { StoreHealth } from '../health.js';
@@ -111,6 +112,7 @@ export class MongoStore implements Store {
         db.collection<RunDocument>(names.runs, COLLECTION_OPTIONS),
         db.collection<RunItemDocument>(names.runItems, COLLECTION_OPTIONS),
         db.collection<RunResultsDocument>(names.runResults, COLLECTION_OPTIONS),
+        db.collection<RunLogDocument>(names.runLog, COLLECTION_OPTIONS),
         { itemWrites: new MongoItemWrites(records, relations), client },
         runOptions,
       ),

@@ -9,6 +9,7 @@ export const MONGO_DEFAULTS = {
     runs: 'runs',
     runItems: 'runItems',
     runResults: 'runResults',
+    runLog: 'runLog',
     schedules: 'schedules',
     tenants: 'tenants',
     users: 'users',
