@@ -11,6 +11,7 @@ import { INVOCATION_DEFAULTS } from './services/invocationService.js';
 import { INVOKE_AUTHORIZER_DEFAULTS } from './services/invokeAuthorization.js';
 import { RUN_SERVICE_DEFAULTS } from './services/runService.js';
 import { RUN_WORKER_DEFAULTS } from './runs/runWorker.js';
+import { DEFAULT_RUN_LOG_LINES } from './domain/runLog.js';
 import { DEFAULT_RESULTS_INLINE_LIMIT } from './store/runRules.js';
 import { OAUTH_DEFAULTS } from './services/oauth/oauthProvider.js';
 
@@ -98,6 +99,8 @@ export interface Config {
   runPurgeEveryMs: number;
   /** A run's results whose JSON passes this many bytes are stored apart and served from `/runs/{id}/results`. `RUN_RESULTS_INLINE_LIMIT` @defaultValue 16384 */
   runResultsInlineLimit: number;
+  /** Plugin log lines (`ctx.log`) a run keeps; later ones are only counted. `RUN_LOG_LINES` @defaultValue 10000 */
+  runLogLines: number;
   /**
    * Where Agendash (the Agenda dashboard) is served, for administrators only; empty disables it.
    * `AGENDASH_PATH` @defaultValue '/cspace-services/agendash'
@@ -159,6 +162,7 @@ export const CONFIG_DEFAULTS = {
   runRetentionMs: 30 * 86_400_000,
   runPurgeEveryMs: 3_600_000,
   runResultsInlineLimit: DEFAULT_RESULTS_INLINE_LIMIT,
+  runLogLines: DEFAULT_RUN_LOG_LINES,
   agendashPath: '/cspace-services/agendash',
   oauthAccessTokenTtlSeconds: OAUTH_DEFAULTS.accessTokenTtlSeconds,
   oauthRefreshTokenTtlSeconds: OAUTH_DEFAULTS.refreshTokenTtlSeconds,
@@ -313,6 +317,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runPurgeEveryMs: integer(env, 'RUN_PURGE_EVERY_MS', CONFIG_DEFAULTS.runPurgeEveryMs, 1000, 86_400_000),
     // At most 16 MiB: a MongoDB document holds no more, so larger results could not be inlined anyway.
     runResultsInlineLimit: integer(env, 'RUN_RESULTS_INLINE_LIMIT', CONFIG_DEFAULTS.runResultsInlineLimit, 0, 16_777_216),
+    runLogLines: integer(env, 'RUN_LOG_LINES', CONFIG_DEFAULTS.runLogLines, 0, 1_000_000),
     agendashPath: agendashPath(env),
     oauthIssuer: oauthIssuer(env, port),
     oauthRedirectUris: oauthRedirectUris(env),

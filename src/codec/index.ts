@@ -55,6 +55,7 @@ export {
 export type { RecordServiceSpec } from './recordServiceDocument.js';
 export { decodeRelationDocument, encodeRelationDocument, RELATION_LIST_SPEC } from './relationDocument.js';
 export { decodeRunItems, encodeRunDocument, RUN_ITEM_LIST_SPEC, RUN_LIST_SPEC } from './runDocument.js';
+export { encodeRunLog, runLogLineFields } from './runLogDocument.js';
 export { decodeScheduleRequest, encodeScheduleDocument, SCHEDULE_LIST_SPEC } from './scheduleDocument.js';
 export type { ScheduleRequest } from './scheduleDocument.js';
 export { decodeMultiTenantInvocation, encodeMultiTenantOutcome } from './multiTenantDocument.js';
