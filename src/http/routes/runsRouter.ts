@@ -1,7 +1,8 @@
 /**
  * `/cspace-services/runs`: background runs (XML or JSON by `Accept`), their items, their results (as
- * `invocationResults`, also when too large to inline in the run), cancel, rerun, open runs' items and close, and
- * `GET /runs/{id}/events` as server-sent events until the run ends.
+ * `invocationResults`, also when too large to inline in the run), what their plugins logged (`/log`), cancel,
+ * rerun, open runs' items and close, and `GET /runs/{id}/events` (progress and log lines) as server-sent events
+ * until the run ends.
  */
 import { Router, type Response } from 'express';
 import {
