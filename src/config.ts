@@ -11,6 +11,7 @@ import { INVOCATION_DEFAULTS } from './services/invocationService.js';
 import { INVOKE_AUTHORIZER_DEFAULTS } from './services/invokeAuthorization.js';
 import { RUN_SERVICE_DEFAULTS } from './services/runService.js';
 import { RUN_WORKER_DEFAULTS } from './runs/runWorker.js';
+import { DEFAULT_RUN_LOG_LINES } from './domain/runLog.js';
 import { DEFAULT_RESULTS_INLINE_LIMIT } from './store/runRules.js';
 import { OAUTH_DEFAULTS } from './services/oauth/oauthProvider.js';
 
@@ -102,6 +103,8 @@ export interface Config {
   idempotencyRetentionMs: number;
   /** Most idempotency keys one user holds in a tenant at once; past it a request with a new key gets 429. `IDEMPOTENCY_MAX_KEYS` @defaultValue 1000 */
   idempotencyMaxKeys: number;
+  /** Plugin log lines (`ctx.log`) a run keeps; later ones are only counted. `RUN_LOG_LINES` @defaultValue 10000 */
+  runLogLines: number;
   /**
    * Where Agendash (the Agenda dashboard) is served, for administrators only; empty disables it.
    * `AGENDASH_PATH` @defaultValue '/cspace-services/agendash'
@@ -165,6 +168,7 @@ export const CONFIG_DEFAULTS = {
   runResultsInlineLimit: DEFAULT_RESULTS_INLINE_LIMIT,
   idempotencyRetentionMs: 86_400_000,
   idempotencyMaxKeys: 1_000,
+  runLogLines: DEFAULT_RUN_LOG_LINES,
   agendashPath: '/cspace-services/agendash',
   oauthAccessTokenTtlSeconds: OAUTH_DEFAULTS.accessTokenTtlSeconds,
   oauthRefreshTokenTtlSeconds: OAUTH_DEFAULTS.refreshTokenTtlSeconds,
@@ -321,6 +325,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runResultsInlineLimit: integer(env, 'RUN_RESULTS_INLINE_LIMIT', CONFIG_DEFAULTS.runResultsInlineLimit, 0, 16_777_216),
     idempotencyRetentionMs: integer(env, 'IDEMPOTENCY_RETENTION_MS', CONFIG_DEFAULTS.idempotencyRetentionMs, 1_000, 30 * 86_400_000),
     idempotencyMaxKeys: integer(env, 'IDEMPOTENCY_MAX_KEYS', CONFIG_DEFAULTS.idempotencyMaxKeys, 1, 1_000_000),
+    runLogLines: integer(env, 'RUN_LOG_LINES', CONFIG_DEFAULTS.runLogLines, 0, 1_000_000),
     agendashPath: agendashPath(env),
     oauthIssuer: oauthIssuer(env, port),
     oauthRedirectUris: oauthRedirectUris(env),

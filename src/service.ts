@@ -74,7 +74,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const store = await openStore({
     dataDir: config.dataDir,
     ...(config.mongodbUri && { mongodbUri: config.mongodbUri }),
-    runs: { resultsInlineLimit: config.runResultsInlineLimit },
+    runs: { resultsInlineLimit: config.runResultsInlineLimit, logLines: config.runLogLines },
   });
   // Once per fault and once when it clears, not once per refused request (see src/store/health.ts).
   const storeLogger = logger.child({ component: 'store' });
@@ -199,6 +199,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       leaseMs: config.runLeaseMs,
       heartbeatMs: config.runHeartbeatMs,
       maxCrashes: config.itemMaxCrashes,
+      logLines: config.runLogLines,
     },
   });
   const agendaBackend = agendaBackendFor(store, config.dataDir);

@@ -59,6 +59,7 @@ export { decodeRelationDocument, encodeRelationDocument, RELATION_LIST_SPEC } fr
 export { decodeRunItems, encodeRunDocument, RUN_ITEM_LIST_SPEC, RUN_LIST_SPEC } from './runDocument.js';
 export { decodeResultLinkRequest, encodeResultLinkDocument, RESULT_LINK_LIST_SPEC } from './resultLinkDocument.js';
 export type { ResultLinkRequest, ResultLinkView } from './resultLinkDocument.js';
+export { encodeRunLog, runLogLineFields } from './runLogDocument.js';
 export { decodeScheduleRequest, encodeScheduleDocument, SCHEDULE_LIST_SPEC } from './scheduleDocument.js';
 export type { ScheduleRequest } from './scheduleDocument.js';
 export { decodeMultiTenantInvocation, encodeMultiTenantOutcome } from './multiTenantDocument.js';

@@ -34,7 +34,8 @@ import {
   type RunItem,
 } from '../domain/runs.js';
 import type { StoredRecord, TenantId } from '../domain/types.js';
-import type { ItemInfo, ItemResult } from '../plugins/contract.js';
+import { DEFAULT_RUN_LOG_LINES, ITEM_LOG_LINES } from '../domain/runLog.js';
+import type { ItemInfo, ItemResult, PluginLogger } from '../plugins/contract.js';
 import type { CallHandle, InvocationService, PluginScope, PreparedInvocation } from '../services/invocationService.js';
 import type { InvocationCaller, InvokeAuthorizer, InvokeGrant } from '../services/invokeAuthorization.js';
 import type { RecordService } from '../services/recordService.js';
@@ -42,6 +43,7 @@ import type { StoreHealth } from '../store/health.js';
 import type { Clock } from '../store/queryRules.js';
 import type { ItemOutcome, RunStore } from '../store/runTypes.js';
 import { forEachBounded } from './forEachBounded.js';
+import { ItemLog } from './itemLog.js';
 import { abortable, yieldToIo } from './pauses.js';
 import { RunFiller } from './runFiller.js';
 import { SoloGate } from './soloGate.js';
@@ -63,6 +65,11 @@ export interface RunWorkerOptions {
   fillChunk: number;
   /** Times an item's worker may stop while holding it before the item is failed (`ClaimOptions.maxCrashes`). @defaultValue 3 */
   maxCrashes: number;
+  /**
+   * Log lines a run keeps (`RUN_LOG_LINES`, the store's limit): a whole invocation's item keeps up to this many,
+   * a per-record item up to `ITEM_LOG_LINES`. @defaultValue 10000
+   */
+  logLines: number;
 }
 
 export const RUN_WORKER_DEFAULTS = {
@@ -74,6 +81,7 @@ export const RUN_WORKER_DEFAULTS = {
   retryDelayMs: 1_000,
   fillChunk: 2_000,
   maxCrashes: 3,
+  logLines: DEFAULT_RUN_LOG_LINES,
 } as const satisfies RunWorkerOptions;
 
 export interface RunWorkerDeps {
@@ -121,6 +129,14 @@ const ITEM_NOTE_LIMIT = 1_000;
 
 function itemNote(note: string): string {
   return note.length <= ITEM_NOTE_LIMIT ? note : `${note.slice(0, ITEM_NOTE_LIMIT - 1)}…`;
+}
+
+/** The outcome with the lines its item logged, when it logged any (the store's plain path is kept otherwise). */
+function withLog(outcome: ItemOutcome, log: ItemLog): ItemOutcome {
+  if (log.entries === undefined) return outcome;
+  outcome.log = log.entries;
+  if (log.dropped > 0) outcome.logDropped = log.dropped;
+  return outcome;
 }
 
 export class RunWorker {
@@ -231,6 +247,9 @@ class RunSession {
   readonly #perRecord: boolean;
   readonly #retries: number;
   readonly #retryDelayMs: number;
+  /** Where plugin log lines go besides their item (the service's log), and how many one item keeps. */
+  readonly #hostLog: PluginLogger;
+  readonly #itemLogLines: number;
   /** Aborted when this session finds its run over (cancelled or gone); the session's items see it in `#signal`. */
   readonly #over = new AbortController();
   readonly #signal: AbortSignal;
@@ -253,6 +272,8 @@ class RunSession {
     this.#perRecord = plugin.processItem !== undefined;
     this.#retries = policy?.retries ?? plugin.retries ?? 0;
     this.#retryDelayMs = policy?.retryDelayMs ?? plugin.retryDelayMs ?? options.retryDelayMs;
+    this.#hostLog = deps.invocations.hostLog(prepared);
+    this.#itemLogLines = this.#perRecord ? Math.min(ITEM_LOG_LINES, options.logLines) : options.logLines;
     this.#signal = AbortSignal.any([control.signal, this.#over.signal]);
     this.#filler = new RunFiller(
       { runs: deps.runs, now: deps.now, logger, onFilled: () => deps.onProgress(run.tenant, run.id) },
@@ -567,19 +588,22 @@ class RunSession {
     if (this.#perRecord && record === undefined) {
       return { seq: item.seq, status: 'Failed', error: `Record '${item.key}' was not found`, errorCode: 'NOT_FOUND' };
     }
+    const log = new ItemLog(item.key, this.#itemLogLines, this.#hostLog, this.deps.now);
     for (let attempt = 0; ; attempt += 1) {
       // After a stall past the lease, another worker may have the item: never start it without knowing.
       if (this.deps.now().getTime() >= this.#leasesHoldUntil) await this.#renew();
       if (this.#stopped(item)) return undefined;
       const info = this.#itemInfo(item, attempt);
+      log.attempt = info.attempt;
       const records = this.deps.invocations.stagedRecords(this.prepared, info, record);
-      const scope: PluginScope = { records, item: info };
+      const scope: PluginScope = { records, item: info, log };
       const handle: CallHandle = {};
       this.#held.set(item.seq, handle);
       try {
         const outcome = record !== undefined ? await this.#runItem(item, record, scope, handle) : await this.#runWhole(item, scope, handle);
         const writes = records.seal();
-        return writes === undefined ? outcome : { ...outcome, writes };
+        if (writes !== undefined) outcome.writes = writes;
+        return withLog(outcome, log);
       } catch (err) {
         records.seal();
         if (this.#stopped(item)) return undefined;
@@ -594,12 +618,13 @@ class RunSession {
         // A rejection is the request's fault; a crash was tried again alone already (see src/plugins/threads).
         const final = err instanceof DomainError && (err.code === 'PLUGIN_REJECTED' || err.code === 'PLUGIN_CRASHED');
         if (final || attempt >= this.#retries) {
-          return {
+          const failed: ItemOutcome = {
             seq: item.seq,
             status: 'Failed',
             error: err instanceof Error ? err.message : String(err),
             errorCode: err instanceof DomainError ? err.code : 'PLUGIN_FAILED',
           };
+          return withLog(failed, log);
         }
         this.logger.debug({ key: item.key, attempt: attempt + 1, err }, 'item failed, retrying');
         this.#held.set(item.seq, undefined);

@@ -62,11 +62,14 @@ export interface InvocationServiceDeps {
   limits?: Partial<InvocationLimits>;
 }
 
-/** What a plugin call works with beyond the invocation: the records it sees and the run item it works on. */
-export type PluginScope = Pick<InvocationContext, 'records' | 'item'>;
+/**
+ * What a plugin call works with beyond the invocation: the records it sees, the run item it works on, and where its
+ * `ctx.log` lines go (the service's log when absent; the run worker keeps them with the item).
+ */
+export type PluginScope = Pick<InvocationContext, 'records' | 'item'> & { log?: PluginLogger };
 
 /** What differs from one plugin call of an invocation to the next. */
-type CallParts = Pick<PluginCallRequest, 'method' | 'what' | 'subject' | 'item' | 'records' | 'handle'>;
+type CallParts = Pick<PluginCallRequest, 'method' | 'what' | 'subject' | 'item' | 'records' | 'handle'> & { log?: PluginLogger };
 
 export type { CallHandle };
 
@@ -142,7 +145,11 @@ export class InvocationService {
    * Calls plugin code with the invocation's time limit and `signal`; failures are coded errors. The records a call
    * sees and the item it works on are the caller's (`PluginScope`): the run worker decides them.
    */
-  #caller(prepared: PreparedInvocation, signal: AbortSignal | undefined, concurrency = 1): { call: (parts: CallParts) => Promise<unknown>; logger: Logger } {
+  #caller(
+    prepared: PreparedInvocation,
+    signal: AbortSignal | undefined,
+    concurrency = 1,
+  ): { call: (parts: CallParts) => Promise<unknown>; logger: Logger; log: PluginLogger } {
     const { loaded, input, caller, definition } = prepared;
     const { plugin } = loaded;
     const logger = this.#deps.logger.child({ plugin: plugin.className, definition: definition.csid, mode: input.mode });
@@ -158,7 +165,7 @@ export class InvocationService {
         input,
         tenantId: caller.tenant,
         user: caller.user,
-        log,
+        log: parts.log ?? log,
         timeoutMs,
         concurrency,
         signal,
@@ -169,7 +176,7 @@ export class InvocationService {
         records: parts.records,
         handle: parts.handle,
       });
-    return { call, logger };
+    return { call, logger, log };
   }
 
   /**
@@ -200,8 +207,14 @@ export class InvocationService {
         subject: record,
         records: scope.records,
         item: scope.item,
+        log: scope.log,
         handle,
       })) as ItemResult | undefined) ?? {};
+  }
+
+  /** The service's log, as plugins of this invocation log to it (with the plugin, definition and mode). */
+  hostLog(prepared: PreparedInvocation): PluginLogger {
+    return this.#caller(prepared, undefined).log;
   }
 
   /** The results of a per-record invocation from its counts, worded by the plugin's `summarize` when it has one. */

@@ -12,6 +12,7 @@ import type { InvocationContextPayload } from '../codec/index.js';
 import { DomainError, NotFoundError, ValidationError, isErrorCode, quoted, someOf } from '../domain/errors.js';
 import { repeatedValues } from '../domain/lists.js';
 import type { Page, Paging } from '../domain/paging.js';
+import type { RunLogLine, RunLogQuery, RunLogSummary } from '../domain/runLog.js';
 import { isFinalRunStatus, WHOLE_INVOCATION_KEY, type ItemStatus, type Run, type RunItem, type RunResults, type RunStatus } from '../domain/runs.js';
 import type { TenantId } from '../domain/types.js';
 import type { Clock } from '../store/queryRules.js';
@@ -343,6 +344,16 @@ export class RunService {
   async items(tenant: TenantId, id: string, query: { status?: ItemStatus; paging: Paging }): Promise<Page<RunItem>> {
     await this.#found(tenant, id);
     return this.#deps.runs.listItems(tenant, id, query);
+  }
+
+  /**
+   * What plugins logged on the run, kept lines in order (see `RunStore.log`).
+   * @throws DomainError NOT_FOUND when there is no such run
+   */
+  async log(tenant: TenantId, id: string, query: RunLogQuery, paging: Paging): Promise<Page<RunLogLine> & RunLogSummary> {
+    const page = await this.#deps.runs.log(tenant, id, query, paging);
+    if (page === undefined) throw new NotFoundError('Run', id);
+    return page;
   }
 
   /**

@@ -4,6 +4,7 @@
  */
 import { DomainError, quoted, ValidationError } from '../domain/errors.js';
 import { isFinalRunStatus, ITEM_MAX_CONFLICTS, type Run, type RunResults } from '../domain/runs.js';
+import type { RunLogEntry } from '../domain/runLog.js';
 import type { ItemOutcome, ItemWrites, NewRun } from './runTypes.js';
 
 /** Keys must be non-blank and distinct; answers them unchanged. */
@@ -84,4 +85,15 @@ export function afterConflict(before: number, conflict: WriteConflict): { confli
   const conflicts = before + 1;
   if (conflicts < ITEM_MAX_CONFLICTS) return { conflicts, status: 'New', error: null, errorCode: null };
   return { conflicts, status: 'Failed', error: `${conflict.message} (${conflicts} conflicting attempts)`, errorCode: 'CONFLICT' };
+}
+
+/** The log lines of the outcomes of one `complete` that were written (or requeued), kept in outcome order. */
+export class LogBatch {
+  readonly entries: RunLogEntry[] = [];
+  dropped = 0;
+
+  add(outcome: ItemOutcome): void {
+    if (outcome.log !== undefined) this.entries.push(...outcome.log);
+    this.dropped += outcome.logDropped ?? 0;
+  }
 }

@@ -11,6 +11,7 @@
  * in the same transaction, or not at all.
  */
 import type { Page, Paging } from '../domain/paging.js';
+import type { RunLogEntry, RunLogLine, RunLogQuery, RunLogSummary } from '../domain/runLog.js';
 import type { ItemStatus, Run, RunId, RunInvocation, RunItem, RunResults, RunStatus } from '../domain/runs.js';
 import type { RecordFields, Relation, TenantId } from '../domain/types.js';
 
@@ -110,6 +111,13 @@ export interface ItemOutcome {
    * `Failed` one (a failed item leaves no trace in the store). See `RunStore.complete` for conflicts.
    */
   writes?: ItemWrites;
+  /**
+   * What the plugin logged for this item (`ctx.log`), clipped (see `clipLogEntry`): kept with the outcome when it is
+   * written or the item goes back to `New` after a conflict, up to the run's limit (`RunStoreOptions.logLines`).
+   */
+  log?: RunLogEntry[];
+  /** Lines the item logged past `ITEM_LOG_LINES`, counted in the run's dropped lines. */
+  logDropped?: number;
 }
 
 /** What `RunStore.complete` did with a batch of outcomes. */
@@ -126,6 +134,8 @@ export interface RunStoreOptions {
    * size, so reading and listing runs stays cheap. `RUN_RESULTS_INLINE_LIMIT` @defaultValue 16384 (`DEFAULT_RESULTS_INLINE_LIMIT`)
    */
   resultsInlineLimit?: number;
+  /** Log lines one run keeps; later ones are only counted. `RUN_LOG_LINES` @defaultValue 10000 (`DEFAULT_RUN_LOG_LINES`) */
+  logLines?: number;
 }
 
 export interface RunStore {
@@ -217,6 +227,11 @@ export interface RunStore {
    * @throws DomainError CONFLICT when the run is still active or not rerunnable
    */
   rerun(tenant: TenantId, id: string, options: { onlyFailed: boolean }, now: Date): Promise<Run | undefined>;
+  /**
+   * A page of what plugins logged on the run, in the order it was kept, with the run's kept and dropped counts;
+   * `undefined` when not found. A rerun clears it; it goes with the run.
+   */
+  log(tenant: TenantId, id: string, query: RunLogQuery, paging: Paging): Promise<(Page<RunLogLine> & RunLogSummary) | undefined>;
   /** Up to `limit` failed items' errors, by key. */
   itemErrors(tenant: TenantId, id: string, limit: number): Promise<Record<string, string>>;
   /** Every `Queued`/`InProgress` run of every tenant, for workers to resume after a restart. */

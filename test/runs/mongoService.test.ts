@@ -1,6 +1,7 @@
 /**
  * The whole service on MongoDB, when a server is at hand (`MONGODB_URI`): runs scheduled by Agenda on
- * `@agendajs/mongo-backend`, a filling run, and a whole-invocation run with its results, end to end over HTTP.
+ * `@agendajs/mongo-backend`, a filling run, a whole-invocation run with its results, and a run's log, end to end
+ * over HTTP.
  * The store itself is covered by the conformance suites in test/store/mongo.test.ts.
  */
 import { randomUUID } from 'node:crypto';
@@ -34,7 +35,7 @@ function describeServiceOnMongo(connectionString: string): void {
     const logs = capturedLogs();
 
     before(async () => {
-      const plugins = await pluginsDirWith(path.join(REPO_ROOT, 'test/fixtures/plugins/runs'));
+      const plugins = await pluginsDirWith(path.join(REPO_ROOT, 'test/fixtures/plugins/runs'), path.join(REPO_ROOT, 'test/fixtures/plugins/runlog'));
       cleanup = plugins.cleanup;
       const config = { pluginsDir: plugins.dir, mongodbUri: withDatabase(connectionString, database), runFirstItems: 10, runPollMs: 500 };
       service = await startTestService(config, logs.logger);
@@ -82,6 +83,20 @@ function describeServiceOnMongo(connectionString: string): void {
       }
       const said = logs.lines().filter((line) => line.msg === POLLING_FALLBACK_MESSAGE);
       expect(said.map((line) => [line.level, line.pollEveryMs, line.deployment])).to.deep.equal([[30, 500, 'standalone']]);
+    });
+
+    it('keeps what a plugin logs per item and serves it at /runs/{id}/log', async () => {
+      const failing = await service.store.records.create(TENANT, 'CollectionObject', { objectNumber: 'bad', fail: 'yes' }, 'test');
+      const csid = await createDefinition(service, { name: 'log', forDocTypes: { forDocType: ['CollectionObject'] }, supportsSingleDoc: true, className: 'test.LogItems' });
+      const res = await invoke(csid, { mode: 'single', docType: 'CollectionObject', singleCSID: failing.csid });
+      const run = await finished(res.headers.get('location') ?? '');
+      expect(run.status).to.equal('CompletedWithErrors');
+      const log = (await json(`/cspace-services/runs/${run.id}/log?level=info`))['ns2:abstract-common-list'];
+      expect(log).to.include({ totalItems: '2', linesKept: '3', linesDropped: '0' });
+      expect([log['list-item']].flat().map((line: any) => [line.csid, line.level, line.message])).to.deep.equal([
+        [failing.csid, 'info', 'looking at bad'],
+        [failing.csid, 'error', 'bad cannot be updated'],
+      ]);
     });
 
     it("keeps a whole invocation's results", async () => {

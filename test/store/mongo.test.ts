@@ -65,7 +65,7 @@ function describeMongoStore(connectionString: string): void {
 
     const mongoPerTest: StoreConformanceOptions = {
       name: 'MongoDB',
-      create: (testName, { now }) => MongoStore.connect({ client, databaseName: databaseNameFor(testName), now }),
+      create: (testName, { now, runs }) => MongoStore.connect({ client, databaseName: databaseNameFor(testName), now, runs }),
       dispose: async (store, { testName, failed }) => {
         const mongo = asMongoStore(store);
         if (failed) console.log(`kept database ${mongo.db.databaseName} of failed test: ${testName}`);
@@ -173,6 +173,25 @@ function describeMongoStore(connectionString: string): void {
         await runItems.updateOne({ runId: run.id, seq: b!.seq }, { $set: { status: 'Processing', owner: 'w' } });
         await store.runs.complete(tenant, run.id, 'w', [{ seq: b!.seq, status: 'Completed' }], new Date(4));
         expect((await store.runs.get(tenant, run.id))?.counts).to.include({ posted: 2, processed: 2, affected: 2 });
+      } finally {
+        await store.db.dropDatabase();
+        await store.close();
+      }
+    });
+
+    it('deletes the runLog lines of a run purged', async () => {
+      const tenant = 'tenant-a' as TenantId;
+      const store = await MongoStore.connect({ client, databaseName: databaseNameFor('MongoDB run log purge') });
+      const lines = () => store.db.collection(MONGO_DEFAULTS.collections.runLog).countDocuments();
+      try {
+        const run = await store.runs.create(tenant, { definitionCsid: 'd', definitionName: 'D', invocation: { listCSIDs: [], params: [] }, createdBy: 'alice' }, ['x'], new Date(0));
+        const [item] = await store.runs.claim(tenant, run.id, { owner: 'w', limit: 1, leaseMs: 1000, now: new Date(1) });
+        const log = [{ itemKey: 'x', attempt: 1, level: 'info' as const, message: 'hello', at: new Date(2) }];
+        await store.runs.complete(tenant, run.id, 'w', [{ seq: item!.seq, status: 'Completed', log }], new Date(2));
+        await store.runs.finish(tenant, run.id, {}, new Date(3));
+        expect(await lines()).to.equal(1);
+        expect(await store.runs.purge(new Date(10))).to.equal(1);
+        expect(await lines()).to.equal(0);
       } finally {
         await store.db.dropDatabase();
         await store.close();

@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { isCrashSuspect, ITEM_MAX_CONFLICTS, RUN_STATUS, WORKER_STOPPED, workerStoppedError, type Run, type RunResults } from '../../src/domain/runs.js';
 import type { Csid, TenantId } from '../../src/domain/types.js';
 import { DEFAULT_RESULTS_INLINE_LIMIT } from '../../src/store/runRules.js';
+import type { RunLogEntry } from '../../src/domain/runLog.js';
 import type { ItemWrites, NewRun, RunStore } from '../../src/store/runTypes.js';
 import type { Store } from '../../src/store/types.js';
 import { conflict, type StoreConformanceOptions } from './storeConformance.js';
@@ -779,6 +780,83 @@ export function describeRunStoreConformance(options: StoreConformanceOptions & {
         const whole = await runs().rerun(A, run.id, { onlyFailed: false }, at(13));
         expect(whole?.counts).to.deep.equal({ posted: 6, processed: 0, failed: 0, affected: 0, cancelled: 0 });
         expect((await runs().listItems(A, run.id, { status: 'New', paging: PAGE })).totalItems).to.equal(6);
+      });
+    });
+
+    describe('run log', () => {
+      const line = (itemKey: string, level: RunLogEntry['level'], message: string, fields?: Record<string, unknown>): RunLogEntry => ({
+        itemKey,
+        attempt: 1,
+        level,
+        message,
+        ...(fields !== undefined && { fields }),
+        at: at(5),
+      });
+      const messages = async (run: Run, query: Parameters<RunStore['log']>[2] = {}, paging = PAGE) =>
+        (await runs().log(A, run.id, query, paging))?.items.map((l) => [l.line, l.itemKey, l.level, l.message]);
+
+      it("keeps the lines of the outcomes it writes, numbered in order, and filters them by level, item and line", async () => {
+        const run = await runs().create(A, newRun(), ['x', 'y'], at(0));
+        const [x, y] = await runs().claim(A, run.id, { owner: 'w', limit: 2, leaseMs: LEASE, now: at(1) });
+        await runs().complete(A, run.id, 'w', [{ seq: x!.seq, status: 'Completed', log: [line('x', 'info', 'read x', { n: 1, 'a.b': '$c' }), line('x', 'debug', 'detail')] }], at(2));
+        await runs().complete(A, run.id, 'w', [{ seq: y!.seq, status: 'Failed', error: 'no', log: [line('y', 'error', 'y broke')] }], at(3));
+        const page = await runs().log(A, run.id, {}, PAGE);
+        expect(page).to.deep.include({ totalItems: 3, kept: 3, dropped: 0 });
+        expect(page!.items[0]).to.deep.equal({ line: 1, itemKey: 'x', attempt: 1, level: 'info', message: 'read x', fields: { n: 1, 'a.b': '$c' }, at: at(5) });
+        expect(await messages(run)).to.deep.equal([
+          [1, 'x', 'info', 'read x'],
+          [2, 'x', 'debug', 'detail'],
+          [3, 'y', 'error', 'y broke'],
+        ]);
+        expect(await messages(run, { level: 'info' }), 'a level and those above it').to.deep.equal([
+          [1, 'x', 'info', 'read x'],
+          [3, 'y', 'error', 'y broke'],
+        ]);
+        expect(await messages(run, { itemKey: 'x', level: 'debug' })).to.deep.equal([
+          [1, 'x', 'info', 'read x'],
+          [2, 'x', 'debug', 'detail'],
+        ]);
+        expect(await messages(run, { afterLine: 2 })).to.deep.equal([[3, 'y', 'error', 'y broke']]);
+        expect(await messages(run, {}, { pageNum: 1, pageSize: 2 })).to.deep.equal([[3, 'y', 'error', 'y broke']]);
+        expect(await runs().log(B, run.id, {}, PAGE), "another tenant's run").to.equal(undefined);
+      });
+
+      it('keeps no line of an outcome the lease guard refuses, nor of an item the cancel ended', async () => {
+        const run = await runs().create(A, newRun(), ['x', 'y'], at(0));
+        const [x] = await runs().claim(A, run.id, { owner: 'w', limit: 1, leaseMs: LEASE, now: at(1) });
+        await runs().complete(A, run.id, 'other', [{ seq: x!.seq, status: 'Completed', log: [line('x', 'info', 'not mine')], logDropped: 4 }], at(2));
+        await runs().cancel(A, run.id, at(3));
+        await runs().complete(A, run.id, 'w', [{ seq: x!.seq, status: 'Completed', log: [line('x', 'info', 'too late')] }], at(4));
+        expect(await runs().log(A, run.id, {}, PAGE)).to.deep.include({ totalItems: 0, kept: 0, dropped: 0 });
+      });
+
+      it("clears the log on a rerun, and reports an unknown run's log as undefined", async () => {
+        const run = await runs().create(A, newRun(), ['x'], at(0));
+        const [x] = await runs().claim(A, run.id, { owner: 'w', limit: 1, leaseMs: LEASE, now: at(1) });
+        await runs().complete(A, run.id, 'w', [{ seq: x!.seq, status: 'Failed', error: 'no', log: [line('x', 'warn', 'first pass')] }], at(2));
+        await runs().finish(A, run.id, {}, at(3));
+        await runs().rerun(A, run.id, { onlyFailed: true }, at(4));
+        expect(await runs().log(A, run.id, {}, PAGE)).to.deep.include({ totalItems: 0, kept: 0, dropped: 0 });
+        const [again] = await runs().claim(A, run.id, { owner: 'w', limit: 1, leaseMs: LEASE, now: at(5) });
+        await runs().complete(A, run.id, 'w', [{ seq: again!.seq, status: 'Completed', log: [line('x', 'info', 'second pass')] }], at(6));
+        expect(await messages(run)).to.deep.equal([[1, 'x', 'info', 'second pass']]);
+        expect(await runs().log(A, 'no-such-run', {}, PAGE)).to.equal(undefined);
+      });
+
+      it('keeps at most the configured lines per run and counts the rest, with those items dropped, as dropped', async () => {
+        const small = await options.create(`${testName} small`, { now: () => at(0), runs: { logLines: 3 } });
+        try {
+          const run = await small.runs.create(A, newRun(), ['x', 'y'], at(0));
+          const [x, y] = await small.runs.claim(A, run.id, { owner: 'w', limit: 2, leaseMs: LEASE, now: at(1) });
+          const lines = (key: string, n: number) => Array.from({ length: n }, (_, i) => line(key, 'info', `${key}${i}`));
+          await small.runs.complete(A, run.id, 'w', [{ seq: x!.seq, status: 'Completed', log: lines('x', 2) }], at(2));
+          await small.runs.complete(A, run.id, 'w', [{ seq: y!.seq, status: 'Completed', log: lines('y', 3), logDropped: 5 }], at(3));
+          const page = await small.runs.log(A, run.id, {}, PAGE);
+          expect(page).to.deep.include({ totalItems: 3, kept: 3, dropped: 7 });
+          expect(page!.items.map((l) => l.message)).to.deep.equal(['x0', 'x1', 'y0']);
+        } finally {
+          await options.dispose(small, { testName: `${testName} small`, failed: false });
+        }
       });
     });
 

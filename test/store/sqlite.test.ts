@@ -13,11 +13,11 @@ import { describeResultLinkStoreConformance } from './resultLinkStoreConformance
 import { describeRunStoreConformance } from './runStoreConformance.js';
 import { describeScheduleStoreConformance } from './scheduleStoreConformance.js';
 import { describeIdempotencyStoreConformance } from './idempotencyStoreConformance.js';
-import { definition as testDefinition, describeStoreConformance } from './storeConformance.js';
+import { definition as testDefinition, describeStoreConformance, type StoreTestOptions } from './storeConformance.js';
 
 const sqliteInMemory = {
   name: 'SQLite',
-  create: async (_testName: string, { now }: { now: () => Date }) => SqliteStore.open({ filename: ':memory:', now }),
+  create: async (_testName: string, { now, runs }: StoreTestOptions) => SqliteStore.open({ filename: ':memory:', now, runs }),
   dispose: (store: { close(): Promise<void> }) => store.close(),
 };
 describeStoreConformance(sqliteInMemory);
@@ -117,6 +117,31 @@ describe('SQLite store files', () => {
       error = caught;
     });
     expect(error).to.be.instanceOf(Error);
+  });
+
+  it('deletes the run_log lines of a run purged', async () => {
+    const filename = path.join(dir, 'log.sqlite');
+    const store = SqliteStore.open({ filename });
+    const lines = () => {
+      const db = new Database(filename, { readonly: true });
+      try {
+        return db.prepare('SELECT count(*) FROM run_log').pluck().get();
+      } finally {
+        db.close();
+      }
+    };
+    try {
+      const run = await store.runs.create(tenant, { definitionCsid: 'd', definitionName: 'D', invocation: { listCSIDs: [], params: [] }, createdBy: 'alice' }, ['x'], new Date(0));
+      const [item] = await store.runs.claim(tenant, run.id, { owner: 'w', limit: 1, leaseMs: 1000, now: new Date(1) });
+      const log = [{ itemKey: 'x', attempt: 1, level: 'info' as const, message: 'hello', at: new Date(2) }];
+      await store.runs.complete(tenant, run.id, 'w', [{ seq: item!.seq, status: 'Completed', log }], new Date(2));
+      await store.runs.finish(tenant, run.id, {}, new Date(3));
+      expect(lines()).to.equal(1);
+      expect(await store.runs.purge(new Date(10))).to.equal(1);
+      expect(lines()).to.equal(0);
+    } finally {
+      await store.close();
+    }
   });
 
   it('keeps run results past the configured limit in run_results, deleted by rerun and with their run', async () => {

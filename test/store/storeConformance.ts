@@ -14,11 +14,14 @@ import type {
   TenantId,
 } from '../../src/domain/types.js';
 import type { Clock } from '../../src/store/queryRules.js';
+import type { RunStoreOptions } from '../../src/store/runTypes.js';
 import type { DefinitionQuery, RecordFilter, RecordQuery, RelationQuery, Store } from '../../src/store/types.js';
 
 export interface StoreTestOptions {
   /** The clock the store must use for `createdAt`/`updatedAt`. */
   now: Clock;
+  /** Run store settings other than the defaults. */
+  runs?: RunStoreOptions;
 }
 
 export interface StoreConformanceOptions {

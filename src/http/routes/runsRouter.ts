@@ -1,7 +1,8 @@
 /**
  * `/cspace-services/runs`: background runs (XML or JSON by `Accept`), their items, their results (as
- * `invocationResults`, also when too large to inline in the run), cancel, rerun, open runs' items and close, and
- * `GET /runs/{id}/events` as server-sent events until the run ends.
+ * `invocationResults`, also when too large to inline in the run), what their plugins logged (`/log`), cancel,
+ * rerun, open runs' items and close, and `GET /runs/{id}/events` (progress and log lines) as server-sent events
+ * until the run ends.
  */
 import { Router, type Response } from 'express';
 import {
@@ -9,10 +10,13 @@ import {
   encodeCommonList,
   encodeInvocationResults,
   encodeRunDocument,
+  encodeRunLog,
   RUN_ITEM_LIST_SPEC,
+  runLogLineFields,
   RUN_LIST_SPEC,
 } from '../../codec/index.js';
 import { ValidationError } from '../../domain/errors.js';
+import { isLogLevel, LOG_LEVELS, type RunLogQuery } from '../../domain/runLog.js';
 import { isFinalRunStatus, isItemStatus, ITEM_STATUSES, isRunStatus, percentCompleted, purgeAtFor, type Run } from '../../domain/runs.js';
 import type { IdempotencyService } from '../../services/idempotencyService.js';
 import type { RunService } from '../../services/runService.js';
@@ -43,6 +47,19 @@ function dateParam(value: unknown, name: string): Date | undefined {
     throw new ValidationError(`${name} must be an ISO-8601 date-time`, [{ path: name, message: `'${text}' is not a date-time` }]);
   }
   return date;
+}
+
+/** Log lines an event stream reads from the store at once. */
+const LOG_EVENTS_PER_READ = 500;
+
+/** `?level=` (that level and above) and `?item=` (an item's csid, or `*` for a whole invocation). */
+function logQueryOf(query: Record<string, unknown>): RunLogQuery {
+  const level = stringParam(query.level);
+  if (level !== undefined && !isLogLevel(level)) {
+    throw new ValidationError(`Unknown log level '${level}'`, [{ path: 'level', message: `must be ${LOG_LEVELS.join(', ')}` }]);
+  }
+  const item = stringParam(query.item);
+  return { ...(level !== undefined && { level }), ...(item !== undefined && { itemKey: item }) };
 }
 
 /** The compact progress record an event carries. */
@@ -133,6 +150,14 @@ export function runsRouter(options: RunsRouterOptions): Router {
     .all(methodNotAllowed(['GET', 'POST']));
 
   router
+    .route('/:id/log')
+    .get(requirePermission('runs', 'read'), async (req, res) => {
+      const page = await runs.log(callerOf(res).tenant, req.params.id, logQueryOf(req.query), pagingOf(req.query));
+      sendTree(res, 200, encodeRunLog(page));
+    })
+    .all(methodNotAllowed(['GET']));
+
+  router
     .route('/:id/close')
     // Closing lets the run finish, which runs the plugin's summary.
     .post(requirePermission('runs', 'update'), mayInvoke, async (req, res) => send(res, 200, await runs.close(callerOf(res), req.params.id)))
@@ -176,7 +201,23 @@ export function runsRouter(options: RunsRouterOptions): Router {
         for (const cleanup of cleanups) cleanup();
         res.end();
       };
-      const emit = (run: Run) => {
+      // Log lines are stored with their items' outcomes, so each look at the run also sends the lines kept since
+      // the last one; an ended run's lines are all kept before its final status, so they come before `end`.
+      let lastLine = 0;
+      const sendLog = async () => {
+        for (;;) {
+          const page = await runs.log(tenant, id, { afterLine: lastLine }, { pageNum: 0, pageSize: LOG_EVENTS_PER_READ });
+          for (const line of page.items) {
+            if (ended) return;
+            lastLine = line.line;
+            res.write(`event: log\nid: ${++sequence}\ndata: ${JSON.stringify(runLogLineFields(line))}\n\n`);
+          }
+          if (page.items.length < LOG_EVENTS_PER_READ) return;
+        }
+      };
+      const show = async (run: Run) => {
+        if (ended) return;
+        await sendLog();
         if (ended) return;
         const data = JSON.stringify(progressOf(run));
         if (data !== last) {
@@ -187,6 +228,11 @@ export function runsRouter(options: RunsRouterOptions): Router {
           res.write(`event: end\nid: ${++sequence}\ndata: ${data}\n\n`);
           end();
         }
+      };
+      // One look at a time, in order; a run purged meanwhile (or a store fault) ends the stream.
+      let showing = Promise.resolve();
+      const emit = (run: Run) => {
+        showing = showing.then(() => show(run)).catch(end);
       };
       cleanups.push(runs.follow(tenant, id, eventPollMs, (run) => (run === undefined ? end() : emit(run))));
       // On shutdown the stream ends; an EventSource reconnects by itself to the restarted service (or another one).

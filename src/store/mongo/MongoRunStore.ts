@@ -21,7 +21,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type ClientSession, type Collection, type Filter, type MongoClient } from 'mongodb';
-import type { Page } from '../../domain/paging.js';
+import type { Page, Paging } from '../../domain/paging.js';
+import { DEFAULT_RUN_LOG_LINES, type RunLogLine, type RunLogQuery, type RunLogSummary } from '../../domain/runLog.js';
 import {
   ACTIVE_RUN_STATUSES,
   FINAL_RUN_STATUSES,
@@ -52,6 +53,7 @@ import {
   DEFAULT_RESULTS_INLINE_LIMIT,
   duplicateItem,
   initialPosted,
+  LogBatch,
   resultsToStore,
   writesToApply,
   WriteConflict,
@@ -69,6 +71,7 @@ import type {
 } from '../runTypes.js';
 import type { MongoItemWrites } from './MongoItemWrites.js';
 import type { ResultLinkDocument } from './MongoResultLinkStore.js';
+import { MongoRunLog, type RunLogDocument } from './MongoRunLog.js';
 import { findPage } from './operations.js';
 
 export interface RunDocument {
@@ -101,6 +104,9 @@ export interface RunDocument {
   resultsSize?: number | null;
   resultsStoredApart?: boolean | null;
   reruns: number;
+  /** Log lines kept for the run, and those past its limit (see `MongoRunLog`); absent until it logs. */
+  logLines?: number;
+  logDropped?: number;
   /** The seq the next added item gets. */
   nextSeq: number;
 }
@@ -222,14 +228,17 @@ export class MongoRunStore implements RunStore {
   readonly #results: Collection<RunResultsDocument>;
   readonly #writes: MongoRunStoreWrites;
   readonly #resultsInlineLimit: number;
+  readonly #log: MongoRunLog<RunDocument>;
 
   constructor(
     runs: Collection<RunDocument>,
     items: Collection<RunItemDocument>,
     results: Collection<RunResultsDocument>,
+    logLines: Collection<RunLogDocument>,
     writes: MongoRunStoreWrites,
     options: RunStoreOptions = {},
   ) {
+    this.#log = new MongoRunLog(logLines, runs, options.logLines ?? DEFAULT_RUN_LOG_LINES);
     this.#runs = runs;
     this.#items = items;
     this.#results = results;
@@ -539,13 +548,14 @@ export class MongoRunStore implements RunStore {
       }));
       return (await this.#items.bulkWrite(operations, { ordered: false, session })).modifiedCount;
     };
-    // An outcome with store writes or results is written one by one: its writes only while the item is held, a
-    // whole invocation's results only once its item is written.
+    // An outcome with store writes, results or log lines is written one by one: its writes only while the item is
+    // held, a whole invocation's results and an item's lines only once its item is written.
     const plain: ItemOutcome[] = [];
     let [failed, affected, unaffected, requeued] = [0, 0, 0, 0];
+    const log = new LogBatch();
     for (const outcome of outcomes) {
       const writes = writesToApply(outcome);
-      if (writes === undefined && outcome.results === undefined) {
+      if (writes === undefined && outcome.results === undefined && outcome.log === undefined && outcome.logDropped === undefined) {
         plain.push(outcome);
         continue;
       }
@@ -553,9 +563,11 @@ export class MongoRunStore implements RunStore {
         const applied = await this.#applyWrites(tenant, id, owner, outcome.seq, writes, now, session);
         if (applied === 'New') requeued += 1;
         if (applied === 'Failed') failed += 1;
+        if (applied !== 'dropped') log.add(outcome);
         if (applied !== 'applied') continue;
       }
       if ((await write([outcome])) === 0) continue;
+      if (writes === undefined) log.add(outcome);
       if (outcome.results !== undefined) {
         await this.#runs.updateOne({ _id: id }, [{ $set: await this.#resultsFields(id, outcome.results, session) }], { session });
       }
@@ -568,6 +580,7 @@ export class MongoRunStore implements RunStore {
     unaffected += await write(plain.filter((o) => o.status === 'Completed' && o.affected === false));
     const processed = failed + affected + unaffected;
     if (processed > 0) await this.#runs.updateOne({ _id: id, status: { $nin: COUNTED_FROM_ITEMS } }, { $inc: { processed, failed, affected } }, { session });
+    await this.#log.append(id, log.entries, log.dropped, session);
     return { written: processed, requeued };
   }
 
@@ -760,6 +773,7 @@ export class MongoRunStore implements RunStore {
     await this.#items.updateMany(options.onlyFailed ? unfinished : { runId: id }, reset);
     const counts = await this.#recount(id, doc.posted);
     await this.#results.deleteOne({ _id: id });
+    await this.#log.clear([id]);
     const requeued = await this.#runs.findOneAndUpdate(
       { ...this.#byId(tenant, id), status: { $in: FINAL } },
       {
@@ -775,6 +789,8 @@ export class MongoRunStore implements RunStore {
           failed: counts.failed,
           affected: counts.affected,
           cancelled: counts.cancelled,
+          logLines: 0,
+          logDropped: 0,
         },
         $inc: { reruns: 1 },
       },
@@ -783,6 +799,10 @@ export class MongoRunStore implements RunStore {
     // Another rerun requeued it first (its items were reset twice over: the same reset).
     if (requeued === null) assertRerunnable(toRun((await this.#doc(tenant, id)) ?? doc));
     return requeued === null ? this.get(tenant, id) : toRun(requeued);
+  }
+
+  async log(tenant: TenantId, id: string, query: RunLogQuery, paging: Paging): Promise<(Page<RunLogLine> & RunLogSummary) | undefined> {
+    return this.#log.page(id, tenant, query, paging);
   }
 
   async itemErrors(tenant: TenantId, id: string, limit: number): Promise<Record<string, string>> {
@@ -803,6 +823,7 @@ export class MongoRunStore implements RunStore {
     await this.#items.deleteMany({ runId: { $in: ids } });
     await this.#results.deleteMany({ _id: { $in: ids } });
     await this.#writes.links.deleteMany({ runId: { $in: ids } });
+    await this.#log.clear(ids);
     return (await this.#runs.deleteMany({ _id: { $in: ids }, status: { $in: FINAL } })).deletedCount;
   }
 }

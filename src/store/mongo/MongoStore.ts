@@ -17,6 +17,7 @@ import { MongoItemWrites } from './MongoItemWrites.js';
 import { MongoDefinitionStore } from './MongoDefinitionStore.js';
 import { MongoRecordStore } from './MongoRecordStore.js';
 import { MongoRelationStore } from './MongoRelationStore.js';
+import type { RunLogDocument } from './MongoRunLog.js';
 import { MongoRunStore, type RunDocument, type RunItemDocument, type RunResultsDocument } from './MongoRunStore.js';
 import { MongoResultLinkStore, type ResultLinkDocument } from './MongoResultLinkStore.js';
 import { MongoScheduleStore, type ScheduleDocument } from './MongoScheduleStore.js';
@@ -127,6 +128,7 @@ export class MongoStore implements Store {
         db.collection<RunDocument>(names.runs, COLLECTION_OPTIONS),
         db.collection<RunItemDocument>(names.runItems, COLLECTION_OPTIONS),
         db.collection<RunResultsDocument>(names.runResults, COLLECTION_OPTIONS),
+        db.collection<RunLogDocument>(names.runLog, COLLECTION_OPTIONS),
         { itemWrites: new MongoItemWrites(records, relations), links, client },
         runOptions,
       ),

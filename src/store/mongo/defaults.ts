@@ -10,6 +10,7 @@ export const MONGO_DEFAULTS = {
     runItems: 'runItems',
     runResults: 'runResults',
     resultLinks: 'resultLinks',
+    runLog: 'runLog',
     schedules: 'schedules',
     idempotencyKeys: 'idempotencyKeys',
     tenants: 'tenants',

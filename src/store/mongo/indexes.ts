@@ -55,6 +55,11 @@ export const MONGO_INDEXES: Record<CollectionName, IndexDescription[]> = {
   runResults: [],
   // A run's links, newest first; purge deletes them by run.
   resultLinks: [{ key: { tenantId: 1, runId: 1, createdAt: -1, _id: -1 }, name: 'tenant_run_createdAt' }],
+  // A run's lines in order, by item, and their purge with the run.
+  runLog: [
+    { key: { runId: 1, line: 1 }, name: 'run_line' },
+    { key: { runId: 1, itemKey: 1, line: 1 }, name: 'run_item_line' },
+  ],
   schedules: [
     { key: { tenantId: 1, createdAt: -1, _id: -1 }, name: 'tenant_createdAt' },
     { key: { tenantId: 1, definitionCsid: 1, createdAt: -1, _id: -1 }, name: 'tenant_definition_createdAt' },

@@ -4,7 +4,8 @@
  * records and relations share the database, so `complete` applies items' store writes in its transaction too.
  */
 import { randomUUID } from 'node:crypto';
-import type { Page } from '../../domain/paging.js';
+import type { Page, Paging } from '../../domain/paging.js';
+import { DEFAULT_RUN_LOG_LINES, type RunLogLine, type RunLogQuery, type RunLogSummary } from '../../domain/runLog.js';
 import {
   finalStatusFor,
   isActiveRunStatus,
@@ -28,6 +29,7 @@ import {
   DEFAULT_RESULTS_INLINE_LIMIT,
   duplicateItem,
   initialPosted,
+  LogBatch,
   resultsToStore,
   writesToApply,
   WriteConflict,
@@ -45,6 +47,7 @@ import type {
 } from '../runTypes.js';
 import { itemListSql, RUN_SQL, runListSql } from './runSql.js';
 import { SqliteItemWrites } from './SqliteItemWrites.js';
+import { SqliteRunLog } from './SqliteRunLog.js';
 import type { StatementCache } from './statements.js';
 
 interface RunRow {
@@ -145,11 +148,13 @@ export class SqliteRunStore implements RunStore {
   readonly #sql: RunStatements;
   readonly #resultsInlineLimit: number;
   readonly #itemWrites: SqliteItemWrites;
+  readonly #log: SqliteRunLog;
 
   constructor(statements: StatementCache, options: RunStoreOptions = {}) {
     this.#statements = statements;
     this.#itemWrites = new SqliteItemWrites(statements);
     this.#resultsInlineLimit = options.resultsInlineLimit ?? DEFAULT_RESULTS_INLINE_LIMIT;
+    this.#log = new SqliteRunLog(statements, options.logLines ?? DEFAULT_RUN_LOG_LINES);
     this.#sql = Object.fromEntries(
       Object.entries(RUN_SQL).map(([name, text]) => [name, statements.prepare(text)]),
     ) as RunStatements;
@@ -308,6 +313,7 @@ export class SqliteRunStore implements RunStore {
       let affected = 0;
       let requeued = 0;
       const updatedAt = now.toISOString();
+      const log = new LogBatch();
       for (const outcome of outcomes) {
         const writes = writesToApply(outcome);
         if (writes !== undefined) {
@@ -317,6 +323,7 @@ export class SqliteRunStore implements RunStore {
             processed += 1;
             failed += 1;
           }
+          if (applied !== 'dropped') log.add(outcome);
           if (applied !== 'applied') continue;
         }
         const changes = this.#sql.completeItem.run({
@@ -331,12 +338,14 @@ export class SqliteRunStore implements RunStore {
           now: updatedAt,
         }).changes;
         if (changes === 0) continue;
+        if (writes === undefined) log.add(outcome);
         if (outcome.results !== undefined) this.#storeResults(id, outcome.results);
         processed += 1;
         if (outcome.status === 'Failed') failed += 1;
         else if (outcome.affected !== false) affected += 1;
       }
       if (processed > 0) this.#sql.addCounts.run(processed, failed, affected, id);
+      this.#log.append(id, tenant, log.entries, log.dropped);
       return { written: processed, requeued };
     });
   }
@@ -432,8 +441,13 @@ export class SqliteRunStore implements RunStore {
         this.#sql.requeueAll.run(id);
       }
       this.#sql.deleteResults.run(id);
+      this.#log.clear(id);
       return toRun(this.#row(tenant, id) as RunRow);
     });
+  }
+
+  async log(tenant: TenantId, id: string, query: RunLogQuery, paging: Paging): Promise<(Page<RunLogLine> & RunLogSummary) | undefined> {
+    return this.#log.page(id, tenant, query, paging);
   }
 
   async itemErrors(tenant: TenantId, id: string, limit: number): Promise<Record<string, string>> {

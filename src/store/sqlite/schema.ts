@@ -252,6 +252,25 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys (tenant_id, username, expires_at);
   `,
+  // 11: what plugins logged through ctx.log while working on a run (src/store/sqlite/SqliteRunLog.ts), numbered per
+  // run; the run counts its kept lines (for its limit) and the lines past the limit.
+  `
+  ALTER TABLE runs ADD COLUMN log_lines INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE runs ADD COLUMN log_dropped INTEGER NOT NULL DEFAULT 0;
+
+  CREATE TABLE run_log (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    line INTEGER NOT NULL,
+    item_key TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    level INTEGER NOT NULL,
+    message TEXT NOT NULL,
+    fields TEXT CHECK (fields IS NULL OR json_valid(fields)),
+    at TEXT NOT NULL,
+    PRIMARY KEY (run_id, line)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX run_log_by_item ON run_log (run_id, item_key, line);
+  `,
 ];
 
 /** Brings the database up to the latest schema, each migration in its own transaction. */
