@@ -256,6 +256,47 @@ function describeDefinitions(current: () => Store): void {
     });
   });
 
+  describe('definitions.setAlias', () => {
+    it('makes get find the definition by its alias in its tenant only, and by its csid still', async () => {
+      const created = await defs().create(A, definition(), 'alice');
+      expect(await defs().setAlias(A, 'update-object', created.csid)).to.deep.equal({});
+      expect(await defs().get(A, 'update-object')).to.deep.equal(created);
+      expect(await defs().get(A, created.csid)).to.deep.equal(created);
+      expect(await defs().get(B, 'update-object')).to.equal(undefined);
+      expect(await defs().get(A, 'another-alias')).to.equal(undefined);
+    });
+
+    it('moves an alias that named another definition, saying which; setting it again says nothing moved', async () => {
+      const first = await defs().create(A, definition({ name: 'First' }), 'alice');
+      const second = await defs().create(A, definition({ name: 'Second' }), 'alice');
+      await defs().setAlias(A, 'current', first.csid);
+      expect(await defs().setAlias(A, 'current', second.csid)).to.deep.equal({ previous: first.csid });
+      expect((await defs().get(A, 'current'))?.csid).to.equal(second.csid);
+      expect(await defs().setAlias(A, 'current', second.csid)).to.deep.equal({});
+    });
+
+    it('refuses an unknown csid or one of another tenant, and keeps the same alias apart per tenant', async () => {
+      const inA = await defs().create(A, definition(), 'alice');
+      const inB = await defs().create(B, definition(), 'bob');
+      expect(await defs().setAlias(A, 'shared', UNKNOWN)).to.equal(undefined);
+      expect(await defs().setAlias(A, 'shared', inB.csid)).to.equal(undefined);
+      expect(await defs().get(A, 'shared')).to.equal(undefined);
+      await defs().setAlias(A, 'shared', inA.csid);
+      await defs().setAlias(B, 'shared', inB.csid);
+      expect((await defs().get(A, 'shared'))?.csid).to.equal(inA.csid);
+      expect((await defs().get(B, 'shared'))?.csid).to.equal(inB.csid);
+    });
+
+    it('deleting the definition deletes its aliases, so a new definition can take them over fresh', async () => {
+      const created = await defs().create(A, definition(), 'alice');
+      await defs().setAlias(A, 'gone', created.csid);
+      expect(await defs().delete(A, created.csid)).to.equal(true);
+      expect(await defs().get(A, 'gone')).to.equal(undefined);
+      const next = await defs().create(A, definition(), 'alice');
+      expect(await defs().setAlias(A, 'gone', next.csid)).to.deep.equal({});
+    });
+  });
+
   describe('definitions.list', () => {
     const NO_MODES = {
       supportsSingleDoc: false,
