@@ -19,6 +19,7 @@ import { authenticate } from './authenticate.js';
 import { accountsRouter } from './routes/accountsRouter.js';
 import { serviceGroupsRouter } from './routes/serviceGroupsRouter.js';
 import { adminRouter, type AdminServices } from './routes/admin/adminRouter.js';
+import { batchAdminRouter } from './routes/batchAdminRouter.js';
 import { batchRouter } from './routes/batchRouter.js';
 import { healthRouter, type HealthReport } from './routes/healthRouter.js';
 import { invokeRouter } from './routes/invokeRouter.js';
@@ -109,7 +110,9 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   // Before the body parsers: an unauthenticated request is answered without reading its body.
   api.use(authenticate(deps.auth));
   api.use(bodyParsers(options.bodyLimit));
-  // Invocation first: the deprecated `POST /batch/{csid}` would otherwise meet the definitions router's 405.
+  // Bulk administration first, so that its paths (`bulk`, `forms`) are never taken for a csid.
+  api.use('/batch', batchAdminRouter(deps.definitions));
+  // Invocation next: the deprecated `POST /batch/{csid}` would otherwise meet the definitions router's 405.
   api.use('/batch', invokeRouter({ runs: deps.runs, runsPath: `${SERVICE_ROOT}/runs` }));
   if (deps.schedules !== undefined) {
     api.use('/batch', definitionSchedulesRouter({ schedules: deps.schedules, basePath: `${SERVICE_ROOT}/schedules` }));
