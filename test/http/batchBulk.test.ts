@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { createDefinition, getJson, invoke, JSON_TYPE, XML_TYPE } from '../support/api.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
 import { actingAs, createRole, createUser } from '../security/support.js';
+import { dropMongoDatabase, ownMongoUri } from '../support/mongoUri.js';
 
 const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/invocation');
 const BATCH_NS = 'http://collectionspace.org/services/batch';
@@ -17,21 +18,29 @@ function batchJson(fields: Record<string, unknown>) {
   return { '@name': 'batch', 'ns2:batch_common': { '@xmlns:ns2': BATCH_NS, ...fields } };
 }
 
-describe('HTTP bulk administration of batch definitions', () => {
+/** The store the service runs on: the embedded one always, MongoDB with `MONGODB_URI`. */
+function describeBulkAdmin(engine: 'sqlite' | 'mongodb'): void {
+describe(`HTTP bulk administration of batch definitions (${engine})`, function () {
   let service: TestService;
+  let mongodbUri: string | undefined;
   let cleanup: () => Promise<void>;
   /** The definitions the shipped plugins registered at start, which the tests leave out of what they compare. */
   let registered: string[];
 
+  // A MongoDB-backed service builds its indexes and Agenda's at start, which the shared emulator may take long over.
+  if (engine === 'mongodb') this.timeout(120_000);
+
   beforeEach(async () => {
     const plugins = await pluginsDirWith(FIXTURE_PLUGINS);
     cleanup = plugins.cleanup;
-    service = await startTestService({ pluginsDir: plugins.dir });
+    mongodbUri = engine === 'mongodb' ? ownMongoUri('inv_bulk') : undefined;
+    service = await startTestService({ pluginsDir: plugins.dir, mongodbUri });
     registered = await allNames();
   });
   afterEach(async () => {
     await service.stop();
     await cleanup();
+    if (mongodbUri !== undefined) await dropMongoDatabase(mongodbUri);
   });
 
   const bulk = (body: string, type: string, client: TestService = service) =>
@@ -225,3 +234,11 @@ describe('HTTP bulk administration of batch definitions', () => {
     });
   });
 });
+}
+
+describeBulkAdmin('sqlite');
+if (process.env.MONGODB_URI === undefined || process.env.MONGODB_URI === '') {
+  console.log('Bulk administration on MongoDB skipped: MONGODB_URI is not set (no MongoDB server here)');
+} else {
+  describeBulkAdmin('mongodb');
+}
