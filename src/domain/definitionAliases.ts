@@ -8,6 +8,8 @@ import { ValidationError, quoted } from './errors.js';
 /** Letters, digits and `._~-` (unreserved in a URL path, so an alias needs no escaping), starting with a letter or digit. */
 const ALIAS_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}$/;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Most aliases one definition may have: each is kept for as long as the definition. */
+export const ALIASES_PER_DEFINITION = 20;
 /** Paths under `/batch/` that are not a definition. */
 export const RESERVED_ALIASES: readonly string[] = ['bulk', 'forms'];
 

@@ -3,7 +3,7 @@
  * enables; `If-Match` preconditions) over whichever store engine is configured. Framework-neutral: src/http
  * translates requests into these calls.
  */
-import { checkAlias } from '../domain/definitionAliases.js';
+import { ALIASES_PER_DEFINITION, checkAlias } from '../domain/definitionAliases.js';
 import { checkDefinitionAgainstPlugin, type PluginCapabilities } from '../domain/definitionRules.js';
 import { applyDefinitionUpdate, type DefinitionUpdate } from '../domain/definitionUpdate.js';
 import { checkWorkflowTransition, nextWorkflowState } from '../domain/workflow.js';
@@ -116,12 +116,13 @@ export class DefinitionService {
    * Gives the definition `id` names the further id `alias` (OSID `aliasJobs`); an alias that named another
    * definition moves to this one.
    * @returns the definition's csid, and the csid the alias named before when it moved
-   * @throws ValidationError for an alias that could be taken for a csid or a route; NotFoundError for an unknown `id`
+   * @throws ValidationError for an alias that could be taken for a csid or a route; NotFoundError for an unknown `id`;
+   *   DomainError CONFLICT when the definition already has `ALIASES_PER_DEFINITION` aliases
    */
   async alias(tenant: TenantId, alias: string, id: string): Promise<{ csid: string; movedFrom?: string }> {
     checkAlias(alias);
     const { csid } = await this.get(tenant, id);
-    const outcome = await this.store.setAlias(tenant, alias, csid);
+    const outcome = await this.store.setAlias(tenant, alias, csid, { maxAliases: ALIASES_PER_DEFINITION });
     if (outcome === undefined) throw new NotFoundError('Batch job', id);
     return outcome.previous === undefined ? { csid } : { csid, movedFrom: outcome.previous };
   }

@@ -77,8 +77,9 @@ export interface DefinitionStore {
    * Makes `alias` a further id of definition `csid` in this tenant (OSID `aliasJobs`); an alias that named another
    * definition moves to this one. `undefined` when there is no definition `csid`; else the csid the alias named
    * before, if it named one. The caller checks the alias's shape (src/domain/definitionAliases.ts).
+   * @throws DomainError CONFLICT, changing nothing, when the definition already has `maxAliases` other aliases
    */
-  setAlias(tenant: TenantId, alias: string, csid: string): Promise<{ previous?: string } | undefined>;
+  setAlias(tenant: TenantId, alias: string, csid: string, options: { maxAliases: number }): Promise<{ previous?: string } | undefined>;
   /** Matching definitions, one page, with the total count of all matches. */
   list(tenant: TenantId, query: DefinitionQuery): Promise<Page<StoredDefinition>>;
 }

@@ -182,6 +182,16 @@ describe(`HTTP bulk administration of batch definitions (${engine})`, function (
       expect((await service.request('/cspace-services/batch/fine')).status).to.equal(404);
       expect((await service.request('/cspace-services/batch/bulk')).status).to.equal(405);
     });
+
+    it('gives a definition at most 20 aliases: the 21st is a 409 of its entry alone', async () => {
+      const csid = await createDefinition(service, echoFields('popular'));
+      const entries = Array.from({ length: 21 }, (_, index) => ({ '@formId': `f${index}`, '@operation': 'alias', '@csid': csid, '@alias': `name-${index}` }));
+      const answers = byFormId((await bulkJson(entries)).body);
+      expect(Object.values(answers).filter((answer) => answer['@status'] === '200')).to.have.length(20);
+      expect(answers['f20']['@status']).to.equal('409');
+      expect(answers['f20'].error.message).to.include('(20)');
+      expect((await service.request('/cspace-services/batch/name-20')).status).to.equal(404);
+    });
   });
 
   describe('DELETE /batch?confirm=all', () => {

@@ -4,6 +4,7 @@ import type { BatchDefinition, StoredDefinition, TenantId, WorkflowState } from 
 import type { DefinitionQuery, DefinitionStore, DeleteOptions, WriteOptions } from '../types.js';
 import type { Clock, DefinitionClause } from '../queryRules.js';
 import {
+  assertAliasRoom,
   checkedRevision,
   cleanDefinition,
   createdCore,
@@ -77,8 +78,11 @@ export class MongoDefinitionStore implements DefinitionStore {
     return found === null ? null : this.#definitions.findOne(byCsid(tenant, found.definitionCsid));
   }
 
-  async setAlias(tenant: TenantId, alias: string, csid: string): Promise<{ previous?: string } | undefined> {
+  async setAlias(tenant: TenantId, alias: string, csid: string, options: { maxAliases: number }): Promise<{ previous?: string } | undefined> {
     if ((await this.#definitions.countDocuments(byCsid(tenant, csid), { limit: 1 })) === 0) return undefined;
+    // Counted before the write, without a transaction: two requests at once may each add the last one allowed.
+    const others = await this.#aliases.countDocuments({ tenantId: tenant, definitionCsid: csid, alias: { $ne: alias } });
+    assertAliasRoom(csid, others, options.maxAliases);
     const before = await this.#aliases.findOneAndUpdate(
       { tenantId: requireString(tenant, 'tenant'), alias: requireString(alias, 'alias') },
       { $set: { definitionCsid: csid } },

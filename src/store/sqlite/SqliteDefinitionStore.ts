@@ -2,7 +2,7 @@ import type { Page } from '../../domain/paging.js';
 import type { BatchDefinition, StoredDefinition, TenantId, WorkflowState } from '../../domain/types.js';
 import type { DefinitionQuery, DefinitionStore, DeleteOptions, WriteOptions } from '../types.js';
 import type { Clock } from '../queryRules.js';
-import { assertRevision, createdCore, newCsid } from '../queryRules.js';
+import { assertAliasRoom, assertRevision, createdCore, newCsid } from '../queryRules.js';
 import type { DefinitionRow } from './mappers.js';
 import { toCoreParams, toStoredDefinition } from './mappers.js';
 import { DEFINITION_SQL, definitionListSql } from './sql.js';
@@ -19,6 +19,7 @@ export class SqliteDefinitionStore implements DefinitionStore {
   readonly #setWorkflowState;
   readonly #delete;
   readonly #aliasTarget;
+  readonly #aliasCount;
   readonly #setAlias;
 
   constructor(statements: StatementCache, now: Clock) {
@@ -31,6 +32,7 @@ export class SqliteDefinitionStore implements DefinitionStore {
     this.#setWorkflowState = statements.prepare<DefinitionRow>(DEFINITION_SQL.setWorkflowState);
     this.#delete = statements.prepare(DEFINITION_SQL.delete);
     this.#aliasTarget = statements.prepare<string>(DEFINITION_SQL.aliasTarget).pluck();
+    this.#aliasCount = statements.prepare<number>(DEFINITION_SQL.aliasCount).pluck();
     this.#setAlias = statements.prepare(DEFINITION_SQL.setAlias);
   }
 
@@ -85,10 +87,11 @@ export class SqliteDefinitionStore implements DefinitionStore {
     });
   }
 
-  async setAlias(tenant: TenantId, alias: string, csid: string): Promise<{ previous?: string } | undefined> {
+  async setAlias(tenant: TenantId, alias: string, csid: string, options: { maxAliases: number }): Promise<{ previous?: string } | undefined> {
     return this.#statements.write(() => {
       if (this.#revision.get(csid, tenant) === undefined) return undefined;
       const previous = this.#aliasTarget.get(tenant, alias);
+      if (previous !== csid) assertAliasRoom(csid, this.#aliasCount.get(tenant, csid) ?? 0, options.maxAliases);
       this.#setAlias.run({ tenantId: tenant, alias, csid });
       return previous === undefined || previous === csid ? {} : { previous };
     });

@@ -40,6 +40,7 @@ export const DEFINITION_SQL = {
     WHERE csid = @csid AND tenant_id = @tenantId RETURNING ${DEFINITION_COLUMNS}`,
   delete: 'DELETE FROM definitions WHERE csid = ? AND tenant_id = ?',
   aliasTarget: 'SELECT definition_csid FROM definition_aliases WHERE tenant_id = ? AND alias = ?',
+  aliasCount: 'SELECT count(*) FROM definition_aliases WHERE tenant_id = ? AND definition_csid = ?',
   setAlias: `INSERT INTO definition_aliases (tenant_id, alias, definition_csid) VALUES (@tenantId, @alias, @csid)
     ON CONFLICT (tenant_id, alias) DO UPDATE SET definition_csid = excluded.definition_csid`,
 } as const;
