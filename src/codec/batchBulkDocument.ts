@@ -31,7 +31,8 @@ interface EntryWire {
   document?: DocNode;
 }
 
-type EntryField = '@csid' | '@alias' | '@revision' | 'document';
+const ENTRY_FIELDS = ['@csid', '@alias', '@revision', 'document'] as const;
+type EntryField = (typeof ENTRY_FIELDS)[number];
 
 /** What each operation needs and may carry besides `formId` and `operation`. */
 const FIELDS: Record<BulkOperation, { required: EntryField[]; optional: EntryField[] }> = {
@@ -62,7 +63,7 @@ function checkFields(wire: EntryWire): void {
   const { required, optional } = FIELDS[wire['@operation']];
   const details: ErrorDetail[] = [];
   for (const field of required) if (wire[field] === undefined) details.push({ path: `${ENTRY}/${field}`, message: 'is required' });
-  for (const field of ['@csid', '@alias', '@revision', 'document'] as const) {
+  for (const field of ENTRY_FIELDS) {
     if (wire[field] !== undefined && !required.includes(field) && !optional.includes(field)) {
       details.push({ path: `${ENTRY}/${field}`, message: `is not used by a ${wire['@operation']} entry` });
     }
