@@ -154,6 +154,21 @@ describe(`HTTP bulk administration of batch definitions (${engine})`, function (
       expect(JSON.parse(invoked.body['ns2:invocationResults'].userNote)).to.include({ mode: 'nocontext' });
     });
 
+    it('starts a background run and a schedule through an alias, both naming the csid', async () => {
+      const csid = await createDefinition(service, echoFields('aliased'));
+      await bulkJson([{ '@formId': 'a', '@operation': 'alias', '@csid': csid, '@alias': 'echo-job' }]);
+      const context = { 'ns2:invocationContext': { '@xmlns:ns2': 'http://collectionspace.org/services/common/invocable', mode: 'nocontext' } };
+      const post = (pathname: string, body: unknown, headers: Record<string, string> = {}) =>
+        service.request(pathname, { method: 'POST', headers: { 'Content-Type': JSON_TYPE, Accept: JSON_TYPE, ...headers }, body: JSON.stringify(body) });
+      const started = await post('/cspace-services/batch/echo-job/invoke', context, { Prefer: 'respond-async' });
+      expect(started.status, await started.clone().text()).to.equal(202);
+      const run = await getJson(service, started.headers.get('location') ?? '');
+      expect(run['ns2:run'].definitionCsid).to.equal(csid);
+      const schedule = await post('/cspace-services/batch/echo-job/schedules', { schedule: { every: '1 day', ...context } });
+      expect(schedule.status, await schedule.clone().text()).to.equal(201);
+      expect(((await schedule.json()) as any)['ns2:schedule'].definitionCsid).to.equal(csid);
+    });
+
     it('moves an alias that named another definition, and saying from where', async () => {
       const first = await createDefinition(service, echoFields('first'));
       const second = await createDefinition(service, echoFields('second'));
