@@ -30,6 +30,7 @@ import { InvocationService } from './services/invocationService.js';
 import { InvokeAuthorizer } from './services/invokeAuthorization.js';
 import { RecordService } from './services/recordService.js';
 import { RunService } from './services/runService.js';
+import { notificationChannelFor } from './runs/notificationChannel.js';
 import { agendaBackendFor, RunExecutor, watchAgendaFile } from './runs/runExecutor.js';
 import { RunRetention } from './runs/retention.js';
 import { ScheduleService } from './runs/schedules.js';
@@ -197,6 +198,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const agendaBackend = agendaBackendFor(store, config.dataDir);
   const executor = new RunExecutor({
     backend: agendaBackend,
+    notificationChannel: notificationChannelFor(store, runLogger, config.runPollMs),
     runs: store.runs,
     storeHealth: store.health,
     worker,

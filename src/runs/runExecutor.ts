@@ -14,7 +14,7 @@
  */
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import { Agenda, exponential, InMemoryNotificationChannel, type AgendaBackend, type Job } from 'agenda';
+import { Agenda, exponential, InMemoryNotificationChannel, type AgendaBackend, type Job, type NotificationChannel } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import type { Logger } from 'pino';
 import { StoreUnavailableError } from '../domain/errors.js';
@@ -97,6 +97,8 @@ const SESSION_RETRY = exponential({ delay: 1_000, factor: 2, maxDelay: 60_000, m
 interface ActiveRun {
   controller: AbortController;
   again: boolean;
+  /** Agenda gave the session's job up (its lock expired, or a heartbeat could not be saved). */
+  lockLost: boolean;
   done: Promise<void>;
 }
 
@@ -124,6 +126,8 @@ export function watchAgendaFile(store: Store, backend: AgendaBackend, dataDir: s
 
 export interface RunExecutorDeps {
   backend: AgendaBackend;
+  /** How Agenda hears of jobs saved (see notificationChannel.ts). @defaultValue an in-process channel */
+  notificationChannel?: NotificationChannel;
   runs: RunStore;
   /** A session that met the store unavailable goes on once it is back. */
   storeHealth: StoreHealth;
@@ -165,8 +169,8 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     const { maxConcurrentRuns, lockLifetimeMs: lockLifetime } = this.#options;
     const agenda = new Agenda({
       backend: this.#deps.backend,
-      // Starts a job saved by this process at once instead of at the next poll.
-      notificationChannel: new InMemoryNotificationChannel(),
+      // Starts a job saved (by this process, or by any on a MongoDB replica set) at once, not at the next poll.
+      notificationChannel: this.#deps.notificationChannel ?? new InMemoryNotificationChannel(),
       processEvery: this.#options.processEveryMs,
       // Sessions, the slot job held beside them, and as much room again for schedules and retention.
       maxConcurrency: 2 * maxConcurrentRuns + 1,
@@ -279,16 +283,18 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     }
     let settle = () => {};
     const done = new Promise<void>((resolve) => (settle = resolve));
-    const entry: ActiveRun = { controller: new AbortController(), again: false, done };
+    const entry: ActiveRun = { controller: new AbortController(), again: false, lockLost: false, done };
     this.#active.set(runId, entry);
-    const stopping = () => this.#stopping !== undefined;
+    const stopping = () => this.#stopping !== undefined || entry.lockLost;
     const touch = async () => {
       const run = await this.#deps.runs.get(tenant, runId);
       try {
         await job.touch(run === undefined ? 0 : percentCompleted(run.counts, run.status));
       } catch (err) {
-        // Agenda gave the job up (lock lost): stop here; the leases protect the items.
-        entry.controller.abort(err instanceof Error ? err : new Error(String(err)));
+        // Agenda gave the job up (its lock expired while the store was slow): claim nothing more, and let the
+        // items in flight finish (their leases are still ours) rather than abort them to be run again elsewhere.
+        if (!entry.lockLost) this.#deps.logger.warn({ err, run: runId }, 'run session lost its job lock; it stops claiming');
+        entry.lockLost = true;
         return;
       }
       // Finished or cancelled by another process: a session waiting on that process's leases would otherwise
@@ -307,6 +313,9 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
           entry.again = true;
         }
       } while (entry.again && !stopping() && !entry.controller.signal.aborted);
+      // Returning would count as the job's success, and Agenda would remove it: failing it keeps it, retried soon
+      // (by any process), so the run goes on.
+      if (entry.lockLost && this.#stopping === undefined) throw new Error(`run ${runId}: the session's job lock was lost`);
     } catch (err) {
       this.#deps.logger.error({ err, run: runId, attempt: (job.attrs.failCount ?? 0) + 1 }, 'run session failed; its job is retried');
       throw err;

@@ -325,8 +325,11 @@ class RunSession {
     const released = await runs.release(this.#tenant, this.run.id, this.owner);
     if (released > 0) this.logger.info({ released }, 'released unfinished items');
     if (interrupted) return;
-    const run = await runs.get(this.#tenant, this.run.id);
-    if (run === undefined || isFinalRunStatus(run.status) || run.filling || finalStatusFor(run.counts, run.open) === undefined) return;
+    let run = await runs.get(this.#tenant, this.run.id);
+    if (run === undefined || isFinalRunStatus(run.status) || run.filling || run.open) return;
+    // Counters that say work is left may trail the items (see `RunStore.recount`): nothing else would recount them.
+    if (finalStatusFor(run.counts, run.open) === undefined) run = await runs.recount(this.#tenant, this.run.id);
+    if (run === undefined || finalStatusFor(run.counts, run.open) === undefined) return;
     // A whole invocation's own results were stored with its item; finish keeps them over this summary.
     const results = await this.#summary(run);
     const at = now();

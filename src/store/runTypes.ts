@@ -186,6 +186,12 @@ export interface RunStore {
   /** Earliest lease expiry among the run's `Processing` items (those of `exceptOwner` left out), if any. */
   nextLeaseExpiry(tenant: TenantId, id: string, exceptOwner?: string): Promise<Date | undefined>;
   /**
+   * The run with its counters as its items give them, for deciding whether it is done (not stored: `finish` stores
+   * them). MongoDB increments a run's counters after the item writes they count, so a crash or a failed write in
+   * between leaves them behind for good; SQLite writes both in one transaction, so there this is `get`.
+   */
+  recount(tenant: TenantId, id: string): Promise<Run | undefined>;
+  /**
    * Moves an `InProgress` (or `Queued`) run with no work left to `Completed`/`CompletedWithErrors` with its
    * results; answers the run (unchanged when it still has work, is open or filling, or is no longer active).
    */

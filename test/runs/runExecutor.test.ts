@@ -254,6 +254,22 @@ describe('RunExecutor slots', () => {
     expect(sessions[0]!.control.signal.aborted).to.equal(true);
   });
 
+  it('when its job lock is lost, stops claiming but lets items in flight finish, and keeps the job for a retry', async () => {
+    const executor = processNamed('A', { slotsPerRun: 1, lockLifetimeMs: 200 });
+    await executor.start();
+    await executor.wake(TENANT, RUN);
+    await waitFor('a session', async () => (live().length === 1 ? true : undefined));
+    // No heartbeat for well past the lock lifetime (as when the store stalls): Agenda gives the job up.
+    await pause(1_000);
+    await sessions[0]!.control.touch();
+    expect(sessions[0]!.control.stopping(), 'claims nothing more').to.equal(true);
+    expect(sessions[0]!.control.signal.aborted, 'its items in flight are not aborted').to.equal(false);
+    // The real worker ends once its items in flight are done; the run, with work left, is taken up again.
+    sessions[0]!.finish();
+    await waitFor('a second session', async () => (sessions.length === 2 && live().length === 1 ? true : undefined), { timeoutMs: 10_000 });
+    expect(await runJobs(), 'the run keeps its one job').to.have.length(1);
+  });
+
   it('on shutdown, leaves a run with work left to another process', async () => {
     const a = processNamed('A', { slotsPerRun: 1 });
     await a.start();

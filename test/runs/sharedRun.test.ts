@@ -30,8 +30,9 @@ describe('one run shared by two worker processes', function () {
       MAX_RUN_ITEMS: String(ITEMS),
       RUN_POLL_MS: '100',
       RUN_HEARTBEAT_MS: '200',
-      // A session out of items waits for the other's leases to expire before it looks again.
-      RUN_LEASE_MS: '1000',
+      // A session out of items waits for the other's leases to expire before it looks again: short leases keep the
+      // test quick, but not so short that a stalled store (the MongoDB emulator under load) lets them lapse.
+      RUN_LEASE_MS: '3000',
       PID_NOTE_ITEM_MS: '10',
     });
     // The API process starts first: it creates the administrator and the fixture's definition once.

@@ -109,6 +109,72 @@ function describeMongoStore(connectionString: string): void {
       }
     });
 
+    it('finishes a run whose counters trail its items (a crash between the two) with the counts the items give', async () => {
+      const tenant = 'tenant-a' as TenantId;
+      const store = await MongoStore.connect({ client, databaseName: databaseNameFor('MongoDB counters trailing') });
+      try {
+        const input = { definitionCsid: 'd', definitionName: 'D', invocation: { listCSIDs: [], params: [] }, createdBy: 'alice' };
+        const run = await store.runs.create(tenant, input, ['a', 'b', 'c'], new Date(0));
+        const items = await store.runs.claim(tenant, run.id, { owner: 'w', limit: 3, leaseMs: 1000, now: new Date(1) });
+        const outcomes = items.map((item) => ({ seq: item.seq, status: item.key === 'c' ? ('Failed' as const) : ('Completed' as const) }));
+        await store.runs.complete(tenant, run.id, 'w', outcomes, new Date(2));
+        // What a process killed between the item writes and the counter update leaves.
+        await store.db.collection(MONGO_DEFAULTS.collections.runs).updateOne({ _id: run.id as never }, { $set: { processed: 1, failed: 0, affected: 1 } });
+        expect((await store.runs.get(tenant, run.id))?.counts).to.include({ posted: 3, processed: 1 });
+        expect((await store.runs.recount(tenant, run.id))?.counts).to.deep.equal({ posted: 3, processed: 3, failed: 1, affected: 2, cancelled: 0 });
+        const finished = await store.runs.finish(tenant, run.id, { userNote: 'done' }, new Date(3));
+        expect(finished?.status).to.equal('CompletedWithErrors');
+        expect(finished?.counts).to.deep.equal({ posted: 3, processed: 3, failed: 1, affected: 2, cancelled: 0 });
+      } finally {
+        await store.db.dropDatabase();
+        await store.close();
+      }
+    });
+
+    it('answers a cancel with the counts the items give, whatever the counters say, and does not move them after', async () => {
+      const tenant = 'tenant-a' as TenantId;
+      const store = await MongoStore.connect({ client, databaseName: databaseNameFor('MongoDB cancel counts') });
+      try {
+        const input = { definitionCsid: 'd', definitionName: 'D', invocation: { listCSIDs: [], params: [] }, createdBy: 'alice' };
+        const run = await store.runs.create(tenant, input, ['a', 'b', 'c', 'd'], new Date(0));
+        const [a, b] = await store.runs.claim(tenant, run.id, { owner: 'w', limit: 2, leaseMs: 1000, now: new Date(1) });
+        await store.runs.complete(tenant, run.id, 'w', [{ seq: a!.seq, status: 'Completed' }], new Date(2));
+        // b's item write lands before the cancel, its counter update after it.
+        const runItems = store.db.collection(MONGO_DEFAULTS.collections.runItems);
+        await runItems.updateOne({ runId: run.id, seq: b!.seq }, { $set: { status: 'Failed', owner: null } });
+        const cancelled = await store.runs.cancel(tenant, run.id, new Date(3));
+        expect(cancelled?.counts).to.deep.equal({ posted: 4, processed: 2, failed: 1, affected: 1, cancelled: 2 });
+        await runItems.updateOne({ runId: run.id, seq: b!.seq }, { $set: { status: 'Processing', owner: 'w' } });
+        await store.runs.complete(tenant, run.id, 'w', [{ seq: b!.seq, status: 'Failed', error: 'late' }], new Date(4));
+        expect((await store.runs.get(tenant, run.id))?.counts).to.deep.equal(cancelled?.counts);
+      } finally {
+        await store.db.dropDatabase();
+        await store.close();
+      }
+    });
+
+    it('does not count again, once the run finished, items whose counter update lands after the finish', async () => {
+      const tenant = 'tenant-a' as TenantId;
+      const store = await MongoStore.connect({ client, databaseName: databaseNameFor('MongoDB late counter update') });
+      try {
+        const input = { definitionCsid: 'd', definitionName: 'D', invocation: { listCSIDs: [], params: [] }, createdBy: 'alice' };
+        const run = await store.runs.create(tenant, input, ['a', 'b'], new Date(0));
+        const [a, b] = await store.runs.claim(tenant, run.id, { owner: 'w', limit: 2, leaseMs: 1000, now: new Date(1) });
+        await store.runs.complete(tenant, run.id, 'w', [{ seq: a!.seq, status: 'Completed' }], new Date(2));
+        // b's item write lands, its counter update not yet: a session ending now finishes the run from the items.
+        const runItems = store.db.collection(MONGO_DEFAULTS.collections.runItems);
+        await runItems.updateOne({ runId: run.id, seq: b!.seq }, { $set: { status: 'Completed', owner: null, affected: true } });
+        expect((await store.runs.finish(tenant, run.id, {}, new Date(3)))?.counts).to.include({ processed: 2 });
+        // Then the late counter update: an item still held by 'w' makes complete count it, on a finished run.
+        await runItems.updateOne({ runId: run.id, seq: b!.seq }, { $set: { status: 'Processing', owner: 'w' } });
+        await store.runs.complete(tenant, run.id, 'w', [{ seq: b!.seq, status: 'Completed' }], new Date(4));
+        expect((await store.runs.get(tenant, run.id))?.counts).to.include({ posted: 2, processed: 2, affected: 2 });
+      } finally {
+        await store.db.dropDatabase();
+        await store.close();
+      }
+    });
+
     it('creates the indexes the queries need, and leaves a given client open on close', async () => {
       const databaseName = databaseNameFor('MongoDB store indexes');
       const store = await MongoStore.connect({ client, databaseName });

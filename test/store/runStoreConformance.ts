@@ -423,6 +423,19 @@ export function describeRunStoreConformance(options: StoreConformanceOptions & {
         expect((await runs().finish(A, bad.id, {}, at(20)))?.status).to.equal(RUN_STATUS.CompletedWithErrors);
       });
 
+      it('recounts a run from its items, unfinished and finished, answering it still active until finish', async () => {
+        const run = await runs().create(A, newRun(), keys(4), at(0));
+        await runs().start(A, run.id, at(1));
+        const [first] = await runs().claim(A, run.id, { owner: 'w', limit: 1, leaseMs: LEASE, now: at(2) });
+        await runs().complete(A, run.id, 'w', [{ seq: first!.seq, status: 'Completed', affected: false }], at(3));
+        const partial = await runs().recount(A, run.id);
+        expect(partial).to.deep.include({ status: RUN_STATUS.InProgress, counts: { posted: 4, processed: 1, failed: 0, affected: 0, cancelled: 0 } });
+        await processAll(run, (key) => key === 'r2');
+        expect((await runs().recount(A, run.id))?.counts).to.deep.equal({ posted: 4, processed: 4, failed: 1, affected: 2, cancelled: 0 });
+        expect((await runs().get(A, run.id))?.status, 'recount stores nothing').to.equal(RUN_STATUS.InProgress);
+        expect(await runs().recount(B, run.id), 'another tenant').to.equal(undefined);
+      });
+
       it('does not finish while items remain, and fails an active run with a reason', async () => {
         const run = await runs().create(A, newRun(), keys(2), at(0));
         await runs().start(A, run.id, at(1));

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,9 +37,13 @@ const ITEMS_PAGE_SIZE = 500;
 /** Where `@agendajs/mongo-backend` keeps jobs by default (the service does not name another). */
 const AGENDA_MONGO_COLLECTION = 'agendaJobs';
 
-/** Resolves once the service logs that it listens. */
-function startChildService(env: NodeJS.ProcessEnv): Promise<ChildService> {
+/**
+ * Resolves once the service logs that it listens. Its log is copied to `child-<pid>.log` in `logDir` (the sandbox,
+ * kept with a failed test's).
+ */
+function startChildService(env: NodeJS.ProcessEnv, logDir: string): Promise<ChildService> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.pipe(createWriteStream(path.join(logDir, `child-${child.pid}.log`)));
   const exited = once(child, 'exit');
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -134,7 +139,7 @@ export async function childSandbox(prefix: string, fixtures: string[], options: 
       ...extra,
     }),
     async start(env) {
-      const service = await startChildService(env);
+      const service = await startChildService(env, dir);
       children.push(service.child);
       return service;
     },

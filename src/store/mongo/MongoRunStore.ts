@@ -6,7 +6,8 @@
  * in one `updateMany` whose filter re-checks claimability per document, then reads back what carries the token:
  * two workers can never both claim an item. Final writes filter on `owner` + `Processing` per item. Run counters
  * are incremented after the item writes and recounted from the items when the run finishes, so a crash between
- * the two cannot leave a run with wrong counts.
+ * the two cannot leave a run with wrong counts: a session about to end asks `recount` whether the run is done
+ * when the counters say it is not.
  *
  * Cancel without a transaction: the run's status changes first, then one `updateMany` ends its items not final
  * (`#cancelItems`), and only then does `cancel` answer. A claim reads the run's status again after tagging its
@@ -131,6 +132,11 @@ export interface RunItemDocument {
 
 const ACTIVE = [...ACTIVE_RUN_STATUSES];
 const FINAL = [...FINAL_RUN_STATUSES];
+/**
+ * The statuses whose counts `finish` and `cancel` set from the items themselves (once no item can change any more):
+ * an increment for items written before, landing after, is not counted twice.
+ */
+const COUNTED_FROM_ITEMS: RunStatus[] = [RUN_STATUS.Completed, RUN_STATUS.CompletedWithErrors, RUN_STATUS.Cancelled];
 const DUPLICATE_KEY = 11000;
 
 function toRun(doc: RunDocument): Run {
@@ -473,7 +479,7 @@ export class MongoRunStore implements RunStore {
         },
       },
     );
-    if (modifiedCount > 0) await this.#runs.updateOne({ _id: id }, { $inc: { processed: modifiedCount, failed: modifiedCount } });
+    if (modifiedCount > 0) await this.#runs.updateOne({ _id: id, status: { $nin: COUNTED_FROM_ITEMS } }, { $inc: { processed: modifiedCount, failed: modifiedCount } });
   }
 
   async renewLeases(tenant: TenantId, id: string, owner: string, until: Date): Promise<number[]> {
@@ -558,7 +564,7 @@ export class MongoRunStore implements RunStore {
     affected += await write(plain.filter((o) => o.status === 'Completed' && o.affected !== false));
     unaffected += await write(plain.filter((o) => o.status === 'Completed' && o.affected === false));
     const processed = failed + affected + unaffected;
-    if (processed > 0) await this.#runs.updateOne({ _id: id }, { $inc: { processed, failed, affected } }, { session });
+    if (processed > 0) await this.#runs.updateOne({ _id: id, status: { $nin: COUNTED_FROM_ITEMS } }, { $inc: { processed, failed, affected } }, { session });
     return { written: processed, requeued };
   }
 
@@ -636,6 +642,13 @@ export class MongoRunStore implements RunStore {
     return counts;
   }
 
+  async recount(tenant: TenantId, id: string): Promise<Run | undefined> {
+    const doc = await this.#doc(tenant, id);
+    if (doc === null) return undefined;
+    const { processed, failed, affected, cancelled } = await this.#recount(id, doc.posted);
+    return toRun({ ...doc, processed, failed, affected, cancelled });
+  }
+
   async finish(tenant: TenantId, id: string, results: RunResults, now: Date): Promise<Run | undefined> {
     const doc = await this.#doc(tenant, id);
     if (doc === null) return undefined;
@@ -706,13 +719,18 @@ export class MongoRunStore implements RunStore {
     return this.get(tenant, id);
   }
 
-  /** Ends the items of a cancelled run that are not final, whoever holds them, and counts them. */
+  /**
+   * Ends the items of a cancelled run that are not final, whoever holds them, then counts the run from its items:
+   * none of them changes any more, so the cancel answers exact counts, which increments landing late leave alone.
+   * `$max`: a sweep of items added meanwhile (`#sweepIfCancelled`) may count them first, and counts only grow now.
+   */
   async #cancelItems(id: string, now: Date): Promise<void> {
-    const { modifiedCount } = await this.#items.updateMany(
+    await this.#items.updateMany(
       { runId: id, status: { $in: [ITEM_STATUS.New, ITEM_STATUS.Processing] } },
       { $set: { status: ITEM_STATUS.Cancelled, owner: null, leaseExpiresAt: null, claimToken: null, updatedAt: now } },
     );
-    if (modifiedCount > 0) await this.#runs.updateOne({ _id: id }, { $inc: { cancelled: modifiedCount } });
+    const { processed, failed, affected, cancelled } = await this.#recount(id, 0);
+    await this.#runs.updateOne({ _id: id }, { $max: { processed, failed, affected, cancelled } });
   }
 
   /** After items were added to a run that was active when checked: a cancel since then did not see them. */

@@ -43,6 +43,12 @@ export function databaseNameFromUri(uri: string): string | undefined {
   return name === '' ? undefined : name;
 }
 
+/**
+ * What the server is. Multi-document transactions (record deletes, items' store writes) and change streams (waking
+ * workers) need a replica set or a sharded cluster: a standalone server has neither.
+ */
+export type MongoDeployment = 'standalone' | 'replicaSet' | 'sharded';
+
 /** Collections leave `undefined` members out instead of storing them as `null`. */
 const COLLECTION_OPTIONS: CollectionOptions = { ignoreUndefined: true };
 
@@ -54,6 +60,8 @@ export class MongoStore implements Store {
   readonly runs: MongoRunStore;
   readonly schedules: MongoScheduleStore;
   readonly auth: MongoAuthStore;
+  /** Asked once at connect (`hello`). */
+  readonly deployment: MongoDeployment;
   /** Probed by `/health` (and every second while unhealthy); every store call reports what it meets. */
   readonly health = new StoreHealth();
   readonly #db: Db;
@@ -61,8 +69,8 @@ export class MongoStore implements Store {
   #closing: Promise<void> | undefined;
 
   /**
-   * Connects when given a URI, creates the indexes, and detects once (`hello`) whether record deletes and items'
-   * store writes can use a transaction.
+   * Connects when given a URI, creates the indexes, and asks once (`hello`) what the server is: whether record
+   * deletes and items' store writes can use a transaction, and workers a change stream.
    */
   static async connect(options: MongoStoreOptions): Promise<MongoStore> {
     const ownedClient = 'uri' in options ? new MongoClient(options.uri, options.clientOptions) : undefined;
@@ -76,8 +84,8 @@ export class MongoStore implements Store {
           .map((name) => db.collection(MONGO_DEFAULTS.collections[name]).createIndexes(MONGO_INDEXES[name])),
       );
       await dropObsoleteIndexes(db);
-      const transactions = await supportsTransactions(db);
-      return new MongoStore(db, ownedClient, transactions, options.now ?? systemClock, options.runs);
+      const deployment = await deploymentOf(db);
+      return new MongoStore(db, ownedClient, deployment, options.now ?? systemClock, options.runs);
     } catch (error) {
       await ownedClient?.close();
       throw error;
@@ -92,15 +100,16 @@ export class MongoStore implements Store {
     return client.db(options.databaseName ?? fromUri ?? MONGO_DEFAULTS.databaseName);
   }
 
-  private constructor(db: Db, ownedClient: MongoClient | undefined, transactions: boolean, now: Clock, runOptions: RunStoreOptions = {}) {
+  private constructor(db: Db, ownedClient: MongoClient | undefined, deployment: MongoDeployment, now: Clock, runOptions: RunStoreOptions = {}) {
     this.#db = db;
+    this.deployment = deployment;
     this.#ownedClient = ownedClient;
     const names = MONGO_DEFAULTS.collections;
     const relations = db.collection<RelationDocument>(names.relations, COLLECTION_OPTIONS);
     const records = db.collection<RecordDocument>(names.records, COLLECTION_OPTIONS);
     const definitions = db.collection<DefinitionDocument>(names.definitions, COLLECTION_OPTIONS);
     const report = <T extends object>(part: T): T => reportingFaults(part, this.health);
-    const client = transactions ? db.client : undefined;
+    const client = deployment === 'standalone' ? undefined : db.client;
     const aliases = db.collection<DefinitionAliasDocument>(names.definitionAliases, COLLECTION_OPTIONS);
     this.definitions = report(new MongoDefinitionStore(definitions, aliases, now));
     this.records = report(new MongoRecordStore({ records, relations, client, now }));
@@ -132,10 +141,10 @@ export class MongoStore implements Store {
   }
 }
 
-/** Multi-document transactions need a replica set or a sharded cluster; a standalone server has none. */
-async function supportsTransactions(db: Db): Promise<boolean> {
+async function deploymentOf(db: Db): Promise<MongoDeployment> {
   const hello = await db.admin().command({ hello: 1 });
-  return typeof hello['setName'] === 'string' || hello['msg'] === 'isdbgrid';
+  if (hello['msg'] === 'isdbgrid') return 'sharded';
+  return typeof hello['setName'] === 'string' ? 'replicaSet' : 'standalone';
 }
 
 /** Index names no query uses any more (`MONGO_OBSOLETE_INDEXES`), dropped where an earlier version created them. */
