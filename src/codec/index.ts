@@ -36,6 +36,8 @@ export { encodeAccountRoleDocument } from './accountRoleDocument.js';
 export { encodeServiceTagList, serviceTagsOf } from './serviceTagList.js';
 export { decodeBatchDocument, decodeBatchUpdate, encodeBatchDocument, checkBatchCommonPart } from './batchDocument.js';
 export { decodeDefinitionImport, encodeDefinitionExport, encodeImportReport } from './definitionTransfer.js';
+export { decodeBatchBulk, encodeBulkResponses } from './batchBulkDocument.js';
+export { encodeBatchForms } from './batchFormsDocument.js';
 export { BATCH_LIST_SPEC, encodeBatchList, encodeCommonList } from './commonList.js';
 export type { ListItem, ListSpec } from './commonList.js';
 export { encodeDomainError, encodeError, encodeErrorText } from './errorDocument.js';

@@ -22,6 +22,7 @@ import { authenticate } from './authenticate.js';
 import { accountsRouter } from './routes/accountsRouter.js';
 import { serviceGroupsRouter } from './routes/serviceGroupsRouter.js';
 import { adminRouter, type AdminServices } from './routes/admin/adminRouter.js';
+import { batchAdminRouter } from './routes/batchAdminRouter.js';
 import { batchRouter } from './routes/batchRouter.js';
 import { definitionTransferRouter } from './routes/definitionTransferRouter.js';
 import { healthRouter, type HealthReport } from './routes/healthRouter.js';
@@ -119,8 +120,11 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   const authenticateCaller = authenticate(deps.auth);
   api.use(authenticateCaller);
   api.use(bodyParsers(options.bodyLimit));
+  // Bulk administration and transfer first, so that their paths (`bulk`, `forms`, `export`, `import`) are never
+  // taken for a csid.
+  api.use('/batch', batchAdminRouter(deps.definitions));
   api.use('/batch', definitionTransferRouter(new DefinitionTransfer(deps.definitions)));
-  // Invocation first: the deprecated `POST /batch/{csid}` would otherwise meet the definitions router's 405.
+  // Invocation next: the deprecated `POST /batch/{csid}` would otherwise meet the definitions router's 405.
   api.use('/batch', invokeRouter({ runs: deps.runs, idempotency: deps.idempotency, runsPath: `${SERVICE_ROOT}/runs` }));
   if (deps.schedules !== undefined) {
     api.use('/batch', definitionSchedulesRouter({ schedules: deps.schedules, basePath: `${SERVICE_ROOT}/schedules` }));

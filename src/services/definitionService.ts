@@ -3,10 +3,11 @@
  * enables; `If-Match` preconditions) over whichever store engine is configured. Framework-neutral: src/http
  * translates requests into these calls.
  */
+import { ALIASES_PER_DEFINITION, checkAlias } from '../domain/definitionAliases.js';
 import { checkDefinitionAgainstPlugin, type PluginCapabilities } from '../domain/definitionRules.js';
 import { applyDefinitionUpdate, type DefinitionUpdate } from '../domain/definitionUpdate.js';
 import { checkWorkflowTransition, nextWorkflowState } from '../domain/workflow.js';
-import { NotFoundError, PreconditionFailedError } from '../domain/errors.js';
+import { DomainError, NotFoundError, PreconditionFailedError, quoted, ValidationError } from '../domain/errors.js';
 import type { Page } from '../domain/paging.js';
 import type { BatchDefinition, StoredDefinition, TenantId } from '../domain/types.js';
 import type { DefinitionQuery, DefinitionStore } from '../store/types.js';
@@ -20,6 +21,9 @@ export interface PluginCatalog {
 /** Decides whether a write may go ahead given the stored definition (an `If-Match` check). */
 export type Precondition = (current: StoredDefinition) => boolean;
 
+/** How many definitions a delete-all reads per page while it gathers their csids. */
+const DELETE_ALL_PAGE_SIZE = 500;
+
 export class DefinitionService {
   constructor(
     private readonly store: DefinitionStore,
@@ -31,20 +35,22 @@ export class DefinitionService {
     return this.store.create(tenant, definition, actor);
   }
 
-  async get(tenant: TenantId, csid: string): Promise<StoredDefinition> {
-    const stored = await this.store.get(tenant, csid);
-    if (stored === undefined) throw new NotFoundError('Batch job', csid);
+  /** By csid or alias; every method taking an `id` accepts either and acts on the definition it names. */
+  async get(tenant: TenantId, id: string): Promise<StoredDefinition> {
+    const stored = await this.store.get(tenant, id);
+    if (stored === undefined) throw new NotFoundError('Batch job', id);
     return stored;
   }
 
   /** Sets what `update` carries and keeps every other field (`applyDefinitionUpdate`), then checks the result. */
   async update(
     tenant: TenantId,
-    csid: string,
+    id: string,
     update: DefinitionUpdate,
     options: { actor: string; precondition?: Precondition },
   ): Promise<StoredDefinition> {
-    const current = await this.guarded(tenant, csid, options.precondition);
+    const current = await this.guarded(tenant, id, options.precondition);
+    const { csid } = current;
     const definition = applyDefinitionUpdate(current.definition, update);
     this.check(definition);
     // The revision read above is handed down so that a concurrent write between the check and this update
@@ -62,20 +68,84 @@ export class DefinitionService {
    * `PUT {csid}/workflow/{transition}` does.
    * @throws ValidationError for an unknown transition; DomainError CONFLICT for one the current state does not allow.
    */
-  async transition(tenant: TenantId, csid: string, transition: string, options: { actor: string }): Promise<StoredDefinition> {
+  async transition(tenant: TenantId, id: string, transition: string, options: { actor: string }): Promise<StoredDefinition> {
     // An unknown transition is refused before anything is read.
     const known = checkWorkflowTransition(transition);
-    const current = await this.get(tenant, csid);
+    const current = await this.get(tenant, id);
+    const { csid } = current;
     const state = nextWorkflowState(current.core.workflowState, known, `Batch job '${csid}'`);
     const updated = await this.store.setWorkflowState(tenant, csid, state, { ...options, expectedRevision: current.core.revision });
     if (updated === undefined) throw new NotFoundError('Batch job', csid);
     return updated;
   }
 
-  async delete(tenant: TenantId, csid: string, options: { precondition?: Precondition } = {}): Promise<void> {
-    const current = await this.guarded(tenant, csid, options.precondition);
-    const deleted = await this.store.delete(tenant, csid, { expectedRevision: current.core.revision });
-    if (!deleted) throw new NotFoundError('Batch job', csid);
+  /** @returns the csid of the definition deleted */
+  async delete(tenant: TenantId, id: string, options: { precondition?: Precondition } = {}): Promise<string> {
+    const current = await this.guarded(tenant, id, options.precondition);
+    const deleted = await this.store.delete(tenant, current.csid, { expectedRevision: current.core.revision });
+    if (!deleted) throw new NotFoundError('Batch job', id);
+    return current.csid;
+  }
+
+  /**
+   * Deletes every definition of the tenant (OSID `deleteAllJobs`), each on its own: one that cannot be deleted (a
+   * concurrent delete) is reported with its error and the others go.
+   */
+  async deleteAll(tenant: TenantId): Promise<Array<{ csid: string; error?: DomainError }>> {
+    // The csids are gathered first, so that deleting does not shift the pages still to read.
+    const csids: string[] = [];
+    for (let pageNum = 0; ; pageNum += 1) {
+      const page = await this.store.list(tenant, { sort: { field: 'name', direction: 'asc' }, paging: { pageNum, pageSize: DELETE_ALL_PAGE_SIZE } });
+      csids.push(...page.items.map((stored) => stored.csid));
+      if (page.items.length < DELETE_ALL_PAGE_SIZE) break;
+    }
+    const outcomes: Array<{ csid: string; error?: DomainError }> = [];
+    for (const csid of csids) {
+      try {
+        await this.delete(tenant, csid);
+        outcomes.push({ csid });
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        outcomes.push({ csid, error: err });
+      }
+    }
+    return outcomes;
+  }
+
+  /**
+   * Gives the definition `id` names the further id `alias` (OSID `aliasJobs`); an alias that named another
+   * definition moves to this one.
+   * @returns the definition's csid, and the csid the alias named before when it moved
+   * @throws ValidationError for an alias that could be taken for a csid or a route; NotFoundError for an unknown `id`;
+   *   DomainError CONFLICT when the definition already has `ALIASES_PER_DEFINITION` aliases
+   */
+  async alias(tenant: TenantId, alias: string, id: string): Promise<{ csid: string; movedFrom?: string }> {
+    checkAlias(alias);
+    const { csid } = await this.get(tenant, id);
+    const outcome = await this.store.setAlias(tenant, alias, csid, { maxAliases: ALIASES_PER_DEFINITION });
+    if (outcome === undefined) throw new NotFoundError('Batch job', id);
+    return outcome.previous === undefined ? { csid } : { csid, movedFrom: outcome.previous };
+  }
+
+  /** What a definition may name (OSID `getJobFormsForCreate`): every loaded plugin, with its modes and doc types. */
+  loadedPlugins(): PluginCapabilities[] {
+    return this.plugins.classNames().flatMap((className) => this.plugins.resolve(className) ?? []);
+  }
+
+  /**
+   * The stored definitions `ids` name, each with its plugin's capabilities (OSID `getJobFormsForUpdate`).
+   * @throws ValidationError for an id named twice; NotFoundError for the first id that names no definition
+   */
+  async updateForms(tenant: TenantId, ids: readonly string[]): Promise<Array<{ stored: StoredDefinition; plugin?: PluginCapabilities }>> {
+    const repeated = ids.filter((id, index) => ids.indexOf(id) !== index);
+    if (repeated.length > 0) throw new ValidationError(`csid ${quoted(repeated[0] as string)} is named twice`, [{ path: 'csid', message: 'must name each definition once' }]);
+    const forms = [];
+    for (const id of ids) {
+      const stored = await this.get(tenant, id);
+      const plugin = this.plugins.resolve(stored.definition.className);
+      forms.push(plugin === undefined ? { stored } : { stored, plugin });
+    }
+    return forms;
   }
 
   list(tenant: TenantId, query: DefinitionQuery): Promise<Page<StoredDefinition>> {

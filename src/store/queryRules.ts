@@ -4,7 +4,7 @@
  * the resolved forms into SQL or MongoDB filters, so both read the same query the same way.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { PreconditionFailedError, ValidationError } from '../domain/errors.js';
+import { DomainError, PreconditionFailedError, ValidationError } from '../domain/errors.js';
 import type { Paging } from '../domain/paging.js';
 import { MODE_FLAGS, isInvocationMode } from '../domain/types.js';
 import type { BatchDefinition, CoreFields, Csid, TenantId } from '../domain/types.js';
@@ -136,6 +136,13 @@ export function revisionConflict(
 export function assertRevision(what: string, csid: string, stored: number, expected: unknown): void {
   const wanted = checkedRevision(expected);
   if (wanted !== undefined && stored !== wanted) throw revisionConflict(what, csid, wanted, stored);
+}
+
+/** Refuses another alias for a definition that already has `max` (both engines word it the same). */
+export function assertAliasRoom(csid: string, existing: number, max: number): void {
+  if (existing >= max) {
+    throw new DomainError('CONFLICT', `Batch job '${csid}' already has ${existing} aliases, the most one may have (${max})`);
+  }
 }
 
 export function createdCore(tenant: TenantId, actor: string, now: Date): CoreFields {

@@ -62,8 +62,8 @@ export interface DefinitionQuery {
 export interface DefinitionStore {
   /** Stores a new definition under a fresh csid at revision 1. */
   create(tenant: TenantId, definition: BatchDefinition, actor: string): Promise<StoredDefinition>;
-  /** The definition, or `undefined` when there is none with that csid in this tenant. */
-  get(tenant: TenantId, csid: string): Promise<StoredDefinition | undefined>;
+  /** The definition whose csid or alias (`setAlias`) `id` is, or `undefined` when there is none in this tenant. */
+  get(tenant: TenantId, id: string): Promise<StoredDefinition | undefined>;
   /** Replaces the definition and increments its revision; `undefined` when not found. */
   update(
     tenant: TenantId,
@@ -73,8 +73,15 @@ export interface DefinitionStore {
   ): Promise<StoredDefinition | undefined>;
   /** Sets the workflow state (soft delete, undelete) and increments the revision; `undefined` when not found. */
   setWorkflowState(tenant: TenantId, csid: string, state: WorkflowState, options: WriteOptions): Promise<StoredDefinition | undefined>;
-  /** Hard delete; `false` when not found. */
+  /** Hard delete, with the definition's aliases; `false` when not found. */
   delete(tenant: TenantId, csid: string, options?: DeleteOptions): Promise<boolean>;
+  /**
+   * Makes `alias` a further id of definition `csid` in this tenant (OSID `aliasJobs`); an alias that named another
+   * definition moves to this one. `undefined` when there is no definition `csid`; else the csid the alias named
+   * before, if it named one. The caller checks the alias's shape (src/domain/definitionAliases.ts).
+   * @throws DomainError CONFLICT, changing nothing, when the definition already has `maxAliases` other aliases
+   */
+  setAlias(tenant: TenantId, alias: string, csid: string, options: { maxAliases: number }): Promise<{ previous?: string } | undefined>;
   /** Matching definitions, one page, with the total count of all matches. */
   list(tenant: TenantId, query: DefinitionQuery): Promise<Page<StoredDefinition>>;
 }

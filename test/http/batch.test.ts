@@ -242,7 +242,7 @@ describe('HTTP /cspace-services/batch', () => {
     it('answers 405 with Allow for a method the resource does not have', async () => {
       const res = await service.request('/cspace-services/batch', { method: 'PATCH' });
       expect(res.status).to.equal(405);
-      expect(res.headers.get('allow')).to.equal('GET, POST');
+      expect(res.headers.get('allow')).to.equal('GET, POST, DELETE');
     });
 
     it('never shows a stack trace', async () => {

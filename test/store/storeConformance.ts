@@ -259,6 +259,63 @@ function describeDefinitions(current: () => Store): void {
     });
   });
 
+  describe('definitions.setAlias', () => {
+    const ROOM = { maxAliases: 5 };
+
+    it('makes get find the definition by its alias in its tenant only, and by its csid still', async () => {
+      const created = await defs().create(A, definition(), 'alice');
+      expect(await defs().setAlias(A, 'update-object', created.csid, ROOM)).to.deep.equal({});
+      expect(await defs().get(A, 'update-object')).to.deep.equal(created);
+      expect(await defs().get(A, created.csid)).to.deep.equal(created);
+      expect(await defs().get(B, 'update-object')).to.equal(undefined);
+      expect(await defs().get(A, 'another-alias')).to.equal(undefined);
+    });
+
+    it('moves an alias that named another definition, saying which; setting it again says nothing moved', async () => {
+      const first = await defs().create(A, definition({ name: 'First' }), 'alice');
+      const second = await defs().create(A, definition({ name: 'Second' }), 'alice');
+      await defs().setAlias(A, 'current', first.csid, ROOM);
+      expect(await defs().setAlias(A, 'current', second.csid, ROOM)).to.deep.equal({ previous: first.csid });
+      expect((await defs().get(A, 'current'))?.csid).to.equal(second.csid);
+      expect(await defs().setAlias(A, 'current', second.csid, ROOM)).to.deep.equal({});
+    });
+
+    it('refuses an unknown csid or one of another tenant, and keeps the same alias apart per tenant', async () => {
+      const inA = await defs().create(A, definition(), 'alice');
+      const inB = await defs().create(B, definition(), 'bob');
+      expect(await defs().setAlias(A, 'shared', UNKNOWN, ROOM)).to.equal(undefined);
+      expect(await defs().setAlias(A, 'shared', inB.csid, ROOM)).to.equal(undefined);
+      expect(await defs().get(A, 'shared')).to.equal(undefined);
+      await defs().setAlias(A, 'shared', inA.csid, ROOM);
+      await defs().setAlias(B, 'shared', inB.csid, ROOM);
+      expect((await defs().get(A, 'shared'))?.csid).to.equal(inA.csid);
+      expect((await defs().get(B, 'shared'))?.csid).to.equal(inB.csid);
+    });
+
+    it('refuses an alias past maxAliases, changing nothing; setting one it has, or moving one away, still works', async () => {
+      const full = await defs().create(A, definition({ name: 'Full' }), 'alice');
+      const other = await defs().create(A, definition({ name: 'Other' }), 'alice');
+      const two = { maxAliases: 2 };
+      await defs().setAlias(A, 'one', full.csid, two);
+      await defs().setAlias(A, 'two', full.csid, two);
+      const refused = await rejection(defs().setAlias(A, 'three', full.csid, two));
+      expect(refused).to.be.instanceOf(DomainError).and.have.property('code', 'CONFLICT');
+      expect(await defs().get(A, 'three')).to.equal(undefined);
+      expect(await defs().setAlias(A, 'two', full.csid, two)).to.deep.equal({});
+      expect(await defs().setAlias(A, 'two', other.csid, two)).to.deep.equal({ previous: full.csid });
+      expect(await defs().setAlias(A, 'three', full.csid, two)).to.deep.equal({});
+    });
+
+    it('deleting the definition deletes its aliases, so a new definition can take them over fresh', async () => {
+      const created = await defs().create(A, definition(), 'alice');
+      await defs().setAlias(A, 'gone', created.csid, ROOM);
+      expect(await defs().delete(A, created.csid)).to.equal(true);
+      expect(await defs().get(A, 'gone')).to.equal(undefined);
+      const next = await defs().create(A, definition(), 'alice');
+      expect(await defs().setAlias(A, 'gone', next.csid, ROOM)).to.deep.equal({});
+    });
+  });
+
   describe('definitions.list', () => {
     const NO_MODES = {
       supportsSingleDoc: false,

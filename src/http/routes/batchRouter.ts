@@ -1,6 +1,7 @@
 /**
  * `/cspace-services/batch`: CRUD + list of batch job definitions (CollectionSpace `batch_common` documents), and
- * their workflow (`GET {csid}/workflow`, `PUT {csid}/workflow/{transition}`: soft delete and undelete).
+ * their workflow (`GET {csid}/workflow`, `PUT {csid}/workflow/{transition}`: soft delete and undelete); bulk
+ * administration in batchAdminRouter.ts. Every `{csid}` may also be one of the definition's aliases.
  */
 import { Router, type RequestHandler } from 'express';
 import { decodeBatchDocument, decodeBatchUpdate, encodeBatchDocument, encodeBatchList, encodeWorkflowDocument } from '../../codec/index.js';
@@ -34,7 +35,7 @@ export function batchRouter({ definitions, basePath }: BatchRouterDeps): Router 
       const created = await definitions.create(caller.tenant, decodeBatchDocument(readTree(req)), caller.user);
       res.status(201).location(`${basePath}/${created.csid}`).set('ETag', etagOf(created.core)).end();
     })
-    .all(methodNotAllowed(['GET', 'POST']));
+    .all(methodNotAllowed(['GET', 'POST', 'DELETE']));
 
   router
     .route('/:csid')

@@ -4,6 +4,7 @@ import type { BatchDefinition, StoredDefinition, TenantId, WorkflowState } from 
 import type { DefinitionQuery, DefinitionStore, DeleteOptions, WriteOptions } from '../types.js';
 import type { Clock, DefinitionClause } from '../queryRules.js';
 import {
+  assertAliasRoom,
   checkedRevision,
   cleanDefinition,
   createdCore,
@@ -14,7 +15,7 @@ import {
   sortFactor,
 } from '../queryRules.js';
 import { definitionSearchFilter } from './advancedSearchFilter.js';
-import type { DefinitionDocument } from './mappers.js';
+import type { DefinitionAliasDocument, DefinitionDocument } from './mappers.js';
 import { toDefinitionDocument, toStoredDefinition } from './mappers.js';
 import { atRevision, byCsid, findPage, throwIfRevisionMismatch } from './operations.js';
 
@@ -52,10 +53,12 @@ function listSort(query: DefinitionQuery): Sort {
 
 export class MongoDefinitionStore implements DefinitionStore {
   readonly #definitions: Collection<DefinitionDocument>;
+  readonly #aliases: Collection<DefinitionAliasDocument>;
   readonly #now: Clock;
 
-  constructor(definitions: Collection<DefinitionDocument>, now: Clock) {
+  constructor(definitions: Collection<DefinitionDocument>, aliases: Collection<DefinitionAliasDocument>, now: Clock) {
     this.#definitions = definitions;
+    this.#aliases = aliases;
     this.#now = now;
   }
 
@@ -65,9 +68,28 @@ export class MongoDefinitionStore implements DefinitionStore {
     return toStoredDefinition(document);
   }
 
-  async get(tenant: TenantId, csid: string): Promise<StoredDefinition | undefined> {
-    const document = await this.#definitions.findOne(byCsid(tenant, csid));
+  async get(tenant: TenantId, id: string): Promise<StoredDefinition | undefined> {
+    const document = (await this.#definitions.findOne(byCsid(tenant, id))) ?? (await this.#byAlias(tenant, id));
     return document === null ? undefined : toStoredDefinition(document);
+  }
+
+  async #byAlias(tenant: TenantId, alias: string): Promise<DefinitionDocument | null> {
+    const found = await this.#aliases.findOne({ tenantId: requireString(tenant, 'tenant'), alias: requireString(alias, 'alias') });
+    return found === null ? null : this.#definitions.findOne(byCsid(tenant, found.definitionCsid));
+  }
+
+  async setAlias(tenant: TenantId, alias: string, csid: string, options: { maxAliases: number }): Promise<{ previous?: string } | undefined> {
+    if ((await this.#definitions.countDocuments(byCsid(tenant, csid), { limit: 1 })) === 0) return undefined;
+    // Counted before the write, without a transaction: two requests at once may each add the last one allowed.
+    const others = await this.#aliases.countDocuments({ tenantId: tenant, definitionCsid: csid, alias: { $ne: alias } });
+    assertAliasRoom(csid, others, options.maxAliases);
+    const before = await this.#aliases.findOneAndUpdate(
+      { tenantId: requireString(tenant, 'tenant'), alias: requireString(alias, 'alias') },
+      { $set: { definitionCsid: csid } },
+      { upsert: true, returnDocument: 'before' },
+    );
+    // A definition deleted meanwhile leaves an alias that finds nothing (`get` reads through to the definition).
+    return before === null || before.definitionCsid === csid ? {} : { previous: before.definitionCsid };
   }
 
   async update(
@@ -106,7 +128,10 @@ export class MongoDefinitionStore implements DefinitionStore {
     const filter = byCsid(tenant, csid);
     const expected = checkedRevision(options.expectedRevision);
     const { deletedCount } = await this.#definitions.deleteOne(atRevision<DefinitionDocument>(filter, expected));
-    if (deletedCount > 0) return true;
+    if (deletedCount > 0) {
+      await this.#aliases.deleteMany({ tenantId: filter.tenantId, definitionCsid: filter._id });
+      return true;
+    }
     await throwIfRevisionMismatch(this.#definitions, filter, 'definition', expected);
     return false;
   }

@@ -11,7 +11,7 @@ import { systemClock } from '../queryRules.js';
 import type { RunStoreOptions } from '../runTypes.js';
 import { MONGO_DEFAULTS } from './defaults.js';
 import { MONGO_INDEXES, MONGO_OBSOLETE_INDEXES } from './indexes.js';
-import type { DefinitionDocument, RecordDocument, RelationDocument } from './mappers.js';
+import type { DefinitionAliasDocument, DefinitionDocument, RecordDocument, RelationDocument } from './mappers.js';
 import { MongoAuthStore } from './MongoAuthStore.js';
 import { MongoItemWrites } from './MongoItemWrites.js';
 import { MongoDefinitionStore } from './MongoDefinitionStore.js';
@@ -115,7 +115,8 @@ export class MongoStore implements Store {
     const definitions = db.collection<DefinitionDocument>(names.definitions, COLLECTION_OPTIONS);
     const report = <T extends object>(part: T): T => reportingFaults(part, this.health);
     const client = deployment === 'standalone' ? undefined : db.client;
-    this.definitions = report(new MongoDefinitionStore(definitions, now));
+    const aliases = db.collection<DefinitionAliasDocument>(names.definitionAliases, COLLECTION_OPTIONS);
+    this.definitions = report(new MongoDefinitionStore(definitions, aliases, now));
     this.records = report(new MongoRecordStore({ records, relations, client, now }));
     this.relations = report(new MongoRelationStore(relations, now));
     const links = db.collection<ResultLinkDocument>(names.resultLinks, COLLECTION_OPTIONS);

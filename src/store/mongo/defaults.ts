@@ -4,6 +4,7 @@ export const MONGO_DEFAULTS = {
   databaseName: 'invocables',
   collections: {
     definitions: 'definitions',
+    definitionAliases: 'definitionAliases',
     records: 'records',
     relations: 'relations',
     runs: 'runs',

@@ -18,6 +18,11 @@ export const MONGO_OBSOLETE_INDEXES: Partial<Record<CollectionName, string[]>> =
 };
 
 export const MONGO_INDEXES: Record<CollectionName, IndexDescription[]> = {
+  // One alias names one definition per tenant; the second finds a deleted definition's aliases.
+  definitionAliases: [
+    { key: { tenantId: 1, alias: 1 }, name: 'tenant_alias', unique: true },
+    { key: { tenantId: 1, definitionCsid: 1 }, name: 'tenant_definition' },
+  ],
   definitions: [
     { key: { tenantId: 1, 'definition.forDocTypes': 1 }, name: 'tenant_forDocTypes' },
     { key: { tenantId: 1, 'definition.className': 1 }, name: 'tenant_className' },

@@ -31,6 +31,13 @@ export interface DefinitionDocument extends CoreDocument {
   definition: BatchDefinition;
 }
 
+/** A further id of a definition (OSID aliasJobs), unique per tenant. */
+export interface DefinitionAliasDocument {
+  tenantId: string;
+  alias: string;
+  definitionCsid: string;
+}
+
 export interface RecordDocument extends CoreDocument {
   docType: string;
   /** `docType` lower-cased: an indexable way to compare document types case-insensitively. */

@@ -2,7 +2,7 @@ import type { Page } from '../../domain/paging.js';
 import type { BatchDefinition, StoredDefinition, TenantId, WorkflowState } from '../../domain/types.js';
 import type { DefinitionQuery, DefinitionStore, DeleteOptions, WriteOptions } from '../types.js';
 import type { Clock } from '../queryRules.js';
-import { assertRevision, createdCore, newCsid } from '../queryRules.js';
+import { assertAliasRoom, assertRevision, createdCore, newCsid } from '../queryRules.js';
 import type { DefinitionRow } from './mappers.js';
 import { toCoreParams, toStoredDefinition } from './mappers.js';
 import { DEFINITION_SQL, definitionListSql } from './sql.js';
@@ -18,6 +18,9 @@ export class SqliteDefinitionStore implements DefinitionStore {
   readonly #update;
   readonly #setWorkflowState;
   readonly #delete;
+  readonly #aliasTarget;
+  readonly #aliasCount;
+  readonly #setAlias;
 
   constructor(statements: StatementCache, now: Clock) {
     this.#statements = statements;
@@ -28,6 +31,9 @@ export class SqliteDefinitionStore implements DefinitionStore {
     this.#update = statements.prepare<DefinitionRow>(DEFINITION_SQL.update);
     this.#setWorkflowState = statements.prepare<DefinitionRow>(DEFINITION_SQL.setWorkflowState);
     this.#delete = statements.prepare(DEFINITION_SQL.delete);
+    this.#aliasTarget = statements.prepare<string>(DEFINITION_SQL.aliasTarget).pluck();
+    this.#aliasCount = statements.prepare<number>(DEFINITION_SQL.aliasCount).pluck();
+    this.#setAlias = statements.prepare(DEFINITION_SQL.setAlias);
   }
 
   async create(tenant: TenantId, definition: BatchDefinition, actor: string): Promise<StoredDefinition> {
@@ -36,8 +42,8 @@ export class SqliteDefinitionStore implements DefinitionStore {
     return toStoredDefinition(returnedRow(this.#insert.get(params)));
   }
 
-  async get(tenant: TenantId, csid: string): Promise<StoredDefinition | undefined> {
-    const row = this.#get.get(csid, tenant);
+  async get(tenant: TenantId, id: string): Promise<StoredDefinition | undefined> {
+    const row = this.#get.get({ tenantId: tenant, id });
     return row === undefined ? undefined : toStoredDefinition(row);
   }
 
@@ -78,6 +84,16 @@ export class SqliteDefinitionStore implements DefinitionStore {
       if (revision === undefined) return false;
       assertRevision('definition', csid, revision, options.expectedRevision);
       return this.#delete.run(csid, tenant).changes > 0;
+    });
+  }
+
+  async setAlias(tenant: TenantId, alias: string, csid: string, options: { maxAliases: number }): Promise<{ previous?: string } | undefined> {
+    return this.#statements.write(() => {
+      if (this.#revision.get(csid, tenant) === undefined) return undefined;
+      const previous = this.#aliasTarget.get(tenant, alias);
+      if (previous !== csid) assertAliasRoom(csid, this.#aliasCount.get(tenant, csid) ?? 0, options.maxAliases);
+      this.#setAlias.run({ tenantId: tenant, alias, csid });
+      return previous === undefined || previous === csid ? {} : { previous };
     });
   }
 

@@ -271,6 +271,16 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX run_log_by_item ON run_log (run_id, item_key, line);
   `,
+  // 12: further ids of definitions (OSID aliasJobs); one alias names one definition per tenant, and goes with it.
+  `
+  CREATE TABLE definition_aliases (
+    tenant_id TEXT NOT NULL,
+    alias TEXT NOT NULL,
+    definition_csid TEXT NOT NULL REFERENCES definitions (csid) ON DELETE CASCADE,
+    PRIMARY KEY (tenant_id, alias)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX definition_aliases_by_definition ON definition_aliases (definition_csid);
+  `,
 ];
 
 /** Brings the database up to the latest schema, each migration in its own transaction. */

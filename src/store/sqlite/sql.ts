@@ -28,7 +28,9 @@ const CORE_PARAMS = '@csid, @tenantId, @createdAt, @createdBy, @updatedAt, @upda
 export const DEFINITION_SQL = {
   insert: `INSERT INTO definitions (${DEFINITION_COLUMNS}) VALUES (${CORE_PARAMS}, @body)
     RETURNING ${DEFINITION_COLUMNS}`,
-  get: `SELECT ${DEFINITION_COLUMNS} FROM definitions WHERE csid = ? AND tenant_id = ?`,
+  // By csid or by alias: an alias never has a csid's shape, so at most one of the two matches.
+  get: `SELECT ${DEFINITION_COLUMNS} FROM definitions WHERE tenant_id = @tenantId
+    AND csid IN (@id, (SELECT definition_csid FROM definition_aliases WHERE tenant_id = @tenantId AND alias = @id))`,
   revision: 'SELECT revision FROM definitions WHERE csid = ? AND tenant_id = ?',
   update: `UPDATE definitions
     SET body = @body, updated_at = @updatedAt, updated_by = @updatedBy, revision = revision + 1
@@ -37,6 +39,10 @@ export const DEFINITION_SQL = {
     SET workflow_state = @workflowState, updated_at = @updatedAt, updated_by = @updatedBy, revision = revision + 1
     WHERE csid = @csid AND tenant_id = @tenantId RETURNING ${DEFINITION_COLUMNS}`,
   delete: 'DELETE FROM definitions WHERE csid = ? AND tenant_id = ?',
+  aliasTarget: 'SELECT definition_csid FROM definition_aliases WHERE tenant_id = ? AND alias = ?',
+  aliasCount: 'SELECT count(*) FROM definition_aliases WHERE tenant_id = ? AND definition_csid = ?',
+  setAlias: `INSERT INTO definition_aliases (tenant_id, alias, definition_csid) VALUES (@tenantId, @alias, @csid)
+    ON CONFLICT (tenant_id, alias) DO UPDATE SET definition_csid = excluded.definition_csid`,
 } as const;
 
 export const RECORD_SQL = {

@@ -1,0 +1,77 @@
+/**
+ * Bulk administration of batch job definitions (OSID JobBatchAdminSession), mounted at `/batch` ahead of the
+ * invocation and definition routers, so that `bulk` and `forms` (like the transfer router's `export` and `import`) are never taken for a csid: `POST bulk` (create, update, delete and alias entries, one response each), `DELETE /?confirm=all` (every definition of the tenant) and the forms (`GET forms/create`, `GET forms/update?csid=…`).
+ */
+import { Router } from 'express';
+import { decodeBatchBulk, encodeBatchForms, encodeBulkResponses } from '../../codec/index.js';
+import { holdsPermission } from '../../domain/access.js';
+import { BULK_ENTRY_LIMIT, BULK_OPERATION_ACTIONS, isBulkOperation, type BulkResponse } from '../../domain/bulkAdmin.js';
+import { ForbiddenError, ValidationError } from '../../domain/errors.js';
+import { applyBulk } from '../../services/definitionBulk.js';
+import type { DefinitionService } from '../../services/definitionService.js';
+import { methodNotAllowed } from '../methodNotAllowed.js';
+import { readTree, sendTree } from '../negotiation.js';
+import { STATUS_BY_CODE } from '../problems.js';
+import { requirePermission } from '../requirePermission.js';
+import { callerOf } from '../requestContext.js';
+
+/** An entry's status: what the same request alone would have been answered. */
+function bulkStatus(response: BulkResponse): number {
+  if (response.error !== undefined) return STATUS_BY_CODE[response.error.code];
+  return response.operation === 'create' ? 201 : 200;
+}
+
+/** `csid=a&csid=b`: 1 to `BULK_ENTRY_LIMIT` csids or aliases. */
+function csidsOf(value: unknown): string[] {
+  const csids = (Array.isArray(value) ? value : [value]).filter((csid): csid is string => typeof csid === 'string' && csid !== '');
+  if (csids.length === 0 || csids.length > BULK_ENTRY_LIMIT) {
+    throw new ValidationError(`Name 1 to ${BULK_ENTRY_LIMIT} definitions, each as a csid= parameter`, [
+      { path: 'csid', message: `must be given 1 to ${BULK_ENTRY_LIMIT} times` },
+    ]);
+  }
+  return csids;
+}
+
+export function batchAdminRouter(definitions: DefinitionService): Router {
+  const router = Router();
+  // Without the confirmation a slip of a client (a DELETE meant for one definition, its csid lost) deletes nothing.
+  router.delete('/', requirePermission('definitions', 'delete'), async (req, res) => {
+    if (req.query['confirm'] !== 'all') {
+      throw new ValidationError('Deleting every batch job of the tenant needs confirm=all', [{ path: 'confirm', message: "must be 'all'" }]);
+    }
+    const outcomes = await definitions.deleteAll(callerOf(res).tenant);
+    sendTree(res, 200, encodeBulkResponses(outcomes.map((outcome) => ({ operation: 'delete', ...outcome })), bulkStatus));
+  });
+
+  router
+    .route('/bulk')
+    .post(async (req, res) => {
+      const caller = callerOf(res);
+      const entries = decodeBatchBulk(readTree(req));
+      // The rights every entry needs, or nothing is done: a refusal is of the whole request, not of some entries.
+      for (const { operation } of entries) {
+        if (isBulkOperation(operation) && !holdsPermission(caller.permissions, 'definitions', BULK_OPERATION_ACTIONS[operation])) {
+          throw new ForbiddenError(`You are not allowed to ${BULK_OPERATION_ACTIONS[operation]} definitions`);
+        }
+      }
+      const responses = await applyBulk(definitions, caller.tenant, entries, caller.user);
+      sendTree(res, 200, encodeBulkResponses(responses, bulkStatus));
+    })
+    .all(methodNotAllowed(['POST']));
+
+  router
+    .route('/forms/create')
+    .get(requirePermission('definitions', 'create'), (_req, res) => {
+      sendTree(res, 200, encodeBatchForms('create', definitions.loadedPlugins()));
+    })
+    .all(methodNotAllowed(['GET']));
+
+  router
+    .route('/forms/update')
+    .get(requirePermission('definitions', 'update'), async (req, res) => {
+      const forms = await definitions.updateForms(callerOf(res).tenant, csidsOf(req.query['csid']));
+      sendTree(res, 200, encodeBatchForms('update', definitions.loadedPlugins(), forms));
+    })
+    .all(methodNotAllowed(['GET']));
+  return router;
+}
