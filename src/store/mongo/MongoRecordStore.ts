@@ -97,19 +97,7 @@ export class MongoRecordStore implements RecordStore {
     fields: RecordFields,
     options: WriteOptions & { docType?: string },
   ): Promise<StoredRecord | undefined> {
-    const filter = recordFilter(tenant, csid, options.docType);
-    const expected = checkedRevision(options.expectedRevision);
-    const document = await this.#records.findOneAndUpdate(
-      atRevision(filter, expected),
-      {
-        $set: { fields: structuredClone(fields), updatedAt: this.#now(), updatedBy: options.actor },
-        $inc: { revision: 1 },
-      },
-      { returnDocument: 'after' },
-    );
-    if (document !== null) return toStoredRecord(document);
-    await throwIfRevisionMismatch(this.#records, filter, 'record', expected);
-    return undefined;
+    return this.#setAtRevision(tenant, csid, { fields: structuredClone(fields) }, options);
   }
 
   async setWorkflowState(
@@ -118,11 +106,21 @@ export class MongoRecordStore implements RecordStore {
     workflowState: WorkflowState,
     options: WriteOptions & { docType?: string },
   ): Promise<StoredRecord | undefined> {
+    return this.#setAtRevision(tenant, csid, { workflowState }, options);
+  }
+
+  /** Sets `changes` (and who changed it when) on the record at the expected revision, bumping it. */
+  async #setAtRevision(
+    tenant: TenantId,
+    csid: string,
+    changes: Partial<Pick<RecordDocument, 'fields' | 'workflowState'>>,
+    options: WriteOptions & { docType?: string },
+  ): Promise<StoredRecord | undefined> {
     const filter = recordFilter(tenant, csid, options.docType);
     const expected = checkedRevision(options.expectedRevision);
     const document = await this.#records.findOneAndUpdate(
       atRevision(filter, expected),
-      { $set: { workflowState, updatedAt: this.#now(), updatedBy: options.actor }, $inc: { revision: 1 } },
+      { $set: { ...changes, updatedAt: this.#now(), updatedBy: options.actor }, $inc: { revision: 1 } },
       { returnDocument: 'after' },
     );
     if (document !== null) return toStoredRecord(document);

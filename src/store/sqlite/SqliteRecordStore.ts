@@ -78,20 +78,7 @@ export class SqliteRecordStore implements RecordStore {
     fields: RecordFields,
     options: WriteOptions & { docType?: string },
   ): Promise<StoredRecord | undefined> {
-    const row = this.#statements.write(() => {
-      const revision = this.#revisionOf(tenant, csid, options.docType);
-      if (revision === undefined) return undefined;
-      assertRevision('record', csid, revision, options.expectedRevision);
-      const params = {
-        csid,
-        tenantId: tenant,
-        fields: JSON.stringify(fields),
-        updatedAt: this.#now().toISOString(),
-        updatedBy: options.actor,
-      };
-      return returnedRow(this.#update.get(params));
-    });
-    return row === undefined ? undefined : toStoredRecord(row);
+    return this.#writeAtRevision(tenant, csid, options, (stamp) => this.#update.get({ ...stamp, fields: JSON.stringify(fields) }));
   }
 
   async setWorkflowState(
@@ -100,12 +87,24 @@ export class SqliteRecordStore implements RecordStore {
     workflowState: WorkflowState,
     options: WriteOptions & { docType?: string },
   ): Promise<StoredRecord | undefined> {
+    return this.#writeAtRevision(tenant, csid, options, (stamp) => this.#setWorkflowState.get({ ...stamp, workflowState }));
+  }
+
+  /**
+   * Runs `write` (an UPDATE … RETURNING of the record, given its key and who changes it when) in one transaction
+   * with the revision check; `undefined` when the record is not there.
+   */
+  #writeAtRevision(
+    tenant: TenantId,
+    csid: string,
+    options: WriteOptions & { docType?: string },
+    write: (stamp: { csid: string; tenantId: TenantId; updatedAt: string; updatedBy: string }) => RecordRow | undefined,
+  ): StoredRecord | undefined {
     const row = this.#statements.write(() => {
       const revision = this.#revisionOf(tenant, csid, options.docType);
       if (revision === undefined) return undefined;
       assertRevision('record', csid, revision, options.expectedRevision);
-      const params = { csid, tenantId: tenant, workflowState, updatedAt: this.#now().toISOString(), updatedBy: options.actor };
-      return returnedRow(this.#setWorkflowState.get(params));
+      return returnedRow(write({ csid, tenantId: tenant, updatedAt: this.#now().toISOString(), updatedBy: options.actor }));
     });
     return row === undefined ? undefined : toStoredRecord(row);
   }
