@@ -3,10 +3,9 @@
  * their workflow (`GET {csid}/workflow`, `PUT {csid}/workflow/{transition}`: soft delete and undelete); bulk
  * administration in batchAdminRouter.ts. Every `{csid}` may also be one of the definition's aliases.
  */
-import { Router, type RequestHandler } from 'express';
-import { decodeBatchDocument, decodeBatchUpdate, encodeBatchDocument, encodeBatchList, encodeWorkflowDocument } from '../../codec/index.js';
+import { Router } from 'express';
+import { decodeBatchDocument, decodeBatchUpdate, encodeBatchDocument, encodeBatchList } from '../../codec/index.js';
 import { accountPermissionOn, BATCH_PERMISSION_TARGET } from '../../domain/accountPermission.js';
-import { TRANSITION_ACTIONS } from '../../domain/workflow.js';
 import type { DefinitionService } from '../../services/definitionService.js';
 import { parseDefinitionListQuery } from '../definitionListQuery.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
@@ -14,6 +13,7 @@ import { readTree, sendTree } from '../negotiation.js';
 import { etagOf, ifMatchPrecondition } from '../preconditions.js';
 import { requirePermission } from '../requirePermission.js';
 import { callerOf } from '../requestContext.js';
+import { mountWorkflowRoutes } from './workflowRoutes.js';
 
 export interface BatchRouterDeps {
   definitions: DefinitionService;
@@ -63,27 +63,11 @@ export function batchRouter({ definitions, basePath }: BatchRouterDeps): Router 
     })
     .all(methodNotAllowed(['GET', 'PUT', 'DELETE', 'POST']));
 
-  router
-    .route('/:csid/workflow')
-    .get(requirePermission('definitions', 'read'), async (req, res) => {
-      const stored = await definitions.get(callerOf(res).tenant, req.params.csid);
-      sendTree(res, 200, encodeWorkflowDocument(stored.core));
-    })
-    .all(methodNotAllowed(['GET']));
-  type TransitionParams = { csid: string; transition?: string };
-  const follow =
-    (name?: string): RequestHandler<TransitionParams> =>
-    async (req, res) => {
-      const caller = callerOf(res);
-      const updated = await definitions.transition(caller.tenant, req.params.csid, name ?? req.params.transition ?? '', { actor: caller.user });
-      sendTree(res, 200, encodeWorkflowDocument(updated.core));
-    };
-  // Each transition asks for the right its effect needs: a soft delete is a delete, an undelete an update. Any
-  // other name falls through to the last route, refused (400) before anything is read.
-  for (const [name, action] of Object.entries(TRANSITION_ACTIONS)) {
-    router.put(`/:csid/workflow/${name}`, requirePermission<TransitionParams>('definitions', action), follow(name));
-  }
-  router.put('/:csid/workflow/:transition', follow());
+  mountWorkflowRoutes(router, {
+    resource: 'definitions',
+    read: async (caller, req) => (await definitions.get(caller.tenant, req.params.csid)).core,
+    follow: async (caller, req, transition) => (await definitions.transition(caller.tenant, req.params.csid, transition, { actor: caller.user })).core,
+  });
 
   return router;
 }

@@ -3,10 +3,9 @@
  * (free-form field maps) and CollectionSpace's record services (`/collectionobjects`, …) share these handlers
  * and differ only in the `RecordWireShape` they map documents with.
  */
-import { Router, type Request, type RequestHandler } from 'express';
-import { encodeCommonList, encodeWorkflowDocument, type DocTree, type ListSpec } from '../../codec/index.js';
+import { Router, type Request } from 'express';
+import { encodeCommonList, type DocTree, type ListSpec } from '../../codec/index.js';
 import type { RecordFields, StoredRecord } from '../../domain/types.js';
-import { TRANSITION_ACTIONS } from '../../domain/workflow.js';
 import type { RecordService } from '../../services/recordService.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
 import { readTree, sendTree } from '../negotiation.js';
@@ -14,6 +13,7 @@ import { assertIfMatch, etagOf } from '../preconditions.js';
 import { parseRecordListQuery } from '../recordListQuery.js';
 import { requirePermission } from '../requirePermission.js';
 import { callerOf, type Caller } from '../requestContext.js';
+import { mountWorkflowRoutes } from './workflowRoutes.js';
 
 export interface RecordWireShape {
   /** The docType the request addresses (from its URL). @throws ValidationError for a bad one */
@@ -77,29 +77,13 @@ export function recordRoutes(records: RecordService, shape: RecordWireShape): Ro
     })
     .all(methodNotAllowed(['GET', 'PUT', 'DELETE']));
 
-  router
-    .route('/:csid/workflow')
-    .get(requirePermission('records', 'read'), async (req: Request<{ csid: string }>, res) => {
-      const record = await records.get(callerOf(res).tenant, req.params.csid, shape.docTypeOf(req));
-      sendTree(res, 200, encodeWorkflowDocument(record.core));
-    })
-    .all(methodNotAllowed(['GET']));
-  type TransitionParams = { csid: string; transition?: string };
-  // The body of a transition PUT is ignored, as CollectionSpace ignores it.
-  const follow =
-    (name?: string): RequestHandler<TransitionParams> =>
-    async (req, res) => {
-      const caller = callerOf(res);
-      const docType = shape.docTypeOf(req);
-      const moved = await records.transition(caller.tenant, req.params.csid, name ?? req.params.transition ?? '', { actor: caller.user, docType });
-      res.set('ETag', etagOf(moved.core));
-      sendTree(res, 200, encodeWorkflowDocument(moved.core));
-    };
-  // Any other name falls through to the last route, refused (400) before anything is read.
-  for (const [name, action] of Object.entries(TRANSITION_ACTIONS)) {
-    router.put(`/:csid/workflow/${name}`, requirePermission<TransitionParams>('records', action), follow(name));
-  }
-  router.put('/:csid/workflow/:transition', follow());
+  mountWorkflowRoutes(router, {
+    resource: 'records',
+    read: async (caller, req) => (await records.get(caller.tenant, req.params.csid, shape.docTypeOf(req))).core,
+    follow: async (caller, req, transition) =>
+      (await records.transition(caller.tenant, req.params.csid, transition, { actor: caller.user, docType: shape.docTypeOf(req) })).core,
+    headersOf: (core) => ({ ETag: etagOf(core) }),
+  });
 
   return router;
 }
