@@ -53,7 +53,9 @@ describe('StagedRecords (one item attempt)', () => {
   it('merges staged records into find in the store order, and stops at the limit', async () => {
     const first = await stored('Loanout', { n: '1' });
     const second = await stored('Loanout', { n: '2' });
-    const attempt = staged();
+    // Created a second later than the stored ones: in the same millisecond the store order falls to the csids.
+    const later = new Date(second.core.createdAt.getTime() + 1_000);
+    const attempt = new StagedRecords({ records, tenant: TENANT, user: 'alice', item: ITEM, now: () => later });
     const created = await attempt.create('Loanout', { n: '3' });
     await attempt.delete(first.csid);
     expect((await attempt.find('Loanout')).map((r) => r.csid)).to.deep.equal([second.csid, created.csid]);
