@@ -11,14 +11,24 @@
  * - **open run**: a run that still accepts items (`POST /runs/{id}/items`); it cannot complete until closed.
  * - **filling run**: a big run whose first items were stored with it while a worker queues the rest from its
  *   context, chunk by chunk, so its first item starts at once; it cannot complete until filling ends.
+ * - **followed run**: a run another one must follow (`Run.after`): named by the request (`after`), or an active run
+ *   of an earlier doc type in the tenant's order (`RUN_ORDER`) when the run was posted. Only runs that exist when a
+ *   run is stored (or rerun) can be followed, so following never makes a cycle: it always points back in time.
  *
  * Run status machine
  * ```
+ *   Waiting ──every followed run ended (or ended failing, rule `start`)──▶ Queued
+ *     │  └──────a followed run ended Failed or Cancelled (rule `fail`)────▶ Failed
+ *     └──────────────────────────cancel─────────────────────────────────▶ Cancelled
  *   Queued ──start──▶ InProgress ──last item final──▶ Completed | CompletedWithErrors
  *     │                  │ └──────run-level error─────▶ Failed
  *     └────cancel────────┴──────────cancel───────────▶ Cancelled
- *   Completed | CompletedWithErrors | Failed | Cancelled ──rerun──▶ Queued
+ *   Completed | CompletedWithErrors | Failed | Cancelled ──rerun──▶ Queued | Waiting | Failed (as when created)
+ *   (created) ──▶ Waiting while a followed run is active, else Queued, or Failed by the rule `fail`
  * ```
+ * - `Waiting`: it follows runs of which one at least is still active (`Queued`, `Waiting` or `InProgress`). Nothing
+ *   is claimed; items may be added while it is open; it can be cancelled. When the last one ends, a worker is woken
+ *   for it (`waitDecision` says what it becomes). `CompletedWithErrors` counts as ended well: its items were processed.
  * - `Queued`: created, no worker has started it. Items may be added while the run is open.
  * - `InProgress`: a worker claims and processes items. An open run stays here while idle.
  * - `Completed`: closed, every item processed, none failed. `CompletedWithErrors`: at least one failed.
@@ -46,6 +56,7 @@ import type { Brand, TenantId } from './types.js';
 export type RunId = Brand<string, 'RunId'>;
 
 export const RUN_STATUS = {
+  Waiting: 'Waiting',
   Queued: 'Queued',
   InProgress: 'InProgress',
   Completed: 'Completed',
@@ -83,7 +94,10 @@ export const FINAL_RUN_STATUSES: readonly RunStatus[] = [
   RUN_STATUS.Failed,
   RUN_STATUS.Cancelled,
 ];
-export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = [RUN_STATUS.Queued, RUN_STATUS.InProgress];
+/** Not final: the run still has something to do (it counts towards `MAX_ACTIVE_RUNS_PER_USER`). */
+export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = [RUN_STATUS.Waiting, RUN_STATUS.Queued, RUN_STATUS.InProgress];
+/** Active and not waiting: workers may claim its items. */
+export const WORKING_RUN_STATUSES: readonly RunStatus[] = [RUN_STATUS.Queued, RUN_STATUS.InProgress];
 
 export function isRunStatus(value: unknown): value is RunStatus {
   return typeof value === 'string' && (RUN_STATUSES as readonly string[]).includes(value);
@@ -101,18 +115,24 @@ export function isActiveRunStatus(status: RunStatus): boolean {
   return ACTIVE_RUN_STATUSES.includes(status);
 }
 
+/** Whether workers may claim the run's items: `Queued` or `InProgress` (not `Waiting`, not final). */
+export function isWorkingRunStatus(status: RunStatus): boolean {
+  return WORKING_RUN_STATUSES.includes(status);
+}
+
 export function isFinalItemStatus(status: ItemStatus): boolean {
   return status === ITEM_STATUS.Completed || status === ITEM_STATUS.Failed || status === ITEM_STATUS.Cancelled;
 }
 
 /** Every allowed run transition (see the header). */
 export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
+  Waiting: [RUN_STATUS.Queued, RUN_STATUS.Failed, RUN_STATUS.Cancelled],
   Queued: [RUN_STATUS.InProgress, RUN_STATUS.Cancelled, RUN_STATUS.Failed],
   InProgress: [RUN_STATUS.Completed, RUN_STATUS.CompletedWithErrors, RUN_STATUS.Failed, RUN_STATUS.Cancelled],
-  Completed: [RUN_STATUS.Queued],
-  CompletedWithErrors: [RUN_STATUS.Queued],
-  Failed: [RUN_STATUS.Queued],
-  Cancelled: [RUN_STATUS.Queued],
+  Completed: [RUN_STATUS.Queued, RUN_STATUS.Waiting, RUN_STATUS.Failed],
+  CompletedWithErrors: [RUN_STATUS.Queued, RUN_STATUS.Waiting, RUN_STATUS.Failed],
+  Failed: [RUN_STATUS.Queued, RUN_STATUS.Waiting, RUN_STATUS.Failed],
+  Cancelled: [RUN_STATUS.Queued, RUN_STATUS.Waiting, RUN_STATUS.Failed],
 };
 
 export function canTransition(from: RunStatus, to: RunStatus): boolean {
@@ -152,6 +172,8 @@ export function finalStatusFor(counts: RunCounts, open: boolean): RunStatus | un
 export function statusTextFor(status: RunStatus, counts: RunCounts, open = false, filling = false): string {
   const tally = `${counts.processed} of ${counts.posted} item(s) processed, ${counts.failed} failed`;
   switch (status) {
+    case RUN_STATUS.Waiting:
+      return `Waiting for the runs it follows to end (${counts.posted} item(s))`;
     case RUN_STATUS.Queued:
       if (open) return `Queued; accepting items (${counts.posted} posted)`;
       return filling ? `Queued; queuing ${counts.posted} item(s)` : `Queued (${counts.posted} item(s))`;
@@ -186,6 +208,40 @@ export function leaseHeld(leaseExpiresAt: Date | undefined, now: Date): boolean 
 export function retryDelayMs(attempt: number, baseMs: number, maxMs = 60_000): number {
   if (baseMs <= 0) return 0;
   return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+}
+
+/**
+ * What a run does when a run it follows ends `Failed` or `Cancelled`: `fail` (it ends `Failed`, naming that run, and
+ * its items never run) or `start` (it starts anyway). `RUN_AFTER_FAILURE` gives the default; a request may say.
+ */
+export const AFTER_FAILURE_RULES = ['fail', 'start'] as const;
+export type AfterFailure = (typeof AFTER_FAILURE_RULES)[number];
+
+export function isAfterFailure(value: unknown): value is AfterFailure {
+  return typeof value === 'string' && (AFTER_FAILURE_RULES as readonly string[]).includes(value);
+}
+
+/** Most runs one run may follow: those the request names, and those the tenant's order adds. */
+export const MAX_FOLLOWED_RUNS = 100;
+
+/** What a run that follows others is, given their statuses now (`undefined`: purged, long ended). */
+export type WaitDecision =
+  | { status: typeof RUN_STATUS.Waiting; waitingFor: RunId[] }
+  | { status: typeof RUN_STATUS.Queued }
+  | { status: typeof RUN_STATUS.Failed; statusText: string };
+
+/**
+ * `Waiting` while a followed run is active; once none is, `Failed` naming the first followed run that ended `Failed`
+ * or `Cancelled` under the rule `fail`, else `Queued`. Pure: both stores decide with it, in their write.
+ */
+export function waitDecision(followed: ReadonlyArray<{ id: RunId; status: RunStatus | undefined }>, rule: AfterFailure): WaitDecision {
+  const active = followed.filter((run) => run.status !== undefined && isActiveRunStatus(run.status)).map((run) => run.id);
+  if (active.length > 0) return { status: RUN_STATUS.Waiting, waitingFor: active };
+  const failed = followed.find((run) => run.status === RUN_STATUS.Failed || run.status === RUN_STATUS.Cancelled);
+  if (rule === 'fail' && failed !== undefined) {
+    return { status: RUN_STATUS.Failed, statusText: `Failed: run '${failed.id}', which this run follows, ended ${failed.status}; its items were not run` };
+  }
+  return { status: RUN_STATUS.Queued };
 }
 
 /** The invocation context of a run, as the client sent it (kept for display and rerun). */
@@ -232,6 +288,10 @@ export interface Run {
   resultsStoredApart?: boolean;
   /** Times a rerun queued this run again. */
   reruns: number;
+  /** The runs it follows (see the glossary), in the order given: the request's first, then those of the tenant's order. */
+  after: RunId[];
+  /** What it does when a run it follows ends `Failed` or `Cancelled` (see `waitDecision`). */
+  afterFailure: AfterFailure;
 }
 
 export interface RunItem {

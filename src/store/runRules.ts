@@ -3,7 +3,7 @@
  * SQLite and MongoDB refuse the same things with the same codes and words.
  */
 import { DomainError, quoted, ValidationError } from '../domain/errors.js';
-import { isFinalRunStatus, ITEM_MAX_CONFLICTS, type Run, type RunResults } from '../domain/runs.js';
+import { isFinalRunStatus, ITEM_MAX_CONFLICTS, MAX_FOLLOWED_RUNS, type Run, type RunId, type RunResults } from '../domain/runs.js';
 import type { RunLogEntry } from '../domain/runLog.js';
 import type { ItemOutcome, ItemWrites, NewRun } from './runTypes.js';
 
@@ -21,6 +21,32 @@ export function checkItemKeys(keys: readonly string[]): readonly string[] {
 /** A new run's `posted`: its keys, or for a filling run the count it expects once filled, if more. */
 export function initialPosted(run: Pick<NewRun, 'filling' | 'expectedItems'>, keyCount: number): number {
   return run.filling === true ? Math.max(keyCount, run.expectedItems ?? 0) : keyCount;
+}
+
+/** How a doc type is compared (as `forDocTypes` are: in any case); `null` for a run without one. */
+export function docTypeKey(docType: string | undefined): string | null {
+  const key = docType?.trim().toLowerCase();
+  return key === undefined || key === '' ? null : key;
+}
+
+/** The explicit `after` runs of a new run the store did not find in its tenant: an error naming them. */
+export function unknownFollowed(missing: readonly string[]): DomainError {
+  const names = missing.map(quoted).join(', ');
+  return new DomainError('NOT_FOUND', `A run to follow was not found in this tenant: ${names}`, [
+    { path: 'invocationContext/after/runId', message: `no run ${names} in this tenant` },
+  ]);
+}
+
+/** What a new run follows: `after` as given, then the runs its tenant's order adds, each once, at most `MAX_FOLLOWED_RUNS`. */
+export function followedRuns(after: readonly string[], ordered: readonly string[]): RunId[] {
+  const all = [...new Set([...after, ...ordered])] as RunId[];
+  if (all.length > MAX_FOLLOWED_RUNS) {
+    // Mostly the tenant's order's doing (many active runs of earlier doc types): a conflict with the state, not bad input.
+    throw new DomainError('CONFLICT', `A run may follow at most ${MAX_FOLLOWED_RUNS} runs; this one would follow ${all.length}`, [
+      { path: 'invocationContext/after', message: `more than ${MAX_FOLLOWED_RUNS} runs (those named, and active runs of earlier doc types)` },
+    ]);
+  }
+  return all;
 }
 
 export function duplicateItem(key: string): DomainError {

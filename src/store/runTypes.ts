@@ -12,7 +12,7 @@
  */
 import type { Page, Paging } from '../domain/paging.js';
 import type { RunLogEntry, RunLogLine, RunLogQuery, RunLogSummary } from '../domain/runLog.js';
-import type { ItemStatus, Run, RunId, RunInvocation, RunItem, RunResults, RunStatus } from '../domain/runs.js';
+import type { AfterFailure, ItemStatus, Run, RunId, RunInvocation, RunItem, RunResults, RunStatus } from '../domain/runs.js';
 import type { RecordFields, Relation, TenantId } from '../domain/types.js';
 
 export interface NewRun {
@@ -31,6 +31,18 @@ export interface NewRun {
   expectedItems?: number;
   /** @defaultValue true */
   rerunnable?: boolean;
+  /**
+   * Runs it must follow, by id: each must be stored in the run's tenant (else `create` throws NOT_FOUND naming
+   * those that are not). @defaultValue none
+   */
+  after?: readonly string[];
+  /**
+   * Doc types that come before the run's own (`invocation.docType`) in its tenant's order, in any case: the run also
+   * follows every run of these doc types that is active in the tenant when it is stored. @defaultValue none
+   */
+  afterDocTypes?: readonly string[];
+  /** @defaultValue 'fail' */
+  afterFailure?: AfterFailure;
 }
 
 export interface RunQuery {
@@ -139,7 +151,11 @@ export interface RunStoreOptions {
 }
 
 export interface RunStore {
-  /** A new `Queued` run with one `New` item per key (keys distinct), in one transaction. */
+  /**
+   * A new run with one `New` item per key (keys distinct), in one transaction: `Queued`, or as `waitDecision` says
+   * when it follows runs (`after`, `afterDocTypes`, decided on their statuses in the same transaction on SQLite).
+   * @throws DomainError NOT_FOUND when a run of `after` is not stored in the tenant; CONFLICT past `MAX_FOLLOWED_RUNS`
+   */
   create(tenant: TenantId, run: NewRun, keys: readonly string[], now: Date): Promise<Run>;
   /**
    * Takes (or renews) the lease on filling an active, filling run until `until`: granted when no one holds it,
@@ -211,6 +227,15 @@ export interface RunStore {
    * `undefined` when there is no such run or it has no results.
    */
   results(tenant: TenantId, id: string): Promise<RunResults | undefined>;
+  /**
+   * A `Waiting` run whose followed runs are all over becomes `Queued`, or `Failed` under its rule (`waitDecision`),
+   * in one atomic step; any other run is answered as it is. `undefined` when not found.
+   */
+  resolveWait(tenant: TenantId, id: string, now: Date): Promise<Run | undefined>;
+  /** The runs this one follows that are still active, in its `after` order (none when not found). */
+  waitingFor(tenant: TenantId, id: string): Promise<RunId[]>;
+  /** The `Waiting` runs that follow this one: to be woken once it ends. */
+  followers(tenant: TenantId, id: string): Promise<RunId[]>;
   /** An active run → `Failed` with `statusText`. */
   fail(tenant: TenantId, id: string, statusText: string, now: Date): Promise<Run | undefined>;
   /**
@@ -221,7 +246,7 @@ export interface RunStore {
    */
   cancel(tenant: TenantId, id: string, now: Date): Promise<Run | undefined>;
   /**
-   * A finished run → `Queued` again: every item back to `New` with counters reset, or (`onlyFailed`) the items
+   * A finished run → `Queued` again (or, when it follows runs, what `waitDecision` says now): every item back to `New` with counters reset, or (`onlyFailed`) the items
    * that did not complete (`Failed` and `Cancelled`) only, the completed ones kept. Attempts restart. `undefined`
    * when not found.
    * @throws DomainError CONFLICT when the run is still active or not rerunnable

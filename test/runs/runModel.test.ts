@@ -15,6 +15,7 @@ import {
   RUN_STATUS,
   RUN_STATUSES,
   statusTextFor,
+  waitDecision,
   type RunCounts,
   type RunId,
   type RunItem,
@@ -30,7 +31,7 @@ const counts = (posted: number, processed: number, failed = 0, cancelled = 0): R
 
 describe('run model', () => {
   describe('status machine', () => {
-    it('moves Queued → InProgress → a final status, and only rerun leaves a final status', () => {
+    it('moves Queued → InProgress → a final status, and only rerun leaves a final status (to Queued, or what its followed runs make it)', () => {
       expect(canTransition('Queued', 'InProgress')).to.equal(true);
       expect(canTransition('InProgress', 'Completed')).to.equal(true);
       expect(canTransition('InProgress', 'CompletedWithErrors')).to.equal(true);
@@ -39,9 +40,50 @@ describe('run model', () => {
       expect(canTransition('Queued', 'Completed')).to.equal(false);
       for (const final of FINAL_RUN_STATUSES) {
         expect(isFinalRunStatus(final)).to.equal(true);
-        expect(RUN_STATUSES.filter((to) => canTransition(final, to))).to.deep.equal(['Queued']);
+        expect(RUN_STATUSES.filter((to) => canTransition(final, to))).to.deep.equal(['Waiting', 'Queued', 'Failed']);
       }
       expect(isFinalRunStatus('InProgress')).to.equal(false);
+    });
+
+    it('leaves Waiting only to start (Queued), to fail by its rule, or when cancelled; no worker starts it', () => {
+      expect(RUN_STATUSES.filter((to) => canTransition('Waiting', to))).to.deep.equal(['Queued', 'Failed', 'Cancelled']);
+      expect(isFinalRunStatus('Waiting')).to.equal(false);
+      expect(canTransition('Queued', 'Waiting')).to.equal(false);
+      expect(canTransition('InProgress', 'Waiting')).to.equal(false);
+    });
+  });
+
+  describe('waitDecision', () => {
+    const a = 'run-a' as RunId;
+    const b = 'run-b' as RunId;
+
+    it('waits while a followed run is active, naming the active ones in order', () => {
+      for (const active of ['Waiting', 'Queued', 'InProgress'] as const) {
+        expect(waitDecision([{ id: a, status: 'Failed' }, { id: b, status: active }], 'fail')).to.deep.equal({ status: 'Waiting', waitingFor: [b] });
+      }
+    });
+
+    it('starts once every followed run ended well (CompletedWithErrors too: its items were processed) or is gone', () => {
+      const ended = [
+        { id: a, status: 'Completed' as const },
+        { id: b, status: 'CompletedWithErrors' as const },
+        { id: 'purged' as RunId, status: undefined },
+      ];
+      expect(waitDecision(ended, 'fail')).to.deep.equal({ status: 'Queued' });
+      expect(waitDecision([], 'fail')).to.deep.equal({ status: 'Queued' });
+    });
+
+    it("fails naming the first followed run that failed or was cancelled under 'fail', and starts anyway under 'start'", () => {
+      const followed = [
+        { id: a, status: 'Completed' as const },
+        { id: b, status: 'Cancelled' as const },
+      ];
+      const decision = waitDecision(followed, 'fail');
+      expect(decision.status).to.equal('Failed');
+      expect(decision.status === 'Failed' && decision.statusText).to.equal(
+        "Failed: run 'run-b', which this run follows, ended Cancelled; its items were not run",
+      );
+      expect(waitDecision([{ id: a, status: 'Failed' }], 'start')).to.deep.equal({ status: 'Queued' });
     });
 
     it('recognises statuses and final item statuses', () => {

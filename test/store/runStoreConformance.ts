@@ -3,7 +3,17 @@
  * explicitly to every write, so leases and ranges are tested without waiting.
  */
 import { expect } from 'chai';
-import { isCrashSuspect, ITEM_MAX_CONFLICTS, RUN_STATUS, WORKER_STOPPED, workerStoppedError, type Run, type RunResults } from '../../src/domain/runs.js';
+import { DomainError } from '../../src/domain/errors.js';
+import {
+  isCrashSuspect,
+  ITEM_MAX_CONFLICTS,
+  MAX_FOLLOWED_RUNS,
+  RUN_STATUS,
+  WORKER_STOPPED,
+  workerStoppedError,
+  type Run,
+  type RunResults,
+} from '../../src/domain/runs.js';
 import type { Csid, TenantId } from '../../src/domain/types.js';
 import { DEFAULT_RESULTS_INLINE_LIMIT } from '../../src/store/runRules.js';
 import type { RunLogEntry } from '../../src/domain/runLog.js';
@@ -925,6 +935,118 @@ export function describeRunStoreConformance(options: StoreConformanceOptions & {
           ['r0', 0],
           ['r1', 0],
         ]);
+      });
+    });
+
+    describe('ordered runs: after, afterDocTypes, resolveWait, waitingFor, followers', () => {
+      const typed = (docType: string, overrides: Partial<NewRun> = {}) => newRun({ invocation: { ...newRun().invocation, docType }, ...overrides });
+      /** A run taken to Completed (or CompletedWithErrors when an item fails). */
+      async function complete(run: Run, fail = false): Promise<void> {
+        await runs().start(A, run.id, at(1));
+        await processAll(run, () => fail);
+        await runs().finish(A, run.id, {}, at(20));
+      }
+      async function rejection(promise: Promise<unknown>): Promise<DomainError> {
+        try {
+          await promise;
+        } catch (error) {
+          expect(error).to.be.instanceOf(DomainError);
+          return error as DomainError;
+        }
+        throw new Error('expected the promise to reject');
+      }
+
+      it('stores a run Waiting while a run it names is active, claims none of its items, and starts it once that one ended', async () => {
+        const block = await runs().create(A, typed('Block'), ['b1'], at(0));
+        const customer = await runs().create(A, typed('Customer', { after: [block.id] }), ['c1'], at(1));
+        expect(customer).to.deep.include({ status: RUN_STATUS.Waiting, after: [block.id], afterFailure: 'fail' });
+        expect(customer.statusText).to.equal('Waiting for the runs it follows to end (1 item(s))');
+        expect(await runs().get(A, customer.id)).to.deep.equal(customer);
+        expect(await runs().waitingFor(A, customer.id)).to.deep.equal([block.id]);
+        expect(await runs().followers(A, block.id)).to.deep.equal([customer.id]);
+        expect(await runs().claim(A, customer.id, { owner: 'w', limit: 5, leaseMs: LEASE, now: at(2) }), 'no claim while waiting').to.deep.equal([]);
+        expect((await runs().start(A, customer.id, at(2)))?.status, 'no start while waiting').to.equal(RUN_STATUS.Waiting);
+        expect((await runs().resolveWait(A, customer.id, at(3)))?.status, 'still waiting').to.equal(RUN_STATUS.Waiting);
+        expect((await runs().list(A, { status: RUN_STATUS.Waiting, paging: PAGE })).items.map((r) => r.id)).to.deep.equal([customer.id]);
+        expect((await runs().list(A, { activeOnly: true, paging: PAGE })).totalItems, 'a waiting run is active').to.equal(2);
+        expect((await runs().listActive()).map((r) => r.id).sort()).to.deep.equal([block.id, customer.id].sort());
+
+        await complete(block, true);
+        expect(await runs().waitingFor(A, customer.id)).to.deep.equal([]);
+        const started = await runs().resolveWait(A, customer.id, at(30));
+        expect(started, 'CompletedWithErrors counts as ended well').to.deep.include({ status: RUN_STATUS.Queued, statusText: 'Queued (1 item(s))' });
+        expect(await runs().followers(A, block.id), 'only waiting runs follow').to.deep.equal([]);
+        expect(await runs().claim(A, customer.id, { owner: 'w', limit: 5, leaseMs: LEASE, now: at(31) })).to.have.length(1);
+      });
+
+      it("fails a run whose followed run failed or was cancelled, naming it, under 'fail'; starts it under 'start'", async () => {
+        const block = await runs().create(A, typed('Block'), ['b1'], at(0));
+        const strict = await runs().create(A, typed('Customer', { after: [block.id] }), ['c1'], at(1));
+        const lenient = await runs().create(A, typed('Customer', { after: [block.id], afterFailure: 'start' }), ['c1'], at(2));
+        expect((await runs().followers(A, block.id)).sort()).to.deep.equal([strict.id, lenient.id].sort());
+        await runs().cancel(A, block.id, at(10));
+        const failed = await runs().resolveWait(A, strict.id, at(11));
+        expect(failed).to.deep.include({
+          status: RUN_STATUS.Failed,
+          completedAt: at(11),
+          statusText: `Failed: run '${block.id}', which this run follows, ended Cancelled; its items were not run`,
+        });
+        expect((await runs().listItems(A, strict.id, { paging: PAGE })).items.map((i) => i.status)).to.deep.equal(['New']);
+        expect((await runs().resolveWait(A, lenient.id, at(12)))?.status).to.equal(RUN_STATUS.Queued);
+        expect((await runs().resolveWait(A, strict.id, at(13)))?.statusText, 'decided once').to.include('ended Cancelled');
+
+        const afterFailed = await runs().create(A, typed('Customer', { after: [block.id] }), ['c2'], at(14));
+        expect(afterFailed, 'following a run already failed: decided at once').to.deep.include({ status: RUN_STATUS.Failed, completedAt: at(14) });
+      });
+
+      it('follows the active runs of earlier doc types in the tenant (any case), oldest first, after the runs named', async () => {
+        const chain = await runs().create(A, typed('chain'), ['x'], at(0));
+        const block = await runs().create(A, typed('BLOCK'), ['x'], at(1));
+        const done = await runs().create(A, typed('Block'), ['x'], at(2));
+        await complete(done);
+        await runs().create(B, typed('Block'), ['x'], at(3));
+        await runs().create(A, typed('Customer'), ['x'], at(4));
+        const named = await runs().create(A, typed('Other'), ['x'], at(5));
+        const customer = await runs().create(A, typed('Customer', { after: [named.id, block.id], afterDocTypes: ['Block', 'Chain'] }), ['x'], at(6));
+        expect(customer.after, 'named first, then the order adds those not named').to.deep.equal([named.id, block.id, chain.id]);
+        expect(customer.status).to.equal(RUN_STATUS.Waiting);
+        const unordered = await runs().create(A, typed('Customer', { afterDocTypes: ['Wholesaler'] }), ['x'], at(7));
+        expect(unordered).to.deep.include({ status: RUN_STATUS.Queued, after: [] });
+      });
+
+      it("refuses a run naming a run not stored in its tenant, and more than MAX_FOLLOWED_RUNS runs, storing nothing", async () => {
+        const other = await runs().create(B, typed('Block'), ['x'], at(0));
+        const own = await runs().create(A, typed('Block'), ['x'], at(0));
+        const error = await rejection(runs().create(A, typed('Customer', { after: [own.id, other.id, 'nope'] }), ['x'], at(1)));
+        expect(error.code).to.equal('NOT_FOUND');
+        expect(error.message).to.equal(`A run to follow was not found in this tenant: '${other.id}', 'nope'`);
+        const many = [];
+        for (let i = 0; i < MAX_FOLLOWED_RUNS; i += 1) many.push((await runs().create(A, typed('Block'), ['x'], at(2))).id);
+        await conflict(runs().create(A, typed('Customer', { after: [own.id], afterDocTypes: ['Block'] }), ['x'], at(3)));
+        expect((await runs().list(A, { paging: PAGE })).totalItems, 'nothing stored').to.equal(MAX_FOLLOWED_RUNS + 1);
+        expect((await runs().create(A, typed('Customer', { after: many }), ['x'], at(3))).after).to.deep.equal(many);
+      });
+
+      it('cancels a waiting run; a rerun waits again while a run it follows is active, and a run gone counts as ended', async () => {
+        const block = await runs().create(A, typed('Block'), ['b1'], at(0));
+        const customer = await runs().create(A, typed('Customer', { after: [block.id] }), ['c1'], at(1));
+        expect((await runs().cancel(A, customer.id, at(2)))?.status).to.equal(RUN_STATUS.Cancelled);
+        expect(await runs().followers(A, block.id)).to.deep.equal([]);
+        const rerun = await runs().rerun(A, customer.id, { onlyFailed: false }, at(3));
+        expect(rerun).to.deep.include({ status: RUN_STATUS.Waiting, after: [block.id] });
+        expect(rerun?.completedAt).to.equal(undefined);
+        expect(await runs().followers(A, block.id)).to.deep.equal([customer.id]);
+        await complete(block);
+        expect((await runs().resolveWait(A, customer.id, at(30)))?.status).to.equal(RUN_STATUS.Queued);
+
+        await runs().cancel(A, customer.id, at(31));
+        expect(await runs().purge(at(100))).to.equal(2);
+        const gone = await runs().create(A, typed('Block'), ['x'], at(101));
+        const follower = await runs().create(A, typed('Customer', { after: [gone.id] }), ['x'], at(102));
+        await runs().cancel(A, gone.id, at(103));
+        expect(await runs().purge(at(200))).to.equal(1);
+        expect(await runs().waitingFor(B, follower.id), 'another tenant').to.deep.equal([]);
+        expect((await runs().resolveWait(A, follower.id, at(201)))?.status, 'a purged run ended long ago').to.equal(RUN_STATUS.Queued);
       });
     });
 

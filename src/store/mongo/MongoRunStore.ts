@@ -28,11 +28,14 @@ import {
   FINAL_RUN_STATUSES,
   finalStatusFor,
   isActiveRunStatus,
+  isWorkingRunStatus,
   ITEM_STATUS,
   RUN_STATUS,
   statusTextFor,
+  waitDecision,
   WORKER_STOPPED,
   workerStoppedError,
+  type AfterFailure,
   type ItemStatus,
   type Run,
   type RunCounts,
@@ -41,6 +44,7 @@ import {
   type RunItem,
   type RunResults,
   type RunStatus,
+  type WaitDecision,
 } from '../../domain/runs.js';
 import type { TenantId } from '../../domain/types.js';
 import { requireString } from '../queryRules.js';
@@ -51,10 +55,13 @@ import {
   assertRerunnable,
   checkItemKeys,
   DEFAULT_RESULTS_INLINE_LIMIT,
+  docTypeKey,
   duplicateItem,
+  followedRuns,
   initialPosted,
   LogBatch,
   resultsToStore,
+  unknownFollowed,
   writesToApply,
   WriteConflict,
 } from '../runRules.js';
@@ -109,6 +116,11 @@ export interface RunDocument {
   logDropped?: number;
   /** The seq the next added item gets. */
   nextSeq: number;
+  /** Its `invocation.docType` in lower case, for runs posted after it (`NewRun.afterDocTypes`); absent without one. */
+  docTypeKey?: string | null;
+  /** The runs it follows; absent on runs stored before runs could follow others. */
+  follows?: string[];
+  afterFailure?: AfterFailure;
 }
 
 /** Results too large to inline in their run, as JSON text so both engines answer exactly the same. */
@@ -169,6 +181,8 @@ function toRun(doc: RunDocument): Run {
     rerunnable: doc.rerunnable,
     counts,
     reruns: doc.reruns,
+    after: (doc.follows ?? []) as RunId[],
+    afterFailure: doc.afterFailure ?? 'fail',
   };
   if (doc.startedAt) run.startedAt = doc.startedAt;
   if (doc.completedAt) run.completedAt = doc.completedAt;
@@ -185,6 +199,12 @@ function toItem(doc: RunItemDocument): RunItem {
   if (typeof doc.note === 'string') item.note = doc.note;
   if (typeof doc.affected === 'boolean') item.affected = doc.affected;
   return item;
+}
+
+/** The fields a `waitDecision` sets: a run `Failed` by it has ended, with its reason. */
+function decisionFields(decision: WaitDecision, now: Date): Pick<RunDocument, 'status' | 'statusText' | 'completedAt'> {
+  const failed = decision.status === RUN_STATUS.Failed;
+  return { status: decision.status, statusText: failed ? decision.statusText : '', completedAt: failed ? now : null };
 }
 
 function itemDocuments(runId: string, firstSeq: number, keys: readonly string[], now: Date): RunItemDocument[] {
@@ -263,6 +283,11 @@ export class MongoRunStore implements RunStore {
   async create(tenant: TenantId, input: NewRun, keys: readonly string[], now: Date): Promise<Run> {
     checkItemKeys(keys);
     const id = randomUUID();
+    const afterFailure = input.afterFailure ?? 'fail';
+    // Decided before the run is stored, not in one step with it (no transaction): a followed run that ends meanwhile
+    // finds no follower to wake, but the new run's own wake decides again (`resolveWait`) once it is stored.
+    const follows = await this.#follows(tenant, input);
+    const decision = waitDecision(await this.#followed(tenant, follows), afterFailure);
     const doc: RunDocument = {
       _id: id,
       tenantId: tenant,
@@ -271,8 +296,6 @@ export class MongoRunStore implements RunStore {
       invocation: input.invocation,
       createdBy: input.createdBy,
       createdAt: now,
-      status: RUN_STATUS.Queued,
-      statusText: '',
       open: input.open === true,
       filling: input.filling === true,
       rerunnable: input.rerunnable !== false,
@@ -283,6 +306,10 @@ export class MongoRunStore implements RunStore {
       cancelled: 0,
       reruns: 0,
       nextSeq: keys.length,
+      docTypeKey: docTypeKey(input.invocation.docType),
+      follows,
+      afterFailure,
+      ...decisionFields(decision, now),
     };
     // The run first: a run refused (too large a document, a lost connection) leaves no item behind that purge could
     // never find. Its items may be claimed as they come in; it cannot finish before they are all in (`posted`).
@@ -295,6 +322,60 @@ export class MongoRunStore implements RunStore {
       throw error;
     }
     return toRun(doc);
+  }
+
+  /** The runs a new run follows, those it names checked to be in the tenant. */
+  async #follows(tenant: TenantId, input: NewRun): Promise<RunId[]> {
+    const after = (input.after ?? []).map((id) => requireString(id, 'after'));
+    if (after.length > 0) {
+      const found = await this.#runs.find({ _id: { $in: after }, tenantId: requireString(tenant, 'tenant') }, { projection: { _id: 1 } }).toArray();
+      const known = new Set(found.map((doc) => doc._id));
+      const missing = after.filter((id) => !known.has(id));
+      if (missing.length > 0) throw unknownFollowed(missing);
+    }
+    const docTypes = (input.afterDocTypes ?? []).map((type) => docTypeKey(requireString(type, 'afterDocTypes')));
+    const ordered =
+      docTypes.length === 0
+        ? []
+        : await this.#runs
+            .find({ tenantId: tenant, status: { $in: ACTIVE }, docTypeKey: { $in: docTypes } }, { projection: { _id: 1 } })
+            .sort({ createdAt: 1, _id: 1 })
+            .toArray();
+    return followedRuns(after, ordered.map((doc) => doc._id));
+  }
+
+  /** The statuses of the runs `follows` names, in order, for `waitDecision`; a purged one has none. */
+  async #followed(tenant: TenantId, follows: readonly string[]): Promise<Array<{ id: RunId; status: RunStatus | undefined }>> {
+    if (follows.length === 0) return [];
+    const docs = await this.#runs.find({ _id: { $in: [...follows] }, tenantId: tenant }, { projection: { status: 1 } }).toArray();
+    const statuses = new Map(docs.map((doc) => [doc._id, doc.status]));
+    return follows.map((id) => ({ id: id as RunId, status: statuses.get(id) }));
+  }
+
+  async resolveWait(tenant: TenantId, id: string, now: Date): Promise<Run | undefined> {
+    const doc = await this.#doc(tenant, id);
+    if (doc === null) return undefined;
+    if (doc.status !== RUN_STATUS.Waiting) return toRun(doc);
+    const decision = waitDecision(await this.#followed(tenant, doc.follows ?? []), doc.afterFailure ?? 'fail');
+    if (decision.status === RUN_STATUS.Waiting) return toRun(doc);
+    // Guarded on `Waiting`: a cancel that came first stands, and two deciders agree anyway.
+    await this.#runs.updateOne({ _id: id, status: RUN_STATUS.Waiting }, { $set: decisionFields(decision, now) });
+    return this.get(tenant, id);
+  }
+
+  async waitingFor(tenant: TenantId, id: string): Promise<RunId[]> {
+    const doc = await this.#runs.findOne(this.#byId(tenant, id), { projection: { follows: 1 } });
+    if (doc === null) return [];
+    const followed = await this.#followed(tenant, doc.follows ?? []);
+    return followed.filter((run) => run.status !== undefined && isActiveRunStatus(run.status)).map((run) => run.id);
+  }
+
+  async followers(tenant: TenantId, id: string): Promise<RunId[]> {
+    const docs = await this.#runs
+      .find({ status: RUN_STATUS.Waiting, tenantId: requireString(tenant, 'tenant'), follows: requireString(id, 'id') }, { projection: { _id: 1 } })
+      .sort({ createdAt: 1, _id: 1 })
+      .toArray();
+    return docs.map((doc) => doc._id as RunId);
   }
 
   async claimFill(tenant: TenantId, id: string, owner: string, until: Date, now: Date): Promise<boolean> {
@@ -447,7 +528,7 @@ export class MongoRunStore implements RunStore {
   async claim(tenant: TenantId, id: string, options: ClaimOptions): Promise<RunItem[]> {
     if (options.limit <= 0) return [];
     const status = await this.#status(tenant, id);
-    if (status === undefined || !isActiveRunStatus(status)) return [];
+    if (status === undefined || !isWorkingRunStatus(status)) return [];
     const lease = { owner: options.owner, leaseExpiresAt: new Date(options.now.getTime() + options.leaseMs), updatedAt: options.now };
     const expired: Filter<RunItemDocument> = { runId: id, status: ITEM_STATUS.Processing, leaseExpiresAt: { $lte: options.now } };
     if (options.takeOver !== false) {
@@ -471,7 +552,7 @@ export class MongoRunStore implements RunStore {
     const claimed = await this.#items.find({ runId: id, claimToken }).sort({ seq: 1 }).toArray();
     // A cancel that landed since the status was read sweeps what was tagged here (see the header): hand none of it out.
     const after = await this.#status(tenant, id);
-    if (after === undefined || !isActiveRunStatus(after)) return [];
+    if (after === undefined || !isWorkingRunStatus(after)) return [];
     return claimed.map(toItem);
   }
 
@@ -774,14 +855,13 @@ export class MongoRunStore implements RunStore {
     const counts = await this.#recount(id, doc.posted);
     await this.#results.deleteOne({ _id: id });
     await this.#log.clear([id]);
+    const decision = waitDecision(await this.#followed(tenant, doc.follows ?? []), doc.afterFailure ?? 'fail');
     const requeued = await this.#runs.findOneAndUpdate(
       { ...this.#byId(tenant, id), status: { $in: FINAL } },
       {
         $set: {
-          status: RUN_STATUS.Queued,
-          statusText: '',
+          ...decisionFields(decision, now),
           startedAt: null,
-          completedAt: null,
           results: null,
           resultsSize: null,
           resultsStoredApart: null,

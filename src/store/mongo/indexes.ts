@@ -45,6 +45,8 @@ export const MONGO_INDEXES: Record<CollectionName, IndexDescription[]> = {
   runs: [
     { key: { tenantId: 1, createdAt: -1, _id: -1 }, name: 'tenant_createdAt' },
     { key: { status: 1, completedAt: 1 }, name: 'status_completedAt' },
+    // The waiting runs that follow a run, woken when it ends; only runs that follow some are indexed.
+    { key: { follows: 1, status: 1 }, name: 'follows_status', partialFilterExpression: { follows: { $gt: '' } } },
   ],
   runItems: [
     { key: { runId: 1, key: 1 }, name: 'run_key', unique: true },

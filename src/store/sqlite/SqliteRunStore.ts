@@ -9,6 +9,11 @@ import { DEFAULT_RUN_LOG_LINES, type RunLogLine, type RunLogQuery, type RunLogSu
 import {
   finalStatusFor,
   isActiveRunStatus,
+  isWorkingRunStatus,
+  RUN_STATUS,
+  waitDecision,
+  type AfterFailure,
+  type WaitDecision,
   WORKER_STOPPED,
   workerStoppedError,
   statusTextFor,
@@ -27,10 +32,13 @@ import {
   assertRerunnable,
   checkItemKeys,
   DEFAULT_RESULTS_INLINE_LIMIT,
+  docTypeKey,
   duplicateItem,
+  followedRuns,
   initialPosted,
   LogBatch,
   resultsToStore,
+  unknownFollowed,
   writesToApply,
   WriteConflict,
 } from '../runRules.js';
@@ -73,6 +81,8 @@ interface RunRow {
   results: string | null;
   results_size: number | null;
   reruns: number;
+  follows: string;
+  after_failure: string;
 }
 
 interface ItemRow {
@@ -108,6 +118,8 @@ function toRun(row: RunRow): Run {
     rerunnable: row.rerunnable === 1,
     counts,
     reruns: row.reruns,
+    after: JSON.parse(row.follows) as RunId[],
+    afterFailure: row.after_failure as AfterFailure,
   };
   if (row.started_at !== null) run.startedAt = new Date(row.started_at);
   if (row.completed_at !== null) run.completedAt = new Date(row.completed_at);
@@ -131,6 +143,12 @@ function toItem(row: ItemRow): RunItem {
   if (row.note !== null) item.note = row.note;
   if (row.affected !== null) item.affected = row.affected === 1;
   return item;
+}
+
+/** The columns a `waitDecision` sets: a run `Failed` by it has ended, with its reason. */
+function decisionColumns(decision: WaitDecision, now: Date): { status: RunStatus; statusText: string; completedAt: string | null } {
+  const failed = decision.status === RUN_STATUS.Failed;
+  return { status: decision.status, statusText: failed ? decision.statusText : '', completedAt: failed ? now.toISOString() : null };
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -187,8 +205,14 @@ export class SqliteRunStore implements RunStore {
     checkItemKeys(keys);
     const id = randomUUID();
     const createdAt = now.toISOString();
+    const afterFailure = input.afterFailure ?? 'fail';
     return this.#statements.write(() => {
+      const follows = this.#follows(tenant, input);
       this.#sql.insertRun.run({
+        ...decisionColumns(waitDecision(this.#followed(tenant, follows), afterFailure), now),
+        docTypeKey: docTypeKey(input.invocation.docType),
+        follows: JSON.stringify(follows),
+        afterFailure,
         id,
         tenantId: tenant,
         definitionCsid: input.definitionCsid,
@@ -204,6 +228,51 @@ export class SqliteRunStore implements RunStore {
       this.#insertItems(id, 0, keys, createdAt);
       return toRun(this.#row(tenant, id) as RunRow);
     });
+  }
+
+  /** Inside `create`'s transaction: the runs a new run follows, those it names checked to be in the tenant. */
+  #follows(tenant: TenantId, input: NewRun): RunId[] {
+    const after = input.after ?? [];
+    const missing = after.length === 0 ? [] : (this.#sql.unknownRuns.pluck().all(JSON.stringify(after), tenant) as string[]);
+    if (missing.length > 0) throw unknownFollowed(missing);
+    const docTypes = input.afterDocTypes ?? [];
+    const ordered =
+      docTypes.length === 0
+        ? []
+        : (this.#sql.activeOfDocTypes.pluck().all({ tenantId: tenant, docTypes: JSON.stringify(docTypes.map((type) => docTypeKey(type))) }) as string[]);
+    return followedRuns(after, ordered);
+  }
+
+  /** The statuses of the runs `follows` names, in order, for `waitDecision`. */
+  #followed(tenant: TenantId, follows: readonly string[]): Array<{ id: RunId; status: RunStatus | undefined }> {
+    if (follows.length === 0) return [];
+    const rows = this.#sql.followedStatuses.all({ follows: JSON.stringify(follows), tenantId: tenant }) as Array<{ id: string; status: string | null }>;
+    return rows.map((row) => ({ id: row.id as RunId, status: (row.status ?? undefined) as RunStatus | undefined }));
+  }
+
+  async resolveWait(tenant: TenantId, id: string, now: Date): Promise<Run | undefined> {
+    return this.#statements.write(() => {
+      const row = this.#row(tenant, id);
+      if (row === undefined) return undefined;
+      const run = toRun(row);
+      if (run.status !== RUN_STATUS.Waiting) return run;
+      const decision = waitDecision(this.#followed(tenant, run.after), run.afterFailure);
+      if (decision.status === RUN_STATUS.Waiting) return run;
+      this.#sql.endWait.run({ ...decisionColumns(decision, now), id });
+      return toRun(this.#row(tenant, id) as RunRow);
+    });
+  }
+
+  async waitingFor(tenant: TenantId, id: string): Promise<RunId[]> {
+    const row = this.#row(tenant, id);
+    if (row === undefined) return [];
+    const run = toRun(row);
+    const decision = waitDecision(this.#followed(tenant, run.after), run.afterFailure);
+    return decision.status === RUN_STATUS.Waiting ? decision.waitingFor : [];
+  }
+
+  async followers(tenant: TenantId, id: string): Promise<RunId[]> {
+    return this.#sql.followers.pluck().all(tenant, id) as RunId[];
   }
 
   async claimFill(tenant: TenantId, id: string, owner: string, until: Date, now: Date): Promise<boolean> {
@@ -275,7 +344,7 @@ export class SqliteRunStore implements RunStore {
     if (options.limit <= 0) return [];
     return this.#statements.write(() => {
       const run = this.#state(tenant, id);
-      if (run === undefined || !isActiveRunStatus(run.status)) return [];
+      if (run === undefined || !isWorkingRunStatus(run.status)) return [];
       const params = {
         runId: id,
         owner: options.owner,
@@ -429,16 +498,18 @@ export class SqliteRunStore implements RunStore {
 
   async rerun(tenant: TenantId, id: string, options: { onlyFailed: boolean }, now: Date): Promise<Run | undefined> {
     return this.#statements.write(() => {
-      const run = this.#state(tenant, id);
-      if (run === undefined) return undefined;
+      const row = this.#row(tenant, id);
+      if (row === undefined) return undefined;
+      const run = toRun(row);
       assertRerunnable(run);
       const updatedAt = now.toISOString();
+      const requeue = { ...decisionColumns(waitDecision(this.#followed(tenant, run.after), run.afterFailure), now), id };
       if (options.onlyFailed) {
         this.#sql.resetFailedItems.run(updatedAt, id);
-        this.#sql.requeueFailed.run(id);
+        this.#sql.requeueFailed.run(requeue);
       } else {
         this.#sql.resetAllItems.run(updatedAt, id);
-        this.#sql.requeueAll.run(id);
+        this.#sql.requeueAll.run(requeue);
       }
       this.#sql.deleteResults.run(id);
       this.#log.clear(id);

@@ -8,7 +8,8 @@ import type { TenantId } from '../../domain/types.js';
 import { listSql, type ListSql } from './sql.js';
 
 const RUN_COLUMNS = `id, tenant_id, definition_csid, definition_name, invocation, created_by, created_at, started_at,
-  completed_at, status, status_text, open, filling, rerunnable, posted, processed, failed, affected, cancelled, results, results_size, reruns`;
+  completed_at, status, status_text, open, filling, rerunnable, posted, processed, failed, affected, cancelled, results, results_size, reruns,
+  follows, after_failure`;
 const ITEM_COLUMNS = 'run_id, seq, item_key, status, attempts, error, error_code, note, affected, updated_at';
 
 /** A status list as SQL, from the domain's: `('Queued', 'InProgress')`. */
@@ -23,9 +24,26 @@ const FINAL = sqlList(FINAL_RUN_STATUSES);
 
 export const RUN_SQL = {
   insertRun: `INSERT INTO runs (id, tenant_id, definition_csid, definition_name, invocation, created_by, created_at,
-      status, status_text, open, filling, rerunnable, posted, processed, failed, affected)
+      completed_at, status, status_text, open, filling, rerunnable, posted, processed, failed, affected, doc_type_key, follows,
+      after_failure)
     VALUES (@id, @tenantId, @definitionCsid, @definitionName, @invocation, @createdBy, @createdAt,
-      'Queued', '', @open, @filling, @rerunnable, @posted, 0, 0, 0)`,
+      @completedAt, @status, @statusText, @open, @filling, @rerunnable, @posted, 0, 0, 0, @docTypeKey, @follows, @afterFailure)`,
+  // Of the ids given (a JSON array), those not stored in the tenant.
+  unknownRuns: 'SELECT value FROM json_each(?) WHERE value NOT IN (SELECT id FROM runs WHERE tenant_id = ?)',
+  // The tenant's active runs of the given doc types (a JSON array of keys), oldest first: what a new run follows.
+  activeOfDocTypes: `SELECT id FROM runs WHERE tenant_id = @tenantId AND status IN ${ACTIVE}
+      AND doc_type_key IN (SELECT value FROM json_each(@docTypes))
+    ORDER BY created_at, id`,
+  // The followed runs (a JSON array of ids) with their statuses, in order; a purged one has none.
+  followedStatuses: `SELECT followed.value AS id, runs.status AS status
+    FROM json_each(@follows) AS followed LEFT JOIN runs ON runs.id = followed.value AND runs.tenant_id = @tenantId
+    ORDER BY followed.key`,
+  // Active runs are few: the status index finds the waiting ones, whose short lists are read.
+  followers: `SELECT id FROM runs WHERE status = 'Waiting' AND tenant_id = ?
+      AND EXISTS (SELECT 1 FROM json_each(runs.follows) WHERE value = ?)
+    ORDER BY created_at, id`,
+  endWait: `UPDATE runs SET status = @status, status_text = @statusText, completed_at = @completedAt
+    WHERE id = @id AND status = 'Waiting'`,
   insertItem: `INSERT INTO run_items (run_id, seq, item_key, status, updated_at) VALUES (?, ?, ?, 'New', ?)`,
   // One statement per chunk: numbered from @next in the keys' order, skipping keys the run already has.
   fillItems: `INSERT OR IGNORE INTO run_items (run_id, seq, item_key, status, updated_at)
@@ -102,12 +120,13 @@ export const RUN_SQL = {
   resetFailedItems: `UPDATE run_items ${BY_STATUS} SET status = 'New', attempts = 0, conflicts = 0, error = NULL, error_code = NULL, note = NULL, affected = NULL, owner = NULL,
       lease_expires_at = NULL, updated_at = ?
     WHERE run_id = ? AND status IN ('Failed', 'Cancelled')`,
-  requeueAll: `UPDATE runs SET status = 'Queued', status_text = '', started_at = NULL, completed_at = NULL, results = NULL, results_size = NULL,
-      processed = 0, failed = 0, affected = 0, cancelled = 0, reruns = reruns + 1
-    WHERE id = ?`,
-  requeueFailed: `UPDATE runs SET status = 'Queued', status_text = '', started_at = NULL, completed_at = NULL, results = NULL, results_size = NULL,
-      processed = processed - failed, failed = 0, cancelled = 0, reruns = reruns + 1
-    WHERE id = ?`,
+  // To `Queued`, or what its followed runs make it (`waitDecision`).
+  requeueAll: `UPDATE runs SET status = @status, status_text = @statusText, started_at = NULL, completed_at = @completedAt, results = NULL,
+      results_size = NULL, processed = 0, failed = 0, affected = 0, cancelled = 0, reruns = reruns + 1
+    WHERE id = @id`,
+  requeueFailed: `UPDATE runs SET status = @status, status_text = @statusText, started_at = NULL, completed_at = @completedAt, results = NULL,
+      results_size = NULL, processed = processed - failed, failed = 0, cancelled = 0, reruns = reruns + 1
+    WHERE id = @id`,
   itemErrors: `SELECT item_key, error FROM run_items ${BY_STATUS} WHERE run_id = ? AND status = 'Failed' ORDER BY seq LIMIT ?`,
   listActive: `SELECT tenant_id, id FROM runs WHERE status IN ${ACTIVE}`,
   purge: `DELETE FROM runs WHERE status IN ${FINAL} AND completed_at < ?`,

@@ -281,6 +281,13 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX definition_aliases_by_definition ON definition_aliases (definition_csid);
   `,
+  // 13: ordered runs: the runs a run follows (a JSON array of ids, fixed when it is stored), its rule for when one of
+  // them fails, and its doc type as the tenant's order compares it (lower case), for runs posted after it.
+  `
+  ALTER TABLE runs ADD COLUMN doc_type_key TEXT;
+  ALTER TABLE runs ADD COLUMN follows TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(follows));
+  ALTER TABLE runs ADD COLUMN after_failure TEXT NOT NULL DEFAULT 'fail';
+  `,
 ];
 
 /** Brings the database up to the latest schema, each migration in its own transaction. */
