@@ -12,6 +12,8 @@ import { INVOKE_AUTHORIZER_DEFAULTS } from './services/invokeAuthorization.js';
 import { RUN_SERVICE_DEFAULTS } from './services/runService.js';
 import { RUN_WORKER_DEFAULTS } from './runs/runWorker.js';
 import { DEFAULT_RUN_LOG_LINES } from './domain/runLog.js';
+import { NO_RUN_ORDER, parseRunOrder, type RunOrder } from './domain/runOrder.js';
+import { AFTER_FAILURE_RULES, isAfterFailure, type AfterFailure } from './domain/runs.js';
 import { DEFAULT_RESULTS_INLINE_LIMIT } from './store/runRules.js';
 import { OAUTH_DEFAULTS } from './services/oauth/oauthProvider.js';
 
@@ -106,6 +108,13 @@ export interface Config {
   /** Plugin log lines (`ctx.log`) a run keeps; later ones are only counted. `RUN_LOG_LINES` @defaultValue 10000 */
   runLogLines: number;
   /**
+   * Per tenant, the doc types whose runs start in that order when posted together (seed 003):
+   * `tenant:DocType,DocType;*:DocType,…` (`*`: every other tenant). `RUN_ORDER` @defaultValue none
+   */
+  runOrder: RunOrder;
+  /** What a run does when a run it follows ends Failed or Cancelled, unless its request says: `fail` or `start`. `RUN_AFTER_FAILURE` @defaultValue 'fail' */
+  runAfterFailure: AfterFailure;
+  /**
    * Where Agendash (the Agenda dashboard) is served, for administrators only; empty disables it.
    * `AGENDASH_PATH` @defaultValue '/cspace-services/agendash'
    */
@@ -169,6 +178,8 @@ export const CONFIG_DEFAULTS = {
   idempotencyRetentionMs: 86_400_000,
   idempotencyMaxKeys: 1_000,
   runLogLines: DEFAULT_RUN_LOG_LINES,
+  runOrder: NO_RUN_ORDER,
+  runAfterFailure: RUN_SERVICE_DEFAULTS.afterFailure,
   agendashPath: '/cspace-services/agendash',
   oauthAccessTokenTtlSeconds: OAUTH_DEFAULTS.accessTokenTtlSeconds,
   oauthRefreshTokenTtlSeconds: OAUTH_DEFAULTS.refreshTokenTtlSeconds,
@@ -214,6 +225,22 @@ function runRole(env: NodeJS.ProcessEnv): Config['runRole'] {
   const raw = text(env, 'RUN_ROLE')?.toLowerCase() ?? CONFIG_DEFAULTS.runRole;
   if (raw === 'api' || raw === 'worker' || raw === 'both') return raw;
   throw new ConfigError(`RUN_ROLE must be api, worker or both, got '${raw}'`);
+}
+
+function runOrder(env: NodeJS.ProcessEnv): RunOrder {
+  const raw = text(env, 'RUN_ORDER');
+  if (raw === undefined) return CONFIG_DEFAULTS.runOrder;
+  try {
+    return parseRunOrder(raw);
+  } catch (err) {
+    throw new ConfigError(`RUN_ORDER must be 'tenant:DocType,DocType,…' entries separated by ';': ${(err as Error).message}`);
+  }
+}
+
+function runAfterFailure(env: NodeJS.ProcessEnv): AfterFailure {
+  const raw = text(env, 'RUN_AFTER_FAILURE')?.toLowerCase() ?? CONFIG_DEFAULTS.runAfterFailure;
+  if (isAfterFailure(raw)) return raw;
+  throw new ConfigError(`RUN_AFTER_FAILURE must be ${AFTER_FAILURE_RULES.join(' or ')}, got '${raw}'`);
 }
 
 /** Express's names for well-known proxy subnets (proxy-addr). */
@@ -326,6 +353,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyRetentionMs: integer(env, 'IDEMPOTENCY_RETENTION_MS', CONFIG_DEFAULTS.idempotencyRetentionMs, 1_000, 30 * 86_400_000),
     idempotencyMaxKeys: integer(env, 'IDEMPOTENCY_MAX_KEYS', CONFIG_DEFAULTS.idempotencyMaxKeys, 1, 1_000_000),
     runLogLines: integer(env, 'RUN_LOG_LINES', CONFIG_DEFAULTS.runLogLines, 0, 1_000_000),
+    runOrder: runOrder(env),
+    runAfterFailure: runAfterFailure(env),
     agendashPath: agendashPath(env),
     oauthIssuer: oauthIssuer(env, port),
     oauthRedirectUris: oauthRedirectUris(env),

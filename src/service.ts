@@ -236,6 +236,8 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       maxItems: config.maxRunItems,
       syncWaitMs: config.invokeWaitMs,
       firstItems: config.runFirstItems,
+      runOrder: config.runOrder,
+      afterFailure: config.runAfterFailure,
     },
   });
   const resultLinks = new ResultLinkService({

@@ -30,6 +30,10 @@ export interface InvocationContextPayload {
   params: InvocationParam[];
   updateCoreValues?: string;
   outputMIME?: string;
+  /** Runs to follow (not CollectionSpace's: see README "Ordered runs"); absent or empty: none. */
+  after?: string[];
+  /** `fail` or `start` when a followed run fails; checked where runs are made. */
+  afterFailure?: string;
 }
 
 /** The answer of an invocation. */
@@ -49,6 +53,8 @@ interface InvocationContextWire {
   groupCSID?: string;
   listCSIDs?: { csid?: string[] };
   params?: { param?: Array<{ key?: string; value?: string }> };
+  after?: { runId?: string[] };
+  afterFailure?: string;
 }
 
 const checkInvocationContext = createSchemaCheck<InvocationContextWire>(
@@ -56,13 +62,15 @@ const checkInvocationContext = createSchemaCheck<InvocationContextWire>(
   INVOCATION_CONTEXT_ELEMENT,
 );
 
-const OPTIONAL_TEXT = ['mode', 'docType', 'singleCSID', 'groupCSID', 'updateCoreValues', 'outputMIME'] as const;
+const OPTIONAL_TEXT = ['mode', 'docType', 'singleCSID', 'groupCSID', 'updateCoreValues', 'outputMIME', 'afterFailure'] as const;
 
 function toPayload(wire: InvocationContextWire): InvocationContextPayload {
   const payload: InvocationContextPayload = {
     listCSIDs: wire.listCSIDs?.csid ?? [],
     params: (wire.params?.param ?? []).map((param) => ({ key: param.key ?? '', value: param.value ?? '' })),
   };
+  const after = wire.after?.runId ?? [];
+  if (after.length > 0) payload.after = after.map((id) => id.trim());
   for (const field of OPTIONAL_TEXT) {
     const value = wire[field];
     if (value !== undefined) payload[field] = value;
@@ -95,6 +103,8 @@ export function encodeInvocationContext(payload: InvocationContextPayload): DocT
       listCSIDs: payload.listCSIDs.length > 0 ? { csid: payload.listCSIDs } : undefined,
       params:
         payload.params.length > 0 ? { param: payload.params.map(({ key, value }) => ({ key, value })) } : undefined,
+      after: payload.after !== undefined && payload.after.length > 0 ? { runId: payload.after } : undefined,
+      afterFailure: payload.afterFailure,
     },
   };
 }

@@ -4,7 +4,9 @@
  *
  * Field names follow the seeds: `noOfItemsPosted`, `noOfItemsProcessed`, `jobItemErrors`, `percentCompleted`,
  * `canReRun`, `purgeDateTime` (and, in their style, `noOfItemsFailed`, `noOfItemsAffected`, `noOfItemsCancelled`); the invocation context and results are nested in their CollectionSpace shapes.
- * Results stored apart from the run (too large to inline) give way to `resultsLink` and `resultsSize`.
+ * Results stored apart from the run (too large to inline) give way to `resultsLink` and `resultsSize`. A run that
+ * follows others (README "Ordered runs") shows them as `after/runId*` with its `afterFailure` rule, and while it is
+ * `Waiting`, those still active as `waitingFor/runId*`.
  */
 import { ValidationError } from '../domain/errors.js';
 import { percentCompleted, type Run, type RunItem } from '../domain/runs.js';
@@ -26,6 +28,8 @@ export interface RunDocumentOptions {
   purgeAt?: Date;
   /** Where the run's results are served: shown, with their size, in place of results stored apart. */
   resultsLink?: string;
+  /** The runs a `Waiting` run still waits for. */
+  waitingFor?: readonly string[];
 }
 
 const iso = (date: Date | undefined) => date?.toISOString();
@@ -51,6 +55,9 @@ export function encodeRunDocument(run: Run, options: RunDocumentOptions = {}): D
       startedAt: iso(run.startedAt),
       completedAt: iso(run.completedAt),
       purgeDateTime: iso(options.purgeAt),
+      after: run.after.length > 0 ? { runId: run.after } : undefined,
+      afterFailure: run.after.length > 0 ? run.afterFailure : undefined,
+      waitingFor: options.waitingFor !== undefined && options.waitingFor.length > 0 ? { runId: [...options.waitingFor] } : undefined,
       noOfItemsPosted: counts.posted,
       noOfItemsProcessed: counts.processed,
       noOfItemsFailed: counts.failed,

@@ -18,7 +18,7 @@ import { Agenda, exponential, InMemoryNotificationChannel, type AgendaBackend, t
 import { MongoBackend } from '@agendajs/mongo-backend';
 import type { Logger } from 'pino';
 import { StoreUnavailableError } from '../domain/errors.js';
-import { isFinalRunStatus, percentCompleted, type Run } from '../domain/runs.js';
+import { isFinalRunStatus, percentCompleted, RUN_STATUS, type Run } from '../domain/runs.js';
 import type { TenantId } from '../domain/types.js';
 import { MongoStore } from '../store/mongo/index.js';
 import { SqliteStore } from '../store/sqlite/index.js';
@@ -218,6 +218,14 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   }
 
   /**
+   * The run ended (or is gone): the runs waiting for it are woken, each to decide whether it starts (`resolveWait`).
+   * Called after the end is stored, so a run stored `Waiting` before it is found; one stored after found it ended.
+   */
+  async ended(tenant: TenantId, runId: string): Promise<void> {
+    for (const follower of await this.#deps.runs.followers(tenant, runId)) await this.wake(tenant, follower);
+  }
+
+  /**
    * Saves a job due now unless one of that name for the slot exists that nobody has locked yet: that one is kept
    * as it is (`keep`) or made due now (`advance`). A locked job never counts, since it may be about to complete
    * and be removed: so no wake is lost, and a slot has at most one job waiting however often it is woken.
@@ -243,8 +251,10 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     for (const { tenant, id } of await this.#deps.runs.listActive()) {
       if (standing.has(id) || this.#active.has(id)) continue;
       const run = await this.#deps.runs.get(tenant, id);
-      // An open run whose posted items are all processed waits for its client, not for a worker.
+      // An open run whose posted items are all processed waits for its client, not for a worker; a waiting run for
+      // the runs it follows, until none of them is active (then its wake was lost: it is woken here).
       if (run === undefined || isOver(run) || (run.open && run.counts.processed >= run.counts.posted)) continue;
+      if (run.status === RUN_STATUS.Waiting && (await this.#deps.runs.waitingFor(tenant, id)).length > 0) continue;
       this.#deps.logger.warn({ run: id, tenant }, 'active run with no session: woken');
       await this.wake(tenant, id);
     }
@@ -339,7 +349,8 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     if (checked === undefined) return;
     const { data, run } = checked;
     await this.#keep(job, async () => {
-      if (isOver(run)) return;
+      // A waiting run's slots open again when it is woken to start.
+      if (isOver(run) || run.status === RUN_STATUS.Waiting) return;
       if (this.#stopping === undefined && !this.#active.has(data.runId) && this.#active.size < this.#options.maxConcurrentRuns) {
         await this.#save(RUN_JOB_NAME, data, 'advance');
         return;
@@ -412,13 +423,15 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
    * shutdown, another process (or this one, restarted) picks it up; after a wake that came while the session was
    * being aborted (a cancel, then a rerun before the cancelled session wound down), a new session takes the run up.
    * A run that is over closes its open slots: nobody needs to join it any more (a process holding one finds its
-   * job gone, which Agenda ignores).
+   * job gone, which Agenda ignores); and the runs that follow it are woken.
    */
   async #afterSession(data: RunJobData, wokenMeanwhile: boolean): Promise<void> {
     const { tenant, runId } = data;
     try {
-      if (isOver(await this.#deps.runs.get(tenant, runId))) await this.#agenda?.cancel({ name: RUN_SLOT_JOB_NAME, data: { tenant, runId } });
-      else if (this.#stopping !== undefined || wokenMeanwhile) await this.#save(RUN_JOB_NAME, data, 'advance');
+      if (isOver(await this.#deps.runs.get(tenant, runId))) {
+        await this.#agenda?.cancel({ name: RUN_SLOT_JOB_NAME, data: { tenant, runId } });
+        await this.ended(tenant, runId);
+      } else if (this.#stopping !== undefined || wokenMeanwhile) await this.#save(RUN_JOB_NAME, data, 'advance');
     } catch (err) {
       this.#deps.logger.warn({ err, run: runId }, 'could not hand the run over or close its slots');
     }

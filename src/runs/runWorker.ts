@@ -159,8 +159,14 @@ export class RunWorker {
   async process(tenant: TenantId, runId: string, control: RunControl): Promise<void> {
     const { runs, now, logger: parent } = this.#deps;
     const logger = parent.child({ run: runId });
-    const initial = await runs.get(tenant, runId);
-    if (initial === undefined || isFinalRunStatus(initial.status)) return;
+    let initial = await runs.get(tenant, runId);
+    if (initial?.status === RUN_STATUS.Waiting) {
+      // Woken because a run it follows ended (or for a look after it was stored): it starts, fails by its rule, or waits on.
+      initial = await runs.resolveWait(tenant, runId, now());
+      if (initial?.status !== RUN_STATUS.Waiting) this.#deps.onProgress(tenant, runId);
+      if (initial?.status === RUN_STATUS.Failed) logger.info({ statusText: initial.statusText }, 'run failed: a run it follows failed');
+    }
+    if (initial === undefined || isFinalRunStatus(initial.status) || initial.status === RUN_STATUS.Waiting) return;
     const run = (await runs.start(tenant, runId, now())) ?? initial;
     this.#deps.onProgress(tenant, runId);
     const prepared = await this.#prepare(run).catch(async (err: unknown) => {

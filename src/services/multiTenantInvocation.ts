@@ -30,6 +30,12 @@ export async function invokeAcrossTenants(
   if (repeated !== undefined) {
     throw new ValidationError('A tenant is listed twice', [{ path: 'multitenantInvocation/tenants/tenant', message: `${quoted(repeated)} is repeated` }]);
   }
+  // Run ids belong to one tenant; runs posted in several follow each tenant's own order (`RUN_ORDER`) instead.
+  if ((request.context.after ?? []).length > 0) {
+    throw new ValidationError('A run started in several tenants cannot follow runs by id: run ids belong to one tenant', [
+      { path: 'multitenantInvocation/invocationContext/after', message: 'is not accepted here' },
+    ]);
+  }
   const outcome: MultiTenantOutcome = { posted: [], problems: [] };
   for (const tenant of request.tenants) {
     const problem = (message: string) => outcome.problems.push({ tenant, message });

@@ -13,7 +13,22 @@ import { DomainError, NotFoundError, ValidationError, isErrorCode, quoted, someO
 import { repeatedValues } from '../domain/lists.js';
 import type { Page, Paging } from '../domain/paging.js';
 import type { RunLogLine, RunLogQuery, RunLogSummary } from '../domain/runLog.js';
-import { isFinalRunStatus, WHOLE_INVOCATION_KEY, type ItemStatus, type Run, type RunItem, type RunResults, type RunStatus } from '../domain/runs.js';
+import { earlierDocTypes, NO_RUN_ORDER, type RunOrder } from '../domain/runOrder.js';
+import {
+  AFTER_FAILURE_RULES,
+  isAfterFailure,
+  isFinalRunStatus,
+  MAX_FOLLOWED_RUNS,
+  RUN_STATUS,
+  WHOLE_INVOCATION_KEY,
+  type AfterFailure,
+  type ItemStatus,
+  type Run,
+  type RunId,
+  type RunItem,
+  type RunResults,
+  type RunStatus,
+} from '../domain/runs.js';
 import type { TenantId } from '../domain/types.js';
 import type { Clock } from '../store/queryRules.js';
 import type { NewRun, RunStore } from '../store/runTypes.js';
@@ -34,6 +49,10 @@ export interface RunServiceOptions {
   syncPollMs: number;
   /** Items stored with a new `nocontext` run; the worker queues the rest of the records while the first ones run. @defaultValue 1000 */
   firstItems: number;
+  /** Per tenant, the doc types whose runs start in that order when posted together. `RUN_ORDER` @defaultValue none */
+  runOrder: RunOrder;
+  /** A new run's rule for a followed run that fails, when its request gives none. `RUN_AFTER_FAILURE` @defaultValue 'fail' */
+  afterFailure: AfterFailure;
 }
 
 export const RUN_SERVICE_DEFAULTS = {
@@ -42,12 +61,16 @@ export const RUN_SERVICE_DEFAULTS = {
   syncWaitMs: 0,
   syncPollMs: 250,
   firstItems: 1000,
+  runOrder: NO_RUN_ORDER,
+  afterFailure: 'fail',
 } as const satisfies RunServiceOptions;
 
 /** Where runs are executed (`RunExecutor`); absent in an API-only process, whose runs other processes pick up. */
 export interface RunWaker {
   wake(tenant: TenantId, runId: string): Promise<void>;
   abort(runId: string, reason: Error): void;
+  /** The run ended: wakes the runs waiting for it (`RunStore.followers`). */
+  ended(tenant: TenantId, runId: string): Promise<void>;
 }
 
 export interface RunServiceDeps {
@@ -68,13 +91,14 @@ export interface RunListFilter {
   paging: Paging;
 }
 
-/** A run as the API shows it: the stored run plus its item errors. */
+/** A run as the API shows it: the stored run plus its item errors and, while it waits, the runs it waits for. */
 export interface RunView extends Run {
-  itemErrors: Record<string, string>;
+  itemErrors?: Record<string, string>;
+  waitingFor?: RunId[];
 }
 
 /** What a run starts with: the checked invocation, its first items, and how the run takes the rest. */
-interface RunPlan extends Pick<NewRun, 'open' | 'filling' | 'expectedItems'> {
+interface RunPlan extends Pick<NewRun, 'open' | 'filling' | 'expectedItems' | 'after' | 'afterFailure'> {
   prepared: PreparedInvocation;
   keys: readonly string[];
 }
@@ -132,6 +156,12 @@ export class RunService {
    */
   async check(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<PreparedInvocation> {
     this.#refuseListed(payload.listCSIDs);
+    if ((payload.after ?? []).length > 0) {
+      throw new ValidationError('A run started later cannot follow runs named now: they will have ended', [
+        { path: 'invocationContext/after', message: 'is not accepted here' },
+      ]);
+    }
+    this.#ordering(payload);
     return this.#deps.invocations.prepare(await this.#deps.authorizer.authorize(caller, csid, { startsWork: false }), payload);
   }
 
@@ -143,7 +173,30 @@ export class RunService {
     options?: { csids: string[] },
   ): Promise<PreparedInvocation> {
     this.#refuseListed(payload.listCSIDs);
+    this.#ordering(payload);
     return this.#deps.invocations.prepare(await this.#deps.authorizer.authorize(caller, csid, { startsWork: true }), payload, options);
+  }
+
+  /**
+   * What the request says about following runs, checked: `after` run ids (distinct, at most `MAX_FOLLOWED_RUNS`;
+   * whether they exist the store says) and `afterFailure` (`fail` or `start`, else the configured default).
+   */
+  #ordering(payload: InvocationContextPayload): Pick<NewRun, 'after' | 'afterFailure'> {
+    const after = payload.after ?? [];
+    const path = 'invocationContext/after/runId';
+    if (after.some((id) => id === '')) throw new ValidationError('A run id to follow is blank', [{ path, message: 'must not be blank' }]);
+    const [repeated] = repeatedValues(after);
+    if (repeated !== undefined) throw new ValidationError(`Run ${quoted(repeated)} is named twice in after`, [{ path, message: 'is repeated' }]);
+    if (after.length > MAX_FOLLOWED_RUNS) {
+      throw new ValidationError(`A run may follow at most ${MAX_FOLLOWED_RUNS} runs`, [{ path, message: `more than ${MAX_FOLLOWED_RUNS}` }]);
+    }
+    const rule = payload.afterFailure?.trim();
+    if (rule !== undefined && !isAfterFailure(rule)) {
+      throw new ValidationError(`Unknown afterFailure ${quoted(rule)}`, [
+        { path: 'invocationContext/afterFailure', message: `must be ${AFTER_FAILURE_RULES.join(' or ')}` },
+      ]);
+    }
+    return { after, afterFailure: rule ?? this.#options.afterFailure };
   }
 
   /** Refused before anything is read: a csid listed twice, or a list longer than a run may be. */
@@ -153,7 +206,7 @@ export class RunService {
   }
 
   /** Checks and stores a run of the invocation, and has it started; answers it `Queued`. */
-  async start(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<Run> {
+  async start(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<RunView> {
     const plan = await this.#plan(caller, csid, payload);
     if (plan.expectedItems === 0) {
       throw new DomainError('MISSING_CONTEXT', 'The context names no record for this batch job to act on; nothing would run', [
@@ -188,7 +241,7 @@ export class RunService {
    */
   async #plan(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<RunPlan & { expectedItems: number }> {
     const prepared = await this.#admit(caller, csid, payload);
-    const closed = { prepared, open: false, filling: false };
+    const closed = { prepared, open: false, filling: false, ...this.#ordering(payload) };
     if (prepared.loaded.plugin.processItem === undefined) return { ...closed, keys: [WHOLE_INVOCATION_KEY], expectedItems: 1 };
     const expectedItems = await prepared.countItems();
     this.#refuseTooMany(expectedItems);
@@ -275,7 +328,7 @@ export class RunService {
   }
 
   /** An open run: per-record plugins only; items may come with it and later, until it is closed. */
-  async startOpen(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<Run> {
+  async startOpen(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<RunView> {
     const prepared = await this.#admit(caller, csid, payload, { csids: payload.listCSIDs });
     const { plugin } = prepared.loaded;
     if (plugin.processItem === undefined) {
@@ -286,10 +339,10 @@ export class RunService {
         { path: 'invocationContext/mode', message: "must be 'list'" },
       ]);
     }
-    return this.#create(caller, payload, { prepared, keys: payload.listCSIDs, open: true });
+    return this.#create(caller, payload, { prepared, keys: payload.listCSIDs, open: true, ...this.#ordering(payload) });
   }
 
-  async #create(caller: InvocationCaller, payload: InvocationContextPayload, plan: RunPlan): Promise<Run> {
+  async #create(caller: InvocationCaller, payload: InvocationContextPayload, plan: RunPlan): Promise<RunView> {
     const { prepared, keys, ...flags } = plan;
     const definitionCsid = prepared.definition.csid;
     const invocation = {
@@ -312,13 +365,17 @@ export class RunService {
         createdBy: caller.user,
         ...flags,
         rerunnable: prepared.loaded.plugin.rerunnable ?? true,
+        afterDocTypes: earlierDocTypes(this.#options.runOrder, caller.tenant, prepared.input.docType),
       },
       keys,
       this.#deps.now(),
     );
-    this.#deps.logger.info({ run: run.id, definition: definitionCsid, items: run.counts.posted, open: flags.open, filling: run.filling }, 'run queued');
+    this.#deps.logger.info(
+      { run: run.id, definition: definitionCsid, items: run.counts.posted, open: flags.open, filling: run.filling, status: run.status, after: run.after },
+      'run queued',
+    );
     await this.#wake(run);
-    return run;
+    return this.view(run);
   }
 
   async #wake(run: Pick<Run, 'tenant' | 'id'>): Promise<void> {
@@ -332,9 +389,15 @@ export class RunService {
   }
 
   async get(tenant: TenantId, id: string): Promise<RunView> {
-    const run = await this.#found(tenant, id);
+    const run = await this.view(await this.#found(tenant, id));
     const itemErrors = run.counts.failed > 0 ? await this.#deps.runs.itemErrors(tenant, id, this.#options.itemErrorsShown) : {};
     return { ...run, itemErrors };
+  }
+
+  /** The run with the runs it still waits for, when it is `Waiting`. */
+  async view(run: Run): Promise<RunView> {
+    if (run.status !== RUN_STATUS.Waiting) return run;
+    return { ...run, waitingFor: await this.#deps.runs.waitingFor(run.tenant, run.id) };
   }
 
   list(tenant: TenantId, filter: RunListFilter): Promise<Page<Run>> {
@@ -405,6 +468,7 @@ export class RunService {
     const run = await this.#deps.runs.cancel(tenant, id, this.#deps.now());
     if (run === undefined) throw new NotFoundError('Run', id);
     this.#deps.waker?.abort(id, new DomainError('CONFLICT', `Run '${id}' was cancelled`));
+    await this.#deps.waker?.ended(tenant, id);
     this.#deps.logger.info({ run: id, processed: run.counts.processed, cancelled: run.counts.cancelled }, 'run cancelled');
     this.#publish(run);
     return run;
@@ -414,7 +478,7 @@ export class RunService {
    * Queues a finished run again. It restarts work, so the requester passes the whole invoke rule, active-run
    * limit included; the run counts against its creator, whose limit applies too when someone else reruns it.
    */
-  async rerun(requester: InvocationCaller, id: string, options: { onlyFailed: boolean }): Promise<Run> {
+  async rerun(requester: InvocationCaller, id: string, options: { onlyFailed: boolean }): Promise<RunView> {
     const { tenant } = requester;
     const current = await this.#found(tenant, id);
     await this.#authorizeOn(requester, current, { startsWork: true });
@@ -425,7 +489,7 @@ export class RunService {
     this.#deps.logger.info({ run: id, requestedBy: requester.user, createdBy: run.createdBy, onlyFailed: options.onlyFailed }, 'run queued again');
     await this.#wake(run);
     this.#publish(run);
-    return run;
+    return this.view(run);
   }
 
   /** The worker's progress hook: publishes the run's current state to whoever watches it. */

@@ -13,9 +13,8 @@
  */
 import { Router, type RequestHandler, type Response } from 'express';
 import { decodeInvocationContext, encodeInvocationResults, encodeRunDocument } from '../../codec/index.js';
-import type { Run } from '../../domain/runs.js';
 import type { IdempotencyService } from '../../services/idempotencyService.js';
-import type { RunService } from '../../services/runService.js';
+import type { RunService, RunView } from '../../services/runService.js';
 import { idempotent, readRequestTree } from '../idempotency.js';
 import { invokePreferences, preferenceApplied } from '../invokePreferences.js';
 import { sendTree } from '../negotiation.js';
@@ -50,11 +49,11 @@ export function invokeRouter({ runs, idempotency, runsPath = '/cspace-services/r
     const payload = decodeInvocationContext(readRequestTree(req, res));
     const caller = callerOf(res);
     const preferences = invokePreferences(req);
-    const answerAsync = (run: Run) => {
+    const answerAsync = (run: RunView) => {
       res.location(`${runsPath}/${run.id}`);
       const applied = preferenceApplied(preferences, true);
       if (applied !== undefined) res.set('Preference-Applied', applied);
-      sendTree(res, 202, encodeRunDocument(run));
+      sendTree(res, 202, encodeRunDocument(run, run.waitingFor && { waitingFor: run.waitingFor }));
     };
     if (preferences.respondAsync && preferences.waitMs === undefined) {
       answerAsync(await runs.start(caller, req.params.csid, payload));
@@ -80,7 +79,7 @@ export function invokeRouter({ runs, idempotency, runsPath = '/cspace-services/r
   router.post('/:csid/runs', mayInvoke, once, async (req, res) => {
     const run = await runs.startOpen(callerOf(res), req.params.csid, decodeInvocationContext(readRequestTree(req, res)));
     res.location(`${runsPath}/${run.id}`);
-    sendTree(res, 201, encodeRunDocument(run));
+    sendTree(res, 201, encodeRunDocument(run, run.waitingFor && { waitingFor: run.waitingFor }));
   });
   router.post('/:csid', mayInvoke, once, invoke);
   return router;

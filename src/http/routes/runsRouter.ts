@@ -17,9 +17,9 @@ import {
 } from '../../codec/index.js';
 import { ValidationError } from '../../domain/errors.js';
 import { isLogLevel, LOG_LEVELS, type RunLogQuery } from '../../domain/runLog.js';
-import { isFinalRunStatus, isItemStatus, ITEM_STATUSES, isRunStatus, percentCompleted, purgeAtFor, type Run } from '../../domain/runs.js';
+import { isFinalRunStatus, isItemStatus, ITEM_STATUSES, isRunStatus, percentCompleted, purgeAtFor, RUN_STATUSES, type Run } from '../../domain/runs.js';
 import type { IdempotencyService } from '../../services/idempotencyService.js';
-import type { RunService } from '../../services/runService.js';
+import type { RunService, RunView } from '../../services/runService.js';
 import { idempotent, readRequestTree } from '../idempotency.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
 import { sendTree } from '../negotiation.js';
@@ -81,13 +81,14 @@ export function runsRouter(options: RunsRouterOptions): Router {
   const eventPollMs = options.eventPollMs ?? 1000;
   const router = Router();
   const mayInvoke = requirePermission<{ id: string }>('invoke', 'invoke');
-  const send = (res: Response, status: number, run: Run & { itemErrors?: Record<string, string> }) => {
+  const send = (res: Response, status: number, run: RunView) => {
     const purgeAt = purgeAtFor(run.completedAt, retentionMs);
     sendTree(
       res,
       status,
       encodeRunDocument(run, {
         ...(run.itemErrors && { itemErrors: run.itemErrors }),
+        ...(run.waitingFor && { waitingFor: run.waitingFor }),
         ...(purgeAt && { purgeAt }),
         resultsLink: `${basePath}/${run.id}/results`,
       }),
@@ -100,7 +101,7 @@ export function runsRouter(options: RunsRouterOptions): Router {
       const status = stringParam(req.query.status);
       if (status !== undefined && !isRunStatus(status)) {
         throw new ValidationError(`Unknown run status '${status}'`, [
-          { path: 'status', message: 'must be Queued, InProgress, Completed, CompletedWithErrors, Failed or Cancelled' },
+          { path: 'status', message: `must be ${RUN_STATUSES.join(', ')}` },
         ]);
       }
       const definition = stringParam(req.query.definition);
