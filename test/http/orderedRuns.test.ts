@@ -8,7 +8,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { parseRunOrder } from '../../src/domain/runOrder.js';
 import { createDefinition, createRecord, getJson, JSON_TYPE, runReaching, XML_TYPE } from '../support/api.js';
-import { pluginsDirWith, REPO_ROOT, startTestService, TEST_ADMIN, type TestService } from '../support/testService.js';
+import type { TenantId } from '../../src/domain/types.js';
+import { capturedLogs, pluginsDirWith, REPO_ROOT, startTestService, TEST_ADMIN, type TestService } from '../support/testService.js';
 import { actingAs, createTenant, TENANT_B } from '../security/support.js';
 
 const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
@@ -154,6 +155,11 @@ describe('HTTP ordered runs (after, RUN_ORDER, Waiting)', () => {
     const several = await postInTenants(['default', TENANT_B], { after: { runId: [first] } });
     expect(several.status).to.equal(400);
     expect(((await several.json()) as any).error.message).to.include('cannot follow runs by id');
+    const scheduled = await post(
+      `/cspace-services/batch/${job}/schedules`,
+      JSON.stringify({ schedule: { at: '2030-01-31T22:00:00Z', 'ns2:invocationContext': { '@xmlns:ns2': NS, mode: 'list', docType: 'Place', listCSIDs: { csid: ['x'] }, after: { runId: [first] } } } }),
+    );
+    expect(scheduled.status, 'a schedule fires later: the runs it names will have ended').to.equal(400);
     const waiting = list((await getJson(service, `${RUNS}?status=Waiting`))['ns2:abstract-common-list']['list-item']) as any[];
     expect(waiting, 'nothing refused was stored').to.deep.equal([]);
     await end(first, 'close');
@@ -173,5 +179,41 @@ describe('HTTP ordered runs (after, RUN_ORDER, Waiting)', () => {
     expect(other.after, `${TENANT_B} has no order`).to.equal(undefined);
     await end(block, 'close');
     await reaching(here, 'Completed');
+  });
+});
+
+describe('HTTP ordered runs: a lost wake', () => {
+  it('is found by the sweep: a run whose followed run ended without waking it is decided; one still waiting is left alone', async () => {
+    const plugins = await pluginsDirWith(FIXTURE_PLUGINS);
+    const logs = capturedLogs('warn');
+    const service = await startTestService({ pluginsDir: plugins.dir, runSweepMs: 1_000 }, logs.logger);
+    try {
+      const job = await createDefinition(service, { name: 'Items of any type', className: 'test.RecordItems', supportsDocList: true });
+      const post = (pathname: string, fields: Record<string, unknown>) =>
+        service.request(pathname, {
+          method: 'POST',
+          headers: { 'Content-Type': JSON_TYPE, Accept: JSON_TYPE, Prefer: 'respond-async' },
+          body: JSON.stringify({ 'ns2:invocationContext': { '@xmlns:ns2': NS, mode: 'list', docType: 'Place', ...fields } }),
+        });
+      const open = async () => ((await (await post(`/cspace-services/batch/${job}/runs`, {})).json()) as any)['ns2:run'].id as string;
+      const follow = async (id: string) => {
+        const csid = await createRecord(service, 'Place', { title: id });
+        return ((await (await post(`/cspace-services/batch/${job}/invoke`, { listCSIDs: { csid: [csid] }, after: { runId: [id] } })).json()) as any)['ns2:run'];
+      };
+      const [ended, going] = [await open(), await open()];
+      const [stranded, waiting] = [await follow(ended), await follow(going)];
+      expect([stranded.status, waiting.status]).to.deep.equal(['Waiting', 'Waiting']);
+      // Straight in the store: nothing wakes the run that follows it (as when a process dies right after the write).
+      await service.store.runs.cancel('default' as TenantId, ended, new Date());
+      const failed = await runReaching(service, `${RUNS}/${stranded.id}`, ['Failed'], 'the sweep to decide the stranded run');
+      expect(failed.statusText).to.include(`run '${ended}', which this run follows, ended Cancelled`);
+      const woken = logs.lines().filter((line) => line.msg === 'active run with no session: woken').map((line) => line.run);
+      expect(woken).to.include(stranded.id);
+      expect(woken, 'a run still waiting is not woken').to.not.include(waiting.id);
+      expect((await getJson(service, `${RUNS}/${waiting.id}`))['ns2:run'].status).to.equal('Waiting');
+    } finally {
+      await service.stop();
+      await plugins.cleanup();
+    }
   });
 });
