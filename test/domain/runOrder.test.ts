@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { earlierDocTypes, NO_RUN_ORDER, parseRunOrder } from '../../src/domain/runOrder.js';
 import type { TenantId } from '../../src/domain/types.js';
 
@@ -32,5 +33,16 @@ describe('run order (RUN_ORDER)', () => {
     expect(() => parseRunOrder('a:Block;a:Chain')).to.throw("tenant 'a' is given twice");
     expect(() => parseRunOrder('a:Block,,Chain')).to.throw('has a blank doc type');
     expect(() => parseRunOrder('a:Block,block')).to.throw("lists 'block' twice");
+  });
+
+  it('is read from RUN_ORDER with RUN_AFTER_FAILURE at start-up, a wrong value stopping the service with the reason', () => {
+    const config = loadConfig({ RUN_ORDER: 'default:Block,Customer', RUN_AFTER_FAILURE: 'Start' });
+    expect([...config.runOrder.entries()]).to.deep.equal([['default', ['block', 'customer']]]);
+    expect(config.runAfterFailure).to.equal('start');
+    const defaults = loadConfig({});
+    expect(defaults.runOrder.size).to.equal(0);
+    expect(defaults.runAfterFailure).to.equal('fail');
+    expect(() => loadConfig({ RUN_ORDER: 'Block,Customer' })).to.throw(ConfigError, "RUN_ORDER must be 'tenant:DocType,DocType,…' entries separated by ';'");
+    expect(() => loadConfig({ RUN_AFTER_FAILURE: 'retry' })).to.throw(ConfigError, "RUN_AFTER_FAILURE must be fail or start, got 'retry'");
   });
 });
