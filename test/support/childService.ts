@@ -11,7 +11,7 @@ import { createWriteStream } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { RunItem } from '../../src/domain/runs.js';
+import { isFinalRunStatus, type RunItem } from '../../src/domain/runs.js';
 import type { TenantId } from '../../src/domain/types.js';
 import { RUN_EXECUTOR_DEFAULTS, RUN_JOB_NAME, RUN_SLOT_JOB_NAME } from '../../src/runs/runExecutor.js';
 import { openStore } from '../../src/store/index.js';
@@ -87,7 +87,7 @@ export interface ChildSandbox {
   request(service: ChildService, pathname: string, init?: RequestInit): Promise<Response>;
   /** Starts a background run of `className`'s auto-registered definition over every record; answers its location. */
   startRunOverAll(service: ChildService, className: string): Promise<string>;
-  /** The run at `location` once it finished. */
+  /** The run at `location` once it finished (reached a final status). */
   finishedRun(service: ChildService, location: string, timeoutMs: number): Promise<any>;
   /** Every item of the run at `location` (only those in `status`, if given), page by page, in posting order. */
   items(service: ChildService, location: string, status?: string): Promise<any[]>;
@@ -187,7 +187,7 @@ export async function childSandbox(prefix: string, fixtures: string[], options: 
         'the run to finish',
         async () => {
           const body = ((await (await request(service, location)).json()) as any)['ns2:run'];
-          return body.status === 'InProgress' || body.status === 'Queued' ? undefined : body;
+          return isFinalRunStatus(body.status) ? body : undefined;
         },
         { timeoutMs, intervalMs: 50 },
       ),
