@@ -35,6 +35,19 @@ describe('decodeInvocationContext', () => {
     expect(payload).to.deep.equal({ mode: 'list', listCSIDs: ['a'], params: [{ key: 'dryRun', value: '' }] });
   });
 
+  it('reads the runs to follow and the rule for their failure (not CollectionSpace\'s) the same in XML and JSON', () => {
+    const xml = decodeInvocationContext(
+      contextXml('<mode>nocontext</mode><after><runId> r1 </runId><runId>r2</runId></after><afterFailure>start</afterFailure>'),
+    );
+    expect(xml).to.deep.equal({ mode: 'nocontext', listCSIDs: [], params: [], after: ['r1', 'r2'], afterFailure: 'start' });
+    const json = decodeInvocationContext(
+      parseJsonTree({ 'ns2:invocationContext': { '@xmlns:ns2': NS, mode: 'nocontext', after: { runId: ['r1', 'r2'] }, afterFailure: 'start' } }),
+    );
+    expect(json).to.deep.equal(xml);
+    expect(decodeInvocationContext(contextXml('<after><runId>r1</runId></after>')).after, 'one id').to.deep.equal(['r1']);
+    expect(decodeInvocationContext(contextXml('<after/>')), 'none').to.deep.equal({ listCSIDs: [], params: [] });
+  });
+
   it('names unknown elements by their path', () => {
     const error = expectDomainError(
       () => decodeInvocationContext(contextXml('<mode>list</mode><csids><csid>a</csid></csids><params><param><name>k</name></param></params>')),

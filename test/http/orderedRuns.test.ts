@@ -11,6 +11,7 @@ import { createDefinition, createRecord, getJson, JSON_TYPE, runReaching, XML_TY
 import type { TenantId } from '../../src/domain/types.js';
 import { capturedLogs, pluginsDirWith, REPO_ROOT, startTestService, TEST_ADMIN, type TestService } from '../support/testService.js';
 import { actingAs, createTenant, TENANT_B } from '../security/support.js';
+import { waitFor } from '../support/waitFor.js';
 
 const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
 const NS = 'http://collectionspace.org/services/common/invocable';
@@ -124,6 +125,21 @@ describe('HTTP ordered runs (after, RUN_ORDER, Waiting)', () => {
     await reaching(customer.id, 'Completed');
     await end(laterBlock, 'close');
     await reaching(unordered.id, 'Completed');
+  });
+
+  it('JSON: a synchronous invoke that follows a run answers its results once that run ended and it ran', async () => {
+    const first = await lead('Place');
+    const csid = await createRecord(service, 'Place', { title: 'sync' });
+    const answer = post(`/cspace-services/batch/${job}/invoke`, context({ docType: 'Place', listCSIDs: { csid: [csid] }, after: { runId: [first] } }));
+    const waiting = await waitFor('the synchronous run to wait', async () => {
+      const listed = list((await getJson(service, `${RUNS}?status=Waiting`))['ns2:abstract-common-list']['list-item']) as any[];
+      return listed.length === 1 ? listed[0] : undefined;
+    });
+    await end(first, 'close');
+    const res = await answer;
+    expect(res.status).to.equal(200);
+    expect(((await res.json()) as any)['ns2:invocationResults'].numAffected).to.equal('1');
+    expect((await run(waiting.id)).status).to.equal('Completed');
   });
 
   /** Posts `noop` in several tenants, with `context` fields beside `mode: nocontext`. */
