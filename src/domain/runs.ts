@@ -224,7 +224,18 @@ export function isAfterFailure(value: unknown): value is AfterFailure {
 /** Most runs one run may follow: those the request names, and those the tenant's order adds. */
 export const MAX_FOLLOWED_RUNS = 100;
 
-/** What a run that follows others is, given their statuses now (`undefined`: purged, long ended). */
+/** A run another follows, with its status now (`undefined`: purged, long ended). */
+export interface FollowedRun {
+  id: RunId;
+  status: RunStatus | undefined;
+}
+
+/** Of the followed runs, those still active (`Waiting`, `Queued`, `InProgress`), in order: what a run waits for. */
+export function stillActive(followed: readonly FollowedRun[]): RunId[] {
+  return followed.filter((run) => run.status !== undefined && isActiveRunStatus(run.status)).map((run) => run.id);
+}
+
+/** What a run that follows others is, given their statuses now. */
 export type WaitDecision =
   | { status: typeof RUN_STATUS.Waiting; waitingFor: RunId[] }
   | { status: typeof RUN_STATUS.Queued }
@@ -234,8 +245,8 @@ export type WaitDecision =
  * `Waiting` while a followed run is active; once none is, `Failed` naming the first followed run that ended `Failed`
  * or `Cancelled` under the rule `fail`, else `Queued`. Pure: both stores decide with it, in their write.
  */
-export function waitDecision(followed: ReadonlyArray<{ id: RunId; status: RunStatus | undefined }>, rule: AfterFailure): WaitDecision {
-  const active = followed.filter((run) => run.status !== undefined && isActiveRunStatus(run.status)).map((run) => run.id);
+export function waitDecision(followed: readonly FollowedRun[], rule: AfterFailure): WaitDecision {
+  const active = stillActive(followed);
   if (active.length > 0) return { status: RUN_STATUS.Waiting, waitingFor: active };
   const failed = followed.find((run) => run.status === RUN_STATUS.Failed || run.status === RUN_STATUS.Cancelled);
   if (rule === 'fail' && failed !== undefined) {

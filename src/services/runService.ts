@@ -173,7 +173,6 @@ export class RunService {
     options?: { csids: string[] },
   ): Promise<PreparedInvocation> {
     this.#refuseListed(payload.listCSIDs);
-    this.#ordering(payload);
     return this.#deps.invocations.prepare(await this.#deps.authorizer.authorize(caller, csid, { startsWork: true }), payload, options);
   }
 
@@ -240,8 +239,9 @@ export class RunService {
    * records the store holds; a list or a group is stored whole.
    */
   async #plan(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<RunPlan & { expectedItems: number }> {
+    const ordering = this.#ordering(payload);
     const prepared = await this.#admit(caller, csid, payload);
-    const closed = { prepared, open: false, filling: false, ...this.#ordering(payload) };
+    const closed = { prepared, open: false, filling: false, ...ordering };
     if (prepared.loaded.plugin.processItem === undefined) return { ...closed, keys: [WHOLE_INVOCATION_KEY], expectedItems: 1 };
     const expectedItems = await prepared.countItems();
     this.#refuseTooMany(expectedItems);
@@ -329,6 +329,7 @@ export class RunService {
 
   /** An open run: per-record plugins only; items may come with it and later, until it is closed. */
   async startOpen(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<RunView> {
+    const ordering = this.#ordering(payload);
     const prepared = await this.#admit(caller, csid, payload, { csids: payload.listCSIDs });
     const { plugin } = prepared.loaded;
     if (plugin.processItem === undefined) {
@@ -339,7 +340,7 @@ export class RunService {
         { path: 'invocationContext/mode', message: "must be 'list'" },
       ]);
     }
-    return this.#create(caller, payload, { prepared, keys: payload.listCSIDs, open: true, ...this.#ordering(payload) });
+    return this.#create(caller, payload, { prepared, keys: payload.listCSIDs, open: true, ...ordering });
   }
 
   async #create(caller: InvocationCaller, payload: InvocationContextPayload, plan: RunPlan): Promise<RunView> {

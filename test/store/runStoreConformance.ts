@@ -967,6 +967,9 @@ export function describeRunStoreConformance(options: StoreConformanceOptions & {
         expect(await runs().claim(A, customer.id, { owner: 'w', limit: 5, leaseMs: LEASE, now: at(2) }), 'no claim while waiting').to.deep.equal([]);
         expect((await runs().start(A, customer.id, at(2)))?.status, 'no start while waiting').to.equal(RUN_STATUS.Waiting);
         expect((await runs().resolveWait(A, customer.id, at(3)))?.status, 'still waiting').to.equal(RUN_STATUS.Waiting);
+        const empty = await runs().create(A, typed('Customer', { after: [block.id] }), [], at(1));
+        expect((await runs().finish(A, empty.id, {}, at(3)))?.status, 'no work left, but not started: not finished').to.equal(RUN_STATUS.Waiting);
+        await runs().cancel(A, empty.id, at(3));
         expect((await runs().list(A, { status: RUN_STATUS.Waiting, paging: PAGE })).items.map((r) => r.id)).to.deep.equal([customer.id]);
         expect((await runs().list(A, { activeOnly: true, paging: PAGE })).totalItems, 'a waiting run is active').to.equal(2);
         expect((await runs().listActive()).map((r) => r.id).sort()).to.deep.equal([block.id, customer.id].sort());

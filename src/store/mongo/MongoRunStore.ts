@@ -26,16 +26,18 @@ import { DEFAULT_RUN_LOG_LINES, type RunLogLine, type RunLogQuery, type RunLogSu
 import {
   ACTIVE_RUN_STATUSES,
   FINAL_RUN_STATUSES,
+  WORKING_RUN_STATUSES,
   finalStatusFor,
-  isActiveRunStatus,
   isWorkingRunStatus,
   ITEM_STATUS,
   RUN_STATUS,
   statusTextFor,
+  stillActive,
   waitDecision,
   WORKER_STOPPED,
   workerStoppedError,
   type AfterFailure,
+  type FollowedRun,
   type ItemStatus,
   type Run,
   type RunCounts,
@@ -150,6 +152,7 @@ export interface RunItemDocument {
 }
 
 const ACTIVE = [...ACTIVE_RUN_STATUSES];
+const WORKING = [...WORKING_RUN_STATUSES];
 const FINAL = [...FINAL_RUN_STATUSES];
 /**
  * The statuses whose counts `finish` and `cancel` set from the items themselves (once no item can change any more):
@@ -345,7 +348,7 @@ export class MongoRunStore implements RunStore {
   }
 
   /** The statuses of the runs `follows` names, in order, for `waitDecision`; a purged one has none. */
-  async #followed(tenant: TenantId, follows: readonly string[]): Promise<Array<{ id: RunId; status: RunStatus | undefined }>> {
+  async #followed(tenant: TenantId, follows: readonly string[]): Promise<FollowedRun[]> {
     if (follows.length === 0) return [];
     const docs = await this.#runs.find({ _id: { $in: [...follows] }, tenantId: tenant }, { projection: { status: 1 } }).toArray();
     const statuses = new Map(docs.map((doc) => [doc._id, doc.status]));
@@ -367,7 +370,7 @@ export class MongoRunStore implements RunStore {
     const doc = await this.#runs.findOne(this.#byId(tenant, id), { projection: { follows: 1 } });
     if (doc === null) return [];
     const followed = await this.#followed(tenant, doc.follows ?? []);
-    return followed.filter((run) => run.status !== undefined && isActiveRunStatus(run.status)).map((run) => run.id);
+    return stillActive(followed);
   }
 
   async followers(tenant: TenantId, id: string): Promise<RunId[]> {
@@ -749,7 +752,8 @@ export class MongoRunStore implements RunStore {
   async finish(tenant: TenantId, id: string, results: RunResults, now: Date): Promise<Run | undefined> {
     const doc = await this.#doc(tenant, id);
     if (doc === null) return undefined;
-    if (!isActiveRunStatus(doc.status) || doc.open || doc.filling === true) return toRun(doc);
+    // A waiting run has not started: it is never finished from here, whatever its counts say.
+    if (!isWorkingRunStatus(doc.status) || doc.open || doc.filling === true) return toRun(doc);
     const counts = await this.#recount(id, doc.posted);
     const status = finalStatusFor(counts, doc.open);
     const { processed, failed, affected } = counts;
@@ -759,7 +763,7 @@ export class MongoRunStore implements RunStore {
     }
     // Results stored with the whole invocation's item stand: they are the plugin's own.
     const given = typeof doc.resultsSize === 'number' ? {} : await this.#resultsFields(id, results);
-    await this.#runs.updateOne({ _id: id, status: { $in: ACTIVE }, open: false, filling: { $ne: true }, posted: doc.posted }, [
+    await this.#runs.updateOne({ _id: id, status: { $in: WORKING }, open: false, filling: { $ne: true }, posted: doc.posted }, [
       {
         $set: { status, statusText: '', completedAt: now, startedAt: { $ifNull: ['$startedAt', now] }, ...given, processed, failed, affected },
       },

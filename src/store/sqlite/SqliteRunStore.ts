@@ -8,11 +8,12 @@ import type { Page, Paging } from '../../domain/paging.js';
 import { DEFAULT_RUN_LOG_LINES, type RunLogLine, type RunLogQuery, type RunLogSummary } from '../../domain/runLog.js';
 import {
   finalStatusFor,
-  isActiveRunStatus,
   isWorkingRunStatus,
   RUN_STATUS,
+  stillActive,
   waitDecision,
   type AfterFailure,
+  type FollowedRun,
   type WaitDecision,
   WORKER_STOPPED,
   workerStoppedError,
@@ -244,7 +245,7 @@ export class SqliteRunStore implements RunStore {
   }
 
   /** The statuses of the runs `follows` names, in order, for `waitDecision`. */
-  #followed(tenant: TenantId, follows: readonly string[]): Array<{ id: RunId; status: RunStatus | undefined }> {
+  #followed(tenant: TenantId, follows: readonly string[]): FollowedRun[] {
     if (follows.length === 0) return [];
     const rows = this.#sql.followedStatuses.all({ follows: JSON.stringify(follows), tenantId: tenant }) as Array<{ id: string; status: string | null }>;
     return rows.map((row) => ({ id: row.id as RunId, status: (row.status ?? undefined) as RunStatus | undefined }));
@@ -266,9 +267,8 @@ export class SqliteRunStore implements RunStore {
   async waitingFor(tenant: TenantId, id: string): Promise<RunId[]> {
     const row = this.#row(tenant, id);
     if (row === undefined) return [];
-    const run = toRun(row);
-    const decision = waitDecision(this.#followed(tenant, run.after), run.afterFailure);
-    return decision.status === RUN_STATUS.Waiting ? decision.waitingFor : [];
+    const followed = this.#followed(tenant, toRun(row).after);
+    return stillActive(followed);
   }
 
   async followers(tenant: TenantId, id: string): Promise<RunId[]> {
@@ -458,7 +458,8 @@ export class SqliteRunStore implements RunStore {
       const row = this.#row(tenant, id);
       if (row === undefined) return undefined;
       const run = toRun(row);
-      const status = isActiveRunStatus(run.status) ? finalStatusFor(run.counts, run.open || run.filling) : undefined;
+      // A waiting run has not started: it is never finished from here, whatever its counts say.
+      const status = isWorkingRunStatus(run.status) ? finalStatusFor(run.counts, run.open || run.filling) : undefined;
       if (status === undefined) return run;
       this.#sql.finish.run({ id, status, now: now.toISOString() });
       // Results stored with the whole invocation's item stand: they are the plugin's own.

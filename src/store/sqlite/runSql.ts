@@ -2,7 +2,7 @@
  * SQL of the SQLite run store: fixed statements, and the list builders returning `{ text, values }` (the page
  * query ends with `LIMIT ? OFFSET ?`, bound by `StatementCache.page`).
  */
-import { ACTIVE_RUN_STATUSES, FINAL_RUN_STATUSES } from '../../domain/runs.js';
+import { ACTIVE_RUN_STATUSES, FINAL_RUN_STATUSES, WORKING_RUN_STATUSES } from '../../domain/runs.js';
 import type { ItemQuery, RunQuery } from '../runTypes.js';
 import type { TenantId } from '../../domain/types.js';
 import { listSql, type ListSql } from './sql.js';
@@ -15,6 +15,7 @@ const ITEM_COLUMNS = 'run_id, seq, item_key, status, attempts, error, error_code
 /** A status list as SQL, from the domain's: `('Queued', 'InProgress')`. */
 const sqlList = (statuses: readonly string[]) => `(${statuses.map((status) => `'${status}'`).join(', ')})`;
 const ACTIVE = sqlList(ACTIVE_RUN_STATUSES);
+const WORKING = sqlList(WORKING_RUN_STATUSES);
 /**
  * For statements on the items of one status. Without it the planner walks the run's whole primary key (it
  * holds every column, so needs no lookups), which makes each claim of a 100,000-item run read 100,000 rows.
@@ -99,7 +100,7 @@ export const RUN_SQL = {
     WHERE run_id = ? AND status = 'Processing' AND owner = ?`,
   nextLeaseExpiry: `SELECT min(lease_expires_at) FROM run_items ${BY_STATUS} WHERE run_id = ? AND status = 'Processing' AND owner IS NOT ?`,
   finish: `UPDATE runs SET status = @status, status_text = '', completed_at = @now, started_at = coalesce(started_at, @now)
-    WHERE id = @id AND status IN ${ACTIVE}`,
+    WHERE id = @id AND status IN ${WORKING}`,
   storeResults: 'UPDATE runs SET results = @results, results_size = @resultsSize WHERE id = @id',
   insertResults: 'INSERT OR REPLACE INTO run_results (run_id, body) VALUES (?, ?)',
   // Results live in one place: inline in `runs.results`, or as a `run_results` body when too large.
