@@ -33,7 +33,7 @@ export function runLines(run: any): string[] {
   ];
   const results = run.invocationResults;
   if (results !== undefined) {
-    lines.push(`  results: ${results.userNote ?? ''} (numAffected ${results.numAffected})`.replace(':  (', ': ('));
+    lines.push(`  results: ${[results.userNote, `(numAffected ${results.numAffected})`].filter((part) => part !== undefined).join(' ')}`);
     if (results.primaryURICreated !== undefined) lines.push(`  created: ${results.primaryURICreated}`);
   }
   if (run.resultsLink !== undefined) lines.push(`  results: ${run.resultsLink} (${run.resultsSize} bytes)`);
