@@ -93,10 +93,12 @@ export async function runs({ api, out }: CommandContext, options: { status?: str
   const items = asList<any>(list['list-item']);
   out.print(
     () => [
-      ...table([
-        ['ID', 'STATUS', 'ITEMS', 'FAILED', 'CREATED', 'JOB'],
-        ...items.map((run) => [run.id, run.status, `${run.noOfItemsProcessed}/${run.noOfItemsPosted}`, run.noOfItemsFailed, run.createdAt, run.definitionName]),
-      ]),
+      ...(items.length === 0
+        ? []
+        : table([
+            ['ID', 'STATUS', 'ITEMS', 'FAILED', 'CREATED', 'JOB'],
+            ...items.map((run) => [run.id, run.status, `${run.noOfItemsProcessed}/${run.noOfItemsPosted}`, run.noOfItemsFailed, run.createdAt, run.definitionName]),
+          ])),
       `${items.length} of ${list.totalItems} runs (page ${list.pageNum})`,
     ],
     items,
