@@ -5,7 +5,7 @@
 import type { CliSettings } from './settings.js';
 
 /** The API's root path on the service. */
-export const SERVICE_ROOT = '/cspace-services';
+const SERVICE_ROOT = '/cspace-services';
 
 /** The service answered with an error (its error document), or could not be reached (`status` 0). */
 export class ApiError extends Error {
@@ -23,12 +23,6 @@ export class ApiError extends Error {
 /** JSON answers carry every value as a string and a single repeated element as an object: this undoes the latter. */
 export function asList<T>(value: T | T[] | undefined): T[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
-}
-
-export interface ApiAnswer {
-  status: number;
-  headers: Headers;
-  body: any;
 }
 
 export type Query = Record<string, string | undefined>;
@@ -62,24 +56,26 @@ export class ApiClient {
     throw await errorOf(res);
   }
 
-  async get(pathname: string, query?: Query): Promise<ApiAnswer> {
-    return answerOf(await this.fetch(pathname, { query: query ?? {} }));
+  /** The JSON document at `pathname`. */
+  async get(pathname: string, query?: Query): Promise<any> {
+    return bodyOf(await this.fetch(pathname, { query: query ?? {} }));
   }
 
-  async post(pathname: string, body?: unknown, options: { query?: Query; headers?: Record<string, string> } = {}): Promise<ApiAnswer> {
+  /** Posts `body` as JSON (or nothing); answers the JSON document of the answer. */
+  async post(pathname: string, body?: unknown, options: { query?: Query; headers?: Record<string, string> } = {}): Promise<any> {
     const res = await this.fetch(pathname, {
       method: 'POST',
       query: options.query ?? {},
       headers: { ...(body !== undefined && { 'Content-Type': 'application/json' }), ...options.headers },
       ...(body !== undefined && { body: JSON.stringify(body) }),
     });
-    return answerOf(res);
+    return bodyOf(res);
   }
 }
 
-async function answerOf(res: Response): Promise<ApiAnswer> {
+async function bodyOf(res: Response): Promise<any> {
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text === '' ? undefined : JSON.parse(text) };
+  return text === '' ? undefined : JSON.parse(text);
 }
 
 /** The error document's code, message and details, or the bare status when the answer holds none. */

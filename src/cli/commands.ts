@@ -22,7 +22,7 @@ const PAGE_SIZE = 2500;
 const runPath = (id: string) => `/runs/${encodeURIComponent(id)}`;
 
 async function getRun(api: ApiClient, id: string): Promise<any> {
-  return (await api.get(runPath(id))).body['ns2:run'];
+  return (await api.get(runPath(id)))['ns2:run'];
 }
 
 function showRun(out: Output, run: any): number {
@@ -52,7 +52,7 @@ async function started(ctx: CommandContext, run: any, wait: 'no' | 'quiet' | 'ba
 async function listAll(api: ApiClient, pathname: string, query: Query): Promise<any[]> {
   const items: any[] = [];
   for (let pageNum = 0; ; pageNum += 1) {
-    const list = (await api.get(pathname, { ...query, pgSz: String(PAGE_SIZE), pgNum: String(pageNum) })).body['ns2:abstract-common-list'];
+    const list = (await api.get(pathname, { ...query, pgSz: String(PAGE_SIZE), pgNum: String(pageNum) }))['ns2:abstract-common-list'];
     items.push(...asList(list['list-item']));
     if ((pageNum + 1) * PAGE_SIZE >= Number(list.totalItems)) return items;
   }
@@ -72,7 +72,7 @@ export interface InvokeOptions extends Omit<ContextOptions, 'docType'> {
 
 /** The first document type the job is for: what `--single`, `--list` and `--group` act on unless `--doctype` says. */
 async function defaultDocType(api: ApiClient, definition: string): Promise<string | undefined> {
-  const common = (await api.get(`/batch/${encodeURIComponent(definition)}`)).body.document['ns2:batch_common'];
+  const common = (await api.get(`/batch/${encodeURIComponent(definition)}`)).document['ns2:batch_common'];
   return asList<string>(common.forDocTypes?.forDocType)[0];
 }
 
@@ -84,12 +84,12 @@ export async function invoke(ctx: CommandContext, definition: string, options: I
   const body = invocationContext({ ...context, ...(docType !== undefined && { docType }) });
   // Always a background run: the run's status, which decides the exit code, is known only from the run.
   const answer = await ctx.api.post(`/batch/${encodeURIComponent(definition)}/invoke`, body, { headers: { Prefer: 'respond-async' } });
-  return started(ctx, answer.body['ns2:run'], options.follow === true ? 'bar' : options.async === true ? 'no' : 'quiet');
+  return started(ctx, answer['ns2:run'], options.follow === true ? 'bar' : options.async === true ? 'no' : 'quiet');
 }
 
 export async function runs({ api, out }: CommandContext, options: { status?: string; definition?: string; pageSize: string; page: string }): Promise<number> {
   const query = { status: options.status, definition: options.definition, pgSz: options.pageSize, pgNum: options.page };
-  const list = (await api.get('/runs', query)).body['ns2:abstract-common-list'];
+  const list = (await api.get('/runs', query))['ns2:abstract-common-list'];
   const items = asList<any>(list['list-item']);
   out.print(
     () => [
@@ -111,11 +111,11 @@ export async function run(ctx: CommandContext, id: string, options: { follow?: b
 }
 
 export async function cancel({ api, out }: CommandContext, id: string): Promise<number> {
-  showRun(out, (await api.post(`${runPath(id)}/cancel`)).body['ns2:run']);
+  showRun(out, (await api.post(`${runPath(id)}/cancel`))['ns2:run']);
   return EXIT.ok;
 }
 
 export async function rerun(ctx: CommandContext, id: string, options: { failed?: boolean; follow?: boolean }): Promise<number> {
   const answer = await ctx.api.post(`${runPath(id)}/rerun`, undefined, { query: { only: options.failed === true ? 'failed' : undefined } });
-  return started(ctx, answer.body['ns2:run'], options.follow === true ? 'bar' : 'no');
+  return started(ctx, answer['ns2:run'], options.follow === true ? 'bar' : 'no');
 }

@@ -20,7 +20,7 @@ export interface RunProgress {
   percentCompleted: number;
 }
 
-export const FOLLOW_DEFAULTS = {
+const FOLLOW = {
   /** Wait before connecting again after the stream ended or the service could not be reached. */
   reconnectMs: 1000,
   /** Attempts in a row that may fail (nothing received) before following gives up: about a minute. */
@@ -52,7 +52,6 @@ export async function followRun(
   api: ApiClient,
   id: string,
   onProgress: (progress: RunProgress) => void,
-  options = FOLLOW_DEFAULTS,
 ): Promise<RunProgress> {
   let failedAttempts = 0;
   for (;;) {
@@ -66,9 +65,9 @@ export async function followRun(
     } catch (err) {
       // An answer about the run itself (unknown, not allowed) will not change by asking again; a lost connection may.
       if (err instanceof ApiError && err.status !== 0 && err.status !== 503) throw err;
-      if (!received && ++failedAttempts >= options.maxFailedAttempts) throw err;
+      if (!received && ++failedAttempts >= FOLLOW.maxFailedAttempts) throw err;
     }
     if (received) failedAttempts = 0;
-    await sleep(options.reconnectMs);
+    await sleep(FOLLOW.reconnectMs);
   }
 }

@@ -5,14 +5,11 @@
 import { asList } from './apiClient.js';
 
 export class Output {
-  constructor(
-    readonly json: boolean,
-    private readonly stdout: NodeJS.WritableStream = process.stdout,
-  ) {}
+  constructor(readonly json: boolean) {}
 
   /** `lines` for people, or `value` as one JSON line. */
   print(lines: () => string[], value: unknown): void {
-    this.stdout.write(this.json ? `${JSON.stringify(value)}\n` : lines().map((line) => `${line}\n`).join(''));
+    process.stdout.write(this.json ? `${JSON.stringify(value)}\n` : lines().map((line) => `${line}\n`).join(''));
   }
 }
 

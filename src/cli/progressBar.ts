@@ -14,11 +14,11 @@ export interface RunProgressBar {
   stop(): void;
 }
 
-export function runProgressBar(stream: NodeJS.WriteStream = process.stderr): RunProgressBar {
+export function runProgressBar(): RunProgressBar {
   const bar = new cliProgress.SingleBar(
     {
       format: '{bar} {percent}% | {value}/{total} items | {failed} failed | {status}',
-      stream,
+      stream: process.stderr,
       noTTYOutput: true,
       notTTYSchedule: NOT_TTY_LINE_EVERY_MS,
     },

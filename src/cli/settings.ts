@@ -12,7 +12,7 @@ export interface CliSettings {
   tenant: string | undefined;
 }
 
-export const DEFAULT_URL = 'http://localhost:8080';
+const DEFAULT_URL = 'http://localhost:8080';
 
 /** A problem with how the command was called or configured: exit code 2 (see exitCodes.ts). */
 export class UsageError extends Error {
