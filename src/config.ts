@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { MongoClient } from 'mongodb';
 import { checkPassword, checkUsername } from './domain/accountRules.js';
 import { ValidationError } from './domain/errors.js';
 import { LOGIN_THROTTLE_DEFAULTS } from './services/auth/loginThrottle.js';
@@ -283,6 +284,21 @@ function oauthRedirectUris(env: NodeJS.ProcessEnv): string[] {
   return uris;
 }
 
+/**
+ * A connection string the driver parses, checked before anything connects (the client connects only when asked
+ * to), so that a typo is refused in one line. The string is not quoted back: it may hold a password.
+ */
+function mongodbUri(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = text(env, 'MONGODB_URI');
+  if (raw === undefined) return undefined;
+  try {
+    void new MongoClient(raw);
+  } catch (err) {
+    throw new ConfigError(`MONGODB_URI is not a MongoDB connection string: ${(err as Error).message}`);
+  }
+  return raw;
+}
+
 /** An IP address or a DNS host name (RFC 1123 labels), as `server.listen` takes it. */
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
@@ -328,7 +344,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: host(env),
     dataDir: path.resolve(text(env, 'DATA_DIR') ?? CONFIG_DEFAULTS.dataDir),
     pluginsDir: path.resolve(text(env, 'PLUGINS_DIR') ?? CONFIG_DEFAULTS.pluginsDir),
-    mongodbUri: text(env, 'MONGODB_URI'),
+    mongodbUri: mongodbUri(env),
     bodyLimit: bodyLimit(env),
     logLevel: text(env, 'LOG_LEVEL') ?? CONFIG_DEFAULTS.logLevel,
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', CONFIG_DEFAULTS.shutdownTimeoutMs, 0, 600_000),

@@ -59,6 +59,15 @@ describe('security: start-up refusals', function () {
     expect(stderr.trim()).to.equal("invocables: HOST must be an IP address or a host name such as 127.0.0.1, :: or localhost, got 'http://example.org'");
   });
 
+  it('refuses a MONGODB_URI the driver cannot parse, without quoting it (it may hold a password)', async () => {
+    const { code, stderr, dataDirCreated } = await start({ MONGODB_URI: 'mongodb://user:secret@db.example:99999/x' });
+    expect(code).to.equal(2);
+    expect(dataDirCreated, 'DATA_DIR created before the setting was refused').to.equal(false);
+    expect(stderr.trim().split('\n')).to.have.lengthOf(1);
+    expect(stderr).to.match(/^invocables: MONGODB_URI is not a MongoDB connection string: /);
+    expect(stderr).to.not.contain('secret');
+  });
+
   it('refuses a malformed setting the same way', async () => {
     const { code, stderr, dataDirCreated } = await start({ PORT: 'eighty' });
     expect(code).to.equal(2);
