@@ -186,6 +186,29 @@ describe('command line: npx invocables', function () {
     expect((await getJson(service, '/cspace-services/runs'))['ns2:abstract-common-list'].totalItems).to.equal(runsBefore);
   });
 
+  it('INVOCABLES_TENANT acts in another tenant of the user, whose records are its own; INVOCABLES_URL may name /cspace-services', async () => {
+    const created = await service.request('/cspace-services/admin/tenants', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/xml' },
+      body: '<tenant><id>museum-b</id><name>Museum B</name></tenant>',
+    });
+    expect(created.status).to.equal(201);
+    const inB = { INVOCABLES_TENANT: 'museum-b', INVOCABLES_URL: `${service.url}/cspace-services/` };
+    const listed = await cli(['--json', 'definitions'], inB);
+    expect(listed.code, listed.stderr).to.equal(0);
+    const [definition] = json(listed);
+    expect(definition.name).to.equal('Record items');
+    expect(definition.csid, "museum-b's own definition").to.not.equal(job);
+
+    const elsewhere = await cli(['invoke', definition.csid, '--single', good[0] ?? ''], inB);
+    expect(elsewhere.code).to.equal(3);
+    expect(elsewhere.stderr).to.match(/^invocables: 404 NOT_FOUND: .*does not exist as CollectionObject/);
+    expect(elsewhere.stderr).to.contain(good[0]);
+    const home = await cli(['invoke', job, '--single', good[0] ?? '', '--doctype', 'CollectionObject']);
+    expect(home.code, home.stderr).to.equal(0);
+    expect(home.stdout).to.contain('items: 1 of 1 processed, 0 failed, 1 affected');
+  });
+
   it('a service that refuses the invocation: exit 3 with its status, code, message and details', async () => {
     const result = await cli(['invoke', job, '--list', 'no-such-record']);
     expect(result.code).to.equal(3);
