@@ -30,12 +30,22 @@ function showRun(out: Output, run: any): number {
   return run.status === RUN_STATUS.Completed ? EXIT.ok : EXIT.runNotCompleted;
 }
 
-/** Waits for the run to end, with a progress bar on stderr when `bar`, then shows it. */
+/**
+ * Waits for the run to end, with a progress bar on stderr when `bar`, then shows it. Ctrl-C stops the waiting, not
+ * the run: that is said, with how to follow it again.
+ */
 async function awaitRun({ api, out }: CommandContext, id: string, bar: boolean): Promise<number> {
   const progressBar = bar ? runProgressBar() : undefined;
+  const interrupted = () => {
+    progressBar?.stop();
+    process.stderr.write(`invocables: stopped waiting; run ${id} goes on (follow it with 'invocables run ${id} --follow')\n`);
+    process.exit(EXIT.interrupted);
+  };
+  process.once('SIGINT', interrupted);
   try {
     await followRun(api, id, (progress) => progressBar?.show(progress));
   } finally {
+    process.off('SIGINT', interrupted);
     progressBar?.stop();
   }
   return showRun(out, await getRun(api, id));

@@ -8,4 +8,6 @@ export const EXIT = {
   usage: 2,
   /** The service refused the request (its status and message are printed) or could not be reached. */
   requestFailed: 3,
+  /** Ctrl-C (SIGINT) while waiting for a run, which goes on: 128 + 2, as shells report it. */
+  interrupted: 130,
 } as const;

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { createRecord, definitionFor, getJson, JSON_TYPE } from '../support/api.js';
 import { REPO_ROOT, startTestService, TEST_ADMIN, tempDir, type TestService } from '../support/testService.js';
+import { waitFor } from '../support/waitFor.js';
 
 interface CliResult {
   code: number | null;
@@ -18,6 +19,8 @@ interface CliResult {
 }
 
 const RECORD_ITEMS = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
+/** What `npx invocables` runs (package.json `bin`). */
+const BIN = path.join(REPO_ROOT, 'bin/invocables.js');
 
 describe('command line: npx invocables', function () {
   this.timeout(120_000);
@@ -27,21 +30,20 @@ describe('command line: npx invocables', function () {
   let good: string[];
   let bad: string;
 
+  /** The environment a user of this service sets, with `env`. */
+  const cliEnv = (env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+    ...process.env,
+    INVOCABLES_URL: service.url,
+    INVOCABLES_USER: TEST_ADMIN.username,
+    INVOCABLES_PASSWORD: TEST_ADMIN.password,
+    INVOCABLES_TOKEN: '',
+    INVOCABLES_TENANT: '',
+    ...env,
+  });
+
   /** Runs `command args` as a user would, with the environment's settings for this service (and `env`). */
   async function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-    const child = spawn(command, args, {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        INVOCABLES_URL: service.url,
-        INVOCABLES_USER: TEST_ADMIN.username,
-        INVOCABLES_PASSWORD: TEST_ADMIN.password,
-        INVOCABLES_TOKEN: '',
-        INVOCABLES_TENANT: '',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { cwd: REPO_ROOT, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -50,7 +52,7 @@ describe('command line: npx invocables', function () {
     return { code, stdout, stderr };
   }
 
-  const cli = (args: string[], env?: NodeJS.ProcessEnv) => run(process.execPath, [path.join(REPO_ROOT, 'bin/invocables.js'), ...args], env);
+  const cli = (args: string[], env?: NodeJS.ProcessEnv) => run(process.execPath, [BIN, ...args], env);
   const json = (result: CliResult) => JSON.parse(result.stdout) as any;
   const apiRun = async (id: string) => (await getJson(service, `/cspace-services/runs/${id}`))['ns2:run'];
 
@@ -148,6 +150,25 @@ describe('command line: npx invocables', function () {
     expect(again.stderr).to.match(/^invocables: 409 CONFLICT: .*already finished/);
     const shown = await cli(['run', id]);
     expect(shown.code, 'a Cancelled run is not Completed').to.equal(1);
+  });
+
+  it('Ctrl-C while following stops the waiting, not the run: exit 130, and how to follow it again', async () => {
+    const opened = await service.request(`/cspace-services/batch/${job}/runs`, {
+      method: 'POST',
+      headers: { 'Content-Type': JSON_TYPE, Accept: JSON_TYPE },
+      body: JSON.stringify({ 'ns2:invocationContext': { mode: 'list', docType: 'CollectionObject' } }),
+    });
+    const id = ((await opened.json()) as any)['ns2:run'].id as string;
+    const child = spawn(process.execPath, [BIN, 'run', id, '--follow'], { cwd: REPO_ROOT, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = once(child, 'exit') as Promise<[number | null]>;
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await waitFor('the progress bar', async () => (stderr.includes('items |') ? true : undefined), { timeoutMs: 30_000, intervalMs: 50 });
+    child.kill('SIGINT');
+    const [code] = await exited;
+    expect(code).to.equal(130);
+    expect(stderr).to.contain(`invocables: stopped waiting; run ${id} goes on (follow it with 'invocables run ${id} --follow')`);
+    expect((await apiRun(id)).status).to.equal('InProgress');
   });
 
   it('credentials: an API token from INVOCABLES_TOKEN; wrong ones exit 3 with the 401, none exit 2', async () => {
