@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { RUN_STATUSES } from '../domain/runs.js';
+import { INVOCATION_MODES } from '../domain/types.js';
 import { ApiClient, ApiError } from './apiClient.js';
 import * as commands from './commands.js';
 import { EXIT } from './exitCodes.js';
@@ -11,11 +12,22 @@ import { Output } from './output.js';
 import { cliSettings, UsageError } from './settings.js';
 
 const program = new Command('invocables')
-  .description(
-    'Invoke batch jobs and follow their runs on an Invocables service.\n' +
-      'Environment: INVOCABLES_URL (default http://localhost:8080), INVOCABLES_TOKEN or INVOCABLES_USER and\n' +
-      'INVOCABLES_PASSWORD, INVOCABLES_TENANT (optional).\n' +
-      'Exit codes: 0 done (the run Completed), 1 the run did not complete, 2 wrong usage, 3 the service refused or was not reached.',
+  .description('Invoke batch jobs and follow their runs on an Invocables service.')
+  .addHelpText(
+    'after',
+    `
+Environment:
+  INVOCABLES_URL       the service, default http://localhost:8080
+  INVOCABLES_TOKEN     an API token; or else
+  INVOCABLES_USER, INVOCABLES_PASSWORD
+  INVOCABLES_TENANT    another tenant of the user (X-Tenant-Id)
+
+Exit codes:
+  0    done; for a command about one run, the run Completed
+  1    the run did not complete (CompletedWithErrors, Failed, Cancelled, still active)
+  2    wrong usage
+  3    the service refused the request or could not be reached
+  130  Ctrl-C while waiting for a run, which goes on`,
   )
   .option('--json', 'print one JSON document per line on stdout: the API document of the run, or the list items')
   .exitOverride()
@@ -35,7 +47,7 @@ program
   .command('definitions')
   .description('list the batch job definitions')
   .option('--doctype <type>', 'only those for this document type')
-  .addOption(new Option('--mode <mode>', 'only those enabling this mode').choices(['single', 'list', 'group', 'nocontext']))
+  .addOption(new Option('--mode <mode>', 'only those enabling this mode').choices(INVOCATION_MODES))
   .action(action(commands.definitions));
 
 program
