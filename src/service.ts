@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { SYSTEM_ACTOR } from './domain/types.js';
 import { createApp } from './http/app.js';
 import type { HealthReport } from './http/routes/healthRouter.js';
@@ -359,7 +359,16 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     inFlight.add(res);
     res.on('close', () => inFlight.delete(res));
   });
-  await once(server, 'listening');
+  try {
+    await once(server, 'listening');
+  } catch (err) {
+    await executor.stop();
+    await pluginThreads.close();
+    await release();
+    // A port in use or an address not on this machine is the operator's to fix, as a refused setting is.
+    const { code } = err as NodeJS.ErrnoException;
+    throw new ConfigError(`cannot listen on ${config.host ?? 'all interfaces'} port ${config.port}: ${code ?? (err as Error).message}`, { cause: err });
+  }
   const { url, listening } = listeningAt(server.address() as AddressInfo);
 
   let stopping: Promise<void> | undefined;

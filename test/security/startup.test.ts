@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,6 +67,20 @@ describe('security: start-up refusals', function () {
     expect(stderr.trim().split('\n')).to.have.lengthOf(1);
     expect(stderr).to.match(/^invocables: MONGODB_URI is not a MongoDB connection string: /);
     expect(stderr).to.not.contain('secret');
+  });
+
+  it('refuses a PORT another process listens on, in one line', async () => {
+    // Only found out by listening, so after the store was opened: the data directory may exist, the process exits.
+    const taken = createServer().listen(0);
+    await once(taken, 'listening');
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const { code, stderr } = await start({ PORT: String(port) });
+      expect(code).to.equal(2);
+      expect(stderr.trim()).to.equal(`invocables: cannot listen on all interfaces port ${port}: EADDRINUSE`);
+    } finally {
+      taken.close();
+    }
   });
 
   it('refuses a malformed setting the same way', async () => {
