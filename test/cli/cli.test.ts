@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { createRecord, definitionFor, getJson, JSON_TYPE } from '../support/api.js';
+import { createRecord, definitionFor, getJson, JSON_TYPE, relate } from '../support/api.js';
 import { REPO_ROOT, startTestService, TEST_ADMIN, tempDir, type TestService } from '../support/testService.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -89,6 +89,14 @@ describe('command line: npx invocables', function () {
     expect(barLines.at(-1)).to.match(/ 100% \| 2\/2 items \| 0 failed \| Completed$/);
     const stored = await apiRun(id);
     expect([stored.status, stored.noOfItemsProcessed]).to.deep.equal(['Completed', '2']);
+  });
+
+  it('invoke --group: runs on the members of a Group record', async () => {
+    const group = await createRecord(service, 'Group', { title: 'two good ones' });
+    for (const member of good) await relate(service, { csid: group, docType: 'Group' }, 'affects', { csid: member, docType: 'CollectionObject' });
+    const result = await cli(['invoke', job, '--group', group]);
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.contain('items: 2 of 2 processed, 0 failed, 2 affected');
   });
 
   it('invoke (waiting): exit 1 when an item failed, naming it and why; no bar without --follow', async () => {
