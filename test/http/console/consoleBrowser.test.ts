@@ -1,0 +1,182 @@
+/**
+ * The web console driven in a real Chromium as a registrar would: sign in (Basic, as the API), create a definition
+ * (its validation shown at the field first), invoke it over 2,000 records in the background, watch the run's
+ * progress bar reach 100 %, open a failed item's error, rerun the failed items once their records are fixed, and
+ * switch to a second tenant, which sees none of it. Screenshots of the main pages go to test-output/console/.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { createObjects, getJson, JSON_TYPE } from '../../support/api.js';
+import { chromiumMissing, launchChromium } from '../../support/browser.js';
+import { pluginsDirWith, REPO_ROOT, startTestService, TEST_ADMIN, type TestService } from '../../support/testService.js';
+import { createRole, createTenant, createUser, TENANT_B } from '../../security/support.js';
+
+const SCREENSHOTS = path.join(REPO_ROOT, 'test-output', 'console');
+const RECORDS = 2000;
+/** Every 400th record refuses to be processed (test.FlakyItems fails records whose `fail` is "yes"). */
+const failing = (i: number) => i % 400 === 7;
+const DEFINITION_NAME = 'Touch every object';
+
+describe('the web console in a browser', function () {
+  this.timeout(300_000);
+  // Each step continues from where the last left the page.
+  this.bail(true);
+  let service: TestService | undefined;
+  let plugins: { cleanup: () => Promise<void> } | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let csids: string[];
+  let runId: string;
+
+  const screenshot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  /** The run's progress bar value, once the run page shows it. */
+  const progressValue = () => page.locator('progress').first().evaluate((bar) => (bar as unknown as { value: number }).value);
+
+  before(async function () {
+    const missing = chromiumMissing();
+    if (missing !== undefined) {
+      console.log(`      skipped: ${missing}`);
+      this.skip();
+    }
+    const dir = await pluginsDirWith(path.join(REPO_ROOT, 'test/fixtures/plugins/invocation'));
+    plugins = dir;
+    service = await startTestService({ pluginsDir: dir.dir });
+    await createTenant(service);
+    csids = await createObjects(service, RECORDS, (i) => ({ fail: failing(i) ? 'yes' : undefined }));
+    await mkdir(SCREENSHOTS, { recursive: true });
+    browser = await launchChromium();
+    const context = await browser.newContext({ httpCredentials: { ...TEST_ADMIN }, viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await service?.stop();
+    await plugins?.cleanup();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && browser !== undefined) await screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
+  });
+
+  it('opens at the service root, signed in with the API login, and lists plugins from /health', async () => {
+    await page.goto(service!.url);
+    expect(new URL(page.url()).pathname).to.equal('/cspace-services/console/');
+    expect(await page.locator('header .user').textContent()).to.equal(TEST_ADMIN.username);
+    await page.click('nav >> text=Plugins');
+    await page.waitForSelector('#plugin-health');
+    const health = (await (await fetch(new URL('/health', service!.url))).json()) as { plugins: { loaded: number } };
+    expect(await page.textContent('#plugin-health')).to.include(`${health.plugins.loaded} loaded, 0 failed`);
+    expect(await page.textContent('main')).to.include('test.FlakyItems');
+    await screenshot('plugins');
+  });
+
+  it('creates a definition, showing the validation message at the field first', async () => {
+    await page.click('nav >> text=Definitions');
+    await page.click('text=New definition');
+    await page.selectOption('#className', 'test.FlakyItems');
+    await page.check('input[name=modes][value=list]');
+    await page.fill('#forDocTypes', 'CollectionObject');
+    await page.click('button:has-text("Create")');
+    const nameError = page.locator('[data-path="batch_common/name"] .field-error');
+    expect(await nameError.textContent()).to.equal('is required');
+    await screenshot('definition-form');
+
+    await page.fill('#name', DEFINITION_NAME);
+    await page.click('button:has-text("Create")');
+    await page.waitForSelector(`h1:has-text("${DEFINITION_NAME}")`);
+    expect(await page.textContent('main dl')).to.include('test.FlakyItems');
+    await page.click('nav >> text=Definitions');
+    await page.fill('input[name=name]', 'every object');
+    await page.click('button:has-text("Filter")');
+    await page.waitForSelector('main[data-view="#/definitions?name=every+object"]');
+    expect(await page.locator('main table tbody tr').allTextContents()).to.have.length(1);
+    await screenshot('definitions');
+  });
+
+  it('invokes it over 2,000 records in the background and follows the progress bar to 100 %', async () => {
+    await page.click(`text=${DEFINITION_NAME}`);
+    await page.click('a:has-text("Invoke")');
+    await page.click(`button:has-text("Select all ${RECORDS}")`);
+    await page.waitForSelector(`text=${RECORDS} of ${RECORDS} CollectionObject record(s) chosen`);
+    await screenshot('invoke');
+    await page.click('button:has-text("Invoke")');
+    await page.waitForURL(/#\/runs\/[0-9a-f-]+$/);
+    runId = new URL(page.url()).hash.split('/').pop() as string;
+
+    // The bar's value (reflected in its attribute) is moved by the run's event stream only.
+    await page.waitForSelector('progress[value="100"]', { timeout: 120_000 });
+    await page.waitForSelector('text=CompletedWithErrors:');
+    const run = (await getJson(service!, `/cspace-services/runs/${runId}`))['ns2:run'];
+    expect(run.noOfItemsPosted).to.equal(String(RECORDS));
+    expect(run.noOfItemsFailed).to.equal(String(csids.filter((_csid, i) => failing(i)).length));
+    expect(await page.textContent('main')).to.include(`${RECORDS} of ${RECORDS} processed, ${run.noOfItemsFailed} failed`);
+    await screenshot('run');
+  });
+
+  it("opens a failed item's error", async () => {
+    await page.click('main .filters >> text=Failed');
+    await page.waitForSelector('details.item-error');
+    const failed = await page.locator('details.item-error').count();
+    expect(failed).to.equal(RECORDS / 400);
+    await page.locator('details.item-error summary').first().click();
+    expect(await page.locator('details.item-error pre').first().textContent()).to.match(/record o\d+ refuses/);
+    expect(await page.locator('details.item-error pre').first().isVisible()).to.equal(true);
+    await screenshot('run-failed-items');
+  });
+
+  it('reruns the failed items once their records are fixed', async () => {
+    for (const [i, csid] of csids.entries()) {
+      if (!failing(i)) continue;
+      const res = await service!.request(`/cspace-services/records/CollectionObject/${csid}`, {
+        method: 'PUT',
+        headers: { 'Content-Type': JSON_TYPE },
+        body: JSON.stringify({ document: { '@name': 'CollectionObject', fail: 'no' } }),
+      });
+      expect(res.status, await res.text()).to.equal(200);
+    }
+    await page.click('button:has-text("Rerun failed")');
+    await page.waitForSelector('text=Completed: ', { timeout: 120_000 });
+    const run = (await getJson(service!, `/cspace-services/runs/${runId}`))['ns2:run'];
+    expect([run.status, run.noOfItemsFailed, run.reruns]).to.deep.equal(['Completed', '0', '1']);
+    expect(await progressValue()).to.equal(100);
+    await page.click('nav >> text=Runs');
+    await page.waitForSelector('main[data-view="#/runs"]');
+    expect(await page.locator('main table tbody tr').count()).to.equal(1);
+    await screenshot('runs');
+    await page.click('nav >> text=Schedules');
+    await page.waitForSelector('text=No schedules in this tenant.');
+    await screenshot('schedules');
+  });
+
+  it('shows the run but no cancel or rerun buttons, and no edit, to a user who may only read', async () => {
+    await createRole(service!, 'viewer', { runs: 'RL', definitions: 'RL' });
+    const viewer = await createUser(service!, 'viewer', ['viewer']);
+    const context = await browser!.newContext({ httpCredentials: viewer });
+    const viewerPage = await context.newPage();
+    await viewerPage.goto(new URL(`/cspace-services/console/#/runs/${runId}`, service!.url).href);
+    await viewerPage.waitForSelector(`main[data-view="#/runs/${runId}"]`);
+    expect(await viewerPage.textContent('main .status')).to.match(/^Completed: /);
+    expect(await viewerPage.locator('main button').allTextContents()).to.deep.equal([]);
+    await viewerPage.click('main h1 a');
+    await viewerPage.waitForSelector(`h1:has-text("${DEFINITION_NAME}")`);
+    expect(await viewerPage.locator('main .actions a').allTextContents()).to.deep.equal(['Its runs']);
+    expect(await viewerPage.locator('header label.tenant').isVisible()).to.equal(false);
+    await context.close();
+  });
+
+  it('switches to a second tenant, which sees none of it', async () => {
+    await page.click('nav >> text=Runs');
+    await page.waitForSelector('main[data-view="#/runs"] table');
+    await page.selectOption('#tenant', TENANT_B);
+    await page.waitForSelector('text=No runs match.');
+    await page.click('nav >> text=Definitions');
+    await page.waitForSelector('main[data-view="#/definitions"] table');
+    expect(await page.textContent('main')).to.include('Update Inventory Status');
+    expect(await page.textContent('main')).not.to.include(DEFINITION_NAME);
+    await page.goto(new URL(`/cspace-services/console/#/runs/${runId}`, service!.url).href);
+    expect(await page.textContent('[role=alert]')).to.match(/not found/i);
+  });
+});
