@@ -1,6 +1,6 @@
 // Runs: the tenant's runs with status filters, each with its live progress, counts and duration.
-import { apiList } from '../api.js';
-import { formatDuration, formatTime, h, pager, table } from '../dom.js';
+import { api, apiList, asArray } from '../api.js';
+import { formatDuration, formatTime, h, pager, show, table } from '../dom.js';
 import { liveProgress } from '../progress.js';
 
 export const RUN_STATUSES = ['Queued', 'InProgress', 'Completed', 'CompletedWithErrors', 'Failed', 'Cancelled'];
@@ -22,6 +22,40 @@ function filterForm(query) {
   query.get('definition') ? h('a', { href: '#/runs' }, ' all definitions') : '');
 }
 
+/** Fills `cell` with the run's `jobItemErrors` (which lists leave out), read from the run once it has failures. */
+async function showItemErrors(cell, run) {
+  if (Number(run.noOfItemsFailed) === 0) {
+    show(cell, '0');
+    return;
+  }
+  const { data } = await api(`/runs/${encodeURIComponent(run.id)}`);
+  const errors = asArray(data['ns2:run'].jobItemErrors?.itemError);
+  show(cell, h('details', { class: 'item-errors' }, h('summary', {}, `${run.noOfItemsFailed} failed`),
+    h('ul', {}, errors.map((error) => h('li', {}, error.message))),
+    h('a', { href: `#/runs/${run.id}?itemStatus=Failed` }, 'all failed items')));
+}
+
+/** One run's cells; its status and errors follow the run until it ends. */
+function runCells(run, signal) {
+  const status = h('span', {}, run.status);
+  const errors = h('span', { class: 'errors' });
+  showItemErrors(errors, run).catch((error) => show(errors, error.message));
+  const progress = liveProgress(run, signal, (ended) => {
+    status.textContent = ended.status;
+    showItemErrors(errors, { ...run, ...ended }).catch((error) => show(errors, error.message));
+  });
+  return [
+    h('a', { href: `#/runs/${run.id}` }, run.definitionName ?? run.definitionCsid),
+    status,
+    progress,
+    errors,
+    run.noOfItemsCancelled,
+    run.createdBy,
+    formatTime(run.createdAt),
+    formatDuration(run.createdAt, run.completedAt),
+  ];
+}
+
 export async function runsView(query, signal) {
   const params = new URLSearchParams({ pgSz: '20', pgNum: query.get('pgNum') ?? '0' });
   for (const key of ['status', 'definition']) if (query.get(key)) params.set(key, query.get(key));
@@ -30,16 +64,8 @@ export async function runsView(query, signal) {
   return [
     h('h1', {}, 'Runs'),
     filterForm(query),
-    table(['Job', 'Status', 'Progress', 'Items failed', 'Cancelled', 'Started by', 'Created', 'Duration'], items, (run) => [
-      h('a', { href: `#/runs/${run.id}` }, run.definitionName ?? run.definitionCsid),
-      run.status,
-      liveProgress(run, signal),
-      Number(run.noOfItemsFailed) > 0 ? h('a', { href: `#/runs/${run.id}?itemStatus=Failed` }, run.noOfItemsFailed) : '0',
-      run.noOfItemsCancelled,
-      run.createdBy,
-      formatTime(run.createdAt),
-      formatDuration(run.createdAt, run.completedAt),
-    ], 'No runs match.'),
+    table(['Job', 'Status', 'Progress', 'Item errors', 'Cancelled', 'Started by', 'Created', 'Duration'], items,
+      (run) => runCells(run, signal), 'No runs match.'),
     pager(list, (page) => {
       pageQuery.set('pgNum', String(page));
       return `#/runs?${pageQuery}`;

@@ -8,8 +8,9 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
-import { createObjects, getJson, JSON_TYPE } from '../../support/api.js';
+import { createDefinition, createObjects, getJson, JSON_TYPE } from '../../support/api.js';
 import { chromiumMissing, launchChromium } from '../../support/browser.js';
+import { RunGate } from '../../support/runGate.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, TEST_ADMIN, type TestService } from '../../support/testService.js';
 import { createRole, createTenant, createUser, TENANT_B } from '../../security/support.js';
 
@@ -29,6 +30,7 @@ describe('the web console in a browser', function () {
   let page: Page;
   let csids: string[];
   let runId: string;
+  let gate: RunGate | undefined;
 
   const screenshot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
   /** The run's progress bar value, once the run page shows it. */
@@ -40,7 +42,7 @@ describe('the web console in a browser', function () {
       console.log(`      skipped: ${missing}`);
       this.skip();
     }
-    const dir = await pluginsDirWith(path.join(REPO_ROOT, 'test/fixtures/plugins/invocation'));
+    const dir = await pluginsDirWith(path.join(REPO_ROOT, 'test/fixtures/plugins/invocation'), path.join(REPO_ROOT, 'test/fixtures/plugins/runs'));
     plugins = dir;
     service = await startTestService({ pluginsDir: dir.dir });
     await createTenant(service);
@@ -52,6 +54,7 @@ describe('the web console in a browser', function () {
   });
 
   after(async () => {
+    gate?.close();
     await browser?.close();
     await service?.stop();
     await plugins?.cleanup();
@@ -116,9 +119,18 @@ describe('the web console in a browser', function () {
     await screenshot('run');
   });
 
-  it("opens a failed item's error", async () => {
+  it("lists the run with its item errors, and opens a failed item's error", async () => {
+    await page.click('nav >> text=Runs');
+    await page.waitForSelector('main[data-view="#/runs"]');
+    await page.click('details.item-errors summary');
+    const errors = await page.locator('details.item-errors li').allTextContents();
+    expect(errors).to.have.length(RECORDS / 400);
+    expect(errors.every((error) => /^Plugin 'test.FlakyItems' failed: record o\d+ refuses$/.test(error))).to.equal(true);
+    await screenshot('runs-with-errors');
+    await page.click(`main table a:has-text("${DEFINITION_NAME}")`);
+    await page.waitForSelector(`main[data-view="#/runs/${runId}"]`);
     await page.click('main .filters >> text=Failed');
-    await page.waitForSelector('details.item-error');
+    await page.waitForSelector(`main[data-view="#/runs/${runId}?itemStatus=Failed"]`);
     const failed = await page.locator('details.item-error').count();
     expect(failed).to.equal(RECORDS / 400);
     await page.locator('details.item-error summary').first().click();
@@ -149,6 +161,58 @@ describe('the web console in a browser', function () {
     await page.click('nav >> text=Schedules');
     await page.waitForSelector('text=No schedules in this tenant.');
     await screenshot('schedules');
+  });
+
+  it("builds the params inputs from the plugin's schema, shows their errors at the field and waits for results", async () => {
+    const echo = await createDefinition(service!, { name: 'Echo', className: 'test.Echo', supportsNoContext: true, supportsSingleDoc: true });
+    await page.goto(new URL(`/cspace-services/console/#/definitions/${echo}/invoke`, service!.url).href);
+    await page.waitForSelector(`main[data-view="#/definitions/${echo}/invoke"]`);
+    expect(await page.getAttribute('#param-count', 'type')).to.equal('number');
+    await page.check('input[name=mode][value=nocontext]');
+    await page.uncheck('input[name=background]');
+    await page.fill('#param-count', '0');
+    await page.fill('#param-tag', 'a\nb');
+    await page.click('button:has-text("Invoke")');
+    const countError = page.locator('[data-path="invocationContext/params/count"] .field-error');
+    expect(await countError.textContent()).to.equal('must be >= 1');
+    await screenshot('invoke-params');
+
+    await page.fill('#param-count', '2');
+    await page.click('button:has-text("Invoke")');
+    await page.waitForSelector('#results dl');
+    expect(JSON.parse((await page.textContent('#results dd')) as string).params).to.deep.equal({ count: 2, tag: ['a', 'b'] });
+  });
+
+  it('moves the bar with the event stream while a run goes, and cancels a run', async () => {
+    gate = new RunGate();
+    const gated = await createDefinition(service!, { name: 'Gated', className: 'test.GatedItems', supportsDocList: true });
+    /** A run of test.GatedItems over 10 records, its items held at the gate; its page opened. */
+    const openGatedRun = async () => {
+      const res = await service!.request(`/cspace-services/batch/${gated}/invoke`, {
+        method: 'POST',
+        headers: { 'Content-Type': JSON_TYPE, Prefer: 'respond-async' },
+        body: JSON.stringify({ 'ns2:invocationContext': { mode: 'list', docType: 'CollectionObject', listCSIDs: { csid: csids.slice(0, 10) } } }),
+      });
+      expect(res.status).to.equal(202);
+      const id = (res.headers.get('location') as string).split('/').pop() as string;
+      await page.goto(new URL(`/cspace-services/console/#/runs/${id}`, service!.url).href);
+      await page.waitForSelector(`main[data-view="#/runs/${id}"]`);
+      expect(await progressValue()).to.equal(0);
+      return id;
+    };
+
+    await openGatedRun();
+    await page.click('button:has-text("Cancel")');
+    await page.waitForSelector('text=Cancelled: ');
+    expect(await page.locator('main button').allTextContents()).to.deep.equal([]);
+
+    const running = await openGatedRun();
+    expect(await page.textContent('main .status')).to.match(/^(Queued|InProgress): /);
+    gate.open();
+    await page.waitForSelector('progress[value="100"]', { timeout: 60_000 });
+    // The stream's end event shows the run again, now finished.
+    await page.waitForSelector('text=Completed: ');
+    expect(page.url()).to.match(new RegExp(`#/runs/${running}$`));
   });
 
   it('shows the run but no cancel or rerun buttons, and no edit, to a user who may only read', async () => {
