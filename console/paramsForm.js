@@ -4,12 +4,15 @@ import { h } from './dom.js';
 
 const PARAMS_PATH = 'invocationContext/params';
 
-/** "required when format is csv" notes, from `dependentRequired` and `if`/`then` with `required`. */
+/**
+ * "required when format is csv" notes, from draft-07's `dependencies` (property lists) and `if`/`then` with
+ * `required`, the conditions plugins' schemas (compiled as draft-07) can state.
+ */
 function conditions(schema) {
   const notes = new Map();
   const add = (key, note) => notes.set(key, [...(notes.get(key) ?? []), note]);
-  for (const [key, dependents] of Object.entries(schema.dependentRequired ?? {})) {
-    for (const dependent of dependents) add(dependent, `required when ${key} is given`);
+  for (const [key, dependents] of Object.entries(schema.dependencies ?? {})) {
+    if (Array.isArray(dependents)) for (const dependent of dependents) add(dependent, `required when ${key} is given`);
   }
   for (const rule of [schema, ...(schema.allOf ?? [])]) {
     if (rule.if === undefined || rule.then?.required === undefined) continue;

@@ -42,7 +42,11 @@ describe('the web console in a browser', function () {
       console.log(`      skipped: ${missing}`);
       this.skip();
     }
-    const dir = await pluginsDirWith(path.join(REPO_ROOT, 'test/fixtures/plugins/invocation'), path.join(REPO_ROOT, 'test/fixtures/plugins/runs'));
+    const dir = await pluginsDirWith(
+      path.join(REPO_ROOT, 'test/fixtures/plugins/invocation'),
+      path.join(REPO_ROOT, 'test/fixtures/plugins/runs'),
+      path.join(REPO_ROOT, 'test/fixtures/plugins/console'),
+    );
     plugins = dir;
     service = await startTestService({ pluginsDir: dir.dir });
     await createTenant(service);
@@ -76,7 +80,7 @@ describe('the web console in a browser', function () {
     await screenshot('plugins');
   });
 
-  it('creates a definition, showing the validation message at the field first', async () => {
+  it('creates and edits a definition, showing the validation messages at the field', async () => {
     await page.click('nav >> text=Definitions');
     await page.click('text=New definition');
     await page.selectOption('#className', 'test.FlakyItems');
@@ -89,8 +93,20 @@ describe('the web console in a browser', function () {
 
     await page.fill('#name', DEFINITION_NAME);
     await page.click('button:has-text("Create")');
-    await page.waitForSelector(`h1:has-text("${DEFINITION_NAME}")`);
+    await page.waitForSelector('main[data-view^="#/definitions/"] dl');
+    expect(await page.textContent('main h1')).to.equal(DEFINITION_NAME);
     expect(await page.textContent('main dl')).to.include('test.FlakyItems');
+
+    await page.click('a:has-text("Edit")');
+    await page.fill('#name', '');
+    await page.fill('#notes', 'Marks each object touched.');
+    await page.click('button:has-text("Save")');
+    expect(await page.locator('[data-path="batch_common/name"] .field-error').textContent()).to.match(/blank|required/);
+    await page.fill('#name', DEFINITION_NAME);
+    await page.click('button:has-text("Save")');
+    await page.waitForSelector('main[data-view^="#/definitions/"] dl');
+    expect(await page.textContent('main dl')).to.include('Marks each object touched.');
+    expect(await page.textContent('main dl')).to.include('CollectionObject');
     await page.click('nav >> text=Definitions');
     await page.fill('input[name=name]', 'every object');
     await page.click('button:has-text("Filter")');
@@ -183,6 +199,35 @@ describe('the web console in a browser', function () {
     expect(JSON.parse((await page.textContent('#results dd')) as string).params).to.deep.equal({ count: 2, tag: ['a', 'b'] });
   });
 
+  it('marks required params, says when others become required, and shows each refusal at its param', async () => {
+    const report = await createDefinition(service!, { name: 'Report', className: 'test.ReportParams', supportsNoContext: true });
+    await page.goto(new URL(`/cspace-services/console/#/definitions/${report}/invoke`, service!.url).href);
+    await page.waitForSelector(`main[data-view="#/definitions/${report}/invoke"]`);
+    const param = (key: string) => page.locator(`[data-path="invocationContext/params/${key}"]`);
+    expect(await param('format').locator('.required').count()).to.equal(1);
+    expect(await param('delimiter').locator('.required').count()).to.equal(0);
+    expect(await param('delimiter').locator('small').textContent()).to.equal('required when format is csv');
+    expect(await param('email').locator('small').textContent()).to.equal('required when notify is given');
+    await page.uncheck('input[name=background]');
+
+    await page.click('button:has-text("Invoke")');
+    expect(await param('format').locator('.field-error').textContent()).to.equal('is required');
+    await page.selectOption('#param-format', 'csv');
+    await page.click('button:has-text("Invoke")');
+    expect(await param('delimiter').locator('.field-error').textContent()).to.equal('is required');
+    await page.fill('#param-delimiter', ';');
+    await page.selectOption('#param-notify', 'true');
+    await page.click('button:has-text("Invoke")');
+    expect(await param('email').locator('.field-error').textContent()).to.equal('is required when notify is given');
+    await screenshot('invoke-conditional-params');
+    await page.fill('#param-email', 'registrar@museum.example');
+    await page.click('button:has-text("Invoke")');
+    await page.waitForSelector('#results dl');
+    expect(JSON.parse((await page.textContent('#results dd')) as string)).to.deep.equal({
+      format: 'csv', delimiter: ';', notify: true, email: 'registrar@museum.example',
+    });
+  });
+
   it('moves the bar with the event stream while a run goes, and cancels a run', async () => {
     gate = new RunGate();
     const gated = await createDefinition(service!, { name: 'Gated', className: 'test.GatedItems', supportsDocList: true });
@@ -225,7 +270,7 @@ describe('the web console in a browser', function () {
     expect(await viewerPage.textContent('main .status')).to.match(/^Completed: /);
     expect(await viewerPage.locator('main button').allTextContents()).to.deep.equal([]);
     await viewerPage.click('main h1 a');
-    await viewerPage.waitForSelector(`h1:has-text("${DEFINITION_NAME}")`);
+    await viewerPage.waitForSelector('main[data-view^="#/definitions/"]');
     expect(await viewerPage.locator('main .actions a').allTextContents()).to.deep.equal(['Its runs']);
     expect(await viewerPage.locator('header label.tenant').isVisible()).to.equal(false);
     await context.close();
