@@ -174,8 +174,18 @@ describe('the web console in a browser', function () {
     await page.waitForSelector('main[data-view="#/runs"]');
     expect(await page.locator('main table tbody tr').count()).to.equal(1);
     await screenshot('runs');
+    const schedule = await service!.request(`/cspace-services/batch/${run.definitionCsid}/schedules`, {
+      method: 'POST',
+      headers: { 'Content-Type': JSON_TYPE },
+      body: JSON.stringify({ schedule: { at: '2030-01-31T22:00:00Z', 'ns2:invocationContext': { mode: 'list', docType: 'CollectionObject', listCSIDs: { csid: [csids[0]] } } } }),
+    });
+    expect(schedule.status).to.equal(201);
     await page.click('nav >> text=Schedules');
-    await page.waitForSelector('text=No schedules in this tenant.');
+    await page.waitForSelector('main[data-view="#/schedules"] table');
+    const cells = await page.locator('main table tbody td').allTextContents();
+    expect([cells[0], cells[3]]).to.deep.equal([DEFINITION_NAME, 'not yet']);
+    expect(cells[1]).to.match(/^once at .*2030/);
+    expect(cells[2]).to.match(/2030/);
     await screenshot('schedules');
   });
 
@@ -284,6 +294,9 @@ describe('the web console in a browser', function () {
     await page.click('nav >> text=Definitions');
     await page.waitForSelector('main[data-view="#/definitions"] table');
     expect(await page.textContent('main')).to.include('Update Inventory Status');
+    await page.click('nav >> text=Schedules');
+    await page.waitForSelector('main[data-view="#/schedules"]');
+    expect(await page.textContent('main')).to.include('No schedules in this tenant.');
     expect(await page.textContent('main')).not.to.include(DEFINITION_NAME);
     await page.goto(new URL(`/cspace-services/console/#/runs/${runId}`, service!.url).href);
     expect(await page.textContent('[role=alert]')).to.match(/not found/i);
