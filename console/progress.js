@@ -3,6 +3,39 @@ import { followRun } from './api.js';
 import { h } from './dom.js';
 
 const ACTIVE = new Set(['Queued', 'InProgress']);
+/**
+ * Event streams followed at once. A browser opens at most 6 HTTP/1.1 connections to a host, and each stream holds
+ * one: past this, a run waits for another's stream to end, so that the console's other requests still get through.
+ */
+const MAX_STREAMS = 4;
+let streams = 0;
+const waiting = [];
+
+/** Runs `follow` once a stream slot is free (unless `signal` aborts first), and frees the slot after. */
+async function inSlot(follow, signal) {
+  signal.throwIfAborted();
+  if (streams >= MAX_STREAMS) {
+    await new Promise((resolve, reject) => {
+      const leave = () => {
+        waiting.splice(waiting.indexOf(start), 1);
+        reject(signal.reason);
+      };
+      const start = () => {
+        signal.removeEventListener('abort', leave);
+        resolve();
+      };
+      waiting.push(start);
+      signal.addEventListener('abort', leave, { once: true });
+    });
+  }
+  streams += 1;
+  try {
+    await follow();
+  } finally {
+    streams -= 1;
+    waiting.shift()?.();
+  }
+}
 
 export function isActive(run) {
   return ACTIVE.has(run.status);
@@ -22,12 +55,12 @@ export function liveProgress(run, signal, onEnd = () => {}) {
   const text = h('span', { class: 'progress-label' }, label(run));
   const element = h('span', { class: 'progress', dataset: { status: run.status } }, bar, text);
   if (isActive(run)) {
-    followRun(run.id, (progress, ended) => {
+    inSlot(() => followRun(run.id, (progress, ended) => {
       bar.value = progress.percentCompleted;
       text.textContent = label(progress);
       element.dataset.status = progress.status;
       if (ended) onEnd(progress);
-    }, signal).catch((error) => {
+    }, signal), signal).catch((error) => {
       if (error.name !== 'AbortError') text.textContent = `${label(run)}: no live progress (${error.message})`;
     });
   }
