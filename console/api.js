@@ -39,7 +39,11 @@ function headersFor(body, extra) {
   };
 }
 
-/** `api('/runs?status=Failed')`: the parsed answer, its status and headers; throws ApiError on 4xx and 5xx. */
+/**
+ * `api('/runs?status=Failed')`: the parsed answer, its status and headers; throws ApiError on 4xx and 5xx.
+ * @param {string} path under the service root
+ * @param {{ method?: string, body?: unknown, headers?: Record<string, string> }} [options]
+ */
 export async function api(path, { method = 'GET', body, headers = {} } = {}) {
   const response = await fetch(`${ROOT}${path}`, {
     method,

@@ -9,7 +9,10 @@ import { runsView } from './pages/runs.js';
 import { runView } from './pages/run.js';
 import { schedulesView } from './pages/schedules.js';
 
-/** `[pattern, view(match, query, signal)]`, first match wins. */
+/**
+ * `[pattern, view(match, query, signal)]`, first match wins.
+ * @type {Array<[RegExp, (match: RegExpExecArray, query: URLSearchParams, signal: AbortSignal) => Promise<unknown>]>}
+ */
 const ROUTES = [
   [/^definitions$/, (_m, query) => definitionsView(query)],
   [/^definitions\/new$/, () => definitionFormView(undefined)],
@@ -32,18 +35,19 @@ async function render() {
   const signal = leaving.signal;
   const [route, search = ''] = location.hash.replace(/^#\/?/, '').split('?');
   const query = new URLSearchParams(search);
-  const found = ROUTES.map(([pattern, draw]) => [pattern.exec(route), draw]).find(([match]) => match !== null);
+  const found = ROUTES.find(([pattern]) => pattern.test(route));
   if (found === undefined) {
     location.hash = '#/runs';
     return;
   }
+  const [pattern, draw] = found;
   for (const link of document.querySelectorAll('nav a')) {
     link.classList.toggle('current', route.startsWith(link.getAttribute('href').slice(2)));
   }
   view.setAttribute('aria-busy', 'true');
   let content;
   try {
-    content = await found[1](found[0], query, signal);
+    content = await draw(pattern.exec(route), query, signal);
   } catch (error) {
     content = [h('h1', {}, 'Something went wrong'), h('p', { class: 'problem', role: 'alert' }, error.message)];
   }
@@ -54,7 +58,7 @@ async function render() {
   view.dataset.view = location.hash;
 }
 
-const tenantSelect = document.getElementById('tenant');
+const tenantSelect = /** @type {HTMLSelectElement} */ (document.getElementById('tenant'));
 const tenants = document.body.dataset.tenants.split(' ');
 show(tenantSelect, tenants.map((tenant) => h('option', { value: tenant, selected: tenant === currentTenant() }, tenant)));
 tenantSelect.closest('label').hidden = tenants.length < 2;

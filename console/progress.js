@@ -49,6 +49,9 @@ function label(run) {
 /**
  * A `<progress>` with its label for `run`; while the run is active it follows the event stream, calls `onEnd`
  * with the final counts when the run ends, and stops when `signal` aborts (the view was left).
+ * @param {Record<string, string>} run the run as a list or the run document shows it
+ * @param {AbortSignal} signal
+ * @param {(progress: Record<string, unknown>) => void} [onEnd]
  */
 export function liveProgress(run, signal, onEnd = () => {}) {
   const bar = h('progress', { max: 100, value: Number(run.percentCompleted), 'aria-label': 'progress' });

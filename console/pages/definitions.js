@@ -32,7 +32,7 @@ function filterForm(query) {
     onsubmit: (event) => {
       event.preventDefault();
       const values = new URLSearchParams();
-      for (const [key, value] of new FormData(event.target)) if (FILTERS.includes(key) && value !== '') values.set(key, value);
+      for (const [key, value] of new FormData(event.target)) if (FILTERS.includes(key) && value !== '') values.set(key, String(value));
       location.hash = `#/definitions?${values}`;
     },
   },
