@@ -85,6 +85,7 @@ export async function allowed(resource, action) {
 /**
  * Follows a run's server-sent events (`progress`, then `end`) until it ends or `signal` aborts; `onProgress`
  * gets each event's run counts. Read with fetch rather than EventSource, which cannot send the tenant header.
+ * @returns {Promise<boolean>} whether the run ended (else the stream closed first, as at a service restart)
  */
 export async function followRun(id, onProgress, signal) {
   const response = await fetch(`${ROOT}/runs/${encodeURIComponent(id)}/events`, {
@@ -96,7 +97,7 @@ export async function followRun(id, onProgress, signal) {
   let buffer = '';
   for (;;) {
     const { value, done } = await reader.read();
-    if (done) return;
+    if (done) return false;
     buffer += value.replace(/\r\n?/g, '\n');
     let end;
     while ((end = buffer.indexOf('\n\n')) >= 0) {
@@ -106,7 +107,7 @@ export async function followRun(id, onProgress, signal) {
       }));
       buffer = buffer.slice(end + 2);
       if (fields.event === 'progress' || fields.event === 'end') onProgress(JSON.parse(fields.data), fields.event === 'end');
-      if (fields.event === 'end') return;
+      if (fields.event === 'end') return true;
     }
   }
 }

@@ -1,5 +1,5 @@
 // A run's live progress bar: drawn from the run as read, then moved by the run's event stream until it ends.
-import { followRun } from './api.js';
+import { ApiError, followRun } from './api.js';
 import { h } from './dom.js';
 
 const ACTIVE = new Set(['Queued', 'InProgress']);
@@ -37,6 +37,34 @@ async function inSlot(follow, signal) {
   }
 }
 
+/** How long to wait before following a run again after its stream closed or failed. */
+const RECONNECT_MS = 2000;
+
+function pause(ms, signal) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
+}
+
+/**
+ * Follows the run's stream until the run ends, again after a stream that closed or failed on the way (a service
+ * restart, a dropped connection), as EventSource would; a refusal of the service (the run is gone) ends it.
+ */
+async function followToEnd(id, onProgress, signal) {
+  for (;;) {
+    try {
+      if (await followRun(id, onProgress, signal)) return;
+    } catch (error) {
+      if (error instanceof ApiError || signal.aborted) throw error;
+    }
+    await pause(RECONNECT_MS, signal);
+  }
+}
+
 export function isActive(run) {
   return ACTIVE.has(run.status);
 }
@@ -58,7 +86,7 @@ export function liveProgress(run, signal, onEnd = () => {}) {
   const text = h('span', { class: 'progress-label' }, label(run));
   const element = h('span', { class: 'progress', dataset: { status: run.status } }, bar, text);
   if (isActive(run)) {
-    inSlot(() => followRun(run.id, (progress, ended) => {
+    inSlot(() => followToEnd(run.id, (progress, ended) => {
       bar.value = progress.percentCompleted;
       text.textContent = label(progress);
       element.dataset.status = progress.status;
