@@ -37,14 +37,28 @@ async function actions(run) {
     problem);
 }
 
+function resultsList(results) {
+  return h('dl', { class: 'results' }, Object.entries(results).filter(([key]) => !key.startsWith('@'))
+    .flatMap(([key, value]) => [h('dt', {}, key), h('dd', {}, typeof value === 'string' ? value : JSON.stringify(value))]));
+}
+
+/**
+ * The run's results: inline, or, when stored apart (too large to inline), read from its results link on demand,
+ * through the API so that the tenant header goes with the request.
+ */
 function resultsSection(run) {
-  const results = run.invocationResults;
   if (run.resultsLink !== undefined) {
-    return [h('h2', {}, 'Results'), h('p', {}, `${run.resultsSize ?? ''} bytes, `, h('a', { href: run.resultsLink, target: '_blank' }, 'open'))];
+    const holder = h('div', {}, h('button', { type: 'button', onclick: async () => {
+      try {
+        const { data } = await api(`/runs/${encodeURIComponent(run.id)}/results`);
+        show(holder, resultsList(data['ns2:invocationResults']));
+      } catch (error) {
+        show(holder, h('p', { class: 'problem' }, error.message));
+      }
+    } }, `Show results (${run.resultsSize} bytes)`));
+    return [h('h2', {}, 'Results'), holder];
   }
-  if (results === undefined) return '';
-  return [h('h2', {}, 'Results'), h('dl', { class: 'results' }, Object.entries(results)
-    .flatMap(([key, value]) => [h('dt', {}, key), h('dd', {}, typeof value === 'string' ? value : JSON.stringify(value))]))];
+  return run.invocationResults === undefined ? '' : [h('h2', {}, 'Results'), resultsList(run.invocationResults)];
 }
 
 /** `jobItemErrors`: the failed items' records and errors, as the run document carries them. */

@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
-import { createDefinition, createObjects, getJson, JSON_TYPE } from '../../support/api.js';
+import { createDefinition, createObjects, getJson, JSON_TYPE, runReaching } from '../../support/api.js';
 import { chromiumMissing, launchChromium } from '../../support/browser.js';
 import { RunGate } from '../../support/runGate.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, TEST_ADMIN, type TestService } from '../../support/testService.js';
@@ -31,6 +31,8 @@ describe('the web console in a browser', function () {
   let csids: string[];
   let runId: string;
   let gate: RunGate | undefined;
+  /** The service as the administrator acting in the second tenant. */
+  let inB: TestService;
 
   const screenshot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
   /** The run's progress bar value, once the run page shows it. */
@@ -49,7 +51,7 @@ describe('the web console in a browser', function () {
     );
     plugins = dir;
     service = await startTestService({ pluginsDir: dir.dir });
-    await createTenant(service);
+    inB = await createTenant(service);
     csids = await createObjects(service, RECORDS, (i) => ({ fail: failing(i) ? 'yes' : undefined }));
     await mkdir(SCREENSHOTS, { recursive: true });
     browser = await launchChromium();
@@ -320,5 +322,23 @@ describe('the web console in a browser', function () {
     expect(await page.textContent('main')).not.to.include(DEFINITION_NAME);
     await page.goto(new URL(`/cspace-services/console/#/runs/${runId}`, service!.url).href);
     expect(await page.textContent('[role=alert]')).to.match(/not found/i);
+  });
+
+  it("shows the second tenant's own run, with results too large to inline read on demand, as text", async () => {
+    const big = await createDefinition(inB, { name: 'Big results', className: 'test.BigResults', supportsNoContext: true });
+    const res = await inB.request(`/cspace-services/batch/${big}/invoke`, {
+      method: 'POST',
+      headers: { 'Content-Type': JSON_TYPE, Prefer: 'respond-async' },
+      body: JSON.stringify({ 'ns2:invocationContext': { mode: 'nocontext', params: { param: [{ key: 'noteLength', value: '20000' }] } } }),
+    });
+    expect(res.status).to.equal(202);
+    const location = res.headers.get('location') as string;
+    await runReaching(inB, location, ['Completed'], 'the big results run');
+    const id = location.split('/').pop() as string;
+    await page.goto(new URL(`/cspace-services/console/#/runs/${id}`, service!.url).href);
+    await page.click('button:has-text("Show results")');
+    await page.waitForSelector('dl.results');
+    const note = (await page.locator('dl.results dd').first().textContent()) as string;
+    expect([note.length, note.slice(0, 15)]).to.deep.equal([20000, 'big <note> & é ']);
   });
 });
