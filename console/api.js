@@ -4,8 +4,13 @@
 const ROOT = '/cspace-services';
 const TENANT_KEY = 'invocables.console.tenant';
 
+/** The tenants the signed-in user may act in, as the page names them. */
+export function tenantsOfUser() {
+  return JSON.parse(document.body.dataset.tenants);
+}
+
 export function currentTenant() {
-  const tenants = document.body.dataset.tenants.split(' ');
+  const tenants = tenantsOfUser();
   const chosen = sessionStorage.getItem(TENANT_KEY);
   return chosen !== null && tenants.includes(chosen) ? chosen : document.body.dataset.tenant;
 }

@@ -1,5 +1,5 @@
 // The console's entry: the tenant switcher and the views, one per `#/…` address.
-import { chooseTenant, currentTenant } from './api.js';
+import { chooseTenant, currentTenant, tenantsOfUser } from './api.js';
 import { h, show } from './dom.js';
 import { definitionFormView } from './pages/definitionForm.js';
 import { definitionsView, definitionView } from './pages/definitions.js';
@@ -59,7 +59,7 @@ async function render() {
 }
 
 const tenantSelect = /** @type {HTMLSelectElement} */ (document.getElementById('tenant'));
-const tenants = document.body.dataset.tenants.split(' ');
+const tenants = tenantsOfUser();
 show(tenantSelect, tenants.map((tenant) => h('option', { value: tenant, selected: tenant === currentTenant() }, tenant)));
 tenantSelect.closest('label').hidden = tenants.length < 2;
 tenantSelect.addEventListener('change', () => {

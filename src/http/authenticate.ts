@@ -14,8 +14,8 @@ export const AUTH_REALM = 'invocables';
 export const TENANT_HEADER = 'X-Tenant-Id';
 /**
  * One header per scheme: Chromium does not read several challenges from one header (it takes
- * `Basic realm="…", Bearer` for a malformed Basic challenge), so it would never ask for the console's login. Clients that join the headers
- * read `Basic realm="invocables", Bearer` as before.
+ * `Basic realm="…", Bearer` for a malformed Basic challenge), so it would never ask for the console's login.
+ * Clients that join the headers read `Basic realm="invocables", Bearer` as before.
  */
 const CHALLENGE = [`Basic realm="${AUTH_REALM}"`, 'Bearer'];
 

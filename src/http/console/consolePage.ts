@@ -1,7 +1,8 @@
 /**
  * The console's one server-rendered page: a shell that names the signed-in user and the tenants they may act in
- * (no API answers the latter), and loads the console's script, which draws every view from the service's own
- * JSON API. Everything shown is escaped; scripts and styles are files, as helmet's Content-Security-Policy asks.
+ * (which no API answers; a JSON list, since a tenant id may hold any character), and loads the console's script,
+ * which draws every view from the service's own JSON API. Everything shown is escaped; scripts and styles are
+ * files, as helmet's Content-Security-Policy asks.
  */
 import type { Caller } from '../../domain/access.js';
 import { escapeHtml } from '../html.js';
@@ -12,7 +13,7 @@ export function consolePage(caller: Caller, assetsPath: string): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Invocables console</title><link rel="stylesheet" href="${assets}/console.css">
 <script type="module" src="${assets}/app.js"></script></head>
-<body data-user="${escapeHtml(caller.user)}" data-tenant="${escapeHtml(caller.tenant)}" data-tenants="${escapeHtml(caller.tenants.join(' '))}">
+<body data-user="${escapeHtml(caller.user)}" data-tenant="${escapeHtml(caller.tenant)}" data-tenants="${escapeHtml(JSON.stringify(caller.tenants))}">
 <header><a class="brand" href="#/runs">Invocables</a>
 <nav><a href="#/definitions">Definitions</a><a href="#/runs">Runs</a><a href="#/schedules">Schedules</a><a href="#/plugins">Plugins</a></nav>
 <label class="tenant">Tenant <select id="tenant"></select></label><span class="user">${escapeHtml(caller.user)}</span></header>

@@ -49,7 +49,7 @@ describe('HTTP console routes', function () {
     expect(res.headers.get('content-type')).to.match(/^text\/html/);
     expect(res.headers.get('content-security-policy')).to.include("script-src 'self'");
     const html = await res.text();
-    expect(html).to.include(`data-user="admin" data-tenant="default" data-tenants="default ${TENANT_B}"`);
+    expect(html).to.include(`data-user="admin" data-tenant="default" data-tenants="[&#34;default&#34;,&#34;${TENANT_B}&#34;]"`);
     expect(html).to.include('<script type="module" src="/cspace-services/console/assets/app.js"></script>');
     expect((await service.request('/cspace-services/console', { method: 'POST' })).status).to.equal(405);
   });
