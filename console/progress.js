@@ -2,7 +2,7 @@
 import { ApiError, followRun } from './api.js';
 import { h } from './dom.js';
 
-const ACTIVE = new Set(['Queued', 'InProgress']);
+const ACTIVE = new Set(['Waiting', 'Queued', 'InProgress']);
 /**
  * Event streams followed at once. A browser opens at most 6 HTTP/1.1 connections to a host, and each stream holds
  * one: past this, a run waits for another's stream to end, so that the console's other requests still get through.

@@ -3,7 +3,7 @@ import { api, apiList, asArray } from '../api.js';
 import { formatDuration, formatTime, h, pager, show, table } from '../dom.js';
 import { liveProgress } from '../progress.js';
 
-const RUN_STATUSES = ['Queued', 'InProgress', 'Completed', 'CompletedWithErrors', 'Failed', 'Cancelled'];
+const RUN_STATUSES = ['Waiting', 'Queued', 'InProgress', 'Completed', 'CompletedWithErrors', 'Failed', 'Cancelled'];
 
 function filterForm(query) {
   return h('form', {

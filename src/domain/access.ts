@@ -93,7 +93,7 @@ export function holdsInvokePermission(permissions: readonly Permission[]): boole
   return holdsPermission(permissions, 'invoke', 'invoke');
 }
 
-/** A user's runs that are active (`Queued` or `InProgress`) in a tenant, and how many are allowed (0: no limit). */
+/** A user's runs that are active (`Waiting`, `Queued` or `InProgress`) in a tenant, and how many are allowed (0: no limit). */
 export interface ActiveRuns {
   count: number;
   limit: number;

@@ -32,7 +32,7 @@ export interface InvokeGrant {
 }
 
 export interface InvokeAuthorizerOptions {
-  /** Runs one user may have active (Queued or InProgress) in a tenant at once; 0: no limit. `MAX_ACTIVE_RUNS_PER_USER` @defaultValue 0 */
+  /** Runs one user may have active (Waiting, Queued or InProgress) in a tenant at once; 0: no limit. `MAX_ACTIVE_RUNS_PER_USER` @defaultValue 0 */
   maxActivePerUser: number;
   /** The `Retry-After` a refusal for the active-run limit suggests, in seconds. @defaultValue 30 */
   retryAfterSeconds: number;
