@@ -37,7 +37,6 @@ import {
   WORKER_STOPPED,
   workerStoppedError,
   type AfterFailure,
-  type FollowedRun,
   type ItemStatus,
   type Run,
   type RunCounts,
@@ -59,11 +58,9 @@ import {
   DEFAULT_RESULTS_INLINE_LIMIT,
   docTypeKey,
   duplicateItem,
-  followedRuns,
   initialPosted,
   LogBatch,
   resultsToStore,
-  unknownFollowed,
   writesToApply,
   WriteConflict,
 } from '../runRules.js';
@@ -80,6 +77,7 @@ import type {
 } from '../runTypes.js';
 import type { MongoItemWrites } from './MongoItemWrites.js';
 import type { ResultLinkDocument } from './MongoResultLinkStore.js';
+import { MongoRunFollows } from './MongoRunFollows.js';
 import { MongoRunLog, type RunLogDocument } from './MongoRunLog.js';
 import { findPage } from './operations.js';
 
@@ -252,6 +250,7 @@ export class MongoRunStore implements RunStore {
   readonly #writes: MongoRunStoreWrites;
   readonly #resultsInlineLimit: number;
   readonly #log: MongoRunLog<RunDocument>;
+  readonly #follows: MongoRunFollows<RunDocument>;
 
   constructor(
     runs: Collection<RunDocument>,
@@ -262,6 +261,7 @@ export class MongoRunStore implements RunStore {
     options: RunStoreOptions = {},
   ) {
     this.#log = new MongoRunLog(logLines, runs, options.logLines ?? DEFAULT_RUN_LOG_LINES);
+    this.#follows = new MongoRunFollows(runs);
     this.#runs = runs;
     this.#items = items;
     this.#results = results;
@@ -289,8 +289,8 @@ export class MongoRunStore implements RunStore {
     const afterFailure = input.afterFailure ?? 'fail';
     // Decided before the run is stored, not in one step with it (no transaction): a followed run that ends meanwhile
     // finds no follower to wake, but the new run's own wake decides again (`resolveWait`) once it is stored.
-    const follows = await this.#follows(tenant, input);
-    const decision = waitDecision(await this.#followed(tenant, follows), afterFailure);
+    const follows = await this.#follows.forNewRun(tenant, input);
+    const decision = waitDecision(await this.#follows.statuses(tenant, follows), afterFailure);
     const doc: RunDocument = {
       _id: id,
       tenantId: tenant,
@@ -327,39 +327,11 @@ export class MongoRunStore implements RunStore {
     return toRun(doc);
   }
 
-  /** The runs a new run follows, those it names checked to be in the tenant. */
-  async #follows(tenant: TenantId, input: NewRun): Promise<RunId[]> {
-    const after = (input.after ?? []).map((id) => requireString(id, 'after'));
-    if (after.length > 0) {
-      const found = await this.#runs.find({ _id: { $in: after }, tenantId: requireString(tenant, 'tenant') }, { projection: { _id: 1 } }).toArray();
-      const known = new Set(found.map((doc) => doc._id));
-      const missing = after.filter((id) => !known.has(id));
-      if (missing.length > 0) throw unknownFollowed(missing);
-    }
-    const docTypes = (input.afterDocTypes ?? []).map((type) => docTypeKey(requireString(type, 'afterDocTypes')));
-    const ordered =
-      docTypes.length === 0
-        ? []
-        : await this.#runs
-            .find({ tenantId: tenant, status: { $in: ACTIVE }, docTypeKey: { $in: docTypes } }, { projection: { _id: 1 } })
-            .sort({ createdAt: 1, _id: 1 })
-            .toArray();
-    return followedRuns(after, ordered.map((doc) => doc._id));
-  }
-
-  /** The statuses of the runs `follows` names, in order, for `waitDecision`; a purged one has none. */
-  async #followed(tenant: TenantId, follows: readonly string[]): Promise<FollowedRun[]> {
-    if (follows.length === 0) return [];
-    const docs = await this.#runs.find({ _id: { $in: [...follows] }, tenantId: tenant }, { projection: { status: 1 } }).toArray();
-    const statuses = new Map(docs.map((doc) => [doc._id, doc.status]));
-    return follows.map((id) => ({ id: id as RunId, status: statuses.get(id) }));
-  }
-
   async resolveWait(tenant: TenantId, id: string, now: Date): Promise<Run | undefined> {
     const doc = await this.#doc(tenant, id);
     if (doc === null) return undefined;
     if (doc.status !== RUN_STATUS.Waiting) return toRun(doc);
-    const decision = waitDecision(await this.#followed(tenant, doc.follows ?? []), doc.afterFailure ?? 'fail');
+    const decision = waitDecision(await this.#follows.statuses(tenant, doc.follows ?? []), doc.afterFailure ?? 'fail');
     if (decision.status === RUN_STATUS.Waiting) return toRun(doc);
     // Guarded on `Waiting`: a cancel that came first stands, and two deciders agree anyway.
     await this.#runs.updateOne({ _id: id, status: RUN_STATUS.Waiting }, { $set: decisionFields(decision, now) });
@@ -369,16 +341,12 @@ export class MongoRunStore implements RunStore {
   async waitingFor(tenant: TenantId, id: string): Promise<RunId[]> {
     const doc = await this.#runs.findOne(this.#byId(tenant, id), { projection: { follows: 1 } });
     if (doc === null) return [];
-    const followed = await this.#followed(tenant, doc.follows ?? []);
+    const followed = await this.#follows.statuses(tenant, doc.follows ?? []);
     return stillActive(followed);
   }
 
-  async followers(tenant: TenantId, id: string): Promise<RunId[]> {
-    const docs = await this.#runs
-      .find({ status: RUN_STATUS.Waiting, tenantId: requireString(tenant, 'tenant'), follows: requireString(id, 'id') }, { projection: { _id: 1 } })
-      .sort({ createdAt: 1, _id: 1 })
-      .toArray();
-    return docs.map((doc) => doc._id as RunId);
+  followers(tenant: TenantId, id: string): Promise<RunId[]> {
+    return this.#follows.followers(tenant, id);
   }
 
   async claimFill(tenant: TenantId, id: string, owner: string, until: Date, now: Date): Promise<boolean> {
@@ -859,7 +827,7 @@ export class MongoRunStore implements RunStore {
     const counts = await this.#recount(id, doc.posted);
     await this.#results.deleteOne({ _id: id });
     await this.#log.clear([id]);
-    const decision = waitDecision(await this.#followed(tenant, doc.follows ?? []), doc.afterFailure ?? 'fail');
+    const decision = waitDecision(await this.#follows.statuses(tenant, doc.follows ?? []), doc.afterFailure ?? 'fail');
     const requeued = await this.#runs.findOneAndUpdate(
       { ...this.#byId(tenant, id), status: { $in: FINAL } },
       {

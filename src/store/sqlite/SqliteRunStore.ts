@@ -13,7 +13,6 @@ import {
   stillActive,
   waitDecision,
   type AfterFailure,
-  type FollowedRun,
   type WaitDecision,
   WORKER_STOPPED,
   workerStoppedError,
@@ -35,11 +34,9 @@ import {
   DEFAULT_RESULTS_INLINE_LIMIT,
   docTypeKey,
   duplicateItem,
-  followedRuns,
   initialPosted,
   LogBatch,
   resultsToStore,
-  unknownFollowed,
   writesToApply,
   WriteConflict,
 } from '../runRules.js';
@@ -56,6 +53,7 @@ import type {
 } from '../runTypes.js';
 import { itemListSql, RUN_SQL, runListSql } from './runSql.js';
 import { SqliteItemWrites } from './SqliteItemWrites.js';
+import { SqliteRunFollows } from './SqliteRunFollows.js';
 import { SqliteRunLog } from './SqliteRunLog.js';
 import type { StatementCache } from './statements.js';
 
@@ -168,12 +166,14 @@ export class SqliteRunStore implements RunStore {
   readonly #resultsInlineLimit: number;
   readonly #itemWrites: SqliteItemWrites;
   readonly #log: SqliteRunLog;
+  readonly #follows: SqliteRunFollows;
 
   constructor(statements: StatementCache, options: RunStoreOptions = {}) {
     this.#statements = statements;
     this.#itemWrites = new SqliteItemWrites(statements);
     this.#resultsInlineLimit = options.resultsInlineLimit ?? DEFAULT_RESULTS_INLINE_LIMIT;
     this.#log = new SqliteRunLog(statements, options.logLines ?? DEFAULT_RUN_LOG_LINES);
+    this.#follows = new SqliteRunFollows(statements);
     this.#sql = Object.fromEntries(
       Object.entries(RUN_SQL).map(([name, text]) => [name, statements.prepare(text)]),
     ) as RunStatements;
@@ -208,9 +208,9 @@ export class SqliteRunStore implements RunStore {
     const createdAt = now.toISOString();
     const afterFailure = input.afterFailure ?? 'fail';
     return this.#statements.write(() => {
-      const follows = this.#follows(tenant, input);
+      const follows = this.#follows.forNewRun(tenant, input);
       this.#sql.insertRun.run({
-        ...decisionColumns(waitDecision(this.#followed(tenant, follows), afterFailure), now),
+        ...decisionColumns(waitDecision(this.#follows.statuses(tenant, follows), afterFailure), now),
         docTypeKey: docTypeKey(input.invocation.docType),
         follows: JSON.stringify(follows),
         afterFailure,
@@ -231,33 +231,13 @@ export class SqliteRunStore implements RunStore {
     });
   }
 
-  /** Inside `create`'s transaction: the runs a new run follows, those it names checked to be in the tenant. */
-  #follows(tenant: TenantId, input: NewRun): RunId[] {
-    const after = input.after ?? [];
-    const missing = after.length === 0 ? [] : (this.#sql.unknownRuns.pluck().all(JSON.stringify(after), tenant) as string[]);
-    if (missing.length > 0) throw unknownFollowed(missing);
-    const docTypes = input.afterDocTypes ?? [];
-    const ordered =
-      docTypes.length === 0
-        ? []
-        : (this.#sql.activeOfDocTypes.pluck().all({ tenantId: tenant, docTypes: JSON.stringify(docTypes.map((type) => docTypeKey(type))) }) as string[]);
-    return followedRuns(after, ordered);
-  }
-
-  /** The statuses of the runs `follows` names, in order, for `waitDecision`. */
-  #followed(tenant: TenantId, follows: readonly string[]): FollowedRun[] {
-    if (follows.length === 0) return [];
-    const rows = this.#sql.followedStatuses.all({ follows: JSON.stringify(follows), tenantId: tenant }) as Array<{ id: string; status: string | null }>;
-    return rows.map((row) => ({ id: row.id as RunId, status: (row.status ?? undefined) as RunStatus | undefined }));
-  }
-
   async resolveWait(tenant: TenantId, id: string, now: Date): Promise<Run | undefined> {
     return this.#statements.write(() => {
       const row = this.#row(tenant, id);
       if (row === undefined) return undefined;
       const run = toRun(row);
       if (run.status !== RUN_STATUS.Waiting) return run;
-      const decision = waitDecision(this.#followed(tenant, run.after), run.afterFailure);
+      const decision = waitDecision(this.#follows.statuses(tenant, run.after), run.afterFailure);
       if (decision.status === RUN_STATUS.Waiting) return run;
       this.#sql.endWait.run({ ...decisionColumns(decision, now), id });
       return toRun(this.#row(tenant, id) as RunRow);
@@ -267,12 +247,12 @@ export class SqliteRunStore implements RunStore {
   async waitingFor(tenant: TenantId, id: string): Promise<RunId[]> {
     const row = this.#row(tenant, id);
     if (row === undefined) return [];
-    const followed = this.#followed(tenant, toRun(row).after);
+    const followed = this.#follows.statuses(tenant, toRun(row).after);
     return stillActive(followed);
   }
 
   async followers(tenant: TenantId, id: string): Promise<RunId[]> {
-    return this.#sql.followers.pluck().all(tenant, id) as RunId[];
+    return this.#follows.followers(tenant, id);
   }
 
   async claimFill(tenant: TenantId, id: string, owner: string, until: Date, now: Date): Promise<boolean> {
@@ -504,7 +484,7 @@ export class SqliteRunStore implements RunStore {
       const run = toRun(row);
       assertRerunnable(run);
       const updatedAt = now.toISOString();
-      const requeue = { ...decisionColumns(waitDecision(this.#followed(tenant, run.after), run.afterFailure), now), id };
+      const requeue = { ...decisionColumns(waitDecision(this.#follows.statuses(tenant, run.after), run.afterFailure), now), id };
       if (options.onlyFailed) {
         this.#sql.resetFailedItems.run(updatedAt, id);
         this.#sql.requeueFailed.run(requeue);

@@ -13,7 +13,7 @@ const RUN_COLUMNS = `id, tenant_id, definition_csid, definition_name, invocation
 const ITEM_COLUMNS = 'run_id, seq, item_key, status, attempts, error, error_code, note, affected, updated_at';
 
 /** A status list as SQL, from the domain's: `('Queued', 'InProgress')`. */
-const sqlList = (statuses: readonly string[]) => `(${statuses.map((status) => `'${status}'`).join(', ')})`;
+export const sqlList = (statuses: readonly string[]) => `(${statuses.map((status) => `'${status}'`).join(', ')})`;
 const ACTIVE = sqlList(ACTIVE_RUN_STATUSES);
 const WORKING = sqlList(WORKING_RUN_STATUSES);
 /**
@@ -29,20 +29,6 @@ export const RUN_SQL = {
       after_failure)
     VALUES (@id, @tenantId, @definitionCsid, @definitionName, @invocation, @createdBy, @createdAt,
       @completedAt, @status, @statusText, @open, @filling, @rerunnable, @posted, 0, 0, 0, @docTypeKey, @follows, @afterFailure)`,
-  // Of the ids given (a JSON array), those not stored in the tenant.
-  unknownRuns: 'SELECT value FROM json_each(?) WHERE value NOT IN (SELECT id FROM runs WHERE tenant_id = ?)',
-  // The tenant's active runs of the given doc types (a JSON array of keys), oldest first: what a new run follows.
-  activeOfDocTypes: `SELECT id FROM runs WHERE tenant_id = @tenantId AND status IN ${ACTIVE}
-      AND doc_type_key IN (SELECT value FROM json_each(@docTypes))
-    ORDER BY created_at, id`,
-  // The followed runs (a JSON array of ids) with their statuses, in order; a purged one has none.
-  followedStatuses: `SELECT followed.value AS id, runs.status AS status
-    FROM json_each(@follows) AS followed LEFT JOIN runs ON runs.id = followed.value AND runs.tenant_id = @tenantId
-    ORDER BY followed.key`,
-  // Active runs are few: the status index finds the waiting ones, whose short lists are read.
-  followers: `SELECT id FROM runs WHERE status = 'Waiting' AND tenant_id = ?
-      AND EXISTS (SELECT 1 FROM json_each(runs.follows) WHERE value = ?)
-    ORDER BY created_at, id`,
   endWait: `UPDATE runs SET status = @status, status_text = @statusText, completed_at = @completedAt
     WHERE id = @id AND status = 'Waiting'`,
   insertItem: `INSERT INTO run_items (run_id, seq, item_key, status, updated_at) VALUES (?, ?, ?, 'New', ?)`,
