@@ -376,7 +376,7 @@ export class RunService {
       'run queued',
     );
     await this.#wake(run);
-    return this.view(run);
+    return this.#view(run);
   }
 
   async #wake(run: Pick<Run, 'tenant' | 'id'>): Promise<void> {
@@ -390,13 +390,13 @@ export class RunService {
   }
 
   async get(tenant: TenantId, id: string): Promise<RunView> {
-    const run = await this.view(await this.#found(tenant, id));
+    const run = await this.#view(await this.#found(tenant, id));
     const itemErrors = run.counts.failed > 0 ? await this.#deps.runs.itemErrors(tenant, id, this.#options.itemErrorsShown) : {};
     return { ...run, itemErrors };
   }
 
   /** The run with the runs it still waits for, when it is `Waiting`. */
-  async view(run: Run): Promise<RunView> {
+  async #view(run: Run): Promise<RunView> {
     if (run.status !== RUN_STATUS.Waiting) return run;
     return { ...run, waitingFor: await this.#deps.runs.waitingFor(run.tenant, run.id) };
   }
@@ -490,7 +490,7 @@ export class RunService {
     this.#deps.logger.info({ run: id, requestedBy: requester.user, createdBy: run.createdBy, onlyFailed: options.onlyFailed }, 'run queued again');
     await this.#wake(run);
     this.#publish(run);
-    return this.view(run);
+    return this.#view(run);
   }
 
   /** The worker's progress hook: publishes the run's current state to whoever watches it. */
