@@ -115,7 +115,7 @@ export interface SyncWait {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A synchronous invoke's answer: the results when its run ended within the wait, else the run, still going. */
-export type SyncInvocation = { finished: true; results: RunResults } | { finished: false; run: Run };
+export type SyncInvocation = { finished: true; results: RunResults } | { finished: false; run: RunView };
 
 type RunEvents = Record<string, [Run]>;
 
@@ -229,7 +229,7 @@ export class RunService {
     const run = await this.#create(caller, payload, plan);
     const limits = [wait.waitMs, this.#options.syncWaitMs || undefined].filter((ms): ms is number => ms !== undefined);
     const ended = await this.#waitForEnd(run, limits.length > 0 ? Math.min(...limits) : undefined, wait.signal);
-    if (ended === undefined) return { finished: false, run: (await this.#deps.runs.get(run.tenant, run.id)) ?? run };
+    if (ended === undefined) return { finished: false, run: await this.#view((await this.#deps.runs.get(run.tenant, run.id)) ?? run) };
     return { finished: true, results: await this.#syncResults(ended) };
   }
 
