@@ -34,6 +34,7 @@ import { linkResultsRouter, runLinksRouter } from './routes/resultLinksRouter.js
 import { runsRouter } from './routes/runsRouter.js';
 import { multiTenantRouter } from './routes/multiTenantRouter.js';
 import { OAUTH_PATH, oauthRouter } from './oauth/oauthRouter.js';
+import { openApiRouter } from './openapi/openApiRouter.js';
 import type Provider from 'oidc-provider';
 import type { MultiTenantDeps } from '../services/multiTenantInvocation.js';
 import { definitionSchedulesRouter, schedulesRouter } from './routes/schedulesRouter.js';
@@ -145,10 +146,19 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   if (options.serveApi ?? true) {
     if (deps.agendash !== undefined) app.use(deps.agendash.path, agendashRouter(deps.auth, deps.agendash.agenda));
     // Before the API too: these routes are how a client gets credentials, so the API's authentication must not see them.
-    if (deps.oauth !== undefined) {
-      const basePath = `${SERVICE_ROOT}${OAUTH_PATH}`;
-      app.use(basePath, oauthRouter({ ...deps.oauth, auth: deps.auth, basePath }));
-    }
+    const oauthPath = `${SERVICE_ROOT}${OAUTH_PATH}`;
+    if (deps.oauth !== undefined) app.use(oauthPath, oauthRouter({ ...deps.oauth, auth: deps.auth, basePath: oauthPath }));
+    // Open too: a client is generated from the description before anyone logs in. It describes what this app serves.
+    app.use(
+      SERVICE_ROOT,
+      openApiRouter(SERVICE_ROOT, {
+        schedules: deps.schedules !== undefined,
+        resultLinks: deps.resultLinks !== undefined,
+        multiTenant: deps.multiTenant !== undefined,
+        ...(deps.oauth !== undefined && { oauthPath }),
+        ...(deps.agendash !== undefined && { agendashPath: deps.agendash.path }),
+      }),
+    );
     // Before the API too: a public link's signed URL opens without credentials; the others authenticate there.
     if (deps.resultLinks !== undefined) app.use(linksPath, linkResultsRouter(deps.resultLinks, authenticateCaller));
     app.use(SERVICE_ROOT, api);

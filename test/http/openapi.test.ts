@@ -1,0 +1,190 @@
+/**
+ * `GET /cspace-services/openapi.json`: a valid OpenAPI 3.1 document (checked by @seriousme/openapi-schema-validator)
+ * that describes exactly the routes the app serves (read from its Express router stack), whose examples the service
+ * accepts and whose error schema its errors match.
+ */
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import draft07 from 'ajv/dist/refs/json-schema-draft-07.json' with { type: 'json' };
+import { expect } from 'chai';
+import { buildOpenApiDocument } from '../../src/http/openapi/openApiDocument.js';
+import { servedRoutes, type ServedRoute } from '../support/expressRoutes.js';
+import { startTestService, type TestService } from '../support/testService.js';
+
+const ROOT = '/cspace-services';
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
+
+interface Parameter {
+  name: string;
+  in: string;
+  schema?: { enum?: string[] };
+}
+interface Operation {
+  operationId: string;
+  parameters?: Parameter[];
+  requestBody?: { content: Record<string, { example?: unknown }> };
+  responses: Record<string, unknown>;
+}
+type Description = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+};
+
+function describedOperations(description: Description): Array<ServedRoute & { operation: Operation }> {
+  return Object.entries(description.paths).flatMap(([path, item]) =>
+    Object.entries(item)
+      .filter(([method]) => METHODS.includes(method))
+      .map(([method, operation]) => ({ method: method.toUpperCase(), path, operation })),
+  );
+}
+
+/** `$ref`-free parameters of an operation (components resolved). */
+function parametersOf(description: Description, operation: Operation): Parameter[] {
+  const components = (description.components as unknown as { parameters: Record<string, Parameter> }).parameters;
+  return (operation.parameters ?? []).map((parameter) => {
+    const ref = (parameter as { $ref?: string }).$ref;
+    return ref === undefined ? parameter : (components[ref.split('/').pop() ?? ''] as Parameter);
+  });
+}
+
+/**
+ * Whether a described operation covers a served route: the same path, or a template whose `{param}` enumerates the
+ * served route's segment (`PUT …/workflow/{transition}` covers `PUT …/workflow/delete`). A template alone covers no
+ * other segment, so `POST /batch/{csid}` does not pass for `POST /batch/bulk`.
+ */
+function covers(description: Description, described: ServedRoute & { operation: Operation }, served: ServedRoute): boolean {
+  if (described.method !== served.method) return false;
+  const want = described.path.split('/');
+  const got = served.path.split('/');
+  if (want.length !== got.length) return false;
+  const parameters = parametersOf(description, described.operation);
+  return want.every((segment, index) => {
+    if (segment === got[index]) return true;
+    const name = /^\{(\w+)\}$/.exec(segment)?.[1];
+    const values = parameters.find((parameter) => parameter.in === 'path' && parameter.name === name)?.schema?.enum;
+    return values?.includes(got[index] ?? '') ?? false;
+  });
+}
+
+const key = ({ method, path }: ServedRoute) => `${method} ${path}`;
+
+/** Routes not served by Express routes but by a third party's app mounted whole, which the description covers. */
+const DELEGATED = [`${ROOT}/oauth2`, `${ROOT}/agendash`];
+/** Agendash's own JSON calls are its business, not this API's: the description names only its page. */
+const UNDESCRIBED = `${ROOT}/agendash/`;
+
+describe('HTTP OpenAPI description', function () {
+  this.timeout(60_000);
+  let service: TestService;
+  let description: Description;
+
+  before(async () => {
+    service = await startTestService();
+    const res = await service.request(`${ROOT}/openapi.json`, { auth: null });
+    expect(res.status).to.equal(200);
+    expect(res.headers.get('content-type')).to.match(/^application\/json/);
+    description = (await res.json()) as Description;
+  });
+  after(async () => {
+    await service.stop();
+  });
+
+  it('is served without credentials and is a valid OpenAPI 3.1 document, its references resolved', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(structuredClone(description) as never);
+    expect(result.errors ?? [], JSON.stringify(result.errors, null, 2)).to.deep.equal([]);
+    expect(result.valid).to.equal(true);
+    expect(validator.version).to.equal('3.1');
+    expect(description.openapi).to.match(/^3\.1\./);
+  });
+
+  it('describes every route the app serves, and nothing else', () => {
+    const served = servedRoutes(service.app);
+    const described = describedOperations(description);
+    const undescribed = served.filter((route) => !route.path.startsWith(UNDESCRIBED) && !described.some((operation) => covers(description, operation, route)));
+    expect(undescribed.map(key), 'served but not described').to.deep.equal([]);
+    const servedKeys = new Set(served.map(key));
+    const notServed = described.filter((operation) => !servedKeys.has(key(operation)) && !DELEGATED.some((prefix) => operation.path.startsWith(prefix)));
+    expect(notServed.map(key), 'described but not served').to.deep.equal([]);
+    // The description is not trivially small: every area of the API is there.
+    for (const path of [`${ROOT}/batch/{csid}/invoke`, `${ROOT}/runs/{id}/events`, `${ROOT}/admin/tokens/{id}`, `${ROOT}/loansout/{csid}/workflow`, '/health']) {
+      expect(description.paths, path).to.have.property(path);
+    }
+  });
+
+  it('describes truly what oidc-provider and Agendash serve themselves: each such operation answers', async () => {
+    const servedKeys = new Set(servedRoutes(service.app).map(key));
+    const delegated = describedOperations(description).filter((operation) => !servedKeys.has(key(operation)));
+    expect(delegated.map(key)).to.have.members([
+      `GET ${ROOT}/oauth2/authorize`,
+      `POST ${ROOT}/oauth2/revoke`,
+      `GET ${ROOT}/oauth2/jwks`,
+      `GET ${ROOT}/oauth2/.well-known/openid-configuration`,
+      `GET ${ROOT}/agendash`,
+    ]);
+    for (const { method, path } of delegated) {
+      const res = await service.request(path, { method, ...(method === 'POST' && { headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'token=x' }) });
+      expect(res.status, `${method} ${path}`).to.not.equal(404);
+      expect(res.status, `${method} ${path}`).to.be.below(500);
+    }
+  });
+
+  it("declares every path template's parameters, and gives each operation its own id", () => {
+    const ids = new Set<string>();
+    for (const { method, path, operation } of describedOperations(description)) {
+      const templated = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
+      const declared = parametersOf(description, operation).filter((parameter) => parameter.in === 'path').map((parameter) => parameter.name);
+      expect(declared, `${method} ${path}`).to.have.members(templated);
+      expect(ids.has(operation.operationId), operation.operationId).to.equal(false);
+      ids.add(operation.operationId);
+    }
+  });
+
+  it('has the security schemes the service has: Basic, bearer tokens and OAuth 2 with its endpoints', () => {
+    const schemes = description.components.securitySchemes as Record<string, { type: string; scheme?: string; flows?: { authorizationCode: { authorizationUrl: string; tokenUrl: string } } }>;
+    expect(schemes['basic']).to.include({ type: 'http', scheme: 'basic' });
+    expect(schemes['bearer']).to.include({ type: 'http', scheme: 'bearer' });
+    expect(schemes['oauth2']?.flows?.authorizationCode).to.include({ authorizationUrl: `${ROOT}/oauth2/authorize`, tokenUrl: `${ROOT}/oauth2/token` });
+  });
+
+  it('gives request examples the service accepts, in XML and JSON', async () => {
+    const create = description.paths[`${ROOT}/batch`]?.['post'];
+    for (const type of ['application/xml', 'application/json']) {
+      const example = create?.requestBody?.content[type]?.example;
+      expect(example, type).to.not.equal(undefined);
+      const res = await service.request(`${ROOT}/batch`, { method: 'POST', headers: { 'Content-Type': type }, body: typeof example === 'string' ? example : JSON.stringify(example) });
+      expect(res.status, `${type}: ${await res.text()}`).to.equal(201);
+    }
+  });
+
+  it('describes the error document the service answers with', async () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    ajv.addMetaSchema(draft07);
+    ajv.addSchema({ $id: 'openapi.json', components: description.components });
+    const validateError = ajv.getSchema('openapi.json#/components/schemas/Error');
+    expect(validateError).to.not.equal(undefined);
+    const missing = await service.request(`${ROOT}/batch/no-such-definition`, { headers: { Accept: 'application/json' } });
+    expect(missing.status).to.equal(404);
+    const body = await missing.json();
+    expect(validateError?.(body), JSON.stringify(validateError?.errors)).to.equal(true);
+    // …and not just anything: a document without its code is not one.
+    expect(validateError?.({ error: { status: '404', message: 'x' } })).to.equal(false);
+    const refused = await service.request(`${ROOT}/batch`, { auth: null, headers: { Accept: 'application/json' } });
+    expect(refused.status).to.equal(401);
+    expect(validateError?.(await refused.json())).to.equal(true);
+    const documented = description.paths[`${ROOT}/batch`]?.['get']?.responses['401'];
+    expect(documented).to.deep.equal({ $ref: '#/components/responses/Error401' });
+  });
+});
+
+describe('OpenAPI description of a service without optional features', () => {
+  it('leaves out what is not served: schedules, result links, several tenants, OAuth, the dashboard', async () => {
+    const bare = buildOpenApiDocument(ROOT, { schedules: false, resultLinks: false, multiTenant: false }) as unknown as Description;
+    const paths = Object.keys(bare.paths);
+    expect(paths.filter((path) => /schedules|links|multitenant|oauth2|agendash/.test(path))).to.deep.equal([]);
+    expect(bare.components.securitySchemes).to.have.all.keys('basic', 'bearer');
+    const result = await new Validator().validate(bare as never);
+    expect(result.valid, JSON.stringify(result.errors)).to.equal(true);
+  });
+});
