@@ -158,23 +158,69 @@ describe('HTTP OpenAPI description', function () {
     }
   });
 
-  it('describes the error document the service answers with', async () => {
+  /** An ajv instance holding the description, to check documents against its schemas by JSON pointer. */
+  function schemaChecker() {
     const ajv = new Ajv2020({ strict: false, allErrors: true });
+    // The codecs' schemas keep their draft-07 dialect inside the description.
     ajv.addMetaSchema(draft07);
-    ajv.addSchema({ $id: 'openapi.json', components: description.components });
-    const validateError = ajv.getSchema('openapi.json#/components/schemas/Error');
-    expect(validateError).to.not.equal(undefined);
+    ajv.addSchema(description as object, 'openapi.json');
+    return (pointer: string) => {
+      const check = ajv.getSchema(`openapi.json#${pointer}`);
+      if (check === undefined) throw new Error(`No schema at ${pointer}`);
+      return check;
+    };
+  }
+  const escape = (segment: string) => segment.replaceAll('~', '~0').replaceAll('/', '~1');
+
+  it('gives answer examples that match their own schemas', () => {
+    const schemaAt = schemaChecker();
+    let checked = 0;
+    const answers = [
+      ...describedOperations(description).flatMap(({ method, path, operation }) =>
+        Object.entries(operation.responses).map(([status, answer]) => ({ where: `/paths/${escape(path)}/${method.toLowerCase()}/responses/${status}`, answer })),
+      ),
+      ...Object.entries((description.components as unknown as { responses: Record<string, unknown> }).responses).map(([name, answer]) => ({ where: `/components/responses/${name}`, answer })),
+    ];
+    for (const { where, answer } of answers) {
+      const example = (answer as { content?: Record<string, { example?: unknown }> }).content?.['application/json']?.example;
+      if (example === undefined) continue;
+      const check = schemaAt(`${where}/content/application~1json/schema`);
+      expect(check(example), `${where}: ${JSON.stringify(check.errors)}`).to.equal(true);
+      checked += 1;
+    }
+    // The run examples, and an error example per error status.
+    expect(checked).to.be.at.least(15);
+  });
+
+  it('describes the error document the service answers with', async () => {
+    const validateError = schemaChecker()('/components/schemas/Error');
     const missing = await service.request(`${ROOT}/batch/no-such-definition`, { headers: { Accept: 'application/json' } });
     expect(missing.status).to.equal(404);
-    const body = await missing.json();
-    expect(validateError?.(body), JSON.stringify(validateError?.errors)).to.equal(true);
+    expect(validateError(await missing.json()), JSON.stringify(validateError.errors)).to.equal(true);
     // …and not just anything: a document without its code is not one.
-    expect(validateError?.({ error: { status: '404', message: 'x' } })).to.equal(false);
+    expect(validateError({ error: { status: '404', message: 'x' } })).to.equal(false);
     const refused = await service.request(`${ROOT}/batch`, { auth: null, headers: { Accept: 'application/json' } });
     expect(refused.status).to.equal(401);
-    expect(validateError?.(await refused.json())).to.equal(true);
-    const documented = description.paths[`${ROOT}/batch`]?.['get']?.responses['401'];
-    expect(documented).to.deep.equal({ $ref: '#/components/responses/Error401' });
+    expect(validateError(await refused.json())).to.equal(true);
+    expect(description.paths[`${ROOT}/batch`]?.['get']?.responses['401']).to.deep.equal({ $ref: '#/components/responses/Error401' });
+  });
+
+  it('describes the run document the service answers with', async () => {
+    const created = await service.request(`${ROOT}/batch`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ document: { 'ns2:batch_common': { name: 'No-op', supportsNoContext: true, className: 'noop' } } }),
+    });
+    expect(created.status, await created.clone().text()).to.equal(201);
+    const started = await service.request(`${created.headers.get('location') ?? ''}/invoke`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', Prefer: 'respond-async' },
+      body: JSON.stringify({ 'ns2:invocationContext': { mode: 'nocontext' } }),
+    });
+    expect(started.status, await started.clone().text()).to.equal(202);
+    const schemaAt = schemaChecker();
+    const check = schemaAt(`/paths/${escape(`${ROOT}/batch/{csid}/invoke`)}/post/responses/202/content/application~1json/schema`);
+    expect(check(await started.json()), JSON.stringify(check.errors)).to.equal(true);
   });
 });
 

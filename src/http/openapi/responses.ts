@@ -3,7 +3,7 @@
  * answer with it; each in XML, JSON and, as CollectionSpace answers errors, `text/plain` for clients that ask for it.
  * Examples are written by the service's own error encoders.
  */
-import { encodeError, encodeErrorText } from '../../codec/index.js';
+import { encodeError, encodeErrorText, type ErrorBody } from '../../codec/index.js';
 import { MEDIA_CODECS, RESPONSE_MEDIA_TYPES, JSON_MEDIA_TYPE } from '../../codec/mediaTypes.js';
 import { STATUS_BY_CODE } from '../problems.js';
 import { ref, type OpenApiObject } from './operation.js';
@@ -34,9 +34,27 @@ function codesByStatus(): Map<number, string[]> {
   return byStatus;
 }
 
+/** What an error of each status typically says; the first code of the status is shown with it. */
+const EXAMPLE_PROBLEMS: Partial<Record<number, Pick<ErrorBody, 'message' | 'details'>>> = {
+  400: { message: 'Invalid batch_common: batch_common/name is required', details: [{ path: 'batch_common/name', message: 'is required' }] },
+  401: { message: 'Authentication required: send valid Basic credentials or a Bearer token' },
+  403: { message: "You are not allowed to invoke the batch job 'Create and Link Loan Out'" },
+  404: { message: "Batch job '6f1c2b3a-…' was not found" },
+  405: { message: 'PATCH is not allowed on /cspace-services/batch; use GET, POST, DELETE' },
+  406: { message: 'None of the media types in Accept can be produced; this resource is available as application/xml, application/json' },
+  409: { message: "The transition 'undelete' is not allowed from the workflow state 'project'" },
+  412: { message: "The batch job '6f1c2b3a-…' has changed since it was read (If-Match)" },
+  413: { message: 'Request body is larger than the limit of 1048576 bytes' },
+  415: { message: 'Content-Type text/csv is not supported; send application/xml or application/json' },
+  422: { message: 'This Idempotency-Key was used for another request' },
+  429: { message: 'Too many failed logins; try again later' },
+  503: { message: 'The store cannot take writes now; nothing was kept' },
+};
+
 function errorResponse(status: number, codes: string[]): OpenApiObject {
   const [code = ''] = codes;
-  const example = { status, code, message: `An example of ${code}`, details: [{ path: 'batch_common/name', message: 'is required' }], requestId: 'b2c7…' };
+  const problem = EXAMPLE_PROBLEMS[status] ?? { message: 'Internal error; quote request id b2c7… to find it in the logs' };
+  const example: ErrorBody = { status, code, ...problem, requestId: 'b2c7…' };
   const tree = encodeError(example);
   const content: OpenApiObject = Object.fromEntries(
     RESPONSE_MEDIA_TYPES.map((type) => {

@@ -74,9 +74,14 @@ export function oneOrMany(item: OpenApiObject): OpenApiObject {
   return { anyOf: [item, { type: 'array', items: item }] };
 }
 
-/** A flat answer element of text fields. */
+/** A flat answer element of text fields (and `extra` ones). */
 export function textFields(names: readonly string[], extra: Record<string, OpenApiObject> = {}): OpenApiObject {
   return { type: 'object', properties: { ...Object.fromEntries(names.map((name) => [name, text])), ...extra } };
+}
+
+/** `textFields` whose encoder writes no others: the list items of a `ListSpec`, the run document. */
+export function onlyTextFields(names: readonly string[], extra: Record<string, OpenApiObject> = {}): OpenApiObject {
+  return { ...textFields(names, extra), additionalProperties: false };
 }
 
 /** `ns2:abstract-common-list` whose items carry the list's `fieldsReturned`. */
@@ -87,7 +92,7 @@ export function commonList(spec: Pick<ListSpec<never>, 'fieldsReturned'>, extra:
     properties: {
       'ns2:abstract-common-list': textFields(['@xmlns:ns2', 'pageNum', 'pageSize', 'itemsInPage', 'totalItems', 'fieldsReturned'], {
         ...extra,
-        'list-item': oneOrMany(textFields(spec.fieldsReturned)),
+        'list-item': oneOrMany(onlyTextFields(spec.fieldsReturned)),
       }),
     },
   };
@@ -115,6 +120,7 @@ const errorDocument: OpenApiObject = {
         },
         requestId: { type: 'string', description: 'The id the log has the request under (also the X-Request-Id header).' },
       },
+      additionalProperties: false,
     },
   },
 };

@@ -2,7 +2,7 @@
 import { RUN_LIST_SPEC, SCHEDULE_LIST_SPEC } from '../../../codec/index.js';
 import { INVOCABLE_NAMESPACE } from '../../../codec/namespaces.js';
 import { ITEM_STATUSES, RUN_STATUSES } from '../../../domain/runs.js';
-import { oneOrMany, rootDocument, textFields, element } from '../schemas.js';
+import { element, oneOrMany, onlyTextFields, rootDocument, textFields } from '../schemas.js';
 import type { OpenApiObject } from '../operation.js';
 
 /** An `invocationContext` as answered (every value as text). */
@@ -19,7 +19,7 @@ export const INVOCATION_RESULTS = element('ns2:invocationResults', textFields(IN
 /** The `ns2:run` document: a run's state, counts and (when small enough) results. */
 export const RUN_DOCUMENT = element(
   'ns2:run',
-  textFields([...RUN_LIST_SPEC.fieldsReturned, '@xmlns:ns2', 'statusText', 'open', 'canReRun', 'reruns', 'startedAt', 'purgeDateTime', 'noOfItemsAffected', 'resultsLink', 'resultsSize'], {
+  onlyTextFields([...RUN_LIST_SPEC.fieldsReturned, '@xmlns:ns2', 'statusText', 'open', 'canReRun', 'reruns', 'startedAt', 'purgeDateTime', 'noOfItemsAffected', 'resultsLink', 'resultsSize'], {
     status: { type: 'string', enum: [...RUN_STATUSES] },
     invocationContext: ANSWERED_CONTEXT,
     invocationResults: textFields(INVOCATION_RESULT_FIELDS.slice(1)),

@@ -6,6 +6,7 @@ import { RESULT_LINK_LIST_SPEC, RUN_ITEM_LIST_SPEC, RUN_LIST_SPEC, RUN_LOG_LIST_
 import { LINK_SCOPES } from '../../../domain/resultLinks.js';
 import { LOG_LEVELS } from '../../../domain/runLog.js';
 import { documentAnswer, documentBody, emptyAnswer, operation, pathParameter, queryParameter, ref, type OpenApiObject, type OperationSpec, type Paths } from '../operation.js';
+import { RUN_EXAMPLE, RUN_ITEM_LIST_EXAMPLE, RUN_LIST_EXAMPLE } from '../examples.js';
 import { PAGING } from '../parameters.js';
 import { headers } from '../responses.js';
 import { commonList, element, oneOrMany, rootDocument, textFields } from '../schemas.js';
@@ -64,7 +65,7 @@ export function runPaths(root: string, resultLinks: boolean, security: OpenApiOb
           queryParameter('createdTo', 'Runs created before (ISO-8601)', { type: 'string', format: 'date-time' }),
           ...PAGING,
         ],
-        responses: { 200: documentAnswer('One page of runs', commonList(RUN_LIST_SPEC)) },
+        responses: { 200: documentAnswer('One page of runs', commonList(RUN_LIST_SPEC), { example: RUN_LIST_EXAMPLE }) },
         errors: [400],
       }),
     },
@@ -74,7 +75,7 @@ export function runPaths(root: string, resultLinks: boolean, security: OpenApiOb
         summary: 'A run: status, counts, progress and (when small enough) results',
         tag: TAG,
         parameters: [ID],
-        responses: { 200: documentAnswer('The run', RUN_DOCUMENT) },
+        responses: { 200: documentAnswer('The run', RUN_DOCUMENT, { example: RUN_EXAMPLE }) },
         errors: [404],
       }),
     },
@@ -94,7 +95,7 @@ export function runPaths(root: string, resultLinks: boolean, security: OpenApiOb
         summary: "A run's items, in order, with their outcome",
         tag: TAG,
         parameters: [ID, queryParameter('status', 'Items in this status', ITEM_STATUS_SCHEMA), ...PAGING],
-        responses: { 200: documentAnswer('One page of items', commonList(RUN_ITEM_LIST_SPEC)) },
+        responses: { 200: documentAnswer('One page of items', commonList(RUN_ITEM_LIST_SPEC), { example: RUN_ITEM_LIST_EXAMPLE }) },
         errors: [400, 404],
       }),
       post: operation({
