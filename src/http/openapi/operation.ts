@@ -28,7 +28,7 @@ export interface OperationSpec {
   description?: string;
   parameters?: OpenApiObject[];
   body?: OpenApiObject;
-  /** Status → response object; errors are added from `errors` and the defaults. */
+  /** Status → response object; the error statuses of `errors` and the defaults are added, unless given here. */
   responses: Record<number, OpenApiObject>;
   /** Error statuses this route answers beyond the defaults (400 is implied by a body). */
   errors?: number[];
@@ -45,7 +45,11 @@ export function operation(spec: OperationSpec): OpenApiObject {
     ...(spec.body !== undefined ? [400, 413, 415] : []),
     ...(spec.errors ?? []),
   ]);
-  const errors = [...statuses].sort((a, b) => a - b).map((status) => [String(status), ref('responses', `Error${status}`)]);
+  // Whoever logs in may name the tenant to act in.
+  const parameters = [...(spec.open === true ? [] : [ref('parameters', 'TenantHeader')]), ...(spec.parameters ?? [])];
+  // A route's own answer for a status (an HTML page, an OAuth error) stands over the shared error document.
+  const answers: Record<string, OpenApiObject> = { ...Object.fromEntries([...statuses].map((status) => [status, ref('responses', `Error${status}`)])), ...spec.responses };
+  const responses = Object.fromEntries(Object.entries(answers).sort(([a], [b]) => Number(a) - Number(b)));
   return {
     operationId: spec.id,
     summary: spec.summary,
@@ -54,9 +58,9 @@ export function operation(spec: OperationSpec): OpenApiObject {
     ...(spec.deprecated === true && { deprecated: true }),
     ...(spec.open === true && { security: [] }),
     ...(spec.security !== undefined && { security: spec.security }),
-    parameters: [...(spec.open === true ? [] : [ref('parameters', 'TenantHeader')]), ...(spec.parameters ?? [])],
+    ...(parameters.length > 0 && { parameters }),
     ...(spec.body !== undefined && { requestBody: spec.body }),
-    responses: { ...Object.fromEntries(Object.entries(spec.responses).map(([status, response]) => [status, response])), ...Object.fromEntries(errors) },
+    responses,
   };
 }
 
@@ -67,14 +71,14 @@ function exampleIn(mediaType: MediaType, tree: DocTree): unknown {
 }
 
 /** A request body of `schema` in every type the service reads (XML as `application/xml` or `text/xml`, JSON). */
-export function documentBody(schema: OpenApiObject, example?: DocTree, description?: string): OpenApiObject {
+export function documentBody(schema: OpenApiObject, example?: DocTree): OpenApiObject {
   const content = Object.fromEntries(
     MEDIA_TYPES.map((type) => [
       type,
       { schema, ...(example !== undefined && { example: exampleIn(type, example) }) },
     ]),
   );
-  return { required: true, ...(description !== undefined && { description }), content };
+  return { required: true, content };
 }
 
 /** An answer carrying a document of `schema` in either answer type (`Accept`), with `headers`. */

@@ -66,8 +66,8 @@ function oauthPaths(base: string): Paths {
           303: { description: 'Back to the authorization server, which sends the browser to the client with a code' },
           401: html('Wrong username or password: the page again'),
           403: html("The account's tenant is disabled"),
+          429: { ...html('Too many failed sign-ins: the page again'), headers: { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } } },
         },
-        errors: [429],
       }),
     },
     [`${base}${OAUTH_ROUTES.token}`]: {
