@@ -5,6 +5,7 @@
  */
 import packageJson from '../../../package.json' with { type: 'json' };
 import type { Method, OpenApiObject, Paths } from './operation.js';
+import { hoistNamedSchemas } from './namedSchemas.js';
 import { PARAMETERS } from './parameters.js';
 import { accountPaths } from './paths/accountPaths.js';
 import { adminPaths } from './paths/adminPaths.js';
@@ -45,6 +46,19 @@ function mergePaths(...groups: Paths[]): Paths {
 /** @param root the service root the API is served under, `/cspace-services` */
 export function buildOpenApiDocument(root: string, features: DescribedFeatures): OpenApiObject {
   const security = securityRequirements(features);
+  const schemas = componentSchemas();
+  const paths = hoistNamedSchemas(
+    mergePaths(
+      openPaths(root, features),
+      definitionPaths(root),
+      invocationPaths(root, features),
+      runPaths(root, features.resultLinks, security),
+      recordPaths(root),
+      accountPaths(root),
+      adminPaths(root),
+    ),
+    schemas,
+  );
   return {
     openapi: '3.1.1',
     info: {
@@ -60,17 +74,9 @@ export function buildOpenApiDocument(root: string, features: DescribedFeatures):
     tags: ['Batch job definitions', 'Invocation', 'Runs', 'Schedules', 'Result links', 'Workflow', 'Records', 'Relations', 'Accounts', 'Administration', 'OAuth', 'Service'].map(
       (name) => ({ name }),
     ),
-    paths: mergePaths(
-      openPaths(root, features),
-      definitionPaths(root),
-      invocationPaths(root, features),
-      runPaths(root, features.resultLinks, security),
-      recordPaths(root),
-      accountPaths(root),
-      adminPaths(root),
-    ),
+    paths,
     components: {
-      schemas: componentSchemas(),
+      schemas,
       parameters: PARAMETERS,
       responses: errorResponses(),
       headers: HEADERS,

@@ -3,6 +3,7 @@
  * service group tags (serviceGroupsRouter.ts).
  */
 import { TAG_LIST_SPEC } from '../../../codec/index.js';
+import { named } from '../namedSchemas.js';
 import { documentAnswer, operation, pathParameter, type Paths } from '../operation.js';
 import { commonList, element, oneOrMany, textFields } from '../schemas.js';
 
@@ -21,7 +22,7 @@ export function accountPaths(root: string): Paths {
         responses: {
           200: documentAnswer(
             'The `account_permission` document',
-            element('ns2:account_permission', textFields(['@xmlns:ns2'], { account: ACCOUNT, permission: oneOrMany(textFields(['permissionId', 'resourceName', 'actionGroup'])) })),
+            named('AccountPermission', element('ns2:account_permission', textFields(['@xmlns:ns2'], { account: ACCOUNT, permission: oneOrMany(textFields(['permissionId', 'resourceName', 'actionGroup'])) }))),
           ),
         },
       }),
@@ -35,7 +36,7 @@ export function accountPaths(root: string): Paths {
         responses: {
           200: documentAnswer(
             'The `account_role` document',
-            element('ns2:account_role', textFields(['@xmlns:ns2'], { account: ACCOUNT, role: oneOrMany(textFields(['roleId', 'roleName', 'displayName', 'tenantId'])) })),
+            named('AccountRole', element('ns2:account_role', textFields(['@xmlns:ns2'], { account: ACCOUNT, role: oneOrMany(textFields(['roleId', 'roleName', 'displayName', 'tenantId'])) }))),
           ),
         },
       }),

@@ -1,6 +1,7 @@
 /** `/admin`: tenants, users, roles and API tokens (src/http/routes/admin/). Answers are never cached. */
 import { ROLE_LIST_SPEC, TENANT_LIST_SPEC, TOKEN_LIST_SPEC, userListSpec } from '../../../codec/index.js';
 import type { TenantId } from '../../../domain/types.js';
+import { named } from '../namedSchemas.js';
 import { documentAnswer, documentBody, emptyAnswer, operation, pathParameter, queryParameter, type OpenApiObject, type Paths } from '../operation.js';
 import { PAGING } from '../parameters.js';
 import { headers } from '../responses.js';
@@ -8,24 +9,36 @@ import { commonList, element, oneOrMany, rootDocument, textFields, type Validate
 
 const TAG = 'Administration';
 
-const TENANT = element('tenant', textFields([...TENANT_LIST_SPEC.fieldsReturned, 'createdBy']));
+const TENANT = named('Tenant', element('tenant', textFields([...TENANT_LIST_SPEC.fieldsReturned, 'createdBy'])));
 // Which tenant does not matter here: only the names of the list's fields are read.
 const USER_LIST_FIELDS = userListSpec('default' as TenantId).fieldsReturned;
-const USER = element(
-  'user',
-  textFields(['username', 'defaultTenant', 'disabled', 'createdAt', 'createdBy', 'updatedAt', 'updatedBy'], {
-    roles: { type: 'object', description: 'The roles held in the tenant asked from', properties: { role: oneOrMany({ type: 'string' }) } },
-  }),
+const USER = named(
+  'User',
+  element(
+    'user',
+    textFields(['username', 'defaultTenant', 'disabled', 'createdAt', 'createdBy', 'updatedAt', 'updatedBy'], {
+      roles: { type: 'object', description: 'The roles held in the tenant asked from', properties: { role: oneOrMany({ type: 'string' }) } },
+    }),
+  ),
 );
-const ROLE = element(
-  'role',
-  textFields([...ROLE_LIST_SPEC.fieldsReturned, 'createdAt', 'updatedBy'], {
-    permissions: { type: 'object', properties: { permission: oneOrMany(textFields(['resource', 'actionGroup'])) } },
-  }),
+const ROLE = named(
+  'Role',
+  element(
+    'role',
+    textFields([...ROLE_LIST_SPEC.fieldsReturned, 'createdAt', 'updatedBy'], {
+      permissions: { type: 'object', properties: { permission: oneOrMany(textFields(['resource', 'actionGroup'])) } },
+    }),
+  ),
 );
-const TOKEN = element('token', textFields([...TOKEN_LIST_SPEC.fieldsReturned, 'createdBy', 'token'], {
-  token: { type: 'string', description: 'The bearer value: in the answer to its creation only' },
-}));
+const TOKEN = named(
+  'Token',
+  element(
+    'token',
+    textFields([...TOKEN_LIST_SPEC.fieldsReturned, 'createdBy'], {
+      token: { type: 'string', description: 'The bearer value: in the answer to its creation only' },
+    }),
+  ),
+);
 
 interface Collection {
   path: string;

@@ -6,6 +6,7 @@ import { BATCH_LIST_SPEC } from '../../../codec/index.js';
 import { BATCH_INVOCABLES_NAMESPACE, BATCH_NAMESPACE } from '../../../codec/namespaces.js';
 import { DUPE_RULES } from '../../../domain/definitionTransfer.js';
 import { INVOCATION_MODES } from '../../../domain/types.js';
+import { named } from '../namedSchemas.js';
 import { documentAnswer, documentBody, emptyAnswer, operation, pathParameter, queryParameter, ref, type Paths } from '../operation.js';
 import { PAGING } from '../parameters.js';
 import { headers } from '../responses.js';
@@ -21,15 +22,15 @@ const BATCH_NODE = documentNode(
   { 'ns2:batch_common': ref('schemas', 'BatchCommon'), 'ns2:batch_invocables': ref('schemas', 'BatchInvocables') },
   ['ns2:batch_common'],
 );
-const BATCH_DOCUMENT = element('document', BATCH_NODE);
+const BATCH_DOCUMENT = named('BatchDocument', element('document', BATCH_NODE));
 
 /** A definition as answered: its parts, the read-only core and, on a GET, the caller's `account_permission`. */
-const BATCH_ANSWER = partsDocument('batch', {
+const BATCH_ANSWER = named('BatchAnswer', partsDocument('batch', {
   'ns2:batch_common': { type: 'object', description: 'The fields of `BatchCommon`, every value as text.' },
   'ns2:batch_invocables': { type: 'object', description: 'The fields of `BatchInvocables`, every value as text.' },
   'ns2:collectionspace_core': { type: 'object', description: 'Read-only: tenant, URI, who created and updated it and when, revision, workflow state.' },
   'ns2:account_permission': { type: 'object', description: "The caller's account and permissions on `batch` (GET only)." },
-});
+}));
 
 const BATCH_EXAMPLE = {
   document: {
@@ -47,7 +48,7 @@ const BATCH_EXAMPLE = {
   },
 };
 
-const BULK_RESPONSES = element(
+const BULK_RESPONSES = named('BatchBulkResponses', element(
   'batch_bulk_responses',
   {
     type: 'object',
@@ -59,7 +60,7 @@ const BULK_RESPONSES = element(
       ),
     },
   },
-);
+));
 
 const LIST_FILTERS = [
   queryParameter('doctype', 'Definitions whose `forDocTypes` contains it (case-sensitive)'),
@@ -86,7 +87,7 @@ export function definitionPaths(root: string): Paths {
         summary: "List the tenant's batch jobs",
         tag: TAG,
         parameters: LIST_FILTERS,
-        responses: { 200: documentAnswer('One page of definitions', commonList(BATCH_LIST_SPEC)) },
+        responses: { 200: documentAnswer('One page of definitions', named('BatchList', commonList(BATCH_LIST_SPEC))) },
         errors: [400],
       }),
       post: operation({

@@ -4,6 +4,7 @@
  */
 import { SCHEDULE_LIST_SPEC } from '../../../codec/index.js';
 import { INVOCABLE_NAMESPACE } from '../../../codec/namespaces.js';
+import { named } from '../namedSchemas.js';
 import { documentAnswer, documentBody, emptyAnswer, operation, pathParameter, ref, type OpenApiObject, type Paths } from '../operation.js';
 import { PAGING } from '../parameters.js';
 import { headers } from '../responses.js';
@@ -88,13 +89,13 @@ export function invocationPaths(root: string, features: InvocationFeatures): Pat
   return paths;
 }
 
-const MULTITENANT_RESULTS = element('multitenantInvocationResults', {
+const MULTITENANT_RESULTS = named('MultitenantInvocationResults', element('multitenantInvocationResults', {
   type: 'object',
   properties: {
     postedSuccess: { type: 'object', properties: { posted: oneOrMany(textFields(['tenant', 'runId'])) } },
     postedProblems: { type: 'object', properties: { problem: oneOrMany(textFields(['tenant', 'message'])) } },
   },
-});
+}));
 
 function schedulePaths(root: string): Paths {
   const TAG_SCHEDULES = 'Schedules';
@@ -117,7 +118,7 @@ function schedulePaths(root: string): Paths {
         summary: "A batch job's schedules, newest first",
         tag: TAG_SCHEDULES,
         parameters: [CSID, ...PAGING],
-        responses: { 200: documentAnswer('One page of schedules', commonList(SCHEDULE_LIST_SPEC)) },
+        responses: { 200: documentAnswer('One page of schedules', named('ScheduleList', commonList(SCHEDULE_LIST_SPEC))) },
         errors: [400],
       }),
     },
@@ -127,7 +128,7 @@ function schedulePaths(root: string): Paths {
         summary: "The tenant's schedules, newest first",
         tag: TAG_SCHEDULES,
         parameters: PAGING,
-        responses: { 200: documentAnswer('One page of schedules', commonList(SCHEDULE_LIST_SPEC)) },
+        responses: { 200: documentAnswer('One page of schedules', named('ScheduleList', commonList(SCHEDULE_LIST_SPEC))) },
         errors: [400],
       }),
     },

@@ -5,6 +5,7 @@
  */
 import { commonPartName, RECORD_LIST_SPEC, RECORD_SERVICES, RELATION_LIST_SPEC, recordServiceListSpec, type DocTree, type ListSpec } from '../../../codec/index.js';
 import { RELATION_NAMESPACE } from '../../../codec/namespaces.js';
+import { named } from '../namedSchemas.js';
 import { documentAnswer, documentBody, emptyAnswer, operation, pathParameter, queryParameter, ref, type OpenApiObject, type Paths } from '../operation.js';
 import { PAGING } from '../parameters.js';
 import { headers } from '../responses.js';
@@ -101,8 +102,8 @@ function freeFormRecords(root: string): Paths {
     {
       base: `${root}/records/{docType}`,
       name: 'Record',
-      body: element('document', node),
-      answer: element('document', node),
+      body: named('RecordDocument', element('document', node)),
+      answer: named('RecordDocument', element('document', node)),
       example: { document: { '@name': 'CollectionObject', objectNumber: '2024.1.1', title: 'Bowl' } },
       listSpec: RECORD_LIST_SPEC,
       parameters: [pathParameter('docType', 'The document type, e.g. `CollectionObject`', { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$' })],
@@ -123,8 +124,8 @@ function recordServices(root: string): Paths {
         {
           base: `${root}/${spec.service}`,
           name,
-          body: partsDocument(spec.service, { [part]: common, ...SYSTEM_PARTS }, [part]),
-          answer: partsDocument(spec.service, { [part]: common, ...SYSTEM_PARTS }),
+          body: named(`${name}Document`, partsDocument(spec.service, { [part]: common, ...SYSTEM_PARTS }, [part])),
+          answer: named(`${name}Answer`, partsDocument(spec.service, { [part]: common, ...SYSTEM_PARTS })),
           example: { document: { '@name': spec.service, [part]: { '@xmlns:ns2': spec.namespace } } },
           listSpec: recordServiceListSpec(spec),
           parameters: [],
@@ -138,7 +139,7 @@ function recordServices(root: string): Paths {
 
 function relations(root: string): Paths {
   const TAG_RELATIONS = 'Relations';
-  const body = partsDocument('relations', { 'ns2:relations_common': ref('schemas', 'RelationsCommon') }, ['ns2:relations_common']);
+  const body = named('RelationDocument', partsDocument('relations', { 'ns2:relations_common': ref('schemas', 'RelationsCommon') }, ['ns2:relations_common']));
   const example = {
     document: {
       '@name': 'relations',
@@ -180,7 +181,7 @@ function relations(root: string): Paths {
         summary: 'Read a relation',
         tag: TAG_RELATIONS,
         parameters: [pathParameter('csid', "The relation's csid")],
-        responses: { 200: documentAnswer('The relation', partsDocument('relations', { 'ns2:relations_common': { type: 'object' }, ...SYSTEM_PARTS })) },
+        responses: { 200: documentAnswer('The relation', named('RelationAnswer', partsDocument('relations', { 'ns2:relations_common': { type: 'object' }, ...SYSTEM_PARTS }))) },
         errors: [404],
       }),
       delete: operation({

@@ -2,6 +2,7 @@
 import { RUN_LIST_SPEC, SCHEDULE_LIST_SPEC } from '../../../codec/index.js';
 import { INVOCABLE_NAMESPACE } from '../../../codec/namespaces.js';
 import { ITEM_STATUSES, RUN_STATUSES } from '../../../domain/runs.js';
+import { named } from '../namedSchemas.js';
 import { element, oneOrMany, onlyTextFields, rootDocument, textFields } from '../schemas.js';
 import type { OpenApiObject } from '../operation.js';
 
@@ -14,21 +15,24 @@ const ANSWERED_CONTEXT = textFields(['@xmlns:ns2', 'mode', 'docType', 'singleCSI
 const INVOCATION_RESULT_FIELDS = ['@xmlns:ns2', 'primaryURICreated', 'userNote', 'numAffected'];
 
 /** `ns2:invocationResults`: what the plugin said it did. */
-export const INVOCATION_RESULTS = element('ns2:invocationResults', textFields(INVOCATION_RESULT_FIELDS));
+export const INVOCATION_RESULTS = named('InvocationResults', element('ns2:invocationResults', textFields(INVOCATION_RESULT_FIELDS)));
 
 /** The `ns2:run` document: a run's state, counts and (when small enough) results. */
-export const RUN_DOCUMENT = element(
-  'ns2:run',
-  onlyTextFields([...RUN_LIST_SPEC.fieldsReturned, '@xmlns:ns2', 'statusText', 'open', 'canReRun', 'reruns', 'startedAt', 'purgeDateTime', 'noOfItemsAffected', 'resultsLink', 'resultsSize'], {
-    status: { type: 'string', enum: [...RUN_STATUSES] },
-    invocationContext: ANSWERED_CONTEXT,
-    invocationResults: textFields(INVOCATION_RESULT_FIELDS.slice(1)),
-    jobItemErrors: { type: 'object', description: 'The first failed items with their errors', properties: { itemError: oneOrMany(textFields(['csid', 'message'])) } },
-  }),
+export const RUN_DOCUMENT = named(
+  'Run',
+  element(
+    'ns2:run',
+    onlyTextFields([...RUN_LIST_SPEC.fieldsReturned, '@xmlns:ns2', 'statusText', 'open', 'canReRun', 'reruns', 'startedAt', 'purgeDateTime', 'noOfItemsAffected', 'resultsLink', 'resultsSize'], {
+      status: { type: 'string', enum: [...RUN_STATUSES] },
+      invocationContext: ANSWERED_CONTEXT,
+      invocationResults: textFields(INVOCATION_RESULT_FIELDS.slice(1)),
+      jobItemErrors: { type: 'object', description: 'The first failed items with their errors', properties: { itemError: oneOrMany(textFields(['csid', 'message'])) } },
+    }),
+  ),
 );
 
 /** `ns2:invocationContext` as a request body. */
-export const CONTEXT_BODY = rootDocument('InvocationContext', 'ns2:');
+export const CONTEXT_BODY = named('InvocationContextDocument', rootDocument('InvocationContext', 'ns2:'));
 
 export const CONTEXT_EXAMPLE = {
   'ns2:invocationContext': {
@@ -41,13 +45,16 @@ export const CONTEXT_EXAMPLE = {
 };
 
 /** The `ns2:schedule` document. */
-export const SCHEDULE_DOCUMENT = element(
-  'ns2:schedule',
-  textFields([...SCHEDULE_LIST_SPEC.fieldsReturned, '@xmlns:ns2', 'createdAt', 'lastRunUri', 'failedAt', 'failReason'], { invocationContext: ANSWERED_CONTEXT }),
+export const SCHEDULE_DOCUMENT = named(
+  'Schedule',
+  element(
+    'ns2:schedule',
+    textFields([...SCHEDULE_LIST_SPEC.fieldsReturned, '@xmlns:ns2', 'createdAt', 'lastRunUri', 'failedAt', 'failReason'], { invocationContext: ANSWERED_CONTEXT }),
+  ),
 );
 
 /** A `<schedule>` to create: when (`at` or `every`, optional `timezone`) and what (`invocationContext`). */
-export const SCHEDULE_REQUEST: OpenApiObject = element('schedule', {
+export const SCHEDULE_REQUEST: OpenApiObject = named('ScheduleRequest', element('schedule', {
   type: 'object',
   required: ['invocationContext'],
   properties: {
@@ -57,7 +64,7 @@ export const SCHEDULE_REQUEST: OpenApiObject = element('schedule', {
     invocationContext: { $ref: '#/components/schemas/InvocationContext' },
   },
   additionalProperties: false,
-});
+}));
 
 export const ITEM_STATUS_SCHEMA = { type: 'string', enum: [...ITEM_STATUSES] };
 export const RUN_STATUS_SCHEMA = { type: 'string', enum: [...RUN_STATUSES] };

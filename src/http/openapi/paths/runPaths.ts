@@ -5,6 +5,7 @@
 import { RESULT_LINK_LIST_SPEC, RUN_ITEM_LIST_SPEC, RUN_LIST_SPEC, RUN_LOG_LIST_SPEC } from '../../../codec/index.js';
 import { LINK_SCOPES } from '../../../domain/resultLinks.js';
 import { LOG_LEVELS } from '../../../domain/runLog.js';
+import { named } from '../namedSchemas.js';
 import { documentAnswer, documentBody, emptyAnswer, operation, pathParameter, queryParameter, ref, type OpenApiObject, type OperationSpec, type Paths } from '../operation.js';
 import { RUN_EXAMPLE, RUN_ITEM_LIST_EXAMPLE, RUN_LIST_EXAMPLE } from '../examples.js';
 import { PAGING } from '../parameters.js';
@@ -15,14 +16,14 @@ import { INVOCATION_RESULTS, ITEM_STATUS_SCHEMA, RUN_DOCUMENT, RUN_STATUS_SCHEMA
 const TAG = 'Runs';
 const ID = pathParameter('id', "The run's id");
 
-const ITEMS_BODY = element('items', {
+const ITEMS_BODY = named('RunItems', element('items', {
   type: 'object',
   description: 'The csids to add (an `invocationContext` with `listCSIDs` is read too)',
   required: ['csid'],
   properties: { csid: oneOrMany({ type: 'string', minLength: 1 }) },
-});
+}));
 
-const RESULT_LINK = element('ns2:resultLink', textFields(['@xmlns:ns2', ...RESULT_LINK_LIST_SPEC.fieldsReturned]));
+const RESULT_LINK = named('ResultLink', element('ns2:resultLink', textFields(['@xmlns:ns2', ...RESULT_LINK_LIST_SPEC.fieldsReturned])));
 
 const EVENTS: OpenApiObject = {
   description:
@@ -65,7 +66,7 @@ export function runPaths(root: string, resultLinks: boolean, security: OpenApiOb
           queryParameter('createdTo', 'Runs created before (ISO-8601)', { type: 'string', format: 'date-time' }),
           ...PAGING,
         ],
-        responses: { 200: documentAnswer('One page of runs', commonList(RUN_LIST_SPEC), { example: RUN_LIST_EXAMPLE }) },
+        responses: { 200: documentAnswer('One page of runs', named('RunList', commonList(RUN_LIST_SPEC)), { example: RUN_LIST_EXAMPLE }) },
         errors: [400],
       }),
     },
@@ -95,7 +96,7 @@ export function runPaths(root: string, resultLinks: boolean, security: OpenApiOb
         summary: "A run's items, in order, with their outcome",
         tag: TAG,
         parameters: [ID, queryParameter('status', 'Items in this status', ITEM_STATUS_SCHEMA), ...PAGING],
-        responses: { 200: documentAnswer('One page of items', commonList(RUN_ITEM_LIST_SPEC), { example: RUN_ITEM_LIST_EXAMPLE }) },
+        responses: { 200: documentAnswer('One page of items', named('RunItemList', commonList(RUN_ITEM_LIST_SPEC)), { example: RUN_ITEM_LIST_EXAMPLE }) },
         errors: [400, 404],
       }),
       post: operation({
@@ -119,7 +120,7 @@ export function runPaths(root: string, resultLinks: boolean, security: OpenApiOb
           queryParameter('item', "An item's csid, or `*` for lines of the whole invocation"),
           ...PAGING,
         ],
-        responses: { 200: documentAnswer('One page of log lines, with how many were kept and dropped', commonList(RUN_LOG_LIST_SPEC, { linesKept: { type: 'string' }, linesDropped: { type: 'string' } })) },
+        responses: { 200: documentAnswer('One page of log lines, with how many were kept and dropped', named('RunLog', commonList(RUN_LOG_LIST_SPEC, { linesKept: { type: 'string' }, linesDropped: { type: 'string' } }))) },
         errors: [400, 404],
       }),
     },
@@ -149,7 +150,7 @@ function linkPaths(root: string, security: OpenApiObject[]): Paths {
         summary: "Links to a run's results (its creator only)",
         tag: TAG_LINKS,
         parameters: [ID],
-        responses: { 200: documentAnswer('The links', commonList(RESULT_LINK_LIST_SPEC)) },
+        responses: { 200: documentAnswer('The links', named('ResultLinkList', commonList(RESULT_LINK_LIST_SPEC))) },
         errors: [404],
       }),
       post: operation({

@@ -1,12 +1,13 @@
 /** The workflow sub-resource a batch job and a record share (src/http/routes/workflowRoutes.ts). */
 import { WORKFLOW_TRANSITIONS } from '../../../domain/workflow.js';
+import { named } from '../namedSchemas.js';
 import { documentAnswer, operation, pathParameter, type OpenApiObject, type Paths } from '../operation.js';
 import { headers } from '../responses.js';
 import { partsDocument, textFields } from '../schemas.js';
 
-const WORKFLOW_DOCUMENT = partsDocument('workflow', {
+const WORKFLOW_DOCUMENT = named('WorkflowDocument', partsDocument('workflow', {
   'ns2:workflow_common': textFields(['@xmlns:ns2', 'lifeCyclePolicy', 'currentLifeCycleState']),
-});
+}));
 
 const WORKFLOW_EXAMPLE = {
   document: {
