@@ -148,14 +148,47 @@ describe('HTTP OpenAPI description', function () {
     expect(schemes['oauth2']?.flows?.authorizationCode).to.include({ authorizationUrl: `${ROOT}/oauth2/authorize`, tokenUrl: `${ROOT}/oauth2/token` });
   });
 
+  /** A new definition of the shipped no-op plugin for `nocontext` invocations; answers its URL. */
+  async function noopJob(): Promise<string> {
+    const created = await service.request(`${ROOT}/batch`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ document: { 'ns2:batch_common': { name: 'No-op', supportsNoContext: true, className: 'noop' } } }),
+    });
+    expect(created.status, await created.clone().text()).to.equal(201);
+    return created.headers.get('location') ?? '';
+  }
+
+  /** The example body of an operation's request in `type`, ready to send. */
+  function exampleBody(path: string, method: string, type: string): string {
+    const example = description.paths[path]?.[method]?.requestBody?.content[type]?.example;
+    if (example === undefined) throw new Error(`${method.toUpperCase()} ${path} has no ${type} example`);
+    return typeof example === 'string' ? example : JSON.stringify(example);
+  }
+
   it('gives request examples the service accepts, in XML and JSON', async () => {
-    const create = description.paths[`${ROOT}/batch`]?.['post'];
-    for (const type of ['application/xml', 'application/json']) {
-      const example = create?.requestBody?.content[type]?.example;
-      expect(example, type).to.not.equal(undefined);
-      const res = await service.request(`${ROOT}/batch`, { method: 'POST', headers: { 'Content-Type': type }, body: typeof example === 'string' ? example : JSON.stringify(example) });
-      expect(res.status, `${type}: ${await res.text()}`).to.equal(201);
+    const send = async (path: string, method: string, type: string, url = path) => {
+      const res = await service.request(url, { method: method.toUpperCase(), headers: { 'Content-Type': type }, body: exampleBody(path, method, type) });
+      return { status: res.status, text: await res.text(), location: res.headers.get('location') ?? '' };
+    };
+    const creations: Array<[string, string]> = [
+      [`${ROOT}/batch`, `${ROOT}/batch`],
+      [`${ROOT}/records/{docType}`, `${ROOT}/records/CollectionObject`],
+      ...['collectionobjects', 'movements', 'groups', 'loansout'].map((service): [string, string] => [`${ROOT}/${service}`, `${ROOT}/${service}`]),
+    ];
+    for (const type of ['application/xml', 'text/xml', 'application/json']) {
+      for (const [path, url] of creations) {
+        const created = await send(path, 'post', type, url);
+        expect(created.status, `POST ${url} as ${type}: ${created.text}`).to.equal(201);
+      }
+      const bulk = await send(`${ROOT}/batch/bulk`, 'post', type);
+      expect(bulk.status, bulk.text).to.equal(200);
+      expect(bulk.text).to.match(/formId="loan-out"[^>]*status="201"|"@formId":"loan-out"[^}]*"@status":"201"/);
     }
+    // A job that needs no context takes the schedule example.
+    const job = await noopJob();
+    const scheduled = await send(`${ROOT}/batch/{csid}/schedules`, 'post', 'application/json', `${job}/schedules`);
+    expect(scheduled.status, scheduled.text).to.equal(201);
   });
 
   /** An ajv instance holding the description, to check documents against its schemas by JSON pointer. */
@@ -206,13 +239,7 @@ describe('HTTP OpenAPI description', function () {
   });
 
   it('describes the run document the service answers with', async () => {
-    const created = await service.request(`${ROOT}/batch`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ document: { 'ns2:batch_common': { name: 'No-op', supportsNoContext: true, className: 'noop' } } }),
-    });
-    expect(created.status, await created.clone().text()).to.equal(201);
-    const started = await service.request(`${created.headers.get('location') ?? ''}/invoke`, {
+    const started = await service.request(`${await noopJob()}/invoke`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json', Prefer: 'respond-async' },
       body: JSON.stringify({ 'ns2:invocationContext': { mode: 'nocontext' } }),

@@ -126,7 +126,8 @@ function recordServices(root: string): Paths {
           name,
           body: named(`${name}Document`, partsDocument(spec.service, { [part]: common, ...SYSTEM_PARTS }, [part])),
           answer: named(`${name}Answer`, partsDocument(spec.service, { [part]: common, ...SYSTEM_PARTS })),
-          example: { document: { '@name': spec.service, [part]: { '@xmlns:ns2': spec.namespace } } },
+          // The first field its lists show is one it commonly has.
+          example: { document: { '@name': spec.service, [part]: { '@xmlns:ns2': spec.namespace, ...(spec.listFields[0] !== undefined && { [spec.listFields[0]]: '2026.1.1' }) } } },
           listSpec: recordServiceListSpec(spec),
           parameters: [],
           filters: [],
