@@ -22,6 +22,7 @@ export {
 } from './mediaTypes.js';
 export type { MediaCodec, MediaType } from './mediaTypes.js';
 export {
+  BATCH_INVOCABLES_NAMESPACE,
   BATCH_NAMESPACE,
   COMMON_LIST_NAMESPACE,
   CORE_NAMESPACE,

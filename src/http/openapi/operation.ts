@@ -3,8 +3,7 @@
  * both media types (examples rendered by the service's own codecs, so they are what the service writes and reads),
  * and parameters. Path modules say only what differs per route.
  */
-import { JSON_MEDIA_TYPE, MEDIA_CODECS, MEDIA_TYPES, RESPONSE_MEDIA_TYPES } from '../../codec/mediaTypes.js';
-import type { DocTree, MediaType } from '../../codec/index.js';
+import { JSON_MEDIA_TYPE, MEDIA_CODECS, MEDIA_TYPES, RESPONSE_MEDIA_TYPES, type DocTree, type MediaType } from '../../codec/index.js';
 
 /** An OpenAPI object (operation, schema, parameter…): plain JSON. */
 export type OpenApiObject = { [key: string]: unknown };
@@ -65,7 +64,7 @@ export function operation(spec: OperationSpec): OpenApiObject {
 }
 
 /** A request or answer example in one media type, as the service's codec writes `tree`. */
-function exampleIn(mediaType: MediaType, tree: DocTree): unknown {
+export function exampleIn(mediaType: MediaType, tree: DocTree): unknown {
   const text = MEDIA_CODECS[mediaType].encode(tree);
   return mediaType === JSON_MEDIA_TYPE ? JSON.parse(text) : text;
 }

@@ -3,10 +3,9 @@
  * answer with it; each in XML, JSON and, as CollectionSpace answers errors, `text/plain` for clients that ask for it.
  * Examples are written by the service's own error encoders.
  */
-import { encodeError, encodeErrorText, type ErrorBody } from '../../codec/index.js';
-import { MEDIA_CODECS, RESPONSE_MEDIA_TYPES, JSON_MEDIA_TYPE } from '../../codec/mediaTypes.js';
+import { encodeError, encodeErrorText, RESPONSE_MEDIA_TYPES, type ErrorBody } from '../../codec/index.js';
 import { STATUS_BY_CODE } from '../problems.js';
-import { ref, type OpenApiObject } from './operation.js';
+import { exampleIn, ref, type OpenApiObject } from './operation.js';
 
 /** Headers some answers carry, by component name. */
 export const HEADERS: Record<string, OpenApiObject> = {
@@ -48,25 +47,21 @@ const EXAMPLE_PROBLEMS: Partial<Record<number, Pick<ErrorBody, 'message' | 'deta
   415: { message: 'Content-Type text/csv is not supported; send application/xml or application/json' },
   422: { message: 'This Idempotency-Key was used for another request' },
   429: { message: 'Too many failed logins; try again later' },
+  500: { message: "Plugin 'create-and-link-loan-out' failed: the loan out number is already taken" },
   503: { message: 'The store cannot take writes now; nothing was kept' },
 };
 
 function errorResponse(status: number, codes: string[]): OpenApiObject {
   const [code = ''] = codes;
-  const problem = EXAMPLE_PROBLEMS[status] ?? { message: 'Internal error; quote request id b2c7… to find it in the logs' };
+  const problem = EXAMPLE_PROBLEMS[status] ?? { message: `An example of ${code}` };
   const example: ErrorBody = { status, code, ...problem, requestId: 'b2c7…' };
   const tree = encodeError(example);
-  const content: OpenApiObject = Object.fromEntries(
-    RESPONSE_MEDIA_TYPES.map((type) => {
-      const written = MEDIA_CODECS[type].encode(tree);
-      return [type, { schema: ref('schemas', 'Error'), example: type === JSON_MEDIA_TYPE ? JSON.parse(written) : written }];
-    }),
-  );
+  const content: OpenApiObject = Object.fromEntries(RESPONSE_MEDIA_TYPES.map((type) => [type, { schema: ref('schemas', 'Error'), example: exampleIn(type, tree) }]));
   content['text/plain'] = { schema: { type: 'string' }, example: encodeErrorText(example) };
-  const headers = ERROR_HEADERS[status];
+  const carried = ERROR_HEADERS[status];
   return {
     description: `Error: ${codes.map((name) => `\`${name}\``).join(', ')}`,
-    ...(headers !== undefined && { headers: Object.fromEntries(headers.map((name) => [headerName(name), ref('headers', name)])) }),
+    ...(carried !== undefined && { headers: headers(...carried) }),
     content,
   };
 }

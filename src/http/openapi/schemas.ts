@@ -19,12 +19,11 @@ import multitenantInvocation from '../../../schemas/multitenant-invocation.json'
 import relationsCommon from '../../../schemas/relation.json' with { type: 'json' };
 import resultLink from '../../../schemas/result-link.json' with { type: 'json' };
 import type { ListSpec } from '../../codec/index.js';
-import { ERROR_CODES } from '../../domain/errors.js';
-import { HTTP_ERROR_CODES } from '../problems.js';
+import { STATUS_BY_CODE } from '../problems.js';
 import { ref, type OpenApiObject } from './operation.js';
 
 /** The validated parts, by component name; each is also a request body's root element or document part. */
-export const VALIDATED_SCHEMAS = {
+const VALIDATED_SCHEMAS = {
   BatchCommon: batchCommon,
   BatchInvocables: batchInvocables,
   BatchBulk: batchBulk,
@@ -98,9 +97,6 @@ export function commonList(spec: Pick<ListSpec<never>, 'fieldsReturned'>, extra:
   };
 }
 
-/** Every error code the service answers with, from the domain's and the HTTP edge's lists. */
-export const ALL_ERROR_CODES: readonly string[] = [...ERROR_CODES, ...HTTP_ERROR_CODES];
-
 /** The error document (XML `<error>`, JSON `{"error": …}`), written by src/codec/errorDocument.ts. */
 const errorDocument: OpenApiObject = {
   type: 'object',
@@ -111,7 +107,8 @@ const errorDocument: OpenApiObject = {
       required: ['status', 'code', 'message'],
       properties: {
         status: { type: 'string', pattern: '^[45][0-9]{2}$' },
-        code: { type: 'string', enum: [...ALL_ERROR_CODES] },
+        // Every code the service answers with: those of the one status table.
+        code: { type: 'string', enum: Object.keys(STATUS_BY_CODE) },
         message: text,
         details: {
           type: 'object',

@@ -2,8 +2,7 @@
  * `/batch`: batch job definitions (src/http/routes/batchRouter.ts), their bulk administration
  * (batchAdminRouter.ts) and transfer between installations (definitionTransferRouter.ts).
  */
-import { BATCH_LIST_SPEC } from '../../../codec/index.js';
-import { BATCH_INVOCABLES_NAMESPACE, BATCH_NAMESPACE } from '../../../codec/namespaces.js';
+import { BATCH_INVOCABLES_NAMESPACE, BATCH_LIST_SPEC, BATCH_NAMESPACE } from '../../../codec/index.js';
 import { DUPE_RULES } from '../../../domain/definitionTransfer.js';
 import { INVOCATION_MODES } from '../../../domain/types.js';
 import { named } from '../namedSchemas.js';
@@ -44,7 +43,7 @@ const BATCH_EXAMPLE = {
       createsNewFocus: true,
       className: 'org.collectionspace.services.batch.nuxeo.CreateAndLinkLoanOutBatchJob',
     },
-    'ns1:batch_invocables': { '@xmlns:ns1': BATCH_INVOCABLES_NAMESPACE, itemTimeoutMs: 60000 },
+    'ns2:batch_invocables': { '@xmlns:ns2': BATCH_INVOCABLES_NAMESPACE, itemTimeoutMs: 60000 },
   },
 };
 

@@ -2,8 +2,7 @@
  * Starting runs: invoke (src/http/routes/invokeRouter.ts), open runs, schedules (schedulesRouter.ts) and one job in
  * several tenants (multiTenantRouter.ts).
  */
-import { SCHEDULE_LIST_SPEC } from '../../../codec/index.js';
-import { INVOCABLE_NAMESPACE } from '../../../codec/namespaces.js';
+import { INVOCABLE_NAMESPACE, SCHEDULE_LIST_SPEC } from '../../../codec/index.js';
 import { named } from '../namedSchemas.js';
 import { documentAnswer, documentBody, emptyAnswer, operation, pathParameter, ref, type OpenApiObject, type Paths } from '../operation.js';
 import { PAGING } from '../parameters.js';

@@ -3,8 +3,16 @@
  * CollectionSpace's record services (`/collectionobjects`, …, recordServicesRouter.ts) and `/relations`
  * (relationsRouter.ts). Both record families share their handlers (recordRoutes.ts), and so their description.
  */
-import { commonPartName, RECORD_LIST_SPEC, RECORD_SERVICES, RELATION_LIST_SPEC, recordServiceListSpec, type DocTree, type ListSpec } from '../../../codec/index.js';
-import { RELATION_NAMESPACE } from '../../../codec/namespaces.js';
+import {
+  commonPartName,
+  RECORD_LIST_SPEC,
+  RECORD_SERVICES,
+  RELATION_LIST_SPEC,
+  RELATION_NAMESPACE,
+  recordServiceListSpec,
+  type DocTree,
+  type ListSpec,
+} from '../../../codec/index.js';
 import { named } from '../namedSchemas.js';
 import { documentAnswer, documentBody, emptyAnswer, operation, pathParameter, queryParameter, ref, type OpenApiObject, type Paths } from '../operation.js';
 import { PAGING } from '../parameters.js';

@@ -1,6 +1,5 @@
 /** The documents of runs and schedules, shared by the invocation, schedule and run paths. */
-import { RUN_LIST_SPEC, SCHEDULE_LIST_SPEC } from '../../../codec/index.js';
-import { INVOCABLE_NAMESPACE } from '../../../codec/namespaces.js';
+import { INVOCABLE_NAMESPACE, RUN_LIST_SPEC, SCHEDULE_LIST_SPEC } from '../../../codec/index.js';
 import { ITEM_STATUSES, RUN_STATUSES } from '../../../domain/runs.js';
 import { named } from '../namedSchemas.js';
 import { element, oneOrMany, onlyTextFields, rootDocument, textFields } from '../schemas.js';
