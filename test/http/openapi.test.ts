@@ -28,7 +28,7 @@ interface Operation {
 type Description = {
   openapi: string;
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown>; parameters: Record<string, Parameter>; responses: Record<string, unknown> };
 };
 
 function describedOperations(description: Description): Array<ServedRoute & { operation: Operation }> {
@@ -41,10 +41,9 @@ function describedOperations(description: Description): Array<ServedRoute & { op
 
 /** `$ref`-free parameters of an operation (components resolved). */
 function parametersOf(description: Description, operation: Operation): Parameter[] {
-  const components = (description.components as unknown as { parameters: Record<string, Parameter> }).parameters;
   return (operation.parameters ?? []).map((parameter) => {
     const ref = (parameter as { $ref?: string }).$ref;
-    return ref === undefined ? parameter : (components[ref.split('/').pop() ?? ''] as Parameter);
+    return ref === undefined ? parameter : (description.components.parameters[ref.split('/').pop() ?? ''] as Parameter);
   });
 }
 
@@ -212,7 +211,7 @@ describe('HTTP OpenAPI description', function () {
       ...describedOperations(description).flatMap(({ method, path, operation }) =>
         Object.entries(operation.responses).map(([status, answer]) => ({ where: `/paths/${escape(path)}/${method.toLowerCase()}/responses/${status}`, answer })),
       ),
-      ...Object.entries((description.components as unknown as { responses: Record<string, unknown> }).responses).map(([name, answer]) => ({ where: `/components/responses/${name}`, answer })),
+      ...Object.entries(description.components.responses).map(([name, answer]) => ({ where: `/components/responses/${name}`, answer })),
     ];
     for (const { where, answer } of answers) {
       const example = (answer as { content?: Record<string, { example?: unknown }> }).content?.['application/json']?.example;
