@@ -42,12 +42,17 @@ export type ValidatedSchema = keyof typeof VALIDATED_SCHEMAS;
 
 const text: OpenApiObject = { type: 'string' };
 
+/** A text property; `@name` is, in XML, the attribute `name` (OpenAPI's `xml` object says so to XML tools). */
+function textProperty(name: string): OpenApiObject {
+  return name.startsWith('@') ? { ...text, xml: { name: name.slice(1), attribute: true } } : text;
+}
+
 /** The `document` element holding `{ "ns2:<part>": <schema> }` parts, as CollectionSpace sends them (any prefix is read). */
 export function documentNode(name: string | undefined, parts: Record<string, OpenApiObject>, required: string[] = []): OpenApiObject {
   return {
     type: 'object',
     description: 'The CollectionSpace multipart document; parts may carry any namespace prefix. In XML, `@name` is the `name` attribute.',
-    properties: { '@name': name === undefined ? text : { type: 'string', const: name }, ...parts },
+    properties: { '@name': { ...textProperty('@name'), ...(name !== undefined && { const: name }) }, ...parts },
     ...(required.length > 0 && { required }),
   };
 }
@@ -75,7 +80,7 @@ export function oneOrMany(item: OpenApiObject): OpenApiObject {
 
 /** A flat answer element of text fields (and `extra` ones). */
 export function textFields(names: readonly string[], extra: Record<string, OpenApiObject> = {}): OpenApiObject {
-  return { type: 'object', properties: { ...Object.fromEntries(names.map((name) => [name, text])), ...extra } };
+  return { type: 'object', properties: { ...Object.fromEntries(names.map((name) => [name, textProperty(name)])), ...extra } };
 }
 
 /** `textFields` whose encoder writes no others: the list items of a `ListSpec`, the run document. */
