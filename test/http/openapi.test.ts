@@ -188,6 +188,19 @@ describe('HTTP OpenAPI description', function () {
     const job = await noopJob();
     const scheduled = await send(`${ROOT}/batch/{csid}/schedules`, 'post', 'application/json', `${job}/schedules`);
     expect(scheduled.status, scheduled.text).to.equal(201);
+    // The administration examples, in the order they build on each other (the user holds the role, the token is hers).
+    const admin = `${ROOT}/admin`;
+    for (const [path, method, type, url, status] of [
+      [`${admin}/tenants`, 'post', 'application/json', undefined, 201],
+      [`${admin}/roles`, 'post', 'application/xml', undefined, 201],
+      [`${admin}/users`, 'post', 'application/json', undefined, 201],
+      [`${admin}/tokens`, 'post', 'application/json', undefined, 201],
+      [`${admin}/roles/{name}`, 'put', 'application/json', `${admin}/roles/runner`, 200],
+      [`${admin}/users/{username}/roles`, 'put', 'application/xml', `${admin}/users/alice/roles`, 200],
+    ] as const) {
+      const answer = await send(path, method, type, url);
+      expect(answer.status, `${method.toUpperCase()} ${url ?? path}: ${answer.text}`).to.equal(status);
+    }
   });
 
   /** An ajv instance holding the description, to check documents against its schemas by JSON pointer. */

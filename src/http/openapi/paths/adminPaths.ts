@@ -1,5 +1,5 @@
 /** `/admin`: tenants, users, roles and API tokens (src/http/routes/admin/). Answers are never cached. */
-import { ROLE_LIST_SPEC, TENANT_LIST_SPEC, TOKEN_LIST_SPEC, userListSpec } from '../../../codec/index.js';
+import { ROLE_LIST_SPEC, TENANT_LIST_SPEC, TOKEN_LIST_SPEC, userListSpec, type DocTree } from '../../../codec/index.js';
 import type { TenantId } from '../../../domain/types.js';
 import { named } from '../namedSchemas.js';
 import { documentAnswer, documentBody, emptyAnswer, operation, pathParameter, queryParameter, type OpenApiObject, type Paths } from '../operation.js';
@@ -40,6 +40,20 @@ const TOKEN = named(
   ),
 );
 
+const ROLE_EXAMPLE = {
+  role: {
+    name: 'runner',
+    displayName: 'Runner',
+    permissions: {
+      permission: [
+        { resource: 'definitions', actionGroup: 'RL' },
+        { resource: 'records', actionGroup: 'CRUDL' },
+        { resource: 'invoke', actionGroup: 'I' },
+      ],
+    },
+  },
+};
+
 interface Collection {
   path: string;
   /** Singular noun and operation id stem. */
@@ -48,11 +62,12 @@ interface Collection {
   document: OpenApiObject;
   fieldsReturned: readonly string[];
   create: ValidatedSchema;
+  createExample: DocTree;
   /** List parameters besides paging. */
   filters?: OpenApiObject[];
 }
 
-function collection({ path, what, name, document, fieldsReturned, create, filters = [] }: Collection): Paths {
+function collection({ path, what, name, document, fieldsReturned, create, createExample, filters = [] }: Collection): Paths {
   return {
     [path]: {
       get: operation({
@@ -67,7 +82,7 @@ function collection({ path, what, name, document, fieldsReturned, create, filter
         id: `create${name}`,
         summary: `Create a ${what}`,
         tag: TAG,
-        body: documentBody(rootDocument(create)),
+        body: documentBody(rootDocument(create), createExample),
         responses: { 201: documentAnswer(`The ${what}`, document, { headers: headers('Location') }) },
         errors: [409],
       }),
@@ -104,13 +119,29 @@ export function adminPaths(root: string): Paths {
   const username = pathParameter('username', "The user's name");
   const roleName = pathParameter('name', "The role's name");
   const tokenId = pathParameter('id', "The token's id");
-  const rolesBody = documentBody(rootDocument('AdminRoles'), { roles: { role: ['TENANT_READER'] } });
+  const rolesBody = documentBody(rootDocument('AdminRoles'), { roles: { role: ['runner', 'TENANT_READER'] } });
   const user = `${admin}/users/{username}`;
   return {
-    ...collection({ path: `${admin}/tenants`, what: 'tenant', name: 'Tenant', document: TENANT, fieldsReturned: TENANT_LIST_SPEC.fieldsReturned, create: 'AdminTenant' }),
+    ...collection({
+      path: `${admin}/tenants`,
+      what: 'tenant',
+      name: 'Tenant',
+      document: TENANT,
+      fieldsReturned: TENANT_LIST_SPEC.fieldsReturned,
+      create: 'AdminTenant',
+      createExample: { tenant: { id: 'museum-b', name: 'Museum B' } },
+    }),
     [`${admin}/tenants/{id}`]: { get: read('getTenant', 'tenant', tenantId, TENANT) },
     ...switches(`${admin}/tenants/{id}`, 'Tenant', 'tenant', tenantId, TENANT),
-    ...collection({ path: `${admin}/users`, what: 'user', name: 'User', document: USER, fieldsReturned: USER_LIST_FIELDS, create: 'AdminUser' }),
+    ...collection({
+      path: `${admin}/users`,
+      what: 'user',
+      name: 'User',
+      document: USER,
+      fieldsReturned: USER_LIST_FIELDS,
+      create: 'AdminUser',
+      createExample: { user: { username: 'alice', password: 'alice-long-password', roles: { role: ['runner'] } } },
+    }),
     [user]: { get: read('getUser', 'user', username, USER) },
     ...switches(user, 'User', 'user', username, USER),
     [`${user}/password`]: {
@@ -154,7 +185,15 @@ export function adminPaths(root: string): Paths {
         errors: [404, 409],
       }),
     },
-    ...collection({ path: `${admin}/roles`, what: 'role', name: 'Role', document: ROLE, fieldsReturned: ROLE_LIST_SPEC.fieldsReturned, create: 'AdminRole' }),
+    ...collection({
+      path: `${admin}/roles`,
+      what: 'role',
+      name: 'Role',
+      document: ROLE,
+      fieldsReturned: ROLE_LIST_SPEC.fieldsReturned,
+      create: 'AdminRole',
+      createExample: ROLE_EXAMPLE,
+    }),
     [`${admin}/roles/{name}`]: {
       get: read('getRole', 'role', roleName, ROLE),
       put: operation({
@@ -162,7 +201,7 @@ export function adminPaths(root: string): Paths {
         summary: 'Update a role (roles cannot be renamed)',
         tag: TAG,
         parameters: [roleName],
-        body: documentBody(rootDocument('AdminRole')),
+        body: documentBody(rootDocument('AdminRole'), ROLE_EXAMPLE),
         responses: { 200: documentAnswer('The role', ROLE) },
         errors: [404, 409],
       }),
@@ -175,6 +214,7 @@ export function adminPaths(root: string): Paths {
       document: TOKEN,
       fieldsReturned: TOKEN_LIST_SPEC.fieldsReturned,
       create: 'AdminToken',
+      createExample: { token: { label: 'nightly job', username: 'alice' } },
       filters: [queryParameter('username', "Only this user's tokens")],
     }),
     [`${admin}/tokens/{id}`]: {
