@@ -178,7 +178,9 @@ export function definitionPaths(root: string): Paths {
         summary: 'Store a `batch-definitions` document into this tenant, with a report per definition',
         tag: TAG,
         parameters: [queryParameter('dupe', 'What to do with a definition whose csid or name is already here: create another (the default), skip it, or update it', { type: 'string', enum: [...DUPE_RULES] })],
-        body: documentBody(element('batch-definitions', { type: 'object', properties: { document: oneOrMany(BATCH_NODE) } })),
+        body: documentBody(element('batch-definitions', { type: 'object', properties: { document: oneOrMany(BATCH_NODE) } }), {
+          'batch-definitions': { document: [BATCH_EXAMPLE.document] },
+        }),
         responses: {
           200: documentAnswer('Every definition was stored or skipped', element('batch-import-report')),
           207: documentAnswer('Some definitions failed: see their entries', element('batch-import-report')),

@@ -76,7 +76,13 @@ export function invocationPaths(root: string, features: InvocationFeatures): Pat
         summary: 'Start one job as a background run in several tenants',
         tag: TAG,
         parameters: [ref('parameters', 'IdempotencyKey')],
-        body: documentBody(rootDocument('MultitenantInvocation')),
+        body: documentBody(rootDocument('MultitenantInvocation'), {
+          multitenantInvocation: {
+            className: 'noop',
+            tenants: { tenant: ['default', 'museum-b'] },
+            'ns2:invocationContext': { '@xmlns:ns2': INVOCABLE_NAMESPACE, mode: 'nocontext' },
+          },
+        }),
         responses: {
           200: documentAnswer('Every tenant got a run', MULTITENANT_RESULTS, { headers: headers('IdempotentReplayed') }),
           207: documentAnswer('Some tenants got no run: see `postedProblems`', MULTITENANT_RESULTS, { headers: headers('IdempotentReplayed') }),
