@@ -124,7 +124,7 @@ function schedulePaths(root: string): Paths {
         tag: TAG_SCHEDULES,
         parameters: [CSID, ...PAGING],
         responses: { 200: documentAnswer('One page of schedules', named('ScheduleList', commonList(SCHEDULE_LIST_SPEC))) },
-        errors: [400],
+        errors: [400, 404],
       }),
     },
     [`${root}/schedules`]: {
