@@ -11,6 +11,7 @@ import { commonList, element, oneOrMany, rootDocument, textFields } from '../sch
 import { CONTEXT_BODY, CONTEXT_EXAMPLE, INVOCATION_RESULTS, RUN_DOCUMENT, SCHEDULE_DOCUMENT, SCHEDULE_REQUEST } from './runDocuments.js';
 
 const TAG = 'Invocation';
+const SCHEDULES_TAG = 'Schedules';
 const CSID = pathParameter('csid', "The definition's csid, or one of its aliases");
 const PREFER: OpenApiObject = {
   name: 'Prefer',
@@ -20,7 +21,15 @@ const PREFER: OpenApiObject = {
   examples: { async: { value: 'respond-async' }, wait: { value: 'respond-async, wait=10' } },
 };
 
-/** Statuses every invocation may be refused with (README "Invocation API"). */
+const MULTITENANT_RESULTS = named('MultitenantInvocationResults', element('multitenantInvocationResults', {
+  type: 'object',
+  properties: {
+    postedSuccess: { type: 'object', properties: { posted: oneOrMany(textFields(['tenant', 'runId'])) } },
+    postedProblems: { type: 'object', properties: { problem: oneOrMany(textFields(['tenant', 'message'])) } },
+  },
+}));
+
+/** What else refuses an invocation: a bad context or mode, an unknown definition, an `Idempotency-Key` in use or reused. */
 const INVOKE_ERRORS = [400, 404, 409, 422];
 
 const INVOKE_ANSWERS = {
@@ -94,23 +103,14 @@ export function invocationPaths(root: string, features: InvocationFeatures): Pat
   return paths;
 }
 
-const MULTITENANT_RESULTS = named('MultitenantInvocationResults', element('multitenantInvocationResults', {
-  type: 'object',
-  properties: {
-    postedSuccess: { type: 'object', properties: { posted: oneOrMany(textFields(['tenant', 'runId'])) } },
-    postedProblems: { type: 'object', properties: { problem: oneOrMany(textFields(['tenant', 'message'])) } },
-  },
-}));
-
 function schedulePaths(root: string): Paths {
-  const TAG_SCHEDULES = 'Schedules';
   const id = pathParameter('id', "The schedule's id");
   return {
     [`${root}/batch/{csid}/schedules`]: {
       post: operation({
         id: 'createSchedule',
         summary: 'Schedule invocations of a batch job: once (`at`) or repeatedly (`every`)',
-        tag: TAG_SCHEDULES,
+        tag: SCHEDULES_TAG,
         parameters: [CSID],
         body: documentBody(SCHEDULE_REQUEST, {
           schedule: { every: '30 9 * * *', timezone: 'Europe/Paris', invocationContext: { mode: 'nocontext' } },
@@ -121,7 +121,7 @@ function schedulePaths(root: string): Paths {
       get: operation({
         id: 'listDefinitionSchedules',
         summary: "A batch job's schedules, newest first",
-        tag: TAG_SCHEDULES,
+        tag: SCHEDULES_TAG,
         parameters: [CSID, ...PAGING],
         responses: { 200: documentAnswer('One page of schedules', named('ScheduleList', commonList(SCHEDULE_LIST_SPEC))) },
         errors: [400, 404],
@@ -131,7 +131,7 @@ function schedulePaths(root: string): Paths {
       get: operation({
         id: 'listSchedules',
         summary: "The tenant's schedules, newest first",
-        tag: TAG_SCHEDULES,
+        tag: SCHEDULES_TAG,
         parameters: PAGING,
         responses: { 200: documentAnswer('One page of schedules', named('ScheduleList', commonList(SCHEDULE_LIST_SPEC))) },
         errors: [400],
@@ -141,7 +141,7 @@ function schedulePaths(root: string): Paths {
       get: operation({
         id: 'getSchedule',
         summary: 'Read a schedule, with its next and last firing',
-        tag: TAG_SCHEDULES,
+        tag: SCHEDULES_TAG,
         parameters: [id],
         responses: { 200: documentAnswer('The schedule', SCHEDULE_DOCUMENT) },
         errors: [404],
@@ -149,7 +149,7 @@ function schedulePaths(root: string): Paths {
       delete: operation({
         id: 'deleteSchedule',
         summary: 'Stop and remove a schedule',
-        tag: TAG_SCHEDULES,
+        tag: SCHEDULES_TAG,
         parameters: [id],
         responses: { 204: emptyAnswer('Removed') },
         errors: [404],

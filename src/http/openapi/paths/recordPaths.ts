@@ -21,6 +21,7 @@ import { commonList, documentNode, element, partsDocument } from '../schemas.js'
 import { workflowPaths } from './workflowPaths.js';
 
 const TAG = 'Records';
+const RELATIONS_TAG = 'Relations';
 const CSID = pathParameter('csid', "The record's csid");
 const FIELD = { description: 'A field: text, or nested fields', anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'object' }, { type: 'array' }] };
 const SYSTEM_PARTS = {
@@ -147,7 +148,6 @@ function recordServices(root: string): Paths {
 }
 
 function relations(root: string): Paths {
-  const TAG_RELATIONS = 'Relations';
   const body = named('RelationDocument', partsDocument('relations', { 'ns2:relations_common': ref('schemas', 'RelationsCommon') }, ['ns2:relations_common']));
   const example = {
     document: {
@@ -165,7 +165,7 @@ function relations(root: string): Paths {
       get: operation({
         id: 'listRelations',
         summary: 'List relations',
-        tag: TAG_RELATIONS,
+        tag: RELATIONS_TAG,
         parameters: [
           queryParameter('sbj', 'Relations whose subject is this csid'),
           queryParameter('obj', 'Relations whose object is this csid'),
@@ -178,7 +178,7 @@ function relations(root: string): Paths {
       post: operation({
         id: 'createRelation',
         summary: 'Relate two records',
-        tag: TAG_RELATIONS,
+        tag: RELATIONS_TAG,
         body: documentBody(body, example),
         responses: { 201: emptyAnswer('Created', headers('Location', 'ETag')) },
         errors: [404],
@@ -188,7 +188,7 @@ function relations(root: string): Paths {
       get: operation({
         id: 'getRelation',
         summary: 'Read a relation',
-        tag: TAG_RELATIONS,
+        tag: RELATIONS_TAG,
         parameters: [pathParameter('csid', "The relation's csid")],
         responses: { 200: documentAnswer('The relation', named('RelationAnswer', partsDocument('relations', { 'ns2:relations_common': { type: 'object' }, ...SYSTEM_PARTS }))) },
         errors: [404],
@@ -196,7 +196,7 @@ function relations(root: string): Paths {
       delete: operation({
         id: 'deleteRelation',
         summary: 'Delete a relation',
-        tag: TAG_RELATIONS,
+        tag: RELATIONS_TAG,
         parameters: [pathParameter('csid', "The relation's csid")],
         responses: { 200: emptyAnswer('Deleted') },
         errors: [404],

@@ -14,6 +14,7 @@ import { commonList, element, oneOrMany, rootDocument, textFields } from '../sch
 import { INVOCATION_RESULTS, ITEM_STATUS_SCHEMA, RUN_DOCUMENT, RUN_STATUS_SCHEMA } from './runDocuments.js';
 
 const TAG = 'Runs';
+const LINKS_TAG = 'Result links';
 const ID = pathParameter('id', "The run's id");
 
 const ITEMS_BODY = named('RunItems', element('items', {
@@ -141,14 +142,13 @@ export function runPaths(root: string, resultLinks: boolean, security: OpenApiOb
 }
 
 function linkPaths(root: string, security: OpenApiObject[]): Paths {
-  const TAG_LINKS = 'Result links';
   const linkId = pathParameter('linkId', "The link's id");
   return {
     [`${root}/runs/{id}/links`]: {
       get: operation({
         id: 'listResultLinks',
         summary: "Links to a run's results (its creator only)",
-        tag: TAG_LINKS,
+        tag: LINKS_TAG,
         parameters: [ID],
         responses: { 200: documentAnswer('The links', named('ResultLinkList', commonList(RESULT_LINK_LIST_SPEC))) },
         errors: [404],
@@ -156,7 +156,7 @@ function linkPaths(root: string, security: OpenApiObject[]): Paths {
       post: operation({
         id: 'createResultLink',
         summary: `Share a run's results by link (scope ${LINK_SCOPES.join(', ')}): its creator, the tenant's users, or anyone with the signed URL`,
-        tag: TAG_LINKS,
+        tag: LINKS_TAG,
         parameters: [ID],
         body: documentBody(rootDocument('ResultLinkRequest'), { resultLink: { scope: 'public', expiresIn: 86400 } }),
         responses: { 201: documentAnswer('The link, with its `publishLink`', RESULT_LINK, { headers: headers('Location') }) },
@@ -164,13 +164,13 @@ function linkPaths(root: string, security: OpenApiObject[]): Paths {
       }),
     },
     [`${root}/runs/{id}/links/{linkId}`]: {
-      delete: operation({ id: 'revokeResultLink', summary: 'Revoke a link', tag: TAG_LINKS, parameters: [ID, linkId], responses: { 204: emptyAnswer('Revoked') }, errors: [404] }),
+      delete: operation({ id: 'revokeResultLink', summary: 'Revoke a link', tag: LINKS_TAG, parameters: [ID, linkId], responses: { 204: emptyAnswer('Revoked') }, errors: [404] }),
     },
     [`${root}/links/{linkId}/results`]: {
       get: operation({
         id: 'openResultLink',
         summary: "A run's results through a link: a public link's signed URL needs no credentials, the others a login",
-        tag: TAG_LINKS,
+        tag: LINKS_TAG,
         description: 'With `sig`, the link is opened by its signature alone (an expired, revoked or forged one is a 404); without, the caller must be allowed by the link\'s scope.',
         // `{}`: no credentials at all, with a signature.
         security: [{}, ...security],
