@@ -5,6 +5,7 @@
 import { BATCH_INVOCABLES_NAMESPACE, BATCH_LIST_SPEC, BATCH_NAMESPACE } from '../../../codec/index.js';
 import { DUPE_RULES } from '../../../domain/definitionTransfer.js';
 import { INVOCATION_MODES } from '../../../domain/types.js';
+import { DEFINITION_EXAMPLE, DEFINITION_LIST_EXAMPLE } from '../examples.js';
 import { named } from '../namedSchemas.js';
 import { documentAnswer, documentBody, emptyAnswer, operation, pathParameter, queryParameter, ref, type Paths } from '../operation.js';
 import { PAGING } from '../parameters.js';
@@ -86,7 +87,7 @@ export function definitionPaths(root: string): Paths {
         summary: "List the tenant's batch jobs",
         tag: TAG,
         parameters: LIST_FILTERS,
-        responses: { 200: documentAnswer('One page of definitions', named('BatchList', commonList(BATCH_LIST_SPEC))) },
+        responses: { 200: documentAnswer('One page of definitions', named('BatchList', commonList(BATCH_LIST_SPEC)), { example: DEFINITION_LIST_EXAMPLE }) },
         errors: [400],
       }),
       post: operation({
@@ -111,7 +112,7 @@ export function definitionPaths(root: string): Paths {
         summary: 'Read a batch job',
         tag: TAG,
         parameters: [CSID],
-        responses: { 200: documentAnswer('The definition', BATCH_ANSWER, { headers: headers('ETag') }) },
+        responses: { 200: documentAnswer('The definition', BATCH_ANSWER, { headers: headers('ETag'), example: DEFINITION_EXAMPLE }) },
         errors: [404],
       }),
       put: operation({
@@ -120,7 +121,7 @@ export function definitionPaths(root: string): Paths {
         tag: TAG,
         parameters: [CSID, ref('parameters', 'IfMatch')],
         body: documentBody(BATCH_DOCUMENT, BATCH_EXAMPLE),
-        responses: { 200: documentAnswer('The updated definition', BATCH_ANSWER, { headers: headers('ETag') }) },
+        responses: { 200: documentAnswer('The updated definition', BATCH_ANSWER, { headers: headers('ETag'), example: DEFINITION_EXAMPLE }) },
         errors: [404, 409, 412],
       }),
       delete: operation({
