@@ -269,7 +269,7 @@ describe('HTTP OpenAPI description', function () {
 
 describe('OpenAPI description of a service without optional features', () => {
   it('leaves out what is not served: schedules, result links, several tenants, OAuth, the dashboard', async () => {
-    const bare = buildOpenApiDocument(ROOT, { schedules: false, resultLinks: false, multiTenant: false }) as unknown as Description;
+    const bare = buildOpenApiDocument(ROOT, { consolePath: `${ROOT}/console`, schedules: false, resultLinks: false, multiTenant: false }) as unknown as Description;
     const paths = Object.keys(bare.paths);
     expect(paths.filter((path) => /schedules|links|multitenant|oauth2|agendash/.test(path))).to.deep.equal([]);
     expect(bare.components.securitySchemes).to.have.all.keys('basic', 'bearer');

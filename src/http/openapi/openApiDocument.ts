@@ -11,7 +11,7 @@ import { accountPaths } from './paths/accountPaths.js';
 import { adminPaths } from './paths/adminPaths.js';
 import { definitionPaths } from './paths/definitionPaths.js';
 import { invocationPaths } from './paths/invocationPaths.js';
-import { openPaths } from './paths/openPaths.js';
+import { servicePaths } from './paths/servicePaths.js';
 import { recordPaths } from './paths/recordPaths.js';
 import { runPaths } from './paths/runPaths.js';
 import { errorResponses, HEADERS } from './responses.js';
@@ -19,6 +19,8 @@ import { componentSchemas } from './schemas.js';
 import { securityRequirements, securitySchemes } from './security.js';
 
 export interface DescribedFeatures {
+  /** Where the web console is served. */
+  consolePath: string;
   schedules: boolean;
   resultLinks: boolean;
   multiTenant: boolean;
@@ -49,7 +51,7 @@ export function buildOpenApiDocument(root: string, features: DescribedFeatures):
   const schemas = componentSchemas();
   const paths = hoistNamedSchemas(
     mergePaths(
-      openPaths(root, features),
+      servicePaths(root, features),
       definitionPaths(root),
       invocationPaths(root, features),
       runPaths(root, features.resultLinks, security),

@@ -13,7 +13,7 @@ export const HEADERS: Record<string, OpenApiObject> = {
   ETag: { description: 'The revision read or written; send it back as `If-Match`.', schema: { type: 'string' } },
   RetryAfter: { description: 'Seconds to wait before trying again.', schema: { type: 'integer' } },
   Allow: { description: 'The methods this path allows.', schema: { type: 'string' } },
-  WWWAuthenticate: { description: 'The schemes to authenticate with: `Basic realm="invocables", Bearer`.', schema: { type: 'string' } },
+  WWWAuthenticate: { description: 'The schemes to authenticate with, one header each: `Basic realm="invocables"` and `Bearer`.', schema: { type: 'string' } },
   IdempotentReplayed: { description: '`true` on the stored answer to a repeated `Idempotency-Key`.', schema: { type: 'string', enum: ['true'] } },
   PreferenceApplied: { description: 'The `Prefer` preferences this answer honours (RFC 7240).', schema: { type: 'string' } },
 };

@@ -1,6 +1,7 @@
 /**
- * Routes outside the authenticated API: `/health`, this description, the OAuth authorization server
- * (src/http/oauth/oauthRouter.ts and oidc-provider's own endpoints) and the Agenda dashboard's page.
+ * Routes beside the JSON API: `/` and the web console's page (src/http/console/), `/health`, this description, the
+ * OAuth authorization server (src/http/oauth/oauthRouter.ts and oidc-provider's own endpoints) and the Agenda
+ * dashboard's page.
  */
 import { OAUTH_ROUTES } from '../../../services/oauth/oauthProvider.js';
 import { operation, pathParameter, type OpenApiObject, type Paths } from '../operation.js';
@@ -32,7 +33,9 @@ const form = (properties: Record<string, OpenApiObject>, required: string[]): Op
 });
 const text = { type: 'string' };
 
-export interface OpenFeatures {
+export interface ServiceFeatures {
+  /** Where the web console is served. */
+  consolePath: string;
   /** Where the authorization server is mounted; absent, it is not served. */
   oauthPath?: string;
   /** Where the Agenda dashboard is served; absent, it is not. */
@@ -99,8 +102,26 @@ function oauthPaths(base: string): Paths {
   };
 }
 
-export function openPaths(root: string, features: OpenFeatures): Paths {
+export function servicePaths(root: string, features: ServiceFeatures): Paths {
   const paths: Paths = {
+    '/': {
+      get: operation({
+        id: 'home',
+        summary: 'Where a browser lands: the web console',
+        tag: 'Service',
+        open: true,
+        responses: { 302: { description: 'To the console', headers: { Location: { $ref: '#/components/headers/Location' } } } },
+      }),
+    },
+    [features.consolePath]: {
+      get: operation({
+        id: 'console',
+        summary: 'The web console: definitions, invocations, runs with live progress, schedules',
+        description: 'Its scripts and styles are served under `/assets/` below this path; everything it shows it reads from this API.',
+        tag: 'Service',
+        responses: { 200: html('The console page') },
+      }),
+    },
     '/health': {
       get: operation({
         id: 'health',
