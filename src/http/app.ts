@@ -50,7 +50,7 @@ export interface AppDeps {
   runs: RunService;
   /** Links to runs' results (`/runs/{id}/links`, `/links/{linkId}/results`); absent, those routes do not exist. */
   resultLinks?: ResultLinkService;
-  /** Idempotency keys of starting runs (in one tenant or several), opening them and adding items (src/http/idempotency.ts). */
+  /** Idempotency keys of starting runs (in one tenant or several), opening them, adding items and bulk administration (src/http/idempotency.ts). */
   idempotency: IdempotencyService;
   /** Schedules (`/batch/{csid}/schedules`, `/schedules`); absent, those routes do not exist. */
   schedules?: ScheduleService;
@@ -122,7 +122,7 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   api.use(bodyParsers(options.bodyLimit));
   // Bulk administration and transfer first, so that their paths (`bulk`, `forms`, `export`, `import`) are never
   // taken for a csid.
-  api.use('/batch', batchAdminRouter(deps.definitions));
+  api.use('/batch', batchAdminRouter(deps.definitions, deps.idempotency));
   api.use('/batch', definitionTransferRouter(new DefinitionTransfer(deps.definitions)));
   // Invocation next: the deprecated `POST /batch/{csid}` would otherwise meet the definitions router's 405.
   api.use('/batch', invokeRouter({ runs: deps.runs, idempotency: deps.idempotency, runsPath: `${SERVICE_ROOT}/runs` }));
