@@ -10,6 +10,7 @@ import { SQLITE_DEFAULTS, SqliteStore } from '../../src/store/sqlite/index.js';
 import { describeAdvancedSearchConformance } from './advancedSearchConformance.js';
 import { describeAuthStoreConformance } from './authStoreConformance.js';
 import { describeResultLinkStoreConformance } from './resultLinkStoreConformance.js';
+import { describeRecordItemsConformance } from './recordItemsConformance.js';
 import { describeRunStoreConformance } from './runStoreConformance.js';
 import { describeScheduleStoreConformance } from './scheduleStoreConformance.js';
 import { describeIdempotencyStoreConformance } from './idempotencyStoreConformance.js';
@@ -27,6 +28,7 @@ describeScheduleStoreConformance(sqliteInMemory);
 describeResultLinkStoreConformance(sqliteInMemory);
 describeAuthStoreConformance(sqliteInMemory);
 describeIdempotencyStoreConformance(sqliteInMemory);
+describeRecordItemsConformance(sqliteInMemory);
 
 describe('SQLite store files', () => {
   const tenant = 'tenant-a' as TenantId;
