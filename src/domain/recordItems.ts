@@ -30,6 +30,16 @@ export interface ItemRecord {
   file?: RecordFile;
 }
 
+/** A document item as a client sends it: a record's fields (its doc type, if it names one), or a file. */
+export type DocumentItem = { docType?: string; fields: RecordFields } | { file: RecordFile };
+
+/** What one document item became: its record, and the file it brought, if any. */
+export interface CreatedDocumentItem {
+  csid: Csid;
+  docType: string;
+  fileName?: string;
+}
+
 /** One run that acted on a record: the run and the record's item in it. */
 export interface RecordRun {
   runId: RunId;

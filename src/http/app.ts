@@ -3,6 +3,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import bytes from 'bytes';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -32,6 +33,7 @@ import { recordServicesRouter } from './routes/recordServicesRouter.js';
 import { relationsRouter } from './routes/relationsRouter.js';
 import { linkResultsRouter, runLinksRouter } from './routes/resultLinksRouter.js';
 import { runsRouter } from './routes/runsRouter.js';
+import { RECORD_FILE_MAX_BYTES, UPLOAD_FILES_LIMIT } from '../domain/recordItems.js';
 import { multiTenantRouter } from './routes/multiTenantRouter.js';
 import { OAUTH_PATH, oauthRouter } from './oauth/oauthRouter.js';
 import type Provider from 'oidc-provider';
@@ -137,7 +139,12 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   if (deps.multiTenant !== undefined) api.use('/batch-multitenant', multiTenantRouter(deps.multiTenant, deps.idempotency));
   const linksPath = `${SERVICE_ROOT}/links`;
   if (deps.resultLinks !== undefined) api.use('/runs', runLinksRouter({ links: deps.resultLinks, linksPath }));
-  api.use('/runs', runsRouter({ runs: deps.runs, idempotency: deps.idempotency, basePath: `${SERVICE_ROOT}/runs`, retentionMs: options.runRetentionMs ?? 0 }));
+  const maxBytes = bytes.parse(options.bodyLimit) ?? 0;
+  const uploadLimits = { maxBytes, maxFileBytes: Math.min(maxBytes, RECORD_FILE_MAX_BYTES), maxFiles: UPLOAD_FILES_LIMIT };
+  api.use(
+    '/runs',
+    runsRouter({ runs: deps.runs, idempotency: deps.idempotency, basePath: `${SERVICE_ROOT}/runs`, retentionMs: options.runRetentionMs ?? 0, uploadLimits }),
+  );
   api.use('/accounts', accountsRouter({ auth: deps.auth }));
   api.use('/servicegroups', serviceGroupsRouter());
   api.use('/admin', adminRouter(deps.admin, `${SERVICE_ROOT}/admin`));

@@ -12,10 +12,18 @@ import type { InvocationContextPayload } from '../codec/index.js';
 import { DomainError, NotFoundError, ValidationError, isErrorCode, quoted, someOf } from '../domain/errors.js';
 import { repeatedValues } from '../domain/lists.js';
 import type { Page, Paging } from '../domain/paging.js';
+import {
+  documentItemCsid,
+  FILE_FIELD,
+  fileFieldOf,
+  type CreatedDocumentItem,
+  type DocumentItem,
+  type ItemRecord,
+} from '../domain/recordItems.js';
 import type { RunLogLine, RunLogQuery, RunLogSummary } from '../domain/runLog.js';
 import { isFinalRunStatus, WHOLE_INVOCATION_KEY, type ItemStatus, type Run, type RunItem, type RunResults, type RunStatus } from '../domain/runs.js';
 import type { TenantId } from '../domain/types.js';
-import type { Clock } from '../store/queryRules.js';
+import { newCsid, type Clock } from '../store/queryRules.js';
 import type { NewRun, RunStore } from '../store/runTypes.js';
 import type { InvocationService, PreparedInvocation } from './invocationService.js';
 import type { InvocationCaller, InvokeAuthorizer, InvokeGrant, InvokeOccasion } from './invokeAuthorization.js';
@@ -389,6 +397,57 @@ export class RunService {
     await this.#wake(run);
     this.#publish(run);
     return run;
+  }
+
+  /**
+   * Items that bring their own data (seed 000): each document becomes a record of the run's doc type, created by
+   * the requester, and an item of the run, in one store step (`RunStore.addRecordItems`); each is eligible at
+   * once. With the request's idempotency key (`requestKey`) the csids are derived from it, so a retry converges.
+   */
+  async addDocuments(
+    requester: InvocationCaller,
+    id: string,
+    documents: readonly DocumentItem[],
+    requestKey?: string,
+  ): Promise<{ run: Run; items: CreatedDocumentItem[] }> {
+    if (documents.length === 0) throw new ValidationError('No documents to add', [{ path: 'items/document', message: 'is required' }]);
+    const { tenant, user } = requester;
+    const current = await this.#found(tenant, id);
+    await this.#authorizeOn(requester, current, { startsWork: false });
+    this.#refuseTooMany(documents.length, current.counts.posted);
+    const docType = this.#documentDocType(current, documents);
+    const records = documents.map((document, ordinal): ItemRecord => {
+      const csid = requestKey === undefined ? newCsid() : documentItemCsid({ tenant, user, key: requestKey }, id, ordinal);
+      return 'file' in document
+        ? { csid, docType, fields: { [FILE_FIELD]: fileFieldOf(document.file) }, file: document.file }
+        : { csid, docType, fields: document.fields };
+    });
+    const run = await this.#deps.runs.addRecordItems(tenant, id, records, user, this.#deps.now()).catch(async (err: unknown) => {
+      // As for `addItems`: a refused add may have been counted for a moment on MongoDB.
+      await this.#wake(current);
+      throw err;
+    });
+    if (run === undefined) throw new NotFoundError('Run', id);
+    await this.#wake(run);
+    this.#publish(run);
+    this.#deps.logger.info({ run: id, documents: records.length, by: user }, 'document items added');
+    const items = records.map(({ csid, file }) => ({ csid, docType, ...(file !== undefined && { fileName: file.name }) }));
+    return { run, items };
+  }
+
+  /** The run's doc type, which every document must be of (when it names one). */
+  #documentDocType(run: Run, documents: readonly DocumentItem[]): string {
+    const { docType } = run.invocation;
+    if (docType === undefined) {
+      throw new DomainError('CONFLICT', `Run '${run.id}' names no docType, so its documents would be of none: open the run with a docType`);
+    }
+    const problems = documents.flatMap((document, index) =>
+      'fields' in document && document.docType !== undefined && document.docType.toLowerCase() !== docType.toLowerCase()
+        ? [{ path: `items/document/${index}/@name`, message: `is ${quoted(document.docType)} but the run's docType is ${quoted(docType)}` }]
+        : [],
+    );
+    if (problems.length > 0) throw new ValidationError('Every document must be of the run\'s docType', problems);
+    return docType;
   }
 
   /** Closing lets the run finish, which runs its plugin's `summarize`: the requester needs the invoke rule too. */
