@@ -68,6 +68,10 @@ export function readUploads(req: Request, limits: UploadLimits): Promise<RecordF
       req.resume();
       reject(problem);
     };
+    // A client gone before its body ended: nothing would close the parser, and the request would wait forever.
+    req.on('close', () => {
+      if (!req.complete) fail(invalid('The upload ended before its body was complete'));
+    });
     req.on('data', (chunk: Buffer) => {
       received += chunk.length;
       if (received > limits.maxBytes) fail(tooLarge(limits));

@@ -143,7 +143,7 @@ describe(`HTTP items that bring their own data (${engine})`, function () {
     expect((await service.request(`/cspace-services/records/Person/${items[0].csid}/file`)).status).to.equal(404);
   });
 
-  it('refuses, keeping nothing: too large an upload, a form field, a document of another doc type, a closed run', async () => {
+  it('refuses, keeping nothing: too large an upload, a form field, too many files, a nameless one, a document of another doc type, a closed run', async () => {
     const location = await openRun();
     const before = await recordCount();
     const big = new FormData();
@@ -158,6 +158,18 @@ describe(`HTTP items that bring their own data (${engine})`, function () {
     const field = await post(location, withField);
     expect(field.status).to.equal(400);
     expect(((await field.json()) as any).error.message).to.include("Form field 'note'");
+
+    const many = new FormData();
+    for (let i = 0; i < 21; i += 1) many.append('file', new Blob([`cv ${i}`]), `cv-${i}.txt`);
+    const tooMany = await post(location, many);
+    expect(tooMany.status).to.equal(400);
+    expect(((await tooMany.json()) as any).error.message).to.include('At most 20 files');
+    const nameless = await post(location, '--b\r\nContent-Disposition: form-data; name="file"; filename=""\r\n\r\nx\r\n--b--\r\n', {
+      'Content-Type': 'multipart/form-data; boundary=b',
+    });
+    expect(nameless.status).to.equal(400);
+    const noBoundary = await post(location, 'x', { 'Content-Type': 'multipart/form-data' });
+    expect(noBoundary.status).to.equal(400);
 
     const otherType = await post(location, '<items><document name="Person"><name>P</name></document></items>', { 'Content-Type': XML_TYPE });
     expect(otherType.status).to.equal(400);
