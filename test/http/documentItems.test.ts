@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { createDefinition, getJson, invocationContextBody, JSON_TYPE, XML_TYPE } from '../support/api.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
 import { waitFor } from '../support/waitFor.js';
-import { actingAs, createRole, createUser } from '../security/support.js';
+import { actingAs, createRole, createTenant, createUser } from '../security/support.js';
 import { dropMongoDatabase, ownMongoUri } from '../support/mongoUri.js';
 
 const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
@@ -110,7 +110,7 @@ describe(`HTTP items that bring their own data (${engine})`, function () {
     expect(runs['list-item']).to.include({ runId: location.split('/').pop(), definitionName: 'Record items', itemStatus: 'Completed', attempts: '1' });
   });
 
-  it('makes each uploaded file a record whose file is served back as sent; a repeated upload with its key replays', async () => {
+  it('makes each uploaded file a record whose file is served back as sent, in its tenant only; a repeated upload with its key replays', async () => {
     const location = await openRun();
     const pdf = Buffer.from('%PDF-1.4 resume of Ada\n\u0000\u00ff', 'latin1');
     const form = (second: string) => {
@@ -137,6 +137,10 @@ describe(`HTTP items that bring their own data (${engine})`, function () {
     expect(record.file.sha256).to.match(/^[0-9a-f]{64}$/);
     const text = await service.request(`/cspace-services/records/CollectionObject/${items[1].csid}/file`);
     expect(await text.text()).to.equal('Grace Hopper');
+    // Another tenant sees neither the file nor the record's runs.
+    const other = await createTenant(service);
+    expect((await other.request(`/cspace-services/records/CollectionObject/${items[0].csid}/file`)).status).to.equal(404);
+    expect((await other.request(`/cspace-services/records/CollectionObject/${items[0].csid}/runs`)).status).to.equal(404);
     // A record without a file, and a file asked under another doc type: 404.
     const plain = await service.store.records.create('default' as never, 'CollectionObject', { objectNumber: 'plain' }, 'test');
     expect((await service.request(`/cspace-services/records/CollectionObject/${plain.csid}/file`)).status).to.equal(404);
