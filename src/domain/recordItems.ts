@@ -7,7 +7,8 @@
  * bytes and what describes them, kept beside its record (not in its fields, which every read and scan carries).
  */
 import { createHash } from 'node:crypto';
-import type { ItemStatus, RunId, RunStatus } from './runs.js';
+import { DomainError, quoted, ValidationError } from './errors.js';
+import type { ItemStatus, Run, RunId, RunStatus } from './runs.js';
 import type { Csid, RecordFields } from './types.js';
 
 /** An uploaded file as kept beside its record; the record's `file` field describes it (`fileFieldOf`). */
@@ -101,4 +102,35 @@ export function nameBasedUuid(namespace: Buffer, name: string): Csid {
  */
 export function documentItemCsid(scope: { tenant: string; user: string; key: string }, runId: string, ordinal: number): Csid {
   return nameBasedUuid(DOCUMENT_ITEM_NAMESPACE, JSON.stringify([scope.tenant, scope.user, scope.key, runId, ordinal]));
+}
+
+/**
+ * The run's doc type, which every document must be of (when it names one). An open run is invoked in mode `list`,
+ * which needs a doc type; a run without one (stored by another path) has no type to give its documents.
+ */
+export function documentDocType(run: Pick<Run, 'id' | 'invocation'>, documents: readonly DocumentItem[]): string {
+  const { docType } = run.invocation;
+  if (docType === undefined) {
+    throw new DomainError('CONFLICT', `Run '${run.id}' names no docType, so its documents would be of none: open the run with a docType`);
+  }
+  const problems = documents.flatMap((document, index) =>
+    'fields' in document && document.docType !== undefined && document.docType.toLowerCase() !== docType.toLowerCase()
+      ? [{ path: `items/document/${index}/@name`, message: `is ${quoted(document.docType)} but the run's docType is ${quoted(docType)}` }]
+      : [],
+  );
+  if (problems.length > 0) throw new ValidationError("Every document must be of the run's docType", problems);
+  return docType;
+}
+
+/**
+ * The records `documents` make, of `docType`, document `ordinal` under `csidOf(ordinal)`: a file's record has one
+ * field, `file`, that describes it (`fileFieldOf`), and keeps the file beside it.
+ */
+export function itemRecordsOf(documents: readonly DocumentItem[], docType: string, csidOf: (ordinal: number) => Csid): ItemRecord[] {
+  return documents.map((document, ordinal) => {
+    const csid = csidOf(ordinal);
+    return 'file' in document
+      ? { csid, docType, fields: { [FILE_FIELD]: fileFieldOf(document.file) }, file: document.file }
+      : { csid, docType, fields: document.fields };
+  });
 }

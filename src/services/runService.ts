@@ -13,9 +13,9 @@ import { DomainError, NotFoundError, ValidationError, isErrorCode, quoted, someO
 import { repeatedValues } from '../domain/lists.js';
 import type { Page, Paging } from '../domain/paging.js';
 import {
+  documentDocType,
   documentItemCsid,
-  FILE_FIELD,
-  fileFieldOf,
+  itemRecordsOf,
   type CreatedDocumentItem,
   type DocumentItem,
   type ItemRecord,
@@ -382,21 +382,7 @@ export class RunService {
   async addItems(requester: InvocationCaller, id: string, csids: readonly string[]): Promise<Run> {
     if (csids.length === 0) throw new ValidationError('No items to add', [{ path: 'invocationContext/listCSIDs', message: 'is empty' }]);
     this.#refuseDuplicates(csids);
-    const { tenant } = requester;
-    const current = await this.#found(tenant, id);
-    // The run is already active: no new work as far as the active-run limit goes.
-    await this.#authorizeOn(requester, current, { startsWork: false });
-    this.#refuseTooMany(csids.length, current.counts.posted);
-    const run = await this.#deps.runs.addItems(tenant, id, csids, this.#deps.now()).catch(async (err: unknown) => {
-      // A refused add may have been counted for a moment (MongoDB takes it back): a session that ended meanwhile
-      // left the run to finish, so one is woken to look again.
-      await this.#wake(current);
-      throw err;
-    });
-    if (run === undefined) throw new NotFoundError('Run', id);
-    await this.#wake(run);
-    this.#publish(run);
-    return run;
+    return this.#append(requester, id, csids.length, () => this.#deps.runs.addItems(requester.tenant, id, csids, this.#deps.now()));
   }
 
   /**
@@ -412,42 +398,35 @@ export class RunService {
   ): Promise<{ run: Run; items: CreatedDocumentItem[] }> {
     if (documents.length === 0) throw new ValidationError('No documents to add', [{ path: 'items/document', message: 'is required' }]);
     const { tenant, user } = requester;
-    const current = await this.#found(tenant, id);
-    await this.#authorizeOn(requester, current, { startsWork: false });
-    this.#refuseTooMany(documents.length, current.counts.posted);
-    const docType = this.#documentDocType(current, documents);
-    const records = documents.map((document, ordinal): ItemRecord => {
-      const csid = requestKey === undefined ? newCsid() : documentItemCsid({ tenant, user, key: requestKey }, id, ordinal);
-      return 'file' in document
-        ? { csid, docType, fields: { [FILE_FIELD]: fileFieldOf(document.file) }, file: document.file }
-        : { csid, docType, fields: document.fields };
+    let records: ItemRecord[] = [];
+    const run = await this.#append(requester, id, documents.length, (current) => {
+      const csidOf = (ordinal: number) => (requestKey === undefined ? newCsid() : documentItemCsid({ tenant, user, key: requestKey }, id, ordinal));
+      records = itemRecordsOf(documents, documentDocType(current, documents), csidOf);
+      return this.#deps.runs.addRecordItems(tenant, id, records, user, this.#deps.now());
     });
-    const run = await this.#deps.runs.addRecordItems(tenant, id, records, user, this.#deps.now()).catch(async (err: unknown) => {
-      // As for `addItems`: a refused add may have been counted for a moment on MongoDB.
+    this.#deps.logger.info({ run: id, documents: records.length, by: user }, 'document items added');
+    return { run, items: records.map(({ csid, docType, file }) => ({ csid, docType, ...(file !== undefined && { fileName: file.name }) })) };
+  }
+
+  /**
+   * Appends `count` items to an open run with `write`, once the requester passes the invoke rule for its job (the
+   * run is already active: no new work as far as the active-run limit goes) and the run has room; then wakes a
+   * worker and tells whoever follows the run.
+   */
+  async #append(requester: InvocationCaller, id: string, count: number, write: (current: Run) => Promise<Run | undefined>): Promise<Run> {
+    const current = await this.#found(requester.tenant, id);
+    await this.#authorizeOn(requester, current, { startsWork: false });
+    this.#refuseTooMany(count, current.counts.posted);
+    const run = await write(current).catch(async (err: unknown) => {
+      // A refused add may have been counted for a moment (MongoDB takes it back): a session that ended meanwhile
+      // left the run to finish, so one is woken to look again.
       await this.#wake(current);
       throw err;
     });
     if (run === undefined) throw new NotFoundError('Run', id);
     await this.#wake(run);
     this.#publish(run);
-    this.#deps.logger.info({ run: id, documents: records.length, by: user }, 'document items added');
-    const items = records.map(({ csid, file }) => ({ csid, docType, ...(file !== undefined && { fileName: file.name }) }));
-    return { run, items };
-  }
-
-  /** The run's doc type, which every document must be of (when it names one). */
-  #documentDocType(run: Run, documents: readonly DocumentItem[]): string {
-    const { docType } = run.invocation;
-    if (docType === undefined) {
-      throw new DomainError('CONFLICT', `Run '${run.id}' names no docType, so its documents would be of none: open the run with a docType`);
-    }
-    const problems = documents.flatMap((document, index) =>
-      'fields' in document && document.docType !== undefined && document.docType.toLowerCase() !== docType.toLowerCase()
-        ? [{ path: `items/document/${index}/@name`, message: `is ${quoted(document.docType)} but the run's docType is ${quoted(docType)}` }]
-        : [],
-    );
-    if (problems.length > 0) throw new ValidationError('Every document must be of the run\'s docType', problems);
-    return docType;
+    return run;
   }
 
   /** Closing lets the run finish, which runs its plugin's `summarize`: the requester needs the invoke rule too. */

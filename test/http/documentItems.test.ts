@@ -41,11 +41,11 @@ describe(`HTTP items that bring their own data (${engine})`, function () {
     if (mongoUri !== undefined) await dropMongoDatabase(mongoUri);
   });
 
-  async function openRun(client = service, docType = 'CollectionObject'): Promise<string> {
+  async function openRun(client = service): Promise<string> {
     const res = await client.request(`/cspace-services/batch/${job}/runs`, {
       method: 'POST',
       headers: { 'Content-Type': JSON_TYPE, Accept: JSON_TYPE },
-      body: invocationContextBody({ mode: 'list', docType }),
+      body: invocationContextBody({ mode: 'list', docType: 'CollectionObject' }),
     });
     expect(res.status, await res.clone().text()).to.equal(201);
     return res.headers.get('location') ?? '';
