@@ -24,8 +24,8 @@ else describeDocumentItems('MongoDB', mongodbUri);
 
 function describeDocumentItems(engine: string, mongoUri: string | undefined): void {
 describe(`HTTP items that bring their own data (${engine})`, function () {
-  // A service on MongoDB (or its emulator under load) takes longer to start: indexes, Agenda's collections.
-  this.timeout(60_000);
+  // A service on MongoDB (or its shared emulator under load) takes longer to start: indexes, Agenda's collections.
+  this.timeout(mongoUri === undefined ? 60_000 : 180_000);
   let service: TestService;
   let plugins: { dir: string; cleanup: () => Promise<void> };
   let job: string;
