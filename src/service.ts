@@ -250,6 +250,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     schedules: store.schedules,
     runs,
     callerIn,
+    definitionCsid: async (tenant, id) => (await store.definitions.get(tenant, id))?.csid,
     logger: logger.child({ component: 'schedules' }),
     now,
   });

@@ -167,6 +167,11 @@ describe(`HTTP bulk administration of batch definitions (${engine})`, function (
       const schedule = await post('/cspace-services/batch/echo-job/schedules', { schedule: { every: '1 day', ...context } });
       expect(schedule.status, await schedule.clone().text()).to.equal(201);
       expect(((await schedule.json()) as any)['ns2:schedule'].definitionCsid).to.equal(csid);
+      for (const id of ['echo-job', csid]) {
+        const list = (await getJson(service, `/cspace-services/batch/${id}/schedules`))['ns2:abstract-common-list'];
+        expect(list.totalItems, `schedules of ${id}`).to.equal('1');
+      }
+      expect((await service.request('/cspace-services/batch/no-such-job/schedules')).status).to.equal(404);
     });
 
     it('moves an alias that named another definition, and saying from where', async () => {
