@@ -87,12 +87,13 @@ export function readUploads(req: Request, limits: UploadLimits): Promise<RecordF
         fail(problem as HttpProblem);
         return;
       }
+      // A file's promise only ever resolves: a refusal goes through `fail`, so no rejection is left unhandled.
       reading.push(
-        new Promise((done, refuse) => {
+        new Promise((done) => {
           const chunks: Buffer[] = [];
           stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-          stream.on('limit', () => refuse(tooLarge(limits)));
-          stream.on('error', refuse);
+          stream.on('limit', () => fail(tooLarge(limits)));
+          stream.on('error', (error: Error) => fail(invalid(`The file of part '${field}' cannot be read: ${error.message}`, field)));
           stream.on('end', () => done(recordFileOf(name, mediaType.toLowerCase(), Buffer.concat(chunks))));
         }),
       );
@@ -104,10 +105,11 @@ export function readUploads(req: Request, limits: UploadLimits): Promise<RecordF
     parser.on('error', (error: Error) => fail(invalid(`The multipart body cannot be read: ${error.message}`)));
     parser.on('close', () => {
       if (failed) return;
-      Promise.all(reading).then(
-        (files) => (files.length === 0 ? fail(invalid('No file to add: send each file as a part with a filename')) : resolve(files)),
-        (problem: unknown) => fail(problem instanceof HttpProblem ? problem : invalid(String(problem))),
-      );
+      void Promise.all(reading).then((files) => {
+        if (failed) return;
+        if (files.length === 0) fail(invalid('No file to add: send each file as a part with a filename'));
+        else resolve(files);
+      });
     });
     req.pipe(parser);
   });
