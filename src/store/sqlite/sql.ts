@@ -210,11 +210,14 @@ export const RECORD_FILE_SQL = {
     JOIN records r ON r.csid = f.csid WHERE f.csid = ? AND f.tenant_id = ?`,
 } as const;
 
-/** The runs of a tenant with an item for one record, newest first: the item-key index, then each run by id. */
+/**
+ * The runs of a tenant with an item for one record, newest first: the item-key index, then each run by id (sorting
+ * those few in memory). Unary + keeps the planner off runs_by_created, which would walk every run of the tenant.
+ */
 export const RECORD_RUNS_SQL = {
-  count: `SELECT count(*) FROM run_items i JOIN runs r ON r.id = i.run_id WHERE i.item_key = ? AND r.tenant_id = ?`,
+  count: `SELECT count(*) FROM run_items i JOIN runs r ON r.id = i.run_id WHERE i.item_key = ? AND +r.tenant_id = ?`,
   select: `SELECT r.id, r.definition_csid, r.definition_name, r.status AS run_status, r.created_at, r.completed_at,
       i.status AS item_status, i.attempts, i.updated_at, i.error
-    FROM run_items i JOIN runs r ON r.id = i.run_id WHERE i.item_key = ? AND r.tenant_id = ?
+    FROM run_items i JOIN runs r ON r.id = i.run_id WHERE i.item_key = ? AND +r.tenant_id = ?
     ORDER BY r.created_at DESC, r.id DESC LIMIT ? OFFSET ?`,
 } as const;
