@@ -44,7 +44,7 @@ import {
   type RunStatus,
 } from '../../domain/runs.js';
 import type { TenantId } from '../../domain/types.js';
-import { requireString } from '../queryRules.js';
+import { pageWindow, requireString } from '../queryRules.js';
 import {
   afterConflict,
   assertAcceptsItems,
@@ -431,14 +431,24 @@ export class MongoRunStore implements RunStore {
     }
   }
 
-  /** The record's items by key (the `key` index), then their runs of the tenant, a page at a time. */
+  /**
+   * The record's items by key (the `key` index), then their runs of the tenant by _id, sorted and paged here: a
+   * record has an item in few runs, and a query sorted by creation could walk every run of the tenant instead.
+   */
   async recordRuns(tenant: TenantId, csid: string, paging: Paging): Promise<Page<RecordRun>> {
     const items = await this.#items
       .find({ key: requireString(csid, 'csid') }, { projection: { runId: 1, status: 1, attempts: 1, updatedAt: 1, error: 1 } })
       .toArray();
     const byRun = new Map(items.map((item) => [item.runId, item]));
-    const filter: Filter<RunDocument> = { _id: { $in: [...byRun.keys()] }, tenantId: requireString(tenant, 'tenant') };
-    return findPage(this.#runs, filter, { createdAt: -1, _id: -1 }, paging, (run) => {
+    const runs = await this.#runs
+      .find(
+        { _id: { $in: [...byRun.keys()] }, tenantId: requireString(tenant, 'tenant') },
+        { projection: { definitionCsid: 1, definitionName: 1, status: 1, createdAt: 1, completedAt: 1 } },
+      )
+      .toArray();
+    runs.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a._id < b._id ? 1 : a._id > b._id ? -1 : 0));
+    const { offset, limit } = pageWindow(paging);
+    const page = runs.slice(offset, offset + limit).map((run) => {
       const item = byRun.get(run._id) as RunItemDocument;
       const recordRun: RecordRun = {
         runId: run._id as RunId,
@@ -454,6 +464,7 @@ export class MongoRunStore implements RunStore {
       if (typeof item.error === 'string') recordRun.error = item.error;
       return recordRun;
     });
+    return { pageNum: paging.pageNum, pageSize: paging.pageSize, totalItems: runs.length, items: page };
   }
 
   /** A key the run already has refuses the whole add, before anything is written. */
