@@ -39,9 +39,12 @@ import { OAUTH_PATH, oauthRouter } from './oauth/oauthRouter.js';
 import type Provider from 'oidc-provider';
 import type { MultiTenantDeps } from '../services/multiTenantInvocation.js';
 import { definitionSchedulesRouter, schedulesRouter } from './routes/schedulesRouter.js';
+import { consoleRouter } from './console/consoleRouter.js';
 
 /** CollectionSpace clients address every service under this root. */
 export const SERVICE_ROOT = '/cspace-services';
+/** The web console, behind the same login as the API. */
+export const CONSOLE_PATH = `${SERVICE_ROOT}/console`;
 
 export interface AppDeps {
   definitions: DefinitionService;
@@ -148,6 +151,7 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   api.use('/accounts', accountsRouter({ auth: deps.auth }));
   api.use('/servicegroups', serviceGroupsRouter());
   api.use('/admin', adminRouter(deps.admin, `${SERVICE_ROOT}/admin`));
+  api.use(CONSOLE_PATH.slice(SERVICE_ROOT.length), consoleRouter(CONSOLE_PATH));
   // Before the API: its default path lies under SERVICE_ROOT, whose body parsers and 404s must not see it.
   if (options.serveApi ?? true) {
     if (deps.agendash !== undefined) app.use(deps.agendash.path, agendashRouter(deps.auth, deps.agendash.agenda));
@@ -159,6 +163,8 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
     // Before the API too: a public link's signed URL opens without credentials; the others authenticate there.
     if (deps.resultLinks !== undefined) app.use(linksPath, linkResultsRouter(deps.resultLinks, authenticateCaller));
     app.use(SERVICE_ROOT, api);
+    // People who open the service's address in a browser land on the console rather than a 404.
+    app.get('/', (_req, res) => res.redirect(302, `${CONSOLE_PATH}/`));
   }
 
   app.use(routeNotFound);
