@@ -49,9 +49,14 @@ export class RecordService {
     return record;
   }
 
+  /** The file a document item brought with the record, if it has one (of `docType`, when given). */
+  findFile(tenant: TenantId, csid: string, docType?: string): Promise<RecordFile | undefined> {
+    return this.store.records.file(tenant, csid, docType);
+  }
+
   /** The file a document item brought with the record (`POST /runs/{id}/documents`). */
   async file(tenant: TenantId, csid: string, docType: string): Promise<RecordFile> {
-    const file = await this.store.records.file(tenant, csid, docType);
+    const file = await this.findFile(tenant, csid, docType);
     if (file !== undefined) return file;
     await this.get(tenant, csid, docType);
     throw new DomainError('NOT_FOUND', `${docType} ${quoted(csid)} has no file`);

@@ -13,7 +13,7 @@
 import { DomainError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { nameBasedUuid } from '../domain/recordItems.js';
 import { GROUP_DOCTYPE, type Csid, type RecordFields, type Relation, type StoredRecord, type TenantId } from '../domain/types.js';
-import type { ItemInfo, RecordsService } from '../plugins/contract.js';
+import type { ItemInfo, RecordFileContent, RecordsService } from '../plugins/contract.js';
 import { createdCore, docTypeKey, fieldEqualities, requireString, systemClock, type Clock } from '../store/queryRules.js';
 import type { ItemWrites } from '../store/runTypes.js';
 import type { RecordService } from './recordService.js';
@@ -123,6 +123,13 @@ export class StagedRecords implements RecordsService {
     if (staged !== undefined) return docType === undefined || docTypeKey(docType) === docTypeKey(staged.docType) ? copyOf(staged) : undefined;
     const record = await this.#records.find(this.#tenant, csid, docType);
     return record === undefined ? undefined : this.#saw(record);
+  }
+
+  /** A stored record's file; a record this attempt deleted has none any more, one it created never had one. */
+  async file(csid: string): Promise<RecordFileContent | undefined> {
+    requireString(csid, 'csid');
+    if (this.#stagedVersion(csid) === 'deleted' || this.#staging?.created.has(csid) === true) return undefined;
+    return this.#records.findFile(this.#tenant, csid);
   }
 
   async update(csid: string, fields: RecordFields): Promise<StoredRecord> {

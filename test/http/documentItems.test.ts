@@ -4,6 +4,7 @@
  * eligible at once; a record shows the runs that acted on it; the endpoint honours Idempotency-Key. On SQLite and,
  * when `MONGODB_URI` names a server, on MongoDB.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createDefinition, getJson, invocationContextBody, JSON_TYPE, XML_TYPE } from '../support/api.js';
@@ -110,7 +111,7 @@ describe(`HTTP items that bring their own data (${engine})`, function () {
     expect(runs['list-item']).to.include({ runId: location.split('/').pop(), definitionName: 'Record items', itemStatus: 'Completed', attempts: '1' });
   });
 
-  it('makes each uploaded file a record whose file is served back as sent, in its tenant only; a repeated upload with its key replays', async () => {
+  it('makes each uploaded file a record whose file is served back as sent and read whole by the plugin, in its tenant only; a repeated upload with its key replays', async () => {
     const location = await openRun();
     const pdf = Buffer.from('%PDF-1.4 resume of Ada\n\u0000\u00ff', 'latin1');
     const form = (second: string) => {
@@ -126,6 +127,11 @@ describe(`HTTP items that bring their own data (${engine})`, function () {
     expect((await post(location, form('Grace Hopper'), { 'Idempotency-Key': '"files-1"' })).headers.get('idempotent-replayed')).to.equal('true');
     expect((await post(location, form('Grace Brewster Hopper'), { 'Idempotency-Key': '"files-1"' })).status).to.equal(422);
     await itemsDone(location, 2);
+
+    // The plugin read each file's bytes whole through ctx.records.file.
+    const runItems = [(await getJson(service, `${location}/items`))['ns2:abstract-common-list']['list-item']].flat();
+    const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
+    expect(runItems.map((item: any) => item.note)).to.deep.equal([`ada.pdf ${pdf.length} ${sha256(pdf)}`, `grace.txt 12 ${sha256('Grace Hopper')}`]);
 
     const file = await service.request(`/cspace-services/records/CollectionObject/${items[0].csid}/file`);
     expect(file.status).to.equal(200);
