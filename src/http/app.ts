@@ -167,6 +167,7 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
         schedules: deps.schedules !== undefined,
         resultLinks: deps.resultLinks !== undefined,
         multiTenant: deps.multiTenant !== undefined,
+        uploadLimits,
         ...(deps.oauth !== undefined && { oauthPath }),
         ...(deps.agendash !== undefined && { agendashPath: deps.agendash.path }),
       }),

@@ -147,16 +147,20 @@ describe('HTTP OpenAPI description', function () {
     expect(schemes['oauth2']?.flows?.authorizationCode).to.include({ authorizationUrl: `${ROOT}/oauth2/authorize`, tokenUrl: `${ROOT}/oauth2/token` });
   });
 
-  /** A new definition of the shipped no-op plugin for `nocontext` invocations; answers its URL. */
-  async function noopJob(): Promise<string> {
+  /** A new definition of `common` (its `batch_common`); answers its URL. */
+  async function newJob(common: Record<string, unknown>): Promise<string> {
     const created = await service.request(`${ROOT}/batch`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ document: { 'ns2:batch_common': { name: 'No-op', supportsNoContext: true, className: 'noop' } } }),
+      body: JSON.stringify({ document: { 'ns2:batch_common': common } }),
     });
     expect(created.status, await created.clone().text()).to.equal(201);
     return created.headers.get('location') ?? '';
   }
+  /** The shipped no-op plugin, for `nocontext` invocations. */
+  const noopJob = () => newJob({ name: 'No-op', supportsNoContext: true, className: 'noop' });
+  /** The shipped per-record inventory plugin, whose open runs take items. */
+  const listJob = () => newJob({ name: 'Inventory', supportsDocList: true, forDocTypes: { forDocType: ['CollectionObject'] }, className: 'update-inventory-status' });
 
   /** The example body of an operation's request in `type`, ready to send. */
   function exampleBody(path: string, method: string, type: string): string {
@@ -180,6 +184,11 @@ describe('HTTP OpenAPI description', function () {
         const created = await send(path, 'post', type, url);
         expect(created.status, `POST ${url} as ${type}: ${created.text}`).to.equal(201);
       }
+      // A list job opens a run (that example), which takes the document items example.
+      const opened = await send(`${ROOT}/batch/{csid}/runs`, 'post', type, `${await listJob()}/runs`);
+      expect(opened.status, opened.text).to.equal(201);
+      const added = await send(`${ROOT}/runs/{id}/documents`, 'post', type, `${opened.location}/documents`);
+      expect(added.status, added.text).to.equal(201);
       const imported = await send(`${ROOT}/batch/import`, 'post', type);
       expect(imported.status, imported.text).to.equal(200);
       const bulk = await send(`${ROOT}/batch/bulk`, 'post', type);
@@ -265,15 +274,61 @@ describe('HTTP OpenAPI description', function () {
     const check = schemaAt(`/paths/${escape(`${ROOT}/batch/{csid}/invoke`)}/post/responses/202/content/application~1json/schema`);
     expect(check(await started.json()), JSON.stringify(check.errors)).to.equal(true);
   });
+  it('describes the document items, record files and record runs the service answers with', async () => {
+    const opened = await service.request(`${await listJob()}/runs`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: exampleBody(`${ROOT}/batch/{csid}/runs`, 'post', 'application/json'),
+    });
+    expect(opened.status, await opened.clone().text()).to.equal(201);
+    const files = new FormData();
+    files.append('file', new Blob(['Resume of Ada Lovelace'], { type: 'text/plain' }), 'ada.txt');
+    files.append('resume', new Blob(['%PDF-1.4'], { type: 'application/pdf' }), 'grace.pdf');
+    const uploaded = await service.request(`${opened.headers.get('location') ?? ''}/documents`, { method: 'POST', headers: { Accept: 'application/json' }, body: files });
+    expect(uploaded.status, await uploaded.clone().text()).to.equal(201);
+    const schemaAt = schemaChecker();
+    const answerSchema = (path: string, method: string, status: number) => schemaAt(`/paths/${escape(path)}/${method}/responses/${status}/content/application~1json/schema`);
+    const checkUploaded = answerSchema(`${ROOT}/runs/{id}/documents`, 'post', 201);
+    const list = (await uploaded.json()) as { 'ns2:abstract-common-list': { 'list-item': Array<{ uri: string; fileName: string }> } };
+    expect(checkUploaded(list), JSON.stringify(checkUploaded.errors)).to.equal(true);
+    const [first] = list['ns2:abstract-common-list']['list-item'];
+    expect(first?.fileName).to.equal('ada.txt');
+    const record = `${ROOT}${first?.uri ?? ''}`;
+
+    const runs = await service.request(`${record}/runs`, { headers: { Accept: 'application/json' } });
+    expect(runs.status, await runs.clone().text()).to.equal(200);
+    const checkRuns = answerSchema(`${ROOT}/records/{docType}/{csid}/runs`, 'get', 200);
+    expect(checkRuns(await runs.json()), JSON.stringify(checkRuns.errors)).to.equal(true);
+
+    // The file answer carries the headers described, in the media type it was uploaded with.
+    const file = await service.request(`${record}/file`);
+    expect(file.status).to.equal(200);
+    expect(await file.text()).to.equal('Resume of Ada Lovelace');
+    expect(file.headers.get('content-type')).to.match(/^text\/plain/);
+    const described = description.paths[`${ROOT}/records/{docType}/{csid}/file`]?.['get']?.responses['200'] as { headers: Record<string, unknown> };
+    const headerNames = Object.keys(described.headers);
+    expect(headerNames).to.have.members(['Content-Disposition', 'ETag']);
+    for (const name of headerNames) expect(file.headers.get(name), name).to.be.a('string');
+  });
 });
 
 describe('OpenAPI description of a service without optional features', () => {
+  /** Smaller than any default, so that only what the app passes can give them. */
+  const UPLOAD_LIMITS = { maxBytes: 4096, maxFileBytes: 2048, maxFiles: 3 };
+
   it('leaves out what is not served: schedules, result links, several tenants, OAuth, the dashboard', async () => {
-    const bare = buildOpenApiDocument(ROOT, { consolePath: `${ROOT}/console`, schedules: false, resultLinks: false, multiTenant: false }) as unknown as Description;
+    const bare = buildOpenApiDocument(ROOT, { consolePath: `${ROOT}/console`, schedules: false, resultLinks: false, multiTenant: false, uploadLimits: UPLOAD_LIMITS }) as unknown as Description;
     const paths = Object.keys(bare.paths);
     expect(paths.filter((path) => /schedules|links|multitenant|oauth2|agendash/.test(path))).to.deep.equal([]);
     expect(bare.components.securitySchemes).to.have.all.keys('basic', 'bearer');
     const result = await new Validator().validate(bare as never);
     expect(result.valid, JSON.stringify(result.errors)).to.equal(true);
+  });
+
+  it('describes the upload limits the app enforces', () => {
+    const bare = buildOpenApiDocument(ROOT, { consolePath: `${ROOT}/console`, schedules: false, resultLinks: false, multiTenant: false, uploadLimits: UPLOAD_LIMITS }) as unknown as Description;
+    const upload = bare.paths[`${ROOT}/runs/{id}/documents`]?.['post']?.requestBody?.content['multipart/form-data'] as { schema: { description: string; properties: { file: { maxItems: number } } } };
+    expect(upload.schema.properties.file.maxItems).to.equal(3);
+    expect(upload.schema.description).to.contain('At most 4096 bytes in all').and.contain('2048 per file');
   });
 });

@@ -7,10 +7,13 @@ import {
   encodeBatchList,
   encodeCommonList,
   encodeRunDocument,
+  DOCUMENT_ITEM_LIST_SPEC,
+  RECORD_RUN_LIST_SPEC,
   RUN_ITEM_LIST_SPEC,
   RUN_LIST_SPEC,
   type DocTree,
 } from '../../codec/index.js';
+import type { CreatedDocumentItem, RecordRun } from '../../domain/recordItems.js';
 import { ITEM_STATUS, RUN_STATUS, type Run, type RunId, type RunItem } from '../../domain/runs.js';
 import type { Csid, StoredDefinition, TenantId } from '../../domain/types.js';
 
@@ -79,3 +82,26 @@ export const RUN_LIST_EXAMPLE: DocTree = encodeCommonList({ pageNum: 0, pageSize
 
 /** A page of a run's items. */
 export const RUN_ITEM_LIST_EXAMPLE: DocTree = encodeCommonList({ pageNum: 0, pageSize: 40, totalItems: 2, items: SAMPLE_ITEMS }, RUN_ITEM_LIST_SPEC);
+
+const CREATED_ITEMS: CreatedDocumentItem[] = [
+  { csid: '5d0e8a1b-2c3d-4e5f-8a9b-0c1d2e3f4a5b' as Csid, docType: 'CollectionObject', fileName: 'ada.txt' },
+  { csid: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d' as Csid, docType: 'CollectionObject', fileName: 'grace.txt' },
+];
+
+/** What `POST /runs/{id}/documents` answers: the records made, in the order sent (here from two files). */
+export const DOCUMENT_ITEMS_EXAMPLE: DocTree = encodeCommonList({ pageNum: 0, pageSize: 2, totalItems: 2, items: CREATED_ITEMS }, DOCUMENT_ITEM_LIST_SPEC);
+
+const RECORD_RUN: RecordRun = {
+  runId: SAMPLE_RUN.id,
+  definitionCsid: SAMPLE_RUN.definitionCsid,
+  definitionName: SAMPLE_RUN.definitionName,
+  runStatus: SAMPLE_RUN.status,
+  runCreatedAt: SAMPLE_RUN.createdAt,
+  ...(SAMPLE_RUN.completedAt !== undefined && { runCompletedAt: SAMPLE_RUN.completedAt }),
+  itemStatus: ITEM_STATUS.Completed,
+  attempts: 1,
+  itemUpdatedAt: ITEM.updatedAt,
+};
+
+/** A page of a record's runs, each with the record's item in it. */
+export const RECORD_RUN_LIST_EXAMPLE: DocTree = encodeCommonList({ pageNum: 0, pageSize: 40, totalItems: 1, items: [RECORD_RUN] }, RECORD_RUN_LIST_SPEC);

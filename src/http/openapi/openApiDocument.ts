@@ -4,12 +4,14 @@
  * app was started with (an absent feature's routes are not described, as they are not served).
  */
 import packageJson from '../../../package.json' with { type: 'json' };
+import type { UploadLimits } from '../multipartUploads.js';
 import type { Method, OpenApiObject, Paths } from './operation.js';
 import { hoistNamedSchemas } from './namedSchemas.js';
 import { PARAMETERS } from './parameters.js';
 import { accountPaths } from './paths/accountPaths.js';
 import { adminPaths } from './paths/adminPaths.js';
 import { definitionPaths } from './paths/definitionPaths.js';
+import { documentItemPaths } from './paths/documentItemPaths.js';
 import { invocationPaths } from './paths/invocationPaths.js';
 import { servicePaths } from './paths/servicePaths.js';
 import { recordPaths } from './paths/recordPaths.js';
@@ -24,6 +26,8 @@ export interface DescribedFeatures {
   schedules: boolean;
   resultLinks: boolean;
   multiTenant: boolean;
+  /** What a file upload (`POST /runs/{id}/documents`) may carry. */
+  uploadLimits: UploadLimits;
   /** Where the authorization server is mounted; absent, it is not served. */
   oauthPath?: string;
   /** Where the Agenda dashboard is served; absent, it is not. */
@@ -56,6 +60,7 @@ export function buildOpenApiDocument(root: string, features: DescribedFeatures):
       invocationPaths(root, features),
       runPaths(root, features.resultLinks, security),
       recordPaths(root),
+      documentItemPaths(root, features.uploadLimits),
       accountPaths(root),
       adminPaths(root),
     ),

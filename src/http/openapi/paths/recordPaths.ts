@@ -22,7 +22,8 @@ import { workflowPaths } from './workflowPaths.js';
 
 const TAG = 'Records';
 const RELATIONS_TAG = 'Relations';
-const CSID = pathParameter('csid', "The record's csid");
+export const RECORD_CSID = pathParameter('csid', "The record's csid");
+export const DOC_TYPE = pathParameter('docType', 'The document type, e.g. `CollectionObject`', { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$' });
 const FIELD = { description: 'A field: text, or nested fields', anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'object' }, { type: 'array' }] };
 const SYSTEM_PARTS = {
   'ns2:collectionspace_core': { type: 'object', description: 'Read-only (ignored when sent back): tenant, URI, who created and updated it and when, revision, workflow state.' },
@@ -47,7 +48,7 @@ interface RecordFamily {
 
 function familyPaths(family: RecordFamily, what: string): Paths {
   const { base, name, parameters } = family;
-  const one = [...parameters, CSID];
+  const one = [...parameters, RECORD_CSID];
   return {
     [base]: {
       get: operation({
@@ -105,17 +106,23 @@ function familyPaths(family: RecordFamily, what: string): Paths {
   };
 }
 
+/** A free-form record, the inside of its `document` element: as `/records/{docType}` and document items take it. */
+export const RECORD = named('Record', {
+  ...documentNode(undefined, SYSTEM_PARTS),
+  additionalProperties: FIELD,
+  description: 'The record: `@name` is its docType, every other child a field.',
+});
+
 function freeFormRecords(root: string): Paths {
-  const node = { ...documentNode(undefined, SYSTEM_PARTS), additionalProperties: FIELD, description: 'The record: `@name` is its docType, every other child a field.' };
   return familyPaths(
     {
       base: `${root}/records/{docType}`,
       name: 'Record',
-      body: named('RecordDocument', element('document', node)),
-      answer: named('RecordDocument', element('document', node)),
+      body: named('RecordDocument', element('document', RECORD)),
+      answer: named('RecordDocument', element('document', RECORD)),
       example: { document: { '@name': 'CollectionObject', objectNumber: '2024.1.1', title: 'Bowl' } },
       listSpec: RECORD_LIST_SPEC,
-      parameters: [pathParameter('docType', 'The document type, e.g. `CollectionObject`', { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$' })],
+      parameters: [DOC_TYPE],
       filters: [{ name: 'field', in: 'query', description: 'Any other parameter filters on a top-level field: `field=value`', schema: { type: 'object', additionalProperties: { type: 'string' } }, style: 'form', explode: true }],
     },
     'record',
