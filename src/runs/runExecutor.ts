@@ -175,6 +175,8 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     // Starts a job saved (by this process, or by any on a MongoDB replica set) at once, not at the next poll; and
     // the next waiting run job the moment a session ends here.
     const channel = new LocalWakeChannel(this.#deps.notificationChannel ?? new InMemoryNotificationChannel());
+    // Unheard, an error (a handler that threw) would be thrown by the emitter and end the process.
+    channel.on('error', (err: unknown) => logger.warn({ err }, 'a run job notification failed; the next poll finds the job'));
     const agenda = new Agenda({
       backend: this.#deps.backend,
       notificationChannel: channel,
