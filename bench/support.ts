@@ -16,6 +16,8 @@ const AUTH = `Basic ${Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString('b
 
 export interface BenchService {
   service: ServiceHandle;
+  /** The bench administrator's `Authorization` header. */
+  authorization: string;
   /** `fetch` against the service as the bench administrator, asking for JSON. */
   api(pathname: string, init?: RequestInit): Promise<Response>;
   /** The csid of the no-op plugin's definition. */
@@ -57,7 +59,7 @@ export async function startBenchService(records: number): Promise<BenchService> 
     const list = await api('/cspace-services/batch?classname=bench.NoopItems');
     const item = ((await list.json()) as any)['ns2:abstract-common-list']['list-item'];
     const definition = [item].flat()[0].csid as string;
-    return { service, api, definition, csids, stop };
+    return { service, authorization: AUTH, api, definition, csids, stop };
   } catch (err) {
     await stop();
     throw err;

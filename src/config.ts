@@ -4,6 +4,9 @@
  */
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { MongoClient } from 'mongodb';
+import { checkPassword, checkUsername } from './domain/accountRules.js';
+import { ValidationError } from './domain/errors.js';
 import { LOGIN_THROTTLE_DEFAULTS } from './services/auth/loginThrottle.js';
 import { VERIFICATION_CACHE_DEFAULTS } from './services/auth/verificationCache.js';
 import { PLUGIN_THREAD_DEFAULTS } from './plugins/threads/pluginThreads.js';
@@ -19,6 +22,8 @@ import { OAUTH_DEFAULTS } from './services/oauth/oauthProvider.js';
 export interface Config {
   /** HTTP port. `PORT` @defaultValue 8080 */
   port: number;
+  /** The address (or host name) the server listens on. `HOST` @defaultValue unset: every interface, IPv6 and IPv4 */
+  host: string | undefined;
   /** Where the embedded store keeps its database file. `DATA_DIR` @defaultValue './data' */
   dataDir: string;
   /** Where plugins are loaded from and watched. `PLUGINS_DIR` @defaultValue './plugins' */
@@ -282,6 +287,56 @@ function oauthRedirectUris(env: NodeJS.ProcessEnv): string[] {
   return uris;
 }
 
+/**
+ * A connection string the driver parses, checked before anything connects (the client connects only when asked
+ * to), so that a typo is refused in one line. The string is not quoted back: it may hold a password.
+ */
+function mongodbUri(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = text(env, 'MONGODB_URI');
+  if (raw === undefined) return undefined;
+  try {
+    void new MongoClient(raw);
+  } catch (err) {
+    throw new ConfigError(`MONGODB_URI is not a MongoDB connection string: ${(err as Error).message}`);
+  }
+  return raw;
+}
+
+/** An IP address or a DNS host name (RFC 1123 labels), as `server.listen` takes it. */
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+function host(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = text(env, 'HOST');
+  if (raw === undefined) return undefined;
+  // `[::1]` as in a URL is accepted for `::1`.
+  const bare = raw.replace(/^\[(.*)\]$/, '$1');
+  if (isIP(bare) === 0 && !HOST_NAME.test(bare)) throw new ConfigError(`HOST must be an IP address or a host name such as 127.0.0.1, :: or localhost, got '${raw}'`);
+  return bare;
+}
+
+/**
+ * The administrator created on first start is checked with the other settings, before anything touches the data
+ * directory, although it is used only once the store is open (src/services/auth/bootstrap.ts).
+ */
+function accountSetting<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    throw new ConfigError(err.details.map(({ path, message }) => `${path} ${message}`).join('; '));
+  }
+}
+
+function adminUser(env: NodeJS.ProcessEnv): string {
+  return accountSetting(() => checkUsername(text(env, 'ADMIN_USER') ?? CONFIG_DEFAULTS.adminUser, 'ADMIN_USER'));
+}
+
+function adminPassword(env: NodeJS.ProcessEnv): string | undefined {
+  // Not trimmed like the others: leading or trailing spaces may be part of a password.
+  const raw = env['ADMIN_PASSWORD'];
+  return raw === undefined || raw === '' ? undefined : accountSetting(() => checkPassword(raw, 'ADMIN_PASSWORD'));
+}
+
 /** Reads and checks the configuration; relative directories resolve against the working directory. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = integer(env, 'PORT', CONFIG_DEFAULTS.port, 0, 65_535);
@@ -290,9 +345,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const oauthClientsFile = text(env, 'OAUTH_CLIENTS_FILE');
   return {
     port,
+    host: host(env),
     dataDir: path.resolve(text(env, 'DATA_DIR') ?? CONFIG_DEFAULTS.dataDir),
     pluginsDir: path.resolve(text(env, 'PLUGINS_DIR') ?? CONFIG_DEFAULTS.pluginsDir),
-    mongodbUri: text(env, 'MONGODB_URI'),
+    mongodbUri: mongodbUri(env),
     bodyLimit: bodyLimit(env),
     logLevel: text(env, 'LOG_LEVEL') ?? CONFIG_DEFAULTS.logLevel,
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', CONFIG_DEFAULTS.shutdownTimeoutMs, 0, 600_000),
@@ -302,9 +358,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pluginMaxOldGenerationMb: integer(env, 'PLUGIN_MAX_OLD_GENERATION_MB', CONFIG_DEFAULTS.pluginMaxOldGenerationMb, 16, 1_048_576),
     itemMaxCrashes: integer(env, 'ITEM_MAX_CRASHES', CONFIG_DEFAULTS.itemMaxCrashes, 1, 100),
     watchPlugins: flag(env, 'WATCH_PLUGINS', CONFIG_DEFAULTS.watchPlugins),
-    adminUser: text(env, 'ADMIN_USER') ?? CONFIG_DEFAULTS.adminUser,
-    // Not trimmed like the others: leading or trailing spaces may be part of a password.
-    adminPassword: env['ADMIN_PASSWORD'] === undefined || env['ADMIN_PASSWORD'] === '' ? undefined : env['ADMIN_PASSWORD'],
+    adminUser: adminUser(env),
+    adminPassword: adminPassword(env),
     loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', CONFIG_DEFAULTS.loginMaxFailures, 1, 1_000_000),
     loginMaxFailuresPerAddress: integer(env, 'LOGIN_MAX_FAILURES_PER_ADDRESS', CONFIG_DEFAULTS.loginMaxFailuresPerAddress, 1, 1_000_000),
     loginMaxFailuresPerUser: integer(env, 'LOGIN_MAX_FAILURES_PER_USER', CONFIG_DEFAULTS.loginMaxFailuresPerUser, 1, 1_000_000),

@@ -2,24 +2,23 @@
  * Process entry point: configuration from the environment, the service, and signal handling.
  */
 import { ConfigError, loadConfig } from './config.js';
-import { DomainError } from './domain/errors.js';
 import { createLogger } from './log.js';
 import { OAuthSettingsError } from './services/oauth/oauthSettingsError.js';
 import { startService } from './service.js';
 
 /** A setting the service refused (ADMIN_PASSWORD too short, a broken OAUTH_KEYS_FILE) is the operator's to fix: said in one line, exit 2. */
 function refusedSetting(err: unknown): string | undefined {
-  if (err instanceof ConfigError || err instanceof OAuthSettingsError) return err.message;
-  if (!(err instanceof DomainError) || err.code !== 'VALIDATION_FAILED') return undefined;
-  const details = err.details.map(({ path, message }) => `${path} ${message}`).join('; ');
-  return details === '' ? err.message : details;
+  return err instanceof ConfigError || err instanceof OAuthSettingsError ? err.message : undefined;
 }
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const service = await startService(config, logger);
-  logger.info({ url: service.url, store: service.storeEngine, pluginsDir: config.pluginsDir }, 'invocables listening');
+  logger.info(
+    { url: service.url, store: service.storeEngine, pluginsDir: config.pluginsDir, pid: process.pid },
+    `invocables listening on ${service.listening}`,
+  );
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string, exitCode: number) => {

@@ -9,18 +9,26 @@ import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { SYSTEM_ACTOR } from './domain/types.js';
+import type { Express } from 'express';
 import { createApp } from './http/app.js';
 import type { HealthReport } from './http/routes/healthRouter.js';
 import { createPluginWatcher, PluginRegistry, type LoadedPlugin } from './plugins/index.js';
 import { PluginThreads } from './plugins/threads/pluginThreads.js';
 import { AccessTokenVerifier, startAuth, type AuthServices } from './services/auth/index.js';
-import { loadOAuthKeys, OAUTH_KEYS_FILENAME } from './services/oauth/oauthKeys.js';
+import { freshKeys, loadOAuthKeys, OAUTH_KEYS_FILENAME } from './services/oauth/oauthKeys.js';
 import { LINK_KEY_FILENAME, LinkSigner, loadLinkKey } from './services/resultLinkSigner.js';
 import { ResultLinkService } from './services/resultLinkService.js';
 import { loadOAuthClients } from './services/oauth/oauthClients.js';
-import { checkClients, createOAuthProvider, CSPACE_UI_CLIENT_ID, OAUTH_AUDIENCE, redirectOrigins } from './services/oauth/oauthProvider.js';
+import {
+  checkClients,
+  createOAuthProvider,
+  CSPACE_UI_CLIENT_ID,
+  OAUTH_AUDIENCE,
+  redirectOrigins,
+  type OAuthSettings,
+} from './services/oauth/oauthProvider.js';
 import type Provider from 'oidc-provider';
 import { loginPathFor, OAUTH_PATH } from './http/oauth/oauthRouter.js';
 import { SERVICE_ROOT } from './http/app.js';
@@ -41,11 +49,15 @@ import { RunWorker } from './runs/runWorker.js';
 import { openStore, type Store, type StoreEngine } from './store/index.js';
 
 export interface ServiceHandle {
-  /** Base URL the server listens on, e.g. `http://127.0.0.1:8080`. */
+  /** Base URL a client on this machine reaches the server at, e.g. `http://127.0.0.1:8080`. */
   url: string;
+  /** What the server listens on, for the start log: `all interfaces (::) port 8080`, `127.0.0.1 port 8080`. */
+  listening: string;
   storeEngine: StoreEngine;
   store: Store;
   plugins: PluginRegistry;
+  /** The Express application serving `url`, whose route table a test reads (see test/support/expressRoutes.ts). */
+  app: Express;
   /** Runs the retention purge now, as its Agenda job does; answers how many runs were deleted. */
   purgeRuns(): Promise<number>;
   /** Stops accepting requests, waits for in-flight ones (up to the shutdown timeout), then releases everything. Idempotent. */
@@ -70,7 +82,35 @@ async function closeServer(server: Server, inFlight: ReadonlySet<ServerResponse>
   }
 }
 
+/** The OAuth settings, with the registrations of OAUTH_CLIENTS_FILE, checked with throwaway keys. */
+async function checkedOAuthSettings(config: Config): Promise<OAuthSettings> {
+  const otherClients = config.oauthClientsFile === undefined ? [] : await loadOAuthClients(config.oauthClientsFile, CSPACE_UI_CLIENT_ID);
+  const settings = {
+    issuer: config.oauthIssuer,
+    redirectUris: config.oauthRedirectUris,
+    accessTokenTtlSeconds: config.oauthAccessTokenTtlSeconds,
+    refreshTokenTtlSeconds: config.oauthRefreshTokenTtlSeconds,
+    otherClients,
+  };
+  await checkClients(settings, await freshKeys());
+  return settings;
+}
+
+/** Where a client on this machine reaches the server, and what the log says it listens on. */
+function listeningAt(address: AddressInfo): { url: string; listening: string } {
+  const everywhere = address.address === '::' || address.address === '0.0.0.0';
+  const host = everywhere ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    listening: everywhere ? `all interfaces (${address.address}) port ${address.port}` : `${address.address} port ${address.port}`,
+  };
+}
+
 export async function startService(config: Config, logger: Logger): Promise<ServiceHandle> {
+  // Settings are checked before anything touches DATA_DIR or the store (loadConfig checked the others): a refused
+  // one leaves nothing behind. The keys in DATA_DIR, when OAUTH_KEYS_FILE does not name others, are read later.
+  const oauthSettings = await checkedOAuthSettings(config);
+  const namedOAuthKeys = config.oauthKeysFile === undefined ? undefined : await loadOAuthKeys(config.oauthKeysFile);
   const store = await openStore({
     dataDir: config.dataDir,
     ...(config.mongodbUri && { mongodbUri: config.mongodbUri }),
@@ -106,10 +146,9 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     await watcher.start();
     // The authorization server's keys and state live in DATA_DIR whichever engine is the store.
     await mkdir(config.dataDir, { recursive: true });
-    const oauthKeys = await loadOAuthKeys(config.oauthKeysFile ?? path.join(config.dataDir, OAUTH_KEYS_FILENAME));
+    const oauthKeys = namedOAuthKeys ?? (await loadOAuthKeys(path.join(config.dataDir, OAUTH_KEYS_FILENAME)));
     // Public result links are signed with this key: kept in DATA_DIR too, whichever engine is the store.
     linkKey = await loadLinkKey(path.join(config.dataDir, LINK_KEY_FILENAME));
-    const otherClients = config.oauthClientsFile === undefined ? [] : await loadOAuthClients(config.oauthClientsFile, CSPACE_UI_CLIENT_ID);
     const openOAuthStore = SqliteOAuthStore.open(config.dataDir);
     oauthStore = openOAuthStore;
     security = await startAuth(store.auth, config, logger.child({ component: 'auth' }), {
@@ -128,13 +167,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     if (failed.length > 0) throw new Error(`could not register the default definitions in tenant(s) ${failed.join(', ')}`);
     const auth = security.auth;
     oauthProvider = createOAuthProvider({
-      settings: {
-        issuer: config.oauthIssuer,
-        redirectUris: config.oauthRedirectUris,
-        accessTokenTtlSeconds: config.oauthAccessTokenTtlSeconds,
-        refreshTokenTtlSeconds: config.oauthRefreshTokenTtlSeconds,
-        otherClients,
-      },
+      settings: oauthSettings,
       keys: oauthKeys,
       adapter: (model) => openOAuthStore.adapterFor(model),
       isActive: (username) => auth.isActive(username),
@@ -142,8 +175,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       behindProxy: config.trustProxy !== false,
       logger: logger.child({ component: 'oauth' }),
     });
-    await checkClients(oauthProvider, [CSPACE_UI_CLIENT_ID, ...otherClients.map((client) => client.client_id)]);
-    signInOrigins = redirectOrigins([{ redirect_uris: config.oauthRedirectUris }, ...otherClients]);
+    signInOrigins = redirectOrigins([{ redirect_uris: config.oauthRedirectUris }, ...oauthSettings.otherClients]);
   } catch (err) {
     await release();
     throw err;
@@ -251,6 +283,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     schedules: store.schedules,
     runs,
     callerIn,
+    definitionCsid: async (tenant, id) => (await store.definitions.get(tenant, id))?.csid,
     logger: logger.child({ component: 'schedules' }),
     now,
   });
@@ -324,21 +357,32 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     },
   );
 
-  const server = app.listen(config.port);
+  const server = config.host === undefined ? app.listen(config.port) : app.listen(config.port, config.host);
   const inFlight = new Set<ServerResponse>();
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
     inFlight.add(res);
     res.on('close', () => inFlight.delete(res));
   });
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  try {
+    await once(server, 'listening');
+  } catch (err) {
+    await executor.stop();
+    await pluginThreads.close();
+    await release();
+    // A port in use or an address not on this machine is the operator's to fix, as a refused setting is.
+    const { code } = err as NodeJS.ErrnoException;
+    throw new ConfigError(`cannot listen on ${config.host ?? 'all interfaces'} port ${config.port}: ${code ?? (err as Error).message}`, { cause: err });
+  }
+  const { url, listening } = listeningAt(server.address() as AddressInfo);
 
   let stopping: Promise<void> | undefined;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
+    listening,
     storeEngine: store.engine,
     store,
     plugins,
+    app,
     purgeRuns: () => retention.purgeNow(),
     stop() {
       stopping ??= (async () => {

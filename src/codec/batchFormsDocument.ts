@@ -1,8 +1,9 @@
 /**
  * `<batch_forms>`: OSID `getJobFormsForCreate` / `getJobFormsForUpdate`. What a client may set in a batch document
  * and its rules, so that it can validate before it submits: the JSON Schema of each part (as text, since a schema's
- * `$`-keys are no XML element names), every loaded plugin with the modes and doc types it allows, and for an update
- * one form per definition, filled with what is stored and the revision to send back.
+ * `$`-keys are no XML element names), every loaded plugin with the modes and doc types it allows, its description
+ * and the JSON Schema of its params (text too), and for an update one form per definition, filled with what is
+ * stored and the revision to send back.
  */
 import batchSchema from '../../schemas/batch.json' with { type: 'json' };
 import batchInvocablesSchema from '../../schemas/batch-invocables.json' with { type: 'json' };
@@ -25,6 +26,10 @@ function encodePlugin(plugin: PluginCapabilities): DocNode {
     modes: { mode: [...plugin.modes] },
     // No doc types: the plugin acts on any.
     docTypes: plugin.docTypes === undefined ? undefined : { docType: [...plugin.docTypes] },
+    description: plugin.description,
+    // As text, like the parts' schemas: a schema's `$`-keys and param names need not be XML element names.
+    paramsSchema:
+      plugin.paramsSchema === undefined ? undefined : { '@mediaType': SCHEMA_MEDIA_TYPE, '.': JSON.stringify(plugin.paramsSchema) },
   };
 }
 

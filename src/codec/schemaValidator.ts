@@ -31,6 +31,10 @@ export function toErrorDetail(error: ErrorObject, root: string): ErrorDetail {
   if (keyword === 'required' && typeof params['missingProperty'] === 'string') {
     return { path: joinPath(root, instancePath, params['missingProperty']), message: 'is required' };
   }
+  // draft-07 `dependencies`: the missing member is where the problem is, and what made it required says why.
+  if (keyword === 'dependencies' && typeof params['missingProperty'] === 'string') {
+    return { path: joinPath(root, instancePath, params['missingProperty']), message: `is required when ${String(params['property'])} is given` };
+  }
   if (keyword === 'additionalProperties' && typeof params['additionalProperty'] === 'string') {
     return { path: joinPath(root, instancePath, params['additionalProperty']), message: 'is not a known field' };
   }

@@ -11,6 +11,10 @@ export interface PluginCapabilities {
   className: string;
   modes: readonly InvocationMode[];
   docTypes?: readonly string[];
+  /** Not a rule: what forms show a client, so that it can describe the plugin and build its params' inputs. */
+  description?: string;
+  /** JSON Schema of the plugin's params (see the plugin contract's `paramsSchema`). */
+  paramsSchema?: Record<string, unknown>;
 }
 
 const PART = 'batch_common';

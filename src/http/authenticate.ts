@@ -12,7 +12,12 @@ import { setCaller } from './requestContext.js';
 
 export const AUTH_REALM = 'invocables';
 export const TENANT_HEADER = 'X-Tenant-Id';
-const CHALLENGE = `Basic realm="${AUTH_REALM}", Bearer`;
+/**
+ * One header per scheme: Chromium does not read several challenges from one header (it takes
+ * `Basic realm="…", Bearer` for a malformed Basic challenge), so it would never ask for the console's login.
+ * Clients that join the headers read `Basic realm="invocables", Bearer` as before.
+ */
+const CHALLENGE = [`Basic realm="${AUTH_REALM}"`, 'Bearer'];
 
 /** Longest Authorization header read; anything longer cannot be one of ours. */
 const MAX_AUTHORIZATION_LENGTH = 4096;

@@ -14,7 +14,7 @@ export interface Problem {
   code: string;
   message: string;
   details: ErrorDetail[];
-  headers: Record<string, string>;
+  headers: Record<string, string | string[]>;
 }
 
 /** The shape of errors thrown by body-parser and `res.format` (the http-errors package). */

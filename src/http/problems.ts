@@ -24,7 +24,8 @@ export class HttpProblem extends Error {
     readonly code: HttpErrorCode | ErrorCode,
     message: string,
     readonly details: ErrorDetail[] = [],
-    readonly headers: Record<string, string> = {},
+    /** A list sends the header once per value (as `WWW-Authenticate` must, one challenge each, for browsers). */
+    readonly headers: Record<string, string | string[]> = {},
   ) {
     super(message);
   }

@@ -36,6 +36,8 @@ export interface ScheduleServiceDeps {
    * deleted or no longer a member: a schedule acts with its creator's rights at each firing, not at creation.
    */
   callerIn(username: string, tenant: string): Promise<InvocationCaller | undefined>;
+  /** The csid of the definition `id` (a csid or an alias) names in `tenant`, or `undefined` when it names none. */
+  definitionCsid(tenant: TenantId, id: string): Promise<string | undefined>;
   logger: Logger;
   now: () => Date;
 }
@@ -168,8 +170,15 @@ export class ScheduleService {
     return this.get(caller.tenant, stored.id);
   }
 
-  async list(tenant: TenantId, filter: { definitionCsid?: string; paging: Paging }): Promise<Page<Schedule>> {
-    const page = await this.#deps.schedules.list(tenant, filter);
+  /** The tenant's schedules, or those of one definition (`definitionId`: its csid or an alias). */
+  async list(tenant: TenantId, filter: { definitionId?: string; paging: Paging }): Promise<Page<Schedule>> {
+    const { definitionId, paging } = filter;
+    let definitionCsid: string | undefined;
+    if (definitionId !== undefined) {
+      definitionCsid = await this.#deps.definitionCsid(tenant, definitionId);
+      if (definitionCsid === undefined) throw new NotFoundError('Batch job', definitionId);
+    }
+    const page = await this.#deps.schedules.list(tenant, { ...(definitionCsid !== undefined && { definitionCsid }), paging });
     const ids = page.items.flatMap((schedule) => (schedule.jobId === undefined ? [] : [schedule.jobId]));
     const jobs = ids.length === 0 ? [] : (await this.#agenda.queryJobs({ name: SCHEDULE_JOB_NAME, ids })).jobs;
     const byId = new Map<string, JobParameters>(jobs.map((job) => [String(job._id), job]));

@@ -167,6 +167,11 @@ describe(`HTTP bulk administration of batch definitions (${engine})`, function (
       const schedule = await post('/cspace-services/batch/echo-job/schedules', { schedule: { every: '1 day', ...context } });
       expect(schedule.status, await schedule.clone().text()).to.equal(201);
       expect(((await schedule.json()) as any)['ns2:schedule'].definitionCsid).to.equal(csid);
+      for (const id of ['echo-job', csid]) {
+        const list = (await getJson(service, `/cspace-services/batch/${id}/schedules`))['ns2:abstract-common-list'];
+        expect(list.totalItems, `schedules of ${id}`).to.equal('1');
+      }
+      expect((await service.request('/cspace-services/batch/no-such-job/schedules')).status).to.equal(404);
     });
 
     it('moves an alias that named another definition, and saying from where', async () => {
@@ -230,7 +235,7 @@ describe(`HTTP bulk administration of batch definitions (${engine})`, function (
   });
 
   describe('forms', () => {
-    it('for create: the JSON Schema of each part and every plugin with its modes, in JSON and XML', async () => {
+    it('for create: the JSON Schema of each part and every plugin with its modes and params schema, in JSON and XML', async () => {
       const forms = (await getJson(service, '/cspace-services/batch/forms/create')).batch_forms;
       expect(forms['@operation']).to.equal('create');
       const common = forms.schemas.schema.find((schema: any) => schema['@part'] === 'batch_common');
@@ -238,9 +243,14 @@ describe(`HTTP bulk administration of batch definitions (${engine})`, function (
       expect(JSON.parse(common['.']).required).to.include('className');
       const echo = [forms.plugins.plugin].flat().find((plugin: any) => plugin.className === 'test.Echo');
       expect(echo.modes.mode).to.deep.equal(['single', 'list', 'group', 'nocontext']);
+      expect(echo.paramsSchema['@mediaType']).to.equal('application/schema+json');
+      expect(JSON.parse(echo.paramsSchema['.']).properties.count).to.deep.equal({ type: 'integer', minimum: 1 });
+      const inventory = [forms.plugins.plugin].flat().find((plugin: any) => plugin.className === 'update-inventory-status');
+      expect(inventory.description).to.equal('Sets the inventory status of the listed CollectionObject records to the given values.');
       const xml = await (await service.request('/cspace-services/batch/forms/create')).text();
       expect(xml).to.match(/<batch_forms operation="create"><schemas><schema part="batch_common" mediaType="application\/schema\+json">\{/);
       expect(xml).to.include('<plugin><className>test.Echo</className><modes><mode>single</mode>');
+      expect(xml).to.include('<paramsSchema mediaType="application/schema+json">{"type":"object"');
     });
 
     it('for update: one form per csid or alias with its revision and stored document; an unknown one is 404', async () => {

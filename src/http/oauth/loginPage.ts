@@ -5,16 +5,13 @@
  * redirects that follow a form post, so those origins are listed too).
  */
 import { createHash } from 'node:crypto';
+import { escapeHtml } from '../html.js';
 
 const STYLE =
   'body{font-family:system-ui,sans-serif;max-width:22rem;margin:4rem auto;padding:0 1rem}' +
   'label{display:block;margin:.8rem 0 .2rem}input{width:100%;padding:.4rem;box-sizing:border-box}' +
   'button{margin-top:1rem;padding:.5rem 1.2rem}.problem{color:#a00}';
 const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
-
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 export interface LoginPageView {
   /** Where the form posts (this page's own path). */

@@ -30,7 +30,7 @@ export function definitionSchedulesRouter({ schedules, basePath }: SchedulesRout
     })
     .get(requirePermission<{ csid: string }>('runs', 'list'), async (req, res) => {
       const paging = pagingOf(req.query);
-      const page = await schedules.list(callerOf(res).tenant, { definitionCsid: req.params.csid, paging });
+      const page = await schedules.list(callerOf(res).tenant, { definitionId: req.params.csid, paging });
       sendTree(res, 200, encodeCommonList(page, SCHEDULE_LIST_SPEC));
     })
     .all(methodNotAllowed(['GET', 'POST']));

@@ -22,7 +22,8 @@ export interface OAuthKeys {
   cookieKeys: string[];
 }
 
-async function freshKeys(): Promise<OAuthKeys> {
+/** New keys, as a first start writes them. */
+export async function freshKeys(): Promise<OAuthKeys> {
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
   return { keys: [jwk], cookieKeys: [randomBytes(32).toString('base64url')] };

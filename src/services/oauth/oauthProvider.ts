@@ -24,6 +24,8 @@ import { OAuthSettingsError } from './oauthSettingsError.js';
 export const CSPACE_UI_CLIENT_ID = 'cspace-ui';
 /** The scope cspace-ui asks for: the whole API. */
 export const CSPACE_SCOPE = 'cspace.full';
+/** CollectionSpace's paths (Spring Authorization Server's defaults); oidc-provider's own default is `/auth`. */
+export const OAUTH_ROUTES = { authorization: '/authorize', token: '/token', jwks: '/jwks', revocation: '/revoke' } as const;
 /** The audience of every access token: this service's API. */
 export const OAUTH_AUDIENCE = 'urn:invocables:cspace-services';
 
@@ -92,27 +94,14 @@ export function createOAuthProvider(deps: OAuthProviderDeps): Provider {
   const { settings } = deps;
   const configuration: Configuration = {
     adapter: deps.adapter,
-    clients: [
-      {
-        client_id: CSPACE_UI_CLIENT_ID,
-        // A browser application keeps no secret: PKCE proves the code's requester instead.
-        token_endpoint_auth_method: 'none',
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        redirect_uris: [...settings.redirectUris],
-      },
-      ...settings.otherClients,
-    ],
-    jwks: { keys: deps.keys.keys as NonNullable<Configuration['jwks']>['keys'] },
-    cookies: { keys: deps.keys.cookieKeys },
+    ...registrations(settings, deps.keys),
     pkce: { required: () => true },
     // `cspace.full` is the API's own (resource) scope, granted with it below, not an OpenID Connect one.
     scopes: ['openid', 'offline_access'],
     claims: { openid: ['sub'] },
     findAccount: async (_ctx, sub) =>
       (await deps.isActive(sub)) ? { accountId: sub, claims: () => ({ sub }) } : undefined,
-    // CollectionSpace's paths (Spring Authorization Server's defaults); oidc-provider's own default is `/auth`.
-    routes: { authorization: '/authorize', token: '/token', jwks: '/jwks', revocation: '/revoke' },
+    routes: OAUTH_ROUTES,
     interactions: { policy: signInEachTime(), url: (_ctx, interaction) => deps.loginPath(interaction.uid) },
     features: {
       devInteractions: { enabled: false },
@@ -157,12 +146,58 @@ export function createOAuthProvider(deps: OAuthProviderDeps): Provider {
   return provider;
 }
 
+/** The adapter of a provider that only checks registrations: static clients need none, and nothing is stored. */
+class StoresNothing implements Adapter {
+  async upsert(): Promise<void> {
+    throw new Error('a provider that checks registrations stores nothing');
+  }
+  async find(): Promise<undefined> {
+    return undefined;
+  }
+  async findByUserCode(): Promise<undefined> {
+    return undefined;
+  }
+  async findByUid(): Promise<undefined> {
+    return undefined;
+  }
+  async consume(): Promise<void> {}
+  async destroy(): Promise<void> {}
+  async revokeByGrantId(): Promise<void> {}
+}
+
+/** The registered clients, `cspace-ui` first, and the keys: what a provider is built from. */
+function registrations(settings: OAuthSettings, keys: OAuthKeys): Pick<Configuration, 'clients' | 'jwks' | 'cookies'> {
+  return {
+    clients: [
+      {
+        client_id: CSPACE_UI_CLIENT_ID,
+        // A browser application keeps no secret: PKCE proves the code's requester instead.
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        redirect_uris: [...settings.redirectUris],
+      },
+      ...settings.otherClients,
+    ],
+    jwks: { keys: keys.keys as NonNullable<Configuration['jwks']>['keys'] },
+    cookies: { keys: keys.cookieKeys },
+  };
+}
+
 /**
  * oidc-provider checks a registration's metadata only when the client is first used: check every one at start-up,
- * so a wrong registration stops the service with the reason rather than failing someone's sign-in later.
+ * so a wrong registration stops the service with the reason rather than failing someone's sign-in later. It runs
+ * before the service touches its data directory, where the real keys may live: `keys` may be throwaway ones.
  */
-export async function checkClients(provider: Provider, clientIds: readonly string[]): Promise<void> {
-  for (const clientId of clientIds) {
+export async function checkClients(settings: OAuthSettings, keys: OAuthKeys): Promise<void> {
+  const configuration = registrations(settings, keys);
+  // Named so that oidc-provider does not warn about its development defaults: this provider serves nobody.
+  const provider = new Provider(settings.issuer, {
+    ...configuration,
+    adapter: StoresNothing,
+    features: { devInteractions: { enabled: false } },
+  });
+  for (const { client_id: clientId } of configuration.clients ?? []) {
     try {
       await provider.Client.find(clientId);
     } catch (error) {
