@@ -61,6 +61,7 @@ export {
 export type { RecordServiceSpec } from './recordServiceDocument.js';
 export { decodeRelationDocument, encodeRelationDocument, RELATION_LIST_SPEC } from './relationDocument.js';
 export { decodeRunItems, encodeRunDocument, RUN_ITEM_LIST_SPEC, RUN_LIST_SPEC } from './runDocument.js';
+export { decodeDocumentItems, DOCUMENT_ITEM_LIST_SPEC, RECORD_RUN_LIST_SPEC } from './documentItemsDocument.js';
 export { decodeResultLinkRequest, encodeResultLinkDocument, RESULT_LINK_LIST_SPEC } from './resultLinkDocument.js';
 export type { ResultLinkRequest, ResultLinkView } from './resultLinkDocument.js';
 export { encodeRunLog, runLogLineFields, RUN_LOG_LIST_SPEC } from './runLogDocument.js';
