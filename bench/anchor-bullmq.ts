@@ -10,6 +10,7 @@
  *
  *   npm run bench:anchor
  *   BENCH_ITEMS=20000 npm run bench:anchor
+ *   REDIS_SERVER=/opt/redis/bin/redis-server npm run bench:anchor    # another Redis binary
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
