@@ -232,6 +232,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       heartbeatMs: config.runHeartbeatMs,
       maxCrashes: config.itemMaxCrashes,
       logLines: config.runLogLines,
+      maxItemsInFlight: config.maxItemsInFlight,
     },
   });
   const agendaBackend = agendaBackendFor(store, config.dataDir);

@@ -6,7 +6,7 @@
  * than `maxItems`), stores the run with its items, and wakes a worker. Progress is published per run as typed events (`watch`), fed by the worker in this process and by
  * polling for other processes.
  */
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { InvocationContextPayload } from '../codec/index.js';
 import { DomainError, NotFoundError, ValidationError, isErrorCode, quoted, someOf } from '../domain/errors.js';
@@ -114,6 +114,8 @@ export class RunService {
     this.#deps = deps;
     this.#options = { ...RUN_SERVICE_DEFAULTS, ...deps.options };
     this.#events.setMaxListeners(0);
+    // Every waiting invoke listens for shutdown: many small runs at once are many listeners, not a leak.
+    setMaxListeners(0, this.#closing.signal);
   }
 
   #refuseDuplicates(csids: readonly string[]): void {
