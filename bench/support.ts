@@ -74,3 +74,8 @@ export function invokeList(bench: BenchService, csids: string[], headers: Record
     body: JSON.stringify({ 'ns2:invocationContext': { mode: 'list', docType: 'CollectionObject', listCSIDs: { csid: csids } } }),
   });
 }
+
+/** The `p`th percentile of ascending `sorted` values (nearest rank). */
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}

@@ -8,14 +8,10 @@
  *   BENCH_INVOKES=2000 BENCH_RECORDS=10 npm run bench:sync
  */
 import os from 'node:os';
-import { invokeList, startBenchService } from './support.js';
+import { invokeList, percentile, startBenchService } from './support.js';
 
 const INVOKES = Number(process.env.BENCH_INVOKES ?? 500);
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 const bench = await startBenchService(RECORDS);
 try {

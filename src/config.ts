@@ -13,7 +13,8 @@ import { PLUGIN_THREAD_DEFAULTS } from './plugins/threads/pluginThreads.js';
 import { INVOCATION_DEFAULTS } from './services/invocationService.js';
 import { INVOKE_AUTHORIZER_DEFAULTS } from './services/invokeAuthorization.js';
 import { RUN_SERVICE_DEFAULTS } from './services/runService.js';
-import { RUN_WORKER_DEFAULTS } from './runs/runWorker.js';
+import { RUN_EXECUTOR_DEFAULTS } from './runs/runExecutor.js';
+import { ITEMS_IN_FLIGHT_PER_THREAD, RUN_WORKER_DEFAULTS } from './runs/runWorker.js';
 import { DEFAULT_RUN_LOG_LINES } from './domain/runLog.js';
 import { NO_RUN_ORDER, parseRunOrder, type RunOrder } from './domain/runOrder.js';
 import { AFTER_FAILURE_RULES, isAfterFailure, type AfterFailure } from './domain/runs.js';
@@ -96,8 +97,10 @@ export interface Config {
   runPollMs: number;
   /** How often an active run that no worker stands for (a wake lost to a fault) is woken. `RUN_SWEEP_MS` @defaultValue 60000 */
   runSweepMs: number;
-  /** Runs one process works on at once. `MAX_CONCURRENT_RUNS` @defaultValue 4 */
+  /** Runs one process takes up at once (its items in flight are limited apart). `MAX_CONCURRENT_RUNS` @defaultValue 64 */
   maxConcurrentRuns: number;
+  /** Items in flight in one process across all its runs. `MAX_ITEMS_IN_FLIGHT` @defaultValue 512 per plugin thread (`PLUGIN_THREADS`) */
+  maxItemsInFlight: number;
   /** How many processes may work on one run at once. `RUN_SLOTS_PER_RUN` @defaultValue 2 */
   runSlotsPerRun: number;
   /** Finished runs (and their items) are deleted this long after they complete; 0 keeps them. `RUN_RETENTION_MS` @defaultValue 2592000000 (30 days) */
@@ -175,7 +178,7 @@ export const CONFIG_DEFAULTS = {
   runHeartbeatMs: 5_000,
   runPollMs: 2_000,
   runSweepMs: 60_000,
-  maxConcurrentRuns: 4,
+  maxConcurrentRuns: RUN_EXECUTOR_DEFAULTS.maxConcurrentRuns,
   runSlotsPerRun: 2,
   runRetentionMs: 30 * 86_400_000,
   runPurgeEveryMs: 3_600_000,
@@ -364,6 +367,7 @@ function adminPassword(env: NodeJS.ProcessEnv): string | undefined {
 /** Reads and checks the configuration; relative directories resolve against the working directory. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = integer(env, 'PORT', CONFIG_DEFAULTS.port, 0, 65_535);
+  const pluginThreads = integer(env, 'PLUGIN_THREADS', CONFIG_DEFAULTS.pluginThreads, 1, 256);
   const oauthKeysFile = text(env, 'OAUTH_KEYS_FILE');
   const oauthClientsFile = text(env, 'OAUTH_CLIENTS_FILE');
   return {
@@ -377,7 +381,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', CONFIG_DEFAULTS.shutdownTimeoutMs, 0, 600_000),
     invocationTimeoutMs: integer(env, 'INVOCATION_TIMEOUT_MS', CONFIG_DEFAULTS.invocationTimeoutMs, 1, 86_400_000),
     itemConcurrency: integer(env, 'ITEM_CONCURRENCY', CONFIG_DEFAULTS.itemConcurrency, 1, 256),
-    pluginThreads: integer(env, 'PLUGIN_THREADS', CONFIG_DEFAULTS.pluginThreads, 1, 256),
+    pluginThreads,
     pluginMaxOldGenerationMb: integer(env, 'PLUGIN_MAX_OLD_GENERATION_MB', CONFIG_DEFAULTS.pluginMaxOldGenerationMb, 16, 1_048_576),
     itemMaxCrashes: integer(env, 'ITEM_MAX_CRASHES', CONFIG_DEFAULTS.itemMaxCrashes, 1, 100),
     watchPlugins: flag(env, 'WATCH_PLUGINS', CONFIG_DEFAULTS.watchPlugins),
@@ -399,7 +403,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runHeartbeatMs: integer(env, 'RUN_HEARTBEAT_MS', CONFIG_DEFAULTS.runHeartbeatMs, 10, 3_600_000),
     runPollMs: integer(env, 'RUN_POLL_MS', CONFIG_DEFAULTS.runPollMs, 10, 3_600_000),
     runSweepMs: integer(env, 'RUN_SWEEP_MS', CONFIG_DEFAULTS.runSweepMs, 1_000, 86_400_000),
-    maxConcurrentRuns: integer(env, 'MAX_CONCURRENT_RUNS', CONFIG_DEFAULTS.maxConcurrentRuns, 1, 256),
+    maxConcurrentRuns: integer(env, 'MAX_CONCURRENT_RUNS', CONFIG_DEFAULTS.maxConcurrentRuns, 1, 1_024),
+    // The plugin threads' capacity by default: with more threads, more items in flight keep them busy.
+    maxItemsInFlight: integer(env, 'MAX_ITEMS_IN_FLIGHT', pluginThreads * ITEMS_IN_FLIGHT_PER_THREAD, 1, 1_000_000),
     runSlotsPerRun: integer(env, 'RUN_SLOTS_PER_RUN', CONFIG_DEFAULTS.runSlotsPerRun, 1, 64),
     runRetentionMs: integer(env, 'RUN_RETENTION_MS', CONFIG_DEFAULTS.runRetentionMs, 0, Number.MAX_SAFE_INTEGER),
     runPurgeEveryMs: integer(env, 'RUN_PURGE_EVERY_MS', CONFIG_DEFAULTS.runPurgeEveryMs, 1000, 86_400_000),

@@ -11,6 +11,7 @@ import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from './config.js';
 import { SYSTEM_ACTOR } from './domain/types.js';
+import type { Express } from 'express';
 import { createApp } from './http/app.js';
 import type { HealthReport } from './http/routes/healthRouter.js';
 import { createPluginWatcher, PluginRegistry, type LoadedPlugin } from './plugins/index.js';
@@ -55,6 +56,8 @@ export interface ServiceHandle {
   storeEngine: StoreEngine;
   store: Store;
   plugins: PluginRegistry;
+  /** The Express application serving `url`, whose route table a test reads (see test/support/expressRoutes.ts). */
+  app: Express;
   /** Runs the retention purge now, as its Agenda job does; answers how many runs were deleted. */
   purgeRuns(): Promise<number>;
   /** Stops accepting requests, waits for in-flight ones (up to the shutdown timeout), then releases everything. Idempotent. */
@@ -229,6 +232,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       heartbeatMs: config.runHeartbeatMs,
       maxCrashes: config.itemMaxCrashes,
       logLines: config.runLogLines,
+      maxItemsInFlight: config.maxItemsInFlight,
     },
   });
   const agendaBackend = agendaBackendFor(store, config.dataDir);
@@ -380,6 +384,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     storeEngine: store.engine,
     store,
     plugins,
+    app,
     purgeRuns: () => retention.purgeNow(),
     stop() {
       stopping ??= (async () => {

@@ -22,6 +22,7 @@ export {
 } from './mediaTypes.js';
 export type { MediaCodec, MediaType } from './mediaTypes.js';
 export {
+  BATCH_INVOCABLES_NAMESPACE,
   BATCH_NAMESPACE,
   COMMON_LIST_NAMESPACE,
   CORE_NAMESPACE,
@@ -33,7 +34,7 @@ export {
 } from './namespaces.js';
 export { encodeAccountPermissionDocument } from './accountPermissionDocument.js';
 export { encodeAccountRoleDocument } from './accountRoleDocument.js';
-export { encodeServiceTagList, serviceTagsOf } from './serviceTagList.js';
+export { encodeServiceTagList, serviceTagsOf, TAG_LIST_SPEC } from './serviceTagList.js';
 export { decodeBatchDocument, decodeBatchUpdate, encodeBatchDocument, checkBatchCommonPart } from './batchDocument.js';
 export { decodeDefinitionImport, encodeDefinitionExport, encodeImportReport } from './definitionTransfer.js';
 export { decodeBatchBulk, encodeBulkResponses } from './batchBulkDocument.js';
@@ -51,6 +52,7 @@ export type { InvocationContextPayload, InvocationParam, InvocationResultsPayloa
 export { decodeRecordDocument, encodeRecordDocument, RECORD_LIST_SPEC } from './recordDocument.js';
 export type { RecordDocument } from './recordDocument.js';
 export {
+  commonPartName,
   decodeRecordServiceDocument,
   encodeRecordServiceDocument,
   RECORD_SERVICES,
@@ -59,9 +61,10 @@ export {
 export type { RecordServiceSpec } from './recordServiceDocument.js';
 export { decodeRelationDocument, encodeRelationDocument, RELATION_LIST_SPEC } from './relationDocument.js';
 export { decodeRunItems, encodeRunDocument, RUN_ITEM_LIST_SPEC, RUN_LIST_SPEC } from './runDocument.js';
+export { decodeDocumentItems, DOCUMENT_ITEM_LIST_SPEC, RECORD_RUN_LIST_SPEC } from './documentItemsDocument.js';
 export { decodeResultLinkRequest, encodeResultLinkDocument, RESULT_LINK_LIST_SPEC } from './resultLinkDocument.js';
 export type { ResultLinkRequest, ResultLinkView } from './resultLinkDocument.js';
-export { encodeRunLog, runLogLineFields } from './runLogDocument.js';
+export { encodeRunLog, runLogLineFields, RUN_LOG_LIST_SPEC } from './runLogDocument.js';
 export { decodeScheduleRequest, encodeScheduleDocument, SCHEDULE_LIST_SPEC } from './scheduleDocument.js';
 export type { ScheduleRequest } from './scheduleDocument.js';
 export { decodeMultiTenantInvocation, encodeMultiTenantOutcome } from './multiTenantDocument.js';

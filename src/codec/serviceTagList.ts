@@ -8,7 +8,7 @@ import { encodeCommonList, type ListSpec } from './commonList.js';
 import { RECORD_SERVICES } from './recordServiceDocument.js';
 import type { DocTree } from './tree.js';
 
-const TAG_LIST_SPEC: ListSpec<string> = { fieldsReturned: ['name'], toItem: (name) => ({ name }) };
+export const TAG_LIST_SPEC: ListSpec<string> = { fieldsReturned: ['name'], toItem: (name) => ({ name }) };
 
 /** The tags of the services of `serviceType`, or `undefined` when no service here has that type. */
 export function serviceTagsOf(serviceType: string): string[] | undefined {

@@ -3,6 +3,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import bytes from 'bytes';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -32,8 +33,10 @@ import { recordServicesRouter } from './routes/recordServicesRouter.js';
 import { relationsRouter } from './routes/relationsRouter.js';
 import { linkResultsRouter, runLinksRouter } from './routes/resultLinksRouter.js';
 import { runsRouter } from './routes/runsRouter.js';
+import { RECORD_FILE_MAX_BYTES, UPLOAD_FILES_LIMIT } from '../domain/recordItems.js';
 import { multiTenantRouter } from './routes/multiTenantRouter.js';
 import { OAUTH_PATH, oauthRouter } from './oauth/oauthRouter.js';
+import { openApiRouter } from './openapi/openApiRouter.js';
 import type Provider from 'oidc-provider';
 import type { MultiTenantDeps } from '../services/multiTenantInvocation.js';
 import { definitionSchedulesRouter, schedulesRouter } from './routes/schedulesRouter.js';
@@ -53,7 +56,7 @@ export interface AppDeps {
   runs: RunService;
   /** Links to runs' results (`/runs/{id}/links`, `/links/{linkId}/results`); absent, those routes do not exist. */
   resultLinks?: ResultLinkService;
-  /** Idempotency keys of starting runs (in one tenant or several), opening them and adding items (src/http/idempotency.ts). */
+  /** Idempotency keys of starting runs (in one tenant or several), opening them, adding items and bulk administration (src/http/idempotency.ts). */
   idempotency: IdempotencyService;
   /** Schedules (`/batch/{csid}/schedules`, `/schedules`); absent, those routes do not exist. */
   schedules?: ScheduleService;
@@ -125,7 +128,7 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   api.use(bodyParsers(options.bodyLimit));
   // Bulk administration and transfer first, so that their paths (`bulk`, `forms`, `export`, `import`) are never
   // taken for a csid.
-  api.use('/batch', batchAdminRouter(deps.definitions));
+  api.use('/batch', batchAdminRouter(deps.definitions, deps.idempotency));
   api.use('/batch', definitionTransferRouter(new DefinitionTransfer(deps.definitions)));
   // Invocation next: the deprecated `POST /batch/{csid}` would otherwise meet the definitions router's 405.
   api.use('/batch', invokeRouter({ runs: deps.runs, idempotency: deps.idempotency, runsPath: `${SERVICE_ROOT}/runs` }));
@@ -140,7 +143,12 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   if (deps.multiTenant !== undefined) api.use('/batch-multitenant', multiTenantRouter(deps.multiTenant, deps.idempotency));
   const linksPath = `${SERVICE_ROOT}/links`;
   if (deps.resultLinks !== undefined) api.use('/runs', runLinksRouter({ links: deps.resultLinks, linksPath }));
-  api.use('/runs', runsRouter({ runs: deps.runs, idempotency: deps.idempotency, basePath: `${SERVICE_ROOT}/runs`, retentionMs: options.runRetentionMs ?? 0 }));
+  const maxBytes = bytes.parse(options.bodyLimit) ?? 0;
+  const uploadLimits = { maxBytes, maxFileBytes: Math.min(maxBytes, RECORD_FILE_MAX_BYTES), maxFiles: UPLOAD_FILES_LIMIT };
+  api.use(
+    '/runs',
+    runsRouter({ runs: deps.runs, idempotency: deps.idempotency, basePath: `${SERVICE_ROOT}/runs`, retentionMs: options.runRetentionMs ?? 0, uploadLimits }),
+  );
   api.use('/accounts', accountsRouter({ auth: deps.auth }));
   api.use('/servicegroups', serviceGroupsRouter());
   api.use('/admin', adminRouter(deps.admin, `${SERVICE_ROOT}/admin`));
@@ -149,10 +157,21 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   if (options.serveApi ?? true) {
     if (deps.agendash !== undefined) app.use(deps.agendash.path, agendashRouter(deps.auth, deps.agendash.agenda));
     // Before the API too: these routes are how a client gets credentials, so the API's authentication must not see them.
-    if (deps.oauth !== undefined) {
-      const basePath = `${SERVICE_ROOT}${OAUTH_PATH}`;
-      app.use(basePath, oauthRouter({ ...deps.oauth, auth: deps.auth, basePath }));
-    }
+    const oauthPath = `${SERVICE_ROOT}${OAUTH_PATH}`;
+    if (deps.oauth !== undefined) app.use(oauthPath, oauthRouter({ ...deps.oauth, auth: deps.auth, basePath: oauthPath }));
+    // Open too: a client is generated from the description before anyone logs in. It describes what this app serves.
+    app.use(
+      SERVICE_ROOT,
+      openApiRouter(SERVICE_ROOT, {
+        consolePath: CONSOLE_PATH,
+        schedules: deps.schedules !== undefined,
+        resultLinks: deps.resultLinks !== undefined,
+        multiTenant: deps.multiTenant !== undefined,
+        uploadLimits,
+        ...(deps.oauth !== undefined && { oauthPath }),
+        ...(deps.agendash !== undefined && { agendashPath: deps.agendash.path }),
+      }),
+    );
     // Before the API too: a public link's signed URL opens without credentials; the others authenticate there.
     if (deps.resultLinks !== undefined) app.use(linksPath, linkResultsRouter(deps.resultLinks, authenticateCaller));
     app.use(SERVICE_ROOT, api);

@@ -24,6 +24,21 @@ export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
 /** Where `idempotent` leaves the body it decoded, so the route does not decode it again. */
 const TREE_KEY = 'idempotentBodyTree';
+/** Where `idempotent` leaves the request's key, for routes that derive ids from it. */
+const KEY_KEY = 'idempotencyKey';
+
+export interface IdempotentOptions {
+  /**
+   * What stands for a body that is no document (a multipart upload, read by an earlier middleware) when comparing
+   * requests under one key; `undefined` for a request with a document body.
+   */
+  bodyFingerprint?: (res: Response) => unknown;
+}
+
+/** The key the request carried (header or `clientRequestId`), once `idempotent` ran. */
+export function idempotencyKeyOf(res: Response): string | undefined {
+  return res.locals[KEY_KEY] as string | undefined;
+}
 
 /**
  * The request body as a document tree, without the `clientRequestId` that names the request rather than being
@@ -69,7 +84,7 @@ function keyOf(req: Request, tree: DocTree | undefined): string | undefined {
 }
 
 /** What makes two requests with one key the same request: method, path with query, and the body's document. */
-function fingerprintOf(req: Request, body: DocTree | undefined): string {
+function fingerprintOf(req: Request, body: unknown): string {
   return createHash('sha256').update(JSON.stringify([req.method, req.originalUrl, body ?? null])).digest('base64url');
 }
 
@@ -128,7 +143,7 @@ function holdWhileAnswering(req: Request, res: Response, service: IdempotencySer
 }
 
 /** Makes a POST route idempotent for requests that carry a key; mount it after the route's permission checks. */
-export function idempotent(service: IdempotencyService): RequestHandler {
+export function idempotent(service: IdempotencyService, options: IdempotentOptions = {}): RequestHandler {
   return async (req, res, next) => {
     const tree = req.body === undefined ? undefined : readTree(req);
     const key = keyOf(req, tree);
@@ -138,9 +153,10 @@ export function idempotent(service: IdempotencyService): RequestHandler {
       next();
       return;
     }
+    res.locals[KEY_KEY] = key;
     const { tenant, user } = callerOf(res);
     const scope = { tenant, user, key };
-    const reservation = await service.reserve(scope, fingerprintOf(req, body));
+    const reservation = await service.reserve(scope, fingerprintOf(req, options.bodyFingerprint?.(res) ?? body));
     switch (reservation.state) {
       case 'answered':
         replay(res, reservation.answer);

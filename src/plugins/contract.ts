@@ -10,7 +10,7 @@ import type { FieldValue, InvocationMode, RecordFields, StoredRecord } from '../
 export type { FieldValue, InvocationMode, RecordFields, StoredRecord };
 
 /** The version of this contract. A plugin's `contract` range must include it. */
-export const CONTRACT_VERSION = '1.2.0';
+export const CONTRACT_VERSION = '1.3.0';
 
 /** A JSON Schema (draft 2020-12 or 07, as ajv reads it) for an invocation's params object. */
 export type ParamsSchema = Record<string, unknown>;
@@ -60,6 +60,21 @@ export interface RecordsService {
   findRelated(csid: string, options?: { relationshipType?: string; docType?: string }): Promise<StoredRecord[]>;
   /** The records a Group record is related to. */
   groupMembers(groupCsid: string): Promise<StoredRecord[]>;
+  /**
+   * The file a record brought when it was uploaded as a document item (`POST /runs/{id}/documents`), its bytes
+   * included; `undefined` when the record has none (or is gone). @since 1.3.0
+   */
+  file(csid: string): Promise<RecordFileContent | undefined>;
+}
+
+/** An uploaded file as a plugin reads it: what its record's `file` field says, and the bytes. @since 1.3.0 */
+export interface RecordFileContent {
+  name: string;
+  mediaType: string;
+  size: number;
+  /** Hex SHA-256 of `content`. */
+  sha256: string;
+  content: Uint8Array;
 }
 
 /** Structured logging scoped to one invocation. */

@@ -27,6 +27,7 @@ import type { RunStore } from '../store/runTypes.js';
 import type { Store } from '../store/types.js';
 import { SqliteBackend } from './agenda-sqlite/index.js';
 import { exactData, refuseJob } from './jobAuthority.js';
+import { LocalWakeChannel } from './localWakeChannel.js';
 import type { RunWorker } from './runWorker.js';
 
 /** Agenda's file among the parts of the embedded store's health. */
@@ -50,7 +51,11 @@ export interface RunExecutorOptions {
   processEveryMs: number;
   /** A run job not touched for this long is taken over by another process. @defaultValue 30000 */
   lockLifetimeMs: number;
-  /** Runs this process works on at once. @defaultValue 4 */
+  /**
+   * Runs this process takes up at once (the Agenda jobs it locks; the rest wait for a process with room, and start
+   * the moment a place frees). It is no limit on work: the items in flight are (`RunWorkerOptions.maxItemsInFlight`),
+   * so a process can take many small runs at once. @defaultValue 64
+   */
   maxConcurrentRuns: number;
   /** How many processes may work on one run at once: its first session, and `slotsPerRun - 1` open slots. @defaultValue 2 */
   slotsPerRun: number;
@@ -67,7 +72,7 @@ export interface RunExecutorOptions {
 export const RUN_EXECUTOR_DEFAULTS = {
   processEveryMs: 2_000,
   lockLifetimeMs: 30_000,
-  maxConcurrentRuns: 4,
+  maxConcurrentRuns: 64,
   slotsPerRun: 2,
   drainTimeoutMs: 10_000,
   sqliteFilename: 'agenda.sqlite',
@@ -167,10 +172,14 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   async #start(): Promise<void> {
     const { logger } = this.#deps;
     const { maxConcurrentRuns, lockLifetimeMs: lockLifetime } = this.#options;
+    // Starts a job saved (by this process, or by any on a MongoDB replica set) at once, not at the next poll; and
+    // the next waiting run job the moment a session ends here.
+    const channel = new LocalWakeChannel(this.#deps.notificationChannel ?? new InMemoryNotificationChannel());
+    // Unheard, an error (a handler that threw) would be thrown by the emitter and end the process.
+    channel.on('error', (err: unknown) => logger.warn({ err }, 'a run job notification failed; the next poll finds the job'));
     const agenda = new Agenda({
       backend: this.#deps.backend,
-      // Starts a job saved (by this process, or by any on a MongoDB replica set) at once, not at the next poll.
-      notificationChannel: this.#deps.notificationChannel ?? new InMemoryNotificationChannel(),
+      notificationChannel: channel,
       processEvery: this.#options.processEveryMs,
       // Sessions, the slot job held beside them, and as much room again for schedules and retention.
       maxConcurrency: 2 * maxConcurrentRuns + 1,
@@ -185,9 +194,11 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     // No job carries authority in its data (jobAuthority.ts): each handler reads the run its job names from the
     // store, refuses (logs and removes) a job naming none, and works as the stored run's creator.
     // A process at its limit locks no more sessions' jobs, leaving them to processes with room.
-    const limit = { concurrency: maxConcurrentRuns, lockLimit: maxConcurrentRuns, lockLifetime, removeOnComplete: true };
+    // Completed jobs are removed by `#startNextWhenFreed`, not by Agenda.
+    const limit = { concurrency: maxConcurrentRuns, lockLimit: maxConcurrentRuns, lockLifetime, removeOnComplete: false };
     agenda.define<RunJobData>(RUN_JOB_NAME, (job) => this.#handleRun(job), { ...limit, backoff: SESSION_RETRY });
     agenda.define<RunJobData>(RUN_SLOT_JOB_NAME, (job) => this.#handleSlot(job), { ...limit, concurrency: 1, lockLimit: 1 });
+    this.#startNextWhenFreed(agenda, channel, [RUN_JOB_NAME, RUN_SLOT_JOB_NAME]);
     agenda.define(RUN_SWEEP_JOB_NAME, () => this.#wakeStranded());
     this.#deps.defineJobs?.(agenda);
     if (!this.#options.processRuns) {
@@ -200,6 +211,26 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     await agenda.every(this.#options.sweepEveryMs, RUN_SWEEP_JOB_NAME, undefined, { skipImmediate: true });
     // Runs a previous process left active (it crashed, or shut down mid-run) continue here.
     for (const { tenant, id } of await this.#deps.runs.listActive()) await this.wake(tenant, id);
+  }
+
+  /**
+   * A session's or a slot's job that ends frees its place under the lock limit: the next job waiting for one is
+   * locked at once, not at the next poll. Agenda frees the place only after removing a completed job (a round trip on
+   * MongoDB), and looks for more only at its next poll or save; so these jobs are removed here, as Agenda would
+   * (succeeded, no next run: a failed session keeps its job for the retry), and Agenda is told to look again on the
+   * turn after the job's end, once it has counted the job out.
+   */
+  #startNextWhenFreed(agenda: Agenda, channel: LocalWakeChannel, names: string[]): void {
+    const succeeded = new WeakSet<Job>();
+    for (const name of names) {
+      agenda.on(`success:${name}`, (job: Job) => succeeded.add(job));
+      agenda.on(`complete:${name}`, (job: Job) => {
+        if (succeeded.has(job) && !job.attrs.nextRunAt) {
+          job.remove().catch((err: unknown) => this.#deps.logger.warn({ err, job: String(job.attrs._id), name }, 'could not remove a completed run job'));
+        }
+        setImmediate(() => void channel.lookAgain(name));
+      });
+    }
   }
 
   /**

@@ -36,6 +36,7 @@ import {
 import type { StoredRecord, TenantId } from '../domain/types.js';
 import { DEFAULT_RUN_LOG_LINES, ITEM_LOG_LINES } from '../domain/runLog.js';
 import type { ItemInfo, ItemResult, PluginLogger } from '../plugins/contract.js';
+import { PLUGIN_THREAD_DEFAULTS } from '../plugins/threads/pluginThreads.js';
 import type { CallHandle, InvocationService, PluginScope, PreparedInvocation } from '../services/invocationService.js';
 import type { InvocationCaller, InvokeAuthorizer, InvokeGrant } from '../services/invokeAuthorization.js';
 import type { RecordService } from '../services/recordService.js';
@@ -47,6 +48,7 @@ import { ItemLog } from './itemLog.js';
 import { abortable, yieldToIo } from './pauses.js';
 import { RunFiller } from './runFiller.js';
 import { SoloGate } from './soloGate.js';
+import { WorkBudget } from './workBudget.js';
 
 export interface RunWorkerOptions {
   /** Items claimed per store round trip. @defaultValue 256 */
@@ -70,7 +72,16 @@ export interface RunWorkerOptions {
    * a per-record item up to `ITEM_LOG_LINES`. @defaultValue 10000
    */
   logLines: number;
+  /**
+   * Items in flight in this process across all its runs (handed to the plugin threads, or waiting there): what bounds
+   * the work a process takes on, rather than how many runs it has (see workBudget.ts).
+   * @defaultValue plugin threads × `ITEMS_IN_FLIGHT_PER_THREAD`
+   */
+  maxItemsInFlight: number;
 }
+
+/** Items in flight per plugin thread by default: a claim's worth running in it, and the next claim's ready. */
+export const ITEMS_IN_FLIGHT_PER_THREAD = 512;
 
 export const RUN_WORKER_DEFAULTS = {
   batchSize: 256,
@@ -82,6 +93,7 @@ export const RUN_WORKER_DEFAULTS = {
   fillChunk: 2_000,
   maxCrashes: 3,
   logLines: DEFAULT_RUN_LOG_LINES,
+  maxItemsInFlight: PLUGIN_THREAD_DEFAULTS.maxThreads * ITEMS_IN_FLIGHT_PER_THREAD,
 } as const satisfies RunWorkerOptions;
 
 export interface RunWorkerDeps {
@@ -145,10 +157,13 @@ export class RunWorker {
   readonly #owner = `${hostname()}:${process.pid}`;
   /** Shared by every session of this process: crash suspects run alone in it. */
   readonly #gate = new SoloGate();
+  /** Shared by every session of this process: the items in flight across its runs. */
+  readonly #budget: WorkBudget;
 
   constructor(deps: RunWorkerDeps) {
     this.#deps = deps;
     this.#options = { ...RUN_WORKER_DEFAULTS, ...deps.options };
+    this.#budget = new WorkBudget(this.#options.maxItemsInFlight);
   }
 
   get options(): Readonly<RunWorkerOptions> {
@@ -179,7 +194,7 @@ export class RunWorker {
     if (prepared === undefined) return;
 
     const owner = `${this.#owner}:${randomUUID()}`;
-    const session = new RunSession(this.#deps, this.#options, prepared, run, owner, control, logger, this.#gate);
+    const session = new RunSession(this.#deps, this.#options, prepared, run, owner, control, logger, this.#gate, this.#budget);
     try {
       await session.work();
     } finally {
@@ -272,6 +287,7 @@ class RunSession {
     readonly control: RunControl,
     readonly logger: Logger,
     readonly gate: SoloGate,
+    readonly budget: WorkBudget,
   ) {
     const { plugin } = prepared.loaded;
     const policy = prepared.definition.definition.itemPolicy;
@@ -319,11 +335,19 @@ class RunSession {
             });
             return;
           }
-          await this.gate.enter();
+          // Runs of this process take turns at the places in flight; a cancelled run stops waiting (its item gets
+          // no outcome: the cancel ended it, and a shutdown releases it).
+          const place = this.budget.take(this, this.#signal);
+          if (place !== true && !(await place)) return;
           try {
-            await this.#record(await this.#processItem(item, record));
+            await this.gate.enter();
+            try {
+              await this.#record(await this.#processItem(item, record));
+            } finally {
+              this.gate.leave();
+            }
           } finally {
-            this.gate.leave();
+            this.budget.give();
           }
         } finally {
           settled?.();

@@ -2,8 +2,9 @@
  * Records and relations of the client's data: what the REST routes and plugins both use, scoped to one tenant
  * per call. Relations must name records that exist, so plugins never see dangling links.
  */
-import { NotFoundError } from '../domain/errors.js';
+import { DomainError, NotFoundError, quoted } from '../domain/errors.js';
 import type { Page, Paging } from '../domain/paging.js';
+import type { RecordFile, RecordRun } from '../domain/recordItems.js';
 import {
   GROUP_DOCTYPE,
   type RecordFields,
@@ -46,6 +47,25 @@ export class RecordService {
     const record = await this.find(tenant, csid, docType);
     if (record === undefined) throw new NotFoundError(docType ?? 'Record', csid);
     return record;
+  }
+
+  /** The file a document item brought with the record, if it has one (of `docType`, when given). */
+  findFile(tenant: TenantId, csid: string, docType?: string): Promise<RecordFile | undefined> {
+    return this.store.records.file(tenant, csid, docType);
+  }
+
+  /** The file a document item brought with the record (`POST /runs/{id}/documents`). */
+  async file(tenant: TenantId, csid: string, docType: string): Promise<RecordFile> {
+    const file = await this.findFile(tenant, csid, docType);
+    if (file !== undefined) return file;
+    await this.get(tenant, csid, docType);
+    throw new DomainError('NOT_FOUND', `${docType} ${quoted(csid)} has no file`);
+  }
+
+  /** The runs of the tenant that acted on the record, newest first, each with the record's item status. */
+  async runsOf(tenant: TenantId, csid: string, docType: string, paging: Paging): Promise<Page<RecordRun>> {
+    await this.get(tenant, csid, docType);
+    return this.store.runs.recordRuns(tenant, csid, paging);
   }
 
   /** The records among `csids` that exist, and the csids that do not. */

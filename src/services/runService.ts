@@ -6,12 +6,20 @@
  * than `maxItems`), stores the run with its items, and wakes a worker. Progress is published per run as typed events (`watch`), fed by the worker in this process and by
  * polling for other processes.
  */
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { InvocationContextPayload } from '../codec/index.js';
 import { DomainError, NotFoundError, ValidationError, isErrorCode, quoted, someOf } from '../domain/errors.js';
 import { repeatedValues } from '../domain/lists.js';
 import type { Page, Paging } from '../domain/paging.js';
+import {
+  documentDocType,
+  documentItemCsid,
+  itemRecordsOf,
+  type CreatedDocumentItem,
+  type DocumentItem,
+  type ItemRecord,
+} from '../domain/recordItems.js';
 import type { RunLogLine, RunLogQuery, RunLogSummary } from '../domain/runLog.js';
 import { earlierDocTypes, NO_RUN_ORDER, type RunOrder } from '../domain/runOrder.js';
 import {
@@ -30,7 +38,7 @@ import {
   type RunStatus,
 } from '../domain/runs.js';
 import type { TenantId } from '../domain/types.js';
-import type { Clock } from '../store/queryRules.js';
+import { newCsid, type Clock } from '../store/queryRules.js';
 import type { NewRun, RunStore } from '../store/runTypes.js';
 import type { InvocationService, PreparedInvocation } from './invocationService.js';
 import type { InvocationCaller, InvokeAuthorizer, InvokeGrant, InvokeOccasion } from './invokeAuthorization.js';
@@ -130,6 +138,8 @@ export class RunService {
     this.#deps = deps;
     this.#options = { ...RUN_SERVICE_DEFAULTS, ...deps.options };
     this.#events.setMaxListeners(0);
+    // Every waiting invoke listens for shutdown: many small runs at once are many listeners, not a leak.
+    setMaxListeners(0, this.#closing.signal);
   }
 
   #refuseDuplicates(csids: readonly string[]): void {
@@ -438,12 +448,42 @@ export class RunService {
   async addItems(requester: InvocationCaller, id: string, csids: readonly string[]): Promise<Run> {
     if (csids.length === 0) throw new ValidationError('No items to add', [{ path: 'invocationContext/listCSIDs', message: 'is empty' }]);
     this.#refuseDuplicates(csids);
-    const { tenant } = requester;
-    const current = await this.#found(tenant, id);
-    // The run is already active: no new work as far as the active-run limit goes.
+    return this.#append(requester, id, csids.length, () => this.#deps.runs.addItems(requester.tenant, id, csids, this.#deps.now()));
+  }
+
+  /**
+   * Items that bring their own data (seed 000): each document becomes a record of the run's doc type, created by
+   * the requester, and an item of the run, in one store step (`RunStore.addRecordItems`); each is eligible at
+   * once. With the request's idempotency key (`requestKey`) the csids are derived from it, so a retry converges.
+   */
+  async addDocuments(
+    requester: InvocationCaller,
+    id: string,
+    documents: readonly DocumentItem[],
+    requestKey?: string,
+  ): Promise<{ run: Run; items: CreatedDocumentItem[] }> {
+    if (documents.length === 0) throw new ValidationError('No documents to add', [{ path: 'items/document', message: 'is required' }]);
+    const { tenant, user } = requester;
+    let records: ItemRecord[] = [];
+    const run = await this.#append(requester, id, documents.length, (current) => {
+      const csidOf = (ordinal: number) => (requestKey === undefined ? newCsid() : documentItemCsid({ tenant, user, key: requestKey }, id, ordinal));
+      records = itemRecordsOf(documents, documentDocType(current, documents), csidOf);
+      return this.#deps.runs.addRecordItems(tenant, id, records, user, this.#deps.now());
+    });
+    this.#deps.logger.info({ run: id, documents: records.length, by: user }, 'document items added');
+    return { run, items: records.map(({ csid, docType, file }) => ({ csid, docType, ...(file !== undefined && { fileName: file.name }) })) };
+  }
+
+  /**
+   * Appends `count` items to an open run with `write`, once the requester passes the invoke rule for its job (the
+   * run is already active: no new work as far as the active-run limit goes) and the run has room; then wakes a
+   * worker and tells whoever follows the run.
+   */
+  async #append(requester: InvocationCaller, id: string, count: number, write: (current: Run) => Promise<Run | undefined>): Promise<Run> {
+    const current = await this.#found(requester.tenant, id);
     await this.#authorizeOn(requester, current, { startsWork: false });
-    this.#refuseTooMany(csids.length, current.counts.posted);
-    const run = await this.#deps.runs.addItems(tenant, id, csids, this.#deps.now()).catch(async (err: unknown) => {
+    this.#refuseTooMany(count, current.counts.posted);
+    const run = await write(current).catch(async (err: unknown) => {
       // A refused add may have been counted for a moment (MongoDB takes it back): a session that ended meanwhile
       // left the run to finish, so one is woken to look again.
       await this.#wake(current);

@@ -10,10 +10,10 @@
  * stored is skipped. Updates and deletes remember the revision the item first read the record at (the item's own
  * record counts as read when it was claimed); at commit a record no longer at that revision is a conflict.
  */
-import { createHash } from 'node:crypto';
 import { DomainError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { nameBasedUuid } from '../domain/recordItems.js';
 import { GROUP_DOCTYPE, type Csid, type RecordFields, type Relation, type StoredRecord, type TenantId } from '../domain/types.js';
-import type { ItemInfo, RecordsService } from '../plugins/contract.js';
+import type { ItemInfo, RecordFileContent, RecordsService } from '../plugins/contract.js';
 import { createdCore, docTypeKey, fieldEqualities, requireString, systemClock, type Clock } from '../store/queryRules.js';
 import type { ItemWrites } from '../store/runTypes.js';
 import type { RecordService } from './recordService.js';
@@ -23,11 +23,7 @@ const STAGED_CSID_NAMESPACE = Buffer.from('4f0b6c3e9d2a4e7b8c51a0f3d6e2b7c9', 'h
 
 /** A UUID v5 (SHA-1, RFC 9562) of `kind` number `ordinal` created by the item with `idempotencyKey`. */
 export function stagedCsid(idempotencyKey: string, kind: 'record' | 'relation', ordinal: number): Csid {
-  const hash = createHash('sha1').update(STAGED_CSID_NAMESPACE).update(`${idempotencyKey}\n${kind}\n${ordinal}`).digest();
-  hash[6] = (hash[6]! & 0x0f) | 0x50;
-  hash[8] = (hash[8]! & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}` as Csid;
+  return nameBasedUuid(STAGED_CSID_NAMESPACE, `${idempotencyKey}\n${kind}\n${ordinal}`);
 }
 
 /** What an attempt staged; allocated on its first write, so an item that writes nothing costs nothing here. */
@@ -127,6 +123,13 @@ export class StagedRecords implements RecordsService {
     if (staged !== undefined) return docType === undefined || docTypeKey(docType) === docTypeKey(staged.docType) ? copyOf(staged) : undefined;
     const record = await this.#records.find(this.#tenant, csid, docType);
     return record === undefined ? undefined : this.#saw(record);
+  }
+
+  /** A stored record's file; a record this attempt deleted has none any more, one it created never had one. */
+  async file(csid: string): Promise<RecordFileContent | undefined> {
+    requireString(csid, 'csid');
+    if (this.#stagedVersion(csid) === 'deleted' || this.#staging?.created.has(csid) === true) return undefined;
+    return this.#records.findFile(this.#tenant, csid);
   }
 
   async update(csid: string, fields: RecordFields): Promise<StoredRecord> {

@@ -12,6 +12,7 @@
  */
 import type { Page, Paging } from '../domain/paging.js';
 import type { RunLogEntry, RunLogLine, RunLogQuery, RunLogSummary } from '../domain/runLog.js';
+import type { ItemRecord, RecordRun } from '../domain/recordItems.js';
 import type { AfterFailure, ItemStatus, Run, RunId, RunInvocation, RunItem, RunResults, RunStatus } from '../domain/runs.js';
 import type { RecordFields, Relation, TenantId } from '../domain/types.js';
 
@@ -179,6 +180,20 @@ export interface RunStore {
    * @throws DomainError CONFLICT when the run is closed or finished, or a key is already in the run or repeated
    */
   addItems(tenant: TenantId, id: string, keys: readonly string[], now: Date): Promise<Run | undefined>;
+  /**
+   * Creates `records` (with their files) by `actor` and appends one item per record (its csid the key) to an open,
+   * unfinished run, as one step: on SQLite one transaction; on MongoDB without one, records first, then the items
+   * as `addItems` adds them, so no item is ever without its record. A record whose csid is already stored is kept
+   * as it is (a retry converging, see `documentItemCsid`); on MongoDB the records this call created are deleted
+   * again when the items are refused. `undefined` when there is no such run.
+   * @throws DomainError CONFLICT when the run is closed or finished, or a csid is already an item of the run
+   */
+  addRecordItems(tenant: TenantId, id: string, records: readonly ItemRecord[], actor: string, now: Date): Promise<Run | undefined>;
+  /**
+   * The runs of the tenant with an item for record `csid`, newest run first, with the item's status: found through
+   * an index on item keys, so it costs the same however many runs and items the store has.
+   */
+  recordRuns(tenant: TenantId, csid: string, paging: Paging): Promise<Page<RecordRun>>;
   /** Stops accepting items (idempotent); `undefined` when there is no such run. */
   close(tenant: TenantId, id: string, now: Date): Promise<Run | undefined>;
   /** `Queued` → `InProgress` (setting `startedAt` the first time); any other status is left alone. */

@@ -15,6 +15,7 @@ import type {
   WorkflowState,
 } from '../domain/types.js';
 import type { Page, Paging } from '../domain/paging.js';
+import type { RecordFile } from '../domain/recordItems.js';
 import type { DefinitionSearch, RecordSearch } from '../domain/searchFields.js';
 import type { AuthStore } from './authTypes.js';
 import type { ResultLinkStore } from './resultLinkTypes.js';
@@ -127,7 +128,12 @@ export interface RecordStore {
     workflowState: WorkflowState,
     options: WriteOptions & { docType?: string },
   ): Promise<StoredRecord | undefined>;
-  /** Deletes the record and every relation that names it, in one transaction. */
+  /**
+   * The file kept beside the record (a document item's upload, `RunStore.addRecordItems`); `undefined` when there
+   * is no such record (of `docType`, when given) or it has no file. Deleting the record deletes its file.
+   */
+  file(tenant: TenantId, csid: string, docType?: string): Promise<RecordFile | undefined>;
+  /** Deletes the record, its file and every relation that names it, in one transaction. */
   delete(tenant: TenantId, csid: string, options?: DeleteOptions & { docType?: string }): Promise<boolean>;
   list(tenant: TenantId, query: RecordQuery): Promise<Page<StoredRecord>>;
   /**

@@ -214,6 +214,50 @@ describe(`HTTP bulk administration of batch definitions (${engine})`, function (
     });
   });
 
+    it('acts once for a repeated Idempotency-Key (JSON): the repeat gets the first answer, another body 422', async () => {
+      const send = (entries: unknown[], key: string) =>
+        service.request('/cspace-services/batch/bulk', {
+          method: 'POST',
+          headers: { 'Content-Type': JSON_TYPE, Accept: JSON_TYPE, 'Idempotency-Key': `"${key}"` },
+          body: JSON.stringify({ batch_bulk: { entry: entries } }),
+        });
+      const entries = [{ '@formId': 'once', '@operation': 'create', document: batchJson({ name: 'made once', supportsNoContext: 'true', className: 'test.Echo' }) }];
+      const first = await send(entries, 'bulk-1');
+      expect(first.status).to.equal(200);
+      const firstBody = await first.text();
+      const repeat = await send(entries, 'bulk-1');
+      expect(repeat.status).to.equal(200);
+      expect(repeat.headers.get('idempotent-replayed')).to.equal('true');
+      expect(await repeat.text()).to.equal(firstBody);
+      expect(await names()).to.deep.equal(['made once']);
+
+      const other = await send([{ ...entries[0], '@formId': 'twice' }], 'bulk-1');
+      expect(other.status).to.equal(422);
+      expect(((await other.json()) as any).error).to.include({ code: 'IDEMPOTENCY_KEY_REUSED' });
+      expect(await names()).to.deep.equal(['made once']);
+    });
+
+    it('acts once for a repeated clientRequestId (XML), and refuses a caller without the right even with a key', async () => {
+      const body = (key: string) =>
+        `<batch_bulk><clientRequestId>${key}</clientRequestId>` +
+        `<entry formId="x" operation="create">${batchXml('<name>xml once</name><supportsNoContext>true</supportsNoContext><className>test.Echo</className>')}</entry></batch_bulk>`;
+      const first = await bulk(body('bulk-xml'), XML_TYPE);
+      const firstXml = await first.text();
+      expect(firstXml).to.include('status="201"');
+      const repeat = await bulk(body('bulk-xml'), XML_TYPE);
+      expect(repeat.headers.get('idempotent-replayed')).to.equal('true');
+      expect(await repeat.text()).to.equal(firstXml);
+      expect(await names()).to.deep.equal(['xml once']);
+
+      // A reader may not create: the key does not make the request any more allowed.
+      await createRole(service, 'reader', { definitions: 'RL' });
+      const reader = actingAs(service, await createUser(service, 'rita', ['reader']));
+      const refused = await bulk(body('bulk-reader'), XML_TYPE, reader);
+      expect(refused.status).to.equal(403);
+      expect(refused.headers.get('idempotent-replayed')).to.equal(null);
+      expect(await names()).to.deep.equal(['xml once']);
+    });
+
   describe('DELETE /batch?confirm=all', () => {
     it('deletes every definition of the tenant with one response each, and nothing without confirm=all', async () => {
       const a = await createDefinition(service, echoFields('a'));

@@ -239,6 +239,27 @@ describe('RunExecutor slots', () => {
     await waitFor('a session', async () => (live().length === 1 ? true : undefined));
   });
 
+  it('starts a run waiting for a place the moment a session ends, not at the next poll, and removes the ended job', async () => {
+    statuses.set('run-2', 'InProgress');
+    statuses.set('run-3', 'InProgress');
+    const executor = processNamed('A', { maxConcurrentRuns: 1, slotsPerRun: 1, processEveryMs: 60_000 });
+    await executor.start();
+    for (const runId of [RUN, 'run-2', 'run-3']) await executor.wake(TENANT, runId);
+    await waitFor('a first session', async () => (live().length === 1 ? true : undefined));
+    await pause(200);
+    expect(sessions, 'one place: the other runs wait').to.have.length(1);
+
+    // With no poll due for a minute, only the end of a session can start the next run.
+    for (let started = 1; started <= 3; started += 1) {
+      const [current] = live();
+      statuses.set(current!.runId, 'Completed');
+      current!.finish();
+      if (started < 3) await waitFor(`session ${started + 1}`, async () => (sessions.length === started + 1 && live().length === 1 ? true : undefined));
+    }
+    expect(new Set(sessions.map((session) => session.runId))).to.deep.equal(new Set([RUN, 'run-2', 'run-3']));
+    await waitFor('every completed job removed', async () => ((await runJobs()).length === 0 ? true : undefined));
+  });
+
   it('ends a session at its heartbeat once the run is over elsewhere', async () => {
     const executor = processNamed('A');
     await executor.start();

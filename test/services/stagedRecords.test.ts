@@ -5,7 +5,8 @@
  */
 import { expect } from 'chai';
 import { DomainError } from '../../src/domain/errors.js';
-import { GROUP_DOCTYPE, type StoredRecord, type TenantId } from '../../src/domain/types.js';
+import { recordFileOf } from '../../src/domain/recordItems.js';
+import { GROUP_DOCTYPE, type Csid, type StoredRecord, type TenantId } from '../../src/domain/types.js';
 import type { ItemInfo } from '../../src/plugins/contract.js';
 import { RecordService } from '../../src/services/recordService.js';
 import { StagedRecords, stagedCsid } from '../../src/services/stagedRecords.js';
@@ -48,6 +49,20 @@ describe('StagedRecords (one item attempt)', () => {
     expect((await attempt.findRelated(object.csid, { relationshipType: 'affects', docType: 'loanout' })).map((r) => r.csid)).to.deep.equal([loan.csid]);
     expect((await attempt.groupMembers(group.csid)).map((r) => r.csid)).to.deep.equal([object.csid]);
     expect((await records.find(TENANT, object.csid))?.fields, 'the store still has the record as it was').to.deep.equal({ status: 'old' });
+  });
+
+  it("reads a stored record's file, none once the attempt deleted the record, and none of a record it created", async () => {
+    const run = await store.runs.create(TENANT, { definitionCsid: 'd', definitionName: 'D', invocation: { docType: 'Resume', listCSIDs: [], params: [] }, createdBy: 'bob', open: true }, [], new Date(0));
+    const file = recordFileOf('cv.txt', 'text/plain', Buffer.from('Resume of Ada'));
+    const csids = ['00000000-0000-5000-8000-000000000001', '00000000-0000-5000-8000-000000000002'] as Csid[];
+    await store.runs.addRecordItems(TENANT, run.id, csids.map((csid) => ({ csid, docType: 'Resume', fields: {}, file })), 'bob', new Date(1));
+    const attempt = staged();
+    await attempt.update(csids[0]!, { checked: 'yes' });
+    expect(await attempt.file(csids[0]!), 'an update keeps the file').to.deep.equal(file);
+    await attempt.delete(csids[1]!);
+    expect(await attempt.file(csids[1]!)).to.equal(undefined);
+    expect(await attempt.file((await attempt.create('Resume', {})).csid)).to.equal(undefined);
+    expect(await staged().file(csids[1]!), 'the store still has it until the attempt completes').to.deep.equal(file);
   });
 
   it('merges staged records into find in the store order, and stops at the limit', async () => {

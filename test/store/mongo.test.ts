@@ -7,6 +7,7 @@ import type { Store } from '../../src/store/types.js';
 import { describeAdvancedSearchConformance } from './advancedSearchConformance.js';
 import { describeAuthStoreConformance } from './authStoreConformance.js';
 import { describeResultLinkStoreConformance } from './resultLinkStoreConformance.js';
+import { describeRecordItemsConformance } from './recordItemsConformance.js';
 import { describeRunStoreConformance } from './runStoreConformance.js';
 import { describeScheduleStoreConformance } from './scheduleStoreConformance.js';
 import { describeIdempotencyStoreConformance } from './idempotencyStoreConformance.js';
@@ -84,6 +85,7 @@ function describeMongoStore(connectionString: string): void {
     describeResultLinkStoreConformance(mongoPerTest);
     describeAuthStoreConformance(mongoPerTest);
     describeIdempotencyStoreConformance(mongoPerTest);
+    describeRecordItemsConformance(mongoPerTest);
 
     it('keeps run results past the configured limit in runResults, deleted by rerun and with their run', async () => {
       const tenant = 'tenant-a' as TenantId;

@@ -5,11 +5,13 @@ import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import type { Csid, TenantId } from '../../src/domain/types.js';
 import { openStore } from '../../src/store/index.js';
-import { MIGRATIONS } from '../../src/store/sqlite/schema.js';
+import { migrate, MIGRATIONS } from '../../src/store/sqlite/schema.js';
+import { RECORD_RUNS_SQL } from '../../src/store/sqlite/sql.js';
 import { SQLITE_DEFAULTS, SqliteStore } from '../../src/store/sqlite/index.js';
 import { describeAdvancedSearchConformance } from './advancedSearchConformance.js';
 import { describeAuthStoreConformance } from './authStoreConformance.js';
 import { describeResultLinkStoreConformance } from './resultLinkStoreConformance.js';
+import { describeRecordItemsConformance } from './recordItemsConformance.js';
 import { describeRunStoreConformance } from './runStoreConformance.js';
 import { describeScheduleStoreConformance } from './scheduleStoreConformance.js';
 import { describeIdempotencyStoreConformance } from './idempotencyStoreConformance.js';
@@ -27,6 +29,7 @@ describeScheduleStoreConformance(sqliteInMemory);
 describeResultLinkStoreConformance(sqliteInMemory);
 describeAuthStoreConformance(sqliteInMemory);
 describeIdempotencyStoreConformance(sqliteInMemory);
+describeRecordItemsConformance(sqliteInMemory);
 
 describe('SQLite store files', () => {
   const tenant = 'tenant-a' as TenantId;
@@ -187,5 +190,19 @@ describe('SQLite store files', () => {
     expect(store.engine).to.equal('sqlite');
     await store.close();
     expect(await readdir(dir)).to.deep.equal([]);
+  });
+
+  it("finds a record's runs from its items by key, not by walking the tenant's runs", () => {
+    const db = new Database(':memory:');
+    try {
+      migrate(db);
+      for (const [sql, values] of [[RECORD_RUNS_SQL.count, ['csid', tenant]], [RECORD_RUNS_SQL.select, ['csid', tenant, 10, 0]]] as const) {
+        const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...values) as Array<{ detail: string }>).map((row) => row.detail);
+        expect(plan[0], plan.join('\n')).to.match(/^SEARCH i USING (COVERING )?INDEX run_items_by_item_key \(item_key=\?\)$/);
+        expect(plan.join('\n')).to.not.include('runs_by_created');
+      }
+    } finally {
+      db.close();
+    }
   });
 });

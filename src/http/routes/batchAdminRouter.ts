@@ -1,16 +1,18 @@
 /**
  * Bulk administration of batch job definitions (OSID JobBatchAdminSession), mounted at `/batch` ahead of the
- * invocation and definition routers, so that `bulk` and `forms` (like the transfer router's `export` and `import`) are never taken for a csid: `POST bulk` (create, update, delete and alias entries, one response each), `DELETE /?confirm=all` (every definition of the tenant) and the forms (`GET forms/create`, `GET forms/update?csid=…`).
+ * invocation and definition routers, so that `bulk` and `forms` (like the transfer router's `export` and `import`) are never taken for a csid: `POST bulk` (create, update, delete and alias entries, one response each; idempotent with a key, src/http/idempotency.ts), `DELETE /?confirm=all` (every definition of the tenant) and the forms (`GET forms/create`, `GET forms/update?csid=…`).
  */
-import { Router } from 'express';
+import { Router, type RequestHandler, type Response } from 'express';
 import { decodeBatchBulk, encodeBatchForms, encodeBulkResponses } from '../../codec/index.js';
 import { holdsPermission } from '../../domain/access.js';
-import { BULK_ENTRY_LIMIT, BULK_OPERATION_ACTIONS, isBulkOperation, type BulkResponse } from '../../domain/bulkAdmin.js';
+import { BULK_ENTRY_LIMIT, BULK_OPERATION_ACTIONS, isBulkOperation, type BulkEntry, type BulkResponse } from '../../domain/bulkAdmin.js';
 import { ForbiddenError, ValidationError } from '../../domain/errors.js';
 import { applyBulk } from '../../services/definitionBulk.js';
 import type { DefinitionService } from '../../services/definitionService.js';
+import type { IdempotencyService } from '../../services/idempotencyService.js';
+import { idempotent, readRequestTree } from '../idempotency.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
-import { readTree, sendTree } from '../negotiation.js';
+import { sendTree } from '../negotiation.js';
 import { STATUS_BY_CODE } from '../problems.js';
 import { requirePermission } from '../requirePermission.js';
 import { callerOf } from '../requestContext.js';
@@ -32,7 +34,30 @@ function csidsOf(value: unknown): string[] {
   return csids;
 }
 
-export function batchAdminRouter(definitions: DefinitionService): Router {
+/** Where `mayApplyBulk` leaves the entries it decoded. */
+const ENTRIES_KEY = 'bulkEntries';
+
+/**
+ * Decodes the entries and checks the rights every one needs, or nothing is done: a refusal is of the whole
+ * request, not of some entries. Before `idempotent`, so that a key never answers someone who may not do it now.
+ */
+const mayApplyBulk: RequestHandler = (req, res, next) => {
+  const caller = callerOf(res);
+  const entries = decodeBatchBulk(readRequestTree(req, res));
+  for (const { operation } of entries) {
+    if (isBulkOperation(operation) && !holdsPermission(caller.permissions, 'definitions', BULK_OPERATION_ACTIONS[operation])) {
+      throw new ForbiddenError(`You are not allowed to ${BULK_OPERATION_ACTIONS[operation]} definitions`);
+    }
+  }
+  res.locals[ENTRIES_KEY] = entries;
+  next();
+};
+
+function entriesOf(res: Response): BulkEntry[] {
+  return res.locals[ENTRIES_KEY] as BulkEntry[];
+}
+
+export function batchAdminRouter(definitions: DefinitionService, idempotency: IdempotencyService): Router {
   const router = Router();
   // Without the confirmation a slip of a client (a DELETE meant for one definition, its csid lost) deletes nothing.
   router.delete('/', requirePermission('definitions', 'delete'), async (req, res) => {
@@ -45,16 +70,9 @@ export function batchAdminRouter(definitions: DefinitionService): Router {
 
   router
     .route('/bulk')
-    .post(async (req, res) => {
+    .post(mayApplyBulk, idempotent(idempotency), async (_req, res) => {
       const caller = callerOf(res);
-      const entries = decodeBatchBulk(readTree(req));
-      // The rights every entry needs, or nothing is done: a refusal is of the whole request, not of some entries.
-      for (const { operation } of entries) {
-        if (isBulkOperation(operation) && !holdsPermission(caller.permissions, 'definitions', BULK_OPERATION_ACTIONS[operation])) {
-          throw new ForbiddenError(`You are not allowed to ${BULK_OPERATION_ACTIONS[operation]} definitions`);
-        }
-      }
-      const responses = await applyBulk(definitions, caller.tenant, entries, caller.user);
+      const responses = await applyBulk(definitions, caller.tenant, entriesOf(res), caller.user);
       sendTree(res, 200, encodeBulkResponses(responses, bulkStatus));
     })
     .all(methodNotAllowed(['POST']));

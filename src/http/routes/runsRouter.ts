@@ -1,12 +1,13 @@
 /**
  * `/cspace-services/runs`: background runs (XML or JSON by `Accept`), their items, their results (as
  * `invocationResults`, also when too large to inline in the run), what their plugins logged (`/log`), cancel,
- * rerun, open runs' items and close, and `GET /runs/{id}/events` (progress and log lines) as server-sent events
+ * rerun, open runs' items (csids, or documents and files that become records: `/documents`) and close, and `GET /runs/{id}/events` (progress and log lines) as server-sent events
  * until the run ends.
  */
 import { Router, type Response } from 'express';
 import {
   decodeRunItems,
+  DOCUMENT_ITEM_LIST_SPEC,
   encodeCommonList,
   encodeInvocationResults,
   encodeRunDocument,
@@ -20,7 +21,9 @@ import { isLogLevel, LOG_LEVELS, type RunLogQuery } from '../../domain/runLog.js
 import { isFinalRunStatus, isItemStatus, ITEM_STATUSES, isRunStatus, percentCompleted, purgeAtFor, RUN_STATUSES, type Run } from '../../domain/runs.js';
 import type { IdempotencyService } from '../../services/idempotencyService.js';
 import type { RunService, RunView } from '../../services/runService.js';
-import { idempotent, readRequestTree } from '../idempotency.js';
+import { documentItemsOf, readDocumentItems, uploadFingerprint } from '../documentItems.js';
+import { idempotencyKeyOf, idempotent, readRequestTree } from '../idempotency.js';
+import type { UploadLimits } from '../multipartUploads.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
 import { sendTree } from '../negotiation.js';
 import { callerOf } from '../requestContext.js';
@@ -33,6 +36,8 @@ export interface RunsRouterOptions {
   idempotency: IdempotencyService;
   /** Where a run's document lives, e.g. `/cspace-services/runs`. */
   basePath: string;
+  /** Files added as document items (`POST /runs/{id}/documents`). */
+  uploadLimits: UploadLimits;
   /** Finished runs are purged this long after they complete (0: never); shown as `purgeDateTime`. */
   retentionMs: number;
   /** How often the event stream re-reads the run, for progress made by other processes. @defaultValue 1000 */
@@ -149,6 +154,22 @@ export function runsRouter(options: RunsRouterOptions): Router {
       send(res, 200, run);
     })
     .all(methodNotAllowed(['GET', 'POST']));
+
+  router
+    .route('/:id/documents')
+    // Documents become records, then items the plugin runs on: both rights, and the invoke rule by the service.
+    .post(
+      requirePermission('runs', 'update'),
+      mayInvoke,
+      requirePermission('records', 'create'),
+      readDocumentItems(options.uploadLimits),
+      idempotent(options.idempotency, { bodyFingerprint: uploadFingerprint }),
+      async (req, res) => {
+        const { items } = await runs.addDocuments(callerOf(res), req.params.id, documentItemsOf(res), idempotencyKeyOf(res));
+        sendTree(res, 201, encodeCommonList({ pageNum: 0, pageSize: items.length, totalItems: items.length, items }, DOCUMENT_ITEM_LIST_SPEC));
+      },
+    )
+    .all(methodNotAllowed(['POST']));
 
   router
     .route('/:id/log')

@@ -275,6 +275,7 @@ function recordsProxy(channel: BatchChannel, id: number): RecordsService {
     relate: call('relate'),
     findRelated: call('findRelated'),
     groupMembers: call('groupMembers'),
+    file: call('file'),
   } as RecordsService;
 }
 

@@ -24,6 +24,8 @@ import { OAuthSettingsError } from './oauthSettingsError.js';
 export const CSPACE_UI_CLIENT_ID = 'cspace-ui';
 /** The scope cspace-ui asks for: the whole API. */
 export const CSPACE_SCOPE = 'cspace.full';
+/** CollectionSpace's paths (Spring Authorization Server's defaults); oidc-provider's own default is `/auth`. */
+export const OAUTH_ROUTES = { authorization: '/authorize', token: '/token', jwks: '/jwks', revocation: '/revoke' } as const;
 /** The audience of every access token: this service's API. */
 export const OAUTH_AUDIENCE = 'urn:invocables:cspace-services';
 
@@ -99,8 +101,7 @@ export function createOAuthProvider(deps: OAuthProviderDeps): Provider {
     claims: { openid: ['sub'] },
     findAccount: async (_ctx, sub) =>
       (await deps.isActive(sub)) ? { accountId: sub, claims: () => ({ sub }) } : undefined,
-    // CollectionSpace's paths (Spring Authorization Server's defaults); oidc-provider's own default is `/auth`.
-    routes: { authorization: '/authorize', token: '/token', jwks: '/jwks', revocation: '/revoke' },
+    routes: OAUTH_ROUTES,
     interactions: { policy: signInEachTime(), url: (_ctx, interaction) => deps.loginPath(interaction.uid) },
     features: {
       devInteractions: { enabled: false },

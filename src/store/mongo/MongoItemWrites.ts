@@ -6,21 +6,55 @@
  * revision the item read, so a write is never applied twice nor over another writer's change; but an item's
  * writes are no longer all or nothing (see the README, Storage).
  */
-import type { ClientSession, Collection } from 'mongodb';
+import { Binary, type ClientSession, type Collection } from 'mongodb';
+import type { ItemRecord } from '../../domain/recordItems.js';
 import type { Csid, TenantId } from '../../domain/types.js';
 import { createdCore, requireString } from '../queryRules.js';
 import { changedRecord, goneRecord, type WriteConflict } from '../runRules.js';
 import type { ItemWrites } from '../runTypes.js';
-import type { RecordDocument, RelationDocument } from './mappers.js';
+import type { RecordDocument, RecordFileDocument, RelationDocument } from './mappers.js';
 import { toRecordDocument, toRelationDocument } from './mappers.js';
 
 export class MongoItemWrites {
   readonly #records: Collection<RecordDocument>;
   readonly #relations: Collection<RelationDocument>;
+  readonly #files: Collection<RecordFileDocument>;
 
-  constructor(records: Collection<RecordDocument>, relations: Collection<RelationDocument>) {
+  constructor(records: Collection<RecordDocument>, relations: Collection<RelationDocument>, files: Collection<RecordFileDocument>) {
     this.#records = records;
     this.#relations = relations;
+    this.#files = files;
+  }
+
+  /**
+   * Document items' records and their files (`RunStore.addRecordItems`): files first, then records, each an upsert
+   * of its csid, so a retry finishes what an attempt began, and a file is only ever served once its record exists.
+   * Answers the csids whose records this call created (not those already stored).
+   */
+  async createRecords(tenant: TenantId, records: readonly ItemRecord[], actor: string, now: Date): Promise<string[]> {
+    const tenantId = requireString(tenant, 'tenant');
+    const files = records.flatMap(({ csid, file }) => {
+      if (file === undefined) return [];
+      const { content, ...described } = file;
+      const document = { tenantId, ...described, content: new Binary(content) };
+      return [{ updateOne: { filter: { _id: csid as string }, update: { $setOnInsert: document }, upsert: true } }];
+    });
+    if (files.length > 0) await this.#files.bulkWrite(files, { ordered: true });
+    const core = createdCore(tenant, actor, now);
+    const upserts = records.map(({ csid, docType, fields }) => {
+      const { _id, ...document } = toRecordDocument(csid, docType, fields, core);
+      return { updateOne: { filter: { _id }, update: { $setOnInsert: document }, upsert: true } };
+    });
+    const { upsertedIds } = await this.#records.bulkWrite(upserts, { ordered: true });
+    return Object.values(upsertedIds).map(String);
+  }
+
+  /** Takes back records `createRecords` created, with their files, when their items were refused. */
+  async removeRecords(tenant: TenantId, csids: readonly string[]): Promise<void> {
+    if (csids.length === 0) return;
+    const tenantId = requireString(tenant, 'tenant');
+    await this.#records.deleteMany({ tenantId, _id: { $in: [...csids] } });
+    await this.#files.deleteMany({ tenantId, _id: { $in: [...csids] } });
   }
 
   /**
@@ -58,6 +92,7 @@ export class MongoItemWrites {
       await this.#relations.deleteMany({ tenantId, $or: [{ subjectCsid: csid }, { objectCsid: csid }] }, { session });
       const { deletedCount } = await this.#records.deleteOne({ _id: csid, tenantId, revision: expectedRevision }, { session });
       if (deletedCount === 0) throw missed(csid, session);
+      await this.#files.deleteOne({ _id: csid, tenantId }, { session });
     }
   }
 

@@ -1,5 +1,6 @@
 import type { ClientSession, Collection, Filter, MongoClient, Sort } from 'mongodb';
 import type { Page } from '../../domain/paging.js';
+import type { RecordFile } from '../../domain/recordItems.js';
 import type { RecordFields, StoredRecord, TenantId, WorkflowState } from '../../domain/types.js';
 import type { DeleteOptions, RecordFilter, RecordQuery, RecordStore, WriteOptions } from '../types.js';
 import type { Clock } from '../queryRules.js';
@@ -16,13 +17,14 @@ import {
   sortFactor,
 } from '../queryRules.js';
 import { recordSearchFilter } from './advancedSearchFilter.js';
-import type { RecordDocument, RelationDocument } from './mappers.js';
+import type { RecordDocument, RecordFileDocument, RelationDocument } from './mappers.js';
 import { toRecordDocument, toStoredRecord } from './mappers.js';
 import { atRevision, byCsid, findPage, throwIfRevisionMismatch } from './operations.js';
 
 export interface MongoRecordStoreDeps {
   records: Collection<RecordDocument>;
   relations: Collection<RelationDocument>;
+  files: Collection<RecordFileDocument>;
   /** Present when the deployment supports transactions (replica set or sharded cluster). */
   client: MongoClient | undefined;
   now: Clock;
@@ -54,12 +56,14 @@ function listSort(query: RecordQuery): Sort {
 export class MongoRecordStore implements RecordStore {
   readonly #records: Collection<RecordDocument>;
   readonly #relations: Collection<RelationDocument>;
+  readonly #files: Collection<RecordFileDocument>;
   readonly #client: MongoClient | undefined;
   readonly #now: Clock;
 
   constructor(deps: MongoRecordStoreDeps) {
     this.#records = deps.records;
     this.#relations = deps.relations;
+    this.#files = deps.files;
     this.#client = deps.client;
     this.#now = deps.now;
   }
@@ -134,6 +138,15 @@ export class MongoRecordStore implements RecordStore {
    * there and deleting it again finishes the job, whereas the other order would strand relations that no
    * later delete could find through their record.
    */
+  /** Only a file whose record exists: one left by a write that stopped half-way is never served. */
+  async file(tenant: TenantId, csid: string, docType?: string): Promise<RecordFile | undefined> {
+    const record = await this.#records.findOne(recordFilter(tenant, csid, docType), { projection: { _id: 1 } });
+    if (record === null) return undefined;
+    const file = await this.#files.findOne(byCsid(tenant, csid));
+    if (file === null) return undefined;
+    return { name: file.name, mediaType: file.mediaType, size: file.size, sha256: file.sha256, content: Buffer.from(file.content.buffer) };
+  }
+
   async delete(tenant: TenantId, csid: string, options: DeleteOptions & { docType?: string } = {}): Promise<boolean> {
     const filter = recordFilter(tenant, csid, options.docType);
     const expected = checkedRevision(options.expectedRevision);
@@ -183,7 +196,11 @@ export class MongoRecordStore implements RecordStore {
     const { tenantId, _id } = byCsid(tenant, csid);
     await this.#relations.deleteMany({ tenantId, $or: [{ subjectCsid: _id }, { objectCsid: _id }] }, { session });
     const { deletedCount } = await this.#records.deleteOne(atRevision(filter, expected), { session });
-    if (deletedCount > 0) return true;
+    // The record first: a file left behind by a crash in between is never served (see `file`).
+    if (deletedCount > 0) {
+      await this.#files.deleteOne({ tenantId, _id }, { session });
+      return true;
+    }
     // Without a transaction, another writer may have changed or deleted the record since the read above.
     await throwIfRevisionMismatch(this.#records, filter, 'record', expected);
     return false;

@@ -22,6 +22,7 @@
 import { randomUUID } from 'node:crypto';
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type ClientSession, type Collection, type Filter, type MongoClient } from 'mongodb';
 import type { Page, Paging } from '../../domain/paging.js';
+import type { ItemRecord, RecordRun } from '../../domain/recordItems.js';
 import { DEFAULT_RUN_LOG_LINES, type RunLogLine, type RunLogQuery, type RunLogSummary } from '../../domain/runLog.js';
 import {
   ACTIVE_RUN_STATUSES,
@@ -48,7 +49,7 @@ import {
   type WaitDecision,
 } from '../../domain/runs.js';
 import type { TenantId } from '../../domain/types.js';
-import { requireString } from '../queryRules.js';
+import { pageWindow, requireString } from '../queryRules.js';
 import {
   afterConflict,
   assertAcceptsItems,
@@ -457,6 +458,65 @@ export class MongoRunStore implements RunStore {
     }
     await this.#sweepIfCancelled(id, now);
     return this.get(tenant, id);
+  }
+
+  /**
+   * Without a transaction, in an order that is safe at every step: the run and the keys are checked first; then
+   * the files and records are written (upserts of their csids, `MongoItemWrites.createRecords`); then the items,
+   * as `addItems` adds them, which checks again. Items refused there take back the records this call created. A
+   * crash between the records and the items leaves records no run has (and no item without its record): a retry
+   * with the request's idempotency key chooses the same csids and adds their items (see `documentItemCsid`).
+   */
+  async addRecordItems(tenant: TenantId, id: string, records: readonly ItemRecord[], actor: string, now: Date): Promise<Run | undefined> {
+    const keys = records.map((record) => record.csid);
+    checkItemKeys(keys);
+    const current = await this.#doc(tenant, id);
+    if (current === null) return undefined;
+    assertAcceptsItems(toRun(current));
+    await this.#refuseListed(id, keys);
+    const created = await this.#writes.itemWrites.createRecords(tenant, records, actor, now);
+    try {
+      return await this.addItems(tenant, id, keys, now);
+    } catch (error) {
+      await this.#writes.itemWrites.removeRecords(tenant, created);
+      throw error;
+    }
+  }
+
+  /**
+   * The record's items by key (the `key` index), then their runs of the tenant by _id, sorted and paged here: a
+   * record has an item in few runs, and a query sorted by creation could walk every run of the tenant instead.
+   */
+  async recordRuns(tenant: TenantId, csid: string, paging: Paging): Promise<Page<RecordRun>> {
+    const items = await this.#items
+      .find({ key: requireString(csid, 'csid') }, { projection: { runId: 1, status: 1, attempts: 1, updatedAt: 1, error: 1 } })
+      .toArray();
+    const byRun = new Map(items.map((item) => [item.runId, item]));
+    const runs = await this.#runs
+      .find(
+        { _id: { $in: [...byRun.keys()] }, tenantId: requireString(tenant, 'tenant') },
+        { projection: { definitionCsid: 1, definitionName: 1, status: 1, createdAt: 1, completedAt: 1 } },
+      )
+      .toArray();
+    runs.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a._id < b._id ? 1 : a._id > b._id ? -1 : 0));
+    const { offset, limit } = pageWindow(paging);
+    const page = runs.slice(offset, offset + limit).map((run) => {
+      const item = byRun.get(run._id) as RunItemDocument;
+      const recordRun: RecordRun = {
+        runId: run._id as RunId,
+        definitionCsid: run.definitionCsid,
+        definitionName: run.definitionName,
+        runStatus: run.status,
+        runCreatedAt: run.createdAt,
+        itemStatus: item.status,
+        attempts: item.attempts,
+        itemUpdatedAt: item.updatedAt,
+      };
+      if (run.completedAt) recordRun.runCompletedAt = run.completedAt;
+      if (typeof item.error === 'string') recordRun.error = item.error;
+      return recordRun;
+    });
+    return { pageNum: paging.pageNum, pageSize: paging.pageSize, totalItems: runs.length, items: page };
   }
 
   /** A key the run already has refuses the whole add, before anything is written. */

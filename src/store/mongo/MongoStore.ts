@@ -11,7 +11,7 @@ import { systemClock } from '../queryRules.js';
 import type { RunStoreOptions } from '../runTypes.js';
 import { MONGO_DEFAULTS } from './defaults.js';
 import { MONGO_INDEXES, MONGO_OBSOLETE_INDEXES } from './indexes.js';
-import type { DefinitionAliasDocument, DefinitionDocument, RecordDocument, RelationDocument } from './mappers.js';
+import type { DefinitionAliasDocument, DefinitionDocument, RecordDocument, RecordFileDocument, RelationDocument } from './mappers.js';
 import { MongoAuthStore } from './MongoAuthStore.js';
 import { MongoItemWrites } from './MongoItemWrites.js';
 import { MongoDefinitionStore } from './MongoDefinitionStore.js';
@@ -112,12 +112,13 @@ export class MongoStore implements Store {
     const names = MONGO_DEFAULTS.collections;
     const relations = db.collection<RelationDocument>(names.relations, COLLECTION_OPTIONS);
     const records = db.collection<RecordDocument>(names.records, COLLECTION_OPTIONS);
+    const files = db.collection<RecordFileDocument>(names.recordFiles, COLLECTION_OPTIONS);
     const definitions = db.collection<DefinitionDocument>(names.definitions, COLLECTION_OPTIONS);
     const report = <T extends object>(part: T): T => reportingFaults(part, this.health);
     const client = deployment === 'standalone' ? undefined : db.client;
     const aliases = db.collection<DefinitionAliasDocument>(names.definitionAliases, COLLECTION_OPTIONS);
     this.definitions = report(new MongoDefinitionStore(definitions, aliases, now));
-    this.records = report(new MongoRecordStore({ records, relations, client, now }));
+    this.records = report(new MongoRecordStore({ records, relations, files, client, now }));
     this.relations = report(new MongoRelationStore(relations, now));
     const links = db.collection<ResultLinkDocument>(names.resultLinks, COLLECTION_OPTIONS);
     this.resultLinks = report(new MongoResultLinkStore(links));
@@ -130,7 +131,7 @@ export class MongoStore implements Store {
         db.collection<RunItemDocument>(names.runItems, COLLECTION_OPTIONS),
         db.collection<RunResultsDocument>(names.runResults, COLLECTION_OPTIONS),
         db.collection<RunLogDocument>(names.runLog, COLLECTION_OPTIONS),
-        { itemWrites: new MongoItemWrites(records, relations), links, client },
+        { itemWrites: new MongoItemWrites(records, relations, files), links, client },
         runOptions,
       ),
     );

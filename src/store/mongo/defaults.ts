@@ -6,6 +6,7 @@ export const MONGO_DEFAULTS = {
     definitions: 'definitions',
     definitionAliases: 'definitionAliases',
     records: 'records',
+    recordFiles: 'recordFiles',
     relations: 'relations',
     runs: 'runs',
     runItems: 'runItems',

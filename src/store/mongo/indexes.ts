@@ -1,7 +1,7 @@
 /**
  * The indexes the MongoDB stores' queries need, created by `MongoStore.connect`. Every index starts with
  * `tenantId` because every query is scoped by it (run items: `runId`, which is); sort indexes end with `_id`, the
- * tie-breaker. Each query on a run's items, or a scan of records, walks an index in the order it returns: none
+ * tie-breaker; the one exception is run items by key, a record's csid, whose runs are then read by tenant. Each query on a run's items, or a scan of records, walks an index in the order it returns: none
  * sorts in memory but `nextLeaseExpiry`, over a run's `Processing` items (a few batches at most).
  */
 import type { IndexDescription } from 'mongodb';
@@ -37,6 +37,8 @@ export const MONGO_INDEXES: Record<CollectionName, IndexDescription[]> = {
     // per doc type, merged).
     { key: { tenantId: 1, docTypeKey: 1, createdAt: 1, _id: 1 }, name: 'tenant_docType_createdAt' },
   ],
+  // Read and deleted by _id (the record's csid), which MongoDB always indexes.
+  recordFiles: [],
   relations: [
     { key: { tenantId: 1, subjectCsid: 1, createdAt: 1, _id: 1 }, name: 'tenant_subject' },
     { key: { tenantId: 1, objectCsid: 1, createdAt: 1, _id: 1 }, name: 'tenant_object' },
@@ -57,6 +59,8 @@ export const MONGO_INDEXES: Record<CollectionName, IndexDescription[]> = {
     // A claim reads back what it tagged, in order. Only items holding a token (being claimed or processed: a few
     // batches per run) are indexed, not every item of every run.
     { key: { runId: 1, claimToken: 1, seq: 1 }, name: 'run_claimToken_seq', partialFilterExpression: { claimToken: { $gt: '' } } },
+    // A record's items in every run (`RunStore.recordRuns`); their runs are then read by _id and tenant.
+    { key: { key: 1 }, name: 'key' },
   ],
   // Read and deleted by _id (the run id), which MongoDB always indexes.
   runResults: [],

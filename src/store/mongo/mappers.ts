@@ -2,6 +2,7 @@
  * MongoDB document shapes and their mapping to domain values. `_id` is the csid (a UUID string), times are
  * BSON dates, and the bookkeeping fields sit at the top level so indexes can reach them.
  */
+import type { Binary } from 'mongodb';
 import type {
   BatchDefinition,
   CoreFields,
@@ -43,6 +44,17 @@ export interface RecordDocument extends CoreDocument {
   /** `docType` lower-cased: an indexable way to compare document types case-insensitively. */
   docTypeKey: string;
   fields: RecordFields;
+}
+
+/** A document item's uploaded file, beside its record (`_id` is the record's csid). */
+export interface RecordFileDocument {
+  _id: string;
+  tenantId: string;
+  name: string;
+  mediaType: string;
+  size: number;
+  sha256: string;
+  content: Binary;
 }
 
 export interface RelationDocument extends CoreDocument {

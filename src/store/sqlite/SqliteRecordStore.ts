@@ -1,15 +1,25 @@
 import type { Page } from '../../domain/paging.js';
+import type { RecordFile } from '../../domain/recordItems.js';
 import type { RecordFields, StoredRecord, TenantId, WorkflowState } from '../../domain/types.js';
 import type { DeleteOptions, RecordFilter, RecordQuery, RecordStore, WriteOptions } from '../types.js';
 import type { Clock } from '../queryRules.js';
 import { assertRevision, createdCore, distinctCsids, docTypeKey, newCsid } from '../queryRules.js';
 import type { RecordRow } from './mappers.js';
 import { toCoreParams, toStoredRecord } from './mappers.js';
-import { RECORD_SQL, recordListSql, recordScanSql } from './sql.js';
+import { RECORD_FILE_SQL, RECORD_SQL, recordListSql, recordScanSql } from './sql.js';
 import type { StatementCache } from './statements.js';
 import { returnedRow } from './statements.js';
 
 type KeyedRecordRow = RecordRow & { doc_type_key: string };
+
+interface RecordFileRow {
+  name: string;
+  media_type: string;
+  size: number;
+  sha256: string;
+  content: Buffer;
+  doc_type_key: string;
+}
 
 /** Whether a record is of `docType`, when one is given (case-insensitively). */
 function isOfType(row: Pick<KeyedRecordRow, 'doc_type_key'>, docType: string | undefined): boolean {
@@ -29,6 +39,7 @@ export class SqliteRecordStore implements RecordStore {
   readonly #delete;
   readonly #deleteSubjectRelations;
   readonly #deleteObjectRelations;
+  readonly #file;
 
   constructor(statements: StatementCache, now: Clock) {
     this.#statements = statements;
@@ -43,6 +54,7 @@ export class SqliteRecordStore implements RecordStore {
     this.#delete = statements.prepare(RECORD_SQL.delete);
     this.#deleteSubjectRelations = statements.prepare(RECORD_SQL.deleteSubjectRelations);
     this.#deleteObjectRelations = statements.prepare(RECORD_SQL.deleteObjectRelations);
+    this.#file = statements.prepare<RecordFileRow>(RECORD_FILE_SQL.get);
   }
 
   async create(tenant: TenantId, docType: string, fields: RecordFields, actor: string): Promise<StoredRecord> {
@@ -109,6 +121,13 @@ export class SqliteRecordStore implements RecordStore {
     return row === undefined ? undefined : toStoredRecord(row);
   }
 
+  async file(tenant: TenantId, csid: string, docType?: string): Promise<RecordFile | undefined> {
+    const row = this.#file.get(csid, tenant);
+    if (row === undefined || !isOfType(row, docType)) return undefined;
+    return { name: row.name, mediaType: row.media_type, size: row.size, sha256: row.sha256, content: row.content };
+  }
+
+  /** The record's file goes with it (the foreign key's cascade). */
   async delete(tenant: TenantId, csid: string, options: DeleteOptions & { docType?: string } = {}): Promise<boolean> {
     return this.#statements.write(() => {
       const revision = this.#revisionOf(tenant, csid, options.docType);

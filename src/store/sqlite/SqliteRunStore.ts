@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Page, Paging } from '../../domain/paging.js';
+import type { ItemRecord, RecordRun } from '../../domain/recordItems.js';
 import { DEFAULT_RUN_LOG_LINES, type RunLogLine, type RunLogQuery, type RunLogSummary } from '../../domain/runLog.js';
 import {
   finalStatusFor,
@@ -52,6 +53,7 @@ import type {
   RunStoreOptions,
 } from '../runTypes.js';
 import { itemListSql, RUN_SQL, runListSql } from './runSql.js';
+import { RECORD_FILE_SQL, RECORD_RUNS_SQL } from './sql.js';
 import { SqliteItemWrites } from './SqliteItemWrites.js';
 import { SqliteRunFollows } from './SqliteRunFollows.js';
 import { SqliteRunLog } from './SqliteRunLog.js';
@@ -150,6 +152,35 @@ function decisionColumns(decision: WaitDecision, now: Date): { status: RunStatus
   return { status: decision.status, statusText: failed ? decision.statusText : '', completedAt: failed ? now.toISOString() : null };
 }
 
+interface RecordRunRow {
+  id: string;
+  definition_csid: string;
+  definition_name: string;
+  run_status: string;
+  created_at: string;
+  completed_at: string | null;
+  item_status: string;
+  attempts: number;
+  updated_at: string;
+  error: string | null;
+}
+
+function toRecordRun(row: RecordRunRow): RecordRun {
+  const recordRun: RecordRun = {
+    runId: row.id as RunId,
+    definitionCsid: row.definition_csid,
+    definitionName: row.definition_name,
+    runStatus: row.run_status as RunStatus,
+    runCreatedAt: new Date(row.created_at),
+    itemStatus: row.item_status as ItemStatus,
+    attempts: row.attempts,
+    itemUpdatedAt: new Date(row.updated_at),
+  };
+  if (row.completed_at !== null) recordRun.runCompletedAt = new Date(row.completed_at);
+  if (row.error !== null) recordRun.error = row.error;
+  return recordRun;
+}
+
 function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: string }).code;
   return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
@@ -167,9 +198,11 @@ export class SqliteRunStore implements RunStore {
   readonly #itemWrites: SqliteItemWrites;
   readonly #log: SqliteRunLog;
   readonly #follows: SqliteRunFollows;
+  readonly #insertFile;
 
   constructor(statements: StatementCache, options: RunStoreOptions = {}) {
     this.#statements = statements;
+    this.#insertFile = statements.prepare(RECORD_FILE_SQL.insertIfAbsent);
     this.#itemWrites = new SqliteItemWrites(statements);
     this.#resultsInlineLimit = options.resultsInlineLimit ?? DEFAULT_RESULTS_INLINE_LIMIT;
     this.#log = new SqliteRunLog(statements, options.logLines ?? DEFAULT_RUN_LOG_LINES);
@@ -305,6 +338,33 @@ export class SqliteRunStore implements RunStore {
       this.#sql.addPosted.run(keys.length, id);
       return toRun(this.#row(tenant, id) as RunRow);
     });
+  }
+
+  /** Records, files and items share the database: one transaction writes them all, or none. */
+  async addRecordItems(tenant: TenantId, id: string, records: readonly ItemRecord[], actor: string, now: Date): Promise<Run | undefined> {
+    const keys = records.map((record) => record.csid);
+    checkItemKeys(keys);
+    return this.#statements.write(() => {
+      const run = this.#state(tenant, id);
+      if (run === undefined) return undefined;
+      assertAcceptsItems(run);
+      const creates = records.map(({ csid, docType, fields }) => ({ csid, docType, fields }));
+      this.#itemWrites.apply(tenant, { actor, creates, updates: [], relations: [], deletes: [] }, now);
+      for (const { csid, file } of records) {
+        if (file === undefined) continue;
+        const { name, mediaType, size, sha256, content } = file;
+        this.#insertFile.run({ csid, tenantId: tenant, name, mediaType, size, sha256, content });
+      }
+      const first = (this.#sql.maxSeq.pluck().get(id) as number) + 1;
+      this.#insertItems(id, first, keys, now.toISOString());
+      this.#sql.addPosted.run(keys.length, id);
+      return toRun(this.#row(tenant, id) as RunRow);
+    });
+  }
+
+  async recordRuns(tenant: TenantId, csid: string, paging: Paging): Promise<Page<RecordRun>> {
+    const values = [csid, tenant];
+    return this.#statements.page({ text: RECORD_RUNS_SQL.count, values }, { text: RECORD_RUNS_SQL.select, values }, paging, toRecordRun);
   }
 
   async close(tenant: TenantId, id: string): Promise<Run | undefined> {

@@ -288,6 +288,21 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN follows TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(follows));
   ALTER TABLE runs ADD COLUMN after_failure TEXT NOT NULL DEFAULT 'fail';
   `,
+  // 14: files uploaded as document items, kept beside their records (a rowid table: its rows are large) and gone
+  // with them; and run items by key, so that a record shows the runs that acted on it (run_items_by_key leads
+  // with the run). Migration 13 is issue 13 part 2's (ordered runs), merged before this one.
+  `
+  CREATE TABLE record_files (
+    csid TEXT PRIMARY KEY REFERENCES records (csid) ON DELETE CASCADE,
+    tenant_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    content BLOB NOT NULL
+  ) STRICT;
+  CREATE INDEX run_items_by_item_key ON run_items (item_key);
+  `,
 ];
 
 /** Brings the database up to the latest schema, each migration in its own transaction. */

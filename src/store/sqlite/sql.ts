@@ -200,3 +200,24 @@ export function relationListSql(tenant: string, query: RelationQuery): ListSql {
   // rowid follows insertion order, so relations created within the same millisecond keep their order.
   return listSql(RELATION_COLUMNS, 'relations', { text: parts.join(' AND '), values }, 'created_at ASC, rowid ASC');
 }
+
+/** Files uploaded as document items (`record_files`), beside their records. */
+export const RECORD_FILE_SQL = {
+  // A retried document item finds its record, and so its file, already there.
+  insertIfAbsent: `INSERT INTO record_files (csid, tenant_id, name, media_type, size, sha256, content)
+    VALUES (@csid, @tenantId, @name, @mediaType, @size, @sha256, @content) ON CONFLICT (csid) DO NOTHING`,
+  get: `SELECT f.name, f.media_type, f.size, f.sha256, f.content, r.doc_type_key FROM record_files f
+    JOIN records r ON r.csid = f.csid WHERE f.csid = ? AND f.tenant_id = ?`,
+} as const;
+
+/**
+ * The runs of a tenant with an item for one record, newest first: the item-key index, then each run by id (sorting
+ * those few in memory). Unary + keeps the planner off runs_by_created, which would walk every run of the tenant.
+ */
+export const RECORD_RUNS_SQL = {
+  count: `SELECT count(*) FROM run_items i JOIN runs r ON r.id = i.run_id WHERE i.item_key = ? AND +r.tenant_id = ?`,
+  select: `SELECT r.id, r.definition_csid, r.definition_name, r.status AS run_status, r.created_at, r.completed_at,
+      i.status AS item_status, i.attempts, i.updated_at, i.error
+    FROM run_items i JOIN runs r ON r.id = i.run_id WHERE i.item_key = ? AND +r.tenant_id = ?
+    ORDER BY r.created_at DESC, r.id DESC LIMIT ? OFFSET ?`,
+} as const;
