@@ -17,10 +17,13 @@ const ITEMS = 3_000;
 const ITEM_MS = 40;
 const HEARTBEAT_MS = 2_000;
 /**
- * How late after the cancel answered an item may still start in a worker: it looks at the run's status between
- * items every 100 ms (a heartbeat is 2 s here, a claimed batch 256 items: about 1.3 s of work per worker).
+ * How late an item may still start in a worker after that worker learned of the cancel (it logs so): an item it
+ * handed to the plugin just before. A worker learns at its next look at the run's status between items (every
+ * 100 ms; a heartbeat is 2 s here, a claimed batch 256 items: about 1.3 s of work per worker), a store read whose
+ * time is the store's speed, so the grace counts from when the worker learned, not from when the cancel answered.
  */
 const START_GRACE_MS = 500;
+const LEARNED_CANCEL = '"msg":"run cancelled elsewhere: its items stop here"';
 
 interface Start {
   at: number;
@@ -77,12 +80,13 @@ describe('a run cancelled while two worker processes work on it', function () {
     const workerPids = workers.map((worker) => String(worker.child.pid)).sort();
     const location = await sandbox.startRunOverAll(api, 'test.PidNoteItems');
 
-    // Both workers are at it, and some items are recorded: a cancel mid-run.
-    await waitFor(
-      'both workers to start items',
-      async () => (new Set((await starts()).map((start) => start.pid)).size === 2 ? true : undefined),
-      { timeoutMs: 30_000, intervalMs: 50 },
-    );
+    // Both workers have items recorded as completed (starting items is not enough: a worker's outcomes are written
+    // in batches), and some items are: a cancel mid-run.
+    const completedBy = async () => new Set((await sandbox.items(api, location, 'Completed')).map((item) => item.note as string));
+    await waitFor('both workers to complete items', async () => ((await completedBy()).size === 2 ? true : undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
     await waitFor('some items to be recorded', async () => (counts(await runOf(api, location)).processed >= 300 ? true : undefined), {
       timeoutMs: 30_000,
       intervalMs: 50,
@@ -108,8 +112,15 @@ describe('a run cancelled while two worker processes work on it', function () {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
 
-    const late = (await starts()).filter((start) => start.at > answeredAt + START_GRACE_MS);
-    expect(late, `items started more than ${START_GRACE_MS} ms after the cancel answered`).to.deep.equal([]);
+    const learnedAt = new Map(
+      workers.map((worker) => {
+        const line = worker.output().split('\n').find((entry) => entry.includes(LEARNED_CANCEL));
+        const learned = line === undefined ? answeredAt : Date.parse((JSON.parse(line) as { time: string }).time);
+        return [String(worker.child.pid), Math.max(answeredAt, learned)];
+      }),
+    );
+    const late = (await starts()).filter((start) => start.at > (learnedAt.get(start.pid) ?? answeredAt) + START_GRACE_MS);
+    expect(late, `items started more than ${START_GRACE_MS} ms after their worker learned of the cancel`).to.deep.equal([]);
 
     const items = await sandbox.items(api, location);
     expect(items).to.have.length(ITEMS);
