@@ -5,7 +5,8 @@
  * learn of it from the store.
  *
  * The fixture plugin logs each item's start (time, pid, csid) to a file, so the test sees what started after the
- * cancel answered, and notes the pid on each item it completes.
+ * cancel answered, and notes the pid on each item it completes. Its items wait until both workers have started one,
+ * so that a worker slow to join (a loaded machine, a slow store) finds the run still going rather than finished.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -74,6 +75,8 @@ describe('a run cancelled while two worker processes work on it', function () {
       RUN_HEARTBEAT_MS: String(HEARTBEAT_MS),
       PID_NOTE_ITEM_MS: String(ITEM_MS),
       PID_NOTE_START_LOG: startLog,
+      // Items wait until both workers have started one: the run cannot end before the second worker joins it.
+      PID_NOTE_HOLD_FOR_PIDS: '2',
     });
     const api = await sandbox.start({ ...env, RUN_ROLE: 'api' });
     const workers = await Promise.all([sandbox.start({ ...env, RUN_ROLE: 'worker' }), sandbox.start({ ...env, RUN_ROLE: 'worker' })]);
