@@ -5,7 +5,8 @@
  * learn of it from the store.
  *
  * The fixture plugin logs each item's start (time, pid, csid) to a file, so the test sees what started after the
- * cancel answered, and notes the pid on each item it completes.
+ * cancel answered, and notes the pid on each item it completes. Its items wait until both workers have started one,
+ * so that a worker slow to join (a loaded machine, a slow store) finds the run still going rather than finished.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,10 +18,13 @@ const ITEMS = 3_000;
 const ITEM_MS = 40;
 const HEARTBEAT_MS = 2_000;
 /**
- * How late after the cancel answered an item may still start in a worker: it looks at the run's status between
- * items every 100 ms (a heartbeat is 2 s here, a claimed batch 256 items: about 1.3 s of work per worker).
+ * How late an item may still start in a worker after that worker learned of the cancel (it logs so): an item it
+ * handed to the plugin just before. A worker learns at its next look at the run's status between items (every
+ * 100 ms; a heartbeat is 2 s here, a claimed batch 256 items: about 1.3 s of work per worker), a store read whose
+ * time is the store's speed, so the grace counts from when the worker learned, not from when the cancel answered.
  */
 const START_GRACE_MS = 500;
+const LEARNED_CANCEL = '"msg":"run cancelled elsewhere: its items stop here"';
 
 interface Start {
   at: number;
@@ -71,18 +75,21 @@ describe('a run cancelled while two worker processes work on it', function () {
       RUN_HEARTBEAT_MS: String(HEARTBEAT_MS),
       PID_NOTE_ITEM_MS: String(ITEM_MS),
       PID_NOTE_START_LOG: startLog,
+      // Items wait until both workers have started one: the run cannot end before the second worker joins it.
+      PID_NOTE_HOLD_FOR_PIDS: '2',
     });
     const api = await sandbox.start({ ...env, RUN_ROLE: 'api' });
     const workers = await Promise.all([sandbox.start({ ...env, RUN_ROLE: 'worker' }), sandbox.start({ ...env, RUN_ROLE: 'worker' })]);
     const workerPids = workers.map((worker) => String(worker.child.pid)).sort();
     const location = await sandbox.startRunOverAll(api, 'test.PidNoteItems');
 
-    // Both workers are at it, and some items are recorded: a cancel mid-run.
-    await waitFor(
-      'both workers to start items',
-      async () => (new Set((await starts()).map((start) => start.pid)).size === 2 ? true : undefined),
-      { timeoutMs: 30_000, intervalMs: 50 },
-    );
+    // Both workers have items recorded as completed (starting items is not enough: a worker's outcomes are written
+    // in batches), and some items are: a cancel mid-run.
+    const completedBy = async () => new Set((await sandbox.items(api, location, 'Completed')).map((item) => item.note as string));
+    await waitFor('both workers to complete items', async () => ((await completedBy()).size === 2 ? true : undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
     await waitFor('some items to be recorded', async () => (counts(await runOf(api, location)).processed >= 300 ? true : undefined), {
       timeoutMs: 30_000,
       intervalMs: 50,
@@ -108,8 +115,15 @@ describe('a run cancelled while two worker processes work on it', function () {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
 
-    const late = (await starts()).filter((start) => start.at > answeredAt + START_GRACE_MS);
-    expect(late, `items started more than ${START_GRACE_MS} ms after the cancel answered`).to.deep.equal([]);
+    const learnedAt = new Map(
+      workers.map((worker) => {
+        const line = worker.output().split('\n').find((entry) => entry.includes(LEARNED_CANCEL));
+        const learned = line === undefined ? answeredAt : Date.parse((JSON.parse(line) as { time: string }).time);
+        return [String(worker.child.pid), Math.max(answeredAt, learned)];
+      }),
+    );
+    const late = (await starts()).filter((start) => start.at > (learnedAt.get(start.pid) ?? answeredAt) + START_GRACE_MS);
+    expect(late, `items started more than ${START_GRACE_MS} ms after their worker learned of the cancel`).to.deep.equal([]);
 
     const items = await sandbox.items(api, location);
     expect(items).to.have.length(ITEMS);
