@@ -2,32 +2,22 @@
  * A definition's `batch_invocables` part sets the per-item time limit and retries of its runs, over the plugin's
  * own (`timeoutMs`, `retries`). Tests wait on state, never on the clock.
  */
-import path from 'node:path';
 import { expect } from 'chai';
 import type { TenantId } from '../../src/domain/types.js';
 import { createDefinition, getJson, JSON_TYPE, runReaching } from '../support/api.js';
-import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
-import { RunGate } from '../support/runGate.js';
+import { startRunFixtureService } from '../support/runFixtureService.js';
+import type { TestService } from '../support/testService.js';
 
-const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
 const TENANT = 'default' as TenantId;
 
 describe('HTTP per-item limits from the definition', () => {
   let service: TestService;
-  let gate: RunGate;
-  let cleanup: () => Promise<void>;
+  let stop: () => Promise<void>;
 
   beforeEach(async () => {
-    const plugins = await pluginsDirWith(FIXTURE_PLUGINS);
-    cleanup = plugins.cleanup;
-    gate = new RunGate();
-    service = await startTestService({ pluginsDir: plugins.dir });
+    ({ service, stop } = await startRunFixtureService());
   });
-  afterEach(async () => {
-    gate.close();
-    await service.stop();
-    await cleanup();
-  });
+  afterEach(() => stop());
 
   const json = (pathname: string) => getJson(service, pathname);
   const definition = (className: string, limits?: Record<string, unknown>) =>

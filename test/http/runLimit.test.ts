@@ -2,30 +2,23 @@
  * Seed 003's "one active batch job at a time": with MAX_ACTIVE_RUNS_PER_USER a user's next run is refused with
  * 429, `Retry-After` and the id of the run still active, until that run has finished.
  */
-import path from 'node:path';
 import { expect } from 'chai';
 import type { TenantId } from '../../src/domain/types.js';
 import { createDefinition, JSON_TYPE } from '../support/api.js';
 import { waitFor } from '../support/waitFor.js';
-import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
+import { startRunFixtureService } from '../support/runFixtureService.js';
+import type { TestService } from '../support/testService.js';
 import { RunGate } from '../support/runGate.js';
 
 describe('HTTP runs: active runs per user', () => {
   let service: TestService;
   let gate: RunGate;
-  let cleanup: () => Promise<void>;
+  let stop: () => Promise<void>;
 
   beforeEach(async () => {
-    const plugins = await pluginsDirWith(path.join(REPO_ROOT, 'test/fixtures/plugins/runs'));
-    cleanup = plugins.cleanup;
-    gate = new RunGate();
-    service = await startTestService({ pluginsDir: plugins.dir, maxActiveRunsPerUser: 1 });
+    ({ service, gate, stop } = await startRunFixtureService({ maxActiveRunsPerUser: 1 }));
   });
-  afterEach(async () => {
-    gate.close();
-    await service.stop();
-    await cleanup();
-  });
+  afterEach(() => stop());
 
   it('refuses a second active run with 429, Retry-After and the active run, and accepts one once it finished', async () => {
     const object = await service.store.records.create('default' as TenantId, 'CollectionObject', { objectNumber: '1' }, 'test');

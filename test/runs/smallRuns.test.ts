@@ -7,11 +7,11 @@
  * The clients wait up to a minute (`Prefer: wait=60`): that is no speed asserted, but what the old limits could not
  * meet at all (four runs every 2 s: 200 runs would take 100 s), with room to spare for a loaded machine.
  */
-import path from 'node:path';
 import { expect } from 'chai';
 import { createDefinition, createObjects, getJson, invocationContextBody, JSON_TYPE } from '../support/api.js';
 import { RunGate } from '../support/runGate.js';
-import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
+import { startRunFixtureService } from '../support/runFixtureService.js';
+import type { TestService } from '../support/testService.js';
 import { waitFor } from '../support/waitFor.js';
 
 /** Above the runs one process takes up at once (`MAX_CONCURRENT_RUNS`, 64), as the issue's figure is. */
@@ -20,19 +20,12 @@ const INVOKES = 200;
 describe('many small runs at once', () => {
   let service: TestService;
   let gate: RunGate;
-  let cleanup: () => Promise<void>;
+  let stop: () => Promise<void>;
 
   beforeEach(async () => {
-    const plugins = await pluginsDirWith(path.join(REPO_ROOT, 'test/fixtures/plugins/runs'));
-    cleanup = plugins.cleanup;
-    gate = new RunGate();
-    service = await startTestService({ pluginsDir: plugins.dir });
+    ({ service, gate, stop } = await startRunFixtureService());
   });
-  afterEach(async () => {
-    gate.close();
-    await service.stop();
-    await cleanup();
-  });
+  afterEach(() => stop());
 
   it(`answers ${INVOKES} simultaneous one-record synchronous invokes all with 200, none with 202`, async function () {
     this.timeout(180_000);
