@@ -7,8 +7,9 @@
  * Exactly-once: outcomes are written with `runs.complete(owner)`, which refuses items whose lease another
  * worker took over or the run's cancel ended. Items interrupted by shutdown get no outcome and are released back to
  * `New`; on a cancel the store already ended them `Cancelled`. A cancel made in another process is seen here at the
- * next claim, or at the next look at the run's status between items (`STATUS_LOOK_MS`), whichever comes first: no
- * further item of the run starts here, and the items in flight are aborted.
+ * next claim, or at the next look at the run's status (`STATUS_LOOK_MS`, between items, or on a timer while no item
+ * settles, as during a slow flush), whichever comes first: no further item of the run starts here, and the items in
+ * flight are aborted.
  *
  * An item whose lease a renewal finds lost is stopped (or never started) and gets no outcome either. What a plugin
  * writes through `ctx.records` is staged per attempt (src/services/stagedRecords.ts) and goes with a completed
@@ -251,6 +252,9 @@ class RunSession {
 
   #writing: Promise<void> = Promise.resolve();
   #heartbeat: NodeJS.Timeout | undefined;
+  /** Looks at the run's status when no item has done so for `STATUS_LOOK_MS` (see `#watchStatus`). */
+  #statusWatch: NodeJS.Timeout | undefined;
+  #statusLooking = false;
   #executeItem: ((record: StoredRecord, scope: PluginScope, handle?: CallHandle) => Promise<ItemResult>) | undefined;
   /**
    * The items claimed here that have no outcome yet, with the handle of the plugin call at work on each (none
@@ -319,6 +323,7 @@ class RunSession {
 
   async work(): Promise<void> {
     this.#heartbeat = setInterval(() => void this.#beat(), this.options.heartbeatMs);
+    this.#statusWatch = setInterval(() => void this.#watchStatus(), STATUS_LOOK_MS);
     if (this.run.filling) await this.#filler.take();
     // Two claims' worth of items are handed to the plugin threads at once, so that they travel in few batches and
     // the next batch is ready while one runs; the threads run at most `concurrency` of them at a time.
@@ -369,6 +374,7 @@ class RunSession {
   /** Flushes outcomes, releases what was left unprocessed, and finishes the run when nothing is left. */
   async end(): Promise<void> {
     clearInterval(this.#heartbeat);
+    clearInterval(this.#statusWatch);
     const interrupted = this.control.stopping() || this.#signal.aborted;
     await this.#filler.stop(interrupted);
     await this.#flush();
@@ -554,6 +560,23 @@ class RunSession {
   /** Synchronous, so the items between two looks cost no extra turn of the event loop. */
   #statusLookDue(): boolean {
     return performance.now() - this.#lastStatusLook >= STATUS_LOOK_MS;
+  }
+
+  /**
+   * Items settling look at the run's status between them; but while none settles (an outcome flush on a slow store,
+   * items held in a plugin thread's queue), the thread would go on starting items of a run cancelled elsewhere. So a
+   * timer looks too, whenever no look has been made for `STATUS_LOOK_MS`. A failed look is left to the next one.
+   */
+  async #watchStatus(): Promise<void> {
+    if (this.#statusLooking || this.#over.signal.aborted || !this.#statusLookDue()) return;
+    this.#statusLooking = true;
+    try {
+      await this.#runIsOver();
+    } catch {
+      // The store's fault is the heartbeat's and the next claim's to report.
+    } finally {
+      this.#statusLooking = false;
+    }
   }
 
   /** Whether the run is over, by a look at its status (stopping this session's items if so). */
