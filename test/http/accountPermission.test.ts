@@ -6,9 +6,9 @@
  */
 import { expect } from 'chai';
 import { parseXml } from '../../src/codec/index.js';
-import { definitionFor, JSON_TYPE, XML_TYPE } from '../support/api.js';
+import { definitionFor, JSON_TYPE, readRoot, XML_TYPE } from '../support/api.js';
 import { startTestService, type TestService } from '../support/testService.js';
-import { actingAs, createRole, createTenant, createUser, TENANT_B } from '../security/support.js';
+import { actingAs, addMembership, createRole, createTenant, createUser, TENANT_B } from '../security/support.js';
 
 const AUTHZ_NS = 'http://collectionspace.org/services/authorization';
 const PART = 'ns2:account_permission';
@@ -32,11 +32,7 @@ describe('HTTP account_permission part (CollectionSpace)', () => {
     await service.stop();
   });
 
-  async function readDocument(client: TestService, pathname: string, accept = JSON_TYPE): Promise<any> {
-    const res = await client.request(pathname, { headers: { Accept: accept } });
-    expect(res.status, await res.clone().text()).to.equal(200);
-    return accept === JSON_TYPE ? ((await res.json()) as any).document : parseXml(await res.text())['document'];
-  }
+  const readDocument = (client: TestService, pathname: string, accept = JSON_TYPE) => readRoot(client, pathname, accept, 'document');
 
   async function createObject(): Promise<string> {
     const res = await service.request('/cspace-services/collectionobjects', {
@@ -128,12 +124,7 @@ describe('HTTP account_permission part (CollectionSpace)', () => {
       const inB = await createTenant(service);
       await createRole(inB, 'b-editor', { definitions: 'RUL' });
       const erin = await createUser(service, 'erin', ['TENANT_READER']);
-      const added = await inB.request('/cspace-services/admin/users/erin/membership', {
-        method: 'PUT',
-        headers: { 'Content-Type': JSON_TYPE },
-        body: JSON.stringify({ roles: { role: ['b-editor'] } }),
-      });
-      expect(added.status, await added.clone().text()).to.equal(200);
+      await addMembership(inB, 'erin', ['b-editor']);
       const jobInB = await definitionFor(inB, 'noop');
       const inTenantB = await readDocument(actingAs(service, erin, TENANT_B), `/cspace-services/batch/${jobInB}`);
       expect(inTenantB[PART]).to.deep.equal({

@@ -6,9 +6,9 @@
  */
 import { expect } from 'chai';
 import { parseXml } from '../../src/codec/index.js';
-import { JSON_TYPE, XML_TYPE } from '../support/api.js';
+import { JSON_TYPE, readRoot, XML_TYPE } from '../support/api.js';
 import { startTestService, type TestService } from '../support/testService.js';
-import { actingAs, createRole, createTenant, createToken, createUser, TENANT_B } from '../security/support.js';
+import { actingAs, addMembership, createRole, createTenant, createToken, createUser, TENANT_B } from '../security/support.js';
 
 const AUTHZ_NS = 'http://collectionspace.org/services/authorization';
 const ROOT = 'ns2:account_permission';
@@ -49,16 +49,7 @@ describe('HTTP accounts/0/accountperms (CollectionSpace)', () => {
     await service.stop();
   });
 
-  async function readAccountPerms(client: TestService, accept: string, pathname = PATH): Promise<any> {
-    const res = await client.request(pathname, { headers: { Accept: accept } });
-    expect(res.status, await res.clone().text()).to.equal(200);
-    if (accept === XML_TYPE) {
-      expect(res.headers.get('content-type')).to.match(/^application\/xml/);
-      return parseXml(await res.text())[ROOT];
-    }
-    expect(res.headers.get('content-type')).to.match(/^application\/json/);
-    return ((await res.json()) as any)[ROOT];
-  }
+  const readAccountPerms = (client: TestService, accept: string, pathname = PATH) => readRoot(client, pathname, accept, ROOT);
 
   describe('the administrator (TENANT_ADMINISTRATOR)', () => {
     const adminRights = [
@@ -142,12 +133,7 @@ describe('HTTP accounts/0/accountperms (CollectionSpace)', () => {
       const inB = await createTenant(service);
       await createRole(inB, 'b-editor', { definitions: 'RUL' });
       const erin = await createUser(service, 'erin', ['TENANT_READER']);
-      const added = await inB.request('/cspace-services/admin/users/erin/membership', {
-        method: 'PUT',
-        headers: { 'Content-Type': JSON_TYPE },
-        body: JSON.stringify({ roles: { role: ['b-editor'] } }),
-      });
-      expect(added.status, await added.clone().text()).to.equal(200);
+      await addMembership(inB, 'erin', ['b-editor']);
       const { token } = await createToken(service, 'erin');
 
       const inDefault = await readAccountPerms(actingAs(service, { token }), JSON_TYPE);

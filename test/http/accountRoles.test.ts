@@ -5,10 +5,9 @@
  * in CollectionSpace's `account_role` shape (accounts_roles.xsd), in XML and JSON. No other account's.
  */
 import { expect } from 'chai';
-import { parseXml } from '../../src/codec/index.js';
-import { JSON_TYPE, XML_TYPE } from '../support/api.js';
+import { JSON_TYPE, readRoot, XML_TYPE } from '../support/api.js';
 import { startTestService, type TestService } from '../support/testService.js';
-import { actingAs, createRole, createTenant, createToken, createUser, TENANT_B } from '../security/support.js';
+import { actingAs, addMembership, createRole, createTenant, createToken, createUser, TENANT_B } from '../security/support.js';
 
 const AUTHZ_NS = 'http://collectionspace.org/services/authorization';
 const ROOT = 'ns2:account_role';
@@ -28,16 +27,7 @@ describe('HTTP accounts/{id}/accountroles (CollectionSpace)', () => {
     await service.stop();
   });
 
-  async function readAccountRoles(client: TestService, accept: string, pathname = PATH): Promise<any> {
-    const res = await client.request(pathname, { headers: { Accept: accept } });
-    expect(res.status, await res.clone().text()).to.equal(200);
-    if (accept === XML_TYPE) {
-      expect(res.headers.get('content-type')).to.match(/^application\/xml/);
-      return parseXml(await res.text())[ROOT];
-    }
-    expect(res.headers.get('content-type')).to.match(/^application\/json/);
-    return ((await res.json()) as any)[ROOT];
-  }
+  const readAccountRoles = (client: TestService, accept: string, pathname = PATH) => readRoot(client, pathname, accept, ROOT);
 
   it('answers the administrator its account and TENANT_ADMINISTRATOR in XML, elements in the order of accounts_roles.xsd', async () => {
     const res = await service.request(PATH, { headers: { Accept: XML_TYPE } });
@@ -75,12 +65,7 @@ describe('HTTP accounts/{id}/accountroles (CollectionSpace)', () => {
     const inB = await createTenant(service);
     await createRole(inB, 'b-editor', { definitions: 'RUL' });
     const erin = await createUser(service, 'erin', ['TENANT_READER']);
-    const added = await inB.request('/cspace-services/admin/users/erin/membership', {
-      method: 'PUT',
-      headers: { 'Content-Type': JSON_TYPE },
-      body: JSON.stringify({ roles: { role: ['b-editor'] } }),
-    });
-    expect(added.status, await added.clone().text()).to.equal(200);
+    await addMembership(inB, 'erin', ['b-editor']);
     const { token } = await createToken(service, 'erin');
 
     expect(await readAccountRoles(actingAs(service, { token }), JSON_TYPE)).to.deep.equal({

@@ -47,6 +47,16 @@ export async function createUser(admin: TestService, username: string, roles: st
   return { username, password };
 }
 
+/** Makes `username` a member of `admin`'s tenant holding `roles` there. */
+export async function addMembership(admin: TestService, username: string, roles: string[]): Promise<void> {
+  const res = await admin.request(`/cspace-services/admin/users/${username}/membership`, {
+    method: 'PUT',
+    headers: { 'Content-Type': JSON_TYPE },
+    body: JSON.stringify({ roles: { role: roles } }),
+  });
+  expect(res.status, await res.clone().text()).to.equal(200);
+}
+
 export async function createToken(admin: TestService, username: string, label = 'test'): Promise<{ id: string; token: string }> {
   const body = await postJson(admin, '/cspace-services/admin/tokens', { token: { label, username } });
   return { id: body.token.id, token: body.token.token };

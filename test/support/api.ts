@@ -2,6 +2,7 @@
  * Small client helpers over the real HTTP API, for tests that need records, relations and definitions.
  */
 import { expect } from 'chai';
+import { parseXml } from '../../src/codec/index.js';
 import type { TenantId } from '../../src/domain/types.js';
 import type { TestService } from './testService.js';
 import { waitFor } from './waitFor.js';
@@ -127,6 +128,18 @@ export async function invoke(
 }
 
 /** The JSON body at `pathname`, whatever the status. */
+/** GETs `pathname` as `accept` (XML or JSON), expects 200 in that media type, and answers its root element `root`. */
+export async function readRoot(service: TestService, pathname: string, accept: string, root: string): Promise<any> {
+  const res = await service.request(pathname, { headers: { Accept: accept } });
+  expect(res.status, await res.clone().text()).to.equal(200);
+  if (accept === XML_TYPE) {
+    expect(res.headers.get('content-type')).to.match(/^application\/xml/);
+    return parseXml(await res.text())[root];
+  }
+  expect(res.headers.get('content-type')).to.match(/^application\/json/);
+  return ((await res.json()) as any)[root];
+}
+
 export async function getJson(service: TestService, pathname: string): Promise<any> {
   return (await service.request(pathname, { headers: { Accept: JSON_TYPE } })).json();
 }
