@@ -14,6 +14,7 @@ import { describeScheduleStoreConformance } from './scheduleStoreConformance.js'
 import { describeIdempotencyStoreConformance } from './idempotencyStoreConformance.js';
 import { describeStoreConformance, type StoreConformanceOptions } from './storeConformance.js';
 import { probeExpressionSupport, type ExpressionSupport } from '../support/mongoExpressionProbe.js';
+import { expectPurgeDeletesLogLines } from './runLogPurge.js';
 
 const uri = process.env.MONGODB_URI;
 
@@ -210,18 +211,10 @@ function describeMongoStore(connectionString: string): void {
     });
 
     it('deletes the runLog lines of a run purged', async () => {
-      const tenant = 'tenant-a' as TenantId;
       const store = await MongoStore.connect({ client, databaseName: databaseNameFor('MongoDB run log purge') });
       const lines = () => store.db.collection(MONGO_DEFAULTS.collections.runLog).countDocuments();
       try {
-        const run = await store.runs.create(tenant, { definitionCsid: 'd', definitionName: 'D', invocation: { listCSIDs: [], params: [] }, createdBy: 'alice' }, ['x'], new Date(0));
-        const [item] = await store.runs.claim(tenant, run.id, { owner: 'w', limit: 1, leaseMs: 1000, now: new Date(1) });
-        const log = [{ itemKey: 'x', attempt: 1, level: 'info' as const, message: 'hello', at: new Date(2) }];
-        await store.runs.complete(tenant, run.id, 'w', [{ seq: item!.seq, status: 'Completed', log }], new Date(2));
-        await store.runs.finish(tenant, run.id, {}, new Date(3));
-        expect(await lines()).to.equal(1);
-        expect(await store.runs.purge(new Date(10))).to.equal(1);
-        expect(await lines()).to.equal(0);
+        await expectPurgeDeletesLogLines(store, lines);
       } finally {
         await store.db.dropDatabase();
         await store.close();

@@ -16,6 +16,7 @@ import { describeRunStoreConformance } from './runStoreConformance.js';
 import { describeScheduleStoreConformance } from './scheduleStoreConformance.js';
 import { describeIdempotencyStoreConformance } from './idempotencyStoreConformance.js';
 import { definition as testDefinition, describeStoreConformance, type StoreTestOptions } from './storeConformance.js';
+import { expectPurgeDeletesLogLines } from './runLogPurge.js';
 
 const sqliteInMemory = {
   name: 'SQLite',
@@ -128,20 +129,13 @@ describe('SQLite store files', () => {
     const lines = () => {
       const db = new Database(filename, { readonly: true });
       try {
-        return db.prepare('SELECT count(*) FROM run_log').pluck().get();
+        return db.prepare('SELECT count(*) FROM run_log').pluck().get() as number;
       } finally {
         db.close();
       }
     };
     try {
-      const run = await store.runs.create(tenant, { definitionCsid: 'd', definitionName: 'D', invocation: { listCSIDs: [], params: [] }, createdBy: 'alice' }, ['x'], new Date(0));
-      const [item] = await store.runs.claim(tenant, run.id, { owner: 'w', limit: 1, leaseMs: 1000, now: new Date(1) });
-      const log = [{ itemKey: 'x', attempt: 1, level: 'info' as const, message: 'hello', at: new Date(2) }];
-      await store.runs.complete(tenant, run.id, 'w', [{ seq: item!.seq, status: 'Completed', log }], new Date(2));
-      await store.runs.finish(tenant, run.id, {}, new Date(3));
-      expect(lines()).to.equal(1);
-      expect(await store.runs.purge(new Date(10))).to.equal(1);
-      expect(lines()).to.equal(0);
+      await expectPurgeDeletesLogLines(store, lines);
     } finally {
       await store.close();
     }
