@@ -32,7 +32,6 @@ import {
 import type Provider from 'oidc-provider';
 import { loginPathFor, OAUTH_PATH } from './http/oauth/oauthRouter.js';
 import { SERVICE_ROOT } from './http/app.js';
-import { SqliteOAuthStore } from './store/sqlite/SqliteOAuthStore.js';
 import { registerDefaultDefinitions, registerInEveryTenant } from './services/autoRegistration.js';
 import { renameRoleInDefinitions } from './services/definitionRoleRename.js';
 import { DefinitionService } from './services/definitionService.js';
@@ -46,7 +45,7 @@ import { agendaBackendFor, RunExecutor, watchAgendaFile } from './runs/runExecut
 import { RunRetention } from './runs/retention.js';
 import { ScheduleService } from './runs/schedules.js';
 import { RunWorker } from './runs/runWorker.js';
-import { openStore, type Store, type StoreEngine } from './store/index.js';
+import { openOAuthState, openStore, type Store, type StoreEngine } from './store/index.js';
 
 export interface ServiceHandle {
   /** Base URL a client on this machine reaches the server at, e.g. `http://127.0.0.1:8080`. */
@@ -127,11 +126,11 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     logger: logger.child({ component: 'plugins' }),
     watch: config.watchPlugins,
   });
-  let oauthStore: SqliteOAuthStore | undefined;
+  let closeOAuthState: (() => void) | undefined;
   // Undoes start-up so far when a later step fails; `stop` ends with it too.
   const release = async () => {
     await watcher.close();
-    oauthStore?.close();
+    closeOAuthState?.();
     await store.close();
   };
   const pluginsOf = (loaded: readonly LoadedPlugin[]) => loaded.map(({ plugin }) => plugin);
@@ -144,13 +143,13 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   let signInOrigins: string[];
   try {
     await watcher.start();
-    // The authorization server's keys and state live in DATA_DIR whichever engine is the store.
+    // The authorization server's keys live in DATA_DIR (or OAUTH_KEYS_FILE) whichever engine is the store.
     await mkdir(config.dataDir, { recursive: true });
     const oauthKeys = namedOAuthKeys ?? (await loadOAuthKeys(path.join(config.dataDir, OAUTH_KEYS_FILENAME)));
     // Public result links are signed with this key: kept in DATA_DIR too, whichever engine is the store.
     linkKey = await loadLinkKey(path.join(config.dataDir, LINK_KEY_FILENAME));
-    const openOAuthStore = SqliteOAuthStore.open(config.dataDir);
-    oauthStore = openOAuthStore;
+    const oauthState = openOAuthState(store, config.dataDir);
+    closeOAuthState = oauthState.close;
     security = await startAuth(store.auth, config, logger.child({ component: 'auth' }), {
       accessTokens: new AccessTokenVerifier(oauthKeys.keys, { issuer: config.oauthIssuer, audience: OAUTH_AUDIENCE }),
       // A new tenant starts with the plugins' default definitions, as every other tenant did.
@@ -169,7 +168,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     oauthProvider = createOAuthProvider({
       settings: oauthSettings,
       keys: oauthKeys,
-      adapter: (model) => openOAuthStore.adapterFor(model),
+      adapter: (model) => oauthState.state.adapterFor(model),
       isActive: (username) => auth.isActive(username),
       loginPath: (uid) => loginPathFor(`${SERVICE_ROOT}${OAUTH_PATH}`, uid),
       behindProxy: config.trustProxy !== false,

@@ -4,10 +4,12 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { OAuthStateStore } from './oauthStateTypes.js';
 import type { RunStoreOptions } from './runTypes.js';
 import type { Store } from './types.js';
+export type { OAuthStateStore } from './oauthStateTypes.js';
 import { MongoStore } from './mongo/index.js';
-import { SQLITE_DEFAULTS, SqliteStore } from './sqlite/index.js';
+import { SQLITE_DEFAULTS, SqliteOAuthStore, SqliteStore } from './sqlite/index.js';
 
 export type {
   DefinitionQuery,
@@ -42,4 +44,14 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   if (filename === ':memory:') return SqliteStore.open({ filename, ...runs });
   await mkdir(options.dataDir, { recursive: true });
   return SqliteStore.open({ filename: path.join(options.dataDir, filename), ...runs });
+}
+
+/**
+ * The OAuth authorization server's state for `store`: in its database on MongoDB (shared by processes on several
+ * machines), else in its own SQLite file in `dataDir`. `close` releases what this opened.
+ */
+export function openOAuthState(store: Store, dataDir: string): { state: OAuthStateStore; close: () => void } {
+  if (store instanceof MongoStore) return { state: store.oauthState, close: () => undefined };
+  const sqlite = SqliteOAuthStore.open(dataDir);
+  return { state: sqlite, close: () => sqlite.close() };
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { createTenant, createUser, TENANT_B } from './support.js';
 import { openSignIn, signInForTokens, tokenRequest, type TokenAnswer } from '../support/oauthFlow.js';
+import { dropMongoDatabase, ownMongoUri } from '../support/mongoUri.js';
 import { basicAuthorization, startTestService, tempDir, type TestService } from '../support/testService.js';
 
 const REDIRECT_URI = 'http://ui.test/cspace/museum-b/authorized';
@@ -133,5 +134,52 @@ describe('OAuth clients registered in OAUTH_CLIENTS_FILE', function () {
       await service.stop();
       await files.cleanup();
     }
+  });
+});
+
+describe('OAuth state shared by the processes of one installation', function () {
+  this.timeout(60_000);
+  const mongodbUri = ownMongoUri('inv_oauth_shared');
+  // On SQLite, processes share DATA_DIR; on MongoDB each may have its own DATA_DIR (another machine) and shares the
+  // database, the keys file and the issuer.
+  const engine = mongodbUri === undefined ? 'SQLite, one DATA_DIR' : 'MongoDB, a DATA_DIR each';
+  let services: TestService[] = [];
+  const dirs: Array<{ cleanup: () => Promise<void> }> = [];
+
+  afterEach(async () => {
+    await Promise.all(services.map((service) => service.stop()));
+    services = [];
+    await Promise.all(dirs.splice(0).map((dir) => dir.cleanup()));
+    if (mongodbUri !== undefined) await dropMongoDatabase(mongodbUri);
+  });
+
+  it(`exchanges a code issued by one process at another, and refreshes at the first (${engine})`, async () => {
+    const keys = await tempDir('invocables-oauth-keys-');
+    dirs.push(keys);
+    const oauthKeysFile = path.join(keys.dir, 'oauth-keys.json');
+    const shared = await tempDir('invocables-oauth-shared-');
+    dirs.push(shared);
+    const start = async () => {
+      const own = mongodbUri === undefined ? shared : await tempDir('invocables-oauth-own-');
+      if (own !== shared) dirs.push(own);
+      const config = { dataDir: own.dir, mongodbUri, oauthKeysFile, oauthIssuer: 'http://invocables.test/cspace-services' };
+      const service = await startTestService({ ...config, oauthRedirectUris: [REDIRECT_URI] });
+      services.push(service);
+      return service;
+    };
+    const first = await start();
+    const second = await start();
+    await createUser(await createTenant(first), USER, ['TENANT_ADMINISTRATOR']);
+    const page = await openSignIn(first, REDIRECT_URI);
+    const code = await page.code(await page.submit(USER, PASSWORD));
+    const exchange = { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, client_id: 'cspace-ui', code_verifier: page.codeVerifier };
+    const exchanged = await tokenRequest(second, exchange);
+    expect(exchanged.status, await exchanged.clone().text()).to.equal(200);
+    const tokens = (await exchanged.json()) as TokenAnswer;
+    expect((await bearer(first, tokens.access_token)).status).to.equal(200);
+    const refreshed = await tokenRequest(first, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+    expect(refreshed.status, await refreshed.clone().text()).to.equal(200);
+    // The code was consumed where it was exchanged: the other process knows it too.
+    expect((await tokenRequest(first, exchange)).status).to.equal(400);
   });
 });

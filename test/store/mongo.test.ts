@@ -12,6 +12,7 @@ import { describeRecordItemsConformance } from './recordItemsConformance.js';
 import { describeRunStoreConformance } from './runStoreConformance.js';
 import { describeScheduleStoreConformance } from './scheduleStoreConformance.js';
 import { describeIdempotencyStoreConformance } from './idempotencyStoreConformance.js';
+import { describeOAuthStateConformance } from './oauthStateConformance.js';
 import { describeStoreConformance, type StoreConformanceOptions } from './storeConformance.js';
 import { probeExpressionSupport, type ExpressionSupport } from '../support/mongoExpressionProbe.js';
 import { expectPurgeDeletesLogLines } from './runLogPurge.js';
@@ -115,6 +116,13 @@ function describeMongoStore(connectionString: string): void {
     describeAuthStoreConformance(mongoPerTest);
     describeIdempotencyStoreConformance(mongoPerTest);
     describeRecordItemsConformance(mongoPerTest);
+    describeOAuthStateConformance({
+      name: 'MongoDB',
+      open: async (testName, now) => {
+        const store = await mongoPerTest.create(testName, { now: () => new Date(now()) });
+        return { state: asMongoStore(store).oauthState, dispose: () => mongoPerTest.dispose(store, { testName, failed: false }) };
+      },
+    });
 
     it('keeps run results past the configured limit in runResults, deleted by rerun and with their run', async () => {
       const tenant = 'tenant-a' as TenantId;

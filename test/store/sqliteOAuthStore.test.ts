@@ -1,12 +1,28 @@
 /**
- * The OAuth authorization server's state on a real SQLite file: what oidc-provider's adapter contract asks
- * (find by id, uid and user code, consume, destroy, revoke a whole grant), expiry, and survival across reopening.
+ * The OAuth authorization server's state on a real SQLite file: the adapter contract every engine meets
+ * (oauthStateConformance.ts), and what is the file's own: its mode, and survival across reopening.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { SqliteOAuthStore } from '../../src/store/sqlite/SqliteOAuthStore.js';
 import { tempDir } from '../support/testService.js';
+import { describeOAuthStateConformance } from './oauthStateConformance.js';
+
+describeOAuthStateConformance({
+  name: 'SQLite',
+  open: async (_testName, now) => {
+    const dir = await tempDir('invocables-oauth-state-');
+    const state = SqliteOAuthStore.open(dir.dir, now);
+    return {
+      state,
+      dispose: async () => {
+        state.close();
+        await dir.cleanup();
+      },
+    };
+  },
+});
 
 describe('SqliteOAuthStore', () => {
   let dir: { dir: string; cleanup: () => Promise<void> };
@@ -22,40 +38,6 @@ describe('SqliteOAuthStore', () => {
   afterEach(async () => {
     store.close();
     await dir.cleanup();
-  });
-
-  it('finds what it keeps by id, uid and user code, per model', async () => {
-    const sessions = store.adapterFor('Session');
-    await sessions.upsert('s1', { uid: 'u1', accountId: 'alice' }, 60);
-    await store.adapterFor('DeviceCode').upsert('d1', { userCode: 'ABCD-EFGH' }, 60);
-    expect(await sessions.find('s1')).to.deep.equal({ uid: 'u1', accountId: 'alice' });
-    expect(await sessions.findByUid('u1')).to.deep.equal({ uid: 'u1', accountId: 'alice' });
-    expect(await store.adapterFor('DeviceCode').findByUserCode('ABCD-EFGH')).to.deep.equal({ userCode: 'ABCD-EFGH' });
-    expect(await store.adapterFor('Grant').find('s1')).to.equal(undefined);
-  });
-
-  it('forgets a row once it expires', async () => {
-    const codes = store.adapterFor('AuthorizationCode');
-    await codes.upsert('c1', { grantId: 'g1' }, 60);
-    now += 59_000;
-    expect(await codes.find('c1')).to.deep.equal({ grantId: 'g1' });
-    now += 1_000;
-    expect(await codes.find('c1')).to.equal(undefined);
-  });
-
-  it('marks a consumed token and keeps it until it expires, and revokes every token of a grant', async () => {
-    const refresh = store.adapterFor('RefreshToken');
-    await refresh.upsert('r1', { grantId: 'g1' }, 600);
-    await store.adapterFor('AccessToken').upsert('a1', { grantId: 'g1' }, 600);
-    await store.adapterFor('AccessToken').upsert('a2', { grantId: 'g2' }, 600);
-    await refresh.consume('r1');
-    expect(await refresh.find('r1')).to.deep.equal({ grantId: 'g1', consumed: Math.floor(now / 1000) });
-    await refresh.revokeByGrantId('g1');
-    expect(await refresh.find('r1')).to.equal(undefined);
-    expect(await store.adapterFor('AccessToken').find('a1')).to.equal(undefined);
-    expect(await store.adapterFor('AccessToken').find('a2')).to.deep.equal({ grantId: 'g2' });
-    await store.adapterFor('AccessToken').destroy('a2');
-    expect(await store.adapterFor('AccessToken').find('a2')).to.equal(undefined);
   });
 
   it('keeps its file readable by its owner only: it holds refresh tokens by their value', async () => {

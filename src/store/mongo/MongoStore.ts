@@ -13,6 +13,7 @@ import { MONGO_DEFAULTS } from './defaults.js';
 import { MONGO_INDEXES, MONGO_OBSOLETE_INDEXES } from './indexes.js';
 import type { DefinitionAliasDocument, DefinitionDocument, RecordDocument, RecordFileDocument, RelationDocument } from './mappers.js';
 import { MongoAuthStore } from './MongoAuthStore.js';
+import { MongoOAuthStore, type OAuthStateDocument } from './MongoOAuthStore.js';
 import { MongoItemWrites } from './MongoItemWrites.js';
 import { MongoDefinitionStore } from './MongoDefinitionStore.js';
 import { MongoRecordStore } from './MongoRecordStore.js';
@@ -65,6 +66,8 @@ export class MongoStore implements Store {
   readonly resultLinks: MongoResultLinkStore;
   readonly idempotency: MongoIdempotencyStore;
   readonly auth: MongoAuthStore;
+  /** The OAuth authorization server's state, shared by every process on this database. */
+  readonly oauthState: MongoOAuthStore;
   /** Asked once at connect (`hello`). */
   readonly deployment: MongoDeployment;
   /** Probed by `/health` (and every second while unhealthy); every store call reports what it meets. */
@@ -125,6 +128,7 @@ export class MongoStore implements Store {
     this.schedules = report(new MongoScheduleStore(db.collection<ScheduleDocument>(names.schedules, COLLECTION_OPTIONS)));
     this.idempotency = report(new MongoIdempotencyStore(db.collection<IdempotencyKeyDocument>(names.idempotencyKeys, COLLECTION_OPTIONS)));
     this.auth = report(new MongoAuthStore(db, now, COLLECTION_OPTIONS));
+    this.oauthState = new MongoOAuthStore(db.collection<OAuthStateDocument>(names.oauthState), now);
     this.runs = report(
       new MongoRunStore(
         db.collection<RunDocument>(names.runs, COLLECTION_OPTIONS),

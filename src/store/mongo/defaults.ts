@@ -19,5 +19,6 @@ export const MONGO_DEFAULTS = {
     users: 'users',
     roles: 'roles',
     apiTokens: 'apiTokens',
+    oauthState: 'oauthState',
   },
 } as const satisfies { databaseName: string; collections: Record<string, string> };

@@ -86,4 +86,12 @@ export const MONGO_INDEXES: Record<CollectionName, IndexDescription[]> = {
     { key: { tenantId: 1, createdAt: -1, _id: -1 }, name: 'tenant_createdAt' },
     { key: { tenantId: 1, username: 1, createdAt: -1, _id: -1 }, name: 'tenant_username_createdAt' },
   ],
+  // The authorization server's state is not a tenant's: sign-in comes before the tenant is known. oidc-provider
+  // finds interactions by uid and revokes a grant's tokens at once; the TTL index deletes what expired.
+  oauthState: [
+    { key: { model: 1, uid: 1 }, name: 'model_uid', partialFilterExpression: { uid: { $gt: '' } } },
+    { key: { model: 1, userCode: 1 }, name: 'model_userCode', partialFilterExpression: { userCode: { $gt: '' } } },
+    { key: { grantId: 1 }, name: 'grantId', partialFilterExpression: { grantId: { $gt: '' } } },
+    { key: { expiresAt: 1 }, name: 'expiresAt_ttl', expireAfterSeconds: 0 },
+  ],
 };

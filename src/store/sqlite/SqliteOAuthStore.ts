@@ -10,6 +10,7 @@ import { chmodSync } from 'node:fs';
 import path from 'node:path';
 import Database, { type Database as SqliteDatabase } from 'better-sqlite3';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { OAuthStateStore } from '../oauthStateTypes.js';
 import { SQLITE_DEFAULTS } from './defaults.js';
 
 const OAUTH_STORE_FILENAME = 'oauth.sqlite';
@@ -31,7 +32,7 @@ CREATE INDEX IF NOT EXISTS oauth_models_user_code ON oauth_models (model, user_c
 CREATE INDEX IF NOT EXISTS oauth_models_expiry ON oauth_models (expires_at);
 `;
 
-export class SqliteOAuthStore {
+export class SqliteOAuthStore implements OAuthStateStore {
   readonly #db: SqliteDatabase;
   readonly #now: () => number;
 
@@ -60,7 +61,6 @@ export class SqliteOAuthStore {
     return new SqliteOAuthStore(db, now);
   }
 
-  /** The oidc-provider adapter for one model (`Session`, `Grant`, `AuthorizationCode`, `RefreshToken`, …). */
   adapterFor(model: string): Adapter {
     const db = this.#db;
     const now = this.#now;
