@@ -146,6 +146,8 @@ export interface Config {
   oauthKeysFile: string | undefined;
   /** Client registrations besides `cspace-ui`: a JSON array of OAuth client metadata. `OAUTH_CLIENTS_FILE` @defaultValue unset: `cspace-ui` only */
   oauthClientsFile: string | undefined;
+  /** The key that signs public result links; created when missing. `RESULT_LINK_KEY_FILE` @defaultValue unset: `result-links.key` in DATA_DIR */
+  resultLinkKeyFile: string | undefined;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -370,6 +372,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const pluginThreads = integer(env, 'PLUGIN_THREADS', CONFIG_DEFAULTS.pluginThreads, 1, 256);
   const oauthKeysFile = text(env, 'OAUTH_KEYS_FILE');
   const oauthClientsFile = text(env, 'OAUTH_CLIENTS_FILE');
+  const resultLinkKeyFile = text(env, 'RESULT_LINK_KEY_FILE');
   return {
     port,
     host: host(env),
@@ -423,5 +426,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oauthRefreshTokenTtlSeconds: integer(env, 'OAUTH_REFRESH_TOKEN_TTL_SECONDS', CONFIG_DEFAULTS.oauthRefreshTokenTtlSeconds, 60, 366 * 86_400),
     oauthKeysFile: oauthKeysFile === undefined ? undefined : path.resolve(oauthKeysFile),
     oauthClientsFile: oauthClientsFile === undefined ? undefined : path.resolve(oauthClientsFile),
+    resultLinkKeyFile: resultLinkKeyFile === undefined ? undefined : path.resolve(resultLinkKeyFile),
   };
 }

@@ -146,8 +146,8 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     // The authorization server's keys live in DATA_DIR (or OAUTH_KEYS_FILE) whichever engine is the store.
     await mkdir(config.dataDir, { recursive: true });
     const oauthKeys = namedOAuthKeys ?? (await loadOAuthKeys(path.join(config.dataDir, OAUTH_KEYS_FILENAME)));
-    // Public result links are signed with this key: kept in DATA_DIR too, whichever engine is the store.
-    linkKey = await loadLinkKey(path.join(config.dataDir, LINK_KEY_FILENAME));
+    // Public result links are signed with this key: in DATA_DIR too unless RESULT_LINK_KEY_FILE names a shared one.
+    linkKey = await loadLinkKey(config.resultLinkKeyFile ?? path.join(config.dataDir, LINK_KEY_FILENAME));
     const oauthState = openOAuthState(store, config.dataDir);
     closeOAuthState = oauthState.close;
     security = await startAuth(store.auth, config, logger.child({ component: 'auth' }), {

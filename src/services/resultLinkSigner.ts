@@ -1,7 +1,7 @@
 /**
  * Signs and verifies public result links: HMAC-SHA256 (node:crypto) over the tenant, the link id and its expiry,
- * with a 256-bit key kept in DATA_DIR (`result-links.key`, created readable by its owner only when missing, so
- * links survive restarts and every process sharing DATA_DIR accepts every other's). Signatures are compared in
+ * with a 256-bit key kept in DATA_DIR (`result-links.key`) or `RESULT_LINK_KEY_FILE`, created readable by its owner
+ * only when missing, so links survive restarts and every process sharing the file accepts every other's. Signatures are compared in
  * constant time. Replacing the file ends every public link signed with the old key.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';

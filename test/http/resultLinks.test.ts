@@ -5,6 +5,7 @@
  * who may read runs; nothing opens from another tenant. On the embedded store, or on MongoDB when `MONGODB_URI` is
  * set (a database of its own per test).
  */
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { parseXml } from '../../src/codec/xmlCodec.js';
@@ -12,7 +13,7 @@ import type { TenantId } from '../../src/domain/types.js';
 import { bigNote } from '../fixtures/plugins/runs/big-results.js';
 import { createDefinition, JSON_TYPE, XML_TYPE } from '../support/api.js';
 import { dropMongoDatabase, ownMongoUri } from '../support/mongoUri.js';
-import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
+import { pluginsDirWith, REPO_ROOT, startTestService, tempDir, type TestService } from '../support/testService.js';
 import { waitFor } from '../support/waitFor.js';
 import { createRole, createTenant, createUser } from '../security/support.js';
 
@@ -26,16 +27,24 @@ describe('HTTP result links', function () {
   let cleanup: () => Promise<void>;
   let runPath: string;
   let mongodbUri: string | undefined;
+  let resultLinkKeyFile: string;
 
   beforeEach(async () => {
     mongodbUri = ownMongoUri('links');
     const plugins = await pluginsDirWith(FIXTURE_PLUGINS);
-    cleanup = plugins.cleanup;
+    // The key in a file of its own, outside DATA_DIR, as processes on several machines share it.
+    const keys = await tempDir('invocables-link-key-');
+    resultLinkKeyFile = path.join(keys.dir, 'links.key');
+    cleanup = async () => {
+      await plugins.cleanup();
+      await keys.cleanup();
+    };
     // Results past 1000 bytes are stored apart; finished runs are purged as soon as the test asks.
     service = await startTestService({
       pluginsDir: plugins.dir,
       runResultsInlineLimit: 1000,
       runRetentionMs: 1,
+      resultLinkKeyFile,
       ...(mongodbUri !== undefined && { mongodbUri }),
     });
     const definition = await createDefinition(service, { name: 'Big results', supportsNoContext: true, className: 'test.BigResults' });
@@ -116,6 +125,26 @@ describe('HTTP result links', function () {
     await gone(url);
     expect(await linkList()).to.deep.equal([]);
     expect((await service.request(`${runPath}/links/${link.id}`, { method: 'DELETE' })).status).to.equal(404);
+  });
+
+  it('signs with RESULT_LINK_KEY_FILE, so a process with a DATA_DIR of its own opens the link (on MongoDB)', async () => {
+    const link = await linkOf({ scope: 'public', expiresIn: 600 });
+    await access(resultLinkKeyFile);
+    const inDataDir = await access(path.join(service.dataDir, 'result-links.key')).then(() => true, () => false);
+    expect(inDataDir, 'a result-links.key in DATA_DIR').to.equal(false);
+    if (mongodbUri === undefined) {
+      console.log('    (SQLite: processes share DATA_DIR, so the second process of this case runs only on MongoDB)');
+      return;
+    }
+    const own = await tempDir('invocables-link-own-');
+    const other = await startTestService({ dataDir: own.dir, mongodbUri, resultLinkKeyFile });
+    try {
+      const opened = await fetch(new URL(link.publishLink, other.url), { headers: { Accept: JSON_TYPE } });
+      expect(opened.status, await opened.clone().text()).to.equal(200);
+    } finally {
+      await other.stop();
+      await own.cleanup();
+    }
   });
 
   it('opens a tenant link for any user of the tenant and a private one for readers of runs (XML), never from another tenant', async () => {

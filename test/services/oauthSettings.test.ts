@@ -17,6 +17,8 @@ describe('OAuth settings', () => {
     expect(config.oauthIssuer).to.equal('http://localhost:8181/cspace-services/oauth2');
     expect(config.oauthRedirectUris).to.deep.equal(['http://localhost:8180/cspace/core/authorized']);
     expect(config.oauthKeysFile).to.equal(undefined);
+    expect(config.resultLinkKeyFile).to.equal(undefined);
+    expect(loadConfig({ RESULT_LINK_KEY_FILE: 'secrets/links.key' }).resultLinkKeyFile).to.equal(path.resolve('secrets/links.key'));
   });
 
   it('reads several redirect URIs and an issuer, and refuses what is no http(s) URL', () => {
