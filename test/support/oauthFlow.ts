@@ -82,15 +82,21 @@ export function tokenRequest(service: TestService, form: Record<string, string>,
   });
 }
 
-/** Signs `username` in and exchanges the code: the tokens cspace-client would keep. */
-export async function signInForTokens(service: TestService, redirectUri: string, username: string, password: string): Promise<TokenAnswer> {
-  const page = await openSignIn(service, redirectUri);
+/** Signs `username` in and exchanges the code: the tokens cspace-client (or another public client) would keep. */
+export async function signInForTokens(
+  service: TestService,
+  redirectUri: string,
+  username: string,
+  password: string,
+  clientId = 'cspace-ui',
+): Promise<TokenAnswer> {
+  const page = await openSignIn(service, redirectUri, clientId);
   const code = await page.code(await page.submit(username, password));
   const res = await tokenRequest(service, {
     grant_type: 'authorization_code',
     code,
     redirect_uri: redirectUri,
-    client_id: 'cspace-ui',
+    client_id: clientId,
     code_verifier: page.codeVerifier,
   });
   expect(res.status, await res.clone().text()).to.equal(200);
