@@ -17,11 +17,12 @@ export interface SignInPage {
   codeVerifier: string;
 }
 
-/** Starts an authorization request for `clientId` and opens its sign-in page. */
-export async function openSignIn(service: TestService, redirectUri: string, clientId = 'cspace-ui'): Promise<SignInPage> {
+/** Starts an authorization request for `clientId` and opens its sign-in page, sending `extraHeaders` each time. */
+export async function openSignIn(service: TestService, redirectUri: string, clientId = 'cspace-ui', extraHeaders: Record<string, string> = {}): Promise<SignInPage> {
   const cookies = new Map<string, string>();
   const send = async (url: string | URL, init: RequestInit = {}) => {
-    const headers = new Headers(init.headers);
+    const headers = new Headers(extraHeaders);
+    for (const [name, value] of new Headers(init.headers)) headers.set(name, value);
     if (cookies.size > 0) headers.set('Cookie', [...cookies].map(([name, value]) => `${name}=${value}`).join('; '));
     const res = await fetch(new URL(url, service.url), { ...init, headers, redirect: 'manual' });
     for (const cookie of res.headers.getSetCookie()) {

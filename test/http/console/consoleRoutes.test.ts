@@ -28,7 +28,7 @@ describe('HTTP console routes', function () {
   after(() => service.stop());
 
   /** Where the authorization server sends a browser that asks for the console's client with `params`. */
-  async function authorize(params: Record<string, string>): Promise<{ status: number; location: string | null; body: string }> {
+  async function authorize(params: Record<string, string>, headers: Record<string, string> = {}): Promise<{ status: number; location: string | null; body: string }> {
     const url = new URL('/cspace-services/oauth2/authorize', service.url);
     url.search = new URLSearchParams({
       response_type: 'code',
@@ -39,7 +39,7 @@ describe('HTTP console routes', function () {
       code_challenge_method: 'S256',
       ...params,
     }).toString();
-    const res = await fetch(url, { redirect: 'manual' });
+    const res = await fetch(url, { redirect: 'manual', headers });
     return { status: res.status, location: res.headers.get('location'), body: await res.text() };
   }
 
@@ -118,7 +118,7 @@ describe('HTTP console routes', function () {
     expect(own.status, await own.clone().text()).to.equal(200);
   });
 
-  it('sends the code back to the console at the configured public URL too', async () => {
+  it("takes the console at the configured public URL (OAUTH_ISSUER's origin) as its redirect URI too", async () => {
     const answer = await authorize({ redirect_uri: `${PUBLIC_ORIGIN}/cspace-services/console/` });
     expect(answer.status).to.equal(303);
     expect(answer.location).to.match(/^\/cspace-services\/oauth2\/login\//);
@@ -137,11 +137,33 @@ describe('HTTP console routes', function () {
       expect([answer.status, answer.location], redirectUri).to.deep.equal([400, null]);
       expect(answer.body, redirectUri).to.include('redirect_uri');
     }
+    // Proxy headers name the origin only from a trusted proxy (TRUST_PROXY); here they are anyone's.
+    const spoofed = await authorize({ redirect_uri: 'https://elsewhere.test/cspace-services/console/' }, { 'X-Forwarded-Host': 'elsewhere.test', 'X-Forwarded-Proto': 'https' });
+    expect([spoofed.status, spoofed.location]).to.deep.equal([400, null]);
     const withoutPkce = await authorize({ redirect_uri: consoleUri, code_challenge: '', code_challenge_method: '' });
     expect(withoutPkce.status).to.equal(303);
     const back = new URL(withoutPkce.location ?? '', service.url);
     expect(`${back.origin}${back.pathname}`).to.equal(consoleUri);
     expect([back.searchParams.get('error'), back.searchParams.get('state')]).to.deep.equal(['invalid_request', 'the-state']);
     expect(back.searchParams.get('error_description')).to.include('PKCE');
+  });
+});
+
+describe('HTTP console routes behind a trusted proxy', function () {
+  this.timeout(60_000);
+  let service: TestService;
+
+  before(async () => {
+    service = await startTestService({ trustProxy: 'loopback' });
+  });
+
+  after(() => service.stop());
+
+  it('takes the console at the origin the proxy says the browser opened as its redirect URI', async () => {
+    // openSignIn checks that the authorization request is sent on to the sign-in page, not refused.
+    await openSignIn(service, 'https://invocables.example.org/cspace-services/console/', CLIENT_ID, {
+      'X-Forwarded-Host': 'invocables.example.org',
+      'X-Forwarded-Proto': 'https',
+    });
   });
 });
