@@ -14,7 +14,7 @@ import { createDefinition, createObjects, getJson, JSON_TYPE, runReaching } from
 import { chromiumMissing, launchChromium } from '../../support/browser.js';
 import { RunGate } from '../../support/runGate.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, TEST_ADMIN, type TestService } from '../../support/testService.js';
-import { createRole, createTenant, createUser, TENANT_B } from '../../security/support.js';
+import { addMembership, createRole, createTenant, createUser, TENANT_B } from '../../security/support.js';
 import { tokenRequest } from '../../support/oauthFlow.js';
 
 const SCREENSHOTS = path.join(REPO_ROOT, 'test-output', 'console');
@@ -394,6 +394,22 @@ describe('the web console in a browser', function () {
     const note = (await page.locator('dl.results dd').first().textContent()) as string;
     expect([note.length, note.slice(0, 15)]).to.deep.equal([20000, 'big <note> & é ']);
   });
+  it("lets a user of two tenants, signed in on their own, switch between the tenants' runs", async () => {
+    const registrar = await createUser(service!, 'registrar', ['viewer']);
+    await addMembership(inB, 'registrar', ['TENANT_ADMINISTRATOR']);
+    const context = await browser!.newContext();
+    const registrarPage = await context.newPage();
+    await registrarPage.goto(new URL('/cspace-services/console/#/runs', service!.url).href);
+    await signInOn(registrarPage, registrar, '#/runs');
+    await registrarPage.waitForSelector('main table');
+    expect(await registrarPage.locator('#tenant option').allTextContents()).to.deep.equal(['default', TENANT_B]);
+    expect(await registrarPage.textContent('main table')).to.include(DEFINITION_NAME);
+    await registrarPage.selectOption('#tenant', TENANT_B);
+    await registrarPage.waitForSelector('main[data-view="#/runs"] table:has-text("Big results")');
+    expect(await registrarPage.textContent('main table')).not.to.include(DEFINITION_NAME);
+    await context.close();
+  });
+
   it('refreshes an access token before it expires, and one the service refuses, without a broken page', async () => {
     await page.goto(new URL('/cspace-services/console/#/runs', service!.url).href);
     await page.waitForSelector('main[data-view="#/runs"] table');
