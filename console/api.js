@@ -1,22 +1,40 @@
-// The console's only way to the service: its JSON API, from the same origin, with the credentials the browser
-// signed in with and the tenant chosen in the header.
+// The console's only way to the service: its JSON API, from the same origin, with the access token of its sign-in
+// (console/auth.js) and the tenant chosen in the header.
+import { authorizedFetch } from './auth.js';
 
 const ROOT = '/cspace-services';
 const TENANT_KEY = 'invocables.console.tenant';
 
-/** The tenants the signed-in user may act in, as the page names them. */
-export function tenantsOfUser() {
-  return JSON.parse(document.body.dataset.tenants);
+/** @type {{ user: string, tenant: string, tenants: string[] } | undefined} the signed-in account, once read */
+let account;
+
+/** Reads who signed in and the tenants they may act in (their default tenant first named). */
+export async function loadAccount() {
+  const { data } = await api('/console/account');
+  account = data;
+  return account;
 }
 
+/** The tenants the signed-in user may act in. */
+export function tenantsOfUser() {
+  return account.tenants;
+}
+
+/** The tenant chosen in this tab, else the user's default one; none before the account is read. */
 export function currentTenant() {
-  const tenants = tenantsOfUser();
+  if (account === undefined) return undefined;
   const chosen = sessionStorage.getItem(TENANT_KEY);
-  return chosen !== null && tenants.includes(chosen) ? chosen : document.body.dataset.tenant;
+  return chosen !== null && account.tenants.includes(chosen) ? chosen : account.tenant;
 }
 
 export function chooseTenant(tenant) {
   sessionStorage.setItem(TENANT_KEY, tenant);
+}
+
+/** The request headers of every API call: JSON, and the tenant once the account is read. */
+function headersFor(extra) {
+  const tenant = currentTenant();
+  return { Accept: 'application/json', ...(tenant !== undefined && { 'X-Tenant-Id': tenant }), ...extra };
 }
 
 /** The JSON mapping writes a list of one as that one item, and of none as nothing. */
@@ -35,24 +53,15 @@ export class ApiError extends Error {
   }
 }
 
-function headersFor(body, extra) {
-  return {
-    Accept: 'application/json',
-    'X-Tenant-Id': currentTenant(),
-    ...(body !== undefined && { 'Content-Type': 'application/json' }),
-    ...extra,
-  };
-}
-
 /**
  * `api('/runs?status=Failed')`: the parsed answer, its status and headers; throws ApiError on 4xx and 5xx.
  * @param {string} path under the service root
  * @param {{ method?: string, body?: unknown, headers?: Record<string, string> }} [options]
  */
 export async function api(path, { method = 'GET', body, headers = {} } = {}) {
-  const response = await fetch(`${ROOT}${path}`, {
+  const response = await authorizedFetch(`${ROOT}${path}`, {
     method,
-    headers: headersFor(body, headers),
+    headers: headersFor({ ...(body !== undefined && { 'Content-Type': 'application/json' }), ...headers }),
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -89,12 +98,12 @@ export async function allowed(resource, action) {
 
 /**
  * Follows a run's server-sent events (`progress`, then `end`) until it ends or `signal` aborts; `onProgress`
- * gets each event's run counts. Read with fetch rather than EventSource, which cannot send the tenant header.
+ * gets each event's run counts. Read with fetch rather than EventSource, which cannot send the tenant header (nor the token).
  * @returns {Promise<boolean>} whether the run ended (else the stream closed first, as at a service restart)
  */
 export async function followRun(id, onProgress, signal) {
-  const response = await fetch(`${ROOT}/runs/${encodeURIComponent(id)}/events`, {
-    headers: { Accept: 'text/event-stream', 'X-Tenant-Id': currentTenant() },
+  const response = await authorizedFetch(`${ROOT}/runs/${encodeURIComponent(id)}/events`, {
+    headers: headersFor({ Accept: 'text/event-stream' }),
     signal,
   });
   if (!response.ok) throw new ApiError(response.status, undefined);

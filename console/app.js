@@ -1,5 +1,6 @@
-// The console's entry: the tenant switcher and the views, one per `#/…` address.
-import { chooseTenant, currentTenant, tenantsOfUser } from './api.js';
+// The console's entry: signing in, the header (user, tenant switcher, sign out) and the views, one per `#/…` address.
+import { chooseTenant, currentTenant, loadAccount } from './api.js';
+import { signedIn, signIn, signOut } from './auth.js';
 import { h, show } from './dom.js';
 import { definitionFormView } from './pages/definitionForm.js';
 import { definitionsView, definitionView } from './pages/definitions.js';
@@ -58,16 +59,42 @@ async function render() {
   view.dataset.view = location.hash;
 }
 
-const tenantSelect = /** @type {HTMLSelectElement} */ (document.getElementById('tenant'));
-const tenants = tenantsOfUser();
-show(tenantSelect, tenants.map((tenant) => h('option', { value: tenant, selected: tenant === currentTenant() }, tenant)));
-tenantSelect.closest('label').hidden = tenants.length < 2;
-tenantSelect.addEventListener('change', () => {
-  chooseTenant(tenantSelect.value);
-  // What was open belongs to the other tenant: start again from its runs.
-  if (location.hash === '#/runs') render();
-  else location.hash = '#/runs';
-});
+/** The header, once signed in: who, the tenant switcher (for users of several tenants), and Sign out. */
+function showHeader(account) {
+  document.querySelector('header .user').textContent = account.user;
+  const tenantSelect = /** @type {HTMLSelectElement} */ (document.getElementById('tenant'));
+  show(tenantSelect, account.tenants.map((tenant) => h('option', { value: tenant, selected: tenant === currentTenant() }, tenant)));
+  tenantSelect.closest('label').hidden = account.tenants.length < 2;
+  tenantSelect.addEventListener('change', () => {
+    chooseTenant(tenantSelect.value);
+    // What was open belongs to the other tenant: start again from its runs.
+    if (location.hash === '#/runs') render();
+    else location.hash = '#/runs';
+  });
+  const signOutButton = document.getElementById('sign-out');
+  signOutButton.hidden = false;
+  signOutButton.addEventListener('click', () => {
+    leaving.abort();
+    signOut().catch(showSignInProblem);
+  });
+}
 
-addEventListener('hashchange', render);
-render();
+/** A sign-in that could not finish: why, and a way to start again (never a loop of redirects). */
+function showSignInProblem(error) {
+  show(view, h('h1', {}, 'Not signed in'), h('p', { class: 'problem', role: 'alert' }, error.message),
+    h('p', {}, h('button', { type: 'button', onclick: () => signIn().catch(showSignInProblem) }, 'Sign in')));
+}
+
+async function start() {
+  try {
+    await signedIn();
+    showHeader(await loadAccount());
+  } catch (error) {
+    showSignInProblem(error);
+    return;
+  }
+  addEventListener('hashchange', render);
+  render();
+}
+
+start();

@@ -31,7 +31,8 @@ import {
 } from './services/oauth/oauthProvider.js';
 import type Provider from 'oidc-provider';
 import { loginPathFor, OAUTH_PATH } from './http/oauth/oauthRouter.js';
-import { SERVICE_ROOT } from './http/app.js';
+import { CONSOLE_PATH, SERVICE_ROOT } from './http/app.js';
+import { CONSOLE_CLIENT_ID, consoleClient } from './services/oauth/consoleClient.js';
 import { registerDefaultDefinitions, registerInEveryTenant } from './services/autoRegistration.js';
 import { renameRoleInDefinitions } from './services/definitionRoleRename.js';
 import { DefinitionService } from './services/definitionService.js';
@@ -83,13 +84,15 @@ async function closeServer(server: Server, inFlight: ReadonlySet<ServerResponse>
 
 /** The OAuth settings, with the registrations of OAUTH_CLIENTS_FILE, checked with throwaway keys. */
 async function checkedOAuthSettings(config: Config): Promise<OAuthSettings> {
-  const otherClients = config.oauthClientsFile === undefined ? [] : await loadOAuthClients(config.oauthClientsFile, CSPACE_UI_CLIENT_ID);
+  const reserved = { [CSPACE_UI_CLIENT_ID]: 'from OAUTH_REDIRECT_URIS', [CONSOLE_CLIENT_ID]: 'for the web console' };
+  const otherClients = config.oauthClientsFile === undefined ? [] : await loadOAuthClients(config.oauthClientsFile, reserved);
   const settings = {
     issuer: config.oauthIssuer,
     redirectUris: config.oauthRedirectUris,
     accessTokenTtlSeconds: config.oauthAccessTokenTtlSeconds,
     refreshTokenTtlSeconds: config.oauthRefreshTokenTtlSeconds,
     otherClients,
+    consolePath: `${CONSOLE_PATH}/`,
   };
   await checkClients(settings, await freshKeys());
   return settings;
@@ -174,7 +177,11 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       behindProxy: config.trustProxy !== false,
       logger: logger.child({ component: 'oauth' }),
     });
-    signInOrigins = redirectOrigins([{ redirect_uris: config.oauthRedirectUris }, ...oauthSettings.otherClients]);
+    signInOrigins = redirectOrigins([
+      { redirect_uris: config.oauthRedirectUris },
+      consoleClient(config.oauthIssuer, oauthSettings.consolePath),
+      ...oauthSettings.otherClients,
+    ]);
   } catch (err) {
     await release();
     throw err;

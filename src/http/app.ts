@@ -38,13 +38,15 @@ import { multiTenantRouter } from './routes/multiTenantRouter.js';
 import { OAUTH_PATH, oauthRouter } from './oauth/oauthRouter.js';
 import { openApiRouter } from './openapi/openApiRouter.js';
 import type Provider from 'oidc-provider';
+import { CONSOLE_CLIENT_ID } from '../services/oauth/consoleClient.js';
+import { CSPACE_SCOPE, OAUTH_ROUTES } from '../services/oauth/oauthProvider.js';
 import type { MultiTenantDeps } from '../services/multiTenantInvocation.js';
 import { definitionSchedulesRouter, schedulesRouter } from './routes/schedulesRouter.js';
 import { consoleRouter } from './console/consoleRouter.js';
 
 /** CollectionSpace clients address every service under this root. */
 export const SERVICE_ROOT = '/cspace-services';
-/** The web console, behind the same login as the API. */
+/** The web console, which signs in through the OAuth sign-in page as its own client. */
 export const CONSOLE_PATH = `${SERVICE_ROOT}/console`;
 
 export interface AppDeps {
@@ -152,31 +154,41 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   api.use('/accounts', accountsRouter({ auth: deps.auth }));
   api.use('/servicegroups', serviceGroupsRouter());
   api.use('/admin', adminRouter(deps.admin, `${SERVICE_ROOT}/admin`));
-  api.use(CONSOLE_PATH.slice(SERVICE_ROOT.length), consoleRouter(CONSOLE_PATH));
   // Before the API: its default path lies under SERVICE_ROOT, whose body parsers and 404s must not see it.
   if (options.serveApi ?? true) {
     if (deps.agendash !== undefined) app.use(deps.agendash.path, agendashRouter(deps.auth, deps.agendash.agenda));
     // Before the API too: these routes are how a client gets credentials, so the API's authentication must not see them.
     const oauthPath = `${SERVICE_ROOT}${OAUTH_PATH}`;
-    if (deps.oauth !== undefined) app.use(oauthPath, oauthRouter({ ...deps.oauth, auth: deps.auth, basePath: oauthPath }));
+    if (deps.oauth !== undefined) {
+      app.use(oauthPath, oauthRouter({ ...deps.oauth, auth: deps.auth, basePath: oauthPath }));
+      // Before the API too: the console's page must open without credentials to send a visitor to the sign-in page.
+      const signIn = {
+        clientId: CONSOLE_CLIENT_ID,
+        redirectPath: `${CONSOLE_PATH}/`,
+        scope: CSPACE_SCOPE,
+        authorizeUrl: `${oauthPath}${OAUTH_ROUTES.authorization}`,
+        tokenUrl: `${oauthPath}${OAUTH_ROUTES.token}`,
+        revokeUrl: `${oauthPath}${OAUTH_ROUTES.revocation}`,
+      };
+      app.use(CONSOLE_PATH, consoleRouter({ basePath: CONSOLE_PATH, authenticate: authenticateCaller, signIn }));
+      // People who open the service's address in a browser land on the console rather than a 404.
+      app.get('/', (_req, res) => res.redirect(302, `${CONSOLE_PATH}/`));
+    }
     // Open too: a client is generated from the description before anyone logs in. It describes what this app serves.
     app.use(
       SERVICE_ROOT,
       openApiRouter(SERVICE_ROOT, {
-        consolePath: CONSOLE_PATH,
         schedules: deps.schedules !== undefined,
         resultLinks: deps.resultLinks !== undefined,
         multiTenant: deps.multiTenant !== undefined,
         uploadLimits,
-        ...(deps.oauth !== undefined && { oauthPath }),
+        ...(deps.oauth !== undefined && { oauthPath, consolePath: CONSOLE_PATH }),
         ...(deps.agendash !== undefined && { agendashPath: deps.agendash.path }),
       }),
     );
     // Before the API too: a public link's signed URL opens without credentials; the others authenticate there.
     if (deps.resultLinks !== undefined) app.use(linksPath, linkResultsRouter(deps.resultLinks, authenticateCaller));
     app.use(SERVICE_ROOT, api);
-    // People who open the service's address in a browser land on the console rather than a 404.
-    app.get('/', (_req, res) => res.redirect(302, `${CONSOLE_PATH}/`));
   }
 
   app.use(routeNotFound);

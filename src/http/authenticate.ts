@@ -1,5 +1,5 @@
 /**
- * The authentication middleware of every `/cspace-services` route: reads HTTP Basic or Bearer credentials and
+ * The authentication middleware of every route that needs credentials: reads HTTP Basic or Bearer credentials and
  * `X-Tenant-Id`, asks the AuthService, and either sets the caller or answers 401 (with `WWW-Authenticate`),
  * 403 (a tenant the caller may not use) or 429 (too many failed logins, with `Retry-After`). Nothing in a
  * refusal says whether the user, the token or the requested resource exists.
@@ -14,7 +14,8 @@ export const AUTH_REALM = 'invocables';
 export const TENANT_HEADER = 'X-Tenant-Id';
 /**
  * One header per scheme: Chromium does not read several challenges from one header (it takes
- * `Basic realm="…", Bearer` for a malformed Basic challenge), so it would never ask for the console's login.
+ * `Basic realm="…", Bearer` for a malformed Basic challenge), so it would never ask a person who opens an API URL
+ * for the API's login. (The console signs in with OAuth, and its requests send no browser credentials, so no prompt.)
  * Clients that join the headers read `Basic realm="invocables", Bearer` as before.
  */
 const CHALLENGE = [`Basic realm="${AUTH_REALM}"`, 'Bearer'];

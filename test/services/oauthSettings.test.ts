@@ -84,7 +84,7 @@ describe('OAuth clients file', () => {
     try {
       const file = path.join(dir, 'clients.json');
       await writeFile(file, content);
-      return await loadOAuthClients(file, 'cspace-ui').then(
+      return await loadOAuthClients(file, { 'cspace-ui': 'from OAUTH_REDIRECT_URIS', 'invocables-console': 'for the web console' }).then(
         () => expect.fail(`accepted ${content}`),
         (error: unknown) => {
           expect(error).to.be.instanceOf(OAuthSettingsError);
@@ -100,6 +100,7 @@ describe('OAuth clients file', () => {
     expect(await refusal('{"client_id": "a"}')).to.equal('OAUTH_CLIENTS_FILE FILE must hold a JSON array of client registrations');
     expect(await refusal('[{"redirect_uris": []}]')).to.equal('OAUTH_CLIENTS_FILE FILE: entry 0 must be an object with a client_id');
     expect(await refusal('[{"client_id": "cspace-ui"}]')).to.equal("OAUTH_CLIENTS_FILE FILE: client 'cspace-ui' is registered from OAUTH_REDIRECT_URIS");
+    expect(await refusal('[{"client_id": "invocables-console"}]')).to.equal("OAUTH_CLIENTS_FILE FILE: client 'invocables-console' is registered for the web console");
     expect(await refusal('[{"client_id": "a"}, {"client_id": "a"}]')).to.equal("OAUTH_CLIENTS_FILE FILE: client 'a' is registered twice");
     expect(await refusal('[')).to.equal('OAUTH_CLIENTS_FILE FILE is not a readable JSON file');
   });

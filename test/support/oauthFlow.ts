@@ -17,11 +17,12 @@ export interface SignInPage {
   codeVerifier: string;
 }
 
-/** Starts an authorization request for `clientId` and opens its sign-in page. */
-export async function openSignIn(service: TestService, redirectUri: string, clientId = 'cspace-ui'): Promise<SignInPage> {
+/** Starts an authorization request for `clientId` and opens its sign-in page, sending `extraHeaders` each time. */
+export async function openSignIn(service: TestService, redirectUri: string, clientId = 'cspace-ui', extraHeaders: Record<string, string> = {}): Promise<SignInPage> {
   const cookies = new Map<string, string>();
   const send = async (url: string | URL, init: RequestInit = {}) => {
-    const headers = new Headers(init.headers);
+    const headers = new Headers(extraHeaders);
+    for (const [name, value] of new Headers(init.headers)) headers.set(name, value);
     if (cookies.size > 0) headers.set('Cookie', [...cookies].map(([name, value]) => `${name}=${value}`).join('; '));
     const res = await fetch(new URL(url, service.url), { ...init, headers, redirect: 'manual' });
     for (const cookie of res.headers.getSetCookie()) {
@@ -82,15 +83,21 @@ export function tokenRequest(service: TestService, form: Record<string, string>,
   });
 }
 
-/** Signs `username` in and exchanges the code: the tokens cspace-client would keep. */
-export async function signInForTokens(service: TestService, redirectUri: string, username: string, password: string): Promise<TokenAnswer> {
-  const page = await openSignIn(service, redirectUri);
+/** Signs `username` in and exchanges the code: the tokens cspace-client (or another public client) would keep. */
+export async function signInForTokens(
+  service: TestService,
+  redirectUri: string,
+  username: string,
+  password: string,
+  clientId = 'cspace-ui',
+): Promise<TokenAnswer> {
+  const page = await openSignIn(service, redirectUri, clientId);
   const code = await page.code(await page.submit(username, password));
   const res = await tokenRequest(service, {
     grant_type: 'authorization_code',
     code,
     redirect_uri: redirectUri,
-    client_id: 'cspace-ui',
+    client_id: clientId,
     code_verifier: page.codeVerifier,
   });
   expect(res.status, await res.clone().text()).to.equal(200);

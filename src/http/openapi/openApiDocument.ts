@@ -21,8 +21,8 @@ import { componentSchemas } from './schemas.js';
 import { securityRequirements, securitySchemes } from './security.js';
 
 export interface DescribedFeatures {
-  /** Where the web console is served. */
-  consolePath: string;
+  /** Where the web console is served (it signs in through the authorization server); absent, it is not. */
+  consolePath?: string;
   schedules: boolean;
   resultLinks: boolean;
   multiTenant: boolean;

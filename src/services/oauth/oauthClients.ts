@@ -9,8 +9,11 @@ import { readFile } from 'node:fs/promises';
 import type { ClientMetadata } from 'oidc-provider';
 import { OAuthSettingsError } from './oauthSettingsError.js';
 
-/** The registrations in `file`, each with its own `client_id`, none of them `reserved` (registered otherwise). */
-export async function loadOAuthClients(file: string, reserved: string): Promise<ClientMetadata[]> {
+/**
+ * The registrations in `file`, each with its own `client_id`, none of them one of `reserved`'s (client ids the
+ * service registers otherwise, each with where from).
+ */
+export async function loadOAuthClients(file: string, reserved: Readonly<Record<string, string>>): Promise<ClientMetadata[]> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(file, 'utf8'));
@@ -18,15 +21,15 @@ export async function loadOAuthClients(file: string, reserved: string): Promise<
     throw new OAuthSettingsError(`OAUTH_CLIENTS_FILE ${file} is not a readable JSON file`, { cause: error });
   }
   if (!Array.isArray(parsed)) throw new OAuthSettingsError(`OAUTH_CLIENTS_FILE ${file} must hold a JSON array of client registrations`);
-  const seen = new Set<string>([reserved]);
+  const seen = new Set<string>(Object.keys(reserved));
   return parsed.map((entry: unknown, index) => {
     const clientId = (entry as { client_id?: unknown } | null)?.client_id;
     if (typeof entry !== 'object' || entry === null || typeof clientId !== 'string' || clientId === '') {
       throw new OAuthSettingsError(`OAUTH_CLIENTS_FILE ${file}: entry ${index} must be an object with a client_id`);
     }
     if (seen.has(clientId)) {
-      const why = clientId === reserved ? 'is registered from OAUTH_REDIRECT_URIS' : 'is registered twice';
-      throw new OAuthSettingsError(`OAUTH_CLIENTS_FILE ${file}: client '${clientId}' ${why}`);
+      const why = Object.hasOwn(reserved, clientId) ? reserved[clientId] : 'twice';
+      throw new OAuthSettingsError(`OAUTH_CLIENTS_FILE ${file}: client '${clientId}' is registered ${why}`);
     }
     seen.add(clientId);
     return entry as ClientMetadata;

@@ -4,9 +4,9 @@
  * for the public client `cspace-ui`, with refresh tokens, and JWT access tokens whose `sub` is the username.
  *
  * oidc-provider does the protocol; this module only configures it as CollectionSpace configures Spring
- * Authorization Server: the `cspace-ui` client and its redirect URIs (plus any from OAUTH_CLIENTS_FILE), the
- * `cspace.full` scope, token lifetimes. Who may get tokens is the service's own user store, asked through
- * `isActive`; the sign-in page is src/http/oauth.
+ * Authorization Server: the `cspace-ui` client and its redirect URIs (plus the web console's own client, see
+ * consoleClient.ts, and any from OAUTH_CLIENTS_FILE), the `cspace.full` scope, token lifetimes. Who may get tokens
+ * is the service's own user store, asked through `isActive`; the sign-in page is src/http/oauth.
  */
 import Provider, {
   errors,
@@ -17,6 +17,7 @@ import Provider, {
   type KoaContextWithOIDC,
 } from 'oidc-provider';
 import type { Logger } from 'pino';
+import { allowConsoleAtRequestOrigin, consoleClient } from './consoleClient.js';
 import type { OAuthKeys } from './oauthKeys.js';
 import { OAuthSettingsError } from './oauthSettingsError.js';
 
@@ -36,8 +37,10 @@ export interface OAuthSettings {
   redirectUris: readonly string[];
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
-  /** Registrations besides `cspace-ui` (see oauthClients.ts). */
+  /** Registrations besides `cspace-ui` and the console's (see oauthClients.ts). */
   otherClients: readonly ClientMetadata[];
+  /** The web console's path, where its own client is sent back with a code (see consoleClient.ts). */
+  consolePath: string;
 }
 
 export const OAUTH_DEFAULTS = {
@@ -136,12 +139,14 @@ export function createOAuthProvider(deps: OAuthProviderDeps): Provider {
       Grant: settings.refreshTokenTtlSeconds,
       Session: settings.refreshTokenTtlSeconds,
     },
-    // The UI calls the token endpoint from its own origin: allow each client the origins it is sent back to.
-    clientBasedCORS: (_ctx, origin, client) => redirectOrigins([{ redirect_uris: client.redirectUris }]).includes(origin),
+    // The UI calls the token endpoint from its own origin: allow each client the origins it is sent back to. A page
+    // of this service's own origin (the console) is no cross-origin caller at all.
+    clientBasedCORS: (ctx, origin, client) => origin === ctx.origin || redirectOrigins([{ redirect_uris: client.redirectUris }]).includes(origin),
     renderError: (ctx, out) => errorPage(ctx, out),
   };
   const provider = new Provider(settings.issuer, configuration);
   provider.proxy = deps.behindProxy;
+  allowConsoleAtRequestOrigin(provider, settings.consolePath);
   provider.on('server_error', (ctx, err) => deps.logger.error({ err, path: ctx.path }, 'OAuth server error'));
   return provider;
 }
@@ -165,7 +170,7 @@ class StoresNothing implements Adapter {
   async revokeByGrantId(): Promise<void> {}
 }
 
-/** The registered clients, `cspace-ui` first, and the keys: what a provider is built from. */
+/** The registered clients, `cspace-ui` first, then the console's, and the keys: what a provider is built from. */
 function registrations(settings: OAuthSettings, keys: OAuthKeys): Pick<Configuration, 'clients' | 'jwks' | 'cookies'> {
   return {
     clients: [
@@ -177,6 +182,7 @@ function registrations(settings: OAuthSettings, keys: OAuthKeys): Pick<Configura
         response_types: ['code'],
         redirect_uris: [...settings.redirectUris],
       },
+      consoleClient(settings.issuer, settings.consolePath),
       ...settings.otherClients,
     ],
     jwks: { keys: keys.keys as NonNullable<Configuration['jwks']>['keys'] },

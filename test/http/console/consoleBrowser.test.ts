@@ -1,8 +1,10 @@
 /**
- * The web console driven in a real Chromium as a registrar would: sign in (Basic, as the API), create a definition
+ * The web console driven in a real Chromium as a registrar would: sign in on the OAuth sign-in page (the console
+ * sends the browser there, then calls the API with its Bearer token), create a definition
  * (its validation shown at the field first), invoke it over 2,000 records in the background, watch the run's
  * progress bar reach 100 %, open a failed item's error, rerun the failed items once their records are fixed, and
- * switch to a second tenant, which sees none of it. Screenshots of the main pages go to test-output/console/.
+ * switch to a second tenant, which sees none of it; then sign out, and find a token the service refuses refreshed,
+ * or the sign-in page again. Screenshots of the main pages go to test-output/console/.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,13 +14,51 @@ import { createDefinition, createObjects, getJson, JSON_TYPE, runReaching } from
 import { chromiumMissing, launchChromium } from '../../support/browser.js';
 import { RunGate } from '../../support/runGate.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, TEST_ADMIN, type TestService } from '../../support/testService.js';
-import { createRole, createTenant, createUser, TENANT_B } from '../../security/support.js';
+import { addMembership, createRole, createTenant, createUser, TENANT_B } from '../../security/support.js';
+import { tokenRequest } from '../../support/oauthFlow.js';
 
 const SCREENSHOTS = path.join(REPO_ROOT, 'test-output', 'console');
 const RECORDS = 2000;
 /** Every 400th record refuses to be processed (test.FlakyItems fails records whose `fail` is "yes"). */
 const failing = (i: number) => i % 400 === 7;
 const DEFINITION_NAME = 'Touch every object';
+/** Where the console keeps this tab's tokens (console/auth.js). */
+const TOKENS_KEY = 'invocables.console.tokens';
+const SIGN_IN_PAGE = /\/cspace-services\/oauth2\/login\//;
+
+interface StoredTokens {
+  access: string;
+  refresh: string;
+  expiresAt: number;
+}
+
+/** A page's Web Storage, typed here where the DOM library is not loaded. */
+interface PageStorage {
+  length: number;
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+type PageStorages = { sessionStorage: PageStorage; localStorage: PageStorage };
+
+/** The tokens the console keeps in `page`'s sessionStorage, or null. */
+function storedTokens(page: Page): Promise<StoredTokens | null> {
+  return page.evaluate((key) => JSON.parse((globalThis as unknown as PageStorages).sessionStorage.getItem(key) ?? 'null') as StoredTokens | null, TOKENS_KEY);
+}
+
+/** Replaces the tokens the console keeps in `page`'s sessionStorage. */
+function storeTokens(page: Page, tokens: StoredTokens): Promise<void> {
+  return page.evaluate(([key, value]) => (globalThis as unknown as PageStorages).sessionStorage.setItem(key, value), [TOKENS_KEY, JSON.stringify(tokens)] as const);
+}
+
+/** Fills the sign-in page the console sent `page` to, and waits for the console's view `view` to show. */
+async function signInOn(page: Page, user: { username: string; password: string }, view: string): Promise<void> {
+  await page.waitForURL(SIGN_IN_PAGE);
+  await page.fill('#username', user.username);
+  await page.fill('#password', user.password);
+  await page.click('button[type=submit]');
+  await page.waitForSelector(`main[data-view="${view}"]`);
+  expect(new URL(page.url()).search, 'the code is no longer in the address').to.equal('');
+}
 
 describe('the web console in a browser', function () {
   this.timeout(300_000);
@@ -55,7 +95,7 @@ describe('the web console in a browser', function () {
     csids = await createObjects(service, RECORDS, (i) => ({ fail: failing(i) ? 'yes' : undefined }));
     await mkdir(SCREENSHOTS, { recursive: true });
     browser = await launchChromium();
-    const context = await browser.newContext({ httpCredentials: { ...TEST_ADMIN }, viewport: { width: 1280, height: 900 } });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
   });
 
@@ -70,10 +110,21 @@ describe('the web console in a browser', function () {
     if (this.currentTest?.state === 'failed' && browser !== undefined) await screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
   });
 
-  it('opens at the service root, signed in with the API login, and lists plugins from /health', async () => {
+  it('opens at the service root on the sign-in page, signs in there, and lists plugins from /health', async () => {
     await page.goto(service!.url);
+    await page.waitForURL(SIGN_IN_PAGE);
+    await screenshot('sign-in');
+    await page.fill('#username', TEST_ADMIN.username);
+    await page.fill('#password', 'not-the-password');
+    await page.click('button[type=submit]');
+    expect(await page.textContent('[role=alert]')).to.equal('Wrong username or password.');
+    await signInOn(page, TEST_ADMIN, '#/runs');
     expect(new URL(page.url()).pathname).to.equal('/cspace-services/console/');
     expect(await page.locator('header .user').textContent()).to.equal(TEST_ADMIN.username);
+    expect(await page.locator('#sign-out').isVisible()).to.equal(true);
+    const tokens = await storedTokens(page);
+    expect(tokens?.access).to.match(/^eyJ/);
+    expect(await page.evaluate(() => (globalThis as unknown as PageStorages).localStorage.length), 'nothing in localStorage').to.equal(0);
     await page.click('nav >> text=Plugins');
     await page.waitForSelector('#plugin-health');
     const health = (await (await fetch(new URL('/health', service!.url))).json()) as { plugins: { loaded: number } };
@@ -295,10 +346,12 @@ describe('the web console in a browser', function () {
   it('shows the run but no cancel or rerun buttons, and no edit, to a user who may only read', async () => {
     await createRole(service!, 'viewer', { runs: 'RL', definitions: 'RL' });
     const viewer = await createUser(service!, 'viewer', ['viewer']);
-    const context = await browser!.newContext({ httpCredentials: viewer });
+    const context = await browser!.newContext();
     const viewerPage = await context.newPage();
     await viewerPage.goto(new URL(`/cspace-services/console/#/runs/${runId}`, service!.url).href);
-    await viewerPage.waitForSelector(`main[data-view="#/runs/${runId}"]`);
+    // Back from the sign-in page at the view the address named.
+    await signInOn(viewerPage, viewer, `#/runs/${runId}`);
+    expect(await viewerPage.locator('header .user').textContent()).to.equal('viewer');
     expect(await viewerPage.textContent('main .status')).to.match(/^Completed: /);
     expect(await viewerPage.locator('main button').allTextContents()).to.deep.equal([]);
     await viewerPage.click('main h1 a');
@@ -340,5 +393,71 @@ describe('the web console in a browser', function () {
     await page.waitForSelector('dl.results');
     const note = (await page.locator('dl.results dd').first().textContent()) as string;
     expect([note.length, note.slice(0, 15)]).to.deep.equal([20000, 'big <note> & é ']);
+  });
+  it("lets a user of two tenants, signed in on their own, switch between the tenants' runs", async () => {
+    const registrar = await createUser(service!, 'registrar', ['viewer']);
+    await addMembership(inB, 'registrar', ['TENANT_ADMINISTRATOR']);
+    const context = await browser!.newContext();
+    const registrarPage = await context.newPage();
+    await registrarPage.goto(new URL('/cspace-services/console/#/runs', service!.url).href);
+    await signInOn(registrarPage, registrar, '#/runs');
+    await registrarPage.waitForSelector('main table');
+    expect(await registrarPage.locator('#tenant option').allTextContents()).to.deep.equal(['default', TENANT_B]);
+    expect(await registrarPage.textContent('main table')).to.include(DEFINITION_NAME);
+    await registrarPage.selectOption('#tenant', TENANT_B);
+    await registrarPage.waitForSelector('main[data-view="#/runs"] table:has-text("Big results")');
+    expect(await registrarPage.textContent('main table')).not.to.include(DEFINITION_NAME);
+    await context.close();
+  });
+
+  it('refreshes an access token before it expires, and one the service refuses, without a broken page', async () => {
+    await page.goto(new URL('/cspace-services/console/#/runs', service!.url).href);
+    await page.waitForSelector('main[data-view="#/runs"] table');
+    const refused: string[] = [];
+    page.on('response', (response) => {
+      if (response.status() === 401) refused.push(response.url());
+    });
+    const before = (await storedTokens(page)) as StoredTokens;
+    // About to expire: refreshed before the next request leaves, which the service then accepts.
+    await storeTokens(page, { ...before, expiresAt: Date.now() });
+    await page.click('nav >> text=Definitions');
+    await page.waitForSelector('main[data-view="#/definitions"] table');
+    const refreshed = (await storedTokens(page)) as StoredTokens;
+    expect([refreshed.access === before.access, refreshed.refresh === before.refresh]).to.deep.equal([false, false]);
+    expect(refused).to.deep.equal([]);
+
+    // A token the service refuses (as after a key rotation): one 401, then a refresh and the same request again. The
+    // 401 carries the API's Basic challenge: a browser prompt there would stall the page, and this wait with it.
+    await storeTokens(page, { ...refreshed, access: 'eyJhbGciOiJSUzI1NiJ9.e30.bm90LWEtc2lnbmF0dXJl' });
+    await page.reload();
+    await page.waitForSelector('main[data-view="#/definitions"] table');
+    expect(refused.length).to.be.at.least(1);
+    expect((await storedTokens(page))?.access).to.match(/^eyJ/).and.not.equal(refreshed.access);
+    expect(await page.locator('header .user').textContent()).to.equal(TEST_ADMIN.username);
+  });
+
+  it('asks for sign-in again when neither token is accepted, and comes back to the same view', async () => {
+    await page.goto(new URL('/cspace-services/console/#/schedules', service!.url).href);
+    await page.waitForSelector('main[data-view="#/schedules"]');
+    await storeTokens(page, { access: 'not-a-token', refresh: 'not-a-refresh-token', expiresAt: Date.now() + 3_600_000 });
+    await page.reload();
+    await signInOn(page, TEST_ADMIN, '#/schedules');
+    // Still in the tenant chosen before (the second one, without schedules).
+    expect(await page.inputValue('#tenant')).to.equal(TENANT_B);
+    expect(await page.textContent('main')).to.include('No schedules in this tenant.');
+  });
+
+  it('signs out: revokes the tokens, forgets them, and asks for sign-in again', async () => {
+    await page.goto(new URL('/cspace-services/console/#/runs', service!.url).href);
+    await page.waitForSelector('main[data-view="#/runs"]');
+    const tokens = (await storedTokens(page)) as StoredTokens;
+    await page.click('#sign-out');
+    await page.waitForURL(SIGN_IN_PAGE);
+    expect(await storedTokens(page)).to.equal(null);
+    const refresh = await tokenRequest(service!, { grant_type: 'refresh_token', refresh_token: tokens.refresh, client_id: 'invocables-console' });
+    expect([refresh.status, ((await refresh.json()) as { error: string }).error]).to.deep.equal([400, 'invalid_grant']);
+    // The way back in is the sign-in page, whatever view is asked for.
+    await page.goto(new URL('/cspace-services/console/#/definitions', service!.url).href);
+    await signInOn(page, TEST_ADMIN, '#/definitions');
   });
 });

@@ -34,8 +34,8 @@ const form = (properties: Record<string, OpenApiObject>, required: string[]): Op
 const text = { type: 'string' };
 
 export interface ServiceFeatures {
-  /** Where the web console is served. */
-  consolePath: string;
+  /** Where the web console is served; absent, it is not (nor is `/` sent there). */
+  consolePath?: string;
   /** Where the authorization server is mounted; absent, it is not served. */
   oauthPath?: string;
   /** Where the Agenda dashboard is served; absent, it is not. */
@@ -102,8 +102,8 @@ function oauthPaths(base: string): Paths {
   };
 }
 
-export function servicePaths(root: string, features: ServiceFeatures): Paths {
-  const paths: Paths = {
+function consolePaths(base: string): Paths {
+  return {
     '/': {
       get: operation({
         id: 'home',
@@ -113,15 +113,36 @@ export function servicePaths(root: string, features: ServiceFeatures): Paths {
         responses: { 302: { description: 'To the console', headers: { Location: { $ref: '#/components/headers/Location' } } } },
       }),
     },
-    [features.consolePath]: {
+    [base]: {
       get: operation({
         id: 'console',
         summary: 'The web console: definitions, invocations, runs with live progress, schedules',
-        description: 'Its scripts and styles are served under `/assets/` below this path; everything it shows it reads from this API.',
+        description:
+          'Open to all: its script signs in through the OAuth sign-in page (as the client `invocables-console`, sent back to this page), then reads everything it shows from this API with its Bearer token. Its scripts and styles are served under `/assets/` below this path.',
         tag: 'Service',
+        open: true,
         responses: { 200: html('The console page') },
       }),
     },
+    [`${base}/account`]: {
+      get: operation({
+        id: 'consoleAccount',
+        summary: "The caller's username, the tenant the request acts in, and every tenant they may act in (the console's tenant switcher)",
+        tag: 'Service',
+        responses: {
+          200: json(
+            'The account',
+            { type: 'object', required: ['user', 'tenant', 'tenants'], properties: { user: text, tenant: text, tenants: { type: 'array', items: text } } },
+            { user: 'admin', tenant: 'default', tenants: ['default', 'museum-b'] },
+          ),
+        },
+      }),
+    },
+  };
+}
+
+export function servicePaths(root: string, features: ServiceFeatures): Paths {
+  const paths: Paths = {
     '/health': {
       get: operation({
         id: 'health',
@@ -135,6 +156,7 @@ export function servicePaths(root: string, features: ServiceFeatures): Paths {
       get: operation({ id: 'openApi', summary: 'This description (OpenAPI 3.1)', tag: 'Service', open: true, responses: { 200: json('The description') } }),
     },
   };
+  if (features.consolePath !== undefined) Object.assign(paths, consolePaths(features.consolePath));
   if (features.oauthPath !== undefined) Object.assign(paths, oauthPaths(features.oauthPath));
   if (features.agendashPath !== undefined) {
     paths[features.agendashPath] = {
