@@ -226,9 +226,19 @@ describe('HTTP ordered runs (after, RUN_ORDER, Waiting)', () => {
     expect(seenByAdmin.after.otherRuns).to.equal(undefined);
     expect((await ivy.request(RUNS)).status, 'ivy may not list runs').to.equal(403);
 
+    const syncCsid = await createRecord(service, 'Chain', { title: 'ivy, waiting' });
+    const syncAnswer = asIvy(`/cspace-services/batch/${job}/invoke`, context({ docType: 'Chain', listCSIDs: { csid: [syncCsid] } }));
+    await waitFor('the synchronous run to wait', async () => {
+      const listed = list((await getJson(service, `${RUNS}?status=Waiting`))['ns2:abstract-common-list']['list-item']) as any[];
+      return listed.length === 2 ? listed : undefined;
+    });
+
     await end(adminsBlock, 'cancel');
     const closed = await asIvy(`${RUNS}/${ivysBlock}/close`, '');
     expect(closed.status).to.equal(200);
+    const syncError = ((await (await syncAnswer).json()) as any).error;
+    expect(syncError.code, 'a synchronous invoke whose run failed').to.equal('RUN_FAILED');
+    expect(syncError.message).to.equal('Failed: another run, which this run follows, ended Cancelled; its items were not run');
     const failed = await reaching(chain, 'Failed');
     expect(failed.statusText).to.equal(`Failed: run '${adminsBlock}', which this run follows, ended Cancelled; its items were not run`);
     const failedForIvy = await readBy(ivy);
