@@ -9,7 +9,7 @@
 import type { Agenda, Job, JobParameters } from 'agenda';
 import type { Logger } from 'pino';
 import type { ScheduleRequest } from '../codec/scheduleDocument.js';
-import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { DomainError, ForbiddenError, NotFoundError, RunLimitError, ValidationError } from '../domain/errors.js';
 import type { Page, Paging } from '../domain/paging.js';
 import { seesEveryRun, type RunViewer } from '../domain/runVisibility.js';
 import { checkTimezone, checkWhen, parseAt, type Schedule, type StoredSchedule } from '../domain/schedules.js';
@@ -57,8 +57,12 @@ function view(stored: StoredSchedule, job: JobParameters | undefined): Schedule 
   return { ...schedule, ...(nextRunAt !== undefined && { nextRunAt }), ...(lastRunAt !== undefined && { lastRunAt }) };
 }
 
-/** What a firing that started nothing records: a domain refusal as it is, anything else without internals. */
+/**
+ * What a firing that started nothing records: a domain refusal as it is, anything else without internals. The
+ * active-run limit leaves out the id of the creator's active run: whoever may read runs reads the schedule.
+ */
 function failReason(err: unknown): string {
+  if (err instanceof RunLimitError) return err.withoutRun().message;
   return err instanceof DomainError ? err.message : 'The run could not be started (internal error; see the service log)';
 }
 
