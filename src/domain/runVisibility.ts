@@ -28,7 +28,7 @@ export function shownRunIds(ids: readonly RunId[], visible: ReadonlySet<RunId>):
 }
 
 /** How a status text names a followed run the viewer may not see. */
-export const UNSEEN_RUN_LABEL = 'another run';
+const UNSEEN_RUN_LABEL = 'another run';
 
 /** `statusText` without the ids of `hidden` runs (a run failed by a run it follows names that run). */
 export function statusTextShown(statusText: string, hidden: readonly RunId[]): string {
