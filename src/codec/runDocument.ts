@@ -6,10 +6,12 @@
  * `canReRun`, `purgeDateTime` (and, in their style, `noOfItemsFailed`, `noOfItemsAffected`, `noOfItemsCancelled`); the invocation context and results are nested in their CollectionSpace shapes.
  * Results stored apart from the run (too large to inline) give way to `resultsLink` and `resultsSize`. A run that
  * follows others (README "Ordered runs") shows them as `after/runId*` with its `afterFailure` rule, and while it is
- * `Waiting`, those still active as `waitingFor/runId*`.
+ * `Waiting`, those still active as `waitingFor/runId*`; runs the viewer may not see are only counted, as `otherRuns`
+ * in each (src/domain/runVisibility.ts).
  */
 import { ValidationError } from '../domain/errors.js';
 import { percentCompleted, type Run, type RunItem } from '../domain/runs.js';
+import type { FollowsShown } from '../domain/runVisibility.js';
 import type { ListSpec } from './commonList.js';
 import { INVOCABLE_NAMESPACE, PART_PREFIX } from './namespaces.js';
 import { asArray, findChildren, isDocNode, localName, rootElement, type DocNode, type DocTree } from './tree.js';
@@ -28,14 +30,19 @@ export interface RunDocumentOptions {
   purgeAt?: Date;
   /** Where the run's results are served: shown, with their size, in place of results stored apart. */
   resultsLink?: string;
-  /** The runs a `Waiting` run still waits for. */
-  waitingFor?: readonly string[];
+}
+
+/** Followed runs as shown: the ids, then how many others; nothing when there are none. */
+function followedRuns(runIds: readonly string[] = [], others = 0) {
+  if (runIds.length === 0 && others === 0) return undefined;
+  return { runId: runIds.length > 0 ? [...runIds] : undefined, otherRuns: others > 0 ? others : undefined };
 }
 
 const iso = (date: Date | undefined) => date?.toISOString();
 
-/** A run in the API's shape. */
-export function encodeRunDocument(run: Run, options: RunDocumentOptions = {}): DocTree {
+/** A run in the API's shape, with its followed runs as one viewer is shown them. */
+export function encodeRunDocument(run: Run & FollowsShown, options: RunDocumentOptions = {}): DocTree {
+  const after = followedRuns(run.after, run.afterOthers);
   const { invocation, counts, results } = run;
   const errors = Object.entries(options.itemErrors ?? {});
   return {
@@ -55,9 +62,9 @@ export function encodeRunDocument(run: Run, options: RunDocumentOptions = {}): D
       startedAt: iso(run.startedAt),
       completedAt: iso(run.completedAt),
       purgeDateTime: iso(options.purgeAt),
-      after: run.after.length > 0 ? { runId: run.after } : undefined,
-      afterFailure: run.after.length > 0 ? run.afterFailure : undefined,
-      waitingFor: options.waitingFor !== undefined && options.waitingFor.length > 0 ? { runId: [...options.waitingFor] } : undefined,
+      after,
+      afterFailure: after !== undefined ? run.afterFailure : undefined,
+      waitingFor: followedRuns(run.waitingFor, run.waitingForOthers),
       noOfItemsPosted: counts.posted,
       noOfItemsProcessed: counts.processed,
       noOfItemsFailed: counts.failed,

@@ -102,10 +102,10 @@ export class ForbiddenError extends DomainError {
  */
 export class RunLimitError extends DomainError {
   constructor(
-    user: string,
+    readonly user: string,
     readonly activeRunId: string | undefined,
     readonly retryAfterSeconds: number,
-    limit: number,
+    readonly limit: number,
   ) {
     const which = activeRunId === undefined ? '' : `; run '${activeRunId}' is still active`;
     super(
@@ -113,6 +113,11 @@ export class RunLimitError extends DomainError {
       `User '${user}' already has ${limit} active run(s)${which}. Try again once one has finished`,
       activeRunId === undefined ? [] : [{ path: 'activeRun', message: activeRunId }],
     );
+  }
+
+  /** The same refusal without the run's id, for whoever may not see that user's runs (src/domain/runVisibility.ts). */
+  withoutRun(): RunLimitError {
+    return new RunLimitError(this.user, undefined, this.retryAfterSeconds, this.limit);
   }
 }
 

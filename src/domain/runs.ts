@@ -235,6 +235,11 @@ export function stillActive(followed: readonly FollowedRun[]): RunId[] {
   return followed.filter((run) => run.status !== undefined && isActiveRunStatus(run.status)).map((run) => run.id);
 }
 
+/** How a status text names a followed run (src/domain/runVisibility.ts unnames it for those who may not see it). */
+export function followedRunLabel(id: string): string {
+  return `run '${id}'`;
+}
+
 /** What a run that follows others is, given their statuses now. */
 export type WaitDecision =
   | { status: typeof RUN_STATUS.Waiting; waitingFor: RunId[] }
@@ -250,7 +255,7 @@ export function waitDecision(followed: readonly FollowedRun[], rule: AfterFailur
   if (active.length > 0) return { status: RUN_STATUS.Waiting, waitingFor: active };
   const failed = followed.find((run) => run.status === RUN_STATUS.Failed || run.status === RUN_STATUS.Cancelled);
   if (rule === 'fail' && failed !== undefined) {
-    return { status: RUN_STATUS.Failed, statusText: `Failed: run '${failed.id}', which this run follows, ended ${failed.status}; its items were not run` };
+    return { status: RUN_STATUS.Failed, statusText: `Failed: ${followedRunLabel(failed.id)}, which this run follows, ended ${failed.status}; its items were not run` };
   }
   return { status: RUN_STATUS.Queued };
 }

@@ -9,8 +9,9 @@
 import type { Agenda, Job, JobParameters } from 'agenda';
 import type { Logger } from 'pino';
 import type { ScheduleRequest } from '../codec/scheduleDocument.js';
-import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { DomainError, ForbiddenError, NotFoundError, RunLimitError, ValidationError } from '../domain/errors.js';
 import type { Page, Paging } from '../domain/paging.js';
+import { seesEveryRun, type RunViewer } from '../domain/runVisibility.js';
 import { checkTimezone, checkWhen, parseAt, type Schedule, type StoredSchedule } from '../domain/schedules.js';
 import { parseEvery } from '../domain/scheduleTiming.js';
 import type { TenantId } from '../domain/types.js';
@@ -56,8 +57,12 @@ function view(stored: StoredSchedule, job: JobParameters | undefined): Schedule 
   return { ...schedule, ...(nextRunAt !== undefined && { nextRunAt }), ...(lastRunAt !== undefined && { lastRunAt }) };
 }
 
-/** What a firing that started nothing records: a domain refusal as it is, anything else without internals. */
+/**
+ * What a firing that started nothing records: a domain refusal as it is, anything else without internals. The
+ * active-run limit leaves out the id of the creator's active run: whoever may read runs reads the schedule.
+ */
 function failReason(err: unknown): string {
+  if (err instanceof RunLimitError) return err.withoutRun().message;
   return err instanceof DomainError ? err.message : 'The run could not be started (internal error; see the service log)';
 }
 
@@ -167,7 +172,7 @@ export class ScheduleService {
       throw err;
     }
     this.#deps.logger.info({ schedule: stored.id, definition: stored.definitionCsid }, 'schedule created');
-    return this.get(caller.tenant, stored.id);
+    return this.get(caller, stored.id);
   }
 
   /** The tenant's schedules, or those of one definition (`definitionId`: its csid or an alias). */
@@ -185,12 +190,17 @@ export class ScheduleService {
     return { ...page, items: page.items.map((schedule) => view(schedule, schedule.jobId === undefined ? undefined : byId.get(schedule.jobId))) };
   }
 
-  async get(tenant: TenantId, id: string): Promise<Schedule> {
-    const stored = await this.#deps.schedules.get(tenant, id);
+  /**
+   * The schedule as `reader` is shown it: the run it started last (its creator's) only to whoever may see that run
+   * (src/domain/runVisibility.ts).
+   */
+  async get(reader: RunViewer & { tenant: TenantId }, id: string): Promise<Schedule> {
+    const stored = await this.#deps.schedules.get(reader.tenant, id);
     // Another tenant's schedule is answered like a missing one.
     if (stored === undefined) throw new NotFoundError('Schedule', id);
     const job = stored.jobId === undefined ? undefined : (await this.#agenda.queryJobs({ name: SCHEDULE_JOB_NAME, id: stored.jobId })).jobs[0];
-    return view(stored, job);
+    const schedule = view(stored, job);
+    return seesEveryRun(reader) || stored.createdBy === reader.user ? schedule : { ...schedule, lastRunId: undefined };
   }
 
   /** Removes the schedule, then its job: a job left behind (the second step failed) finds nothing stored and is refused. */

@@ -2,7 +2,8 @@
  * CollectionSpace-style auto-registration: a plugin may ship its default definition, created in every tenant
  * that has no definition naming the plugin (by className or any alias): at start-up, when a plugin is dropped
  * in, and when a tenant is created. Existing definitions are never touched, so user edits survive restarts; a
- * deleted default definition is created again on the next start.
+ * deleted default definition is created again on the next start. Processes starting at once each find it missing:
+ * it is created only while no definition has its name (`createUnlessNamed`), so one of them stores it.
  */
 import type { Logger } from 'pino';
 import { allPages } from '../domain/paging.js';
@@ -49,8 +50,10 @@ export async function registerDefaultDefinitions(
   for (const plugin of plugins) {
     const definition = defaultDefinitionOf(plugin);
     if (definition === undefined || (await isRegistered(store, tenant, plugin))) continue;
-    const stored = await store.create(tenant, definition, SYSTEM_ACTOR);
-    logger.info({ className: plugin.className, csid: stored.csid, tenant }, 'registered default definition');
+    // Plugins were checked when loaded: their own default definition needs no further check.
+    const outcome = await store.createUnlessNamed(tenant, definition, SYSTEM_ACTOR, () => undefined);
+    if (!('created' in outcome)) continue;
+    logger.info({ className: plugin.className, csid: outcome.created.csid, tenant }, 'registered default definition');
     created += 1;
   }
   return created;

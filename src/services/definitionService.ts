@@ -10,7 +10,7 @@ import { checkWorkflowTransition, nextWorkflowState } from '../domain/workflow.j
 import { DomainError, NotFoundError, PreconditionFailedError, quoted, ValidationError } from '../domain/errors.js';
 import type { Page } from '../domain/paging.js';
 import type { BatchDefinition, StoredDefinition, TenantId } from '../domain/types.js';
-import type { DefinitionQuery, DefinitionStore } from '../store/types.js';
+import type { DefinitionQuery, DefinitionStore, NamedCreate } from '../store/types.js';
 
 /** The plugins a definition may name. */
 export interface PluginCatalog {
@@ -33,6 +33,14 @@ export class DefinitionService {
   async create(tenant: TenantId, definition: BatchDefinition, actor: string): Promise<StoredDefinition> {
     this.check(definition);
     return this.store.create(tenant, definition, actor);
+  }
+
+  /**
+   * Creates it, checked as `create` does, unless one of the tenant has its name (`DefinitionStore.createUnlessNamed`):
+   * then it is not checked, as nothing is stored.
+   */
+  async createUnlessNamed(tenant: TenantId, definition: BatchDefinition, actor: string): Promise<NamedCreate> {
+    return this.store.createUnlessNamed(tenant, definition, actor, () => this.check(definition));
   }
 
   /** By csid or alias; every method taking an `id` accepts either and acts on the definition it names. */

@@ -8,7 +8,7 @@
 import { wholeReplacement } from '../domain/definitionUpdate.js';
 import { DomainError } from '../domain/errors.js';
 import type { DupeRule, ImportEntry, ImportOutcome, ImportResult } from '../domain/definitionTransfer.js';
-import { allPages, type Page } from '../domain/paging.js';
+import type { Page } from '../domain/paging.js';
 import type { BatchDefinition, StoredDefinition, TenantId } from '../domain/types.js';
 import type { DefinitionQuery } from '../store/types.js';
 import type { DefinitionService } from './definitionService.js';
@@ -33,7 +33,6 @@ export class DefinitionTransfer {
 
   /** Stores each entry in turn under `dupe`; one that fails is reported and stops no other. */
   async import(tenant: TenantId, entries: readonly ImportEntry[], options: { dupe: DupeRule; actor: string }): Promise<ImportResult[]> {
-    const csidsByName = options.dupe === 'create' ? new Map<string, string[]>() : await this.csidsByName(tenant);
     const results: ImportResult[] = [];
     for (const { decoded, ...entry } of entries) {
       if ('error' in decoded) {
@@ -41,45 +40,34 @@ export class DefinitionTransfer {
         continue;
       }
       const { definition } = decoded;
-      const outcome = await this.importOne(tenant, definition, csidsByName.get(definition.name) ?? [], options).catch(
+      const outcome = await this.importOne(tenant, definition, options).catch(
         (error: unknown): ImportOutcome => {
           if (error instanceof DomainError) return { status: 'failed', error };
           throw error;
         },
       );
-      // A definition this import created counts as existing for the entries after it.
-      if (outcome.status === 'created') csidsByName.set(definition.name, [...(csidsByName.get(definition.name) ?? []), outcome.csid]);
       results.push({ ...entry, name: definition.name, outcome });
     }
     return results;
   }
 
-  private async importOne(
-    tenant: TenantId,
-    definition: BatchDefinition,
-    existing: readonly string[],
-    { dupe, actor }: { dupe: DupeRule; actor: string },
-  ): Promise<ImportOutcome> {
-    const [first] = existing;
-    if (first === undefined || dupe === 'create') {
-      return { status: 'created', csid: (await this.definitions.create(tenant, definition, actor)).csid };
-    }
+  /**
+   * Under `skip` and `update`, the name is looked up and, when no definition has it, the definition created, in one
+   * store step: another import storing the name at this moment (in any process) makes this one go on as if it had
+   * come second. A definition an import created counts as existing for the entries after it.
+   */
+  private async importOne(tenant: TenantId, definition: BatchDefinition, { dupe, actor }: { dupe: DupeRule; actor: string }): Promise<ImportOutcome> {
+    if (dupe === 'create') return { status: 'created', csid: (await this.definitions.create(tenant, definition, actor)).csid };
+    const outcome = await this.definitions.createUnlessNamed(tenant, definition, actor);
+    if ('created' in outcome) return { status: 'created', csid: outcome.created.csid };
+    const { named } = outcome;
+    const [first] = named;
     if (dupe === 'skip') return { status: 'skipped', csid: first };
-    if (existing.length > 1) {
-      throw new DomainError('CONFLICT', `${existing.length} definitions are named '${definition.name.slice(0, 100)}': an update needs exactly one`, [
-        { path: 'batch_common/name', message: `matches ${existing.length} definitions of this tenant` },
+    if (named.length > 1) {
+      throw new DomainError('CONFLICT', `${named.length} definitions are named '${definition.name.slice(0, 100)}': an update needs exactly one`, [
+        { path: 'batch_common/name', message: `matches ${named.length} definitions of this tenant` },
       ]);
     }
     return { status: 'updated', csid: (await this.definitions.update(tenant, first, wholeReplacement(definition), { actor })).csid };
-  }
-
-  /** Every definition of the tenant by name, soft-deleted ones included. */
-  private async csidsByName(tenant: TenantId): Promise<Map<string, string[]>> {
-    const byName = new Map<string, string[]>();
-    const sort = { field: 'name', direction: 'asc' } as const;
-    for await (const { csid, definition } of allPages((paging) => this.definitions.list(tenant, { sort, paging }))) {
-      byName.set(definition.name, [...(byName.get(definition.name) ?? []), csid]);
-    }
-    return byName;
   }
 }

@@ -87,13 +87,14 @@ export class InvokeAuthorizer {
   /**
    * The active-run limit alone, for the user a restarted run counts against when someone else restarts it (a
    * rerun acts as the run's creator).
-   * @throws RunLimitError when `user` already has as many active runs as allowed
+   * @throws RunLimitError when `user` already has as many active runs as allowed, without naming their run: the
+   *   requester is someone else, who may not see it
    */
   async refuseOverLimit(tenant: TenantId, user: string): Promise<void> {
     const limit = this.#options.maxActivePerUser;
     if (limit <= 0) return;
-    const { count, latest } = await this.#activeRuns(tenant, user);
-    if (count >= limit) throw new RunLimitError(user, latest, this.#options.retryAfterSeconds, limit);
+    const { count } = await this.#activeRuns(tenant, user);
+    if (count >= limit) throw new RunLimitError(user, undefined, this.#options.retryAfterSeconds, limit);
   }
 
   /** How many runs `user` has active in `tenant`, and the latest one's id (for the refusal); not read when there is no limit. */

@@ -32,11 +32,11 @@ import {
   type AfterFailure,
   type ItemStatus,
   type Run,
-  type RunId,
   type RunItem,
   type RunResults,
   type RunStatus,
 } from '../domain/runs.js';
+import { seesEveryRun, shownRunIds, statusTextShown, visibleRuns, type FollowsShown, type RunViewer } from '../domain/runVisibility.js';
 import type { TenantId } from '../domain/types.js';
 import { newCsid, type Clock } from '../store/queryRules.js';
 import type { NewRun, RunStore } from '../store/runTypes.js';
@@ -99,11 +99,16 @@ export interface RunListFilter {
   paging: Paging;
 }
 
-/** A run as the API shows it: the stored run plus its item errors and, while it waits, the runs it waits for. */
-export interface RunView extends Run {
+/**
+ * A run as the API shows it to one viewer: the stored run plus its item errors and, while it waits, the runs it
+ * waits for, the ids of runs the viewer may not see left out and counted (src/domain/runVisibility.ts).
+ */
+export interface RunView extends Run, FollowsShown {
   itemErrors?: Record<string, string>;
-  waitingFor?: RunId[];
 }
+
+/** Who reads a run, in which tenant. */
+export type RunReader = RunViewer & { tenant: TenantId };
 
 /** What a run starts with: the checked invocation, its first items, and how the run takes the rest. */
 interface RunPlan extends Pick<NewRun, 'open' | 'filling' | 'expectedItems' | 'after' | 'afterFailure'> {
@@ -239,8 +244,8 @@ export class RunService {
     const run = await this.#create(caller, payload, plan);
     const limits = [wait.waitMs, this.#options.syncWaitMs || undefined].filter((ms): ms is number => ms !== undefined);
     const ended = await this.#waitForEnd(run, limits.length > 0 ? Math.min(...limits) : undefined, wait.signal);
-    if (ended === undefined) return { finished: false, run: await this.#view((await this.#deps.runs.get(run.tenant, run.id)) ?? run) };
-    return { finished: true, results: await this.#syncResults(ended) };
+    if (ended === undefined) return { finished: false, run: await this.view(caller, (await this.#deps.runs.get(run.tenant, run.id)) ?? run) };
+    return { finished: true, results: await this.#syncResults(ended, caller) };
   }
 
   /**
@@ -297,10 +302,10 @@ export class RunService {
     });
   }
 
-  /** What a synchronous invoke answers for a run that ended. */
-  async #syncResults(run: Run): Promise<RunResults> {
+  /** What a synchronous invoke answers `viewer` for a run that ended. */
+  async #syncResults(run: Run, viewer: RunViewer): Promise<RunResults> {
     if (run.status === 'Cancelled') throw new DomainError('CONFLICT', `Run '${run.id}' was cancelled before it finished`);
-    if (run.status === 'Failed') throw new DomainError('RUN_FAILED', run.statusText);
+    if (run.status === 'Failed') throw new DomainError('RUN_FAILED', (await this.view(viewer, run)).statusText);
     if (run.counts.failed > 0) {
       const [first] = (await this.#deps.runs.listItems(run.tenant, run.id, { status: 'Failed', paging: { pageNum: 0, pageSize: 1 } })).items;
       if (first?.key === WHOLE_INVOCATION_KEY) {
@@ -386,7 +391,7 @@ export class RunService {
       'run queued',
     );
     await this.#wake(run);
-    return this.#view(run);
+    return this.view(caller, run);
   }
 
   async #wake(run: Pick<Run, 'tenant' | 'id'>): Promise<void> {
@@ -399,16 +404,31 @@ export class RunService {
     return run;
   }
 
-  async get(tenant: TenantId, id: string): Promise<RunView> {
-    const run = await this.#view(await this.#found(tenant, id));
+  async get(reader: RunReader, id: string): Promise<RunView> {
+    const { tenant } = reader;
+    const run = await this.view(reader, await this.#found(tenant, id));
     const itemErrors = run.counts.failed > 0 ? await this.#deps.runs.itemErrors(tenant, id, this.#options.itemErrorsShown) : {};
     return { ...run, itemErrors };
   }
 
-  /** The run with the runs it still waits for, when it is `Waiting`. */
-  async #view(run: Run): Promise<RunView> {
-    if (run.status !== RUN_STATUS.Waiting) return run;
-    return { ...run, waitingFor: await this.#deps.runs.waitingFor(run.tenant, run.id) };
+  /**
+   * The run as `viewer` is shown it: while it is `Waiting`, with the runs it still waits for; and to a viewer who may
+   * not list runs, with only the ids of the followed runs they created, the others counted and unnamed in its status
+   * text (src/domain/runVisibility.ts).
+   */
+  async view(viewer: RunViewer, run: Run): Promise<RunView> {
+    const waitingFor = run.status === RUN_STATUS.Waiting ? await this.#deps.runs.waitingFor(run.tenant, run.id) : undefined;
+    if (run.after.length === 0 || seesEveryRun(viewer)) return waitingFor === undefined ? run : { ...run, waitingFor };
+    const visible = visibleRuns(viewer, run.after, await this.#deps.runs.creators(run.tenant, run.after));
+    const after = shownRunIds(run.after, visible);
+    const waiting = waitingFor === undefined ? undefined : shownRunIds(waitingFor, visible);
+    return {
+      ...run,
+      after: after.runIds,
+      afterOthers: after.others,
+      statusText: statusTextShown(run.statusText, run.after.filter((id) => !visible.has(id))),
+      ...(waiting !== undefined && { waitingFor: waiting.runIds, waitingForOthers: waiting.others }),
+    };
   }
 
   list(tenant: TenantId, filter: RunListFilter): Promise<Page<Run>> {
@@ -445,10 +465,11 @@ export class RunService {
   }
 
   /** More items for an open run: their plugin runs on them, so the requester needs the invoke rule for the job. */
-  async addItems(requester: InvocationCaller, id: string, csids: readonly string[]): Promise<Run> {
+  async addItems(requester: InvocationCaller, id: string, csids: readonly string[]): Promise<RunView> {
     if (csids.length === 0) throw new ValidationError('No items to add', [{ path: 'invocationContext/listCSIDs', message: 'is empty' }]);
     this.#refuseDuplicates(csids);
-    return this.#append(requester, id, csids.length, () => this.#deps.runs.addItems(requester.tenant, id, csids, this.#deps.now()));
+    const run = await this.#append(requester, id, csids.length, () => this.#deps.runs.addItems(requester.tenant, id, csids, this.#deps.now()));
+    return this.view(requester, run);
   }
 
   /**
@@ -496,23 +517,24 @@ export class RunService {
   }
 
   /** Closing lets the run finish, which runs its plugin's `summarize`: the requester needs the invoke rule too. */
-  async close(requester: InvocationCaller, id: string): Promise<Run> {
+  async close(requester: InvocationCaller, id: string): Promise<RunView> {
     const { tenant } = requester;
     await this.#authorizeOn(requester, await this.#found(tenant, id), { startsWork: false });
     const run = await this.#deps.runs.close(tenant, id, this.#deps.now());
     if (run === undefined) throw new NotFoundError('Run', id);
     await this.#wake(run);
-    return run;
+    return this.view(requester, run);
   }
 
-  async cancel(tenant: TenantId, id: string): Promise<Run> {
+  async cancel(requester: RunReader, id: string): Promise<RunView> {
+    const { tenant } = requester;
     const run = await this.#deps.runs.cancel(tenant, id, this.#deps.now());
     if (run === undefined) throw new NotFoundError('Run', id);
     this.#deps.waker?.abort(id, new DomainError('CONFLICT', `Run '${id}' was cancelled`));
     await this.#deps.waker?.ended(tenant, id);
     this.#deps.logger.info({ run: id, processed: run.counts.processed, cancelled: run.counts.cancelled }, 'run cancelled');
     this.#publish(run);
-    return run;
+    return this.view(requester, run);
   }
 
   /**
@@ -530,7 +552,7 @@ export class RunService {
     this.#deps.logger.info({ run: id, requestedBy: requester.user, createdBy: run.createdBy, onlyFailed: options.onlyFailed }, 'run queued again');
     await this.#wake(run);
     this.#publish(run);
-    return this.#view(run);
+    return this.view(requester, run);
   }
 
   /** The worker's progress hook: publishes the run's current state to whoever watches it. */

@@ -251,6 +251,8 @@ export interface RunStore {
   waitingFor(tenant: TenantId, id: string): Promise<RunId[]>;
   /** The `Waiting` runs that follow this one: to be woken once it ends. */
   followers(tenant: TenantId, id: string): Promise<RunId[]>;
+  /** Who created each of these runs of the tenant (an unknown or purged one is absent): whose ids a viewer may see. */
+  creators(tenant: TenantId, ids: readonly string[]): Promise<Map<RunId, string>>;
   /** An active run → `Failed` with `statusText`. */
   fail(tenant: TenantId, id: string, statusText: string, now: Date): Promise<Run | undefined>;
   /**

@@ -60,9 +60,20 @@ export interface DefinitionQuery {
   paging: Paging;
 }
 
+/** What `createUnlessNamed` did: stored the definition, or found others of its name. */
+export type NamedCreate = { created: StoredDefinition } | { named: [string, ...string[]] };
+
 export interface DefinitionStore {
   /** Stores a new definition under a fresh csid at revision 1. */
   create(tenant: TenantId, definition: BatchDefinition, actor: string): Promise<StoredDefinition>;
+  /**
+   * Stores a new definition as `create` does unless one of the tenant already has its name (soft-deleted ones
+   * included), as one step: of two such creates of a name at once, in any processes, one stores its definition and
+   * the other answers it. Answers the definition stored, or the csids of those of that name (by csid). `check` runs
+   * only when the definition is to be stored, just before: what it throws is thrown, and nothing is stored. Names
+   * are not unique otherwise (`create` stores any): an import's `dupe=skip|update` treats a name as one definition.
+   */
+  createUnlessNamed(tenant: TenantId, definition: BatchDefinition, actor: string, check: () => void): Promise<NamedCreate>;
   /** The definition whose csid or alias (`setAlias`) `id` is, or `undefined` when there is none in this tenant. */
   get(tenant: TenantId, id: string): Promise<StoredDefinition | undefined>;
   /** Replaces the definition and increments its revision; `undefined` when not found. */

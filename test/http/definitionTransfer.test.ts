@@ -55,12 +55,13 @@ async function namesIn(client: TestService, name: string): Promise<string[]> {
   return [((await res.json()) as any)['batch-definitions'].document ?? []].flat().map((doc: any) => doc['@csid']);
 }
 
-/** The service on the store `MONGODB_URI` chooses; stopping it drops its MongoDB database. */
-async function start(overrides: Partial<Config> = {}): Promise<TestService> {
+/** The service on the store `MONGODB_URI` chooses, and that store's settings; stopping it drops its MongoDB database. */
+async function start(overrides: Partial<Config> = {}): Promise<TestService & { storeSettings: Pick<Config, 'dataDir' | 'mongodbUri'> }> {
   const mongodbUri = ownMongoUri('inv_transfer');
   const service = await startTestService({ ...overrides, mongodbUri });
   return {
     ...service,
+    storeSettings: { dataDir: service.dataDir, mongodbUri },
     stop: async () => {
       await service.stop();
       if (mongodbUri !== undefined) await dropMongoDatabase(mongodbUri);
@@ -69,7 +70,7 @@ async function start(overrides: Partial<Config> = {}): Promise<TestService> {
 }
 
 describe(`HTTP /cspace-services/batch/export and /batch/import (${process.env.MONGODB_URI ? 'MongoDB' : 'SQLite'})`, () => {
-  let service: TestService;
+  let service: Awaited<ReturnType<typeof start>>;
   beforeEach(async () => {
     service = await start();
   });
@@ -132,6 +133,25 @@ describe(`HTTP /cspace-services/batch/export and /batch/import (${process.env.MO
     expect(ambiguous).to.include({ created: '1', updated: '0', failed: '1' });
     expect(ambiguous.entry[0].status).to.equal('failed');
     expect(ambiguous.entry[0].error).to.include({ code: 'CONFLICT', message: `2 definitions are named '${LOAN_OUT.name}': an update needs exactly one` });
+  });
+
+  it('two imports of one document at once, through two services sharing the store, store one definition per name; the other reports it skipped or updated', async () => {
+    const twin = await startTestService(service.storeSettings);
+    try {
+      for (const dupe of ['skip', 'update']) {
+        const named = Array.from({ length: 20 }, (_, i) => `Raced ${dupe} ${i}`);
+        const body = importBody(...named.map((name) => entryJson({ ...NOOP, name })));
+        const reports = await Promise.all([service, twin].map(async (client) => reportOf(await send(client, `${IMPORT}?dupe=${dupe}`, body))));
+        for (const [i, name] of named.entries()) {
+          const [first, second] = reports.map((report) => report.entry[i]);
+          expect([first.status, second.status].sort(), name).to.deep.equal(['created', dupe === 'skip' ? 'skipped' : 'updated']);
+          expect(second.csid, name).to.equal(first.csid);
+          expect(await namesIn(service, name), name).to.deep.equal([first.csid]);
+        }
+      }
+    } finally {
+      await twin.stop();
+    }
   });
 
   it('exports all definitions matching the list filters, as JSON that imports back unchanged', async () => {

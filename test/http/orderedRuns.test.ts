@@ -10,7 +10,7 @@ import { parseRunOrder } from '../../src/domain/runOrder.js';
 import { createDefinition, createRecord, getJson, JSON_TYPE, runReaching, XML_TYPE } from '../support/api.js';
 import type { TenantId } from '../../src/domain/types.js';
 import { capturedLogs, pluginsDirWith, REPO_ROOT, startTestService, TEST_ADMIN, type TestService } from '../support/testService.js';
-import { actingAs, createTenant, TENANT_B } from '../security/support.js';
+import { actingAs, createRole, createTenant, createUser, TENANT_B } from '../security/support.js';
 import { waitFor } from '../support/waitFor.js';
 
 const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
@@ -195,6 +195,59 @@ describe('HTTP ordered runs (after, RUN_ORDER, Waiting)', () => {
     expect(other.after, `${TENANT_B} has no order`).to.equal(undefined);
     await end(block, 'close');
     await reaching(here, 'Completed');
+  });
+
+  it("shows a user who may not list runs the ids of their own runs it follows only, the others counted, wherever the run shows", async () => {
+    await createRole(service, 'ordered-invoker', { definitions: 'RL', records: 'CRUDL', invoke: 'I', runs: 'RU' });
+    const ivy = actingAs(service, await createUser(service, 'ivy', ['ordered-invoker']));
+    const asIvy = (pathname: string, body: string, type = JSON_TYPE, headers: Record<string, string> = {}) =>
+      ivy.request(pathname, { method: 'POST', headers: { 'Content-Type': type, Accept: type, ...headers }, body });
+    const adminsBlock = await lead('Block');
+    const opened = await asIvy(`/cspace-services/batch/${job}/runs`, context({ docType: 'Block' }));
+    expect(opened.status, await opened.clone().text()).to.equal(201);
+    const ivysBlock = ((await opened.json()) as any)['ns2:run'].id as string;
+
+    const csid = await createRecord(service, 'Chain', { title: 'ivy' });
+    const body = `<ns2:invocationContext xmlns:ns2="${NS}"><mode>list</mode><docType>Chain</docType><listCSIDs><csid>${csid}</csid></listCSIDs></ns2:invocationContext>`;
+    const posted = await asIvy(`/cspace-services/batch/${job}/invoke`, body, XML_TYPE, { Prefer: 'respond-async' });
+    expect(posted.status).to.equal(202);
+    const xml = await posted.text();
+    expect(xml, 'the invoke answer').to.include(`<after><runId>${ivysBlock}</runId><otherRuns>1</otherRuns></after>`);
+    expect(xml).to.include(`<waitingFor><runId>${ivysBlock}</runId><otherRuns>1</otherRuns></waitingFor>`);
+    expect(xml).to.not.include(adminsBlock);
+    const chain = posted.headers.get('location')?.split('/').pop() as string;
+
+    const readBy = async (client: TestService) => (await getJson(client, `${RUNS}/${chain}`))['ns2:run'];
+    const seenByIvy = await readBy(ivy);
+    expect(seenByIvy.after).to.deep.equal({ runId: ivysBlock, otherRuns: '1' });
+    expect(seenByIvy.waitingFor).to.deep.equal({ runId: ivysBlock, otherRuns: '1' });
+    const seenByAdmin = await readBy(service);
+    expect(list(seenByAdmin.after.runId), 'who may list runs sees every id').to.deep.equal([adminsBlock, ivysBlock]);
+    expect(seenByAdmin.after.otherRuns).to.equal(undefined);
+    expect((await ivy.request(RUNS)).status, 'ivy may not list runs').to.equal(403);
+
+    const syncCsid = await createRecord(service, 'Chain', { title: 'ivy, waiting' });
+    const syncAnswer = asIvy(`/cspace-services/batch/${job}/invoke`, context({ docType: 'Chain', listCSIDs: { csid: [syncCsid] } }));
+    await waitFor('the synchronous run to wait', async () => {
+      const listed = list((await getJson(service, `${RUNS}?status=Waiting`))['ns2:abstract-common-list']['list-item']) as any[];
+      return listed.length === 2 ? listed : undefined;
+    });
+
+    await end(adminsBlock, 'cancel');
+    const closed = await asIvy(`${RUNS}/${ivysBlock}/close`, '');
+    expect(closed.status).to.equal(200);
+    const syncError = ((await (await syncAnswer).json()) as any).error;
+    expect(syncError.code, 'a synchronous invoke whose run failed').to.equal('RUN_FAILED');
+    expect(syncError.message).to.equal('Failed: another run, which this run follows, ended Cancelled; its items were not run');
+    const failed = await reaching(chain, 'Failed');
+    expect(failed.statusText).to.equal(`Failed: run '${adminsBlock}', which this run follows, ended Cancelled; its items were not run`);
+    const failedForIvy = await readBy(ivy);
+    expect(failedForIvy.statusText).to.equal('Failed: another run, which this run follows, ended Cancelled; its items were not run');
+    expect(failedForIvy.waitingFor).to.equal(undefined);
+    const events = await (await ivy.request(`${RUNS}/${chain}/events`)).text();
+    expect(events, 'the event stream').to.include('"statusText":"Failed: another run, which this run follows');
+    expect(events).to.not.include(adminsBlock);
+    await reaching(ivysBlock, 'Completed');
   });
 });
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { createDefinition, JSON_TYPE, XML_TYPE } from '../support/api.js';
 import { pluginsDirWith, REPO_ROOT, startTestService, type TestService } from '../support/testService.js';
-import { createTenant } from '../security/support.js';
+import { actingAs, createRole, createTenant, createUser } from '../security/support.js';
 import { waitFor } from '../support/waitFor.js';
 
 const FIXTURE_PLUGINS = path.join(REPO_ROOT, 'test/fixtures/plugins/runs');
@@ -77,6 +77,14 @@ describe('HTTP schedules', () => {
     expect(shown).to.include({ lastRunId: run.id, lastRunUri: `/runs/${run.id}` });
     expect(shown.lastRunAt).to.be.a('string');
     expect(shown).to.not.have.property('nextRunAt');
+
+    // A user who may read runs by id but not list them is not told the id of another user's run.
+    await createRole(service, 'run-reader', { runs: 'R' });
+    const reader = actingAs(service, await createUser(service, 'rory', ['run-reader']));
+    const { status, body } = await getJson(location, reader);
+    expect(status).to.equal(200);
+    expect(body['ns2:schedule']).to.include({ createdBy: 'admin', lastRunAt: shown.lastRunAt });
+    expect(body['ns2:schedule']).to.not.have.any.keys('lastRunId', 'lastRunUri');
   });
 
   it('repeats on an interval until deleted', async () => {

@@ -1051,6 +1051,18 @@ export function describeRunStoreConformance(options: StoreConformanceOptions & {
         expect(await runs().waitingFor(B, follower.id), 'another tenant').to.deep.equal([]);
         expect((await runs().resolveWait(A, follower.id, at(201)))?.status, 'a purged run ended long ago').to.equal(RUN_STATUS.Queued);
       });
+
+      it("answers who created the runs named, of the tenant only, a purged or unknown one left out", async () => {
+        const alice = await runs().create(A, newRun({ createdBy: 'alice' }), ['x'], at(0));
+        const bob = await runs().create(A, newRun({ createdBy: 'bob' }), ['x'], at(0));
+        const elsewhere = await runs().create(B, newRun({ createdBy: 'carol' }), ['x'], at(0));
+        const creators = await runs().creators(A, [bob.id, alice.id, elsewhere.id, 'nope']);
+        expect([...creators.entries()].sort()).to.deep.equal([[alice.id, 'alice'], [bob.id, 'bob']].sort());
+        expect(await runs().creators(A, [])).to.deep.equal(new Map());
+        await runs().cancel(A, bob.id, at(1));
+        expect(await runs().purge(at(100))).to.equal(1);
+        expect([...(await runs().creators(A, [alice.id, bob.id])).keys()], 'purged').to.deep.equal([alice.id]);
+      });
     });
 
     describe('runs.listActive and purge', () => {

@@ -158,6 +158,49 @@ function describeDefinitions(current: () => Store): void {
     });
   });
 
+  describe('definitions.createUnlessNamed', () => {
+    const accept = () => undefined;
+    it('creates a definition only while none of the tenant has its name, soft-deleted ones included', async () => {
+      const made = await defs().createUnlessNamed(A, definition({ name: 'Job' }), 'alice', accept);
+      if (!('created' in made)) throw new Error(`expected a create, got ${JSON.stringify(made)}`);
+      expect(made.created.core).to.deep.include(createdBy('alice'));
+      expect(await defs().createUnlessNamed(A, definition({ name: 'Job' }), 'bob', accept)).to.deep.equal({ named: [made.created.csid] });
+      expect(await defs().createUnlessNamed(A, definition({ name: 'job' }), 'bob', accept), 'names compare exactly').to.have.property('created');
+      expect(await defs().createUnlessNamed(B, definition({ name: 'Job' }), 'bob', accept), 'another tenant').to.have.property('created');
+      const twin = await defs().create(A, definition({ name: 'Job' }), 'carol');
+      await defs().setWorkflowState(A, twin.csid, 'deleted', { actor: 'carol' });
+      expect(await defs().createUnlessNamed(A, definition({ name: 'Job' }), 'bob', accept)).to.deep.equal({ named: [made.created.csid, twin.csid].sort() });
+      const refuse = () => {
+        throw new DomainError('VALIDATION_FAILED', 'refused');
+      };
+      expect(await defs().createUnlessNamed(A, definition({ name: 'Job' }), 'bob', refuse), 'no check when nothing is stored').to.have.property('named');
+      let error: unknown;
+      await defs().createUnlessNamed(A, definition({ name: 'Refused' }), 'bob', refuse).catch((thrown: unknown) => (error = thrown));
+      expect(error).to.be.instanceOf(DomainError).with.property('message', 'refused');
+      expect((await defs().list(A, { paging: { pageNum: 0, pageSize: 50 } })).totalItems, 'nothing stored').to.equal(3);
+    });
+
+    it('of many creates of one name at once, stores one and answers it to the others', async () => {
+      const made = await Promise.all(Array.from({ length: 8 }, (_, i) => defs().createUnlessNamed(A, definition({ name: 'Raced' }), `user-${i}`, accept)));
+      const stored = (await defs().list(A, { paging: { pageNum: 0, pageSize: 50 } })).items;
+      expect(names(stored)).to.deep.equal(['Raced']);
+      const [winner] = csids(stored);
+      expect(made.filter((outcome) => 'created' in outcome).map((outcome) => 'created' in outcome && outcome.created.csid)).to.deep.equal([winner]);
+      expect(made.filter((outcome) => 'named' in outcome)).to.deep.equal(Array.from({ length: 7 }, () => ({ named: [winner] })));
+    });
+
+    it('creates the name again once the definition holding it was renamed or deleted', async () => {
+      const first = await defs().createUnlessNamed(A, definition({ name: 'Moving' }), 'alice', accept);
+      if (!('created' in first)) throw new Error('expected a create');
+      await defs().update(A, first.created.csid, definition({ name: 'Moved' }), { actor: 'alice' });
+      const second = await defs().createUnlessNamed(A, definition({ name: 'Moving' }), 'alice', accept);
+      if (!('created' in second)) throw new Error('expected a create after the rename');
+      await defs().delete(A, second.created.csid);
+      expect(await defs().createUnlessNamed(A, definition({ name: 'Moving' }), 'alice', accept), 'after the delete').to.have.property('created');
+      expect(names((await defs().list(A, { paging: { pageNum: 0, pageSize: 50 } })).items).sort()).to.deep.equal(['Moved', 'Moving']);
+    });
+  });
+
   describe('definitions.get', () => {
     it('returns the stored definition, or undefined for an unknown csid', async () => {
       const created = await defs().create(A, definition(), 'alice');

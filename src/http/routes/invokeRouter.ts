@@ -53,7 +53,7 @@ export function invokeRouter({ runs, idempotency, runsPath = '/cspace-services/r
       res.location(`${runsPath}/${run.id}`);
       const applied = preferenceApplied(preferences, true);
       if (applied !== undefined) res.set('Preference-Applied', applied);
-      sendTree(res, 202, encodeRunDocument(run, run.waitingFor && { waitingFor: run.waitingFor }));
+      sendTree(res, 202, encodeRunDocument(run));
     };
     if (preferences.respondAsync && preferences.waitMs === undefined) {
       answerAsync(await runs.start(caller, req.params.csid, payload));
@@ -79,7 +79,7 @@ export function invokeRouter({ runs, idempotency, runsPath = '/cspace-services/r
   router.post('/:csid/runs', mayInvoke, once, async (req, res) => {
     const run = await runs.startOpen(callerOf(res), req.params.csid, decodeInvocationContext(readRequestTree(req, res)));
     res.location(`${runsPath}/${run.id}`);
-    sendTree(res, 201, encodeRunDocument(run, run.waitingFor && { waitingFor: run.waitingFor }));
+    sendTree(res, 201, encodeRunDocument(run));
   });
   router.post('/:csid', mayInvoke, once, invoke);
   return router;

@@ -93,7 +93,6 @@ export function runsRouter(options: RunsRouterOptions): Router {
       status,
       encodeRunDocument(run, {
         ...(run.itemErrors && { itemErrors: run.itemErrors }),
-        ...(run.waitingFor && { waitingFor: run.waitingFor }),
         ...(purgeAt && { purgeAt }),
         resultsLink: `${basePath}/${run.id}/results`,
       }),
@@ -125,7 +124,7 @@ export function runsRouter(options: RunsRouterOptions): Router {
 
   router
     .route('/:id')
-    .get(requirePermission('runs', 'read'), async (req, res) => send(res, 200, await runs.get(callerOf(res).tenant, req.params.id)))
+    .get(requirePermission('runs', 'read'), async (req, res) => send(res, 200, await runs.get(callerOf(res), req.params.id)))
     .all(methodNotAllowed(['GET']));
 
   router
@@ -188,7 +187,7 @@ export function runsRouter(options: RunsRouterOptions): Router {
   router
     .route('/:id/cancel')
     // Cancelling runs no plugin code: the runs permission is enough.
-    .post(requirePermission('runs', 'update'), async (req, res) => send(res, 200, await runs.cancel(callerOf(res).tenant, req.params.id)))
+    .post(requirePermission('runs', 'update'), async (req, res) => send(res, 200, await runs.cancel(callerOf(res), req.params.id)))
     .all(methodNotAllowed(['POST']));
 
   router
@@ -208,9 +207,10 @@ export function runsRouter(options: RunsRouterOptions): Router {
   router
     .route('/:id/events')
     .get(requirePermission('runs', 'read'), async (req, res) => {
-      const { tenant } = callerOf(res);
+      const caller = callerOf(res);
+      const { tenant } = caller;
       const id = req.params.id;
-      const first = await runs.get(tenant, id);
+      const first = await runs.get(caller, id);
       res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
       res.flushHeaders();
       let sequence = 0;
@@ -251,10 +251,11 @@ export function runsRouter(options: RunsRouterOptions): Router {
           end();
         }
       };
-      // One look at a time, in order; a run purged meanwhile (or a store fault) ends the stream.
+      // One look at a time, in order, at the run as this caller is shown it; a run purged meanwhile (or a store
+      // fault) ends the stream.
       let showing = Promise.resolve();
       const emit = (run: Run) => {
-        showing = showing.then(() => show(run)).catch(end);
+        showing = showing.then(async () => show(await runs.view(caller, run))).catch(end);
       };
       cleanups.push(runs.follow(tenant, id, eventPollMs, (run) => (run === undefined ? end() : emit(run))));
       // On shutdown the stream ends; an EventSource reconnects by itself to the restarted service (or another one).

@@ -50,7 +50,7 @@ export function schedulesRouter({ schedules }: Pick<SchedulesRouterOptions, 'sch
   router
     .route('/:id')
     .get(requirePermission<{ id: string }>('runs', 'read'), async (req, res) => {
-      sendTree(res, 200, encodeScheduleDocument(await schedules.get(callerOf(res).tenant, req.params.id)));
+      sendTree(res, 200, encodeScheduleDocument(await schedules.get(callerOf(res), req.params.id)));
     })
     // Whoever may schedule invocations may also take a schedule away.
     .delete(requirePermission<{ id: string }>('invoke', 'invoke'), async (req, res) => {

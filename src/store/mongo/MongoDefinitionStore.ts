@@ -1,7 +1,8 @@
 import type { Collection, Filter, Sort } from 'mongodb';
 import type { Page } from '../../domain/paging.js';
 import type { BatchDefinition, StoredDefinition, TenantId, WorkflowState } from '../../domain/types.js';
-import type { DefinitionQuery, DefinitionStore, DeleteOptions, WriteOptions } from '../types.js';
+import { DomainError } from '../../domain/errors.js';
+import type { DefinitionQuery, DefinitionStore, DeleteOptions, NamedCreate, WriteOptions } from '../types.js';
 import type { Clock, DefinitionClause } from '../queryRules.js';
 import {
   assertAliasRoom,
@@ -15,9 +16,9 @@ import {
   sortFactor,
 } from '../queryRules.js';
 import { definitionSearchFilter } from './advancedSearchFilter.js';
-import type { DefinitionAliasDocument, DefinitionDocument } from './mappers.js';
+import type { DefinitionAliasDocument, DefinitionDocument, DefinitionNameDocument } from './mappers.js';
 import { toDefinitionDocument, toStoredDefinition } from './mappers.js';
-import { atRevision, byCsid, findPage, throwIfRevisionMismatch } from './operations.js';
+import { atRevision, byCsid, findPage, isDuplicateKey, throwIfRevisionMismatch } from './operations.js';
 
 function clauseFilter(clause: DefinitionClause): Filter<DefinitionDocument> {
   switch (clause.kind) {
@@ -51,14 +52,26 @@ function listSort(query: DefinitionQuery): Sort {
   return sort.field === 'name' ? { 'definition.name': factor, _id: factor } : { updatedAt: factor, _id: factor };
 }
 
+/** Times a create of a name tries to take over a stale claim that others keep taking over first. */
+const CLAIM_ATTEMPTS = 5;
+
+export interface DefinitionCollections {
+  definitions: Collection<DefinitionDocument>;
+  aliases: Collection<DefinitionAliasDocument>;
+  /** Which definition a name stands for (`createUnlessNamed`). */
+  claims: Collection<DefinitionNameDocument>;
+}
+
 export class MongoDefinitionStore implements DefinitionStore {
   readonly #definitions: Collection<DefinitionDocument>;
   readonly #aliases: Collection<DefinitionAliasDocument>;
+  readonly #claims: Collection<DefinitionNameDocument>;
   readonly #now: Clock;
 
-  constructor(definitions: Collection<DefinitionDocument>, aliases: Collection<DefinitionAliasDocument>, now: Clock) {
-    this.#definitions = definitions;
-    this.#aliases = aliases;
+  constructor(collections: DefinitionCollections, now: Clock) {
+    this.#definitions = collections.definitions;
+    this.#aliases = collections.aliases;
+    this.#claims = collections.claims;
     this.#now = now;
   }
 
@@ -66,6 +79,56 @@ export class MongoDefinitionStore implements DefinitionStore {
     const document = toDefinitionDocument(newCsid(), definition, createdCore(tenant, actor, this.#now()));
     await this.#definitions.insertOne(document);
     return toStoredDefinition(document);
+  }
+
+  /**
+   * Without a transaction: the definition is stored first, marked `namePending`, then claims its name (a unique
+   * `_id`). The winner of two creates at once drops the mark; the loser deletes its own and answers the winner's.
+   * Name checks pass over marked definitions, so the loser's, there for a moment (a list may show it), is never
+   * answered. A claim is made after its definition is stored, so one whose definition is missing or named otherwise
+   * is stale.
+   */
+  async createUnlessNamed(tenant: TenantId, definition: BatchDefinition, actor: string, check: () => void): Promise<NamedCreate> {
+    const [first, ...others] = await this.#csidsNamed(tenant, definition.name);
+    if (first !== undefined) return { named: [first, ...others] };
+    check();
+    const document = toDefinitionDocument(newCsid(), definition, createdCore(tenant, actor, this.#now()));
+    await this.#definitions.insertOne({ ...document, namePending: true });
+    const filter = byCsid(tenant, document._id);
+    const holder = await this.#claim(tenant, definition.name, document._id);
+    if (holder !== document._id) {
+      await this.#definitions.deleteOne(filter);
+      return { named: [holder] };
+    }
+    await this.#definitions.updateOne(filter, { $unset: { namePending: '' } });
+    return { created: toStoredDefinition(document) };
+  }
+
+  /** The definitions named so, but those a create of the name may still delete (`namePending`). */
+  async #csidsNamed(tenant: TenantId, name: string): Promise<string[]> {
+    const filter = { tenantId: requireString(tenant, 'tenant'), 'definition.name': requireString(name, 'name'), namePending: { $exists: false } };
+    const found = await this.#definitions.find(filter, { projection: { _id: 1 } }).sort({ _id: 1 }).toArray();
+    return found.map((document) => document._id);
+  }
+
+  /** Makes the name stand for definition `csid` unless a definition of that name holds it; answers the holder. */
+  async #claim(tenant: TenantId, name: string, csid: string): Promise<string> {
+    const _id = JSON.stringify([tenant, name]);
+    for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt += 1) {
+      try {
+        await this.#claims.insertOne({ _id, tenantId: tenant, definitionCsid: csid });
+        return csid;
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
+      const claim = await this.#claims.findOne({ _id });
+      if (claim === null) continue;
+      const holder = await this.#definitions.findOne(byCsid(tenant, claim.definitionCsid), { projection: { 'definition.name': 1 } });
+      if (holder?.definition.name === name) return claim.definitionCsid;
+      const { modifiedCount } = await this.#claims.updateOne({ _id, definitionCsid: claim.definitionCsid }, { $set: { definitionCsid: csid } });
+      if (modifiedCount === 1) return csid;
+    }
+    throw new DomainError('CONFLICT', `Definitions named '${name.slice(0, 100)}' are being created at once; try again`);
   }
 
   async get(tenant: TenantId, id: string): Promise<StoredDefinition | undefined> {

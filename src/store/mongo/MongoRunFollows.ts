@@ -15,6 +15,7 @@ export interface RunFollowsFields {
   _id: string;
   tenantId: string;
   status: RunStatus;
+  createdBy: string;
   createdAt: Date;
   docTypeKey?: string | null;
   follows?: string[];
@@ -66,5 +67,13 @@ export class MongoRunFollows<T extends RunFollowsFields> {
       .sort({ createdAt: 1, _id: 1 })
       .toArray();
     return docs.map((doc) => doc._id as RunId);
+  }
+
+  /** Who created each of the runs `ids` names that the tenant still has. */
+  async creators(tenant: TenantId, ids: readonly string[]): Promise<Map<RunId, string>> {
+    if (ids.length === 0) return new Map();
+    const given = ids.map((id) => requireString(id, 'ids'));
+    const docs = await this.#runs.find({ _id: { $in: given }, tenantId: requireString(tenant, 'tenant') }, { projection: { createdBy: 1 } }).toArray();
+    return new Map(docs.map((doc) => [doc._id as RunId, doc.createdBy]));
   }
 }

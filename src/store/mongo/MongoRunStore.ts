@@ -350,6 +350,10 @@ export class MongoRunStore implements RunStore {
     return this.#follows.followers(tenant, id);
   }
 
+  creators(tenant: TenantId, ids: readonly string[]): Promise<Map<RunId, string>> {
+    return this.#follows.creators(tenant, ids);
+  }
+
   async claimFill(tenant: TenantId, id: string, owner: string, until: Date, now: Date): Promise<boolean> {
     const result = await this.#runs.updateOne(
       {

@@ -11,7 +11,7 @@ import { systemClock } from '../queryRules.js';
 import type { RunStoreOptions } from '../runTypes.js';
 import { MONGO_DEFAULTS } from './defaults.js';
 import { MONGO_INDEXES, MONGO_OBSOLETE_INDEXES } from './indexes.js';
-import type { DefinitionAliasDocument, DefinitionDocument, RecordDocument, RecordFileDocument, RelationDocument } from './mappers.js';
+import type { DefinitionAliasDocument, DefinitionDocument, DefinitionNameDocument, RecordDocument, RecordFileDocument, RelationDocument } from './mappers.js';
 import { MongoAuthStore } from './MongoAuthStore.js';
 import { MongoOAuthStore, type OAuthStateDocument } from './MongoOAuthStore.js';
 import { MongoItemWrites } from './MongoItemWrites.js';
@@ -120,7 +120,8 @@ export class MongoStore implements Store {
     const report = <T extends object>(part: T): T => reportingFaults(part, this.health);
     const client = deployment === 'standalone' ? undefined : db.client;
     const aliases = db.collection<DefinitionAliasDocument>(names.definitionAliases, COLLECTION_OPTIONS);
-    this.definitions = report(new MongoDefinitionStore(definitions, aliases, now));
+    const claims = db.collection<DefinitionNameDocument>(names.definitionNames, COLLECTION_OPTIONS);
+    this.definitions = report(new MongoDefinitionStore({ definitions, aliases, claims }, now));
     this.records = report(new MongoRecordStore({ records, relations, files, client, now }));
     this.relations = report(new MongoRelationStore(relations, now));
     const links = db.collection<ResultLinkDocument>(names.resultLinks, COLLECTION_OPTIONS);

@@ -5,6 +5,7 @@ export const MONGO_DEFAULTS = {
   collections: {
     definitions: 'definitions',
     definitionAliases: 'definitionAliases',
+    definitionNames: 'definitionNames',
     records: 'records',
     recordFiles: 'recordFiles',
     relations: 'relations',

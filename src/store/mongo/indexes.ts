@@ -23,6 +23,8 @@ export const MONGO_INDEXES: Record<CollectionName, IndexDescription[]> = {
     { key: { tenantId: 1, alias: 1 }, name: 'tenant_alias', unique: true },
     { key: { tenantId: 1, definitionCsid: 1 }, name: 'tenant_definition' },
   ],
+  // Read and written by _id (tenant and name), which MongoDB always indexes, unique.
+  definitionNames: [],
   definitions: [
     { key: { tenantId: 1, 'definition.forDocTypes': 1 }, name: 'tenant_forDocTypes' },
     { key: { tenantId: 1, 'definition.className': 1 }, name: 'tenant_className' },

@@ -30,6 +30,19 @@ export interface CoreDocument {
 
 export interface DefinitionDocument extends CoreDocument {
   definition: BatchDefinition;
+  /** Stored by `createUnlessNamed` and not yet holding its name: the create may still delete it. */
+  namePending?: true;
+}
+
+/**
+ * Which definition a name of a tenant stands for, once `createUnlessNamed` stored one under it: the unique `_id`
+ * (the tenant and the name) is what lets one of two such creates at once win, without a transaction. A claim whose
+ * definition was deleted or renamed since is stale, and the next create of that name takes it over.
+ */
+export interface DefinitionNameDocument {
+  _id: string;
+  tenantId: string;
+  definitionCsid: string;
 }
 
 /** A further id of a definition (OSID aliasJobs), unique per tenant. */

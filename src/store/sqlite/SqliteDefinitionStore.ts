@@ -1,6 +1,6 @@
 import type { Page } from '../../domain/paging.js';
 import type { BatchDefinition, StoredDefinition, TenantId, WorkflowState } from '../../domain/types.js';
-import type { DefinitionQuery, DefinitionStore, DeleteOptions, WriteOptions } from '../types.js';
+import type { DefinitionQuery, DefinitionStore, DeleteOptions, NamedCreate, WriteOptions } from '../types.js';
 import type { Clock } from '../queryRules.js';
 import { assertAliasRoom, assertRevision, createdCore, newCsid } from '../queryRules.js';
 import type { DefinitionRow } from './mappers.js';
@@ -15,6 +15,7 @@ export class SqliteDefinitionStore implements DefinitionStore {
   readonly #insert;
   readonly #get;
   readonly #revision;
+  readonly #csidsNamed;
   readonly #update;
   readonly #setWorkflowState;
   readonly #delete;
@@ -28,6 +29,7 @@ export class SqliteDefinitionStore implements DefinitionStore {
     this.#insert = statements.prepare<DefinitionRow>(DEFINITION_SQL.insert);
     this.#get = statements.prepare<DefinitionRow>(DEFINITION_SQL.get);
     this.#revision = statements.prepare<number>(DEFINITION_SQL.revision).pluck();
+    this.#csidsNamed = statements.prepare<string>(DEFINITION_SQL.csidsNamed).pluck();
     this.#update = statements.prepare<DefinitionRow>(DEFINITION_SQL.update);
     this.#setWorkflowState = statements.prepare<DefinitionRow>(DEFINITION_SQL.setWorkflowState);
     this.#delete = statements.prepare(DEFINITION_SQL.delete);
@@ -37,9 +39,23 @@ export class SqliteDefinitionStore implements DefinitionStore {
   }
 
   async create(tenant: TenantId, definition: BatchDefinition, actor: string): Promise<StoredDefinition> {
+    return this.#created(tenant, definition, actor);
+  }
+
+  #created(tenant: TenantId, definition: BatchDefinition, actor: string): StoredDefinition {
     const core = createdCore(tenant, actor, this.#now());
     const params = { ...toCoreParams(newCsid(), core), body: JSON.stringify(definition) };
     return toStoredDefinition(returnedRow(this.#insert.get(params)));
+  }
+
+  // One write transaction (BEGIN IMMEDIATE): SQLite lets one writer in at a time, whatever the process.
+  async createUnlessNamed(tenant: TenantId, definition: BatchDefinition, actor: string, check: () => void): Promise<NamedCreate> {
+    return this.#statements.write(() => {
+      const [first, ...others] = this.#csidsNamed.all(tenant, definition.name);
+      if (first !== undefined) return { named: [first, ...others] };
+      check();
+      return { created: this.#created(tenant, definition, actor) };
+    });
   }
 
   async get(tenant: TenantId, id: string): Promise<StoredDefinition | undefined> {

@@ -23,6 +23,9 @@ const FOLLOW_SQL = {
   statuses: `SELECT followed.value AS id, runs.status AS status
     FROM json_each(@follows) AS followed LEFT JOIN runs ON runs.id = followed.value AND runs.tenant_id = @tenantId
     ORDER BY followed.key`,
+  // Who created the runs given (a JSON array of ids) that the tenant still has.
+  creators: `SELECT runs.id AS id, runs.created_by AS createdBy FROM json_each(@ids) AS given
+    JOIN runs ON runs.id = given.value AND runs.tenant_id = @tenantId`,
   // Active runs are few: the status index finds the waiting ones, whose short lists are read.
   followers: `SELECT id FROM runs WHERE status = 'Waiting' AND tenant_id = ?
       AND EXISTS (SELECT 1 FROM json_each(runs.follows) WHERE value = ?)
@@ -58,5 +61,12 @@ export class SqliteRunFollows {
   /** The waiting runs that follow run `id`, oldest first. */
   followers(tenant: TenantId, id: string): RunId[] {
     return this.#sql.followers.pluck().all(tenant, id) as RunId[];
+  }
+
+  /** Who created each of the runs `ids` names that the tenant still has. */
+  creators(tenant: TenantId, ids: readonly string[]): Map<RunId, string> {
+    if (ids.length === 0) return new Map();
+    const rows = this.#sql.creators.all({ ids: JSON.stringify(ids), tenantId: tenant }) as Array<{ id: RunId; createdBy: string }>;
+    return new Map(rows.map((row) => [row.id, row.createdBy]));
   }
 }

@@ -288,6 +288,10 @@ export class SqliteRunStore implements RunStore {
     return this.#follows.followers(tenant, id);
   }
 
+  async creators(tenant: TenantId, ids: readonly string[]): Promise<Map<RunId, string>> {
+    return this.#follows.creators(tenant, ids);
+  }
+
   async claimFill(tenant: TenantId, id: string, owner: string, until: Date, now: Date): Promise<boolean> {
     return this.#sql.claimFill.run({ id, tenantId: tenant, owner, until: until.getTime(), nowMs: now.getTime() }).changes > 0;
   }

@@ -32,6 +32,7 @@ export const DEFINITION_SQL = {
   get: `SELECT ${DEFINITION_COLUMNS} FROM definitions WHERE tenant_id = @tenantId
     AND csid IN (@id, (SELECT definition_csid FROM definition_aliases WHERE tenant_id = @tenantId AND alias = @id))`,
   revision: 'SELECT revision FROM definitions WHERE csid = ? AND tenant_id = ?',
+  csidsNamed: 'SELECT csid FROM definitions WHERE tenant_id = ? AND name = ? ORDER BY csid',
   update: `UPDATE definitions
     SET body = @body, updated_at = @updatedAt, updated_by = @updatedBy, revision = revision + 1
     WHERE csid = @csid AND tenant_id = @tenantId RETURNING ${DEFINITION_COLUMNS}`,

@@ -16,13 +16,21 @@ const INVOCATION_RESULT_FIELDS = ['@xmlns:ns2', 'primaryURICreated', 'userNote',
 /** `ns2:invocationResults`: what the plugin said it did. */
 export const INVOCATION_RESULTS = named('InvocationResults', element('ns2:invocationResults', textFields(INVOCATION_RESULT_FIELDS)));
 
+/** Runs a run follows or waits for: the ids the caller may see (all, with `runs` `L`; else their own), and a count of the others. */
+const FOLLOWED_RUNS = {
+  type: 'object',
+  properties: { runId: oneOrMany({ type: 'string' }), otherRuns: { type: 'string', description: 'How many other runs, whose ids the caller may not see' } },
+};
+
 /** The `ns2:run` document: a run's state, counts and (when small enough) results. */
 export const RUN_DOCUMENT = named(
   'Run',
   element(
     'ns2:run',
-    onlyTextFields([...RUN_LIST_SPEC.fieldsReturned, '@xmlns:ns2', 'statusText', 'open', 'canReRun', 'reruns', 'startedAt', 'purgeDateTime', 'noOfItemsAffected', 'resultsLink', 'resultsSize'], {
+    onlyTextFields([...RUN_LIST_SPEC.fieldsReturned, '@xmlns:ns2', 'statusText', 'open', 'canReRun', 'reruns', 'startedAt', 'purgeDateTime', 'noOfItemsAffected', 'resultsLink', 'resultsSize', 'afterFailure'], {
       status: { type: 'string', enum: [...RUN_STATUSES] },
+      after: { ...FOLLOWED_RUNS, description: 'The runs it follows (README "Ordered runs")' },
+      waitingFor: { ...FOLLOWED_RUNS, description: 'While it is Waiting: the runs it follows still active' },
       invocationContext: ANSWERED_CONTEXT,
       invocationResults: textFields(INVOCATION_RESULT_FIELDS.slice(1)),
       jobItemErrors: { type: 'object', description: 'The first failed items with their errors', properties: { itemError: oneOrMany(textFields(['csid', 'message'])) } },
