@@ -226,6 +226,33 @@ export function describeAuthStoreConformance(options: StoreConformanceOptions): 
       });
     });
 
+    it('moves the generation on at every change to a tenant, user, membership or role, and at no read', async () => {
+      const changes: Array<[string, () => Promise<unknown>]> = [
+        ['tenant created', () => auth().tenants.create({ id: A, name: 'A' }, 'root')],
+        ['tenant disabled', () => auth().tenants.setDisabled(A, true)],
+        ['role created', () => auth().roles.create(A, editor, 'root')],
+        ['role updated', () => auth().roles.update(A, { ...editor, displayName: 'Editor 2' }, 'root')],
+        ['user created', () => auth().users.create({ username: 'alice', defaultTenant: A, passwordHash: 'h1', roles: [] }, 'root')],
+        ['password changed', () => auth().users.setPassword(A, 'alice', 'h2', 'root')],
+        ['user disabled', () => auth().users.setDisabled(A, 'alice', true, 'root')],
+        ['roles changed', () => auth().users.setRoles(A, 'alice', ['editor'], 'root')],
+        ['membership added', () => auth().users.addMembership(B, 'alice', ['editor'], 'root')],
+        ['membership removed', () => auth().users.removeMembership(B, 'alice', 'root')],
+        ['role deleted', () => auth().roles.delete(A, 'editor')],
+      ];
+      for (const [change, write] of changes) {
+        const before = await auth().generation();
+        await write();
+        const after = await auth().generation();
+        expect(after, change).to.not.equal(before);
+        await auth().users.find('alice');
+        await auth().tenants.get(A);
+        await auth().roles.getMany(A, ['editor']);
+        await auth().tokens.find('nope');
+        expect(await auth().generation(), `reads after: ${change}`).to.equal(after);
+      }
+    });
+
     it('refuses operator objects where strings belong', async () => {
       const operator = { $ne: null } as unknown as string;
       for (const attempt of [

@@ -30,12 +30,14 @@ import {
 } from './authDocuments.js';
 import { findPage } from './operations.js';
 import { MONGO_DEFAULTS } from './defaults.js';
+import { MongoAuthGeneration } from './authGeneration.js';
 import { MongoUserStore } from './MongoUserStore.js';
 
 class MongoTenantStore implements TenantStore {
   constructor(
     private readonly tenants: Collection<TenantDocument>,
     private readonly now: Clock,
+    private readonly changed: () => Promise<void>,
   ) {}
 
   async create(tenant: { id: TenantId; name: string }, actor: string): Promise<TenantRecord> {
@@ -47,6 +49,7 @@ class MongoTenantStore implements TenantStore {
       createdBy: actor,
     };
     await insertUnique(this.tenants, document, 'Tenant', tenant.id);
+    await this.changed();
     return toTenantRecord(document);
   }
 
@@ -65,6 +68,7 @@ class MongoTenantStore implements TenantStore {
       { $set: { disabled } },
       { returnDocument: 'after' },
     );
+    await this.changed();
     return document === null ? undefined : toTenantRecord(document);
   }
 }
@@ -84,6 +88,7 @@ class MongoRoleStore implements RoleStore {
   constructor(
     private readonly roles: Collection<RoleDocument>,
     private readonly now: Clock,
+    private readonly changed: () => Promise<void>,
   ) {}
 
   async create(tenant: TenantId, role: RoleInput, actor: string): Promise<RoleRecord> {
@@ -100,6 +105,7 @@ class MongoRoleStore implements RoleStore {
       updatedBy: actor,
     };
     await insertUnique(this.roles, document, 'Role', role.name);
+    await this.changed();
     return toRoleRecord(document);
   }
 
@@ -126,11 +132,13 @@ class MongoRoleStore implements RoleStore {
         ? { $set: set, $unset: { description: '' as const } }
         : { $set: { ...set, description: role.description } };
     const document = await this.roles.findOneAndUpdate(roleFilter(tenant, role.name), update, { returnDocument: 'after' });
+    await this.changed();
     return document === null ? undefined : toRoleRecord(document);
   }
 
   async delete(tenant: TenantId, name: string): Promise<boolean> {
     const { deletedCount } = await this.roles.deleteOne(roleFilter(tenant, name));
+    await this.changed();
     return deletedCount > 0;
   }
 }
@@ -185,12 +193,19 @@ export class MongoAuthStore implements AuthStore {
   readonly users: MongoUserStore;
   readonly roles: RoleStore;
   readonly tokens: TokenStore;
+  readonly #generation: MongoAuthGeneration;
 
   constructor(db: Db, now: Clock, collectionOptions: CollectionOptions) {
     const names = MONGO_DEFAULTS.collections;
-    this.tenants = new MongoTenantStore(db.collection<TenantDocument>(names.tenants, collectionOptions), now);
-    this.users = new MongoUserStore(db.collection<UserDocument>(names.users, collectionOptions), now);
-    this.roles = new MongoRoleStore(db.collection<RoleDocument>(names.roles, collectionOptions), now);
+    this.#generation = new MongoAuthGeneration(db.collection(names.authGeneration, collectionOptions));
+    const changed = this.#generation.moveOn;
+    this.tenants = new MongoTenantStore(db.collection<TenantDocument>(names.tenants, collectionOptions), now, changed);
+    this.users = new MongoUserStore(db.collection<UserDocument>(names.users, collectionOptions), now, changed);
+    this.roles = new MongoRoleStore(db.collection<RoleDocument>(names.roles, collectionOptions), now, changed);
     this.tokens = new MongoTokenStore(db.collection<TokenDocument>(names.apiTokens, collectionOptions), now);
+  }
+
+  generation(): Promise<number> {
+    return this.#generation.read();
   }
 }

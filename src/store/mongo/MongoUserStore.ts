@@ -29,6 +29,7 @@ export class MongoUserStore implements UserStore {
   constructor(
     private readonly users: Collection<UserDocument>,
     private readonly now: Clock,
+    private readonly changed: () => Promise<void>,
   ) {}
 
   async create(user: NewUser, actor: string): Promise<UserRecord> {
@@ -46,6 +47,7 @@ export class MongoUserStore implements UserStore {
       updatedBy: actor,
     };
     await insertUnique(this.users, document, 'User', user.username);
+    await this.changed();
     return toUserRecord(document);
   }
 
@@ -89,6 +91,7 @@ export class MongoUserStore implements UserStore {
       },
       { returnDocument: 'after' },
     );
+    await this.changed();
     return document === null ? this.get(tenant, username) : toUserRecord(document);
   }
 
@@ -98,6 +101,7 @@ export class MongoUserStore implements UserStore {
       $pull: { memberships: { tenant: tenantId } },
       $set: { updatedAt: this.now(), updatedBy: actor },
     });
+    await this.changed();
     return modifiedCount > 0;
   }
 
@@ -117,6 +121,7 @@ export class MongoUserStore implements UserStore {
       { $set: { ...set, updatedAt: this.now(), updatedBy: actor } },
       { returnDocument: 'after' },
     );
+    await this.changed();
     return document === null ? undefined : toUserRecord(document);
   }
 }

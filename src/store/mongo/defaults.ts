@@ -21,5 +21,6 @@ export const MONGO_DEFAULTS = {
     roles: 'roles',
     apiTokens: 'apiTokens',
     oauthState: 'oauthState',
+    authGeneration: 'authGeneration',
   },
 } as const satisfies { databaseName: string; collections: Record<string, string> };

@@ -303,6 +303,24 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX run_items_by_item_key ON run_items (item_key);
   `,
+  // 16: a counter every change to a tenant, user, membership or role moves on (triggers, so no write path can miss
+  // it, in any process sharing the file): authentication keeps what it read while the counter stays put.
+  `
+  CREATE TABLE auth_generation (n INTEGER NOT NULL) STRICT;
+  INSERT INTO auth_generation (n) VALUES (0);
+  CREATE TRIGGER tenants_insert_auth_generation AFTER INSERT ON tenants BEGIN UPDATE auth_generation SET n = n + 1; END;
+  CREATE TRIGGER tenants_update_auth_generation AFTER UPDATE ON tenants BEGIN UPDATE auth_generation SET n = n + 1; END;
+  CREATE TRIGGER tenants_delete_auth_generation AFTER DELETE ON tenants BEGIN UPDATE auth_generation SET n = n + 1; END;
+  CREATE TRIGGER users_insert_auth_generation AFTER INSERT ON users BEGIN UPDATE auth_generation SET n = n + 1; END;
+  CREATE TRIGGER users_update_auth_generation AFTER UPDATE ON users BEGIN UPDATE auth_generation SET n = n + 1; END;
+  CREATE TRIGGER users_delete_auth_generation AFTER DELETE ON users BEGIN UPDATE auth_generation SET n = n + 1; END;
+  CREATE TRIGGER memberships_insert_auth_generation AFTER INSERT ON memberships BEGIN UPDATE auth_generation SET n = n + 1; END;
+  CREATE TRIGGER memberships_update_auth_generation AFTER UPDATE ON memberships BEGIN UPDATE auth_generation SET n = n + 1; END;
+  CREATE TRIGGER memberships_delete_auth_generation AFTER DELETE ON memberships BEGIN UPDATE auth_generation SET n = n + 1; END;
+  CREATE TRIGGER roles_insert_auth_generation AFTER INSERT ON roles BEGIN UPDATE auth_generation SET n = n + 1; END;
+  CREATE TRIGGER roles_update_auth_generation AFTER UPDATE ON roles BEGIN UPDATE auth_generation SET n = n + 1; END;
+  CREATE TRIGGER roles_delete_auth_generation AFTER DELETE ON roles BEGIN UPDATE auth_generation SET n = n + 1; END;
+  `,
 ];
 
 /** Brings the database up to the latest schema, each migration in its own transaction. */
