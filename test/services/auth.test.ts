@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
 import type { Caller } from '../../src/domain/access.js';
 import type { TenantId } from '../../src/domain/types.js';
@@ -258,6 +261,33 @@ describe('services: auth', () => {
       expect((await auth.authenticate(basic('root', 'root-password', 'b'))).kind).to.equal('authenticated');
       await store.auth.tenants.setDisabled('b' as TenantId, true);
       expect((await auth.authenticate(basic('root', 'root-password', 'b'))).kind).to.equal('tenant-refused');
+    });
+
+    it('takes changes made by another process sharing the store file into account at the next request', async () => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'invocables-auth-reads-'));
+      const filename = path.join(dir, 'store.db');
+      const here = SqliteStore.open({ filename });
+      const elsewhere = SqliteStore.open({ filename });
+      try {
+        await bootstrapAuth(here.auth, { username: 'root', password: 'root-password' });
+        const auth = new AuthService(here.auth, options);
+        const caller = async () => ((await auth.authenticate(basic('root', 'root-password'))) as { caller?: Caller }).caller;
+        expect((await caller())?.roles).to.deep.equal(['TENANT_ADMINISTRATOR']);
+        expect((await caller())?.roles, 'kept between requests').to.deep.equal(['TENANT_ADMINISTRATOR']);
+        const administrator = await elsewhere.auth.roles.get('default' as TenantId, 'TENANT_ADMINISTRATOR');
+        const readOnly = [{ resource: 'records', actions: ['read' as const] }];
+        await elsewhere.auth.roles.update('default' as TenantId, { ...administrator!, displayName: 'Reader now', permissions: readOnly }, 'other');
+        expect(await caller(), 'a role changed elsewhere').to.deep.include({ roles: ['Reader now'], permissions: readOnly });
+        await elsewhere.auth.users.setPassword('default' as TenantId, 'root', await hashSecret('changed'), 'other');
+        expect((await auth.authenticate(basic('root', 'root-password'))).kind, 'password changed elsewhere').to.equal('unauthenticated');
+        expect((await auth.authenticate(basic('root', 'changed'))).kind).to.equal('authenticated');
+        await elsewhere.auth.users.setDisabled('default' as TenantId, 'root', true, 'other');
+        expect((await auth.authenticate(basic('root', 'changed'))).kind, 'disabled elsewhere').to.equal('unauthenticated');
+      } finally {
+        await here.close();
+        await elsewhere.close();
+        await rm(dir, { recursive: true, force: true });
+      }
     });
   });
 });

@@ -9,10 +9,11 @@
 import { randomBytes } from 'node:crypto';
 import { mergePermissions, type Caller } from '../../domain/access.js';
 import type { TenantId } from '../../domain/types.js';
-import type { AuthStore, RoleRecord, UserRecord } from '../../store/authTypes.js';
+import type { AuthStore, Membership, RoleRecord, UserRecord } from '../../store/authTypes.js';
 import type { Clock } from '../../store/queryRules.js';
 import { looksLikeJwt, type AccessTokenVerifier } from './accessTokens.js';
 import { parseToken } from './apiToken.js';
+import { AuthReads } from './authReads.js';
 import { LoginThrottle, type LoginThrottleOptions } from './loginThrottle.js';
 import { hashSecret, verifySecret } from './secretHash.js';
 import { VerificationCache, type VerificationCacheOptions } from './verificationCache.js';
@@ -49,6 +50,7 @@ export class AuthService {
   readonly #store: AuthStore;
   readonly #throttle: LoginThrottle;
   readonly #cache: VerificationCache;
+  readonly #reads: AuthReads;
   readonly #now: Clock;
   readonly #accessTokens: AccessTokenVerifier | undefined;
   #decoy: Promise<string> | undefined;
@@ -57,6 +59,7 @@ export class AuthService {
     this.#store = store;
     this.#throttle = new LoginThrottle(options.throttle, options.now);
     this.#cache = new VerificationCache(options.cache, options.now);
+    this.#reads = new AuthReads(store);
     this.#now = options.now;
     this.#accessTokens = options.accessTokens;
   }
@@ -64,6 +67,7 @@ export class AuthService {
   async authenticate(request: AuthRequest): Promise<AuthOutcome> {
     const { credentials } = request;
     if (credentials === undefined) return { kind: 'unauthenticated' };
+    await this.#reads.refresh();
     return credentials.scheme === 'basic'
       ? this.#basic(credentials.username, credentials.password, request)
       : this.#bearer(credentials.token, request);
@@ -72,7 +76,7 @@ export class AuthService {
   async #basic(username: string, password: string, request: AuthRequest): Promise<AuthOutcome> {
     const retryAfterSeconds = this.#throttle.passwordRetryAfterSeconds(username, request.address);
     if (retryAfterSeconds !== undefined) return { kind: 'throttled', retryAfterSeconds };
-    const user = await this.#store.users.find(username);
+    const user = await this.#reads.user(username);
     if (!(await this.#passwordMatches(user, username, password))) {
       this.#throttle.passwordFailed(username, request.address);
       return { kind: 'unauthenticated' };
@@ -105,7 +109,7 @@ export class AuthService {
     if (stored.revokedAt !== undefined || (stored.expiresAt !== undefined && stored.expiresAt.getTime() <= now)) {
       return { kind: 'unauthenticated' };
     }
-    const user = await this.#store.users.find(stored.username);
+    const user = await this.#reads.user(stored.username);
     if (user === undefined || user.disabled) return { kind: 'unauthenticated' };
     // A token acts in its own tenant only; asking for another is refused like any tenant the caller may not use.
     if (request.tenant !== undefined && request.tenant !== stored.tenant) return { kind: 'tenant-refused', tenant: request.tenant };
@@ -121,7 +125,7 @@ export class AuthService {
    */
   async #accessToken(verifier: AccessTokenVerifier, token: string, request: AuthRequest): Promise<AuthOutcome> {
     const username = await verifier.username(token);
-    const user = username === undefined ? undefined : await this.#store.users.find(username);
+    const user = username === undefined ? undefined : await this.#reads.user(username);
     if (user === undefined || user.disabled) return { kind: 'unauthenticated' };
     return this.#callerIn(user, request.tenant ?? user.defaultTenant);
   }
@@ -137,7 +141,8 @@ export class AuthService {
    * is unknown, disabled, or may not act in that tenant. For acting in several tenants in one request.
    */
   async callerIn(username: string, tenant: string): Promise<Caller | undefined> {
-    const user = await this.#store.users.find(username);
+    await this.#reads.refresh();
+    const user = await this.#reads.user(username);
     if (user === undefined || user.disabled) return undefined;
     const outcome = await this.#callerIn(user, tenant);
     return outcome.kind === 'authenticated' ? outcome.caller : undefined;
@@ -178,20 +183,26 @@ export class AuthService {
   async #callerIn(user: UserRecord, tenant: string): Promise<AuthOutcome> {
     const membership = user.memberships.find((candidate) => candidate.tenant === tenant);
     if (membership === undefined) return { kind: 'tenant-refused', tenant };
-    // Read on every request, not cached, so a disabled tenant or a changed role takes effect at once in every
-    // process; the two reads are independent, so they overlap.
+    // Kept while the store's auth generation stays put (see AuthReads): a disabled tenant or a changed role
+    // moves it on, so either takes effect at the next request in every process.
+    const caller = await this.#reads.caller(user, tenant, () => this.#readCaller(user, membership));
+    return caller === undefined ? { kind: 'tenant-refused', tenant } : { kind: 'authenticated', caller };
+  }
+
+  /** The caller `user` is through `membership`, or `undefined` when its tenant is gone or disabled. */
+  async #readCaller(user: UserRecord, membership: Membership): Promise<Caller | undefined> {
+    // The two reads are independent, so they overlap.
     const [tenantRecord, roles] = await Promise.all([
       this.#store.tenants.get(membership.tenant),
       this.#store.roles.getMany(membership.tenant, membership.roles),
     ]);
-    if (tenantRecord === undefined || tenantRecord.disabled) return { kind: 'tenant-refused', tenant };
-    const caller: Caller = {
+    if (tenantRecord === undefined || tenantRecord.disabled) return undefined;
+    return {
       tenant: membership.tenant,
       user: user.username,
       roles: roles.map((role) => role.displayName),
       permissions: mergePermissions(roles),
       tenants: user.memberships.map((candidate) => candidate.tenant as TenantId),
     };
-    return { kind: 'authenticated', caller };
   }
 }
