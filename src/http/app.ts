@@ -5,7 +5,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import bytes from 'bytes';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { AuthService } from '../services/auth/authService.js';
@@ -17,6 +16,7 @@ import type { RunService } from '../services/runService.js';
 import type { IdempotencyService } from '../services/idempotencyService.js';
 import type { ScheduleService } from '../runs/schedules.js';
 import { errorHandler, routeNotFound } from './errorHandler.js';
+import { securityHeaders } from './securityHeaders.js';
 import { bodyParsers } from './negotiation.js';
 import { agendashRouter, type AgendashOptions } from './agendash.js';
 import { authenticate } from './authenticate.js';
@@ -99,7 +99,7 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   app.set('etag', false);
   app.set('trust proxy', options.trustProxy ?? false);
   // An API answers data, never pages: helmet's defaults (CSP, nosniff, frame and referrer policies, HSTS) all apply.
-  app.use(helmet());
+  app.use(securityHeaders());
 
   app.use(
     pinoHttp({
@@ -113,7 +113,10 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
       quietReqLogger: true,
       customAttributeKeys: { reqId: 'requestId' },
       // The request line says all a request log needs; full headers would only add noise (and credentials).
+      // Unwrapped: pino-http's wrappers would first build the standard request and response objects these drop
+      // (per request, for the child logger's bindings); errors keep pino's own serializer.
       serializers: { req: () => undefined, res: () => undefined },
+      wrapSerializers: false,
       customSuccessMessage: () => 'request',
       customErrorMessage: () => 'request',
       customSuccessObject: (req, res, val: { responseTime: number }) => requestLine(req, res, val.responseTime),
