@@ -92,7 +92,11 @@ function legalChars(text: string): string {
   return text.replace(ILLEGAL_CHARS, '\uFFFD');
 }
 
+/** Anything `escapeText` would change: most text has none, and one test is cheaper than five passes. */
+const NEEDS_ESCAPING = /[&<>\r]|[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
 function escapeText(text: string): string {
+  if (!NEEDS_ESCAPING.test(text)) return text;
   return legalChars(text)
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')

@@ -143,6 +143,14 @@ describe('buildXml', () => {
     expect(parseXml(buildXml({ a: 'x\u0001y' }))).to.deep.equal({ a: 'x\uFFFDy' });
   });
 
+  it('escapes each character that needs it when it is the only one in the text, and leaves plain text as it is', () => {
+    const escaped = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;', '\u0001': '\uFFFD', '\uFFFE': '\uFFFD' };
+    for (const [character, written] of Object.entries(escaped)) {
+      expect(buildXml({ a: `x${character}` }), JSON.stringify(character)).to.include(`<a>x${written}</a>`);
+    }
+    expect(buildXml({ a: 'plain é 😀\ttext\n' })).to.include('<a>plain é 😀\ttext\n</a>');
+  });
+
   it('refuses names that are not XML names', () => {
     expect(() => buildXml({ root: { 'not a name': 'x' } })).to.throw(/cannot be written as an XML name/);
   });
