@@ -18,6 +18,8 @@ import {
   type DocTree,
   type ErrorBody,
 } from '../codec/index.js';
+type ResponseMediaType = (typeof RESPONSE_MEDIA_TYPES)[number];
+import type { EncodedDocuments } from './encodedDocuments.js';
 import { HttpProblem } from './problems.js';
 
 /**
@@ -58,10 +60,17 @@ export function readTree(req: Request): DocTree {
 
 /** Sends a document in the format the client prefers (XML when it does not say). */
 export function sendTree(res: Response, status: number, tree: DocTree): void {
+  sendEncoded(res, status, (type) => MEDIA_CODECS[type].encode(tree));
+}
+
+/** `sendTree` for a document whose encodings `kept` keeps under `key`, which must name everything `tree` is made of. */
+export function sendKeptTree(res: Response, status: number, kept: EncodedDocuments, key: string, tree: () => DocTree): void {
+  sendEncoded(res, status, (type) => kept.encoding(`${type}\u0000${key}`, () => MEDIA_CODECS[type].encode(tree())));
+}
+
+function sendEncoded(res: Response, status: number, encode: (type: ResponseMediaType) => string): void {
   res.status(status).format(
-    Object.fromEntries(
-      RESPONSE_MEDIA_TYPES.map((type) => [type, () => res.type(MEDIA_CODECS[type].contentType).send(MEDIA_CODECS[type].encode(tree))]),
-    ),
+    Object.fromEntries(RESPONSE_MEDIA_TYPES.map((type) => [type, () => res.type(MEDIA_CODECS[type].contentType).send(encode(type))])),
   );
 }
 

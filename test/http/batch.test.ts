@@ -112,6 +112,10 @@ describe('HTTP /cspace-services/batch', () => {
   describe('update and delete', () => {
     it('updates with PUT, bumps the ETag, and honours If-Match', async () => {
       const location = await create(batchXml('<name>before</name><className>noop</className>'));
+      const read = async (accept: string) => (await service.request(location, { headers: { Accept: accept } })).text();
+      // Read first in both formats, so that a read after the update would show a kept encoding of revision 1.
+      expect(await read(XML)).to.include('<name>before</name>');
+      expect(await read(JSON_TYPE)).to.include('"name":"before"');
       const stale = await service.request(location, {
         method: 'PUT',
         headers: { 'Content-Type': XML, 'If-Match': '"rev-7"' },
@@ -128,6 +132,8 @@ describe('HTTP /cspace-services/batch', () => {
       const doc: any = await ok.json();
       expect(doc.document['ns2:batch_common'].name).to.equal('after');
       expect(doc.document['ns2:batch_common'].supportsGroup).to.equal('true');
+      expect(await read(XML)).to.include('<name>after</name>').and.include('<supportsGroup>true</supportsGroup>');
+      expect(await read(JSON_TYPE)).to.include('"name":"after"');
     });
 
     it('deletes, honouring If-Match, and then answers 404', async () => {

@@ -9,7 +9,8 @@ import { accountPermissionOn, BATCH_PERMISSION_TARGET } from '../../domain/accou
 import type { DefinitionService } from '../../services/definitionService.js';
 import { parseDefinitionListQuery } from '../definitionListQuery.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
-import { readTree, sendTree } from '../negotiation.js';
+import { EncodedDocuments } from '../encodedDocuments.js';
+import { readTree, sendKeptTree, sendTree } from '../negotiation.js';
 import { etagOf, ifMatchPrecondition } from '../preconditions.js';
 import { requirePermission } from '../requirePermission.js';
 import { callerOf } from '../requestContext.js';
@@ -21,8 +22,12 @@ export interface BatchRouterDeps {
   basePath: string;
 }
 
+/** How many encoded definitions a router keeps (about 1.5 KB each); the earliest encoded leave first. */
+const ENCODED_READS_KEPT = 1000;
+
 export function batchRouter({ definitions, basePath }: BatchRouterDeps): Router {
   const router = Router();
+  const encodedReads = new EncodedDocuments(ENCODED_READS_KEPT);
 
   router
     .route('/')
@@ -42,8 +47,14 @@ export function batchRouter({ definitions, basePath }: BatchRouterDeps): Router 
     .get(requirePermission('definitions', 'read'), async (req, res) => {
       const caller = callerOf(res);
       const stored = await definitions.get(caller.tenant, req.params.csid);
+      const permission = accountPermissionOn(caller, BATCH_PERMISSION_TARGET);
       res.set('ETag', etagOf(stored.core));
-      sendTree(res, 200, encodeBatchDocument(stored, accountPermissionOn(caller, BATCH_PERMISSION_TARGET)));
+      // What the document is made of: the stored revision (with its write time, so that a store restored from a
+      // backup and written again cannot be answered with the encoding of the revision it replaced) and the
+      // caller's permission part.
+      const { core } = stored;
+      const key = `${core.tenantId}\u0000${stored.csid}\u0000${core.revision}\u0000${core.updatedAt.getTime()}\u0000${JSON.stringify(permission)}`;
+      sendKeptTree(res, 200, encodedReads, key, () => encodeBatchDocument(stored, permission));
     })
     .put(requirePermission('definitions', 'update'), async (req, res) => {
       const caller = callerOf(res);
