@@ -18,9 +18,10 @@ import {
   type DocTree,
   type ErrorBody,
 } from '../codec/index.js';
-type ResponseMediaType = (typeof RESPONSE_MEDIA_TYPES)[number];
 import type { EncodedDocuments } from './encodedDocuments.js';
 import { HttpProblem } from './problems.js';
+
+type ResponseMediaType = (typeof RESPONSE_MEDIA_TYPES)[number];
 
 /**
  * What every body must pass before its parser decodes it (body-parser's `verify`, given the raw bytes): it is
