@@ -75,7 +75,8 @@ export const RUN_SERVICE_DEFAULTS = {
 
 /** Where runs are executed (`RunExecutor`); absent in an API-only process, whose runs other processes pick up. */
 export interface RunWaker {
-  wake(tenant: TenantId, runId: string): Promise<void>;
+  /** `stored`: the run as this process just stored it (a new run), which may then start here at once. */
+  wake(tenant: TenantId, runId: string, stored?: Run): Promise<void>;
   abort(runId: string, reason: Error): void;
   /** The run ended: wakes the runs waiting for it (`RunStore.followers`). */
   ended(tenant: TenantId, runId: string): Promise<void>;
@@ -385,7 +386,7 @@ export class RunService {
       { run: run.id, definition: definitionCsid, items: run.counts.posted, open: flags.open, filling: run.filling, status: run.status, after: run.after },
       'run queued',
     );
-    await this.#wake(run);
+    await this.#deps.waker?.wake(run.tenant, run.id, run);
     return this.#view(run);
   }
 
