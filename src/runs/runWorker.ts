@@ -109,8 +109,11 @@ export interface RunWorkerDeps {
   records: RecordService;
   logger: Logger;
   now: Clock;
-  /** Called after outcomes were written and when the run changed state. */
-  onProgress: (tenant: TenantId, runId: string) => void;
+  /**
+   * Called after outcomes were written and when the run changed state; with the run as stored when the store
+   * answered it (started, finished), so that nothing reads it again to tell whoever follows it.
+   */
+  onProgress: (tenant: TenantId, runId: string, run?: Run) => void;
   options?: Partial<RunWorkerOptions>;
 }
 
@@ -183,8 +186,9 @@ export class RunWorker {
       if (initial?.status === RUN_STATUS.Failed) logger.info({ statusText: initial.statusText }, 'run failed: a run it follows failed');
     }
     if (initial === undefined || isFinalRunStatus(initial.status) || initial.status === RUN_STATUS.Waiting) return;
-    const run = (await runs.start(tenant, runId, now())) ?? initial;
-    this.#deps.onProgress(tenant, runId);
+    const started = await runs.start(tenant, runId, now());
+    const run = started ?? initial;
+    this.#deps.onProgress(tenant, runId, started);
     const prepared = await this.#prepare(run).catch(async (err: unknown) => {
       const reason = err instanceof Error ? err.message : String(err);
       logger.warn({ err }, 'run cannot proceed');
@@ -394,7 +398,7 @@ class RunSession {
     // Two sessions may reach the end together; the one whose finish ended the run (its time stamped) reports it.
     if (finished !== undefined && isFinalRunStatus(finished.status) && finished.completedAt?.getTime() === at.getTime()) {
       this.logger.info({ status: finished.status, counts: finished.counts }, 'run finished');
-      this.deps.onProgress(this.#tenant, this.run.id);
+      this.deps.onProgress(this.#tenant, this.run.id, finished);
     }
   }
 

@@ -534,9 +534,10 @@ export class RunService {
     return this.#view(run);
   }
 
-  /** The worker's progress hook: publishes the run's current state to whoever watches it. */
-  progressed(tenant: TenantId, id: string): void {
+  /** The worker's progress hook: publishes the run's current state (`run`, or as read) to whoever watches it. */
+  progressed(tenant: TenantId, id: string, run?: Run): void {
     if (this.#events.listenerCount(id) === 0) return;
+    if (run !== undefined) return this.#publish(run);
     this.#deps.runs
       .get(tenant, id)
       .then((run) => run !== undefined && this.#publish(run))
