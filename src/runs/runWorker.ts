@@ -267,6 +267,8 @@ class RunSession {
   readonly #held = new Map<number, CallHandle | undefined>();
   /** Items of `#held` whose lease another worker took: they get no outcome here, and no further attempt. */
   readonly #lost = new Set<number>();
+  /** Items taken over by other workers over the session. */
+  #lostTotal = 0;
   /** Until when (epoch ms) every lease in `#held` is known to hold: past it, no item starts before a renewal. */
   #leasesHoldUntil = 0;
   #renewing: Promise<void> | undefined;
@@ -285,6 +287,11 @@ class RunSession {
   #lastStatusLook = performance.now();
   /** When this session last looked for crash suspects; the first claim looks. */
   #lastTakeOverLook = -Infinity;
+  /**
+   * The last look took every claimable item (fewer than a batch, no crash suspect): no item was left then, nor held
+   * by a dead worker. Until the next look is due, a claim that finds nothing need not look again.
+   */
+  #lookTookAll = false;
 
   constructor(
     readonly deps: RunWorkerDeps,
@@ -333,6 +340,7 @@ class RunSession {
     // the next batch is ready while one runs; the threads run at most `concurrency` of them at a time.
     const inFlight = this.#perRecord ? Math.max(this.options.concurrency, 2 * this.options.batchSize) : 1;
     for (;;) {
+      const lost = this.#lostTotal;
       await forEachBounded(this.#claimed(), inFlight, async ({ item, record, settled }) => {
         try {
           // A crash suspect runs alone in the process, and its outcome is committed before anything else starts: if
@@ -363,9 +371,12 @@ class RunSession {
         }
       });
       // Outcomes of the last items: when some of them conflicted, their items are New again, to be claimed here.
+      // Items another worker took over meanwhile are waited for as any other worker's (see `#claimed`): once they
+      // end there, this session finishes the run.
       const requeued = this.#requeued;
       await this.#flush();
-      if (this.#requeued === requeued || this.control.stopping() || this.#signal.aborted) return;
+      const again = this.#requeued > requeued || this.#lostTotal > lost;
+      if (!again || this.control.stopping() || this.#signal.aborted) return;
     }
   }
 
@@ -403,7 +414,7 @@ class RunSession {
   }
 
   async #summary(run: Run): Promise<Run['results']> {
-    const errors = await this.deps.runs.itemErrors(this.#tenant, run.id, 5);
+    const errors = run.counts.failed === 0 ? {} : await this.deps.runs.itemErrors(this.#tenant, run.id, 5);
     const failures = Object.entries(errors).map(([csid, message]) => ({ csid, message }));
     const { processed, affected, failed } = run.counts;
     return this.deps.invocations.summarize(this.prepared, { processed, affected, failed }, failures);
@@ -438,6 +449,7 @@ class RunSession {
       const held = new Set(await this.deps.runs.renewLeases(this.#tenant, this.run.id, this.owner, until));
       this.#leasesHoldUntil = until.getTime();
       const lost = watched.filter((seq) => !held.has(seq) && this.#held.has(seq));
+      this.#lostTotal += lost.length;
       for (const seq of lost) {
         this.#lost.add(seq);
         this.#held.get(seq)?.abort?.(takenOver());
@@ -493,8 +505,8 @@ class RunSession {
       try {
         const look = performance.now() - this.#lastTakeOverLook >= TAKE_OVER_LOOK_MS;
         claimed = await this.#claim(at, look);
-        // Before saying nothing is left, look for items a dead worker holds.
-        if (claimed.length === 0 && !look) claimed = await this.#claim(at, true);
+        // Before saying nothing is left, look for items a dead worker holds, unless the last look just found none.
+        if (claimed.length === 0 && !look && !this.#lookTookAll) claimed = await this.#claim(at, true);
       } catch (err) {
         if (err instanceof StoreUnavailableError) continue;
         throw err;
@@ -549,9 +561,9 @@ class RunSession {
   }
 
   /** A claim of up to a batch; `takeOver` also looks for crash suspects first (see `ClaimOptions.takeOver`). */
-  #claim(now: Date, takeOver: boolean): Promise<RunItem[]> {
+  async #claim(now: Date, takeOver: boolean): Promise<RunItem[]> {
     if (takeOver) this.#lastTakeOverLook = performance.now();
-    return this.deps.runs.claim(this.#tenant, this.run.id, {
+    const claimed = await this.deps.runs.claim(this.#tenant, this.run.id, {
       owner: this.owner,
       limit: this.options.batchSize,
       leaseMs: this.options.leaseMs,
@@ -559,6 +571,8 @@ class RunSession {
       maxCrashes: this.options.maxCrashes,
       takeOver,
     });
+    if (takeOver) this.#lookTookAll = claimed.length < this.options.batchSize && !claimed.some(isCrashSuspect);
+    return claimed;
   }
 
   /** Synchronous, so the items between two looks cost no extra turn of the event loop. */
