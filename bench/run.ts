@@ -14,7 +14,8 @@ console.log(JSON.stringify(figures, null, 2));
 const n = (value: number) => value.toLocaleString('en-US');
 console.log(
   `${n(figures.items)} items: ${n(figures.itemsPerSecond)} items/s end to end (${figures.totalSeconds} s), ` +
-    `first item after ${n(figures.timeToFirstItemMs)} ms, 202 after ${n(figures.acceptedMs)} ms, ` +
+    `first item after ${n(figures.timeToFirstItemMs)} ms (${n(figures.firstItemAfterStoredMs)} ms after the run was stored), ` +
+    `202 after ${n(figures.acceptedMs)} ms, ` +
     `RSS +${figures.runRssGrowthMiB} MiB and JS heap +${figures.runHeapGrowthMiB} MiB at most during the run, ` +
     `${figures.heapRetainedAfterRunMiB} MiB of heap retained after it ` +
     `(RSS ${figures.rssBeforeRunMiB} MiB before it, ${figures.peakRssMiB} MiB peak with seeding); ` +

@@ -231,7 +231,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     logger: runLogger,
     now,
     // `runs` is built below, before the executor starts and so before any progress.
-    onProgress: (tenant, runId) => runs.progressed(tenant, runId),
+    onProgress: (tenant, runId, run) => runs.progressed(tenant, runId, run),
     options: {
       concurrency: config.itemConcurrency,
       leaseMs: config.runLeaseMs,

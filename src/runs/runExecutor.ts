@@ -7,6 +7,13 @@
  * job (`RUN_SLOT_JOB_NAME`) for each further slot, which a process with room that does not work on the run yet
  * turns into a session's job of its own. Items are claimed under leases, so two sessions never share an item.
  *
+ * A run just stored by this process (`wake` with the stored run) starts here at once when there is room: no Agenda
+ * round trip before its first item. Such a direct session saves its session's job only once it outlives a heartbeat
+ * (due a lock lifetime later, and pushed back at every heartbeat: it comes due only if this process dies), so a
+ * small run costs Agenda nothing; a run that ends sooner is recovered, if this process dies, by the restart or by
+ * another process's sweep, as a run whose wake was lost. A run with more items than a claim opens its further slots
+ * at once, as a woken run does.
+ *
  * Lifecycle: `start()` defines the jobs, starts Agenda and wakes every run left active by a previous process
  * (crash or shutdown), or with `processRuns: false` only readies Agenda to save jobs; `stop()` stops claiming,
  * drains Agenda for a bounded time, aborts what still runs (its items are released), then closes the connection
@@ -97,7 +104,8 @@ const RUN_JOB_KEYS = ['tenant', 'runId', 'slot'] as const;
  * out), its job fails and Agenda runs it again after 1 s, 2 s, 4 s… up to a minute, for as long as it takes: the
  * run keeps its job. Jitter keeps the processes of a fleet that failed together from retrying together.
  */
-const SESSION_RETRY = exponential({ delay: 1_000, factor: 2, maxDelay: 60_000, maxRetries: Number.POSITIVE_INFINITY, jitter: 0.2 });
+const SESSION_RETRY_FIRST_MS = 1_000;
+const SESSION_RETRY = exponential({ delay: SESSION_RETRY_FIRST_MS, factor: 2, maxDelay: 60_000, maxRetries: Number.POSITIVE_INFINITY, jitter: 0.2 });
 
 interface ActiveRun {
   controller: AbortController;
@@ -105,6 +113,10 @@ interface ActiveRun {
   /** Agenda gave the session's job up (its lock expired, or a heartbeat could not be saved). */
   lockLost: boolean;
   done: Promise<void>;
+  /** Whether open slots may stand in Agenda for the run: a direct session of a small run opens none. */
+  slots: boolean;
+  /** A direct session's own job, once saved (see `#direct`): removed when the run is over. */
+  ownJob?: Job<RunJobData>;
 }
 
 /** Gone (purged), or in a final status: nobody works on it any more. */
@@ -129,6 +141,9 @@ export function watchAgendaFile(store: Store, backend: AgendaBackend, dataDir: s
   store.watchFile(AGENDA_STORE_PART, path.join(dataDir, sqliteFilename), { db: () => repository.database, reopen: () => repository.reopen() });
 }
 
+/** A run as just stored by this process: what `wake` needs to start it at once. */
+export type StoredRun = Pick<Run, 'tenant' | 'id' | 'status' | 'open' | 'filling' | 'counts'>;
+
 export interface RunExecutorDeps {
   backend: AgendaBackend;
   /** How Agenda hears of jobs saved (see notificationChannel.ts). @defaultValue an in-process channel */
@@ -136,7 +151,8 @@ export interface RunExecutorDeps {
   runs: RunStore;
   /** A session that met the store unavailable goes on once it is back. */
   storeHealth: StoreHealth;
-  worker: RunWorker;
+  /** Works on runs (`process`); its claim size (`options.batchSize`) tells a small run from a big one. */
+  worker: Pick<RunWorker, 'process'> & { options: Pick<RunWorker['options'], 'batchSize'> };
   logger: Logger;
   options?: Partial<RunExecutorOptions>;
   /**
@@ -235,17 +251,42 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
 
   /**
    * Makes sure workers look at the run soon: new items, close, rerun, or a restart. A session here looks again
-   * before it ends; otherwise the run gets a session's job due now (slot 0) and its further slots are opened.
+   * before it ends; a run just stored here (`stored`) starts here at once when this process has room (see the
+   * top of this file); otherwise the run gets a session's job due now (slot 0) and its further slots are opened.
    */
-  async wake(tenant: TenantId, runId: string): Promise<void> {
+  async wake(tenant: TenantId, runId: string, stored?: StoredRun): Promise<void> {
     if (this.#agenda === undefined || this.#stopping !== undefined) return;
     const active = this.#active.get(runId);
     if (active !== undefined) {
       active.again = true;
       return;
     }
-    await this.#save(RUN_JOB_NAME, { tenant, runId, slot: 0 }, 'advance');
+    const direct = stored !== undefined && this.#options.processRuns && stored.status === RUN_STATUS.Queued && this.#active.size < this.#options.maxConcurrentRuns;
+    const slots = !direct || stored.counts.posted > this.#deps.worker.options.batchSize || stored.open || stored.filling;
+    if (direct) void this.#direct({ tenant, runId, slot: 0 }, slots);
+    else await this.#save(RUN_JOB_NAME, { tenant, runId, slot: 0 }, 'advance');
+    if (!slots) return;
     for (let slot = 1; slot < this.#options.slotsPerRun; slot += 1) await this.#save(RUN_SLOT_JOB_NAME, { tenant, runId, slot }, 'keep');
+  }
+
+  /**
+   * A session started here without Agenda. It has a session's job only once it outlives a heartbeat: due a lock
+   * lifetime later, and pushed back at each heartbeat, so that another process takes the run up if this one dies.
+   * A session that fails leaves a job due after a second, as a failed session's job is retried.
+   */
+  async #direct(data: RunJobData, slots: boolean): Promise<void> {
+    const { lockLifetimeMs } = this.#options;
+    const dueLater = async (_run: Run | undefined, entry: ActiveRun) => {
+      entry.ownJob = await this.#save(RUN_JOB_NAME, data, 'advance', new Date(Date.now() + lockLifetimeMs));
+    };
+    try {
+      await this.#session(data, dueLater, slots);
+    } catch {
+      // Logged by the session.
+      await this.#save(RUN_JOB_NAME, data, 'advance', new Date(Date.now() + SESSION_RETRY_FIRST_MS)).catch((err: unknown) =>
+        this.#deps.logger.warn({ err, run: data.runId }, 'could not save the job that retries a failed run session; the sweep will'),
+      );
+    }
   }
 
   /**
@@ -257,16 +298,16 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   }
 
   /**
-   * Saves a job due now unless one of that name for the slot exists that nobody has locked yet: that one is kept
+   * Saves a job due now (or at `due`) unless one of that name for the slot exists that nobody has locked yet: that one is kept
    * as it is (`keep`) or made due now (`advance`). A locked job never counts, since it may be about to complete
    * and be removed: so no wake is lost, and a slot has at most one job waiting however often it is woken.
    */
-  async #save(name: string, data: RunJobData, existing: 'keep' | 'advance'): Promise<void> {
+  async #save(name: string, data: RunJobData, existing: 'keep' | 'advance', due?: Date): Promise<Job<RunJobData> | undefined> {
     const { tenant, runId, slot } = data;
-    await this.#agenda
-      ?.create<RunJobData>(name, data)
-      .unique({ 'data.tenant': tenant, 'data.runId': runId, 'data.slot': slot, lockedAt: null }, { insertOnly: existing === 'keep' })
-      .save();
+    const job = this.#agenda?.create<RunJobData>(name, data);
+    if (due !== undefined) job?.schedule(due);
+    const unique = { 'data.tenant': tenant, 'data.runId': runId, 'data.slot': slot, lockedAt: null };
+    return (await job?.unique(unique, { insertOnly: existing === 'keep' }).save()) as Job<RunJobData> | undefined;
   }
 
   /**
@@ -285,6 +326,8 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
       // An open run whose posted items are all processed waits for its client, not for a worker; a waiting run for
       // the runs it follows, until none of them is active (then its wake was lost: it is woken here).
       if (run === undefined || isOver(run) || (run.open && run.counts.processed >= run.counts.posted)) continue;
+      // Taken up less than a lock lifetime ago: maybe by a direct session in another process, whose job comes later.
+      if (run.startedAt !== undefined && Date.now() - run.startedAt.getTime() < this.#options.lockLifetimeMs) continue;
       if (run.status === RUN_STATUS.Waiting && (await this.#deps.runs.waitingFor(tenant, id)).length > 0) continue;
       this.#deps.logger.warn({ run: id, tenant }, 'active run with no session: woken');
       await this.wake(tenant, id);
@@ -311,7 +354,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   async #handleRun(job: Job<RunJobData>): Promise<void> {
     const data = (await this.#checked(job))?.data;
     if (data === undefined) return;
-    const { tenant, runId } = data;
+    const { runId } = data;
     if (this.#stopping !== undefined) {
       await this.#keep(job, () => this.#save(RUN_JOB_NAME, data, 'keep'));
       return;
@@ -322,13 +365,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
       if (data.slot > 0) await this.#keep(job, () => this.#save(RUN_SLOT_JOB_NAME, data, 'keep'));
       return;
     }
-    let settle = () => {};
-    const done = new Promise<void>((resolve) => (settle = resolve));
-    const entry: ActiveRun = { controller: new AbortController(), again: false, lockLost: false, done };
-    this.#active.set(runId, entry);
-    const stopping = () => this.#stopping !== undefined || entry.lockLost;
-    const touch = async () => {
-      const run = await this.#deps.runs.get(tenant, runId);
+    await this.#session(data, async (run, entry) => {
       try {
         await job.touch(run === undefined ? 0 : percentCompleted(run.counts, run.status));
       } catch (err) {
@@ -336,8 +373,26 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
         // items in flight finish (their leases are still ours) rather than abort them to be run again elsewhere.
         if (!entry.lockLost) this.#deps.logger.warn({ err, run: runId }, 'run session lost its job lock; it stops claiming');
         entry.lockLost = true;
-        return;
       }
+    }, true, (job.attrs.failCount ?? 0) + 1);
+  }
+
+  /**
+   * Works on the run in a session of this process, until the worker is done with it and no wake came meanwhile.
+   * `beat` is the heartbeat towards whatever stands for the session (its job); the run's status is looked at too.
+   * Throws when the session failed (logged here).
+   */
+  async #session(data: RunJobData, beat: (run: Run | undefined, entry: ActiveRun) => Promise<void>, slots: boolean, attempt = 1): Promise<void> {
+    const { tenant, runId } = data;
+    let settle = () => {};
+    const done = new Promise<void>((resolve) => (settle = resolve));
+    const entry: ActiveRun = { controller: new AbortController(), again: false, lockLost: false, done, slots };
+    this.#active.set(runId, entry);
+    const stopping = () => this.#stopping !== undefined || entry.lockLost;
+    const touch = async () => {
+      const run = await this.#deps.runs.get(tenant, runId);
+      await beat(run, entry);
+      if (entry.lockLost) return;
       // Finished or cancelled by another process: a session waiting on that process's leases would otherwise
       // sleep until they expire, and items still in flight here would run on for nothing.
       if (isOver(run)) entry.controller.abort(new Error(`run ${runId} is over`));
@@ -358,12 +413,12 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
       // (by any process), so the run goes on.
       if (entry.lockLost && this.#stopping === undefined) throw new Error(`run ${runId}: the session's job lock was lost`);
     } catch (err) {
-      this.#deps.logger.error({ err, run: runId, attempt: (job.attrs.failCount ?? 0) + 1 }, 'run session failed; its job is retried');
+      this.#deps.logger.error({ err, run: runId, attempt }, 'run session failed; its job is retried');
       throw err;
     } finally {
       this.#active.delete(runId);
       this.#release();
-      await this.#afterSession(data, entry.again);
+      await this.#afterSession(data, entry);
       settle();
     }
   }
@@ -436,7 +491,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   }
 
   /** Runs `work`; when it fails (the store is busy, say), Agenda keeps this job to run it again a poll later. */
-  async #keep(job: Job<RunJobData>, work: () => Promise<void>): Promise<void> {
+  async #keep(job: Job<RunJobData>, work: () => Promise<unknown>): Promise<void> {
     try {
       await work();
     } catch (err) {
@@ -454,15 +509,16 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
    * shutdown, another process (or this one, restarted) picks it up; after a wake that came while the session was
    * being aborted (a cancel, then a rerun before the cancelled session wound down), a new session takes the run up.
    * A run that is over closes its open slots: nobody needs to join it any more (a process holding one finds its
-   * job gone, which Agenda ignores); and the runs that follow it are woken.
+   * job gone, which Agenda ignores), and a direct session's own job goes; and the runs that follow it are woken.
    */
-  async #afterSession(data: RunJobData, wokenMeanwhile: boolean): Promise<void> {
+  async #afterSession(data: RunJobData, { again, slots, ownJob }: ActiveRun): Promise<void> {
     const { tenant, runId } = data;
     try {
       if (isOver(await this.#deps.runs.get(tenant, runId))) {
-        await this.#agenda?.cancel({ name: RUN_SLOT_JOB_NAME, data: { tenant, runId } });
+        if (slots) await this.#agenda?.cancel({ name: RUN_SLOT_JOB_NAME, data: { tenant, runId } });
+        await ownJob?.remove();
         await this.ended(tenant, runId);
-      } else if (this.#stopping !== undefined || wokenMeanwhile) await this.#save(RUN_JOB_NAME, data, 'advance');
+      } else if (this.#stopping !== undefined || again) await this.#save(RUN_JOB_NAME, data, 'advance');
     } catch (err) {
       this.#deps.logger.warn({ err, run: runId }, 'could not hand the run over or close its slots');
     }
@@ -490,10 +546,20 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
 
   /** Lets running sessions finish for `drainTimeoutMs`, then aborts the rest (their items are released). */
   async #drain(agenda: Agenda): Promise<void> {
+    const { drainTimeoutMs } = this.#options;
+    const deadline = Date.now() + drainTimeoutMs;
     // The connection stays open for the hand-overs of sessions that end now (`#afterSession`).
-    const result = await agenda.drain({ timeout: this.#options.drainTimeoutMs, closeConnection: false });
-    if (!result.timedOut) return;
+    const result = await agenda.drain({ timeout: drainTimeoutMs, closeConnection: false });
+    // Direct sessions (no Agenda job) get what is left of the same time.
+    const direct = [...this.#active.values()].map((entry) => entry.done);
+    if (!result.timedOut && direct.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
+      await Promise.race([Promise.all(direct), timeUp]);
+      clearTimeout(timer);
+    }
     const running = [...this.#active.values()];
+    if (running.length === 0) return;
     for (const entry of running) entry.controller.abort(new Error('service shutting down'));
     await Promise.allSettled(running.map((entry) => entry.done));
   }

@@ -109,8 +109,11 @@ export interface RunWorkerDeps {
   records: RecordService;
   logger: Logger;
   now: Clock;
-  /** Called after outcomes were written and when the run changed state. */
-  onProgress: (tenant: TenantId, runId: string) => void;
+  /**
+   * Called after outcomes were written and when the run changed state; with the run as stored when the store
+   * answered it (started, finished), so that nothing reads it again to tell whoever follows it.
+   */
+  onProgress: (tenant: TenantId, runId: string, run?: Run) => void;
   options?: Partial<RunWorkerOptions>;
 }
 
@@ -183,8 +186,9 @@ export class RunWorker {
       if (initial?.status === RUN_STATUS.Failed) logger.info({ statusText: initial.statusText }, 'run failed: a run it follows failed');
     }
     if (initial === undefined || isFinalRunStatus(initial.status) || initial.status === RUN_STATUS.Waiting) return;
-    const run = (await runs.start(tenant, runId, now())) ?? initial;
-    this.#deps.onProgress(tenant, runId);
+    const started = await runs.start(tenant, runId, now());
+    const run = started ?? initial;
+    this.#deps.onProgress(tenant, runId, started);
     const prepared = await this.#prepare(run).catch(async (err: unknown) => {
       const reason = err instanceof Error ? err.message : String(err);
       logger.warn({ err }, 'run cannot proceed');
@@ -263,6 +267,8 @@ class RunSession {
   readonly #held = new Map<number, CallHandle | undefined>();
   /** Items of `#held` whose lease another worker took: they get no outcome here, and no further attempt. */
   readonly #lost = new Set<number>();
+  /** Items taken over by other workers over the session. */
+  #lostTotal = 0;
   /** Until when (epoch ms) every lease in `#held` is known to hold: past it, no item starts before a renewal. */
   #leasesHoldUntil = 0;
   #renewing: Promise<void> | undefined;
@@ -281,6 +287,11 @@ class RunSession {
   #lastStatusLook = performance.now();
   /** When this session last looked for crash suspects; the first claim looks. */
   #lastTakeOverLook = -Infinity;
+  /**
+   * The last look took every claimable item (fewer than a batch, no crash suspect): no item was left then, nor held
+   * by a dead worker. Until the next look is due, a claim that finds nothing need not look again.
+   */
+  #lookTookAll = false;
 
   constructor(
     readonly deps: RunWorkerDeps,
@@ -329,6 +340,7 @@ class RunSession {
     // the next batch is ready while one runs; the threads run at most `concurrency` of them at a time.
     const inFlight = this.#perRecord ? Math.max(this.options.concurrency, 2 * this.options.batchSize) : 1;
     for (;;) {
+      const lost = this.#lostTotal;
       await forEachBounded(this.#claimed(), inFlight, async ({ item, record, settled }) => {
         try {
           // A crash suspect runs alone in the process, and its outcome is committed before anything else starts: if
@@ -359,9 +371,12 @@ class RunSession {
         }
       });
       // Outcomes of the last items: when some of them conflicted, their items are New again, to be claimed here.
+      // Items another worker took over meanwhile are waited for as any other worker's (see `#claimed`): once they
+      // end there, this session finishes the run.
       const requeued = this.#requeued;
       await this.#flush();
-      if (this.#requeued === requeued || this.control.stopping() || this.#signal.aborted) return;
+      const again = this.#requeued > requeued || this.#lostTotal > lost;
+      if (!again || this.control.stopping() || this.#signal.aborted) return;
     }
   }
 
@@ -394,12 +409,12 @@ class RunSession {
     // Two sessions may reach the end together; the one whose finish ended the run (its time stamped) reports it.
     if (finished !== undefined && isFinalRunStatus(finished.status) && finished.completedAt?.getTime() === at.getTime()) {
       this.logger.info({ status: finished.status, counts: finished.counts }, 'run finished');
-      this.deps.onProgress(this.#tenant, this.run.id);
+      this.deps.onProgress(this.#tenant, this.run.id, finished);
     }
   }
 
   async #summary(run: Run): Promise<Run['results']> {
-    const errors = await this.deps.runs.itemErrors(this.#tenant, run.id, 5);
+    const errors = run.counts.failed === 0 ? {} : await this.deps.runs.itemErrors(this.#tenant, run.id, 5);
     const failures = Object.entries(errors).map(([csid, message]) => ({ csid, message }));
     const { processed, affected, failed } = run.counts;
     return this.deps.invocations.summarize(this.prepared, { processed, affected, failed }, failures);
@@ -434,6 +449,7 @@ class RunSession {
       const held = new Set(await this.deps.runs.renewLeases(this.#tenant, this.run.id, this.owner, until));
       this.#leasesHoldUntil = until.getTime();
       const lost = watched.filter((seq) => !held.has(seq) && this.#held.has(seq));
+      this.#lostTotal += lost.length;
       for (const seq of lost) {
         this.#lost.add(seq);
         this.#held.get(seq)?.abort?.(takenOver());
@@ -489,8 +505,8 @@ class RunSession {
       try {
         const look = performance.now() - this.#lastTakeOverLook >= TAKE_OVER_LOOK_MS;
         claimed = await this.#claim(at, look);
-        // Before saying nothing is left, look for items a dead worker holds.
-        if (claimed.length === 0 && !look) claimed = await this.#claim(at, true);
+        // Before saying nothing is left, look for items a dead worker holds, unless the last look just found none.
+        if (claimed.length === 0 && !look && !this.#lookTookAll) claimed = await this.#claim(at, true);
       } catch (err) {
         if (err instanceof StoreUnavailableError) continue;
         throw err;
@@ -545,9 +561,9 @@ class RunSession {
   }
 
   /** A claim of up to a batch; `takeOver` also looks for crash suspects first (see `ClaimOptions.takeOver`). */
-  #claim(now: Date, takeOver: boolean): Promise<RunItem[]> {
+  async #claim(now: Date, takeOver: boolean): Promise<RunItem[]> {
     if (takeOver) this.#lastTakeOverLook = performance.now();
-    return this.deps.runs.claim(this.#tenant, this.run.id, {
+    const claimed = await this.deps.runs.claim(this.#tenant, this.run.id, {
       owner: this.owner,
       limit: this.options.batchSize,
       leaseMs: this.options.leaseMs,
@@ -555,6 +571,8 @@ class RunSession {
       maxCrashes: this.options.maxCrashes,
       takeOver,
     });
+    if (takeOver) this.#lookTookAll = claimed.length < this.options.batchSize && !claimed.some(isCrashSuspect);
+    return claimed;
   }
 
   /** Synchronous, so the items between two looks cost no extra turn of the event loop. */

@@ -75,7 +75,8 @@ export const RUN_SERVICE_DEFAULTS = {
 
 /** Where runs are executed (`RunExecutor`); absent in an API-only process, whose runs other processes pick up. */
 export interface RunWaker {
-  wake(tenant: TenantId, runId: string): Promise<void>;
+  /** `stored`: the run as this process just stored it (a new run), which may then start here at once. */
+  wake(tenant: TenantId, runId: string, stored?: Run): Promise<void>;
   abort(runId: string, reason: Error): void;
   /** The run ended: wakes the runs waiting for it (`RunStore.followers`). */
   ended(tenant: TenantId, runId: string): Promise<void>;
@@ -390,7 +391,8 @@ export class RunService {
       { run: run.id, definition: definitionCsid, items: run.counts.posted, open: flags.open, filling: run.filling, status: run.status, after: run.after },
       'run queued',
     );
-    await this.#wake(run);
+    // The stored run goes with the wake: the process that stored it may start it at once, without reading it again.
+    await this.#deps.waker?.wake(run.tenant, run.id, run);
     return this.view(caller, run);
   }
 
@@ -555,9 +557,10 @@ export class RunService {
     return this.view(requester, run);
   }
 
-  /** The worker's progress hook: publishes the run's current state to whoever watches it. */
-  progressed(tenant: TenantId, id: string): void {
+  /** The worker's progress hook: publishes the run's current state (`run`, or as read) to whoever watches it. */
+  progressed(tenant: TenantId, id: string, run?: Run): void {
     if (this.#events.listenerCount(id) === 0) return;
+    if (run !== undefined) return this.#publish(run);
     this.#deps.runs
       .get(tenant, id)
       .then((run) => run !== undefined && this.#publish(run))

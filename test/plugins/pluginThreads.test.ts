@@ -4,6 +4,7 @@
  * go) are read in. The service's event loop is held right after each batch is sent, so that both channels have
  * their messages waiting when it reads again: before the fix, outcomes waiting on the port were lost when the pool's
  * answer was read first, and their calls never settled (a run stuck with its last items `Processing`).
+ * Batches of different invocations share a thread; when it stops, a one-call batch that shared it is not charged.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -23,6 +24,7 @@ export default {
   docTypes: ['CollectionObject'],
   async processItem(record) {
     await sleep(record.fields.ms);
+    if (record.fields.exit) process.exit(1);
     return { affected: true, note: record.csid };
   },
 };
@@ -45,7 +47,8 @@ describe('PluginThreads', function () {
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'invocables-threads-'));
     await writeFile(path.join(dir, 'sleepy.mjs'), PLUGIN);
-    threads = new PluginThreads(createLogger('silent'), { maxThreads: 1 });
+    // One crash charged fails a call: a call charged for a crash it did not cause would fail.
+    threads = new PluginThreads(createLogger('silent'), { maxThreads: 1, maxCrashes: 1 });
   });
 
   after(async () => {
@@ -84,5 +87,29 @@ describe('PluginThreads', function () {
       if (settled === -1) unsettled += 1;
     }
     expect(unsettled, 'rounds with a call that never settled').to.equal(0);
+  });
+
+  it('charges a crash to the call that stopped a shared thread, not to the one-call batch beside it', async () => {
+    const log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+    const call = (csid: string, fields: Record<string, unknown>) =>
+      threads.call({
+        plugin: { kind: 'file', file: path.join(dir, 'sleepy.mjs'), version: '1', className: 'test.Sleepy' },
+        // Two invocations: each call is a batch of its own, and the one thread runs both at once.
+        input: { mode: 'list' } as unknown as PluginCallRequest['input'],
+        tenantId: 'default',
+        user: 'admin',
+        method: 'processItem',
+        subject: { csid, docType: 'CollectionObject', fields } as unknown as StoredRecord,
+        log,
+        timeoutMs: 5_000,
+        concurrency: 1,
+        what: `call ${csid}`,
+      });
+    const innocent = call('innocent', { ms: 300 });
+    const culprit = call('culprit', { ms: 50, exit: true });
+    const [innocentOutcome, culpritOutcome] = await Promise.allSettled([innocent, culprit]);
+    expect(innocentOutcome).to.deep.equal({ status: 'fulfilled', value: { affected: true, note: 'innocent' } });
+    expect(culpritOutcome.status).to.equal('rejected');
+    expect((culpritOutcome as PromiseRejectedResult).reason).to.include({ code: 'PLUGIN_CRASHED' });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * RunExecutor's slots on a real Agenda over the SQLite backend (one temp file; an executor per simulated
  * process, each with its own connection), with a fake worker whose sessions the test ends, and a fake store
- * that only says each run's status (with counts that make it half done).
+ * that only says each run's status (with counts that make it half done). A run just stored (`wake` with the run)
+ * starts at once in a direct session, with no Agenda job until it outlives a heartbeat.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -78,6 +79,7 @@ describe('RunExecutor slots', () => {
   /** A simulated process: its own Agenda on the shared file, and a worker that records each session. */
   function processNamed(name: string, options: Partial<RunExecutorOptions> = {}): RunExecutor {
     const worker = {
+      options: { batchSize: 256 },
       async process(_tenant: TenantId, runId: string, control: RunControl) {
         if (isFinalRunStatus(statuses.get(runId) ?? 'Completed')) return;
         if (failingSessions > 0) {
@@ -306,5 +308,71 @@ describe('RunExecutor slots', () => {
     const b = processNamed('B', { slotsPerRun: 1 });
     await b.start();
     await waitFor('a session in B', async () => (live().some((session) => session.process === 'B') ? true : undefined));
+  });
+
+  /** A run as `RunService` has just stored it, with `posted` items. */
+  const stored = (id: string, posted: number, flags: Partial<Run> = {}) =>
+    ({ id, tenant: TENANT, status: 'Queued', open: false, filling: false, counts: { posted, processed: 0, failed: 0, affected: 0 }, ...flags }) as Run;
+
+  it('starts a run just stored at once, without Agenda; a small one leaves no job behind', async () => {
+    const executor = processNamed('A', { processEveryMs: 60_000 });
+    await executor.start();
+    await executor.wake(TENANT, RUN, stored(RUN, 1));
+    expect(live(), 'the session began within the wake').to.have.length(1);
+    expect(await runJobs(), 'no session job and no open slot for a one-record run').to.deep.equal([]);
+
+    statuses.set(RUN, 'Completed');
+    sessions[0]!.finish();
+    await waitFor('the session to end', async () => (executor.activeRuns === 0 ? true : undefined));
+    expect(await runJobs()).to.deep.equal([]);
+  });
+
+  it('opens the further slots of a big run started at once, for other processes', async () => {
+    const executor = processNamed('A', { slotsPerRun: 2 });
+    await executor.start();
+    await executor.wake(TENANT, RUN, stored(RUN, 100_000, { filling: true }));
+    expect(live()).to.have.length(1);
+    expect(new Set((await runJobs()).map((job) => job.slot)), 'open slots only: no session job').to.deep.equal(new Set([1]));
+    const b = processNamed('B');
+    await b.start();
+    await waitFor('a session in B', async () => (live().some((session) => session.process === 'B') ? true : undefined), { timeoutMs: 2_000 });
+  });
+
+  it('gives a direct session that outlives a heartbeat a job due a lock lifetime later, pushed back at each beat, removed at the end', async () => {
+    const executor = processNamed('A', { lockLifetimeMs: 30_000 });
+    await executor.start();
+    await executor.wake(TENANT, RUN, stored(RUN, 1));
+    const dueAt = async () => {
+      const { jobs } = await inspector.repository.queryJobs({ name: RUN_JOB_NAME });
+      expect(jobs.map((job) => [job.data, job.lockedAt])).to.deep.equal([[{ tenant: TENANT, runId: RUN, slot: 0 }, undefined]]);
+      return jobs[0]!.nextRunAt!.getTime();
+    };
+    await sessions[0]!.control.touch();
+    const first = await dueAt();
+    expect(first - Date.now(), 'due about a lock lifetime from now').to.be.within(25_000, 30_000);
+    await pause(50);
+    await sessions[0]!.control.touch();
+    expect(await dueAt(), 'pushed back by the next heartbeat').to.be.above(first);
+
+    statuses.set(RUN, 'Completed');
+    sessions[0]!.finish();
+    await waitFor('the job to be removed', async () => ((await runJobs()).length === 0 ? true : undefined), { timeoutMs: 2_000 });
+  });
+
+  it('leaves a failed direct session to a job that retries it, and a direct session with work left at shutdown to another process', async () => {
+    failingSessions = 1;
+    const a = processNamed('A', { slotsPerRun: 1 });
+    await a.start();
+    await a.wake(TENANT, RUN, stored(RUN, 1));
+    await waitFor('the retry, by Agenda', async () => (live().length === 1 ? true : undefined), { timeoutMs: 5_000 });
+    expect(failures).to.have.length(1);
+
+    statuses.set('run-2', 'InProgress');
+    await a.wake(TENANT, 'run-2', stored('run-2', 1));
+    await waitFor('a direct session on run-2', async () => (live().some((session) => session.runId === 'run-2') ? true : undefined));
+    await a.stop();
+    const { jobs } = await inspector.repository.queryJobs({ name: RUN_JOB_NAME });
+    const waiting = jobs.filter((job) => job.lockedAt === undefined && job.nextRunAt !== null).map((job) => (job.data as RunJobData).runId);
+    expect(waiting.sort()).to.deep.equal([RUN, 'run-2']);
   });
 });

@@ -1,5 +1,6 @@
 /**
- * A plugin thread (the piscina worker module): runs one batch of plugin calls per task, `concurrency` at a time,
+ * A plugin thread (the piscina worker module): runs one batch of plugin calls per task (several tasks at once, each
+ * on its own port), `concurrency` calls of a batch at a time,
  * each under its time limit. The plugin's module is imported here by its file and version, once per thread (a new
  * version is a new module, so hot reload holds); each call gets a context whose `records` and `log` are messages to
  * the host, and whose `signal` aborts when its time is up or the host says so (cancel, shutdown). While a batch
@@ -7,7 +8,7 @@
  * plugin does to this thread (exit, an uncaught throw, an out-of-memory) ends the thread, never the service: the
  * host sees the task fail and deals with its calls.
  */
-import type { MessagePort } from 'node:worker_threads';
+import { threadId, type MessagePort } from 'node:worker_threads';
 import type { InvocationContext, InvocationInput, Invocable, PluginLogger, RecordsService } from '../contract.js';
 import { importPluginModule, unwrapDefaultExport, type PluginModuleRef } from '../importPlugin.js';
 import type { BatchResult, BatchTask, CallOutcome, HostMessage, RecordsMethod, ThreadMessage, WireCall, WireError } from './protocol.js';
@@ -145,9 +146,9 @@ class BatchChannel {
 }
 
 async function cachedInput(task: BatchTask, channel: BatchChannel): Promise<InvocationInput> {
-  let input = inputs.get(task.invocationKey);
-  if (input === undefined) {
-    input = await channel.input();
+  let input = task.input ?? inputs.get(task.invocationKey);
+  if (task.input !== undefined || input === undefined) {
+    input ??= await channel.input();
     inputs.set(task.invocationKey, input);
     if (inputs.size > INPUTS_KEPT) inputs.delete(inputs.keys().next().value as string);
   }
@@ -335,7 +336,7 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
         setImmediate(flush);
       }
     };
-    channel.post({ t: 'started' });
+    channel.post({ t: 'started', thread: threadId });
     heartbeat = setInterval(() => channel.post({ t: 'beat' }), task.heartbeatMs);
     for (let i = 0; i < task.concurrency; i += 1) {
       const next = queue.next();

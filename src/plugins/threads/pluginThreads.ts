@@ -6,14 +6,17 @@
  * Batches. The calls of one invocation go to the threads in batches: those made while the invocation's previous
  * batch ran travel together, and their outcomes come back together, so a no-op plugin costs a round trip per batch,
  * not per item. One batch of an invocation runs at a time, at most `concurrency` of its calls at once (a run's
- * `ITEM_CONCURRENCY`); a pool thread runs one batch at a time.
+ * `ITEM_CONCURRENCY`). A pool thread runs up to `batchesPerThread` batches at once, of different invocations: many
+ * small runs share the threads instead of queuing for them one call each. An invocation's first batch carries its
+ * input, so it starts in the thread without asking for it.
  *
  * Time limits run in the thread, from when each call starts there: the call's signal aborts and it fails
  * `PLUGIN_TIMEOUT`. Synchronous code can hold the thread's timers too; so a thread running a batch beats every
  * quarter of `unresponsiveMs`, and one silent for the time limit plus `unresponsiveMs` is stopped.
  *
  * Culprit finding. When a thread stops with several calls in flight, none is charged: each is run again alone, in
- * a thread of its own, one at a time. A call whose thread stops while it runs alone (or that was the only one in
+ * a thread of its own, one at a time. The pool does not say which thread runs a batch, so a batch that ran while
+ * another was in flight counts as having shared its thread: its calls are run again alone too, uncharged. A call whose thread stops while it runs alone (or that was the only one in
  * flight) is charged a crash, and run alone again until it has `maxCrashes`: then it fails `PLUGIN_CRASHED`; held
  * alone past its time limit, it fails `PLUGIN_TIMEOUT`. Calls that merely shared the thread complete normally.
  */
@@ -38,6 +41,8 @@ export interface PluginThreadOptions {
   unresponsiveMs: number;
   /** How long an idle thread is kept. @defaultValue 30000 */
   idleTimeoutMs: number;
+  /** Batches (of different invocations) a thread runs at once. @defaultValue 16 */
+  batchesPerThread: number;
 }
 
 export const PLUGIN_THREAD_DEFAULTS = {
@@ -46,6 +51,7 @@ export const PLUGIN_THREAD_DEFAULTS = {
   maxCrashes: 3,
   unresponsiveMs: 1_000,
   idleTimeoutMs: 30_000,
+  batchesPerThread: 16,
 } as const satisfies PluginThreadOptions;
 
 /** The thread's module beside this one: `.ts` under tsx (tests, benchmarks), `.js` once compiled. */
@@ -116,6 +122,8 @@ interface Stopped {
   calls: LiveCall[];
   reason: unknown;
   stuck: boolean;
+  /** Another batch was in flight meanwhile, maybe in the same thread: the stop may be its doing. */
+  shared: boolean;
 }
 
 /** One task: calls of one invocation sent to one thread together, with the port their traffic goes through. */
@@ -123,17 +131,24 @@ class Batch {
   readonly task: BatchTask;
   readonly #byId: Map<number, LiveCall>;
   readonly #port: MessagePort;
-  readonly #stop = new AbortController();
+  /** The thread the batch runs in, once it said so; stopped when it falls silent (`#silent`). */
+  #thread: number | undefined;
+  #pool: Piscina | undefined;
+  /** Why the host stopped the batch's thread, when it did. */
+  #stuck: Error | undefined;
   /** Calls aborted in this turn, told to the thread in one message at its end. */
   #aborting: { ids: number[]; reason: WireError } | undefined;
   /** Restarted by every word from the thread once its plugin code runs; stops the thread when it fires. */
   #watchdog: NodeJS.Timeout | undefined;
   readonly #silenceMs: number;
+  /** Another batch was in flight while this one ran (see `Stopped.shared`). */
+  shared = false;
 
   constructor(
     readonly calls: LiveCall[],
     invocationKey: string,
     options: PluginThreadOptions,
+    input: InvocationInput | undefined,
   ) {
     this.#byId = new Map(calls.map((call) => [call.id, call]));
     const { port1, port2 } = new MessageChannel();
@@ -145,6 +160,7 @@ class Batch {
       port: port2,
       plugin: { kind: first.plugin.kind, file: first.plugin.file, version: first.plugin.version },
       invocationKey,
+      input,
       tenantId: first.tenantId,
       user: first.user,
       timeoutMs: first.timeoutMs,
@@ -166,16 +182,18 @@ class Batch {
 
   /** Runs the batch on `pool`: settles every call, or answers those left when its thread stopped. */
   async run(pool: Piscina): Promise<Stopped | undefined> {
+    this.#pool = pool;
     try {
-      const result = (await pool.run(this.task, { transferList: [this.task.port], signal: this.#stop.signal })) as BatchResult;
+      // No abort signal: piscina gives a thread running an abortable task no other task, and threads are shared.
+      const result = (await pool.run(this.task, { transferList: [this.task.port] })) as BatchResult;
       this.#readWaiting();
       this.#settle(result.outcomes);
       return undefined;
     } catch (err) {
       this.#readWaiting();
-      const stuck = this.#stop.signal.aborted;
+      const stuck = this.#stuck !== undefined;
       const calls = this.calls.filter((call) => !call.settled);
-      return calls.length === 0 ? undefined : { calls, reason: stuck ? this.#stop.signal.reason : err, stuck };
+      return calls.length === 0 ? undefined : { calls, reason: this.#stuck ?? err, stuck, shared: this.shared };
     } finally {
       clearTimeout(this.#watchdog);
       this.#port.close();
@@ -223,6 +241,7 @@ class Batch {
     this.#watchdog?.refresh();
     switch (message.t) {
       case 'started':
+        this.#thread = message.thread;
         this.#watchdog = setTimeout(() => this.#silent(), this.#silenceMs);
         return;
       case 'input':
@@ -248,7 +267,9 @@ class Batch {
   #silent(): void {
     const waiting = receiveMessageOnPort(this.#port);
     if (waiting !== undefined) return this.#receive(waiting.message as ThreadMessage);
-    this.#stop.abort(new Error(`the thread was silent for ${this.#silenceMs} ms: synchronous code held it past the time limit`));
+    this.#stuck = new Error(`the thread was silent for ${this.#silenceMs} ms: synchronous code held it past the time limit`);
+    // The pool fails every task of a thread that exits, this batch's included, and starts another thread.
+    void this.#pool?.threads.find((thread) => thread.threadId === this.#thread)?.terminate();
   }
 
   async #records(req: number, id: number, method: RecordsMethod, args: unknown[]): Promise<void> {
@@ -280,6 +301,10 @@ export class PluginThreads implements PluginCalls {
   readonly #waiting = new Map<InvocationInput, LiveCall[]>();
   /** Invocations with a batch in a thread. */
   readonly #running = new Set<InvocationInput>();
+  /** Invocations whose input went with a batch already: later batches send only its key. */
+  readonly #inputsSent = new WeakSet<InvocationInput>();
+  /** Batches in the shared pool's threads now. */
+  readonly #inFlight = new Set<Batch>();
   #dispatching = false;
   /** One abort listener per signal (a run's), however many of its calls are live. */
   readonly #watched = new Map<AbortSignal, { calls: Set<LiveCall>; listener: () => void }>();
@@ -333,11 +358,16 @@ export class PluginThreads implements PluginCalls {
     };
   }
 
-  /** Once this tick's calls are in: a tick's calls of one invocation make one batch. */
+  /**
+   * Once the calls made so far are in: those of one invocation make one batch. A microtask rather than the next
+   * tick: a tick ends only once every promise chained meanwhile has settled, and a run's worker sets up a whole
+   * claim's items (hundreds) in one chain, so its first item waited for the last one's setup (some 50 ms). The calls
+   * made after the dispatch wait for that batch to end, and make the next.
+   */
   #scheduleDispatch(): void {
     if (this.#dispatching) return;
     this.#dispatching = true;
-    process.nextTick(() => {
+    queueMicrotask(() => {
       this.#dispatching = false;
       for (const [input, waiting] of this.#waiting) {
         if (this.#running.has(input)) continue;
@@ -350,10 +380,19 @@ export class PluginThreads implements PluginCalls {
 
   async #runBatch(input: InvocationInput, calls: LiveCall[]): Promise<void> {
     this.#running.add(input);
+    const first = !this.#inputsSent.has(input);
+    this.#inputsSent.add(input);
+    const batch = new Batch(calls, this.#keyOf(input), this.options, first ? input : undefined);
+    if (this.#inFlight.size > 0) {
+      batch.shared = true;
+      for (const other of this.#inFlight) other.shared = true;
+    }
+    this.#inFlight.add(batch);
     try {
-      const stopped = await new Batch(calls, this.#keyOf(input), this.options).run(this.#shared());
+      const stopped = await batch.run(this.#shared());
       if (stopped !== undefined) this.#stopped(stopped);
     } finally {
+      this.#inFlight.delete(batch);
       this.#running.delete(input);
       if (this.#waiting.has(input)) this.#scheduleDispatch();
     }
@@ -368,11 +407,12 @@ export class PluginThreads implements PluginCalls {
     return key;
   }
 
-  #newPool(maxThreads: number): Piscina {
+  #newPool(maxThreads: number, batchesPerThread: number): Piscina {
     const pool = new Piscina({
       filename: THREAD_ENTRY,
       minThreads: 1,
       maxThreads,
+      concurrentTasksPerWorker: batchesPerThread,
       idleTimeout: this.options.idleTimeoutMs,
       // Plugins may keep timers and sockets open between calls: threads must not sleep in Atomics.wait.
       atomics: 'disabled',
@@ -385,14 +425,17 @@ export class PluginThreads implements PluginCalls {
   }
 
   #shared(): Piscina {
-    this.#pool ??= this.#newPool(this.options.maxThreads);
+    this.#pool ??= this.#newPool(this.options.maxThreads, this.options.batchesPerThread);
     return this.#pool;
   }
 
-  /** The calls a stopped thread had in flight: the one call alone is charged; several are each run alone. */
-  #stopped({ calls, reason, stuck }: Stopped): void {
+  /**
+   * The calls a stopped thread had in flight: the one call alone (in a batch that shared no thread) is charged;
+   * otherwise each is run alone.
+   */
+  #stopped({ calls, reason, stuck, shared }: Stopped): void {
     this.#logger.warn({ err: reason, calls: calls.map((call) => call.request.what) }, 'a plugin thread stopped while running calls');
-    if (calls.length > 1) {
+    if (calls.length > 1 || shared) {
       for (const call of calls) this.#runAlone(call);
       return;
     }
@@ -413,8 +456,8 @@ export class PluginThreads implements PluginCalls {
       if (call.settled) return;
       if (this.#closed) return call.fail(new DomainError('PLUGIN_FAILED', `${call.request.what}: the service is shutting down`));
       // One thread that runs one batch (of one call) at a time: the call is alone in it.
-      this.#alone ??= this.#newPool(1);
-      const stopped = await new Batch([call], this.#keyOf(call.request.input), this.options).run(this.#alone);
+      this.#alone ??= this.#newPool(1, 1);
+      const stopped = await new Batch([call], this.#keyOf(call.request.input), this.options, call.request.input).run(this.#alone);
       if (stopped !== undefined) this.#charge(call, stopped.reason, stopped.stuck);
     });
   }

@@ -33,8 +33,13 @@ export interface WireCall {
 export interface BatchTask {
   port: MessagePort;
   plugin: PluginModuleRef;
-  /** Names the invocation; its input crosses once per thread (see `InputRequest`), not with every batch. */
+  /** Names the invocation; its input crosses once per thread, not with every batch. */
   invocationKey: string;
+  /**
+   * The invocation's input, sent with its first batch (a thread asks for it, `{ t: 'input' }`, when a later batch
+   * of an invocation it has not seen comes): a new small invocation's batch then needs no round trip before it runs.
+   */
+  input?: InvocationInput;
   tenantId: string;
   user: string;
   /** Time limit of each call, from when it starts in the thread. */
@@ -58,8 +63,11 @@ export type RecordsMethod = keyof RecordsService;
 /** Thread to host. */
 export type ThreadMessage =
   | { t: 'input' }
-  /** The batch's plugin code starts now (the plugin is imported): from here the thread must keep talking. */
-  | { t: 'started' }
+  /**
+   * The batch's plugin code starts now (the plugin is imported): from here the thread must keep talking. `thread`
+   * is its `threadId`, by which the host stops it when it falls silent.
+   */
+  | { t: 'started'; thread: number }
   /** Sent every `heartbeatMs` while the batch runs: a thread that falls silent is held by synchronous code. */
   | { t: 'beat' }
   | { t: 'outcomes'; outcomes: CallOutcome[] }
