@@ -7,11 +7,11 @@
 import type { Logger } from 'pino';
 import { allPages } from '../domain/paging.js';
 import { SYSTEM_ACTOR, type BatchDefinition, type TenantId } from '../domain/types.js';
-import type { Invocable } from '../plugins/contract.js';
+import type { PluginDescriptor } from '../plugins/descriptor.js';
 import type { TenantStore } from '../store/authTypes.js';
 import type { DefinitionStore } from '../store/types.js';
 
-function defaultDefinitionOf(plugin: Invocable): BatchDefinition | undefined {
+function defaultDefinitionOf(plugin: PluginDescriptor): BatchDefinition | undefined {
   const template = plugin.defaultDefinition;
   if (template === undefined) return undefined;
   const modes = template.modes ?? plugin.modes;
@@ -30,7 +30,7 @@ function defaultDefinitionOf(plugin: Invocable): BatchDefinition | undefined {
   };
 }
 
-async function isRegistered(store: DefinitionStore, tenant: TenantId, plugin: Invocable): Promise<boolean> {
+async function isRegistered(store: DefinitionStore, tenant: TenantId, plugin: PluginDescriptor): Promise<boolean> {
   for (const className of [plugin.className, ...(plugin.aliases ?? [])]) {
     const page = await store.list(tenant, { className, paging: { pageNum: 0, pageSize: 1 } });
     if (page.totalItems > 0) return true;
@@ -42,7 +42,7 @@ async function isRegistered(store: DefinitionStore, tenant: TenantId, plugin: In
 export async function registerDefaultDefinitions(
   store: DefinitionStore,
   tenant: TenantId,
-  plugins: readonly Invocable[],
+  plugins: readonly PluginDescriptor[],
   logger: Logger,
 ): Promise<number> {
   let created = 0;
@@ -64,7 +64,7 @@ export async function registerDefaultDefinitions(
  */
 export async function registerInEveryTenant(
   stores: { definitions: DefinitionStore; tenants: TenantStore },
-  plugins: readonly Invocable[],
+  plugins: readonly PluginDescriptor[],
   logger: Logger,
 ): Promise<{ created: number; failed: TenantId[] }> {
   const tenants: TenantId[] = [];

@@ -1,0 +1,59 @@
+/**
+ * A loading thread (the module of a one-thread piscina pool, see loadInThread.ts): started for one plugin module, and
+ * thrown away after. It evaluates the module and describes its default export as plain data (descriptor.ts), which
+ * the service checks; or says why it cannot. Whatever the module's top-level code does happens here, not on the
+ * service's thread: a loop that never ends (the host stops the thread at its time limit), `process.exit()`, a throw,
+ * unbounded allocation (the thread's heap limit), changes to globals (they are this thread's).
+ */
+import { describeExport } from '../descriptor.js';
+import { importPluginModule, unwrapDefaultExport } from '../importPlugin.js';
+import type { PluginErrorCode } from '../validatePlugin.js';
+import type { LoadAnswer, LoadTask } from './protocol.js';
+
+// Taken before the plugin's code runs, so that what it does to globals cannot change how this thread answers.
+const wait = setTimeout;
+const clone = structuredClone;
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function failure(code: PluginErrorCode, reason: string, cause?: unknown): LoadAnswer {
+  return { failure: { code, reason, ...(cause !== undefined && { cause }) } };
+}
+
+async function load(task: LoadTask): Promise<LoadAnswer> {
+  let namespace: unknown;
+  try {
+    namespace = await importPluginModule(task.plugin);
+  } catch (error) {
+    return failure('PLUGIN_IMPORT', `cannot import: ${describe(error)}`, error);
+  }
+  const exported = unwrapDefaultExport(namespace);
+  if (exported === undefined) return failure('PLUGIN_NO_DEFAULT_EXPORT', 'no default export');
+  try {
+    return { description: describeExport(exported) };
+  } catch (error) {
+    // A getter of the plugin's that throws.
+    return failure('PLUGIN_SHAPE', `reading its fields threw: ${describe(error)}`, error);
+  }
+}
+
+/** Structured clone refuses functions and the like: fields that hold some fail the load, saying so. */
+function crossable(result: LoadAnswer): LoadAnswer {
+  try {
+    clone(result);
+    return result;
+  } catch (error) {
+    if ('failure' in result) return failure(result.failure.code, result.failure.reason);
+    return failure('PLUGIN_SHAPE', `the plugin's fields must be plain data (no functions, symbols or class instances): ${describe(error)}`);
+  }
+}
+
+export default async function loadPlugin(task: LoadTask): Promise<LoadAnswer> {
+  const result = crossable(await load(task));
+  // The top level may have started a throw from a timer, or a rejection nobody handles: a moment to show it. It
+  // stops this thread, which the host reports as the plugin's failure to load.
+  await new Promise((resolve) => wait(resolve, task.settleMs));
+  return result;
+}

@@ -1,0 +1,114 @@
+/**
+ * Plugin modules are evaluated in loading threads, never on the service's thread: a top level that blocks, exits,
+ * throws later, allocates without bound or changes globals fails its own load (or, for globals, bends only its own
+ * thread), while good plugins beside it load and this thread goes on. Real threads, real files in a temp dir.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import { loadPlugins } from '../../src/plugins/loader.js';
+import { emptyPluginsDir, removeDir } from './support.js';
+
+/** A valid plugin's source; `top` is top-level code that runs before the export. */
+export function pluginSource(className: string, top = ''): string {
+  return `${top}
+export default {
+  className: '${className}',
+  contract: '^1.0.0',
+  modes: ['single'],
+  paramsSchema: { type: 'object', properties: { n: { type: 'integer', default: 1 } } },
+  async invoke() {
+    return { userNote: '${className} ran' };
+  },
+};
+`;
+}
+
+/** Top levels that used to crash, stall or bend the service when the module was imported on its thread. */
+export const HOSTILE_TOPS = {
+  'blocks.js': 'while (true) {}',
+  'exits.js': 'process.exit(3);',
+  'throws-later.js': "setTimeout(() => { throw new Error('thrown from a timer'); }, 0);",
+  'rejects.js': "Promise.reject(new Error('rejected, and nobody handles it'));",
+  'hoards.js': 'const hoard = []; while (true) hoard.push(new Array(100_000).fill(hoard.length));',
+} as const;
+
+describe('plugin loading threads', function () {
+  // Threads start under tsx here, and the blocking plugin takes the whole load time limit.
+  this.timeout(60_000);
+  const LIMITS = { timeoutMs: 8_000, maxOldGenerationMb: 32 };
+  let dir: string | undefined;
+
+  afterEach(async () => {
+    await removeDir(dir);
+    dir = undefined;
+  });
+
+  it('fails each hostile top level with its own code and reason, and loads the good plugin beside them', async () => {
+    dir = await emptyPluginsDir();
+    await writeFile(path.join(dir, 'good.js'), pluginSource('good'));
+    for (const [file, top] of Object.entries(HOSTILE_TOPS)) await writeFile(path.join(dir, file), pluginSource(file, top));
+    // This thread's timers keep firing while the loads run: a top level run here would hold them until it ended.
+    const order: string[] = [];
+    setTimeout(() => order.push('timer'), 100);
+    const result = await loadPlugins(dir, LIMITS);
+    order.push('loaded');
+    expect(result.loaded.map((loaded) => loaded.plugin.className)).to.deep.equal(['good']);
+    const failures = Object.fromEntries(result.failed.map((failure) => [path.basename(failure.file), failure]));
+    expect(Object.fromEntries(Object.entries(failures).map(([file, failure]) => [file, failure.code]))).to.deep.equal({
+      'blocks.js': 'PLUGIN_LOAD_TIMEOUT',
+      'exits.js': 'PLUGIN_LOAD_CRASHED',
+      'hoards.js': 'PLUGIN_LOAD_CRASHED',
+      'rejects.js': 'PLUGIN_IMPORT',
+      'throws-later.js': 'PLUGIN_IMPORT',
+    });
+    expect(failures['blocks.js']?.message).to.include(`did not load within ${LIMITS.timeoutMs} ms`);
+    expect(failures['exits.js']?.message).to.include('exit');
+    expect(failures['hoards.js']?.message).to.include('ran out of memory');
+    expect(failures['rejects.js']?.message).to.include('rejected, and nobody handles it');
+    expect(failures['throws-later.js']?.message).to.include('thrown from a timer');
+    for (const failure of result.failed) expect(failure.message.startsWith(`${failure.file}: `)).to.equal(true);
+    expect(order).to.deep.equal(['timer', 'loaded']);
+  });
+
+  it('keeps what a top level does to globals in its loading thread', async () => {
+    dir = await emptyPluginsDir();
+    const bend = [
+      'Array.prototype.includes = () => true;',
+      "JSON.parse = () => { throw new Error('bent'); };",
+      'globalThis.bentByPlugin = true;',
+      "Object.defineProperty(Object.prototype, 'polluted', { get() { return 'yes'; }, set() {}, configurable: true });",
+    ].join('\n');
+    await writeFile(path.join(dir, 'bends.js'), pluginSource('bends', bend));
+    await writeFile(path.join(dir, 'plain.js'), pluginSource('plain'));
+    const result = await loadPlugins(dir, LIMITS);
+
+    expect(result.failed).to.deep.equal([]);
+    expect(result.loaded.map((loaded) => loaded.plugin.className)).to.deep.equal(['bends', 'plain']);
+    expect([1].includes(2)).to.equal(false);
+    expect(JSON.parse('{"ok":true}')).to.deep.equal({ ok: true });
+    expect('bentByPlugin' in globalThis).to.equal(false);
+    expect(({} as { polluted?: string }).polluted).to.equal(undefined);
+    // The params validator is compiled here, from plain data, and is this thread's.
+    const params: Record<string, unknown> = {};
+    expect(result.loaded[0]?.validateParams?.(params)).to.equal(true);
+    expect(params).to.deep.equal({ n: 1 });
+  });
+
+  it('refuses fields that cannot cross as plain data, and getters that throw', async () => {
+    dir = await emptyPluginsDir();
+    await writeFile(
+      path.join(dir, 'functional.js'),
+      pluginSource('functional').replace("paramsSchema: {", 'paramsSchema: { default: () => 1, '),
+    );
+    await writeFile(
+      path.join(dir, 'getter.js'),
+      pluginSource('getter').replace("modes: ['single'],", "get modes() { throw new Error('no modes today'); },"),
+    );
+    const result = await loadPlugins(dir, LIMITS);
+    expect(result.loaded).to.deep.equal([]);
+    const messages = result.failed.map((failure) => `${path.basename(failure.file)} ${failure.code} ${failure.message}`);
+    expect(messages[0]).to.match(/^functional\.js PLUGIN_SHAPE .*must be plain data/);
+    expect(messages[1]).to.match(/^getter\.js PLUGIN_SHAPE .*no modes today/);
+  });
+});
