@@ -7,31 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { loadPlugins } from '../../src/plugins/loader.js';
-import { emptyPluginsDir, removeDir } from './support.js';
-
-/** A valid plugin's source; `top` is top-level code that runs before the export. */
-export function pluginSource(className: string, top = ''): string {
-  return `${top}
-export default {
-  className: '${className}',
-  contract: '^1.0.0',
-  modes: ['single'],
-  paramsSchema: { type: 'object', properties: { n: { type: 'integer', default: 1 } } },
-  async invoke() {
-    return { userNote: '${className} ran' };
-  },
-};
-`;
-}
-
-/** Top levels that used to crash, stall or bend the service when the module was imported on its thread. */
-export const HOSTILE_TOPS = {
-  'blocks.js': 'while (true) {}',
-  'exits.js': 'process.exit(3);',
-  'throws-later.js': "setTimeout(() => { throw new Error('thrown from a timer'); }, 0);",
-  'rejects.js': "Promise.reject(new Error('rejected, and nobody handles it'));",
-  'hoards.js': 'const hoard = []; while (true) hoard.push(new Array(100_000).fill(hoard.length));',
-} as const;
+import { emptyPluginsDir, HOSTILE_PLUGINS, pluginSource, removeDir, writeHostilePlugins } from './support.js';
 
 describe('plugin loading threads', function () {
   // Threads start under tsx here, and the blocking plugin takes the whole load time limit.
@@ -47,26 +23,19 @@ describe('plugin loading threads', function () {
   it('fails each hostile top level with its own code and reason, and loads the good plugin beside them', async () => {
     dir = await emptyPluginsDir();
     await writeFile(path.join(dir, 'good.js'), pluginSource('good'));
-    for (const [file, top] of Object.entries(HOSTILE_TOPS)) await writeFile(path.join(dir, file), pluginSource(file, top));
+    await writeHostilePlugins(dir);
     // This thread's timers keep firing while the loads run: a top level run here would hold them until it ended.
     const order: string[] = [];
     setTimeout(() => order.push('timer'), 100);
     const result = await loadPlugins(dir, LIMITS);
     order.push('loaded');
     expect(result.loaded.map((loaded) => loaded.plugin.className)).to.deep.equal(['good']);
-    const failures = Object.fromEntries(result.failed.map((failure) => [path.basename(failure.file), failure]));
-    expect(Object.fromEntries(Object.entries(failures).map(([file, failure]) => [file, failure.code]))).to.deep.equal({
-      'blocks.js': 'PLUGIN_LOAD_TIMEOUT',
-      'exits.js': 'PLUGIN_LOAD_CRASHED',
-      'hoards.js': 'PLUGIN_LOAD_CRASHED',
-      'rejects.js': 'PLUGIN_IMPORT',
-      'throws-later.js': 'PLUGIN_IMPORT',
-    });
-    expect(failures['blocks.js']?.message).to.include(`did not load within ${LIMITS.timeoutMs} ms`);
-    expect(failures['exits.js']?.message).to.include('exit');
-    expect(failures['hoards.js']?.message).to.include('ran out of memory');
-    expect(failures['rejects.js']?.message).to.include('rejected, and nobody handles it');
-    expect(failures['throws-later.js']?.message).to.include('thrown from a timer');
+    const failures = new Map(result.failed.map((failure) => [path.basename(failure.file), failure]));
+    expect([...failures.keys()]).to.deep.equal(Object.keys(HOSTILE_PLUGINS));
+    for (const [file, { code, says }] of Object.entries(HOSTILE_PLUGINS)) {
+      expect(failures.get(file)?.code, file).to.equal(code);
+      expect(failures.get(file)?.message, file).to.include(says);
+    }
     for (const failure of result.failed) expect(failure.message.startsWith(`${failure.file}: `)).to.equal(true);
     expect(order).to.deep.equal(['timer', 'loaded']);
   });
@@ -103,7 +72,7 @@ describe('plugin loading threads', function () {
     );
     await writeFile(
       path.join(dir, 'getter.js'),
-      pluginSource('getter').replace("modes: ['single'],", "get modes() { throw new Error('no modes today'); },"),
+      pluginSource('getter').replace("modes: ['single', 'nocontext'],", "get modes() { throw new Error('no modes today'); },"),
     );
     const result = await loadPlugins(dir, LIMITS);
     expect(result.loaded).to.deep.equal([]);
