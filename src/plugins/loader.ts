@@ -74,8 +74,11 @@ export interface PluginLoadResult {
 }
 
 export interface PluginLoader {
-  /** Loads every entry of `dir`; throws only when `dir` cannot be read. */
-  load(dir: string): Promise<PluginLoadResult>;
+  /**
+   * Loads every entry of `dir`; throws only when `dir` cannot be read, or with `signal`'s reason once it aborts (the
+   * loads under way are stopped, and nothing they did is remembered).
+   */
+  load(dir: string, signal?: AbortSignal): Promise<PluginLoadResult>;
 }
 
 const PLUGIN_FILE = /\.(?:js|mjs|ts)$/;
@@ -160,8 +163,8 @@ function isPluginErrorCode(code: unknown): code is PluginErrorCode {
   return (PLUGIN_ERROR_CODES as readonly unknown[]).includes(code);
 }
 
-async function loadEntry(entry: PluginEntry, limits: PluginLoadLimits): Promise<LoadedPlugin | PluginLoadFailure> {
-  const answer: LoadAnswer = await loadInThread(entry, limits);
+async function loadEntry(entry: PluginEntry, limits: PluginLoadLimits, signal: AbortSignal | undefined): Promise<LoadedPlugin | PluginLoadFailure> {
+  const answer: LoadAnswer = await loadInThread(entry, limits, signal);
   if ('failure' in answer) {
     const { code, reason, cause } = answer.failure;
     return {
@@ -198,7 +201,7 @@ export function createPluginLoader(limits: Partial<PluginLoadLimits> = {}): Plug
   const loadLimits: PluginLoadLimits = { ...PLUGIN_LOAD_DEFAULTS, ...limits };
   const outcomes = new Map<string, { version: string; outcome: LoadedPlugin | PluginLoadFailure }>();
   return {
-    async load(dir) {
+    async load(dir, signal) {
       const entries = await discoverPlugins(dir);
       const present = new Set(entries.map((entry) => entry.file));
       for (const file of outcomes.keys()) {
@@ -207,9 +210,14 @@ export function createPluginLoader(limits: Partial<PluginLoadLimits> = {}): Plug
       // One queue that every loop takes the next changed entry from.
       const changed = entries.filter((entry) => outcomes.get(entry.file)?.version !== entry.version).values();
       const loadChanged = async (): Promise<void> => {
-        for (const entry of changed) outcomes.set(entry.file, { version: entry.version, outcome: await loadEntry(entry, loadLimits) });
+        for (const entry of changed) {
+          const outcome = await loadEntry(entry, loadLimits, signal);
+          if (signal?.aborted === true) return;
+          outcomes.set(entry.file, { version: entry.version, outcome });
+        }
       };
       await Promise.all(Array.from({ length: LOADS_AT_ONCE }, loadChanged));
+      signal?.throwIfAborted();
       const result: PluginLoadResult = { loaded: [], failed: [] };
       for (const entry of entries) {
         const { outcome } = outcomes.get(entry.file) as { outcome: LoadedPlugin | PluginLoadFailure };

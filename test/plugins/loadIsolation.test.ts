@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { loadPlugins } from '../../src/plugins/loader.js';
+import { createPluginLoader, loadPlugins } from '../../src/plugins/loader.js';
 import { emptyPluginsDir, HOSTILE_PLUGINS, pluginSource, removeDir, writeHostilePlugins } from './support.js';
 
 describe('plugin loading threads', function () {
@@ -79,5 +79,26 @@ describe('plugin loading threads', function () {
     const messages = result.failed.map((failure) => `${path.basename(failure.file)} ${failure.code} ${failure.message}`);
     expect(messages[0]).to.match(/^functional\.js PLUGIN_SHAPE .*must be plain data/);
     expect(messages[1]).to.match(/^getter\.js PLUGIN_SHAPE .*no modes today/);
+  });
+
+  it('stops the loads under way when its signal aborts, and remembers nothing of them', async () => {
+    dir = await emptyPluginsDir();
+    await writeFile(path.join(dir, 'blocks.js'), pluginSource('blocks', HOSTILE_PLUGINS['blocks.js'].top));
+    // A time limit the test would not outlive: only the signal can end this load.
+    const loader = createPluginLoader({ timeoutMs: 600_000, maxOldGenerationMb: 32 });
+    const closing = new AbortController();
+    const loading = loader.load(dir, closing.signal);
+    setTimeout(() => closing.abort(new Error('closing')), 200);
+    let error: unknown;
+    await loading.catch((caught: unknown) => (error = caught));
+    expect(error).to.have.property('message', 'closing');
+    // Loaded again rather than answered from memory: the same version blocks, and is stopped, again.
+    let again: unknown;
+    await loader.load(dir, AbortSignal.timeout(200)).catch((caught: unknown) => (again = caught));
+    expect(again).to.have.property('name', 'TimeoutError');
+
+    await writeFile(path.join(dir, 'blocks.js'), pluginSource('blocks'));
+    const fixed = await loader.load(dir);
+    expect(fixed.loaded.map((loaded) => loaded.plugin.className)).to.deep.equal(['blocks']);
   });
 });

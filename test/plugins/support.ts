@@ -60,6 +60,7 @@ export const HOSTILE_PLUGINS = {
   },
   'rejects.js': { top: "Promise.reject(new Error('rejected, and nobody handles it'));", code: 'PLUGIN_IMPORT', says: 'nobody handles it' },
   'throws-later.js': { top: "setTimeout(() => { throw new Error('thrown from a timer'); }, 0);", code: 'PLUGIN_IMPORT', says: 'thrown from a timer' },
+  'waits.js': { top: 'await new Promise(() => {});', code: 'PLUGIN_LOAD_TIMEOUT', says: 'did not load within' },
 } as const;
 
 /** Writes each of HOSTILE_PLUGINS into `dir`. */

@@ -36,6 +36,9 @@ function describe(error: unknown): string {
 
 /** Why the thread stopped before it answered. */
 function stopped(error: unknown, timedOut: boolean, limits: PluginLoadLimits): LoadAnswer {
+  if ((error as Error | undefined)?.name === 'AbortError' && !timedOut) {
+    return { failure: { code: 'PLUGIN_IMPORT', reason: 'its loading was stopped before it ended (the service is closing)' } };
+  }
   if (timedOut) {
     return {
       failure: {
@@ -50,13 +53,13 @@ function stopped(error: unknown, timedOut: boolean, limits: PluginLoadLimits): L
   }
   // piscina's words for a thread that ended with a task in flight.
   if (error instanceof Error && error.message.startsWith('worker exited with code')) {
-    return { failure: { code: 'PLUGIN_LOAD_CRASHED', reason: `ended the thread loading it (${error.message}): process.exit(), or a top-level await that can never settle` } };
+    return { failure: { code: 'PLUGIN_LOAD_CRASHED', reason: `ended the thread loading it (${error.message}), as process.exit() does` } };
   }
   return { failure: { code: 'PLUGIN_IMPORT', reason: `threw while loading, outside its module's evaluation (a timer, an unhandled rejection): ${describe(error)}`, cause: error } };
 }
 
-/** Never rejects: every way a load can end is an answer. */
-export async function loadInThread(plugin: PluginModuleRef, limits: PluginLoadLimits): Promise<LoadAnswer> {
+/** Never rejects: every way a load can end is an answer. `signal` stops the load (its answer then says so). */
+export async function loadInThread(plugin: PluginModuleRef, limits: PluginLoadLimits, signal?: AbortSignal): Promise<LoadAnswer> {
   const pool = new Piscina({
     filename: LOAD_THREAD,
     minThreads: 0,
@@ -71,7 +74,7 @@ export async function loadInThread(plugin: PluginModuleRef, limits: PluginLoadLi
   const deadline = AbortSignal.timeout(limits.timeoutMs);
   const task: LoadTask = { plugin: { kind: plugin.kind, file: plugin.file, version: plugin.version }, settleMs: limits.settleMs };
   try {
-    return (await pool.run(task, { signal: deadline })) as LoadAnswer;
+    return (await pool.run(task, { signal: signal === undefined ? deadline : AbortSignal.any([deadline, signal]) })) as LoadAnswer;
   } catch (error) {
     return stopped(error, deadline.aborted, limits);
   } finally {
