@@ -1,6 +1,6 @@
 /**
- * A loading thread (the module of a one-thread piscina pool, see loadInThread.ts): started for one plugin module, and
- * thrown away after. It evaluates the module and describes its default export as plain data (descriptor.ts), which
+ * A loading thread's module (see loadingThreads.ts), run once per plugin module to load. It evaluates the module and
+ * describes its default export as plain data (descriptor.ts), which
  * the service checks; or says why it cannot. Whatever the module's top-level code does happens here, not on the
  * service's thread: a loop that never ends (the host stops the thread at its time limit), `process.exit()`, a throw,
  * unbounded allocation (the thread's heap limit), changes to globals (they are this thread's).

@@ -1,9 +1,13 @@
 /**
- * Loads one plugin module in a thread of its own (threads/loadThread.ts), under a time limit and a heap limit, and
- * answers what that thread says, or why it said nothing: the service's thread never evaluates plugin code. The
- * thread is a one-thread piscina pool, started for the load and destroyed after: one thread per load means that
- * nothing a plugin's top level did (to globals, to the module cache, with a timer) outlives its load or reaches
- * another plugin's.
+ * The threads plugin modules are loaded in (threads/loadThread.ts), under a time limit and a heap limit: the
+ * service's thread never evaluates plugin code. One set serves one scan of the plugins directory: `size` threads
+ * (piscina replaces one that stops), each loading one module at a time, destroyed once the scan is over, so nothing
+ * a plugin's top level did (to globals, with a timer) outlives the scan.
+ *
+ * Loads share those threads because a thread costs more to start than most modules cost to load. What one plugin
+ * left behind in a thread (a timer that throws, bent globals) could then fail the next plugin's load there: so a
+ * load that fails other than by its time limit is tried again alone, in a new thread, whose answer is final. A
+ * module that blocks is charged at once: its time limit is not spent twice.
  */
 import { Piscina } from 'piscina';
 import type { PluginModuleRef } from '../importPlugin.js';
@@ -17,7 +21,7 @@ export interface PluginLoadLimits {
   maxOldGenerationMb: number;
   /**
    * How long the thread waits, once the module is evaluated, before it answers: a throw from a timer or a rejection
-   * that the top level started within this time fails the load. @defaultValue 50
+   * that the top level started within this time fails the load. @defaultValue 10
    */
   settleMs: number;
 }
@@ -25,7 +29,7 @@ export interface PluginLoadLimits {
 export const PLUGIN_LOAD_DEFAULTS = {
   timeoutMs: 10_000,
   maxOldGenerationMb: 512,
-  settleMs: 50,
+  settleMs: 10,
 } as const satisfies PluginLoadLimits;
 
 const LOAD_THREAD = threadModule('loadThread');
@@ -58,27 +62,71 @@ function stopped(error: unknown, timedOut: boolean, limits: PluginLoadLimits): L
   return { failure: { code: 'PLUGIN_IMPORT', reason: `threw while loading, outside its module's evaluation (a timer, an unhandled rejection): ${describe(error)}`, cause: error } };
 }
 
-/** Never rejects: every way a load can end is an answer. `signal` stops the load (its answer then says so). */
-export async function loadInThread(plugin: PluginModuleRef, limits: PluginLoadLimits, signal?: AbortSignal): Promise<LoadAnswer> {
+/**
+ * Loads at once: enough to overlap one module's loading with another's, few enough to leave the service's other
+ * threads their share of the machine.
+ */
+const THREADS = 2;
+
+function newPool(limits: PluginLoadLimits, maxThreads: number): Piscina {
   const pool = new Piscina({
     filename: LOAD_THREAD,
     minThreads: 0,
-    maxThreads: 1,
+    maxThreads,
+    // Kept between one load and the next; the set is destroyed after its scan anyway.
+    idleTimeout: 5_000,
     // The plugin's timers must not put the thread to sleep in Atomics.wait.
     atomics: 'disabled',
     recordTiming: false,
     resourceLimits: { maxOldGenerationSizeMb: limits.maxOldGenerationMb },
   });
-  // What the plugin left running after its answer (a timer's throw) is its thread's end, and no one's concern.
+  // What a plugin left running after its answer (a timer's throw) ends its thread, which piscina replaces.
   pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Never rejects: every way a load can end is an answer. */
+async function loadIn(pool: Piscina, plugin: PluginModuleRef, limits: PluginLoadLimits, signal: AbortSignal | undefined): Promise<LoadAnswer> {
   const deadline = AbortSignal.timeout(limits.timeoutMs);
   const task: LoadTask = { plugin: { kind: plugin.kind, file: plugin.file, version: plugin.version }, settleMs: limits.settleMs };
   try {
     return (await pool.run(task, { signal: signal === undefined ? deadline : AbortSignal.any([deadline, signal]) })) as LoadAnswer;
   } catch (error) {
     return stopped(error, deadline.aborted, limits);
-  } finally {
-    // Not awaited: a thread held in a system call may never stop, and the load is over either way.
-    pool.destroy().catch(() => undefined);
   }
+}
+
+export class LoadingThreads {
+  /** Loads to run at once: each then starts at once in a thread of its own, its time limit with it. */
+  readonly size = THREADS;
+  readonly #pool: Piscina;
+
+  constructor(
+    readonly limits: PluginLoadLimits,
+    /** Stops the loads under way (their answers then say so). */
+    readonly signal?: AbortSignal,
+  ) {
+    this.#pool = newPool(limits, THREADS);
+  }
+
+  /** What loading `plugin` says; never rejects. */
+  async load(plugin: PluginModuleRef): Promise<LoadAnswer> {
+    const shared = await loadIn(this.#pool, plugin, this.limits, this.signal);
+    if (!('failure' in shared) || shared.failure.code === 'PLUGIN_LOAD_TIMEOUT' || this.signal?.aborted === true) return shared;
+    const alone = newPool(this.limits, 1);
+    try {
+      return await loadIn(alone, plugin, this.limits, this.signal);
+    } finally {
+      void destroy(alone);
+    }
+  }
+
+  /** Not awaited by callers: a thread held in a system call may never stop, and the scan is over either way. */
+  close(): Promise<void> {
+    return destroy(this.#pool);
+  }
+}
+
+function destroy(pool: Piscina): Promise<void> {
+  return pool.destroy().catch(() => undefined);
 }
