@@ -9,7 +9,7 @@ import { checkPassword, checkUsername } from './domain/accountRules.js';
 import { ValidationError } from './domain/errors.js';
 import { LOGIN_THROTTLE_DEFAULTS } from './services/auth/loginThrottle.js';
 import { VERIFICATION_CACHE_DEFAULTS } from './services/auth/verificationCache.js';
-import { PLUGIN_LOAD_DEFAULTS } from './plugins/threads/loadingThreads.js';
+import { PLUGIN_LOAD_DEFAULTS } from './plugins/threads/loadingThread.js';
 import { PLUGIN_THREAD_DEFAULTS } from './plugins/threads/pluginThreads.js';
 import { INVOCATION_DEFAULTS } from './services/invocationService.js';
 import { INVOKE_AUTHORIZER_DEFAULTS } from './services/invokeAuthorization.js';

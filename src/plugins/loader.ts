@@ -3,7 +3,7 @@
  * becomes a `PluginLoadFailure` next to the plugins that did load. Only an unreadable directory throws, because
  * that is a configuration error the caller must see.
  *
- * Isolation. Each module is evaluated in a loading thread (threads/loadingThreads.ts), under a time limit and a
+ * Isolation. Each module is evaluated in a loading thread (threads/loadingThread.ts), under a time limit and a
  * heap limit, which sends back what its default export is as plain data; this thread checks that (validatePlugin.ts)
  * and compiles the params schema. Plugin code never runs here, so a top level that blocks, exits, throws late,
  * allocates without bound or changes globals fails its own load (`PLUGIN_LOAD_TIMEOUT`, `PLUGIN_LOAD_CRASHED`,
@@ -31,7 +31,7 @@ import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import type { PluginDescriptor } from './descriptor.js';
 import { unwrapDefaultExport } from './importPlugin.js';
-import { LoadingThreads, PLUGIN_LOAD_DEFAULTS, type PluginLoadLimits } from './threads/loadingThreads.js';
+import { LoadingThread, PLUGIN_LOAD_DEFAULTS, type PluginLoadLimits } from './threads/loadingThread.js';
 import type { LoadAnswer } from './threads/protocol.js';
 import { PLUGIN_ERROR_CODES, PluginError, type PluginErrorCode, validateDescription } from './validatePlugin.js';
 
@@ -163,8 +163,8 @@ function isPluginErrorCode(code: unknown): code is PluginErrorCode {
   return (PLUGIN_ERROR_CODES as readonly unknown[]).includes(code);
 }
 
-async function loadEntry(entry: PluginEntry, threads: LoadingThreads): Promise<LoadedPlugin | PluginLoadFailure> {
-  const answer: LoadAnswer = await threads.load(entry);
+async function loadEntry(entry: PluginEntry, thread: LoadingThread): Promise<LoadedPlugin | PluginLoadFailure> {
+  const answer: LoadAnswer = await thread.load(entry);
   if ('failure' in answer) {
     const { code, reason, cause } = answer.failure;
     return {
@@ -201,18 +201,17 @@ export function createPluginLoader(limits: Partial<PluginLoadLimits> = {}): Plug
       for (const file of outcomes.keys()) {
         if (!present.has(file)) outcomes.delete(file);
       }
-      const threads = new LoadingThreads(loadLimits, signal);
-      // One queue that every loop takes the next changed entry from: a load starts when a thread is free for it.
-      const changed = entries.filter((entry) => outcomes.get(entry.file)?.version !== entry.version).values();
-      const loadChanged = async (): Promise<void> => {
-        for (const entry of changed) {
-          const outcome = await loadEntry(entry, threads);
-          if (signal?.aborted === true) return;
+      const thread = new LoadingThread(loadLimits, signal);
+      try {
+        for (const entry of entries) {
+          if (outcomes.get(entry.file)?.version === entry.version) continue;
+          const outcome = await loadEntry(entry, thread);
+          signal?.throwIfAborted();
           outcomes.set(entry.file, { version: entry.version, outcome });
         }
-      };
-      await Promise.all(Array.from({ length: threads.size }, loadChanged)).finally(() => void threads.close());
-      signal?.throwIfAborted();
+      } finally {
+        void thread.close();
+      }
       const result: PluginLoadResult = { loaded: [], failed: [] };
       for (const entry of entries) {
         const { outcome } = outcomes.get(entry.file) as { outcome: LoadedPlugin | PluginLoadFailure };

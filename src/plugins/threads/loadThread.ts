@@ -1,5 +1,5 @@
 /**
- * A loading thread's module (see loadingThreads.ts), run once per plugin module to load. It evaluates the module and
+ * A loading thread's module (see loadingThread.ts), run once per plugin module to load. It evaluates the module and
  * describes its default export as plain data (descriptor.ts), which
  * the service checks; or says why it cannot. Whatever the module's top-level code does happens here, not on the
  * service's thread: a loop that never ends (the host stops the thread at its time limit), `process.exit()`, a throw,
@@ -8,15 +8,11 @@
 import { describeExport } from '../descriptor.js';
 import { importPluginModule, unwrapDefaultExport } from '../importPlugin.js';
 import type { PluginErrorCode } from '../validatePlugin.js';
-import type { LoadAnswer, LoadTask } from './protocol.js';
+import { errorText, type LoadAnswer, type LoadTask } from './protocol.js';
 
 // Taken before the plugin's code runs, so that what it does to globals cannot change how this thread answers.
 const wait = setTimeout;
 const clone = structuredClone;
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
 
 function failure(code: PluginErrorCode, reason: string, cause?: unknown): LoadAnswer {
   return { failure: { code, reason, ...(cause !== undefined && { cause }) } };
@@ -27,7 +23,7 @@ async function load(task: LoadTask): Promise<LoadAnswer> {
   try {
     namespace = await importPluginModule(task.plugin);
   } catch (error) {
-    return failure('PLUGIN_IMPORT', `cannot import: ${describe(error)}`, error);
+    return failure('PLUGIN_IMPORT', `cannot import: ${errorText(error)}`, error);
   }
   const exported = unwrapDefaultExport(namespace);
   if (exported === undefined) return failure('PLUGIN_NO_DEFAULT_EXPORT', 'no default export');
@@ -35,7 +31,7 @@ async function load(task: LoadTask): Promise<LoadAnswer> {
     return { description: describeExport(exported) };
   } catch (error) {
     // A getter of the plugin's that throws.
-    return failure('PLUGIN_SHAPE', `reading its fields threw: ${describe(error)}`, error);
+    return failure('PLUGIN_SHAPE', `reading its fields threw: ${errorText(error)}`, error);
   }
 }
 
@@ -46,7 +42,7 @@ function crossable(result: LoadAnswer): LoadAnswer {
     return result;
   } catch (error) {
     if ('failure' in result) return failure(result.failure.code, result.failure.reason);
-    return failure('PLUGIN_SHAPE', `the plugin's fields must be plain data (no functions, symbols or class instances): ${describe(error)}`);
+    return failure('PLUGIN_SHAPE', `the plugin's fields must be plain data (no functions, symbols or class instances): ${errorText(error)}`);
   }
 }
 

@@ -83,3 +83,8 @@ export interface LoadTask {
 
 /** A loading thread's answer: what the module's default export is (which the host checks), or why it cannot load. */
 export type LoadAnswer = { description: PluginDescription } | { failure: { code: PluginErrorCode; reason: string; cause?: unknown } };
+
+/** An error as a load failure's reason words it: its name and message. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,17 +1,18 @@
 /**
- * The threads plugin modules are loaded in (threads/loadThread.ts), under a time limit and a heap limit: the
- * service's thread never evaluates plugin code. One set serves one scan of the plugins directory: `size` threads
- * (piscina replaces one that stops), each loading one module at a time, destroyed once the scan is over, so nothing
- * a plugin's top level did (to globals, with a timer) outlives the scan.
+ * The thread plugin modules are loaded in (threads/loadThread.ts), under a time limit and a heap limit: the
+ * service's thread never evaluates plugin code. One serves one scan of the plugins directory, loading one module
+ * after the other (piscina replaces it when it stops), and is destroyed once the scan is over, so nothing a
+ * plugin's top level did (to globals, with a timer) outlives the scan.
  *
- * Loads share those threads because a thread costs more to start than most modules cost to load. What one plugin
- * left behind in a thread (a timer that throws, bent globals) could then fail the next plugin's load there: so a
- * load that fails other than by its time limit is tried again alone, in a new thread, whose answer is final. A
- * module that blocks is charged at once: its time limit is not spent twice.
+ * One thread for all the loads of a scan, because a thread costs more to start than most modules cost to load (and
+ * under tsx, each thread loads tsx again); a second one would gain little, since a scan waits for its slowest load
+ * anyway. What one plugin left behind in the thread (a timer that throws, bent globals) could then fail the next
+ * plugin's load: so a load that fails other than by its time limit is tried again alone, in a new thread, whose
+ * answer is final. A module that blocks is charged at once: its time limit is not spent twice.
  */
 import { Piscina } from 'piscina';
 import type { PluginModuleRef } from '../importPlugin.js';
-import type { LoadAnswer, LoadTask } from './protocol.js';
+import { errorText, type LoadAnswer, type LoadTask } from './protocol.js';
 import { threadModule } from './threadModule.js';
 
 export interface PluginLoadLimits {
@@ -34,10 +35,6 @@ export const PLUGIN_LOAD_DEFAULTS = {
 
 const LOAD_THREAD = threadModule('loadThread');
 
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
 /** Why the thread stopped before it answered. */
 function stopped(error: unknown, timedOut: boolean, limits: PluginLoadLimits): LoadAnswer {
   if ((error as Error | undefined)?.name === 'AbortError' && !timedOut) {
@@ -59,21 +56,15 @@ function stopped(error: unknown, timedOut: boolean, limits: PluginLoadLimits): L
   if (error instanceof Error && error.message.startsWith('worker exited with code')) {
     return { failure: { code: 'PLUGIN_LOAD_CRASHED', reason: `ended the thread loading it (${error.message}), as process.exit() does` } };
   }
-  return { failure: { code: 'PLUGIN_IMPORT', reason: `threw while loading, outside its module's evaluation (a timer, an unhandled rejection): ${describe(error)}`, cause: error } };
+  return { failure: { code: 'PLUGIN_IMPORT', reason: `threw while loading, outside its module's evaluation (a timer, an unhandled rejection): ${errorText(error)}`, cause: error } };
 }
 
-/**
- * Loads at once: enough to overlap one module's loading with another's, few enough to leave the service's other
- * threads their share of the machine.
- */
-const THREADS = 2;
-
-function newPool(limits: PluginLoadLimits, maxThreads: number): Piscina {
+function newPool(limits: PluginLoadLimits): Piscina {
   const pool = new Piscina({
     filename: LOAD_THREAD,
     minThreads: 0,
-    maxThreads,
-    // Kept between one load and the next; the set is destroyed after its scan anyway.
+    maxThreads: 1,
+    // Kept between one load and the next; it is destroyed after its scan anyway.
     idleTimeout: 5_000,
     // The plugin's timers must not put the thread to sleep in Atomics.wait.
     atomics: 'disabled',
@@ -96,9 +87,7 @@ async function loadIn(pool: Piscina, plugin: PluginModuleRef, limits: PluginLoad
   }
 }
 
-export class LoadingThreads {
-  /** Loads to run at once: each then starts at once in a thread of its own, its time limit with it. */
-  readonly size = THREADS;
+export class LoadingThread {
   readonly #pool: Piscina;
 
   constructor(
@@ -106,14 +95,14 @@ export class LoadingThreads {
     /** Stops the loads under way (their answers then say so). */
     readonly signal?: AbortSignal,
   ) {
-    this.#pool = newPool(limits, THREADS);
+    this.#pool = newPool(limits);
   }
 
-  /** What loading `plugin` says; never rejects. */
+  /** What loading `plugin` says; never rejects. One load at a time: its time limit starts with it. */
   async load(plugin: PluginModuleRef): Promise<LoadAnswer> {
     const shared = await loadIn(this.#pool, plugin, this.limits, this.signal);
     if (!('failure' in shared) || shared.failure.code === 'PLUGIN_LOAD_TIMEOUT' || this.signal?.aborted === true) return shared;
-    const alone = newPool(this.limits, 1);
+    const alone = newPool(this.limits);
     try {
       return await loadIn(alone, plugin, this.limits, this.signal);
     } finally {
