@@ -73,4 +73,31 @@ describe('a service whose plugins misbehave at load', function () {
       await plugins.cleanup();
     }
   });
+
+  it('fails the call PLUGIN_TIMEOUT when a top level blocks only in the plugin thread that imports it', async () => {
+    const plugins = await pluginsDirWith();
+    try {
+      service = await startTestService({ pluginsDir: plugins.dir, watchPlugins: true });
+      // It loads, then blocks in any thread that imports it once the marker file is there.
+      const marker = path.join(plugins.dir, 'block-from-now');
+      const loaded = once(service.plugins, 'loaded');
+      await writeFile(
+        path.join(plugins.dir, 'moody.js'),
+        `import { existsSync } from 'node:fs';
+if (existsSync(${JSON.stringify(marker)})) while (true) {}
+export default { className: 'moody', contract: '^1.0.0', modes: ['nocontext'], timeoutMs: 1000, async invoke() { return {}; } };
+`,
+      );
+      await loaded;
+      await writeFile(marker, '');
+      const moody = await createDefinition(service, { name: 'moody', supportsNoContext: true, className: 'moody' });
+      const answered = await invoke(service, moody, { mode: 'nocontext' });
+      expect(answered.status).to.equal(500);
+      expect(JSON.stringify(answered.body)).to.include('PLUGIN_TIMEOUT');
+      expect((await health()).status).to.equal('ok');
+    } finally {
+      await service?.stop();
+      await plugins.cleanup();
+    }
+  });
 });

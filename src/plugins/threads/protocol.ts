@@ -60,7 +60,7 @@ export type RecordsMethod = keyof RecordsService;
 /** Thread to host. */
 export type ThreadMessage =
   | { t: 'input' }
-  /** The batch's plugin code starts now (the plugin is imported): from here the thread must keep talking. */
+  /** The batch's plugin code starts now (the plugin's import first): from here the thread must keep talking. */
   | { t: 'started' }
   /** Sent every `heartbeatMs` while the batch runs: a thread that falls silent is held by synchronous code. */
   | { t: 'beat' }
