@@ -43,8 +43,8 @@ export function describedFields(source: Record<string, unknown>): Record<string,
 }
 
 /** The methods a plugin may have, whose presence the host needs to know. */
-export const PLUGIN_METHODS = ['invoke', 'processItem', 'summarize'] as const;
-export type PluginMethodName = (typeof PLUGIN_METHODS)[number];
+const PLUGIN_METHODS = ['invoke', 'processItem', 'summarize'] as const;
+type PluginMethodName = (typeof PLUGIN_METHODS)[number];
 
 /**
  * What a loading thread sends of a module's default export, unchecked: the host makes a `PluginDescriptor` of it

@@ -23,8 +23,8 @@
  *   namespace on every call, so a call re-evaluates the entry and every file it imports (in an ESM package
  *   scope; under CommonJS only the entry is). A changed helper of a folder plugin therefore takes effect, which
  *   a `?v=` query on the index could not do.
- * Node never frees an ES module, so a plugin thread keeps the old modules of what it ran until it ends (threads
- * are replaced when idle); the loading threads keep nothing.
+ * Node never frees an ES module, so a plugin thread keeps the old modules of what it ran until it ends; a loading
+ * thread ends with its scan.
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -32,7 +32,7 @@ import type { ValidateFunction } from 'ajv';
 import type { PluginDescriptor } from './descriptor.js';
 import { unwrapDefaultExport } from './importPlugin.js';
 import { LoadingThread, PLUGIN_LOAD_DEFAULTS, type PluginLoadLimits } from './threads/loadingThread.js';
-import type { LoadAnswer } from './threads/protocol.js';
+import { errorText, type LoadAnswer } from './threads/protocol.js';
 import { PLUGIN_ERROR_CODES, PluginError, type PluginErrorCode, validateDescription } from './validatePlugin.js';
 
 export { unwrapDefaultExport };
@@ -178,7 +178,8 @@ async function loadEntry(entry: PluginEntry, thread: LoadingThread): Promise<Loa
     const { plugin, validateParams } = validateDescription(answer.description);
     return { plugin, validateParams, name: entry.name, kind: entry.kind, file: entry.file, version: entry.version, loadedAt: new Date() };
   } catch (error) {
-    if (!(error instanceof PluginError)) throw error;
+    // Not a PluginError: a description no check foresaw, which is still the plugin's, never the scan's, failure.
+    if (!(error instanceof PluginError)) return { file: entry.file, code: 'PLUGIN_SHAPE', message: `${entry.file}: ${errorText(error)}`, cause: error };
     return { file: entry.file, code: error.code, message: `${entry.file}: ${error.message}`, cause: error };
   }
 }
