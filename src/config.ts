@@ -9,6 +9,7 @@ import { checkPassword, checkUsername } from './domain/accountRules.js';
 import { ValidationError } from './domain/errors.js';
 import { LOGIN_THROTTLE_DEFAULTS } from './services/auth/loginThrottle.js';
 import { VERIFICATION_CACHE_DEFAULTS } from './services/auth/verificationCache.js';
+import { PLUGIN_LOAD_DEFAULTS } from './plugins/threads/loadingThread.js';
 import { PLUGIN_THREAD_DEFAULTS } from './plugins/threads/pluginThreads.js';
 import { INVOCATION_DEFAULTS } from './services/invocationService.js';
 import { INVOKE_AUTHORIZER_DEFAULTS } from './services/invokeAuthorization.js';
@@ -53,6 +54,8 @@ export interface Config {
   itemMaxCrashes: number;
   /** Whether a plugin file dropped or changed in PLUGINS_DIR is (re)loaded without a restart. `WATCH_PLUGINS` @defaultValue true */
   watchPlugins: boolean;
+  /** How long a plugin's module may take to load in its loading thread before it fails `PLUGIN_LOAD_TIMEOUT`. `PLUGIN_LOAD_TIMEOUT_MS` @defaultValue 10000 */
+  pluginLoadTimeoutMs: number;
   /** Username of the administrator created on first start (with the tenant `default`). `ADMIN_USER` @defaultValue 'admin' */
   adminUser: string;
   /**
@@ -169,6 +172,7 @@ export const CONFIG_DEFAULTS = {
   itemConcurrency: RUN_WORKER_DEFAULTS.concurrency,
   pluginThreads: PLUGIN_THREAD_DEFAULTS.maxThreads,
   pluginMaxOldGenerationMb: PLUGIN_THREAD_DEFAULTS.maxOldGenerationMb,
+  pluginLoadTimeoutMs: PLUGIN_LOAD_DEFAULTS.timeoutMs,
   itemMaxCrashes: PLUGIN_THREAD_DEFAULTS.maxCrashes,
   maxRunItems: RUN_SERVICE_DEFAULTS.maxItems,
   maxActiveRunsPerUser: INVOKE_AUTHORIZER_DEFAULTS.maxActivePerUser,
@@ -388,6 +392,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pluginMaxOldGenerationMb: integer(env, 'PLUGIN_MAX_OLD_GENERATION_MB', CONFIG_DEFAULTS.pluginMaxOldGenerationMb, 16, 1_048_576),
     itemMaxCrashes: integer(env, 'ITEM_MAX_CRASHES', CONFIG_DEFAULTS.itemMaxCrashes, 1, 100),
     watchPlugins: flag(env, 'WATCH_PLUGINS', CONFIG_DEFAULTS.watchPlugins),
+    pluginLoadTimeoutMs: integer(env, 'PLUGIN_LOAD_TIMEOUT_MS', CONFIG_DEFAULTS.pluginLoadTimeoutMs, 100, 600_000),
     adminUser: adminUser(env),
     adminPassword: adminPassword(env),
     loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', CONFIG_DEFAULTS.loginMaxFailures, 1, 1_000_000),

@@ -14,7 +14,7 @@ import { SYSTEM_ACTOR } from './domain/types.js';
 import type { Express } from 'express';
 import { createApp } from './http/app.js';
 import type { HealthReport } from './http/routes/healthRouter.js';
-import { createPluginWatcher, PluginRegistry, type LoadedPlugin } from './plugins/index.js';
+import { createPluginLoader, createPluginWatcher, PluginRegistry, type LoadedPlugin } from './plugins/index.js';
 import { PluginThreads } from './plugins/threads/pluginThreads.js';
 import { AccessTokenVerifier, startAuth, type AuthServices } from './services/auth/index.js';
 import { freshKeys, loadOAuthKeys, OAUTH_KEYS_FILENAME } from './services/oauth/oauthKeys.js';
@@ -128,6 +128,8 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     registry: plugins,
     logger: logger.child({ component: 'plugins' }),
     watch: config.watchPlugins,
+    // Each module is evaluated in a thread of its own, under the plugin threads' heap limit (see src/plugins/loader.ts).
+    loader: createPluginLoader({ timeoutMs: config.pluginLoadTimeoutMs, maxOldGenerationMb: config.pluginMaxOldGenerationMb }),
   });
   let closeOAuthState: (() => void) | undefined;
   // Undoes start-up so far when a later step fails; `stop` ends with it too.

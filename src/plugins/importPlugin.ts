@@ -1,6 +1,7 @@
 /**
- * Importing a plugin's module, the same way on the main thread (the loader, which validates it) and in a plugin
- * thread (which runs it): a new version of an entry is always a new module, so hot reload holds in both.
+ * Importing a plugin's module, the same way in a loading thread (which describes it for the service to check) and in
+ * a plugin thread (which runs it), never on the service's thread: a new version of an entry is always a new module,
+ * so hot reload holds in both.
  * See loader.ts for why `.js` files get a `?v=` URL and `.ts` files and folders go through tsx's `tsImport`.
  */
 import { pathToFileURL } from 'node:url';

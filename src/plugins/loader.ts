@@ -1,7 +1,13 @@
 /**
- * Finds and imports the plugins of one directory. Policy: warn-and-skip. One bad plugin never fails a load; it
+ * Finds and loads the plugins of one directory. Policy: warn-and-skip. One bad plugin never fails a load; it
  * becomes a `PluginLoadFailure` next to the plugins that did load. Only an unreadable directory throws, because
  * that is a configuration error the caller must see.
+ *
+ * Isolation. Each module is evaluated in a loading thread (threads/loadingThread.ts), under a time limit and a
+ * heap limit, which sends back what its default export is as plain data; this thread checks that (validatePlugin.ts)
+ * and compiles the params schema. Plugin code never runs here, so a top level that blocks, exits, throws late,
+ * allocates without bound or changes globals fails its own load (`PLUGIN_LOAD_TIMEOUT`, `PLUGIN_LOAD_CRASHED`,
+ * `PLUGIN_IMPORT`) and nothing else.
  *
  * Entries, in sorted (code-unit) order so every load sees them the same way:
  * - top-level `*.js`, `*.mjs`, `*.ts` files;
@@ -9,23 +15,25 @@
  * Skipped: `*.d.ts`, `*.test.*` / `*.spec.*`, dotfiles, `node_modules`, anything else.
  *
  * Reloading. A loader remembers each entry's version (newest mtime and total size; of the whole tree for a
- * folder) and re-imports only entries whose version changed, returning the very same `LoadedPlugin` otherwise.
- * Node never frees an ES module, so every reload of a changed entry keeps the old module(s) in memory for the
- * life of the process. That is the price of hot reload; restart to reclaim it.
+ * folder) and loads again only entries whose version changed, returning the very same `LoadedPlugin` otherwise.
+ * The plugin threads import a changed entry as a new module (see importPlugin.ts):
  * - `.js` / `.mjs` files are imported as `<file URL>?v=<version>`: a new version is a new URL, hence a new
- *   module. Only that module is re-evaluated; anything it imports stays as first loaded until restart.
+ *   module. Only that module is re-evaluated; anything it imports stays as first loaded until the thread ends.
  * - `.ts` files and folder plugins (whatever their index) go through tsx's `tsImport`, which uses a fresh loader
  *   namespace on every call, so a call re-evaluates the entry and every file it imports (in an ESM package
  *   scope; under CommonJS only the entry is). A changed helper of a folder plugin therefore takes effect, which
- *   a `?v=` query on the index could not do. The cost: each call leaves one more tsx resolve/load hook
- *   registered (Node 20 cannot unregister hooks), which is why unchanged entries are never passed to it again.
+ *   a `?v=` query on the index could not do.
+ * Node never frees an ES module, so a plugin thread keeps the old modules of what it ran until it ends; a loading
+ * thread ends with its scan.
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
-import type { Invocable } from './contract.js';
-import { importPluginModule, unwrapDefaultExport } from './importPlugin.js';
-import { PluginError, type PluginErrorCode, validatePlugin } from './validatePlugin.js';
+import type { PluginDescriptor } from './descriptor.js';
+import { unwrapDefaultExport } from './importPlugin.js';
+import { LoadingThread, PLUGIN_LOAD_DEFAULTS, type PluginLoadLimits } from './threads/loadingThread.js';
+import { errorText, type LoadAnswer } from './threads/protocol.js';
+import { PLUGIN_ERROR_CODES, PluginError, type PluginErrorCode, validateDescription } from './validatePlugin.js';
 
 export { unwrapDefaultExport };
 
@@ -40,7 +48,8 @@ export interface PluginEntry {
 }
 
 export interface LoadedPlugin {
-  plugin: Invocable;
+  /** The plugin's fields and which methods it has, as its loading thread described them; its code is not here. */
+  plugin: PluginDescriptor;
   /** Whether the plugin is a file or a folder entry (see `PluginEntry`): how its module is imported again in a plugin thread. */
   kind: PluginEntry['kind'];
   /** See `ValidatedPlugin.validateParams`. */
@@ -65,8 +74,11 @@ export interface PluginLoadResult {
 }
 
 export interface PluginLoader {
-  /** Loads every entry of `dir`; throws only when `dir` cannot be read. */
-  load(dir: string): Promise<PluginLoadResult>;
+  /**
+   * Loads every entry of `dir`; throws only when `dir` cannot be read, or with `signal`'s reason once it aborts (the
+   * loads under way are stopped, and nothing they did is remembered).
+   */
+  load(dir: string, signal?: AbortSignal): Promise<PluginLoadResult>;
 }
 
 const PLUGIN_FILE = /\.(?:js|mjs|ts)$/;
@@ -147,29 +159,28 @@ async function firstIndex(folder: string): Promise<string | undefined> {
   return undefined;
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+function isPluginErrorCode(code: unknown): code is PluginErrorCode {
+  return (PLUGIN_ERROR_CODES as readonly unknown[]).includes(code);
 }
 
-async function loadEntry(entry: PluginEntry): Promise<LoadedPlugin | PluginLoadFailure> {
-  let namespace: unknown;
-  try {
-    namespace = await importPluginModule(entry);
-  } catch (error) {
-    return { file: entry.file, code: 'PLUGIN_IMPORT', message: `${entry.file}: cannot import: ${describe(error)}`, cause: error };
+async function loadEntry(entry: PluginEntry, thread: LoadingThread): Promise<LoadedPlugin | PluginLoadFailure> {
+  const answer: LoadAnswer = await thread.load(entry);
+  if ('failure' in answer) {
+    const { code, reason, cause } = answer.failure;
+    return {
+      file: entry.file,
+      code: isPluginErrorCode(code) ? code : 'PLUGIN_IMPORT',
+      message: `${entry.file}: ${String(reason)}`,
+      ...(cause !== undefined && { cause }),
+    };
   }
-  const exported = unwrapDefaultExport(namespace);
-  if (exported === undefined) {
-    return { file: entry.file, code: 'PLUGIN_NO_DEFAULT_EXPORT', message: `${entry.file}: no default export` };
-  }
   try {
-    const { plugin, validateParams } = validatePlugin(exported);
+    const { plugin, validateParams } = validateDescription(answer.description);
     return { plugin, validateParams, name: entry.name, kind: entry.kind, file: entry.file, version: entry.version, loadedAt: new Date() };
   } catch (error) {
-    // Anything else was thrown by the plugin's own code (a throwing getter, say): still the plugin's fault.
-    const code = error instanceof PluginError ? error.code : 'PLUGIN_SHAPE';
-    const reason = error instanceof PluginError ? error.message : describe(error);
-    return { file: entry.file, code, message: `${entry.file}: ${reason}`, cause: error };
+    // Not a PluginError: a description no check foresaw, which is still the plugin's, never the scan's, failure.
+    if (!(error instanceof PluginError)) return { file: entry.file, code: 'PLUGIN_SHAPE', message: `${entry.file}: ${errorText(error)}`, cause: error };
+    return { file: entry.file, code: error.code, message: `${entry.file}: ${error.message}`, cause: error };
   }
 }
 
@@ -178,26 +189,35 @@ function isLoaded(outcome: LoadedPlugin | PluginLoadFailure): outcome is LoadedP
 }
 
 /**
- * A loader that remembers what it imported, so repeated loads (the watcher's rescans) only import what changed.
+ * A loader that remembers what it loaded, so repeated loads (the watcher's rescans) only load what changed.
  * Use one per watched directory.
  */
-export function createPluginLoader(): PluginLoader {
+export function createPluginLoader(limits: Partial<PluginLoadLimits> = {}): PluginLoader {
+  const loadLimits: PluginLoadLimits = { ...PLUGIN_LOAD_DEFAULTS, ...limits };
   const outcomes = new Map<string, { version: string; outcome: LoadedPlugin | PluginLoadFailure }>();
   return {
-    async load(dir) {
+    async load(dir, signal) {
       const entries = await discoverPlugins(dir);
-      const result: PluginLoadResult = { loaded: [], failed: [] };
-      const present = new Set<string>();
-      for (const entry of entries) {
-        present.add(entry.file);
-        const cached = outcomes.get(entry.file);
-        const outcome = cached?.version === entry.version ? cached.outcome : await loadEntry(entry);
-        outcomes.set(entry.file, { version: entry.version, outcome });
-        if (isLoaded(outcome)) result.loaded.push(outcome);
-        else result.failed.push(outcome);
-      }
+      const present = new Set(entries.map((entry) => entry.file));
       for (const file of outcomes.keys()) {
         if (!present.has(file)) outcomes.delete(file);
+      }
+      const thread = new LoadingThread(loadLimits, signal);
+      try {
+        for (const entry of entries) {
+          if (outcomes.get(entry.file)?.version === entry.version) continue;
+          const outcome = await loadEntry(entry, thread);
+          signal?.throwIfAborted();
+          outcomes.set(entry.file, { version: entry.version, outcome });
+        }
+      } finally {
+        void thread.close();
+      }
+      const result: PluginLoadResult = { loaded: [], failed: [] };
+      for (const entry of entries) {
+        const { outcome } = outcomes.get(entry.file) as { outcome: LoadedPlugin | PluginLoadFailure };
+        if (isLoaded(outcome)) result.loaded.push(outcome);
+        else result.failed.push(outcome);
       }
       return result;
     },
@@ -205,6 +225,6 @@ export function createPluginLoader(): PluginLoader {
 }
 
 /** One-shot load of `dir` (start-up without a watcher, tests). */
-export async function loadPlugins(dir: string): Promise<PluginLoadResult> {
-  return createPluginLoader().load(dir);
+export async function loadPlugins(dir: string, limits: Partial<PluginLoadLimits> = {}): Promise<PluginLoadResult> {
+  return createPluginLoader(limits).load(dir);
 }

@@ -8,7 +8,7 @@
  * "first come" so that a restart builds the same registry as any sequence of hot reloads did.
  */
 import { EventEmitter } from 'node:events';
-import type { Invocable } from './contract.js';
+import type { PluginDescriptor } from './descriptor.js';
 import { byCodeUnits, type LoadedPlugin, type PluginLoadFailure, type PluginLoadResult } from './loader.js';
 import type { PluginErrorCode } from './validatePlugin.js';
 
@@ -40,7 +40,7 @@ export interface PluginFailureReport {
   message: string;
 }
 
-function namesOf(plugin: Invocable): string[] {
+function namesOf(plugin: PluginDescriptor): string[] {
   return [plugin.className, ...(plugin.aliases ?? [])];
 }
 
@@ -60,7 +60,7 @@ export class PluginRegistry extends EventEmitter<PluginRegistryEvents> {
   }
 
   /** The plugin a definition's className (or alias) names; surrounding whitespace is ignored, case is not. */
-  resolve(classNameOrAlias: string): Invocable | undefined {
+  resolve(classNameOrAlias: string): PluginDescriptor | undefined {
     return this.lookup(classNameOrAlias)?.plugin;
   }
 

@@ -14,6 +14,10 @@
  *
  * The contract range comes right after the identity fields so a plugin written for another contract is told
  * that, rather than which of its fields this contract happens to read differently.
+ *
+ * The checks run on the service's thread over a `PluginDescription`, the plain data a loading thread sends of a
+ * module's default export (threads/loadThread.ts): step 6 reads the `typeof` of each method there. Neither the
+ * plugin's code nor what its top level did to its thread's globals takes part.
  */
 import { Ajv, type Options as AjvOptions, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -21,6 +25,7 @@ import ajvFormats from 'ajv-formats';
 import semver from 'semver';
 import { INVOCATION_MODES, isInvocationMode } from '../domain/types.js';
 import { CONTRACT_VERSION, type Invocable } from './contract.js';
+import { describedFields, describeExport, type PluginDescription, type PluginDescriptor, type PluginFields } from './descriptor.js';
 
 export const PLUGIN_ERROR_CODES = [
   /** The module could not be imported: syntax error, or it threw while evaluating. */
@@ -35,6 +40,10 @@ export const PLUGIN_ERROR_CODES = [
   'PLUGIN_DEFAULT_DEFINITION',
   /** Two files claim the same className or alias; the later file (in sorted order) is refused. */
   'PLUGIN_DUPLICATE_NAME',
+  /** Its module did not load within the load time limit (top-level code that blocks, or waits for ever). */
+  'PLUGIN_LOAD_TIMEOUT',
+  /** Its module stopped the thread loading it: `process.exit()`, or out of memory. */
+  'PLUGIN_LOAD_CRASHED',
 ] as const;
 export type PluginErrorCode = (typeof PLUGIN_ERROR_CODES)[number];
 
@@ -54,7 +63,7 @@ export class PluginError extends Error {
 
 /** A plugin that passed every check, with its params validator compiled once here. */
 export interface ValidatedPlugin {
-  plugin: Invocable;
+  plugin: PluginDescriptor;
   /** Validates, coerces (`coerceTypes: 'array'`) and fills defaults of an invocation's params in place. */
   validateParams: ValidateFunction | undefined;
 }
@@ -173,21 +182,27 @@ const checkModes: Check = (candidate) => {
   return problem === undefined ? undefined : new PluginError('PLUGIN_MODES', problem);
 };
 
-const checkEntrypoint: Check = (candidate) => {
-  const invoke = typeof candidate.invoke === 'function';
-  const processItem = typeof candidate.processItem === 'function';
-  if (invoke && processItem) {
-    return new PluginError('PLUGIN_ENTRYPOINT', 'define either invoke or processItem, not both');
-  }
-  if (!invoke && !processItem) {
-    return new PluginError('PLUGIN_ENTRYPOINT', 'invoke or processItem must be a function');
-  }
-  const other = invoke ? 'processItem' : 'invoke';
-  if (candidate[other] !== undefined) {
-    return new PluginError('PLUGIN_ENTRYPOINT', `${other} must be absent when ${invoke ? 'invoke' : 'processItem'} is used`);
-  }
-  return undefined;
-};
+/** Step 6, given how to read the `typeof` of a method: of the export itself, or as its description says. */
+function entrypointCheck(typeOf: (candidate: Candidate, method: 'invoke' | 'processItem') => string): Check {
+  return (candidate) => {
+    const invoke = typeOf(candidate, 'invoke') === 'function';
+    const processItem = typeOf(candidate, 'processItem') === 'function';
+    if (invoke && processItem) {
+      return new PluginError('PLUGIN_ENTRYPOINT', 'define either invoke or processItem, not both');
+    }
+    if (!invoke && !processItem) {
+      return new PluginError('PLUGIN_ENTRYPOINT', 'invoke or processItem must be a function');
+    }
+    const other = invoke ? 'processItem' : 'invoke';
+    if (typeOf(candidate, other) !== 'undefined') {
+      return new PluginError('PLUGIN_ENTRYPOINT', `${other} must be absent when ${invoke ? 'invoke' : 'processItem'} is used`);
+    }
+    return undefined;
+  };
+}
+
+const checkEntrypoint = entrypointCheck((candidate, method) => typeof candidate[method]);
+const checkDescribedEntrypoint = entrypointCheck((candidate, method) => (candidate.methods as PluginDescription['methods'])[method]);
 
 /** Options shared with how the runtime will use the validator: query-string params arrive as strings or arrays. */
 const PARAMS_AJV_OPTIONS = {
@@ -257,7 +272,7 @@ const CHECKS_BEFORE_SCHEMA: readonly Check[] = [
   checkFieldTypes,
   checkNames,
   checkModes,
-  checkEntrypoint,
+  checkDescribedEntrypoint,
 ];
 
 /** Trust-boundary guard for a module's default export. */
@@ -265,19 +280,38 @@ export function isInvocable(value: unknown): value is Invocable {
   return isRecord(value) && TYPE_CHECKS.every((check) => check(value) === undefined);
 }
 
-/** Checks a module's default export in the documented order; throws the first problem as a `PluginError`. */
-export function validatePlugin(value: unknown): ValidatedPlugin {
-  if (!isRecord(value)) {
-    throw shapeError(`the default export must be an Invocable object, got ${value === null ? 'null' : typeof value}`);
+function isDescription(value: unknown): value is PluginDescription {
+  return isRecord(value) && typeof value.type === 'string' && isRecord(value.fields) && isRecord(value.methods);
+}
+
+/**
+ * Checks what a loading thread said of a module's default export, in the documented order; throws the first problem
+ * as a `PluginError`. What the description holds besides the described fields is ignored.
+ */
+export function validateDescription(description: unknown): ValidatedPlugin {
+  if (!isDescription(description) || description.type !== 'object') {
+    const type = isRecord(description) ? String(description.type) : 'nothing';
+    throw shapeError(`the default export must be an Invocable object, got ${type}`);
   }
+  const candidate: Candidate = { ...describedFields(description.fields), methods: description.methods };
   for (const check of CHECKS_BEFORE_SCHEMA) {
-    const problem = check(value);
+    const problem = check(candidate);
     if (problem !== undefined) throw problem;
   }
-  const compiled = checkParamsSchemaCompiles(value);
+  const compiled = checkParamsSchemaCompiles(candidate);
   if (compiled instanceof PluginError) throw compiled;
-  const definitionProblem = checkDefaultDefinition(value);
+  const definitionProblem = checkDefaultDefinition(candidate);
   if (definitionProblem !== undefined) throw definitionProblem;
-  if (!isInvocable(value)) throw shapeError('the default export is not an Invocable');
-  return { plugin: value, validateParams: compiled };
+  const perRecord = description.methods.processItem === 'function';
+  const plugin: PluginDescriptor = {
+    ...(describedFields(candidate) as unknown as PluginFields),
+    entrypoint: perRecord ? 'processItem' : 'invoke',
+    summarizes: perRecord && description.methods.summarize === 'function',
+  };
+  return { plugin, validateParams: compiled };
+}
+
+/** Checks a default export as a loading thread and the service do together (tests, tools). */
+export function validatePlugin(value: unknown): ValidatedPlugin {
+  return validateDescription(describeExport(value));
 }

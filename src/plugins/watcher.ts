@@ -13,7 +13,7 @@
 import { once } from 'node:events';
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
-import { createPluginLoader, type PluginLoader } from './loader.js';
+import { createPluginLoader, type PluginLoader, type PluginLoadResult } from './loader.js';
 import type { PluginRegistry, RegistryChanges } from './registry.js';
 
 /** The subset of a pino logger the watcher uses. */
@@ -167,8 +167,15 @@ export class PluginWatcher {
 
   async #scan(): Promise<RegistryChanges | undefined> {
     if (this.#closed) return undefined;
-    const result = await this.#loader.load(this.#dir);
-    // An import cannot be cancelled; a scan that finishes after close() must not change the registry.
+    let result: PluginLoadResult;
+    try {
+      // close() stops the loads under way rather than wait for a module that blocks to reach its time limit.
+      result = await this.#loader.load(this.#dir, this.#closing.signal);
+    } catch (error) {
+      if (this.#closed) return undefined;
+      throw error;
+    }
+    // A scan that finishes after close() must not change the registry.
     if (this.#closed) return undefined;
     const changes = this.#registry.apply(result);
     this.#log(changes);

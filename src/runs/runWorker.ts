@@ -210,7 +210,7 @@ export class RunWorker {
   async #prepare(run: Run): Promise<PreparedInvocation> {
     const grant = await this.#creatorGrant(run);
     const perRecord = await this.#deps.invocations.prepare(grant, payloadOf(run), { csids: contextCsids(run) });
-    if (perRecord.loaded.plugin.processItem !== undefined) return perRecord;
+    if (perRecord.loaded.plugin.entrypoint === 'processItem') return perRecord;
     // A whole-invocation plugin gets its context resolved as on a synchronous invoke.
     return this.#deps.invocations.prepare(grant, payloadOf(run));
   }
@@ -306,7 +306,7 @@ class RunSession {
   ) {
     const { plugin } = prepared.loaded;
     const policy = prepared.definition.definition.itemPolicy;
-    this.#perRecord = plugin.processItem !== undefined;
+    this.#perRecord = plugin.entrypoint === 'processItem';
     this.#retries = policy?.retries ?? plugin.retries ?? 0;
     this.#retryDelayMs = policy?.retryDelayMs ?? plugin.retryDelayMs ?? options.retryDelayMs;
     this.#hostLog = deps.invocations.hostLog(prepared);

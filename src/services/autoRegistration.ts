@@ -8,11 +8,14 @@
 import type { Logger } from 'pino';
 import { allPages } from '../domain/paging.js';
 import { SYSTEM_ACTOR, type BatchDefinition, type TenantId } from '../domain/types.js';
-import type { Invocable } from '../plugins/contract.js';
+import type { PluginFields } from '../plugins/descriptor.js';
 import type { TenantStore } from '../store/authTypes.js';
 import type { DefinitionStore } from '../store/types.js';
 
-function defaultDefinitionOf(plugin: Invocable): BatchDefinition | undefined {
+/** What registering needs of a plugin: a loaded plugin's descriptor, or an Invocable itself. */
+type RegistrablePlugin = Pick<PluginFields, 'className' | 'aliases' | 'modes' | 'docTypes' | 'defaultDefinition'>;
+
+function defaultDefinitionOf(plugin: RegistrablePlugin): BatchDefinition | undefined {
   const template = plugin.defaultDefinition;
   if (template === undefined) return undefined;
   const modes = template.modes ?? plugin.modes;
@@ -31,7 +34,7 @@ function defaultDefinitionOf(plugin: Invocable): BatchDefinition | undefined {
   };
 }
 
-async function isRegistered(store: DefinitionStore, tenant: TenantId, plugin: Invocable): Promise<boolean> {
+async function isRegistered(store: DefinitionStore, tenant: TenantId, plugin: RegistrablePlugin): Promise<boolean> {
   for (const className of [plugin.className, ...(plugin.aliases ?? [])]) {
     const page = await store.list(tenant, { className, paging: { pageNum: 0, pageSize: 1 } });
     if (page.totalItems > 0) return true;
@@ -43,7 +46,7 @@ async function isRegistered(store: DefinitionStore, tenant: TenantId, plugin: In
 export async function registerDefaultDefinitions(
   store: DefinitionStore,
   tenant: TenantId,
-  plugins: readonly Invocable[],
+  plugins: readonly RegistrablePlugin[],
   logger: Logger,
 ): Promise<number> {
   let created = 0;
@@ -67,7 +70,7 @@ export async function registerDefaultDefinitions(
  */
 export async function registerInEveryTenant(
   stores: { definitions: DefinitionStore; tenants: TenantStore },
-  plugins: readonly Invocable[],
+  plugins: readonly RegistrablePlugin[],
   logger: Logger,
 ): Promise<{ created: number; failed: TenantId[] }> {
   const tenants: TenantId[] = [];

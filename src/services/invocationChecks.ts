@@ -12,7 +12,7 @@ import {
   type StoredDefinition,
 } from '../domain/types.js';
 import type { InvocationContextPayload } from '../codec/index.js';
-import type { Invocable } from '../plugins/contract.js';
+import type { PluginFields } from '../plugins/descriptor.js';
 
 const CONTEXT = 'invocationContext';
 
@@ -45,7 +45,7 @@ export function checkMode(payload: InvocationContextPayload, stored: StoredDefin
   return requested;
 }
 
-export function checkPluginMode(plugin: Invocable, mode: InvocationMode): void {
+export function checkPluginMode(plugin: Pick<PluginFields, 'className' | 'modes'>, mode: InvocationMode): void {
   if (!plugin.modes.includes(mode)) {
     throw new DomainError(
       'UNSUPPORTED_MODE',

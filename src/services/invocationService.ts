@@ -198,7 +198,7 @@ export class InvocationService {
     concurrency: number,
   ): (record: StoredRecord, scope: PluginScope, handle?: CallHandle) => Promise<ItemResult> {
     const { plugin } = prepared.loaded;
-    if (plugin.processItem === undefined) throw new TypeError(`Plugin '${plugin.className}' handles whole invocations`);
+    if (plugin.entrypoint !== 'processItem') throw new TypeError(`Plugin '${plugin.className}' handles whole invocations`);
     const { call } = this.#caller(prepared, signal, concurrency);
     return async (record, scope, handle) =>
       ((await call({
@@ -220,7 +220,7 @@ export class InvocationService {
   /** The results of a per-record invocation from its counts, worded by the plugin's `summarize` when it has one. */
   async summarize(prepared: PreparedInvocation, outcome: ItemsOutcome, failures: Array<{ csid: string; message: string }>): Promise<InvocationResult> {
     const { plugin } = prepared.loaded;
-    const summary = plugin.processItem === undefined || plugin.summarize === undefined ? undefined : await this.#summary(prepared, outcome);
+    const summary = plugin.summarizes ? await this.#summary(prepared, outcome) : undefined;
     const note = outcome.failed === 0 && summary?.userNote !== undefined ? summary.userNote : itemsNote(outcome, failures, summary?.userNote);
     return { ...summary, numAffected: outcome.affected, userNote: note };
   }
@@ -241,7 +241,7 @@ export class InvocationService {
   /** Runs a whole-invocation plugin on the prepared context; `handle` as for `itemExecutor`. */
   async execute(prepared: PreparedInvocation, scope: PluginScope, signal?: AbortSignal, handle?: CallHandle): Promise<InvocationResult> {
     const { plugin } = prepared.loaded;
-    if (plugin.invoke === undefined) throw new TypeError(`Plugin '${plugin.className}' handles one record at a time`);
+    if (plugin.entrypoint !== 'invoke') throw new TypeError(`Plugin '${plugin.className}' handles one record at a time`);
     const { call, logger } = this.#caller(prepared, signal);
     const result = (await call({ method: 'invoke', what: `Plugin '${plugin.className}'`, ...scope, ...(handle !== undefined && { handle }) })) as
       | InvocationResult

@@ -258,7 +258,7 @@ export class RunService {
     const ordering = this.#ordering(payload);
     const prepared = await this.#admit(caller, csid, payload);
     const closed = { prepared, open: false, filling: false, ...ordering };
-    if (prepared.loaded.plugin.processItem === undefined) return { ...closed, keys: [WHOLE_INVOCATION_KEY], expectedItems: 1 };
+    if (prepared.loaded.plugin.entrypoint !== 'processItem') return { ...closed, keys: [WHOLE_INVOCATION_KEY], expectedItems: 1 };
     const expectedItems = await prepared.countItems();
     this.#refuseTooMany(expectedItems);
     // A list is stored whole with the run: its items are the list, which the run keeps nowhere else. Only records
@@ -348,7 +348,7 @@ export class RunService {
     const ordering = this.#ordering(payload);
     const prepared = await this.#admit(caller, csid, payload, { csids: payload.listCSIDs });
     const { plugin } = prepared.loaded;
-    if (plugin.processItem === undefined) {
+    if (plugin.entrypoint !== 'processItem') {
       throw new DomainError('UNSUPPORTED_MODE', `Plugin '${plugin.className}' handles whole invocations; an open run needs a per-record plugin`);
     }
     if (prepared.input.mode !== 'list') {
@@ -370,7 +370,7 @@ export class RunService {
       // A per-record run's items are its list: stored with the run, the list would make every read of the run (each
       // heartbeat, progress, finish) carry it, and past ~400,000 csids MongoDB refuses the document. A whole
       // invocation's list is its plugin's input, kept as given (at most `maxItems`).
-      listCSIDs: prepared.loaded.plugin.processItem === undefined ? [...payload.listCSIDs] : [],
+      listCSIDs: prepared.loaded.plugin.entrypoint !== 'processItem' ? [...payload.listCSIDs] : [],
       params: payload.params.map(({ key, value }) => ({ key, value })),
     };
     const run = await this.#deps.runs.create(

@@ -1,17 +1,10 @@
 import { expect } from 'chai';
-import type { Invocable } from '../../src/plugins/contract.js';
+import type { PluginDescriptor } from '../../src/plugins/descriptor.js';
 import type { LoadedPlugin, PluginLoadFailure, PluginLoadResult } from '../../src/plugins/loader.js';
 import { PluginRegistry } from '../../src/plugins/registry.js';
 
-function loaded(name: string, plugin: Partial<Invocable> & { className: string }, version = '1'): LoadedPlugin {
-  const full: Invocable = {
-    contract: '^1.0.0',
-    modes: ['single'],
-    async invoke() {
-      return {};
-    },
-    ...plugin,
-  } as Invocable;
+function loaded(name: string, plugin: Partial<PluginDescriptor> & { className: string }, version = '1'): LoadedPlugin {
+  const full: PluginDescriptor = { contract: '^1.0.0', modes: ['single'], entrypoint: 'invoke', summarizes: false, ...plugin };
   return { plugin: full, validateParams: undefined, name, kind: 'file', file: `/plugins/${name}`, version, loadedAt: new Date() };
 }
 

@@ -48,7 +48,7 @@ describe('shipped plugins', () => {
     const inventory = registry.resolve('update-inventory-status');
     expect(inventory?.modes).to.deep.equal(['list']);
     expect(inventory?.docTypes).to.deep.equal(['CollectionObject']);
-    expect(inventory?.processItem).to.be.a('function');
+    expect(inventory?.entrypoint).to.equal('processItem');
     expect(inventory?.defaultDefinition).to.deep.equal({
       name: 'Update Inventory Status',
       forDocTypes: ['CollectionObject'],
@@ -57,7 +57,7 @@ describe('shipped plugins', () => {
     const location = registry.resolve('update-object-location');
     expect(location?.modes).to.deep.equal(['single', 'list', 'group', 'nocontext']);
     expect(location?.docTypes).to.deep.equal(['CollectionObject']);
-    expect(location?.processItem).to.be.a('function');
+    expect(location?.entrypoint).to.equal('processItem');
     expect(location?.defaultDefinition).to.deep.equal({
       name: 'Update Current Location',
       forDocTypes: ['CollectionObject'],

@@ -31,6 +31,43 @@ export async function emptyPluginsDir(): Promise<string> {
   return dir;
 }
 
+/** A valid plugin's source; `top` is top-level code that runs before the export. */
+export function pluginSource(className: string, top = ''): string {
+  return `${top}
+export default {
+  className: '${className}',
+  contract: '^1.0.0',
+  modes: ['single', 'nocontext'],
+  paramsSchema: { type: 'object', properties: { n: { type: 'integer', default: 1 } } },
+  async invoke() {
+    return { userNote: '${className} ran' };
+  },
+};
+`;
+}
+
+/**
+ * Top levels that used to crash, stall or bend the service when the module was imported on its thread, with the
+ * code each load now fails with and words of its reason (the time limit's for the one that blocks).
+ */
+export const HOSTILE_PLUGINS = {
+  'blocks.js': { top: 'while (true) {}', code: 'PLUGIN_LOAD_TIMEOUT', says: 'did not load within' },
+  'exits.js': { top: 'process.exit(3);', code: 'PLUGIN_LOAD_CRASHED', says: 'exited with code: 3' },
+  'hoards.js': {
+    top: 'const hoard = []; while (true) hoard.push(new Array(100_000).fill(hoard.length));',
+    code: 'PLUGIN_LOAD_CRASHED',
+    says: 'ran out of memory',
+  },
+  'rejects.js': { top: "Promise.reject(new Error('rejected, and nobody handles it'));", code: 'PLUGIN_IMPORT', says: 'nobody handles it' },
+  'throws-later.js': { top: "setTimeout(() => { throw new Error('thrown from a timer'); }, 0);", code: 'PLUGIN_IMPORT', says: 'thrown from a timer' },
+  'waits.js': { top: 'await new Promise(() => {});', code: 'PLUGIN_LOAD_TIMEOUT', says: 'did not load within' },
+} as const;
+
+/** Writes each of HOSTILE_PLUGINS into `dir`. */
+export async function writeHostilePlugins(dir: string): Promise<void> {
+  for (const [file, { top }] of Object.entries(HOSTILE_PLUGINS)) await writeFile(path.join(dir, file), pluginSource(file, top));
+}
+
 export async function removeDir(dir: string | undefined): Promise<void> {
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 }

@@ -297,12 +297,16 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
     if (unsent.length > 0) channel.post({ t: 'outcomes', outcomes: unsent.splice(0, unsent.length) });
   };
   try {
+    // Plugin code starts with the import (its top level, in a thread that has not imported this version yet): a
+    // top level that blocks here, though it did not when its loading thread imported it, falls silent like a call.
+    channel.post({ t: 'started', thread: threadId });
+    heartbeat = setInterval(() => channel.post({ t: 'beat' }), task.heartbeatMs);
     let plugin: Invocable;
     let input: InvocationInput;
     try {
       [plugin, input] = await Promise.all([pluginOf(task.plugin), cachedInput(task, channel)]);
     } catch (err) {
-      // The service imported this module already; failing here fails the calls, not the thread.
+      // A loading thread imported this module already; failing here fails the calls, not the thread.
       const error = { message: `the plugin cannot be imported in its thread: ${wireError(err).message}` };
       return { outcomes: task.calls.map(({ id }) => ({ id, error })) };
     }
@@ -336,8 +340,6 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
         setImmediate(flush);
       }
     };
-    channel.post({ t: 'started', thread: threadId });
-    heartbeat = setInterval(() => channel.post({ t: 'beat' }), task.heartbeatMs);
     for (let i = 0; i < task.concurrency; i += 1) {
       const next = queue.next();
       if (next.done === true) break;

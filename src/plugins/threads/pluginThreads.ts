@@ -21,7 +21,6 @@
  * alone past its time limit, it fails `PLUGIN_TIMEOUT`. Calls that merely shared the thread complete normally.
  */
 import { availableParallelism } from 'node:os';
-import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
@@ -29,6 +28,7 @@ import { DomainError, isErrorCode, type ErrorDetail } from '../../domain/errors.
 import type { InvocationInput } from '../contract.js';
 import type { PluginCallRequest, PluginCalls } from '../pluginCalls.js';
 import type { BatchResult, BatchTask, CallOutcome, HostMessage, RecordsMethod, ThreadMessage, WireError } from './protocol.js';
+import { threadModule } from './threadModule.js';
 
 export interface PluginThreadOptions {
   /** Threads plugin code runs in. @defaultValue the number of CPUs, at least 2 */
@@ -54,8 +54,7 @@ export const PLUGIN_THREAD_DEFAULTS = {
   batchesPerThread: 16,
 } as const satisfies PluginThreadOptions;
 
-/** The thread's module beside this one: `.ts` under tsx (tests, benchmarks), `.js` once compiled. */
-const THREAD_ENTRY = new URL(`./pluginThread${path.extname(new URL(import.meta.url).pathname)}`, import.meta.url).href;
+const THREAD_ENTRY = threadModule('pluginThread');
 
 function messageOf(err: unknown): string {
   if (err instanceof Error && err.message !== '') return err.message;

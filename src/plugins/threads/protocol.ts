@@ -1,12 +1,14 @@
 /**
- * The messages between the service and its plugin threads. A task is a batch of plugin calls of one invocation
+ * The messages between the service and its plugin threads. A batch task is a batch of plugin calls of one invocation
  * (those the service made while the invocation's previous batch ran), sent with a `MessagePort` that carries,
  * while the batch runs, the calls' `ctx.records` and `ctx.log` traffic, outcomes as they come, heartbeats and
  * aborts. Everything here is structured-cloned: no functions, no class instances that must survive.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { InvocationInput, ItemInfo, ItemsOutcome, RecordsService, StoredRecord } from '../contract.js';
+import type { PluginDescription } from '../descriptor.js';
 import type { PluginModuleRef } from '../importPlugin.js';
+import type { PluginErrorCode } from '../validatePlugin.js';
 
 export type PluginMethod = 'processItem' | 'invoke' | 'summarize';
 
@@ -64,7 +66,7 @@ export type RecordsMethod = keyof RecordsService;
 export type ThreadMessage =
   | { t: 'input' }
   /**
-   * The batch's plugin code starts now (the plugin is imported): from here the thread must keep talking. `thread`
+   * The batch's plugin code starts now (the plugin's import first): from here the thread must keep talking. `thread`
    * is its `threadId`, by which the host stops it when it falls silent.
    */
   | { t: 'started'; thread: number }
@@ -79,3 +81,18 @@ export type HostMessage =
   | { t: 'input'; input: InvocationInput }
   | { t: 'records'; req: number; value?: unknown; error?: WireError }
   | { t: 'abort'; ids: number[]; reason: WireError };
+
+/** Loading a plugin (threads/loadThread.ts). */
+export interface LoadTask {
+  plugin: PluginModuleRef;
+  /** How long the thread waits, once the module is evaluated, before it answers (see loadThread.ts). */
+  settleMs: number;
+}
+
+/** A loading thread's answer: what the module's default export is (which the host checks), or why it cannot load. */
+export type LoadAnswer = { description: PluginDescription } | { failure: { code: PluginErrorCode; reason: string; cause?: unknown } };
+
+/** An error as a load failure's reason words it: its name and message. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
