@@ -303,6 +303,12 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX run_items_by_item_key ON run_items (item_key);
   `,
+  // 15: run items no longer indexed by key alone: that fourth B-tree, keyed by a random csid, was written for every
+  // item queued (a fifth of a big run's time) to serve a rare read; a record's runs are now found through its
+  // tenant's runs, one probe of run_items_by_key each.
+  `
+  DROP INDEX run_items_by_item_key;
+  `,
 ];
 
 /** Brings the database up to the latest schema, each migration in its own transaction. */
