@@ -15,7 +15,7 @@ console.log(JSON.stringify(figures, null, 2));
 const n = (value: number) => value.toLocaleString('en-US');
 console.log(
   `${n(figures.items)} items: peak RSS ${n(figures.peakRssMiB)} MiB (seeding included; the goal compares it between ` +
-    `100,000 and 1,000,000 items), ${n(figures.itemsPerSecond)} items/s end to end (${figures.totalSeconds} s), ` +
+    `100,000 and 1,000,000 items), ${n(figures.itemsPerSecond)} items/s end to end (${figures.totalSeconds} s, ${figures.runCpuSeconds} s of CPU), ` +
     `first item after ${n(figures.timeToFirstItemMs)} ms, 202 after ${n(figures.acceptedMs)} ms, ` +
     `RSS +${figures.runRssGrowthMiB} MiB and JS heap +${figures.runHeapGrowthMiB} MiB at most during the run, ` +
     `${figures.heapRetainedAfterRunMiB} MiB of heap retained after it ` +
