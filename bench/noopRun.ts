@@ -22,6 +22,8 @@ export interface NoopRunFigures {
   runHeapGrowthMiB: number;
   heapRetainedAfterRunMiB: number;
   peakRssMiB: number;
+  /** CPU time the whole process (service thread, plugin threads, SQLite) used from the request to the run's end: steadier than wall time on a loaded machine. */
+  runCpuSeconds: number;
 }
 
 export async function measureNoopRun(items: number): Promise<NoopRunFigures> {
@@ -53,6 +55,7 @@ export async function measureNoopRun(items: number): Promise<NoopRunFigures> {
       runPeakRss = Math.max(runPeakRss, rss);
       runPeakHeap = Math.max(runPeakHeap, heapUsed);
     }, 10);
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const res = await api(`/cspace-services/batch/${definition}/invoke`, {
       method: 'POST',
@@ -70,6 +73,7 @@ export async function measureNoopRun(items: number): Promise<NoopRunFigures> {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const finished = performance.now();
+    const cpu = process.cpuUsage(cpuBefore);
     clearInterval(sampler);
     globalThis.gc?.();
     const heapRetained = process.memoryUsage().heapUsed - heapBeforeRun;
@@ -88,6 +92,7 @@ export async function measureNoopRun(items: number): Promise<NoopRunFigures> {
       runHeapGrowthMiB: Math.round((runPeakHeap - heapBeforeRun) / 2 ** 20),
       heapRetainedAfterRunMiB: Number((heapRetained / 2 ** 20).toFixed(1)),
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      runCpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
     };
   } finally {
     firstItems.close();

@@ -186,14 +186,16 @@ describe('SQLite store files', () => {
     expect(await readdir(dir)).to.deep.equal([]);
   });
 
-  it("finds a record's runs from its items by key, not by walking the tenant's runs", () => {
+  it("finds a record's runs through its tenant's runs, newest first, one probe of the run's key index each", () => {
     const db = new Database(':memory:');
     try {
       migrate(db);
       for (const [sql, values] of [[RECORD_RUNS_SQL.count, ['csid', tenant]], [RECORD_RUNS_SQL.select, ['csid', tenant, 10, 0]]] as const) {
         const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...values) as Array<{ detail: string }>).map((row) => row.detail);
-        expect(plan[0], plan.join('\n')).to.match(/^SEARCH i USING (COVERING )?INDEX run_items_by_item_key \(item_key=\?\)$/);
-        expect(plan.join('\n')).to.not.include('runs_by_created');
+        expect(plan[0], plan.join('\n')).to.match(/^SEARCH r USING (COVERING )?INDEX runs_by_created \(tenant_id=\?\)$/);
+        expect(plan[1], plan.join('\n')).to.match(/^SEARCH i USING (COVERING )?INDEX run_items_by_key \(run_id=\? AND item_key=\?\)$/);
+        // Sorted by walking the index, never in memory.
+        expect(plan.join('\n')).to.not.include('TEMP B-TREE');
       }
     } finally {
       db.close();

@@ -209,6 +209,28 @@ function decisionFields(decision: WaitDecision, now: Date): Pick<RunDocument, 's
   return { status: decision.status, statusText: failed ? decision.statusText : '', completedAt: failed ? now : null };
 }
 
+/** Runs probed per query for a record's items (`recordRuns`). */
+const RECORD_RUNS_BATCH = 1000;
+
+type RecordRunFields = Pick<RunDocument, '_id' | 'definitionCsid' | 'definitionName' | 'status' | 'createdAt' | 'completedAt'>;
+type RecordItemFields = Pick<RunItemDocument, 'status' | 'attempts' | 'updatedAt' | 'error'>;
+
+function toRecordRun(run: RecordRunFields, item: RecordItemFields): RecordRun {
+  const recordRun: RecordRun = {
+    runId: run._id as RunId,
+    definitionCsid: run.definitionCsid,
+    definitionName: run.definitionName,
+    runStatus: run.status,
+    runCreatedAt: run.createdAt,
+    itemStatus: item.status,
+    attempts: item.attempts,
+    itemUpdatedAt: item.updatedAt,
+  };
+  if (run.completedAt) recordRun.runCompletedAt = run.completedAt;
+  if (typeof item.error === 'string') recordRun.error = item.error;
+  return recordRun;
+}
+
 function itemDocuments(runId: string, firstSeq: number, keys: readonly string[], now: Date): RunItemDocument[] {
   return keys.map((key, index) => ({
     _id: `${runId}/${firstSeq + index}`,
@@ -491,36 +513,34 @@ export class MongoRunStore implements RunStore {
    * The record's items by key (the `key` index), then their runs of the tenant by _id, sorted and paged here: a
    * record has an item in few runs, and a query sorted by creation could walk every run of the tenant instead.
    */
+  /**
+   * The tenant's runs newest first (`tenant_createdAt`), a thousand at a time, each batch probed for the record's
+   * item (`run_key`): no index on the key alone, which every item of every run would write for this rare read.
+   */
   async recordRuns(tenant: TenantId, csid: string, paging: Paging): Promise<Page<RecordRun>> {
-    const items = await this.#items
-      .find({ key: requireString(csid, 'csid') }, { projection: { runId: 1, status: 1, attempts: 1, updatedAt: 1, error: 1 } })
-      .toArray();
-    const byRun = new Map(items.map((item) => [item.runId, item]));
-    const runs = await this.#runs
-      .find(
-        { _id: { $in: [...byRun.keys()] }, tenantId: requireString(tenant, 'tenant') },
-        { projection: { definitionCsid: 1, definitionName: 1, status: 1, createdAt: 1, completedAt: 1 } },
-      )
-      .toArray();
-    runs.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a._id < b._id ? 1 : a._id > b._id ? -1 : 0));
+    const key = requireString(csid, 'csid');
+    const projection = { definitionCsid: 1, definitionName: 1, status: 1, createdAt: 1, completedAt: 1 };
+    const runs = this.#runs.find({ tenantId: requireString(tenant, 'tenant') }, { projection, sort: { createdAt: -1, _id: -1 } }).batchSize(RECORD_RUNS_BATCH);
+    const found: RecordRun[] = [];
+    let batch: RecordRunFields[] = [];
+    const probe = async () => {
+      const items = await this.#items
+        .find({ runId: { $in: batch.map((run) => run._id) }, key }, { projection: { runId: 1, status: 1, attempts: 1, updatedAt: 1, error: 1 } })
+        .toArray();
+      const byRun = new Map(items.map((item) => [item.runId, item]));
+      for (const run of batch) {
+        const item = byRun.get(run._id);
+        if (item !== undefined) found.push(toRecordRun(run, item));
+      }
+      batch = [];
+    };
+    for await (const run of runs) {
+      batch.push(run);
+      if (batch.length === RECORD_RUNS_BATCH) await probe();
+    }
+    if (batch.length > 0) await probe();
     const { offset, limit } = pageWindow(paging);
-    const page = runs.slice(offset, offset + limit).map((run) => {
-      const item = byRun.get(run._id) as RunItemDocument;
-      const recordRun: RecordRun = {
-        runId: run._id as RunId,
-        definitionCsid: run.definitionCsid,
-        definitionName: run.definitionName,
-        runStatus: run.status,
-        runCreatedAt: run.createdAt,
-        itemStatus: item.status,
-        attempts: item.attempts,
-        itemUpdatedAt: item.updatedAt,
-      };
-      if (run.completedAt) recordRun.runCompletedAt = run.completedAt;
-      if (typeof item.error === 'string') recordRun.error = item.error;
-      return recordRun;
-    });
-    return { pageNum: paging.pageNum, pageSize: paging.pageSize, totalItems: runs.length, items: page };
+    return { pageNum: paging.pageNum, pageSize: paging.pageSize, totalItems: found.length, items: found.slice(offset, offset + limit) };
   }
 
   /** A key the run already has refuses the whole add, before anything is written. */

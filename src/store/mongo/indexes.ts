@@ -1,7 +1,7 @@
 /**
  * The indexes the MongoDB stores' queries need, created by `MongoStore.connect`. Every index starts with
  * `tenantId` because every query is scoped by it (run items: `runId`, which is); sort indexes end with `_id`, the
- * tie-breaker; the one exception is run items by key, a record's csid, whose runs are then read by tenant. Each query on a run's items, or a scan of records, walks an index in the order it returns: none
+ * tie-breaker. Each query on a run's items, or a scan of records, walks an index in the order it returns: none
  * sorts in memory but `nextLeaseExpiry`, over a run's `Processing` items (a few batches at most).
  */
 import type { IndexDescription } from 'mongodb';
@@ -11,10 +11,11 @@ type CollectionName = keyof typeof MONGO_DEFAULTS.collections;
 
 /**
  * Indexes earlier versions created that no query needs any more, dropped by `MongoStore.connect`. `run_claimToken`
- * was sparse on `{runId, claimToken}`, which indexed every item (sparse skips only documents lacking every key).
+ * was sparse on `{runId, claimToken}`, which indexed every item (sparse skips only documents lacking every key). `key`
+ * indexed every item by its key alone, for a record's runs, which are now found through the tenant's runs (`run_key`).
  */
 export const MONGO_OBSOLETE_INDEXES: Partial<Record<CollectionName, string[]>> = {
-  runItems: ['run_claimToken'],
+  runItems: ['run_claimToken', 'key'],
 };
 
 export const MONGO_INDEXES: Record<CollectionName, IndexDescription[]> = {
@@ -63,8 +64,6 @@ export const MONGO_INDEXES: Record<CollectionName, IndexDescription[]> = {
     // A claim reads back what it tagged, in order. Only items holding a token (being claimed or processed: a few
     // batches per run) are indexed, not every item of every run.
     { key: { runId: 1, claimToken: 1, seq: 1 }, name: 'run_claimToken_seq', partialFilterExpression: { claimToken: { $gt: '' } } },
-    // A record's items in every run (`RunStore.recordRuns`); their runs are then read by _id and tenant.
-    { key: { key: 1 }, name: 'key' },
   ],
   // Read and deleted by _id (the run id), which MongoDB always indexes.
   runResults: [],

@@ -186,7 +186,7 @@ export class SqliteAuthStore implements AuthStore {
     this.tokens = new SqliteTokenStore(statements, now);
   }
 
-  /** Moved on by the triggers of migration 16, in the same transaction as the change. */
+  /** Moved on by the triggers of migration 15, in the same transaction as the change. */
   async generation(): Promise<number> {
     return this.#statements.prepare<number>(AUTH_GENERATION_SQL).pluck().get() ?? 0;
   }

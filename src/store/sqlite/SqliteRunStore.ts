@@ -181,6 +181,17 @@ function toRecordRun(row: RecordRunRow): RecordRun {
   return recordRun;
 }
 
+/** An outcome with neither store writes nor results: `complete` writes all of these in one statement. */
+function isPlain(outcome: ItemOutcome): boolean {
+  return writesToApply(outcome) === undefined && outcome.results === undefined;
+}
+
+/** An outcome as the item's columns: status, error, error code, note, affected. */
+function outcomeColumns(outcome: ItemOutcome): [string, string | null, string | null, string | null, number | null] {
+  const affected = outcome.affected === undefined ? null : outcome.affected ? 1 : 0;
+  return [outcome.status, outcome.error ?? null, outcome.errorCode ?? null, outcome.note ?? null, affected];
+}
+
 function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: string }).code;
   return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
@@ -427,9 +438,13 @@ export class SqliteRunStore implements RunStore {
       let requeued = 0;
       const updatedAt = now.toISOString();
       const log = new LogBatch();
+      const written = this.#completePlain(id, owner, outcomes, updatedAt);
       for (const outcome of outcomes) {
         const writes = writesToApply(outcome);
-        if (writes !== undefined) {
+        if (isPlain(outcome)) {
+          // Taken out of the set, so that a seq given twice counts once, as the statement wrote it once.
+          if (!written.delete(outcome.seq)) continue;
+        } else if (writes !== undefined) {
           const applied = this.#applyWrites(tenant, id, owner, outcome.seq, writes, now);
           if (applied === 'New') requeued += 1;
           if (applied === 'Failed') {
@@ -437,22 +452,9 @@ export class SqliteRunStore implements RunStore {
             failed += 1;
           }
           if (applied !== 'dropped') log.add(outcome);
-          if (applied !== 'applied') continue;
-        }
-        const changes = this.#sql.completeItem.run({
-          runId: id,
-          seq: outcome.seq,
-          owner,
-          status: outcome.status,
-          error: outcome.error ?? null,
-          errorCode: outcome.errorCode ?? null,
-          note: outcome.note ?? null,
-          affected: outcome.affected === undefined ? null : outcome.affected ? 1 : 0,
-          now: updatedAt,
-        }).changes;
-        if (changes === 0) continue;
+          if (applied !== 'applied' || !this.#completeOne(id, owner, outcome, updatedAt)) continue;
+        } else if (!this.#completeOne(id, owner, outcome, updatedAt)) continue;
         if (writes === undefined) log.add(outcome);
-        if (outcome.results !== undefined) this.#storeResults(id, outcome.results);
         processed += 1;
         if (outcome.status === 'Failed') failed += 1;
         else if (outcome.affected !== false) affected += 1;
@@ -461,6 +463,36 @@ export class SqliteRunStore implements RunStore {
       this.#log.append(id, tenant, log.entries, log.dropped);
       return { written: processed, requeued };
     });
+  }
+
+  /**
+   * Inside `complete`'s transaction: writes the outcomes with neither writes nor results, one statement per distinct
+   * outcome (a batch of no-op items is one); answers the seqs written.
+   */
+  #completePlain(id: string, owner: string, outcomes: readonly ItemOutcome[], now: string): Set<number> {
+    const bySame = new Map<string, number[]>();
+    for (const outcome of outcomes) {
+      if (!isPlain(outcome)) continue;
+      const same = JSON.stringify(outcomeColumns(outcome));
+      const seqs = bySame.get(same);
+      if (seqs === undefined) bySame.set(same, [outcome.seq]);
+      else seqs.push(outcome.seq);
+    }
+    const written = new Set<number>();
+    for (const [same, seqs] of bySame) {
+      const [status, error, errorCode, note, affected] = JSON.parse(same) as ReturnType<typeof outcomeColumns>;
+      const params = { runId: id, owner, now, seqs: JSON.stringify(seqs), status, error, errorCode, note, affected };
+      for (const seq of this.#sql.completeItems.pluck().all(params) as number[]) written.add(seq);
+    }
+    return written;
+  }
+
+  /** Inside `complete`'s transaction: writes one outcome (with its results) while `owner` holds its item. */
+  #completeOne(id: string, owner: string, outcome: ItemOutcome, now: string): boolean {
+    const [status, error, errorCode, note, affected] = outcomeColumns(outcome);
+    const changes = this.#sql.completeItem.run({ runId: id, seq: outcome.seq, owner, status, error, errorCode, note, affected, now }).changes;
+    if (changes > 0 && outcome.results !== undefined) this.#storeResults(id, outcome.results);
+    return changes > 0;
   }
 
   /**

@@ -75,6 +75,13 @@ export const RUN_SQL = {
       lease_expires_at = NULL,
       updated_at = @now
     WHERE run_id = @runId AND seq = @seq AND status = 'Processing' AND owner = @owner`,
+  // Items given the same outcome, in one statement (the seqs a JSON array): answers the seqs written (those `owner`
+  // still held). The array is the outer loop: each seq is one probe of the primary key.
+  completeItems: `UPDATE run_items
+    SET status = @status, error = @error, error_code = @errorCode, note = @note, affected = @affected, owner = NULL,
+      lease_expires_at = NULL, updated_at = @now
+    WHERE run_id = @runId AND seq IN (SELECT value FROM json_each(@seqs)) AND status = 'Processing' AND owner = @owner
+    RETURNING seq`,
   // Whether `owner` still holds the item, and how often its writes conflicted: read before applying its writes.
   heldItem: `SELECT conflicts FROM run_items WHERE run_id = ? AND seq = ? AND status = 'Processing' AND owner = ?`,
   conflictItem: `UPDATE run_items

@@ -212,13 +212,14 @@ export const RECORD_FILE_SQL = {
 } as const;
 
 /**
- * The runs of a tenant with an item for one record, newest first: the item-key index, then each run by id (sorting
- * those few in memory). Unary + keeps the planner off runs_by_created, which would walk every run of the tenant.
+ * The runs of a tenant with an item for one record, newest first: the tenant's runs in that order (runs_by_created),
+ * each probed for the record in run_items_by_key. No index on the key alone: it would be written for every item of
+ * every run, and this read is rare (retention bounds the runs it walks).
  */
 export const RECORD_RUNS_SQL = {
-  count: `SELECT count(*) FROM run_items i JOIN runs r ON r.id = i.run_id WHERE i.item_key = ? AND +r.tenant_id = ?`,
+  count: `SELECT count(*) FROM runs r JOIN run_items i ON i.run_id = r.id AND i.item_key = ? WHERE r.tenant_id = ?`,
   select: `SELECT r.id, r.definition_csid, r.definition_name, r.status AS run_status, r.created_at, r.completed_at,
       i.status AS item_status, i.attempts, i.updated_at, i.error
-    FROM run_items i JOIN runs r ON r.id = i.run_id WHERE i.item_key = ? AND +r.tenant_id = ?
+    FROM runs r JOIN run_items i ON i.run_id = r.id AND i.item_key = ? WHERE r.tenant_id = ?
     ORDER BY r.created_at DESC, r.id DESC LIMIT ? OFFSET ?`,
 } as const;
