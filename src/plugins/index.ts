@@ -3,7 +3,7 @@
  * watcher the service runs.
  */
 export * from './contract.js';
-export { PLUGIN_ERROR_CODES, PluginError, isInvocable, validatePlugin } from './validatePlugin.js';
+export { PLUGIN_ERROR_CODES, PluginError, validatePlugin } from './validatePlugin.js';
 export type { PluginErrorCode, ValidatedPlugin } from './validatePlugin.js';
 export { createPluginLoader, discoverPlugins, loadPlugins, unwrapDefaultExport } from './loader.js';
 export type { LoadedPlugin, PluginEntry, PluginLoader, PluginLoadFailure, PluginLoadResult } from './loader.js';

@@ -24,7 +24,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
 import semver from 'semver';
 import { INVOCATION_MODES, isInvocationMode } from '../domain/types.js';
-import { CONTRACT_VERSION, type Invocable } from './contract.js';
+import { CONTRACT_VERSION } from './contract.js';
 import { describedFields, describeExport, type PluginDescription, type PluginDescriptor, type PluginFields } from './descriptor.js';
 
 export const PLUGIN_ERROR_CODES = [
@@ -201,7 +201,6 @@ function entrypointCheck(typeOf: (candidate: Candidate, method: 'invoke' | 'proc
   };
 }
 
-const checkEntrypoint = entrypointCheck((candidate, method) => typeof candidate[method]);
 const checkDescribedEntrypoint = entrypointCheck((candidate, method) => (candidate.methods as PluginDescription['methods'])[method]);
 
 /** Options shared with how the runtime will use the validator: query-string params arrive as strings or arrays. */
@@ -262,9 +261,6 @@ const checkDefaultDefinition: Check = (candidate) => {
   return problem === undefined ? undefined : new PluginError('PLUGIN_DEFAULT_DEFINITION', `defaultDefinition ${problem}`);
 };
 
-/** Everything the TypeScript type promises, so the guard is sound; no semver, no schema compilation. */
-const TYPE_CHECKS: readonly Check[] = [checkIdentity, checkFieldTypes, checkNames, checkModes, checkEntrypoint];
-
 /** Steps 1 to 6 of the documented order. */
 const CHECKS_BEFORE_SCHEMA: readonly Check[] = [
   checkIdentity,
@@ -274,11 +270,6 @@ const CHECKS_BEFORE_SCHEMA: readonly Check[] = [
   checkModes,
   checkDescribedEntrypoint,
 ];
-
-/** Trust-boundary guard for a module's default export. */
-export function isInvocable(value: unknown): value is Invocable {
-  return isRecord(value) && TYPE_CHECKS.every((check) => check(value) === undefined);
-}
 
 function isDescription(value: unknown): value is PluginDescription {
   return isRecord(value) && typeof value.type === 'string' && isRecord(value.fields) && isRecord(value.methods);
