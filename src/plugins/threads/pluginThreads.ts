@@ -357,16 +357,11 @@ export class PluginThreads implements PluginCalls {
     };
   }
 
-  /**
-   * Once the calls made so far are in: those of one invocation make one batch. A microtask rather than the next
-   * tick: a tick ends only once every promise chained meanwhile has settled, and a run's worker sets up a whole
-   * claim's items (hundreds) in one chain, so its first item waited for the last one's setup (some 50 ms). The calls
-   * made after the dispatch wait for that batch to end, and make the next.
-   */
+  /** Once this tick's calls are in: a tick's calls of one invocation make one batch. */
   #scheduleDispatch(): void {
     if (this.#dispatching) return;
     this.#dispatching = true;
-    queueMicrotask(() => {
+    process.nextTick(() => {
       this.#dispatching = false;
       for (const [input, waiting] of this.#waiting) {
         if (this.#running.has(input)) continue;
