@@ -355,6 +355,12 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     const data = (await this.#checked(job))?.data;
     if (data === undefined) return;
     const { runId } = data;
+    // Agenda's concurrency counts only the sessions its jobs started, not direct ones (see `wake`): a job that finds
+    // every place of this process taken holds its lock until one frees, so MAX_CONCURRENT_RUNS still bounds them all.
+    while (this.#stopping === undefined && !this.#active.has(runId) && this.#active.size >= this.#options.maxConcurrentRuns) {
+      await this.#placeFreed();
+      await job.touch();
+    }
     if (this.#stopping !== undefined) {
       await this.#keep(job, () => this.#save(RUN_JOB_NAME, data, 'keep'));
       return;
@@ -444,15 +450,20 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
       await this.#save(RUN_SLOT_JOB_NAME, data, 'keep');
       if (this.#stopping !== undefined) return;
       await job.touch();
-      await new Promise<void>((resolve) => {
-        const release = () => {
-          clearTimeout(timer);
-          this.#releases.delete(release);
-          resolve();
-        };
-        const timer = setTimeout(release, this.#options.lockLifetimeMs / 2);
-        this.#releases.add(release);
-      });
+      await this.#placeFreed();
+    });
+  }
+
+  /** Until a session here ends (or shutdown begins), or half a lock lifetime, whichever comes first. */
+  #placeFreed(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const release = () => {
+        clearTimeout(timer);
+        this.#releases.delete(release);
+        resolve();
+      };
+      const timer = setTimeout(release, this.#options.lockLifetimeMs / 2);
+      this.#releases.add(release);
     });
   }
 
