@@ -1,11 +1,8 @@
 /**
  * `createApp` builds the Express application; it never listens (main.ts does, tests use an ephemeral port).
  */
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import bytes from 'bytes';
 import express, { type Express } from 'express';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { AuthService } from '../services/auth/authService.js';
 import type { DefinitionService } from '../services/definitionService.js';
@@ -17,6 +14,7 @@ import type { IdempotencyService } from '../services/idempotencyService.js';
 import type { ScheduleService } from '../runs/schedules.js';
 import { errorHandler, routeNotFound } from './errorHandler.js';
 import { securityHeaders } from './securityHeaders.js';
+import { requestLog } from './requestLog.js';
 import { bodyParsers } from './negotiation.js';
 import { agendashRouter, type AgendashOptions } from './agendash.js';
 import { authenticate } from './authenticate.js';
@@ -86,13 +84,6 @@ export interface AppOptions {
   serveApi?: boolean;
 }
 
-/** The one log line per request: method, path, status and duration. */
-function requestLine(req: IncomingMessage, res: ServerResponse, ms: number) {
-  // Routers rewrite req.url while they run; the path as requested is Express's originalUrl.
-  const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
-  return { method: req.method, path: url.split('?')[0], status: res.statusCode, ms };
-}
-
 export function createApp(deps: AppDeps, options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -101,28 +92,7 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   // An API answers data, never pages: helmet's defaults (CSP, nosniff, frame and referrer policies, HSTS) all apply.
   app.use(securityHeaders());
 
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req, res) => {
-        const id = req.headers['x-request-id'];
-        const requestId = typeof id === 'string' && /^[\w.-]{1,128}$/.test(id) ? id : randomUUID();
-        res.setHeader('X-Request-Id', requestId);
-        return requestId;
-      },
-      quietReqLogger: true,
-      customAttributeKeys: { reqId: 'requestId' },
-      // The request line says all a request log needs; full headers would only add noise (and credentials).
-      // Unwrapped: pino-http's wrappers would first build the standard request and response objects these drop
-      // (per request, for the child logger's bindings); errors keep pino's own serializer.
-      serializers: { req: () => undefined, res: () => undefined },
-      wrapSerializers: false,
-      customSuccessMessage: () => 'request',
-      customErrorMessage: () => 'request',
-      customSuccessObject: (req, res, val: { responseTime: number }) => requestLine(req, res, val.responseTime),
-      customErrorObject: (req, res, _err, val: { responseTime: number }) => requestLine(req, res, val.responseTime),
-    }),
-  );
+  app.use(requestLog(deps.logger));
 
   app.use(healthRouter(deps.health));
 
