@@ -24,7 +24,7 @@ import { adminRouter, type AdminServices } from './routes/admin/adminRouter.js';
 import { batchAdminRouter } from './routes/batchAdminRouter.js';
 import { batchRouter } from './routes/batchRouter.js';
 import { definitionTransferRouter } from './routes/definitionTransferRouter.js';
-import { healthRouter, type HealthReport } from './routes/healthRouter.js';
+import { HEALTH_PATH, healthRouter, type HealthReport } from './routes/healthRouter.js';
 import { invokeRouter } from './routes/invokeRouter.js';
 import { recordsRouter } from './routes/recordsRouter.js';
 import { recordServicesRouter } from './routes/recordServicesRouter.js';
@@ -34,7 +34,7 @@ import { runsRouter } from './routes/runsRouter.js';
 import { RECORD_FILE_MAX_BYTES, UPLOAD_FILES_LIMIT } from '../domain/recordItems.js';
 import { multiTenantRouter } from './routes/multiTenantRouter.js';
 import { OAUTH_PATH, oauthRouter } from './oauth/oauthRouter.js';
-import { openApiRouter } from './openapi/openApiRouter.js';
+import { OPENAPI_PATH, openApiRouter } from './openapi/openApiRouter.js';
 import type Provider from 'oidc-provider';
 import { CONSOLE_CLIENT_ID } from '../services/oauth/consoleClient.js';
 import { CSPACE_SCOPE, OAUTH_ROUTES } from '../services/oauth/oauthProvider.js';
@@ -94,7 +94,7 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
 
   app.use(requestLog(deps.logger));
 
-  app.use(healthRouter(deps.health));
+  app.use(HEALTH_PATH, healthRouter(deps.health));
 
   const api = express.Router();
   // Before the body parsers: an unauthenticated request is answered without reading its body.
@@ -149,7 +149,7 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
     }
     // Open too: a client is generated from the description before anyone logs in. It describes what this app serves.
     app.use(
-      SERVICE_ROOT,
+      `${SERVICE_ROOT}${OPENAPI_PATH}`,
       openApiRouter(SERVICE_ROOT, {
         schedules: deps.schedules !== undefined,
         resultLinks: deps.resultLinks !== undefined,
