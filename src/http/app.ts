@@ -101,17 +101,18 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   const authenticateCaller = authenticate(deps.auth);
   api.use(authenticateCaller);
   api.use(bodyParsers(options.bodyLimit));
-  // Bulk administration and transfer first, so that their paths (`bulk`, `forms`, `export`, `import`) are never
-  // taken for a csid.
-  api.use('/batch', batchAdminRouter(deps.definitions, deps.idempotency));
-  api.use('/batch', definitionTransferRouter(new DefinitionTransfer(deps.definitions)));
+  // Every `/batch` route in one router, in this order: a request walks one router's routes rather than entering
+  // five routers one after the other. Bulk administration and transfer first, so that their paths (`bulk`,
+  // `forms`, `export`, `import`) are never taken for a csid.
+  const batch = express.Router();
+  batchAdminRouter(deps.definitions, deps.idempotency, batch);
+  definitionTransferRouter(new DefinitionTransfer(deps.definitions), batch);
   // Invocation next: the deprecated `POST /batch/{csid}` would otherwise meet the definitions router's 405.
-  api.use('/batch', invokeRouter({ runs: deps.runs, idempotency: deps.idempotency, runsPath: `${SERVICE_ROOT}/runs` }));
-  if (deps.schedules !== undefined) {
-    api.use('/batch', definitionSchedulesRouter({ schedules: deps.schedules, basePath: `${SERVICE_ROOT}/schedules` }));
-    api.use('/schedules', schedulesRouter({ schedules: deps.schedules }));
-  }
-  api.use('/batch', batchRouter({ definitions: deps.definitions, basePath: `${SERVICE_ROOT}/batch` }));
+  invokeRouter({ runs: deps.runs, idempotency: deps.idempotency, runsPath: `${SERVICE_ROOT}/runs` }, batch);
+  if (deps.schedules !== undefined) definitionSchedulesRouter({ schedules: deps.schedules, basePath: `${SERVICE_ROOT}/schedules` }, batch);
+  batchRouter({ definitions: deps.definitions, basePath: `${SERVICE_ROOT}/batch` }, batch);
+  api.use('/batch', batch);
+  if (deps.schedules !== undefined) api.use('/schedules', schedulesRouter({ schedules: deps.schedules }));
   api.use('/records', recordsRouter({ records: deps.records, basePath: `${SERVICE_ROOT}/records` }));
   api.use(recordServicesRouter({ records: deps.records, serviceRoot: SERVICE_ROOT }));
   api.use('/relations', relationsRouter({ records: deps.records, basePath: `${SERVICE_ROOT}/relations` }));
