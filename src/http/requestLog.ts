@@ -34,16 +34,10 @@ export function requestLog(logger: Logger): RequestHandler {
     (req as Logged)[BASE_LOGGER] = logger;
     res.setHeader('X-Request-Id', requestId);
     const start = Date.now();
-    // Once, whichever comes first: finished, or closed before finishing (the client went away), or failed.
-    const done = () => {
-      res.off('close', done);
-      res.off('finish', done);
-      res.off('error', done);
+    // A response emits 'close' once, whether it finished or its connection went first (the client went away).
+    res.once('close', () => {
       logger.info({ requestId, ...requestLine(req, res, Date.now() - start) }, 'request');
-    };
-    res.on('close', done);
-    res.on('finish', done);
-    res.on('error', done);
+    });
     next();
   };
 }
