@@ -1,11 +1,8 @@
 /**
  * `createApp` builds the Express application; it never listens (main.ts does, tests use an ephemeral port).
  */
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import bytes from 'bytes';
 import express, { type Express } from 'express';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { AuthService } from '../services/auth/authService.js';
 import type { DefinitionService } from '../services/definitionService.js';
@@ -17,6 +14,7 @@ import type { IdempotencyService } from '../services/idempotencyService.js';
 import type { ScheduleService } from '../runs/schedules.js';
 import { errorHandler, routeNotFound } from './errorHandler.js';
 import { securityHeaders } from './securityHeaders.js';
+import { requestLog } from './requestLog.js';
 import { bodyParsers } from './negotiation.js';
 import { agendashRouter, type AgendashOptions } from './agendash.js';
 import { authenticate } from './authenticate.js';
@@ -26,7 +24,7 @@ import { adminRouter, type AdminServices } from './routes/admin/adminRouter.js';
 import { batchAdminRouter } from './routes/batchAdminRouter.js';
 import { batchRouter } from './routes/batchRouter.js';
 import { definitionTransferRouter } from './routes/definitionTransferRouter.js';
-import { healthRouter, type HealthReport } from './routes/healthRouter.js';
+import { HEALTH_PATH, healthRouter, type HealthReport } from './routes/healthRouter.js';
 import { invokeRouter } from './routes/invokeRouter.js';
 import { recordsRouter } from './routes/recordsRouter.js';
 import { recordServicesRouter } from './routes/recordServicesRouter.js';
@@ -36,7 +34,7 @@ import { runsRouter } from './routes/runsRouter.js';
 import { RECORD_FILE_MAX_BYTES, UPLOAD_FILES_LIMIT } from '../domain/recordItems.js';
 import { multiTenantRouter } from './routes/multiTenantRouter.js';
 import { OAUTH_PATH, oauthRouter } from './oauth/oauthRouter.js';
-import { openApiRouter } from './openapi/openApiRouter.js';
+import { OPENAPI_PATH, openApiRouter } from './openapi/openApiRouter.js';
 import type Provider from 'oidc-provider';
 import { CONSOLE_CLIENT_ID } from '../services/oauth/consoleClient.js';
 import { CSPACE_SCOPE, OAUTH_ROUTES } from '../services/oauth/oauthProvider.js';
@@ -86,13 +84,6 @@ export interface AppOptions {
   serveApi?: boolean;
 }
 
-/** The one log line per request: method, path, status and duration. */
-function requestLine(req: IncomingMessage, res: ServerResponse, ms: number) {
-  // Routers rewrite req.url while they run; the path as requested is Express's originalUrl.
-  const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
-  return { method: req.method, path: url.split('?')[0], status: res.statusCode, ms };
-}
-
 export function createApp(deps: AppDeps, options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -101,47 +92,27 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
   // An API answers data, never pages: helmet's defaults (CSP, nosniff, frame and referrer policies, HSTS) all apply.
   app.use(securityHeaders());
 
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req, res) => {
-        const id = req.headers['x-request-id'];
-        const requestId = typeof id === 'string' && /^[\w.-]{1,128}$/.test(id) ? id : randomUUID();
-        res.setHeader('X-Request-Id', requestId);
-        return requestId;
-      },
-      quietReqLogger: true,
-      customAttributeKeys: { reqId: 'requestId' },
-      // The request line says all a request log needs; full headers would only add noise (and credentials).
-      // Unwrapped: pino-http's wrappers would first build the standard request and response objects these drop
-      // (per request, for the child logger's bindings); errors keep pino's own serializer.
-      serializers: { req: () => undefined, res: () => undefined },
-      wrapSerializers: false,
-      customSuccessMessage: () => 'request',
-      customErrorMessage: () => 'request',
-      customSuccessObject: (req, res, val: { responseTime: number }) => requestLine(req, res, val.responseTime),
-      customErrorObject: (req, res, _err, val: { responseTime: number }) => requestLine(req, res, val.responseTime),
-    }),
-  );
+  app.use(requestLog(deps.logger));
 
-  app.use(healthRouter(deps.health));
+  app.use(HEALTH_PATH, healthRouter(deps.health));
 
   const api = express.Router();
   // Before the body parsers: an unauthenticated request is answered without reading its body.
   const authenticateCaller = authenticate(deps.auth);
   api.use(authenticateCaller);
   api.use(bodyParsers(options.bodyLimit));
-  // Bulk administration and transfer first, so that their paths (`bulk`, `forms`, `export`, `import`) are never
-  // taken for a csid.
-  api.use('/batch', batchAdminRouter(deps.definitions, deps.idempotency));
-  api.use('/batch', definitionTransferRouter(new DefinitionTransfer(deps.definitions)));
+  // Every `/batch` route in one router, in this order: a request walks one router's routes rather than entering
+  // five routers one after the other. Bulk administration and transfer first, so that their paths (`bulk`,
+  // `forms`, `export`, `import`) are never taken for a csid.
+  const batch = express.Router();
+  batchAdminRouter(deps.definitions, deps.idempotency, batch);
+  definitionTransferRouter(new DefinitionTransfer(deps.definitions), batch);
   // Invocation next: the deprecated `POST /batch/{csid}` would otherwise meet the definitions router's 405.
-  api.use('/batch', invokeRouter({ runs: deps.runs, idempotency: deps.idempotency, runsPath: `${SERVICE_ROOT}/runs` }));
-  if (deps.schedules !== undefined) {
-    api.use('/batch', definitionSchedulesRouter({ schedules: deps.schedules, basePath: `${SERVICE_ROOT}/schedules` }));
-    api.use('/schedules', schedulesRouter({ schedules: deps.schedules }));
-  }
-  api.use('/batch', batchRouter({ definitions: deps.definitions, basePath: `${SERVICE_ROOT}/batch` }));
+  invokeRouter({ runs: deps.runs, idempotency: deps.idempotency, runsPath: `${SERVICE_ROOT}/runs` }, batch);
+  if (deps.schedules !== undefined) definitionSchedulesRouter({ schedules: deps.schedules, basePath: `${SERVICE_ROOT}/schedules` }, batch);
+  batchRouter({ definitions: deps.definitions, basePath: `${SERVICE_ROOT}/batch` }, batch);
+  api.use('/batch', batch);
+  if (deps.schedules !== undefined) api.use('/schedules', schedulesRouter({ schedules: deps.schedules }));
   api.use('/records', recordsRouter({ records: deps.records, basePath: `${SERVICE_ROOT}/records` }));
   api.use(recordServicesRouter({ records: deps.records, serviceRoot: SERVICE_ROOT }));
   api.use('/relations', relationsRouter({ records: deps.records, basePath: `${SERVICE_ROOT}/relations` }));
@@ -179,7 +150,7 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
     }
     // Open too: a client is generated from the description before anyone logs in. It describes what this app serves.
     app.use(
-      SERVICE_ROOT,
+      `${SERVICE_ROOT}${OPENAPI_PATH}`,
       openApiRouter(SERVICE_ROOT, {
         schedules: deps.schedules !== undefined,
         resultLinks: deps.resultLinks !== undefined,

@@ -18,6 +18,7 @@ import { IDEMPOTENCY_LOCK_MS } from '../services/idempotencyService.js';
 import { readTree } from './negotiation.js';
 import { HttpProblem } from './problems.js';
 import { callerOf } from './requestContext.js';
+import { loggerOf } from './requestLog.js';
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
@@ -115,7 +116,7 @@ function holdWhileAnswering(req: Request, res: Response, service: IdempotencySer
     if (typeof chunk === 'string') body = chunk;
     return send(chunk);
   };
-  const fail = (error: unknown) => req.log.warn({ err: error, component: 'idempotency' }, 'could not settle an idempotency key');
+  const fail = (error: unknown) => loggerOf(req).warn({ err: error, component: 'idempotency' }, 'could not settle an idempotency key');
   const renewal = setInterval(() => void service.renew(scope, token).catch(fail), IDEMPOTENCY_LOCK_MS / 3);
   renewal.unref();
   let settled = false;

@@ -8,12 +8,15 @@ import { buildOpenApiDocument, type DescribedFeatures } from './openApiDocument.
 
 export const OPENAPI_PATH = '/openapi.json';
 
-/** @param root where the router is mounted, the service root */
+/**
+ * Mount it at `{root}${OPENAPI_PATH}`: by its whole path, so that no other request under the root walks into it.
+ * @param root the service root, which the description's paths start with
+ */
 export function openApiRouter(root: string, features: DescribedFeatures): Router {
   const body = JSON.stringify(buildOpenApiDocument(root, features));
   const router = Router();
   router
-    .route(OPENAPI_PATH)
+    .route('/')
     .get((_req, res) => {
       res.type('application/json').send(body);
     })

@@ -57,8 +57,7 @@ function entriesOf(res: Response): BulkEntry[] {
   return res.locals[ENTRIES_KEY] as BulkEntry[];
 }
 
-export function batchAdminRouter(definitions: DefinitionService, idempotency: IdempotencyService): Router {
-  const router = Router();
+export function batchAdminRouter(definitions: DefinitionService, idempotency: IdempotencyService, router: Router = Router()): Router {
   // Without the confirmation a slip of a client (a DELETE meant for one definition, its csid lost) deletes nothing.
   router.delete('/', requirePermission('definitions', 'delete'), async (req, res) => {
     if (req.query['confirm'] !== 'all') {

@@ -25,8 +25,7 @@ export interface BatchRouterDeps {
 /** How many encoded definitions a router keeps (about 1.5 KB each); the earliest encoded leave first. */
 const ENCODED_READS_KEPT = 1000;
 
-export function batchRouter({ definitions, basePath }: BatchRouterDeps): Router {
-  const router = Router();
+export function batchRouter({ definitions, basePath }: BatchRouterDeps, router: Router = Router()): Router {
   const encodedReads = new EncodedDocuments(ENCODED_READS_KEPT);
 
   router

@@ -36,8 +36,7 @@ function selectedCsids(query: Record<string, unknown>): string[] {
   return csids;
 }
 
-export function definitionTransferRouter(transfer: DefinitionTransfer): Router {
-  const router = Router();
+export function definitionTransferRouter(transfer: DefinitionTransfer, router: Router = Router()): Router {
 
   router
     .route('/export')

@@ -44,7 +44,7 @@ function clientGone(res: Response): AbortSignal {
   return gone.signal;
 }
 
-export function invokeRouter({ runs, idempotency, runsPath = '/cspace-services/runs' }: InvokeRouterOptions): Router {
+export function invokeRouter({ runs, idempotency, runsPath = '/cspace-services/runs' }: InvokeRouterOptions, router: Router = Router()): Router {
   const invoke: RequestHandler<{ csid: string }> = async (req, res) => {
     const payload = decodeInvocationContext(readRequestTree(req, res));
     const caller = callerOf(res);
@@ -74,7 +74,6 @@ export function invokeRouter({ runs, idempotency, runsPath = '/cspace-services/r
   };
   const mayInvoke = requirePermission<{ csid: string }>('invoke', 'invoke');
   const once = idempotent(idempotency);
-  const router = Router();
   router.post('/:csid/invoke', mayInvoke, once, invoke);
   router.post('/:csid/runs', mayInvoke, once, async (req, res) => {
     const run = await runs.startOpen(callerOf(res), req.params.csid, decodeInvocationContext(readRequestTree(req, res)));

@@ -18,8 +18,7 @@ export interface SchedulesRouterOptions {
 }
 
 /** `/{csid}/schedules`, for the `/batch` mount. */
-export function definitionSchedulesRouter({ schedules, basePath }: SchedulesRouterOptions): Router {
-  const router = Router();
+export function definitionSchedulesRouter({ schedules, basePath }: SchedulesRouterOptions, router: Router = Router()): Router {
   router
     .route('/:csid/schedules')
     // Creating a schedule is invoking later: the same permission as invoking now.
