@@ -510,10 +510,6 @@ export class MongoRunStore implements RunStore {
   }
 
   /**
-   * The record's items by key (the `key` index), then their runs of the tenant by _id, sorted and paged here: a
-   * record has an item in few runs, and a query sorted by creation could walk every run of the tenant instead.
-   */
-  /**
    * The tenant's runs newest first (`tenant_createdAt`), a thousand at a time, each batch probed for the record's
    * item (`run_key`): no index on the key alone, which every item of every run would write for this rare read.
    */

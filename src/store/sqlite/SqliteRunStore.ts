@@ -441,7 +441,7 @@ export class SqliteRunStore implements RunStore {
       const written = this.#completePlain(id, owner, outcomes, updatedAt);
       for (const outcome of outcomes) {
         const writes = writesToApply(outcome);
-        if (isPlain(outcome)) {
+        if (writes === undefined && outcome.results === undefined) {
           // Taken out of the set, so that a seq given twice counts once, as the statement wrote it once.
           if (!written.delete(outcome.seq)) continue;
         } else if (writes !== undefined) {
