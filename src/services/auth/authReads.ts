@@ -34,23 +34,22 @@ export class AuthReads {
   }
 
   async user(username: string): Promise<UserRecord | undefined> {
-    const generation = this.#generation;
-    const kept = this.#users.get(username);
-    if (kept !== undefined) return kept;
-    const user = await this.#store.users.find(username);
-    // Not kept if the generation moved while it was read: it may be older than the new generation.
-    if (user !== undefined && generation === this.#generation) this.#users.set(username, Object.freeze(user));
-    return user;
+    return this.#kept(this.#users, username, () => this.#store.users.find(username));
   }
 
   /** The caller `user` is in `tenant`, read by `read` when not kept; kept only when it is one. */
-  async caller(user: UserRecord, tenant: string, read: () => Promise<Caller | undefined>): Promise<Caller | undefined> {
-    const key = `${user.username}\u0000${tenant}`;
+  caller(user: UserRecord, tenant: string, read: () => Promise<Caller | undefined>): Promise<Caller | undefined> {
+    return this.#kept(this.#callers, `${user.username}\u0000${tenant}`, read);
+  }
+
+  /** What `kept` holds under `key`, else what `read` finds, kept when found. */
+  async #kept<T extends object>(kept: Map<string, T>, key: string, read: () => Promise<T | undefined>): Promise<T | undefined> {
     const generation = this.#generation;
-    const kept = this.#callers.get(key);
-    if (kept !== undefined) return kept;
-    const caller = await read();
-    if (caller !== undefined && generation === this.#generation) this.#callers.set(key, Object.freeze(caller));
-    return caller;
+    const known = kept.get(key);
+    if (known !== undefined) return known;
+    const found = await read();
+    // Not kept if the generation moved while it was read: it may be older than the new generation.
+    if (found !== undefined && generation === this.#generation) kept.set(key, Object.freeze(found));
+    return found;
   }
 }
