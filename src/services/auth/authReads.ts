@@ -9,7 +9,8 @@
  * each time, so they cannot grow these maps. Both are emptied whenever the generation moves.
  */
 import type { Caller } from '../../domain/access.js';
-import type { AuthStore, UserRecord } from '../../store/authTypes.js';
+import type { AuthStore } from '../../store/authTypes.js';
+import type { UserRecord } from '../../domain/accounts.js';
 
 export class AuthReads {
   readonly #store: AuthStore;
