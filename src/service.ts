@@ -36,6 +36,7 @@ import { CONSOLE_CLIENT_ID, consoleClient } from './services/oauth/consoleClient
 import { registerDefaultDefinitions, registerInEveryTenant } from './services/autoRegistration.js';
 import { renameRoleInDefinitions } from './services/definitionRoleRename.js';
 import { DefinitionService } from './services/definitionService.js';
+import { StoreGenerations } from './services/keptReads.js';
 import { InvocationService } from './services/invocationService.js';
 import { InvokeAuthorizer } from './services/invokeAuthorization.js';
 import { RecordService } from './services/recordService.js';
@@ -138,6 +139,8 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     closeOAuthState?.();
     await store.close();
   };
+  // Read once per request by authentication: what authentication and definition reads keep follows them.
+  const generations = new StoreGenerations(() => store.generations());
   const pluginsOf = (loaded: readonly LoadedPlugin[]) => loaded.map(({ plugin }) => plugin);
   const registerEverywhere = (loaded = plugins.list()) =>
     registerInEveryTenant({ definitions: store.definitions, tenants: store.auth.tenants }, pluginsOf(loaded), logger);
@@ -155,7 +158,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     linkKey = await loadLinkKey(config.resultLinkKeyFile ?? path.join(config.dataDir, LINK_KEY_FILENAME));
     const oauthState = openOAuthState(store, config.dataDir);
     closeOAuthState = oauthState.close;
-    security = await startAuth(store.auth, config, logger.child({ component: 'auth' }), {
+    security = await startAuth(store.auth, generations, config, logger.child({ component: 'auth' }), {
       accessTokens: new AccessTokenVerifier(oauthKeys.keys, { issuer: config.oauthIssuer, audience: OAUTH_AUDIENCE }),
       // A new tenant starts with the plugins' default definitions, as every other tenant did.
       onTenantCreated: async (tenant) => {
@@ -196,10 +199,14 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   });
   const callerIn = (username: string, tenant: string) => security.auth.callerIn(username, tenant);
 
-  const definitions = new DefinitionService(store.definitions, {
-    resolve: (className) => plugins.resolve(className),
-    classNames: () => plugins.classNames(),
-  });
+  const definitions = new DefinitionService(
+    store.definitions,
+    {
+      resolve: (className) => plugins.resolve(className),
+      classNames: () => plugins.classNames(),
+    },
+    generations,
+  );
   const records = new RecordService(store);
   // Plugin code runs in these threads, never on the service's own; closed once no run works any more (see `stop`).
   const pluginThreads = new PluginThreads(logger.child({ component: 'plugin-threads' }), {

@@ -11,6 +11,7 @@ import { DomainError, NotFoundError, PreconditionFailedError, quoted, Validation
 import type { Page } from '../domain/paging.js';
 import type { BatchDefinition, StoredDefinition, TenantId } from '../domain/types.js';
 import type { DefinitionQuery, DefinitionStore, NamedCreate } from '../store/types.js';
+import { KeptReads, type StoreGenerations } from './keptReads.js';
 
 /** The plugins a definition may name. */
 export interface PluginCatalog {
@@ -24,11 +25,20 @@ export type Precondition = (current: StoredDefinition) => boolean;
 /** How many definitions a delete-all reads per page while it gathers their csids. */
 const DELETE_ALL_PAGE_SIZE = 500;
 
+/** How many definitions `getKept` keeps (by tenant and id, a few KB each); the earliest kept leave first. */
+const DEFINITIONS_KEPT = 5000;
+
 export class DefinitionService {
+  readonly #kept = new KeptReads<StoredDefinition>(DEFINITIONS_KEPT);
+
+  /** @param generations what `getKept` keeps follows their definitions generation */
   constructor(
     private readonly store: DefinitionStore,
     private readonly plugins: PluginCatalog,
-  ) {}
+    generations: StoreGenerations,
+  ) {
+    generations.follow('definitions', this.#kept);
+  }
 
   async create(tenant: TenantId, definition: BatchDefinition, actor: string): Promise<StoredDefinition> {
     this.check(definition);
@@ -46,6 +56,17 @@ export class DefinitionService {
   /** By csid or alias; every method taking an `id` accepts either and acts on the definition it names. */
   async get(tenant: TenantId, id: string): Promise<StoredDefinition> {
     const stored = await this.store.get(tenant, id);
+    if (stored === undefined) throw new NotFoundError('Batch job', id);
+    return stored;
+  }
+
+  /**
+   * As `get`, from memory while the store's definitions generation stays the same: only for a request whose
+   * authentication refreshed the generations (`StoreGenerations.refresh`) before, so that a change made anywhere
+   * before the request began is seen. Others (runs, schedules) read with `get`.
+   */
+  async getKept(tenant: TenantId, id: string): Promise<StoredDefinition> {
+    const stored = await this.#kept.get(`${tenant}\u0000${id}`, () => this.store.get(tenant, id));
     if (stored === undefined) throw new NotFoundError('Batch job', id);
     return stored;
   }

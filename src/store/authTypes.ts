@@ -79,9 +79,4 @@ export interface AuthStore {
   readonly users: UserStore;
   readonly roles: RoleStore;
   readonly tokens: TokenStore;
-  /**
-   * A number that moves on whenever a tenant, a user (or their memberships) or a role changes, through this
-   * store or another process sharing it: what was read of those may be kept while it stays the same.
-   */
-  generation(): Promise<number>;
 }

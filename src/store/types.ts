@@ -171,6 +171,17 @@ export interface RelationStore {
   list(tenant: TenantId, query: RelationQuery): Promise<Page<StoredRelation>>;
 }
 
+/**
+ * Counters the store moves on with every change to what each guards, made through this store or another process
+ * sharing it: what was read of those may be kept while its counter stays the same.
+ */
+export interface Generations {
+  /** Tenants, users (and their memberships), roles. */
+  auth: number;
+  /** Definitions and their aliases: whatever `DefinitionStore.get` answers. */
+  definitions: number;
+}
+
 export interface Store {
   readonly engine: StoreEngine;
   readonly definitions: DefinitionStore;
@@ -188,6 +199,8 @@ export interface Store {
   readonly auth: AuthStore;
   /** Whether the store takes writes; `health.check()` probes it now (see src/store/health.ts). */
   readonly health: StoreHealth;
+  /** Every generation, read together (one statement per request). */
+  generations(): Promise<Generations>;
   /** Releases the database (closes the file, or the client when the store opened it). Idempotent. */
   close(): Promise<void>;
 }

@@ -13,6 +13,7 @@ import { LoginThrottle } from '../../src/services/auth/loginThrottle.js';
 import { hashSecret, verifySecret } from '../../src/services/auth/secretHash.js';
 import { TokenAdmin } from '../../src/services/auth/tokenAdmin.js';
 import { VerificationCache } from '../../src/services/auth/verificationCache.js';
+import { StoreGenerations } from '../../src/services/keptReads.js';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
 
 /** A clock the test moves by hand. */
@@ -194,6 +195,7 @@ describe('services: auth', () => {
     const clock = manualClock();
     const throttle = { maxFailuresPerUserAddress: 5, maxFailuresPerAddress: 5, maxFailuresPerUser: 10, windowMs: 60_000 };
     const options = { throttle, cache: { ttlMs: 60_000 }, now: clock.now };
+    const authOver = (over: SqliteStore) => new AuthService(over.auth, { ...options, generations: new StoreGenerations(() => over.generations()) });
     const basic = (username: string, password: string, tenant?: string) => ({
       credentials: { scheme: 'basic' as const, username, password },
       address: '10.0.0.1',
@@ -209,7 +211,7 @@ describe('services: auth', () => {
     });
 
     it('resolves the caller with the roles and permissions held in the acting tenant', async () => {
-      const auth = new AuthService(store.auth, options);
+      const auth = authOver(store);
       const outcome = await auth.authenticate(basic('root', 'root-password'));
       expect(outcome.kind).to.equal('authenticated');
       const caller = (outcome as { caller: Caller }).caller;
@@ -222,7 +224,7 @@ describe('services: auth', () => {
     });
 
     it('refuses a token after its expiry, measured by the injected clock', async () => {
-      const auth = new AuthService(store.auth, options);
+      const auth = authOver(store);
       const tokens = new TokenAdmin(store.auth, clock.now);
       const root = (await auth.authenticate(basic('root', 'root-password'))) as { caller: Caller };
       const { token } = await tokens.create(root.caller, { label: 'short', expiresAt: new Date(clock.now().getTime() + 1000) });
@@ -233,7 +235,7 @@ describe('services: auth', () => {
     });
 
     it('never counts junk or unknown token ids, and spends scrypt on wrong secrets of a real token only up to the address limit', async () => {
-      const auth = new AuthService(store.auth, options);
+      const auth = authOver(store);
       const tokens = new TokenAdmin(store.auth, clock.now);
       const root = (await auth.authenticate(basic('root', 'root-password'))) as { caller: Caller };
       const used = await tokens.create(root.caller, { label: 'used' });
@@ -255,7 +257,7 @@ describe('services: auth', () => {
     });
 
     it('refuses a disabled tenant', async () => {
-      const auth = new AuthService(store.auth, options);
+      const auth = authOver(store);
       await store.auth.tenants.create({ id: 'b' as TenantId, name: 'B' }, 'test');
       await store.auth.users.addMembership('b' as TenantId, 'root', [], 'test');
       expect((await auth.authenticate(basic('root', 'root-password', 'b'))).kind).to.equal('authenticated');
@@ -270,7 +272,7 @@ describe('services: auth', () => {
       const elsewhere = SqliteStore.open({ filename });
       try {
         await bootstrapAuth(here.auth, { username: 'root', password: 'root-password' });
-        const auth = new AuthService(here.auth, options);
+        const auth = authOver(here);
         const caller = async () => ((await auth.authenticate(basic('root', 'root-password'))) as { caller?: Caller }).caller;
         expect((await caller())?.roles).to.deep.equal(['TENANT_ADMINISTRATOR']);
         expect((await caller())?.roles, 'kept between requests').to.deep.equal(['TENANT_ADMINISTRATOR']);

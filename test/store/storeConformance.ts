@@ -359,6 +359,31 @@ function describeDefinitions(current: () => Store): void {
     });
   });
 
+  describe('generations', () => {
+    it('moves the definitions generation on at every change to a definition or an alias, and at no read', async () => {
+      const generation = async () => (await current().generations()).definitions;
+      let csid = '';
+      const changes: Array<[string, () => Promise<unknown>]> = [
+        ['created', async () => ({ csid } = await defs().create(A, definition(), 'alice'))],
+        ['created unless named', () => defs().createUnlessNamed(A, definition({ name: 'Named' }), 'alice', () => undefined)],
+        ['updated', () => defs().update(A, csid, definition({ name: 'Renamed' }), { actor: 'bob' })],
+        ['soft-deleted', () => defs().setWorkflowState(A, csid, 'deleted', { actor: 'bob' })],
+        ['aliased', () => defs().setAlias(A, 'nickname', csid, { maxAliases: 5 })],
+        ['deleted', () => defs().delete(A, csid)],
+      ];
+      for (const [change, write] of changes) {
+        const before = await generation();
+        await write();
+        const after = await generation();
+        expect(after, change).to.not.equal(before);
+        await defs().get(A, csid);
+        await defs().get(A, 'nickname');
+        await defs().list(A, { paging: PAGE });
+        expect(await generation(), `reads after: ${change}`).to.equal(after);
+      }
+    });
+  });
+
   describe('definitions.list', () => {
     const NO_MODES = {
       supportsSingleDoc: false,

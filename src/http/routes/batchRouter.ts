@@ -45,7 +45,8 @@ export function batchRouter({ definitions, basePath }: BatchRouterDeps, router: 
     .route('/:csid')
     .get(requirePermission('definitions', 'read'), async (req, res) => {
       const caller = callerOf(res);
-      const stored = await definitions.get(caller.tenant, req.params.csid);
+      // Authentication refreshed the store's generations for this request: a definition kept since is still current.
+      const stored = await definitions.getKept(caller.tenant, req.params.csid);
       const permission = accountPermissionOn(caller, BATCH_PERMISSION_TARGET);
       res.set('ETag', etagOf(stored.core));
       // What the document is made of: the stored revision (with its write time, so that a store restored from a

@@ -1,56 +1,32 @@
 /**
  * What authentication reads of the store on every request (the user, and the caller they are in a tenant: the
  * tenant's state, the roles and permissions they hold there), kept while the store's auth generation stays the
- * same. The store moves the generation on with every change to a tenant, user, membership or role, whichever
- * process makes it, so a disabled account or tenant, a changed password or role takes effect at the next request
- * everywhere, at the price of one small read per request instead of four.
- *
- * Only what exists is kept (users found, callers authenticated): names a client makes up are read from the store
- * each time, so they cannot grow these maps. Both are emptied whenever the generation moves.
+ * same (see ../keptReads.ts). The store moves it on with every change to a tenant, user, membership or role,
+ * whichever process makes it, so a disabled account or tenant, a changed password or role takes effect at the next
+ * request everywhere.
  */
 import type { Caller } from '../../domain/access.js';
 import type { AuthStore } from '../../store/authTypes.js';
 import type { UserRecord } from '../../domain/accounts.js';
+import { KeptReads, type StoreGenerations } from '../keptReads.js';
 
 export class AuthReads {
   readonly #store: AuthStore;
-  #generation: number | undefined;
-  readonly #users = new Map<string, UserRecord>();
-  readonly #callers = new Map<string, Caller>();
+  readonly #users = new KeptReads<UserRecord>();
+  readonly #callers = new KeptReads<Caller>();
 
-  constructor(store: AuthStore) {
+  constructor(store: AuthStore, generations: StoreGenerations) {
     this.#store = store;
-  }
-
-  /**
-   * Brings the kept reads up to the store's generation; call once per request, before the others. The generation
-   * is read before anything it guards, so what is kept under it is at least as new as it.
-   */
-  async refresh(): Promise<void> {
-    const generation = await this.#store.generation();
-    if (generation === this.#generation) return;
-    this.#users.clear();
-    this.#callers.clear();
-    this.#generation = generation;
+    generations.follow('auth', this.#users);
+    generations.follow('auth', this.#callers);
   }
 
   async user(username: string): Promise<UserRecord | undefined> {
-    return this.#kept(this.#users, username, () => this.#store.users.find(username));
+    return this.#users.get(username, () => this.#store.users.find(username));
   }
 
   /** The caller `user` is in `tenant`, read by `read` when not kept; kept only when it is one. */
   caller(user: UserRecord, tenant: string, read: () => Promise<Caller | undefined>): Promise<Caller | undefined> {
-    return this.#kept(this.#callers, `${user.username}\u0000${tenant}`, read);
-  }
-
-  /** What `kept` holds under `key`, else what `read` finds, kept when found. */
-  async #kept<T extends object>(kept: Map<string, T>, key: string, read: () => Promise<T | undefined>): Promise<T | undefined> {
-    const generation = this.#generation;
-    const known = kept.get(key);
-    if (known !== undefined) return known;
-    const found = await read();
-    // Not kept if the generation moved while it was read: it may be older than the new generation.
-    if (found !== undefined && generation === this.#generation) kept.set(key, Object.freeze(found));
-    return found;
+    return this.#callers.get(`${user.username}\u0000${tenant}`, read);
   }
 }

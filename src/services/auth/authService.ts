@@ -14,6 +14,7 @@ import type { Membership, RoleRecord, UserRecord } from '../../domain/accounts.j
 import type { Clock } from '../../store/queryRules.js';
 import { looksLikeJwt, type AccessTokenVerifier } from './accessTokens.js';
 import { parseToken } from './apiToken.js';
+import type { StoreGenerations } from '../keptReads.js';
 import { AuthReads } from './authReads.js';
 import { LoginThrottle, type LoginThrottleOptions } from './loginThrottle.js';
 import { hashSecret, verifySecret } from './secretHash.js';
@@ -45,6 +46,8 @@ export interface AuthServiceOptions {
   now: Clock;
   /** Verifies OAuth access tokens; absent, a JWT bearer is refused like any unknown token. */
   accessTokens?: AccessTokenVerifier;
+  /** The store's generations, refreshed at every authentication, which what is read of users and roles follows. */
+  generations: StoreGenerations;
 }
 
 export class AuthService {
@@ -52,6 +55,7 @@ export class AuthService {
   readonly #throttle: LoginThrottle;
   readonly #cache: VerificationCache;
   readonly #reads: AuthReads;
+  readonly #generations: StoreGenerations;
   readonly #now: Clock;
   readonly #accessTokens: AccessTokenVerifier | undefined;
   #decoy: Promise<string> | undefined;
@@ -60,7 +64,8 @@ export class AuthService {
     this.#store = store;
     this.#throttle = new LoginThrottle(options.throttle, options.now);
     this.#cache = new VerificationCache(options.cache, options.now);
-    this.#reads = new AuthReads(store);
+    this.#reads = new AuthReads(store, options.generations);
+    this.#generations = options.generations;
     this.#now = options.now;
     this.#accessTokens = options.accessTokens;
   }
@@ -68,7 +73,7 @@ export class AuthService {
   async authenticate(request: AuthRequest): Promise<AuthOutcome> {
     const { credentials } = request;
     if (credentials === undefined) return { kind: 'unauthenticated' };
-    await this.#reads.refresh();
+    await this.#generations.refresh();
     return credentials.scheme === 'basic'
       ? this.#basic(credentials.username, credentials.password, request)
       : this.#bearer(credentials.token, request);
@@ -142,7 +147,7 @@ export class AuthService {
    * is unknown, disabled, or may not act in that tenant. For acting in several tenants in one request.
    */
   async callerIn(username: string, tenant: string): Promise<Caller | undefined> {
-    await this.#reads.refresh();
+    await this.#generations.refresh();
     const user = await this.#reads.user(username);
     if (user === undefined || user.disabled) return undefined;
     const outcome = await this.#callerIn(user, tenant);

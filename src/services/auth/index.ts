@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { SYSTEM_ACTOR, type TenantId } from '../../domain/types.js';
 import type { AuthStore } from '../../store/authTypes.js';
 import type { Clock } from '../../store/queryRules.js';
+import type { StoreGenerations } from '../keptReads.js';
 import { systemClock } from '../../store/queryRules.js';
 import type { AccessTokenVerifier } from './accessTokens.js';
 import { AuthService } from './authService.js';
@@ -33,6 +34,7 @@ export interface AuthServices {
 
 export async function startAuth(
   store: AuthStore,
+  generations: StoreGenerations,
   settings: AuthSettings,
   logger: Logger,
   hooks: { onTenantCreated?: (tenant: TenantId) => Promise<void>; now?: Clock; accessTokens?: AccessTokenVerifier } & RoleUpgradeHooks = {},
@@ -61,6 +63,7 @@ export async function startAuth(
     },
     cache: { ttlMs: settings.authCacheTtlMs },
     now,
+    generations,
     ...(hooks.accessTokens !== undefined && { accessTokens: hooks.accessTokens }),
   });
   return {

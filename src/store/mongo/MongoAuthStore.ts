@@ -21,7 +21,7 @@ import {
 } from './authDocuments.js';
 import { findPage } from './operations.js';
 import { MONGO_DEFAULTS } from './defaults.js';
-import { MongoAuthGeneration } from './authGeneration.js';
+import type { MongoGenerations } from './generations.js';
 import { MongoUserStore } from './MongoUserStore.js';
 
 class MongoTenantStore implements TenantStore {
@@ -184,19 +184,14 @@ export class MongoAuthStore implements AuthStore {
   readonly users: MongoUserStore;
   readonly roles: RoleStore;
   readonly tokens: TokenStore;
-  readonly #generation: MongoAuthGeneration;
 
-  constructor(db: Db, now: Clock, collectionOptions: CollectionOptions) {
+  /** Every write of a tenant, user (or membership) or role moves `generations`' auth counter on once it is done. */
+  constructor(db: Db, now: Clock, collectionOptions: CollectionOptions, generations: MongoGenerations) {
     const names = MONGO_DEFAULTS.collections;
-    this.#generation = new MongoAuthGeneration(db.collection(names.authGeneration, collectionOptions));
-    const changed = this.#generation.moveOn;
+    const changed = () => generations.moveOn('auth');
     this.tenants = new MongoTenantStore(db.collection<TenantDocument>(names.tenants, collectionOptions), now, changed);
     this.users = new MongoUserStore(db.collection<UserDocument>(names.users, collectionOptions), now, changed);
     this.roles = new MongoRoleStore(db.collection<RoleDocument>(names.roles, collectionOptions), now, changed);
     this.tokens = new MongoTokenStore(db.collection<TokenDocument>(names.apiTokens, collectionOptions), now);
-  }
-
-  generation(): Promise<number> {
-    return this.#generation.read();
   }
 }

@@ -16,6 +16,7 @@ import {
   sortFactor,
 } from '../queryRules.js';
 import { definitionSearchFilter } from './advancedSearchFilter.js';
+import type { MongoGenerations } from './generations.js';
 import type { DefinitionAliasDocument, DefinitionDocument, DefinitionNameDocument } from './mappers.js';
 import { toDefinitionDocument, toStoredDefinition } from './mappers.js';
 import { atRevision, byCsid, findPage, isDuplicateKey, throwIfRevisionMismatch } from './operations.js';
@@ -62,17 +63,33 @@ export interface DefinitionCollections {
   claims: Collection<DefinitionNameDocument>;
 }
 
+/**
+ * The public writes, each of which moves the definitions generation on once it is done (`Store.generations`):
+ * whether it changed anything or failed half-way, a counter moved once too often only costs a read.
+ */
+const WRITES = ['create', 'createUnlessNamed', 'update', 'setWorkflowState', 'delete', 'setAlias'] as const;
+
 export class MongoDefinitionStore implements DefinitionStore {
   readonly #definitions: Collection<DefinitionDocument>;
   readonly #aliases: Collection<DefinitionAliasDocument>;
   readonly #claims: Collection<DefinitionNameDocument>;
   readonly #now: Clock;
 
-  constructor(collections: DefinitionCollections, now: Clock) {
+  constructor(collections: DefinitionCollections, now: Clock, generations: MongoGenerations) {
     this.#definitions = collections.definitions;
     this.#aliases = collections.aliases;
     this.#claims = collections.claims;
     this.#now = now;
+    for (const name of WRITES) {
+      const write = this[name] as (...args: never[]) => Promise<unknown>;
+      this[name] = (async (...args: never[]) => {
+        try {
+          return await write.apply(this, args);
+        } finally {
+          await generations.moveOn('definitions');
+        }
+      }) as never;
+    }
   }
 
   async create(tenant: TenantId, definition: BatchDefinition, actor: string): Promise<StoredDefinition> {

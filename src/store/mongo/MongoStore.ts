@@ -5,7 +5,7 @@
  */
 import { MongoClient } from 'mongodb';
 import type { CollectionOptions, Db, MongoClientOptions } from 'mongodb';
-import type { Store } from '../types.js';
+import type { Generations, Store } from '../types.js';
 import type { Clock } from '../queryRules.js';
 import { systemClock } from '../queryRules.js';
 import type { RunStoreOptions } from '../runTypes.js';
@@ -16,6 +16,7 @@ import { MongoAuthStore } from './MongoAuthStore.js';
 import { MongoOAuthStore, type OAuthStateDocument } from './MongoOAuthStore.js';
 import { MongoItemWrites } from './MongoItemWrites.js';
 import { MongoDefinitionStore } from './MongoDefinitionStore.js';
+import { MongoGenerations } from './generations.js';
 import { MongoRecordStore } from './MongoRecordStore.js';
 import { MongoRelationStore } from './MongoRelationStore.js';
 import type { RunLogDocument } from './MongoRunLog.js';
@@ -74,6 +75,7 @@ export class MongoStore implements Store {
   readonly health = new StoreHealth();
   readonly #db: Db;
   readonly #ownedClient: MongoClient | undefined;
+  readonly #generations: MongoGenerations;
   #closing: Promise<void> | undefined;
 
   /**
@@ -121,14 +123,16 @@ export class MongoStore implements Store {
     const client = deployment === 'standalone' ? undefined : db.client;
     const aliases = db.collection<DefinitionAliasDocument>(names.definitionAliases, COLLECTION_OPTIONS);
     const claims = db.collection<DefinitionNameDocument>(names.definitionNames, COLLECTION_OPTIONS);
-    this.definitions = report(new MongoDefinitionStore({ definitions, aliases, claims }, now));
+    const generations = new MongoGenerations(db.collection(names.generations, COLLECTION_OPTIONS));
+    this.#generations = report(generations);
+    this.definitions = report(new MongoDefinitionStore({ definitions, aliases, claims }, now, generations));
     this.records = report(new MongoRecordStore({ records, relations, files, client, now }));
     this.relations = report(new MongoRelationStore(relations, now));
     const links = db.collection<ResultLinkDocument>(names.resultLinks, COLLECTION_OPTIONS);
     this.resultLinks = report(new MongoResultLinkStore(links));
     this.schedules = report(new MongoScheduleStore(db.collection<ScheduleDocument>(names.schedules, COLLECTION_OPTIONS)));
     this.idempotency = report(new MongoIdempotencyStore(db.collection<IdempotencyKeyDocument>(names.idempotencyKeys, COLLECTION_OPTIONS)));
-    this.auth = report(new MongoAuthStore(db, now, COLLECTION_OPTIONS));
+    this.auth = report(new MongoAuthStore(db, now, COLLECTION_OPTIONS, generations));
     this.oauthState = new MongoOAuthStore(db.collection<OAuthStateDocument>(names.oauthState), now);
     this.runs = report(
       new MongoRunStore(
@@ -142,6 +146,10 @@ export class MongoStore implements Store {
     );
     this.health.setProbe(() => probeMongo(db, this.health));
     this.health.setClassifier(classifyMongoError);
+  }
+
+  generations(): Promise<Generations> {
+    return this.#generations.read();
   }
 
   /** The database in use, e.g. for tests that drop it. */

@@ -21,6 +21,7 @@ export const MONGO_DEFAULTS = {
     roles: 'roles',
     apiTokens: 'apiTokens',
     oauthState: 'oauthState',
-    authGeneration: 'authGeneration',
+    /** The counters of `Store.generations`, one document each. */
+    generations: 'generations',
   },
 } as const satisfies { databaseName: string; collections: Record<string, string> };

@@ -21,7 +21,7 @@ export const MONGO_OBSOLETE_INDEXES: Partial<Record<CollectionName, string[]>> =
 export const MONGO_INDEXES: Record<CollectionName, IndexDescription[]> = {
   // One alias names one definition per tenant; the second finds a deleted definition's aliases.
   // One document, found by its _id.
-  authGeneration: [],
+  generations: [],
   definitionAliases: [
     { key: { tenantId: 1, alias: 1 }, name: 'tenant_alias', unique: true },
     { key: { tenantId: 1, definitionCsid: 1 }, name: 'tenant_definition' },

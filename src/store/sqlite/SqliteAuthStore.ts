@@ -10,7 +10,6 @@ import { alreadyExists } from '../authRules.js';
 import type { Clock } from '../queryRules.js';
 import { requireString } from '../queryRules.js';
 import {
-  AUTH_GENERATION_SQL,
   ROLE_SQL,
   TENANT_SQL,
   TOKEN_SQL,
@@ -167,18 +166,11 @@ export class SqliteAuthStore implements AuthStore {
   readonly users: SqliteUserStore;
   readonly roles: RoleStore;
   readonly tokens: TokenStore;
-  readonly #statements: StatementCache;
 
   constructor(statements: StatementCache, now: Clock) {
-    this.#statements = statements;
     this.tenants = new SqliteTenantStore(statements, now);
     this.users = new SqliteUserStore(statements, now);
     this.roles = new SqliteRoleStore(statements, now);
     this.tokens = new SqliteTokenStore(statements, now);
-  }
-
-  /** Moved on by the triggers of migration 15, in the same transaction as the change. */
-  async generation(): Promise<number> {
-    return this.#statements.prepare<number>(AUTH_GENERATION_SQL).pluck().get() ?? 0;
   }
 }

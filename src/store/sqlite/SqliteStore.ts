@@ -9,7 +9,7 @@
  */
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
-import type { Store } from '../types.js';
+import type { Generations, Store } from '../types.js';
 import type { Clock } from '../queryRules.js';
 import { systemClock } from '../queryRules.js';
 import type { RunStoreOptions } from '../runTypes.js';
@@ -24,7 +24,8 @@ import { SqliteRunStore } from './SqliteRunStore.js';
 import { SqliteResultLinkStore } from './SqliteResultLinkStore.js';
 import { SqliteScheduleStore } from './SqliteScheduleStore.js';
 import { SqliteIdempotencyStore } from './SqliteIdempotencyStore.js';
-import { StatementCache } from './statements.js';
+import { GENERATIONS_SQL } from './sql.js';
+import { type LiveStatement, StatementCache } from './statements.js';
 import { fileProblemOf, SqliteFileGuard } from './fileGuard.js';
 import { probeFile, type SqliteConnection } from './recovery.js';
 import { StoreHealth } from '../health.js';
@@ -52,6 +53,7 @@ export class SqliteStore implements Store {
   readonly health = new StoreHealth();
   readonly #options: SqliteStoreOptions;
   readonly #statements: StatementCache;
+  readonly #generations: LiveStatement<Generations>;
   readonly #files: Array<{ guard: SqliteFileGuard; connection: SqliteConnection }> = [];
 
   /** Opens (creating if needed) and migrates the database. */
@@ -65,6 +67,7 @@ export class SqliteStore implements Store {
     const guard = db.memory ? undefined : new SqliteFileGuard(options.filename, 'database', this.health);
     const statements = new StatementCache(db, guard);
     this.#statements = statements;
+    this.#generations = statements.prepare<Generations>(GENERATIONS_SQL);
     this.definitions = new SqliteDefinitionStore(statements, now);
     this.records = new SqliteRecordStore(statements, now);
     this.relations = new SqliteRelationStore(statements, now);
@@ -90,6 +93,13 @@ export class SqliteStore implements Store {
       return problem === undefined ? undefined : { part: source, problem };
     });
     this.health.watch();
+  }
+
+  /** Moved on by the triggers of migrations 15 and 17, in the same transaction as the change. */
+  async generations(): Promise<Generations> {
+    const generations = this.#generations.get();
+    if (generations === undefined) throw new Error('the generation counters are missing from the store');
+    return generations;
   }
 
   /** Another SQLite file the store's health covers (Agenda's), under `part`; its identity is taken now. */

@@ -60,9 +60,6 @@ const USER_U = USER.split(', ').map((column) => `u.${column}`).join(', ');
 const ROLE = 'tenant_id, name, display_name, description, permissions, created_at, created_by, updated_at, updated_by';
 const TOKEN = 'id, tenant_id, username, label, secret_hash, created_at, created_by, expires_at, revoked_at';
 
-/** The counter migration 15's triggers move on at every change to a tenant, user, membership or role. */
-export const AUTH_GENERATION_SQL = 'SELECT n FROM auth_generation';
-
 export const TENANT_SQL = {
   insert: `INSERT INTO tenants (${TENANT}) VALUES (@id, @name, 0, @createdAt, @createdBy)
     ON CONFLICT DO NOTHING RETURNING ${TENANT}`,

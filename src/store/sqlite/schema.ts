@@ -23,13 +23,14 @@ const forDocTypeRows = `
   SELECT NEW.csid, NEW.tenant_id, value FROM json_each(NEW.body, '$.forDocTypes') WHERE type = 'text';`;
 
 /**
- * Migration 15's triggers on `table`: each insert, update and delete moves the auth generation on. Part of that
- * migration's text, so never to be changed.
+ * Triggers on a table: each insert, update and delete moves the counter in `counterTable` on (migrations 15 and
+ * 17). Part of those migrations' text, so never to be changed.
  */
-function movesAuthGeneration(table: string): string {
-  return ['INSERT', 'UPDATE', 'DELETE']
-    .map((event) => `CREATE TRIGGER ${table}_${event.toLowerCase()}_auth_generation AFTER ${event} ON ${table} BEGIN UPDATE auth_generation SET n = n + 1; END;`)
-    .join('\n');
+function movesGeneration(counterTable: string): (table: string) => string {
+  return (table) =>
+    ['INSERT', 'UPDATE', 'DELETE']
+      .map((event) => `CREATE TRIGGER ${table}_${event.toLowerCase()}_${counterTable} AFTER ${event} ON ${table} BEGIN UPDATE ${counterTable} SET n = n + 1; END;`)
+      .join('\n');
 }
 
 export const MIGRATIONS: readonly string[] = [
@@ -318,13 +319,20 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE auth_generation (n INTEGER NOT NULL) STRICT;
   INSERT INTO auth_generation (n) VALUES (0);
-  ${['tenants', 'users', 'memberships', 'roles'].map(movesAuthGeneration).join('\n')}
+  ${['tenants', 'users', 'memberships', 'roles'].map(movesGeneration('auth_generation')).join('\n')}
   `,
   // 16: run items no longer indexed by key alone: that fourth B-tree, keyed by a random csid, was written for every
   // item queued (a fifth of a big run's time) to serve a rare read; a record's runs are now found through its
   // tenant's runs, one probe of run_items_by_key each.
   `
   DROP INDEX run_items_by_item_key;
+  `,
+  // 17: a counter every change to a definition or an alias moves on, like migration 15's for auth: a definition read
+  // is answered from memory while the counter stays put (definition_doc_types follows definitions' bodies).
+  `
+  CREATE TABLE definition_generation (n INTEGER NOT NULL) STRICT;
+  INSERT INTO definition_generation (n) VALUES (0);
+  ${['definitions', 'definition_aliases'].map(movesGeneration('definition_generation')).join('\n')}
   `,
 ];
 

@@ -25,6 +25,12 @@ const RELATION_COLUMNS = `${CORE}, subject_csid, subject_document_type, relation
 
 const CORE_PARAMS = '@csid, @tenantId, @createdAt, @createdBy, @updatedAt, @updatedBy, @workflowState, @revision';
 
+/**
+ * Every generation in one statement (one read transaction): the counters the triggers of migrations 15 (auth) and
+ * 17 (definitions) move on in the same transaction as the change.
+ */
+export const GENERATIONS_SQL = 'SELECT (SELECT n FROM auth_generation) AS auth, (SELECT n FROM definition_generation) AS definitions';
+
 export const DEFINITION_SQL = {
   insert: `INSERT INTO definitions (${DEFINITION_COLUMNS}) VALUES (${CORE_PARAMS}, @body)
     RETURNING ${DEFINITION_COLUMNS}`,
