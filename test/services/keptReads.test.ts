@@ -1,5 +1,13 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
-import { KeptReads } from '../../src/services/keptReads.js';
+import { NotFoundError } from '../../src/domain/errors.js';
+import type { TenantId } from '../../src/domain/types.js';
+import { DefinitionService } from '../../src/services/definitionService.js';
+import { KeptReads, StoreGenerations } from '../../src/services/keptReads.js';
+import { SqliteStore } from '../../src/store/sqlite/index.js';
+import { definition } from '../store/storeConformance.js';
 
 describe('services: reads kept while a generation stays the same', () => {
   const counted = () => {
@@ -48,5 +56,38 @@ describe('services: reads kept while a generation stays the same', () => {
     kept.follow(1);
     for (const key of ['a', 'b', 'c', 'b', 'a']) await kept.get(key, read(key));
     expect(reads).to.deep.equal(['a', 'b', 'c', 'a']);
+  });
+});
+
+describe('services: definitions kept while the definitions generation stays the same', () => {
+  it('answers the same definition until another process sharing the store changes it, then the change at the next refresh', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'invocables-kept-definitions-'));
+    const filename = path.join(dir, 'store.db');
+    const here = SqliteStore.open({ filename });
+    const elsewhere = SqliteStore.open({ filename });
+    try {
+      const generations = new StoreGenerations(() => here.generations());
+      const definitions = new DefinitionService(here.definitions, { resolve: () => undefined, classNames: () => [] }, generations);
+      const tenant = 'default' as TenantId;
+      const { csid } = await elsewhere.definitions.create(tenant, definition({ name: 'First' }), 'alice');
+      await generations.refresh();
+      const first = await definitions.getKept(tenant, csid);
+      await generations.refresh();
+      expect(await definitions.getKept(tenant, csid), 'kept while nothing changed').to.equal(first);
+      await elsewhere.definitions.update(tenant, csid, definition({ name: 'Second' }), { actor: 'bob' });
+      await generations.refresh();
+      expect((await definitions.getKept(tenant, csid)).definition.name, 'changed elsewhere').to.equal('Second');
+      await elsewhere.definitions.setAlias(tenant, 'nickname', csid, { maxAliases: 5 });
+      await generations.refresh();
+      expect((await definitions.getKept(tenant, 'nickname')).csid, 'aliased elsewhere').to.equal(csid);
+      await elsewhere.definitions.delete(tenant, csid);
+      await generations.refresh();
+      const gone = await definitions.getKept(tenant, csid).catch((error: unknown) => error);
+      expect(gone, 'deleted elsewhere').to.be.instanceOf(NotFoundError);
+    } finally {
+      await here.close();
+      await elsewhere.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
