@@ -14,21 +14,29 @@ export async function forEachBounded<T>(
   const iterator = (Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]()) as
     | AsyncIterator<T>
     | Iterator<T>;
-  let failed = false;
-  // Workers share one iterator, so a new item is pulled only when a worker is free: memory stays bounded.
+  let failure: { error: unknown } | undefined;
+  const workers: Array<Promise<void>> = [];
+  // Workers share one iterator, so a new item is pulled only when a worker is free: memory stays bounded. A worker
+  // starts the next one when it gets an item, so there are only as many as there were items at once, up to
+  // `concurrency`: a run's session allows hundreds, and a one-item run's would otherwise all be made for nothing.
   const worker = async () => {
-    while (!failed) {
-      try {
-        const next = await iterator.next();
-        if (next.done === true) return;
-        await processOne(next.value);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
+    while (failure === undefined) {
+      const next = await iterator.next();
+      if (next.done === true) return;
+      if (workers.length < concurrency) start();
+      await processOne(next.value);
     }
   };
-  const settled = await Promise.allSettled(Array.from({ length: Math.max(1, concurrency) }, worker));
-  const failure = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failure !== undefined) throw failure.reason;
+  // Each failure is caught as its worker ends (a worker started later fails before anyone waits for it).
+  const start = () => {
+    workers.push(worker().catch((error: unknown) => void (failure ??= { error })));
+  };
+  start();
+  // Workers started meanwhile are waited for too.
+  for (let waited = 0; waited < workers.length; ) {
+    const started = workers.slice(waited);
+    waited = workers.length;
+    await Promise.all(started);
+  }
+  if (failure !== undefined) throw failure.error;
 }

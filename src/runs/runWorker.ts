@@ -292,6 +292,8 @@ class RunSession {
    * by a dead worker. Until the next look is due, a claim that finds nothing need not look again.
    */
   #lookTookAll = false;
+  /** Claims made by the session (see `#claim`). */
+  #claims = 0;
 
   constructor(
     readonly deps: RunWorkerDeps,
@@ -335,7 +337,6 @@ class RunSession {
   async work(): Promise<void> {
     this.#heartbeat = setInterval(() => void this.#beat(), this.options.heartbeatMs);
     this.#statusWatch = setInterval(() => void this.#watchStatus(), STATUS_LOOK_MS);
-    if (this.run.filling) await this.#filler.take();
     // Two claims' worth of items are handed to the plugin threads at once, so that they travel in few batches and
     // the next batch is ready while one runs; the threads run at most `concurrency` of them at a time.
     const inFlight = this.#perRecord ? Math.max(this.options.concurrency, 2 * this.options.batchSize) : 1;
@@ -494,6 +495,7 @@ class RunSession {
     const { runs, now } = this.deps;
     const { stopping } = this.control;
     const signal = this.#signal;
+    let first = true;
     while (!signal.aborted && !stopping()) {
       if (!this.deps.storeHealth.healthy) {
         await this.#pauseForStore();
@@ -546,6 +548,9 @@ class RunSession {
         } else yield { item, record: found.get(item.key) };
       }
       await yieldToIo();
+      // Queuing a filling run's next items starts once its first items are in the plugin threads, not before.
+      if (first && this.run.filling) await this.#filler.take();
+      first = false;
     }
   }
 
@@ -560,18 +565,24 @@ class RunSession {
     };
   }
 
-  /** A claim of up to a batch; `takeOver` also looks for crash suspects first (see `ClaimOptions.takeOver`). */
+  /**
+   * A claim of up to a batch; `takeOver` also looks for crash suspects first (see `ClaimOptions.takeOver`). The
+   * session's first claim takes only as many items as run at once: they start without waiting for a whole batch to
+   * be claimed and its records read.
+   */
   async #claim(now: Date, takeOver: boolean): Promise<RunItem[]> {
     if (takeOver) this.#lastTakeOverLook = performance.now();
+    const limit = this.#claims === 0 ? Math.min(this.options.concurrency, this.options.batchSize) : this.options.batchSize;
+    this.#claims += 1;
     const claimed = await this.deps.runs.claim(this.#tenant, this.run.id, {
       owner: this.owner,
-      limit: this.options.batchSize,
+      limit,
       leaseMs: this.options.leaseMs,
       now,
       maxCrashes: this.options.maxCrashes,
       takeOver,
     });
-    if (takeOver) this.#lookTookAll = claimed.length < this.options.batchSize && !claimed.some(isCrashSuspect);
+    if (takeOver) this.#lookTookAll = claimed.length < limit && !claimed.some(isCrashSuspect);
     return claimed;
   }
 

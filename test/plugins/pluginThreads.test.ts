@@ -30,6 +30,28 @@ export default {
 };
 `;
 
+/** Says, in its note, how many of its calls this thread ran at once when the call started. */
+const COUNTING = `
+import { setTimeout as sleep } from 'node:timers/promises';
+let running = 0;
+export default {
+  className: 'test.Counting',
+  contract: '^1.1.0',
+  modes: ['list'],
+  docTypes: ['CollectionObject'],
+  async processItem(record) {
+    running += 1;
+    const atOnce = running;
+    try {
+      await sleep(record.fields.ms);
+    } finally {
+      running -= 1;
+    }
+    return { affected: true, note: String(atOnce) };
+  },
+};
+`;
+
 const ROUNDS = 60;
 const CALLS = 8;
 
@@ -47,6 +69,7 @@ describe('PluginThreads', function () {
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'invocables-threads-'));
     await writeFile(path.join(dir, 'sleepy.mjs'), PLUGIN);
+    await writeFile(path.join(dir, 'counting.mjs'), COUNTING);
     // One crash charged fails a call: a call charged for a crash it did not cause would fail.
     threads = new PluginThreads(createLogger('silent'), { maxThreads: 1, maxCrashes: 1 });
   });
@@ -87,6 +110,58 @@ describe('PluginThreads', function () {
       if (settled === -1) unsettled += 1;
     }
     expect(unsettled, 'rounds with a call that never settled').to.equal(0);
+  });
+
+  /** A call of `input` to the plugin `file` (`sleepy` or `counting`) on a record with `fields`. */
+  function callOf(file: string, input: PluginCallRequest['input'], concurrency: number, csid: string, fields: Record<string, unknown>) {
+    const className = file === 'sleepy' ? 'test.Sleepy' : 'test.Counting';
+    return threads.call({
+      plugin: { kind: 'file', file: path.join(dir, `${file}.mjs`), version: '1', className },
+      input,
+      tenantId: 'default',
+      user: 'admin',
+      method: 'processItem',
+      subject: { csid, docType: 'CollectionObject', fields } as unknown as StoredRecord,
+      log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+      timeoutMs: 5_000,
+      concurrency,
+      what: `call ${csid}`,
+    });
+  }
+
+  const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+  it("runs an invocation's later calls beside a slow first one, in a batch of their own", async () => {
+    const input = { mode: 'list' } as unknown as PluginCallRequest['input'];
+    let slowDone = false;
+    const slow = callOf('counting', input, 2, 'slow', { ms: 2_000 }).finally(() => (slowDone = true));
+    await nextTurn();
+    const quick = await Promise.all(Array.from({ length: 5 }, (_, i) => callOf('counting', input, 2, `quick${i}`, { ms: 10 })));
+    expect(slowDone, 'the slow call still running when the quick ones ended').to.equal(false);
+    // The slow call holds one of the two places: the quick ones ran one at a time beside it.
+    expect(quick.map((result) => (result as { note: string }).note)).to.deep.equal(['2', '2', '2', '2', '2']);
+    await slow;
+  });
+
+  it('runs no more calls of an invocation at once than its concurrency, and uses the places its batches give back', async () => {
+    const input = { mode: 'list' } as unknown as PluginCallRequest['input'];
+    const first = callOf('counting', input, 3, 'first', { ms: 50 });
+    await nextTurn();
+    // Two places left for these at first; the first call's place comes to them when it ends.
+    const rest = Array.from({ length: 12 }, (_, i) => callOf('counting', input, 3, `rest${i}`, { ms: 100 }));
+    const notes = (await Promise.all([first, ...rest])).map((result) => Number((result as { note: string }).note));
+    expect(Math.max(...notes), 'calls at once at most').to.equal(3);
+    expect(notes.slice(1).filter((atOnce) => atOnce === 3).length, 'later calls that ran three at once').to.be.greaterThan(1);
+  });
+
+  it("charges a crash to the call that stopped the thread, not to the slow call of a batch of the same invocation beside it", async () => {
+    const input = { mode: 'list' } as unknown as PluginCallRequest['input'];
+    const innocent = callOf('sleepy', input, 2, 'innocent', { ms: 300 });
+    await nextTurn();
+    const culprit = callOf('sleepy', input, 2, 'culprit', { ms: 50, exit: true });
+    const [innocentOutcome, culpritOutcome] = await Promise.allSettled([innocent, culprit]);
+    expect(innocentOutcome).to.deep.equal({ status: 'fulfilled', value: { affected: true, note: 'innocent' } });
+    expect((culpritOutcome as PromiseRejectedResult).reason).to.include({ code: 'PLUGIN_CRASHED' });
   });
 
   it('charges a crash to the call that stopped a shared thread, not to the one-call batch beside it', async () => {

@@ -1,6 +1,6 @@
 /**
  * A plugin thread (the piscina worker module): runs one batch of plugin calls per task (several tasks at once, each
- * on its own port), `concurrency` calls of a batch at a time,
+ * on its own port), as many calls of a batch at a time as the host lets it (its share of the invocation's concurrency),
  * each under its time limit. The plugin's module is imported here by its file and version, once per thread (a new
  * version is a new module, so hot reload holds); each call gets a context whose `records` and `log` are messages to
  * the host, and whose `signal` aborts when its time is up or the host says so (cancel, shutdown). While a batch
@@ -69,6 +69,8 @@ class BatchChannel {
   readonly #running = new Map<number, RunningCall>();
   /** Calls the host aborted before they started here (a cancel, a shutdown): they must never start. */
   readonly #abortedUnstarted = new Map<number, WireError>();
+  /** Told when the host lets the batch run more calls at once. */
+  onSlots: (more: number) => void = () => {};
 
   constructor(readonly port: MessagePort) {
     port.on('message', (message: HostMessage) => this.#receive(message));
@@ -135,6 +137,8 @@ class BatchChannel {
       this.#waiting.delete(message.req);
       if (message.error !== undefined) waiting?.reject(fromWire(message.error));
       else waiting?.resolve(message.value);
+    } else if (message.t === 'slots') {
+      this.onSlots(message.more);
     } else {
       for (const id of message.ids) {
         const running = this.#running.get(id);
@@ -291,6 +295,9 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
   const unsent: CallOutcome[] = [];
   let flushing = false;
   let heartbeat: NodeJS.Timeout | undefined;
+  // Places the host gives while the plugin loads are used once its calls start.
+  let slots = task.concurrency;
+  channel.onSlots = (more) => (slots += more);
   // Outcomes of calls that end while others go on are sent together, once per turn of the event loop.
   const flush = () => {
     flushing = false;
@@ -328,7 +335,7 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
         (err: unknown) => record({ id: call.id, error: wireError(err) }),
       );
     };
-    // At most `concurrency` calls at once: each one that ends starts the next.
+    // At most `slots` calls at once (more as the host gives them): each one that ends starts the next.
     const record = (outcome: CallOutcome) => {
       unsent.push(outcome);
       left -= 1;
@@ -340,11 +347,15 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
         setImmediate(flush);
       }
     };
-    for (let i = 0; i < task.concurrency; i += 1) {
-      const next = queue.next();
-      if (next.done === true) break;
-      start(next.value);
-    }
+    const startMore = (count: number) => {
+      for (let i = 0; i < count; i += 1) {
+        const next = queue.next();
+        if (next.done === true) break;
+        start(next.value);
+      }
+    };
+    channel.onSlots = startMore;
+    startMore(slots);
     await done;
     return { outcomes: unsent.splice(0, unsent.length) };
   } finally {

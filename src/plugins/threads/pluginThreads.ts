@@ -3,12 +3,13 @@
  * `process.exit`, an uncaught throw or rejection (a timer's included) or running out of memory ends the plugin's
  * thread, which the pool replaces; a plugin that holds its thread past the time limit has its thread stopped.
  *
- * Batches. The calls of one invocation go to the threads in batches: those made while the invocation's previous
- * batch ran travel together, and their outcomes come back together, so a no-op plugin costs a round trip per batch,
- * not per item. One batch of an invocation runs at a time, at most `concurrency` of its calls at once (a run's
- * `ITEM_CONCURRENCY`). A pool thread runs up to `batchesPerThread` batches at once, of different invocations: many
- * small runs share the threads instead of queuing for them one call each. An invocation's first batch carries its
- * input, so it starts in the thread without asking for it.
+ * Batches. The calls of one invocation go to the threads in batches: those made in one turn travel together, and
+ * their outcomes come back together, so a no-op plugin costs a round trip per batch, not per item. An invocation
+ * may have several batches in flight, which share its `concurrency` places (a run's `ITEM_CONCURRENCY`, see
+ * `Lane`): a batch's thread runs as many of its calls at once as the places it holds, and a slow call holds one
+ * place, not the invocation's other calls. A pool thread runs up to `batchesPerThread` batches at once: many small
+ * runs share the threads instead of queuing for them one call each. An invocation's first batch carries its input,
+ * so it starts in the thread without asking for it.
  *
  * Time limits run in the thread, from when each call starts there: the call's signal aborts and it fails
  * `PLUGIN_TIMEOUT`. Synchronous code can hold the thread's timers too; so a thread running a batch beats every
@@ -142,13 +143,21 @@ class Batch {
   readonly #silenceMs: number;
   /** Another batch was in flight while this one ran (see `Stopped.shared`). */
   shared = false;
+  /** Calls of the batch the thread may run at once: the invocation's places it holds (see `Lane`). */
+  slots: number;
+  /** Outcomes the thread sent: the calls it has not answered yet are running there, or queued. */
+  #answered = 0;
+  /** Called when outcomes came in: places the batch held may be free now. */
+  onAnswered: () => void = () => {};
 
   constructor(
     readonly calls: LiveCall[],
     invocationKey: string,
     options: PluginThreadOptions,
     input: InvocationInput | undefined,
+    slots: number,
   ) {
+    this.slots = slots;
     this.#byId = new Map(calls.map((call) => [call.id, call]));
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
@@ -163,7 +172,7 @@ class Batch {
       tenantId: first.tenantId,
       user: first.user,
       timeoutMs: first.timeoutMs,
-      concurrency: first.concurrency,
+      concurrency: slots,
       heartbeatMs: Math.max(10, Math.floor(options.unresponsiveMs / 4)),
       // Spelled out rather than spread (a call per item: see invocationService.ts); an absent field travels as
       // undefined, which the thread reads as absent.
@@ -200,6 +209,22 @@ class Batch {
     }
   }
 
+  /** Calls the thread runs now at most: none is started beyond `slots`, and each answered one no longer runs. */
+  get held(): number {
+    return Math.min(this.slots, this.calls.length - this.#answered);
+  }
+
+  /** Calls the thread has queued behind its `slots`: what more places would start at once. */
+  get queued(): number {
+    return this.calls.length - this.#answered - this.slots;
+  }
+
+  /** Lets the thread run `more` calls of the batch at once. */
+  grow(more: number): void {
+    this.slots += more;
+    this.#port.postMessage({ t: 'slots', more } satisfies HostMessage);
+  }
+
   /**
    * Tells the thread to stop `call`. Calls aborted together (a cancel aborts every call of its run) go in one
    * message, so the thread learns of all of them before the end of one lets the next start.
@@ -228,6 +253,7 @@ class Batch {
   }
 
   #settle(outcomes: CallOutcome[]): void {
+    this.#answered += outcomes.length;
     for (const outcome of outcomes) {
       const call = this.#byId.get(outcome.id);
       if (call === undefined) continue;
@@ -248,6 +274,7 @@ class Batch {
         return;
       case 'outcomes':
         this.#settle(message.outcomes);
+        this.onAnswered();
         return;
       case 'log':
         this.#byId.get(message.id)?.request.log[message.level](message.message, message.fields);
@@ -287,6 +314,36 @@ class Batch {
   }
 }
 
+/**
+ * The batches of one invocation in the threads, sharing its `concurrency` places: a batch holds as many as the
+ * thread may run of its calls at once, and gives them back as its calls are answered. Free places go first to
+ * batches with calls queued behind theirs, then to a new batch.
+ */
+class Lane {
+  readonly batches = new Set<Batch>();
+
+  constructor(readonly concurrency: number) {}
+
+  get free(): number {
+    let held = 0;
+    for (const batch of this.batches) held += batch.held;
+    return this.concurrency - held;
+  }
+
+  /** Gives free places to the batches that have calls waiting for one; returns how many are still free. */
+  share(): number {
+    let free = this.free;
+    for (const batch of this.batches) {
+      if (free <= 0) break;
+      const more = Math.min(free, batch.queued);
+      if (more <= 0) continue;
+      batch.grow(more);
+      free -= more;
+    }
+    return free;
+  }
+}
+
 export class PluginThreads implements PluginCalls {
   readonly options: PluginThreadOptions;
   readonly #logger: Logger;
@@ -298,13 +355,15 @@ export class PluginThreads implements PluginCalls {
   readonly #invocationKeys = new WeakMap<InvocationInput, string>();
   /** Calls waiting for their invocation's next batch. */
   readonly #waiting = new Map<InvocationInput, LiveCall[]>();
-  /** Invocations with a batch in a thread. */
-  readonly #running = new Set<InvocationInput>();
+  /** Invocations with batches in the threads. */
+  readonly #lanes = new Map<InvocationInput, Lane>();
   /** Invocations whose input went with a batch already: later batches send only its key. */
   readonly #inputsSent = new WeakSet<InvocationInput>();
   /** Batches in the shared pool's threads now. */
   readonly #inFlight = new Set<Batch>();
-  #dispatching = false;
+  /** A dispatch is queued at the end of this microtask turn (`#soon`), or at the next tick (`#later`). */
+  #soon = false;
+  #later = false;
   /** One abort listener per signal (a run's), however many of its calls are live. */
   readonly #watched = new Map<AbortSignal, { calls: Set<LiveCall>; listener: () => void }>();
   /** Suspects run alone one at a time: each waits for the one before. */
@@ -325,7 +384,7 @@ export class PluginThreads implements PluginCalls {
       const waiting = this.#waiting.get(request.input);
       if (waiting === undefined) this.#waiting.set(request.input, [call]);
       else waiting.push(call);
-      this.#scheduleDispatch();
+      this.#scheduleDispatch(this.#lanes.has(request.input));
     });
   }
 
@@ -357,26 +416,63 @@ export class PluginThreads implements PluginCalls {
     };
   }
 
-  /** Once this tick's calls are in: a tick's calls of one invocation make one batch. */
-  #scheduleDispatch(): void {
-    if (this.#dispatching) return;
-    this.#dispatching = true;
-    process.nextTick(() => {
-      this.#dispatching = false;
-      for (const [input, waiting] of this.#waiting) {
-        if (this.#running.has(input)) continue;
-        this.#waiting.delete(input);
-        const calls = waiting.filter((call) => !call.settled);
-        if (calls.length > 0) void this.#runBatch(input, calls);
-      }
-    });
+  /**
+   * An invocation's first calls go at the end of this microtask turn: a run's worker sets up a whole claim's items
+   * (hundreds) in one promise chain, and a tick ends only once all of them are set up, so the first item would wait
+   * for the last one's setup. Calls of an invocation with batches in flight wait for the next tick instead: all a
+   * claim's calls made meanwhile then travel together in one batch.
+   */
+  #scheduleDispatch(inFlight: boolean): void {
+    if (inFlight) {
+      if (this.#later) return;
+      this.#later = true;
+      process.nextTick(() => {
+        this.#later = false;
+        this.#dispatch(true);
+      });
+    } else if (!this.#soon) {
+      this.#soon = true;
+      queueMicrotask(() => {
+        this.#soon = false;
+        this.#dispatch(false);
+      });
+    }
   }
 
-  async #runBatch(input: InvocationInput, calls: LiveCall[]): Promise<void> {
-    this.#running.add(input);
+  /** Sends each invocation's waiting calls in one batch, if it has free places; `all`: those with batches in flight too. */
+  #dispatch(all: boolean): void {
+    for (const [input, waiting] of this.#waiting) {
+      const lane = this.#lanes.get(input);
+      if (lane !== undefined && !all) continue;
+      const free = lane === undefined ? (waiting[0] as LiveCall).request.concurrency : lane.share();
+      if (free <= 0) continue;
+      this.#waiting.delete(input);
+      const calls = waiting.filter((call) => !call.settled);
+      if (calls.length > 0) void this.#runBatch(input, calls, Math.min(free, calls.length));
+    }
+  }
+
+  #laneOf(input: InvocationInput, concurrency: number): Lane {
+    let lane = this.#lanes.get(input);
+    if (lane === undefined) {
+      lane = new Lane(concurrency);
+      this.#lanes.set(input, lane);
+    }
+    return lane;
+  }
+
+  /** Places of `lane` given back: to its batches with calls queued, then to the calls waiting at the next tick. */
+  #placesFreed(input: InvocationInput, lane: Lane): void {
+    if (lane.share() > 0 && this.#waiting.has(input)) this.#scheduleDispatch(true);
+  }
+
+  async #runBatch(input: InvocationInput, calls: LiveCall[], slots: number): Promise<void> {
+    const lane = this.#laneOf(input, (calls[0] as LiveCall).request.concurrency);
     const first = !this.#inputsSent.has(input);
     this.#inputsSent.add(input);
-    const batch = new Batch(calls, this.#keyOf(input), this.options, first ? input : undefined);
+    const batch = new Batch(calls, this.#keyOf(input), this.options, first ? input : undefined, slots);
+    lane.batches.add(batch);
+    batch.onAnswered = () => this.#placesFreed(input, lane);
     if (this.#inFlight.size > 0) {
       batch.shared = true;
       for (const other of this.#inFlight) other.shared = true;
@@ -387,8 +483,9 @@ export class PluginThreads implements PluginCalls {
       if (stopped !== undefined) this.#stopped(stopped);
     } finally {
       this.#inFlight.delete(batch);
-      this.#running.delete(input);
-      if (this.#waiting.has(input)) this.#scheduleDispatch();
+      lane.batches.delete(batch);
+      if (lane.batches.size === 0) this.#lanes.delete(input);
+      this.#placesFreed(input, lane);
     }
   }
 
@@ -451,7 +548,7 @@ export class PluginThreads implements PluginCalls {
       if (this.#closed) return call.fail(new DomainError('PLUGIN_FAILED', `${call.request.what}: the service is shutting down`));
       // One thread that runs one batch (of one call) at a time: the call is alone in it.
       this.#alone ??= this.#newPool(1, 1);
-      const stopped = await new Batch([call], this.#keyOf(call.request.input), this.options, call.request.input).run(this.#alone);
+      const stopped = await new Batch([call], this.#keyOf(call.request.input), this.options, call.request.input, 1).run(this.#alone);
       if (stopped !== undefined) this.#charge(call, stopped.reason, stopped.stuck);
     });
   }

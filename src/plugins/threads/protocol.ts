@@ -1,6 +1,6 @@
 /**
  * The messages between the service and its plugin threads. A batch task is a batch of plugin calls of one invocation
- * (those the service made while the invocation's previous batch ran), sent with a `MessagePort` that carries,
+ * (those the service made in one turn, or while the invocation had no place free), sent with a `MessagePort` that carries,
  * while the batch runs, the calls' `ctx.records` and `ctx.log` traffic, outcomes as they come, heartbeats and
  * aborts. Everything here is structured-cloned: no functions, no class instances that must survive.
  */
@@ -46,7 +46,11 @@ export interface BatchTask {
   user: string;
   /** Time limit of each call, from when it starts in the thread. */
   timeoutMs: number;
-  /** Calls of the batch running at once at most (`ITEM_CONCURRENCY`). */
+  /**
+   * Calls of the batch running at once at most, to begin with: the batch's share of its invocation's
+   * `ITEM_CONCURRENCY`, which other batches of the invocation in flight hold the rest of. The host raises it
+   * (`{ t: 'slots' }`) as those give theirs back.
+   */
   concurrency: number;
   /** How often the thread says it is alive while the batch runs. */
   heartbeatMs: number;
@@ -80,7 +84,9 @@ export type ThreadMessage =
 export type HostMessage =
   | { t: 'input'; input: InvocationInput }
   | { t: 'records'; req: number; value?: unknown; error?: WireError }
-  | { t: 'abort'; ids: number[]; reason: WireError };
+  | { t: 'abort'; ids: number[]; reason: WireError }
+  /** The batch may run `more` of its calls at once than it did. */
+  | { t: 'slots'; more: number };
 
 /** Loading a plugin (threads/loadThread.ts). */
 export interface LoadTask {
