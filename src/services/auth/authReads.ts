@@ -5,8 +5,9 @@
  * process makes it, so a disabled account or tenant, a changed password or role takes effect at the next request
  * everywhere, at the price of one small read per request instead of four.
  *
- * Only what exists is kept (users found, callers authenticated): names a client makes up are read from the store
- * each time, so they cannot grow these maps. Both are emptied whenever the generation moves.
+ * Only what exists is kept (users found, callers authenticated, whether a validly signed access token is revoked):
+ * names a client makes up are read from the store each time, so they cannot grow these maps. All are emptied
+ * whenever the generation moves.
  */
 import type { Caller } from '../../domain/access.js';
 import type { AuthStore, UserRecord } from '../../store/authTypes.js';
@@ -16,6 +17,7 @@ export class AuthReads {
   #generation: number | undefined;
   readonly #users = new Map<string, UserRecord>();
   readonly #callers = new Map<string, Caller>();
+  readonly #revoked = new Map<string, { revoked: boolean }>();
 
   constructor(store: AuthStore) {
     this.#store = store;
@@ -30,6 +32,7 @@ export class AuthReads {
     if (generation === this.#generation) return;
     this.#users.clear();
     this.#callers.clear();
+    this.#revoked.clear();
     this.#generation = generation;
   }
 
@@ -40,6 +43,15 @@ export class AuthReads {
   /** The caller `user` is in `tenant`, read by `read` when not kept; kept only when it is one. */
   caller(user: UserRecord, tenant: string, read: () => Promise<Caller | undefined>): Promise<Caller | undefined> {
     return this.#kept(this.#callers, `${user.username}\u0000${tenant}`, read);
+  }
+
+  /**
+   * Whether the valid access token `tokenId` (or its grant) is revoked, read by `read` when not kept. A revocation
+   * moves the generation on, so a kept answer holds until one is recorded, in any process.
+   */
+  async revoked(tokenId: string, read: () => Promise<boolean>): Promise<boolean> {
+    const answer = await this.#kept(this.#revoked, tokenId, async () => ({ revoked: await read() }));
+    return answer?.revoked === true;
   }
 
   /** What `kept` holds under `key`, else what `read` finds, kept when found. */

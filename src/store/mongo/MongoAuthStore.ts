@@ -8,6 +8,7 @@ import type { TenantId } from '../../domain/types.js';
 import type {
   AuthStore,
   NewToken,
+  OAuthRevocationStore,
   RoleInput,
   RoleRecord,
   RoleStore,
@@ -32,6 +33,7 @@ import { findPage } from './operations.js';
 import { MONGO_DEFAULTS } from './defaults.js';
 import { MongoAuthGeneration } from './authGeneration.js';
 import { MongoUserStore } from './MongoUserStore.js';
+import { MongoOAuthRevocations, type OAuthRevocationDocument } from './MongoOAuthRevocations.js';
 
 class MongoTenantStore implements TenantStore {
   constructor(
@@ -193,6 +195,7 @@ export class MongoAuthStore implements AuthStore {
   readonly users: MongoUserStore;
   readonly roles: RoleStore;
   readonly tokens: TokenStore;
+  readonly oauthRevocations: OAuthRevocationStore;
   readonly #generation: MongoAuthGeneration;
 
   constructor(db: Db, now: Clock, collectionOptions: CollectionOptions) {
@@ -203,6 +206,7 @@ export class MongoAuthStore implements AuthStore {
     this.users = new MongoUserStore(db.collection<UserDocument>(names.users, collectionOptions), now, changed);
     this.roles = new MongoRoleStore(db.collection<RoleDocument>(names.roles, collectionOptions), now, changed);
     this.tokens = new MongoTokenStore(db.collection<TokenDocument>(names.apiTokens, collectionOptions), now);
+    this.oauthRevocations = new MongoOAuthRevocations(db.collection<OAuthRevocationDocument>(names.oauthRevocations, collectionOptions), changed);
   }
 
   generation(): Promise<number> {

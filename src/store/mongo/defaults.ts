@@ -21,6 +21,7 @@ export const MONGO_DEFAULTS = {
     roles: 'roles',
     apiTokens: 'apiTokens',
     oauthState: 'oauthState',
+    oauthRevocations: 'oauthRevocations',
     authGeneration: 'authGeneration',
   },
 } as const satisfies { databaseName: string; collections: Record<string, string> };

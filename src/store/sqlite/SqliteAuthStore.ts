@@ -7,6 +7,7 @@ import type { TenantId } from '../../domain/types.js';
 import type {
   AuthStore,
   NewToken,
+  OAuthRevocationStore,
   RoleInput,
   RoleRecord,
   RoleStore,
@@ -20,6 +21,7 @@ import type { Clock } from '../queryRules.js';
 import { requireString } from '../queryRules.js';
 import {
   AUTH_GENERATION_SQL,
+  OAUTH_REVOCATION_SQL,
   ROLE_SQL,
   TENANT_SQL,
   TOKEN_SQL,
@@ -171,11 +173,33 @@ class SqliteTokenStore implements TokenStore {
   }
 }
 
+class SqliteOAuthRevocationStore implements OAuthRevocationStore {
+  constructor(
+    private readonly statements: StatementCache,
+    private readonly now: Clock,
+  ) {}
+
+  async revoke(id: string, until: Date): Promise<void> {
+    const key = requireString(id, 'revocation');
+    this.statements.write(() => {
+      // Expired ones go as new ones come: the table holds what may still refuse a live token.
+      this.statements.prepare(OAUTH_REVOCATION_SQL.purge).run(this.now().getTime());
+      this.statements.prepare(OAUTH_REVOCATION_SQL.insert).run(key, until.getTime());
+    });
+  }
+
+  async anyRevoked(ids: readonly string[], at: Date): Promise<boolean> {
+    const keys = ids.map((id) => requireString(id, 'revocation'));
+    return this.statements.prepare<number>(OAUTH_REVOCATION_SQL.anyRevoked).pluck().get(JSON.stringify(keys), at.getTime()) === 1;
+  }
+}
+
 export class SqliteAuthStore implements AuthStore {
   readonly tenants: TenantStore;
   readonly users: SqliteUserStore;
   readonly roles: RoleStore;
   readonly tokens: TokenStore;
+  readonly oauthRevocations: OAuthRevocationStore;
   readonly #statements: StatementCache;
 
   constructor(statements: StatementCache, now: Clock) {
@@ -184,9 +208,10 @@ export class SqliteAuthStore implements AuthStore {
     this.users = new SqliteUserStore(statements, now);
     this.roles = new SqliteRoleStore(statements, now);
     this.tokens = new SqliteTokenStore(statements, now);
+    this.oauthRevocations = new SqliteOAuthRevocationStore(statements, now);
   }
 
-  /** Moved on by the triggers of migration 15, in the same transaction as the change. */
+  /** Moved on by the triggers of migrations 15 and 17, in the same transaction as the change. */
   async generation(): Promise<number> {
     return this.#statements.prepare<number>(AUTH_GENERATION_SQL).pluck().get() ?? 0;
   }

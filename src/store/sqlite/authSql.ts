@@ -63,6 +63,13 @@ const TOKEN = 'id, tenant_id, username, label, secret_hash, created_at, created_
 /** The counter migration 15's triggers move on at every change to a tenant, user, membership or role. */
 export const AUTH_GENERATION_SQL = 'SELECT n FROM auth_generation';
 
+/** Migration 17's table; `until` in epoch milliseconds. */
+export const OAUTH_REVOCATION_SQL = {
+  purge: 'DELETE FROM oauth_revocations WHERE until <= ?',
+  insert: 'INSERT INTO oauth_revocations (id, until) VALUES (?, ?) ON CONFLICT DO NOTHING',
+  anyRevoked: 'SELECT EXISTS (SELECT 1 FROM oauth_revocations WHERE id IN (SELECT value FROM json_each(?)) AND until > ?)',
+};
+
 export const TENANT_SQL = {
   insert: `INSERT INTO tenants (${TENANT}) VALUES (@id, @name, 0, @createdAt, @createdBy)
     ON CONFLICT DO NOTHING RETURNING ${TENANT}`,
