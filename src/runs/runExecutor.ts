@@ -10,9 +10,10 @@
  * A run just stored by this process (`wake` with the stored run) starts here at once when there is room: no Agenda
  * round trip before its first item. Such a direct session saves its session's job only once it outlives a heartbeat
  * (due a lock lifetime later, and pushed back at every heartbeat: it comes due only if this process dies), so a
- * small run costs Agenda nothing; a run that ends sooner is recovered, if this process dies, by the restart or by
- * another process's sweep, as a run whose wake was lost. A run with more items than a claim opens its further slots
- * at once, as a woken run does.
+ * small run costs Agenda nothing. A run whose direct session dies sooner (with its process) has no job to come due:
+ * every process with runs looks for such runs at each poll, reading only (`#watchDirectSessions`), and takes one up
+ * a lock lifetime after it started, as Agenda takes up a job whose lock expired. A run with more items than a claim
+ * opens its further slots at once, as a woken run does.
  *
  * Lifecycle: `start()` defines the jobs, starts Agenda and wakes every run left active by a previous process
  * (crash or shutdown), or with `processRuns: false` only readies Agenda to save jobs; `stop()` stops claiming,
@@ -170,6 +171,10 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   /** Ends the hold of the slot job this process keeps (see `#handleSlot`). */
   readonly #releases = new Set<() => void>();
   #agenda: Agenda | undefined;
+  /** Looks for runs whose direct session died (see `#watchDirectSessions`). */
+  #directWatch: NodeJS.Timeout | undefined;
+  /** Runs older than a dead direct session's run is found at: the sweep's alone from then on. */
+  readonly #pastDirectAge = new Set<string>();
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -225,6 +230,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     await agenda.start();
     this.#agenda = agenda;
     await agenda.every(this.#options.sweepEveryMs, RUN_SWEEP_JOB_NAME, undefined, { skipImmediate: true });
+    this.#watchDirectSessions();
     // Runs a previous process left active (it crashed, or shut down mid-run) continue here.
     for (const { tenant, id } of await this.#deps.runs.listActive()) await this.wake(tenant, id);
   }
@@ -313,25 +319,58 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   /**
    * Wakes every active run that no session's job stands for, locked or waiting: a run is never left active with
    * nobody to take it up, whatever failed between the store and Agenda (a job that could not be saved after the
-   * run was, a session that failed). A run worked on elsewhere has its job locked there, so it is left alone.
+   * run was, a session that failed, a direct session whose process died). A run worked on elsewhere has its job
+   * locked there, so it is left alone. `directOnly` (see `#watchDirectSessions`) passes over runs past the age a
+   * dead direct session's run is found at, and remembers them so as not to read them again.
    */
-  async #wakeStranded(): Promise<void> {
+  async #wakeStranded(directOnly = false): Promise<void> {
     const agenda = this.#agenda;
     if (agenda === undefined) return;
+    const { lockLifetimeMs, sweepEveryMs } = this.#options;
+    const active = await this.#deps.runs.listActive();
+    if (directOnly) for (const id of this.#pastDirectAge) if (!active.some((run) => run.id === id)) this.#pastDirectAge.delete(id);
+    const others = active.filter(({ id }) => !this.#active.has(id) && !(directOnly && this.#pastDirectAge.has(id)));
+    if (others.length === 0) return;
     const { jobs } = await agenda.queryJobs({ name: RUN_JOB_NAME });
     const standing = new Set(jobs.map((job) => (job.data as Partial<RunJobData> | undefined)?.runId));
-    for (const { tenant, id } of await this.#deps.runs.listActive()) {
-      if (standing.has(id) || this.#active.has(id)) continue;
+    for (const { tenant, id } of others) {
+      if (standing.has(id)) continue;
       const run = await this.#deps.runs.get(tenant, id);
       // An open run whose posted items are all processed waits for its client, not for a worker; a waiting run for
       // the runs it follows, until none of them is active (then its wake was lost: it is woken here).
       if (run === undefined || isOver(run) || (run.open && run.counts.processed >= run.counts.posted)) continue;
-      // Taken up less than a lock lifetime ago: maybe by a direct session in another process, whose job comes later.
-      if (run.startedAt !== undefined && Date.now() - run.startedAt.getTime() < this.#options.lockLifetimeMs) continue;
+      // Stored or taken up less than a lock lifetime ago: maybe by a direct session in another process, whose job
+      // comes at its first heartbeat.
+      const age = Date.now() - (run.startedAt ?? run.createdAt).getTime();
+      if (age < lockLifetimeMs) continue;
+      if (directOnly && age > lockLifetimeMs + sweepEveryMs) {
+        this.#pastDirectAge.add(id);
+        continue;
+      }
       if (run.status === RUN_STATUS.Waiting && (await this.#deps.runs.waitingFor(tenant, id)).length > 0) continue;
       this.#deps.logger.warn({ run: id, tenant }, 'active run with no session: woken');
       await this.wake(tenant, id);
     }
+  }
+
+  /**
+   * A direct session saves no job before its first heartbeat, so a process that dies sooner leaves its run with
+   * none to come due. Every process with runs looks for such runs at each poll (`processEveryMs`), as Agenda looks
+   * for jobs whose lock expired, and wakes one a lock lifetime after it was stored or taken up: as soon as a run with
+   * a job would be taken up, and with no Agenda write on a small run's way. Reads only: the active runs (with the
+   * run jobs, when some run here is not this process's), and each run without a job, until it is older than the
+   * sweep's period past that (then the sweep's alone).
+   */
+  #watchDirectSessions(): void {
+    let looking = false;
+    this.#directWatch = setInterval(() => {
+      if (looking || this.#stopping !== undefined) return;
+      looking = true;
+      this.#wakeStranded(true)
+        .catch((err: unknown) => this.#deps.logger.warn({ err }, 'could not look for runs whose direct session died; the next poll will'))
+        .finally(() => (looking = false));
+    }, this.#options.processEveryMs);
+    this.#directWatch.unref();
   }
 
   /**
@@ -545,6 +584,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   }
 
   async #stop(): Promise<void> {
+    clearInterval(this.#directWatch);
     this.#release();
     await this.#starting?.catch(() => undefined);
     const agenda = this.#agenda;

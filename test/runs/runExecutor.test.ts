@@ -72,7 +72,8 @@ describe('RunExecutor slots', () => {
     get: async (_tenant: TenantId, id: string) => {
       const status = statuses.get(id);
       const counts = { posted: 2, processed: 1, failed: 0, affected: 1 };
-      return status === undefined ? undefined : ({ id, tenant: TENANT, status, counts } as Run);
+      // Stored long ago: a run without a job is the sweep's to wake, not taken for a direct session just started.
+      return status === undefined ? undefined : ({ id, tenant: TENANT, status, counts, createdAt: new Date(0) } as Run);
     },
   } as unknown as RunStore;
 
