@@ -120,6 +120,11 @@ interface ActiveRun {
   ownJob?: Job<RunJobData>;
 }
 
+/** When the run was last taken up (by a session, after a rerun too), or stored if never. */
+function takenUpAt(run: Run): number {
+  return (run.startedAt ?? run.createdAt).getTime();
+}
+
 /** Gone (purged), or in a final status: nobody works on it any more. */
 function isOver(run: Run | undefined): boolean {
   return run === undefined || isFinalRunStatus(run.status);
@@ -173,8 +178,8 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   #agenda: Agenda | undefined;
   /** Looks for runs whose direct session died (see `#watchDirectSessions`). */
   #directWatch: NodeJS.Timeout | undefined;
-  /** Runs older than a dead direct session's run is found at: the sweep's alone from then on. */
-  readonly #pastDirectAge = new Set<string>();
+  /** When each active run of another process is next looked at by `#watchDirectSessions` (never: the sweep's). */
+  readonly #directDue = new Map<string, number>();
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -319,58 +324,77 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   /**
    * Wakes every active run that no session's job stands for, locked or waiting: a run is never left active with
    * nobody to take it up, whatever failed between the store and Agenda (a job that could not be saved after the
-   * run was, a session that failed, a direct session whose process died). A run worked on elsewhere has its job
-   * locked there, so it is left alone. `directOnly` (see `#watchDirectSessions`) passes over runs past the age a
-   * dead direct session's run is found at, and remembers them so as not to read them again.
+   * run was, a session that failed). A run worked on elsewhere has its job locked there, so it is left alone.
    */
-  async #wakeStranded(directOnly = false): Promise<void> {
+  async #wakeStranded(): Promise<void> {
     const agenda = this.#agenda;
     if (agenda === undefined) return;
-    const { lockLifetimeMs, sweepEveryMs } = this.#options;
-    const active = await this.#deps.runs.listActive();
-    if (directOnly) for (const id of this.#pastDirectAge) if (!active.some((run) => run.id === id)) this.#pastDirectAge.delete(id);
-    const others = active.filter(({ id }) => !this.#active.has(id) && !(directOnly && this.#pastDirectAge.has(id)));
-    if (others.length === 0) return;
     const { jobs } = await agenda.queryJobs({ name: RUN_JOB_NAME });
     const standing = new Set(jobs.map((job) => (job.data as Partial<RunJobData> | undefined)?.runId));
-    for (const { tenant, id } of others) {
-      if (standing.has(id)) continue;
-      const run = await this.#deps.runs.get(tenant, id);
-      // An open run whose posted items are all processed waits for its client, not for a worker; a waiting run for
-      // the runs it follows, until none of them is active (then its wake was lost: it is woken here).
-      if (run === undefined || isOver(run) || (run.open && run.counts.processed >= run.counts.posted)) continue;
-      // Stored or taken up less than a lock lifetime ago: maybe by a direct session in another process, whose job
-      // comes at its first heartbeat.
-      const age = Date.now() - (run.startedAt ?? run.createdAt).getTime();
-      if (age < lockLifetimeMs) continue;
-      if (directOnly && age > lockLifetimeMs + sweepEveryMs) {
-        this.#pastDirectAge.add(id);
-        continue;
-      }
-      if (run.status === RUN_STATUS.Waiting && (await this.#deps.runs.waitingFor(tenant, id)).length > 0) continue;
-      this.#deps.logger.warn({ run: id, tenant }, 'active run with no session: woken');
-      await this.wake(tenant, id);
+    for (const { tenant, id } of await this.#deps.runs.listActive()) {
+      if (standing.has(id) || this.#active.has(id)) continue;
+      if (await this.#stranded(await this.#deps.runs.get(tenant, id))) await this.#wakeNoSession(tenant, id);
     }
+  }
+
+  /** Whether `run`, active and with no session's job, waits for a worker, and is not maybe in a direct session. */
+  async #stranded(run: Run | undefined): Promise<boolean> {
+    // An open run whose posted items are all processed waits for its client, not for a worker; a waiting run for
+    // the runs it follows, until none of them is active (then its wake was lost: it is woken).
+    if (run === undefined || isOver(run) || (run.open && run.counts.processed >= run.counts.posted)) return false;
+    // Stored or taken up less than a lock lifetime ago: maybe by a direct session in another process, whose job
+    // comes at its first heartbeat.
+    if (Date.now() - takenUpAt(run) < this.#options.lockLifetimeMs) return false;
+    return run.status !== RUN_STATUS.Waiting || (await this.#deps.runs.waitingFor(run.tenant, run.id)).length === 0;
+  }
+
+  async #wakeNoSession(tenant: TenantId, runId: string): Promise<void> {
+    this.#deps.logger.warn({ run: runId, tenant }, 'active run with no session: woken');
+    await this.wake(tenant, runId);
   }
 
   /**
    * A direct session saves no job before its first heartbeat, so a process that dies sooner leaves its run with
-   * none to come due. Every process with runs looks for such runs at each poll (`processEveryMs`), as Agenda looks
-   * for jobs whose lock expired, and wakes one a lock lifetime after it was stored or taken up: as soon as a run with
-   * a job would be taken up, and with no Agenda write on a small run's way. Reads only: the active runs (with the
-   * run jobs, when some run here is not this process's), and each run without a job, until it is older than the
-   * sweep's period past that (then the sweep's alone).
+   * none to come due. Every process with runs looks at the active runs at each poll (`processEveryMs`), as Agenda
+   * looks for jobs whose lock expired, and wakes such a run a lock lifetime after it was stored or taken up: as soon
+   * as a run with a job would be taken up, with no Agenda write on a small run's way. Reads only, and few: each
+   * run of another process is read when first seen and once it is due, its job looked for then; past that (a job,
+   * a wake, or older than the sweep's period past it) it is the sweep's alone (`#directDue`).
    */
   #watchDirectSessions(): void {
     let looking = false;
     this.#directWatch = setInterval(() => {
       if (looking || this.#stopping !== undefined) return;
       looking = true;
-      this.#wakeStranded(true)
+      this.#wakeDeadDirectSessions()
         .catch((err: unknown) => this.#deps.logger.warn({ err }, 'could not look for runs whose direct session died; the next poll will'))
         .finally(() => (looking = false));
     }, this.#options.processEveryMs);
     this.#directWatch.unref();
+  }
+
+  async #wakeDeadDirectSessions(): Promise<void> {
+    const agenda = this.#agenda;
+    if (agenda === undefined) return;
+    const { lockLifetimeMs, sweepEveryMs } = this.#options;
+    const active = await this.#deps.runs.listActive();
+    const activeIds = new Set<string>(active.map((run) => run.id));
+    for (const id of this.#directDue.keys()) if (!activeIds.has(id)) this.#directDue.delete(id);
+    for (const { tenant, id } of active) {
+      const due = this.#directDue.get(id);
+      if (this.#active.has(id) || (due !== undefined && due > Date.now())) continue;
+      const run = await this.#deps.runs.get(tenant, id);
+      if (run === undefined) continue;
+      const age = Date.now() - takenUpAt(run);
+      if (age < lockLifetimeMs) {
+        this.#directDue.set(id, takenUpAt(run) + lockLifetimeMs);
+        continue;
+      }
+      this.#directDue.set(id, Number.POSITIVE_INFINITY);
+      if (age > lockLifetimeMs + sweepEveryMs) continue;
+      const { jobs } = await agenda.queryJobs({ name: RUN_JOB_NAME, data: { tenant, runId: id }, limit: 1 });
+      if (jobs.length === 0 && (await this.#stranded(run))) await this.#wakeNoSession(tenant, id);
+    }
   }
 
   /**
