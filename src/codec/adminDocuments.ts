@@ -10,7 +10,7 @@ import tokenSchema from '../../schemas/admin-token.json' with { type: 'json' };
 import userSchema from '../../schemas/admin-user.json' with { type: 'json' };
 import { actionsFromLetters, lettersFromActions } from '../domain/accountRules.js';
 import type { TenantId } from '../domain/types.js';
-import type { RoleInput, RoleRecord, TenantRecord, TokenRecord, UserRecord } from '../store/authTypes.js';
+import type { RoleInput, RoleRecord, TenantRecord, TokenRecord, UserRecord } from '../domain/accounts.js';
 import type { ListSpec } from './commonList.js';
 import { rootNamed } from './documentEnvelope.js';
 import { createSchemaCheck, validationFailed } from './schemaValidator.js';

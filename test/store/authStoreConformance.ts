@@ -7,7 +7,8 @@ import { expect } from 'chai';
 import { DomainError } from '../../src/domain/errors.js';
 import type { TenantId } from '../../src/domain/types.js';
 import { ADMINISTRATOR_ROLE, READER_ROLE, upgradeDefaultRoles } from '../../src/services/auth/defaultRoles.js';
-import type { AuthStore, RoleInput } from '../../src/store/authTypes.js';
+import type { AuthStore } from '../../src/store/authTypes.js';
+import type { RoleInput } from '../../src/domain/accounts.js';
 import type { Store } from '../../src/store/types.js';
 import { conflict, tickingClock, type StoreConformanceOptions } from './storeConformance.js';
 

@@ -10,7 +10,8 @@
  * whenever the generation moves.
  */
 import type { Caller } from '../../domain/access.js';
-import type { AuthStore, UserRecord } from '../../store/authTypes.js';
+import type { AuthStore } from '../../store/authTypes.js';
+import type { UserRecord } from '../../domain/accounts.js';
 
 export class AuthReads {
   readonly #store: AuthStore;

@@ -9,7 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import { mergePermissions, type Caller } from '../../domain/access.js';
 import type { TenantId } from '../../domain/types.js';
-import type { AuthStore, Membership, RoleRecord, UserRecord } from '../../store/authTypes.js';
+import type { AuthStore } from '../../store/authTypes.js';
+import type { Membership, RoleRecord, UserRecord } from '../../domain/accounts.js';
 import type { Clock } from '../../store/queryRules.js';
 import { looksLikeJwt, revocationIdsOf, type AccessTokenClaims, type AccessTokenVerifier } from './accessTokens.js';
 import { parseToken } from './apiToken.js';

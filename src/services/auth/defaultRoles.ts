@@ -10,7 +10,8 @@ import { ACTIONS, ANY_RESOURCE } from '../../domain/access.js';
 import { DomainError } from '../../domain/errors.js';
 import { allPages } from '../../domain/paging.js';
 import type { TenantId } from '../../domain/types.js';
-import type { AuthStore, RoleInput } from '../../store/authTypes.js';
+import type { AuthStore } from '../../store/authTypes.js';
+import type { RoleInput } from '../../domain/accounts.js';
 
 /** Every action on every resource of the tenant; whoever creates a tenant holds it there. */
 export const ADMINISTRATOR_ROLE: RoleInput = {

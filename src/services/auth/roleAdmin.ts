@@ -3,7 +3,8 @@ import type { Caller } from '../../domain/access.js';
 import { checkPermissions, checkRoleName } from '../../domain/accountRules.js';
 import { DomainError, NotFoundError } from '../../domain/errors.js';
 import type { Page, Paging } from '../../domain/paging.js';
-import type { AuthStore, RoleInput, RoleRecord } from '../../store/authTypes.js';
+import type { AuthStore } from '../../store/authTypes.js';
+import type { RoleInput, RoleRecord } from '../../domain/accounts.js';
 
 function checkRole(input: RoleInput): RoleInput {
   const role: RoleInput = {

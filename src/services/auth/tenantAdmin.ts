@@ -8,7 +8,8 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/err
 import type { Page, Paging } from '../../domain/paging.js';
 import { isSystemAdministrator } from '../../domain/systemTenant.js';
 import type { TenantId } from '../../domain/types.js';
-import type { AuthStore, TenantRecord } from '../../store/authTypes.js';
+import type { AuthStore } from '../../store/authTypes.js';
+import type { TenantRecord } from '../../domain/accounts.js';
 import { SYSTEM_TENANT } from './bootstrap.js';
 import { ADMINISTRATOR_ROLE, ensureDefaultRoles } from './defaultRoles.js';
 

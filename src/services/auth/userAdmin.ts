@@ -12,7 +12,8 @@ import { holdsPermission, type Caller } from '../../domain/access.js';
 import { checkPassword, checkRoleNames, checkUsername } from '../../domain/accountRules.js';
 import { DomainError, NotFoundError, quoted, someOf, ValidationError } from '../../domain/errors.js';
 import type { Page, Paging } from '../../domain/paging.js';
-import type { AuthStore, UserRecord } from '../../store/authTypes.js';
+import type { AuthStore } from '../../store/authTypes.js';
+import type { UserRecord } from '../../domain/accounts.js';
 import { SYSTEM_TENANT } from './bootstrap.js';
 import { hashSecret } from './secretHash.js';
 

@@ -5,18 +5,8 @@
 import type { Collection, CollectionOptions, Db, Filter } from 'mongodb';
 import type { Page, Paging } from '../../domain/paging.js';
 import type { TenantId } from '../../domain/types.js';
-import type {
-  AuthStore,
-  NewToken,
-  OAuthRevocationStore,
-  RoleInput,
-  RoleRecord,
-  RoleStore,
-  TenantRecord,
-  TenantStore,
-  TokenRecord,
-  TokenStore,
-} from '../authTypes.js';
+import type { AuthStore, OAuthRevocationStore, RoleStore, TenantStore, TokenStore } from '../authTypes.js';
+import type { NewToken, RoleInput, RoleRecord, TenantRecord, TokenRecord } from '../../domain/accounts.js';
 import type { Clock } from '../queryRules.js';
 import { newCsid, requireString } from '../queryRules.js';
 import {

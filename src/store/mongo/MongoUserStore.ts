@@ -5,7 +5,8 @@
 import type { Collection, Filter } from 'mongodb';
 import type { Page, Paging } from '../../domain/paging.js';
 import type { TenantId } from '../../domain/types.js';
-import type { NewUser, UserRecord, UserStore } from '../authTypes.js';
+import type { UserStore } from '../authTypes.js';
+import type { NewUser, UserRecord } from '../../domain/accounts.js';
 import type { Clock } from '../queryRules.js';
 import { requireString } from '../queryRules.js';
 import { insertUnique, toUserRecord, type UserDocument } from './authDocuments.js';

@@ -7,7 +7,7 @@ import type { Collection } from 'mongodb';
 import { isDuplicateKey } from './operations.js';
 import type { Action, Permission } from '../../domain/access.js';
 import type { TenantId } from '../../domain/types.js';
-import type { Membership, RoleRecord, TenantRecord, TokenRecord, UserRecord } from '../authTypes.js';
+import type { Membership, RoleRecord, TenantRecord, TokenRecord, UserRecord } from '../../domain/accounts.js';
 import { alreadyExists } from '../authRules.js';
 
 export interface TenantDocument {

@@ -4,18 +4,8 @@
  */
 import type { Page, Paging } from '../../domain/paging.js';
 import type { TenantId } from '../../domain/types.js';
-import type {
-  AuthStore,
-  NewToken,
-  OAuthRevocationStore,
-  RoleInput,
-  RoleRecord,
-  RoleStore,
-  TenantRecord,
-  TenantStore,
-  TokenRecord,
-  TokenStore,
-} from '../authTypes.js';
+import type { AuthStore, OAuthRevocationStore, RoleStore, TenantStore, TokenStore } from '../authTypes.js';
+import type { NewToken, RoleInput, RoleRecord, TenantRecord, TokenRecord } from '../../domain/accounts.js';
 import { alreadyExists } from '../authRules.js';
 import type { Clock } from '../queryRules.js';
 import { requireString } from '../queryRules.js';

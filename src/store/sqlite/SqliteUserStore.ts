@@ -4,7 +4,8 @@
  */
 import type { Page, Paging } from '../../domain/paging.js';
 import type { TenantId } from '../../domain/types.js';
-import type { NewUser, UserRecord, UserStore } from '../authTypes.js';
+import type { UserStore } from '../authTypes.js';
+import type { NewUser, UserRecord } from '../../domain/accounts.js';
 import { alreadyExists } from '../authRules.js';
 import type { Clock } from '../queryRules.js';
 import { requireString } from '../queryRules.js';

@@ -4,7 +4,7 @@
  */
 import type { Action, Permission } from '../../domain/access.js';
 import type { TenantId } from '../../domain/types.js';
-import type { Membership, RoleRecord, TenantRecord, TokenRecord } from '../authTypes.js';
+import type { Membership, RoleRecord, TenantRecord, TokenRecord } from '../../domain/accounts.js';
 
 export interface TenantRow {
   id: string;
