@@ -80,7 +80,7 @@ export interface TokenStore {
  * (say `grant:<id>`, `token:<jti>`). A revocation moves the auth generation on, as any other change to who may act.
  */
 export interface OAuthRevocationStore {
-  /** Records `id` revoked until `until`. Recording it again changes nothing, and moves nothing. */
+  /** Records `id` revoked until `until`. Recording it again changes no answer (the first `until` holds). */
   revoke(id: string, until: Date): Promise<void>;
   /** Whether any of `ids` is revoked at `at` (recorded with an `until` later than `at`). */
   anyRevoked(ids: readonly string[], at: Date): Promise<boolean>;

@@ -1,7 +1,8 @@
 /**
  * OAuth revocations on MongoDB (see `OAuthRevocationStore`): one document per revoked id, deleted by the TTL index
- * once it can refuse no live token. A first recording moves the auth generation on, after it is visible (see
- * authGeneration.ts); a repeated one finds the document there and moves nothing.
+ * once it can refuse no live token. Each recording moves the auth generation on after it is visible (see
+ * authGeneration.ts), a repeated one too: without a transaction, a process that died between the two writes left a
+ * revocation no kept answer knows of yet, and the client's retry is what brings it in.
  */
 import type { Collection } from 'mongodb';
 import type { OAuthRevocationStore } from '../authTypes.js';
@@ -20,8 +21,8 @@ export class MongoOAuthRevocations implements OAuthRevocationStore {
 
   async revoke(id: string, until: Date): Promise<void> {
     const _id = requireString(id, 'revocation');
-    const { upsertedCount } = await this.revocations.updateOne({ _id }, { $setOnInsert: { until } }, { upsert: true });
-    if (upsertedCount > 0) await this.changed();
+    await this.revocations.updateOne({ _id }, { $setOnInsert: { until } }, { upsert: true });
+    await this.changed();
   }
 
   async anyRevoked(ids: readonly string[], at: Date): Promise<boolean> {
