@@ -113,17 +113,8 @@ describe('crash safety (SIGKILL in a direct session, before its first heartbeat)
     });
     const first = await sandbox.start(env);
     const second = await sandbox.start(env);
-    const definitions = await sandbox.request(first, '/cspace-services/batch?classname=test.PidNoteItems');
-    const definitionCsid = [((await definitions.json()) as any)['ns2:abstract-common-list']['list-item']].flat()[0].csid as string;
-    const started = await sandbox.request(first, `/cspace-services/batch/${definitionCsid}/invoke`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Prefer: 'respond-async' },
-      body: JSON.stringify({
-        'ns2:invocationContext': { '@xmlns:ns2': 'http://collectionspace.org/services/common/invocable', mode: 'list', docType: 'CollectionObject', listCSIDs: { csid: csids } },
-      }),
-    });
-    expect(started.status, await started.clone().text()).to.equal(202);
-    const location = started.headers.get('location') ?? '';
+    // A run of a claim's items at most, stored by the first process: a direct session there, with no open slot.
+    const location = await sandbox.startRun(first, 'test.PidNoteItems', { mode: 'list', docType: 'CollectionObject', listCSIDs: { csid: csids } });
     const firstPid = String(first.child.pid);
     await waitFor('an item started by the first process', async () => ((await readFile(startLog, 'utf8')).includes(` ${firstPid} `) ? true : undefined), {
       timeoutMs: 10_000,
