@@ -3,7 +3,7 @@
  * of authentication: signature by one of the server's keys, issuer, audience and expiry. The token's `sub` is the
  * username, as in CollectionSpace; who that user is now (enabled, roles, tenants) is read from the store at each
  * request like for any other credentials, and whether the token or its grant was revoked since (see
- * `revocationIds`), since a signature cannot tell.
+ * `revocationIdsOf`), since a signature cannot tell.
  */
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 
