@@ -358,8 +358,9 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
    * none to come due. Every process with runs looks at the active runs at each poll (`processEveryMs`), as Agenda
    * looks for jobs whose lock expired, and wakes such a run a lock lifetime after it was stored or taken up: as soon
    * as a run with a job would be taken up, with no Agenda write on a small run's way. Reads only, and few: each
-   * run of another process is read when first seen and once it is due, its job looked for then; past that (a job,
-   * a wake, or older than the sweep's period past it) it is the sweep's alone (`#directDue`).
+   * active run not worked on here is read once it may be due (a lock lifetime after it was first seen), its job
+   * looked for then; past that (a job, a wake, or older than the sweep's period past due) it is the sweep's alone
+   * (`#directDue`).
    */
   #watchDirectSessions(): void {
     let looking = false;
@@ -383,6 +384,11 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     for (const { tenant, id } of active) {
       const due = this.#directDue.get(id);
       if (this.#active.has(id) || (due !== undefined && due > Date.now())) continue;
+      if (due === undefined) {
+        // First seen: taken up by now at the latest, so not a lock lifetime ago before a lock lifetime from now.
+        this.#directDue.set(id, Date.now() + lockLifetimeMs);
+        continue;
+      }
       const run = await this.#deps.runs.get(tenant, id);
       if (run === undefined) continue;
       const age = Date.now() - takenUpAt(run);
