@@ -96,7 +96,7 @@ export interface Config {
   runLockLifetimeMs: number;
   /** How often leases are renewed and run jobs touched. `RUN_HEARTBEAT_MS` @defaultValue 5000 */
   runHeartbeatMs: number;
-  /** How often Agenda polls for runs saved by other processes. `RUN_POLL_MS` @defaultValue 2000 */
+  /** How often Agenda polls for runs saved by other processes, and runs whose direct session died are looked for. `RUN_POLL_MS` @defaultValue 2000 */
   runPollMs: number;
   /** How often an active run that no worker stands for (a wake lost to a fault) is woken. `RUN_SWEEP_MS` @defaultValue 60000 */
   runSweepMs: number;

@@ -48,6 +48,7 @@ import { RunRetention } from './runs/retention.js';
 import { ScheduleService } from './runs/schedules.js';
 import { RunWorker } from './runs/runWorker.js';
 import { openOAuthState, openStore, type Store, type StoreEngine } from './store/index.js';
+import { systemClock } from './store/queryRules.js';
 
 export interface ServiceHandle {
   /** Base URL a client on this machine reaches the server at, e.g. `http://127.0.0.1:8080`. */
@@ -158,8 +159,9 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     linkKey = await loadLinkKey(config.resultLinkKeyFile ?? path.join(config.dataDir, LINK_KEY_FILENAME));
     const oauthState = openOAuthState(store, config.dataDir);
     closeOAuthState = oauthState.close;
+    const accessTokens = new AccessTokenVerifier(oauthKeys.keys, { issuer: config.oauthIssuer, audience: OAUTH_AUDIENCE });
     security = await startAuth(store.auth, generations, config, logger.child({ component: 'auth' }), {
-      accessTokens: new AccessTokenVerifier(oauthKeys.keys, { issuer: config.oauthIssuer, audience: OAUTH_AUDIENCE }),
+      accessTokens,
       // A new tenant starts with the plugins' default definitions, as every other tenant did.
       onTenantCreated: async (tenant) => {
         await registerDefaultDefinitions(store.definitions, tenant, pluginsOf(plugins.list()), logger);
@@ -181,6 +183,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       loginPath: (uid) => loginPathFor(`${SERVICE_ROOT}${OAUTH_PATH}`, uid),
       behindProxy: config.trustProxy !== false,
       logger: logger.child({ component: 'oauth' }),
+      revocations: { store: store.auth.oauthRevocations, verifier: accessTokens, now: systemClock },
     });
     signInOrigins = redirectOrigins([
       { redirect_uris: config.oauthRedirectUris },

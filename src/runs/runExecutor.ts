@@ -10,9 +10,10 @@
  * A run just stored by this process (`wake` with the stored run) starts here at once when there is room: no Agenda
  * round trip before its first item. Such a direct session saves its session's job only once it outlives a heartbeat
  * (due a lock lifetime later, and pushed back at every heartbeat: it comes due only if this process dies), so a
- * small run costs Agenda nothing; a run that ends sooner is recovered, if this process dies, by the restart or by
- * another process's sweep, as a run whose wake was lost. A run with more items than a claim opens its further slots
- * at once, as a woken run does.
+ * small run costs Agenda nothing. A run whose direct session dies sooner (with its process) has no job to come due:
+ * every process with runs looks for such runs at each poll, reading only (`#watchDirectSessions`), and takes one up
+ * a lock lifetime after it started, as Agenda takes up a job whose lock expired. A run with more items than a claim
+ * opens its further slots at once, as a woken run does.
  *
  * Lifecycle: `start()` defines the jobs, starts Agenda and wakes every run left active by a previous process
  * (crash or shutdown), or with `processRuns: false` only readies Agenda to save jobs; `stop()` stops claiming,
@@ -119,6 +120,11 @@ interface ActiveRun {
   ownJob?: Job<RunJobData>;
 }
 
+/** When the run was last taken up (by a session, after a rerun too), or stored if never. */
+function takenUpAt(run: Run): number {
+  return (run.startedAt ?? run.createdAt).getTime();
+}
+
 /** Gone (purged), or in a final status: nobody works on it any more. */
 function isOver(run: Run | undefined): boolean {
   return run === undefined || isFinalRunStatus(run.status);
@@ -170,6 +176,10 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   /** Ends the hold of the slot job this process keeps (see `#handleSlot`). */
   readonly #releases = new Set<() => void>();
   #agenda: Agenda | undefined;
+  /** Looks for runs whose direct session died (see `#watchDirectSessions`). */
+  #directWatch: NodeJS.Timeout | undefined;
+  /** When each active run of another process is next looked at by `#watchDirectSessions` (never: the sweep's). */
+  readonly #directDue = new Map<string, number>();
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -225,6 +235,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     await agenda.start();
     this.#agenda = agenda;
     await agenda.every(this.#options.sweepEveryMs, RUN_SWEEP_JOB_NAME, undefined, { skipImmediate: true });
+    this.#watchDirectSessions();
     // Runs a previous process left active (it crashed, or shut down mid-run) continue here.
     for (const { tenant, id } of await this.#deps.runs.listActive()) await this.wake(tenant, id);
   }
@@ -322,15 +333,73 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     const standing = new Set(jobs.map((job) => (job.data as Partial<RunJobData> | undefined)?.runId));
     for (const { tenant, id } of await this.#deps.runs.listActive()) {
       if (standing.has(id) || this.#active.has(id)) continue;
+      if (await this.#stranded(await this.#deps.runs.get(tenant, id))) await this.#wakeNoSession(tenant, id);
+    }
+  }
+
+  /** Whether `run`, active and with no session's job, waits for a worker, and is not maybe in a direct session. */
+  async #stranded(run: Run | undefined): Promise<boolean> {
+    // An open run whose posted items are all processed waits for its client, not for a worker; a waiting run for
+    // the runs it follows, until none of them is active (then its wake was lost: it is woken).
+    if (run === undefined || isOver(run) || (run.open && run.counts.processed >= run.counts.posted)) return false;
+    // Stored or taken up less than a lock lifetime ago: maybe by a direct session in another process, whose job
+    // comes at its first heartbeat.
+    if (Date.now() - takenUpAt(run) < this.#options.lockLifetimeMs) return false;
+    return run.status !== RUN_STATUS.Waiting || (await this.#deps.runs.waitingFor(run.tenant, run.id)).length === 0;
+  }
+
+  async #wakeNoSession(tenant: TenantId, runId: string): Promise<void> {
+    this.#deps.logger.warn({ run: runId, tenant }, 'active run with no session: woken');
+    await this.wake(tenant, runId);
+  }
+
+  /**
+   * A direct session saves no job before its first heartbeat, so a process that dies sooner leaves its run with
+   * none to come due. Every process with runs looks at the active runs at each poll (`processEveryMs`), as Agenda
+   * looks for jobs whose lock expired, and wakes such a run a lock lifetime after it was stored or taken up: as soon
+   * as a run with a job would be taken up, with no Agenda write on a small run's way. Reads only, and few: each
+   * active run not worked on here is read once it may be due (a lock lifetime after it was first seen), its job
+   * looked for then; past that (a job, a wake, or older than the sweep's period past due) it is the sweep's alone
+   * (`#directDue`).
+   */
+  #watchDirectSessions(): void {
+    let looking = false;
+    this.#directWatch = setInterval(() => {
+      if (looking || this.#stopping !== undefined) return;
+      looking = true;
+      this.#wakeDeadDirectSessions()
+        .catch((err: unknown) => this.#deps.logger.warn({ err }, 'could not look for runs whose direct session died; the next poll will'))
+        .finally(() => (looking = false));
+    }, this.#options.processEveryMs);
+    this.#directWatch.unref();
+  }
+
+  async #wakeDeadDirectSessions(): Promise<void> {
+    const agenda = this.#agenda;
+    if (agenda === undefined) return;
+    const { lockLifetimeMs, sweepEveryMs } = this.#options;
+    const active = await this.#deps.runs.listActive();
+    const activeIds = new Set<string>(active.map((run) => run.id));
+    for (const id of this.#directDue.keys()) if (!activeIds.has(id)) this.#directDue.delete(id);
+    for (const { tenant, id } of active) {
+      const due = this.#directDue.get(id);
+      if (this.#active.has(id) || (due !== undefined && due > Date.now())) continue;
+      if (due === undefined) {
+        // First seen: taken up by now at the latest, so not a lock lifetime ago before a lock lifetime from now.
+        this.#directDue.set(id, Date.now() + lockLifetimeMs);
+        continue;
+      }
       const run = await this.#deps.runs.get(tenant, id);
-      // An open run whose posted items are all processed waits for its client, not for a worker; a waiting run for
-      // the runs it follows, until none of them is active (then its wake was lost: it is woken here).
-      if (run === undefined || isOver(run) || (run.open && run.counts.processed >= run.counts.posted)) continue;
-      // Taken up less than a lock lifetime ago: maybe by a direct session in another process, whose job comes later.
-      if (run.startedAt !== undefined && Date.now() - run.startedAt.getTime() < this.#options.lockLifetimeMs) continue;
-      if (run.status === RUN_STATUS.Waiting && (await this.#deps.runs.waitingFor(tenant, id)).length > 0) continue;
-      this.#deps.logger.warn({ run: id, tenant }, 'active run with no session: woken');
-      await this.wake(tenant, id);
+      if (run === undefined) continue;
+      const age = Date.now() - takenUpAt(run);
+      if (age < lockLifetimeMs) {
+        this.#directDue.set(id, takenUpAt(run) + lockLifetimeMs);
+        continue;
+      }
+      this.#directDue.set(id, Number.POSITIVE_INFINITY);
+      if (age > lockLifetimeMs + sweepEveryMs) continue;
+      const { jobs } = await agenda.queryJobs({ name: RUN_JOB_NAME, data: { tenant, runId: id }, limit: 1 });
+      if (jobs.length === 0 && (await this.#stranded(run))) await this.#wakeNoSession(tenant, id);
     }
   }
 
@@ -545,6 +614,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   }
 
   async #stop(): Promise<void> {
+    clearInterval(this.#directWatch);
     this.#release();
     await this.#starting?.catch(() => undefined);
     const agenda = this.#agenda;

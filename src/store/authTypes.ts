@@ -74,9 +74,22 @@ export interface TokenStore {
   revoke(tenant: TenantId, id: string, at: Date): Promise<TokenRecord | undefined>;
 }
 
+/**
+ * Revoked OAuth credentials that are checked, not looked up: a JWT access token proves itself by its signature, so
+ * its revocation, or its grant's, is kept here until every token it refuses has expired. Ids are the caller's
+ * (say `grant:<id>`, `token:<jti>`). A revocation moves the auth generation on, as any other change to who may act.
+ */
+export interface OAuthRevocationStore {
+  /** Records `id` revoked until `until`. Recording it again changes no answer (the first `until` holds). */
+  revoke(id: string, until: Date): Promise<void>;
+  /** Whether any of `ids` is revoked at `at` (recorded with an `until` later than `at`). */
+  anyRevoked(ids: readonly string[], at: Date): Promise<boolean>;
+}
+
 export interface AuthStore {
   readonly tenants: TenantStore;
   readonly users: UserStore;
   readonly roles: RoleStore;
   readonly tokens: TokenStore;
+  readonly oauthRevocations: OAuthRevocationStore;
 }

@@ -176,7 +176,7 @@ export interface RelationStore {
  * sharing it: what was read of those may be kept while its counter stays the same.
  */
 export interface Generations {
-  /** Tenants, users (and their memberships), roles. */
+  /** Tenants, users (and their memberships), roles, OAuth revocations. */
   auth: number;
   /** Definitions and their aliases: whatever `DefinitionStore.get` answers. */
   definitions: number;

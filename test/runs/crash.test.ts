@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { expect } from 'chai';
+import type { TenantId } from '../../src/domain/types.js';
 import { childSandbox, type ChildSandbox } from '../support/childService.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -71,5 +72,63 @@ describe('crash safety (SIGKILL mid-run, restart)', function () {
     second.child.kill('SIGTERM');
     const [code] = (await second.exited) as [number | null];
     expect(code).to.equal(0);
+  });
+});
+
+/**
+ * A run started by a direct session (in the process that stored it, with no Agenda job until its first heartbeat)
+ * whose process is killed before that heartbeat: another process sharing the store takes it up, with no restart
+ * and no sweep (RUN_SWEEP_MS is an hour here), as it takes up a run whose job's lock expired.
+ */
+describe('crash safety (SIGKILL in a direct session, before its first heartbeat)', function () {
+  this.timeout(120_000);
+  let sandbox: ChildSandbox;
+
+  before(async () => {
+    sandbox = await childSandbox('invocables-direct-crash-', ['pid-note-items.js']);
+  });
+
+  after(async function () {
+    await sandbox.cleanup(this.currentTest?.state === 'failed');
+  });
+
+  it('is finished by another running process, without a restart or the sweep', async () => {
+    const startLog = path.join(sandbox.dir, 'starts.log');
+    await writeFile(startLog, '');
+    await sandbox.seedRecords(4);
+    const csids = await sandbox.withStore(async (store) => {
+      const page = await store.records.list('default' as TenantId, { docTypes: ['CollectionObject'], paging: { pageNum: 0, pageSize: 10 } });
+      return page.items.map((record) => record.csid);
+    });
+    const env = sandbox.env({
+      // No heartbeat within the test: the direct session never saves a job.
+      RUN_HEARTBEAT_MS: '600000',
+      RUN_LOCK_LIFETIME_MS: '1500',
+      RUN_LEASE_MS: '3000',
+      RUN_POLL_MS: '200',
+      RUN_SWEEP_MS: '3600000',
+      ITEM_CONCURRENCY: '1',
+      PID_NOTE_ITEM_MS: '300',
+      PID_NOTE_START_LOG: startLog,
+    });
+    const first = await sandbox.start(env);
+    const second = await sandbox.start(env);
+    // A run of a claim's items at most, stored by the first process: a direct session there, with no open slot.
+    const location = await sandbox.startRun(first, 'test.PidNoteItems', { mode: 'list', docType: 'CollectionObject', listCSIDs: { csid: csids } });
+    const firstPid = String(first.child.pid);
+    await waitFor('an item started by the first process', async () => ((await readFile(startLog, 'utf8')).includes(` ${firstPid} `) ? true : undefined), {
+      timeoutMs: 10_000,
+      intervalMs: 10,
+    });
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(await sandbox.runJobsLeft(), 'the direct session had saved no job').to.equal(0);
+
+    const run = await sandbox.finishedRun(second, location, 60_000);
+    expect(run).to.include({ status: 'Completed', noOfItemsPosted: '4', noOfItemsProcessed: '4', noOfItemsFailed: '0' });
+    const items = await sandbox.items(second, location);
+    expect(items.filter((item) => item.note === String(second.child.pid)), 'items the second process ran').to.not.have.length(0);
+    second.child.kill('SIGTERM');
+    await second.exited;
   });
 });

@@ -45,6 +45,8 @@ describe('RunExecutor slots', () => {
   let windDownMs: number;
   /** Sessions left to fail at once, as one whose store call failed does. */
   let failingSessions: number;
+  /** When each run was taken up, for those taken up lately (the others were stored long ago). */
+  let startedAt: Map<string, Date>;
 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'invocables-executor-'));
@@ -56,6 +58,7 @@ describe('RunExecutor slots', () => {
     active = [];
     windDownMs = 0;
     failingSessions = 0;
+    startedAt = new Map();
     inspector = new SqliteBackend({ filename: file });
     await inspector.connect();
   });
@@ -72,7 +75,10 @@ describe('RunExecutor slots', () => {
     get: async (_tenant: TenantId, id: string) => {
       const status = statuses.get(id);
       const counts = { posted: 2, processed: 1, failed: 0, affected: 1 };
-      return status === undefined ? undefined : ({ id, tenant: TENANT, status, counts } as Run);
+      // Stored long ago: a run without a job is the sweep's to wake, not taken for a direct session just started.
+      const started = startedAt.get(id);
+      const run = { id, tenant: TENANT, status, counts, createdAt: new Date(0), ...(started !== undefined && { startedAt: started }) };
+      return status === undefined ? undefined : (run as Run);
     },
   } as unknown as RunStore;
 
@@ -210,6 +216,29 @@ describe('RunExecutor slots', () => {
     });
     await pause(600);
     expect(sessions.map((session) => session.runId).sort(), 'each run taken up once').to.deep.equal([RUN, 'run-2']);
+  });
+
+  it('takes up a run whose direct session died elsewhere a lock lifetime after it started, and leaves one with a job alone', async () => {
+    const lockLifetimeMs = 400;
+    const executor = processNamed('A', { slotsPerRun: 1, lockLifetimeMs, sweepEveryMs: 3_600_000 });
+    await executor.start();
+    // Both taken up just now by direct sessions of another process: one died at once, leaving no job; the other
+    // outlived a heartbeat, so it saved its job, due a lock lifetime later.
+    const taken = new Date();
+    for (const id of ['run-dead', 'run-held']) {
+      statuses.set(id, 'InProgress');
+      startedAt.set(id, taken);
+    }
+    const held = { tenant: TENANT, runId: 'run-held', slot: 0 } satisfies RunJobData;
+    await inspector.repository.saveJob({ name: RUN_JOB_NAME, type: 'normal', priority: 0, nextRunAt: new Date(Date.now() + 60_000), data: held }, undefined);
+    active = ['run-dead', 'run-held'];
+    await waitFor('a session on the run left without a job', async () => (live().some((session) => session.runId === 'run-dead') ? true : undefined), {
+      timeoutMs: 5_000,
+      intervalMs: 10,
+    });
+    expect(Date.now() - taken.getTime(), 'not before a lock lifetime: its session might still be alive').to.be.at.least(lockLifetimeMs);
+    await pause(600);
+    expect(sessions.map((session) => session.runId), 'the run with a job is left to it').to.deep.equal(['run-dead']);
   });
 
   it('retries a session that failed, after 1 s then 2 s, until one works on the run', async () => {

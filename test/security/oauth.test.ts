@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createTenant, createUser, TENANT_B } from './support.js';
-import { openSignIn, signInForTokens, tokenRequest, type TokenAnswer } from '../support/oauthFlow.js';
+import { openSignIn, revokeRequest, signInForTokens, tokenRequest, type TokenAnswer } from '../support/oauthFlow.js';
 import { dropMongoDatabase, ownMongoUri } from '../support/mongoUri.js';
 import { basicAuthorization, startTestService, tempDir, type TestService } from '../support/testService.js';
 
@@ -58,6 +58,37 @@ describe('OAuth access tokens and the sign-in page', function () {
     const refresh = await tokenRequest(service, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
     expect(refresh.status).to.equal(400);
     expect(await refresh.json()).to.include({ error: 'invalid_grant' });
+  });
+
+  it('refuses an access token once its client revoked it, and no other token of the grant', async () => {
+    const refreshed = await tokenRequest(service, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+    const renewed = (await refreshed.json()) as TokenAnswer;
+    expect((await bearer(service, tokens.access_token)).status, 'used before: kept by authentication').to.equal(200);
+    const byAnother = await revokeRequest(service, { token: tokens.access_token, token_type_hint: 'access_token', client_id: 'invocables-console' });
+    expect(byAnother.status).to.equal(200);
+    expect((await bearer(service, tokens.access_token)).status, "another client cannot revoke cspace-ui's token").to.equal(200);
+    const revoked = await revokeRequest(service, { token: tokens.access_token, token_type_hint: 'access_token', client_id: 'cspace-ui' });
+    expect(revoked.status).to.equal(200);
+    expect((await bearer(service, tokens.access_token)).status).to.equal(401);
+    expect((await bearer(service, renewed.access_token)).status, 'the later token of the same sign-in').to.equal(200);
+  });
+
+  it('refuses every access token of a sign-in once its refresh token is revoked, as the console signs out', async () => {
+    const refreshed = await tokenRequest(service, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+    const renewed = (await refreshed.json()) as TokenAnswer;
+    const other = await signInForTokens(service, REDIRECT_URI, USER, PASSWORD);
+    for (const token of [tokens.access_token, renewed.access_token]) expect((await bearer(service, token)).status).to.equal(200);
+    const revoked = await revokeRequest(service, { token: renewed.refresh_token, token_type_hint: 'refresh_token', client_id: 'cspace-ui' });
+    expect(revoked.status).to.equal(200);
+    for (const token of [tokens.access_token, renewed.access_token]) expect((await bearer(service, token)).status).to.equal(401);
+    expect((await bearer(service, other.access_token)).status, "another sign-in's token").to.equal(200);
+  });
+
+  it('refuses every access token of a sign-in whose rotated refresh token is used again', async () => {
+    const refreshed = await tokenRequest(service, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+    const renewed = (await refreshed.json()) as TokenAnswer;
+    expect((await tokenRequest(service, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token })).status).to.equal(400);
+    for (const token of [tokens.access_token, renewed.access_token]) expect((await bearer(service, token)).status).to.equal(401);
   });
 
   it('refreshes without naming the client, as cspace-client does, and rotates the refresh token', async () => {
@@ -153,7 +184,7 @@ describe('OAuth state shared by the processes of one installation', function () 
     if (mongodbUri !== undefined) await dropMongoDatabase(mongodbUri);
   });
 
-  it(`exchanges a code issued by one process at another, and refreshes at the first (${engine})`, async () => {
+  it(`exchanges a code issued by one process at another, refreshes at the first, and signs out at either (${engine})`, async () => {
     const keys = await tempDir('invocables-oauth-keys-');
     dirs.push(keys);
     const oauthKeysFile = path.join(keys.dir, 'oauth-keys.json');
@@ -181,5 +212,13 @@ describe('OAuth state shared by the processes of one installation', function () 
     expect(refreshed.status, await refreshed.clone().text()).to.equal(200);
     // The code was consumed where it was exchanged: the other process knows it too.
     expect((await tokenRequest(first, exchange)).status).to.equal(400);
+    // Using a code twice revokes what it granted (RFC 6749 4.1.2), in every process: here the one that had accepted it.
+    const renewed = (await refreshed.json()) as TokenAnswer;
+    for (const token of [tokens.access_token, renewed.access_token]) expect((await bearer(first, token)).status).to.equal(401);
+    // Signing out at one process refuses the sign-in's access token at the other, which had accepted it.
+    const again = await signInForTokens(second, REDIRECT_URI, USER, PASSWORD);
+    expect((await bearer(first, again.access_token)).status).to.equal(200);
+    expect((await revokeRequest(second, { token: again.refresh_token, client_id: 'cspace-ui' })).status).to.equal(200);
+    expect((await bearer(first, again.access_token)).status).to.equal(401);
   });
 });

@@ -254,6 +254,23 @@ export function describeAuthStoreConformance(options: StoreConformanceOptions): 
       }
     });
 
+    it('keeps an OAuth revocation until its end, moving the generation on when it is recorded', async () => {
+      const at = new Date('2024-06-01T00:00:00Z');
+      const until = new Date(at.getTime() + 60_000);
+      expect(await auth().oauthRevocations.anyRevoked(['grant:g1', 'token:t1'], at)).to.equal(false);
+      const before = (await store.generations()).auth;
+      await auth().oauthRevocations.revoke('grant:g1', until);
+      const after = (await store.generations()).auth;
+      expect(after, 'a new revocation').to.not.equal(before);
+      await auth().oauthRevocations.revoke('grant:g1', new Date(until.getTime() + 60_000));
+      const again = (await store.generations()).auth;
+      expect(await auth().oauthRevocations.anyRevoked(['token:t1', 'grant:g1'], at)).to.equal(true);
+      expect(await auth().oauthRevocations.anyRevoked(['token:t1'], at), 'another id').to.equal(false);
+      expect(await auth().oauthRevocations.anyRevoked([], at), 'no id').to.equal(false);
+      expect(await auth().oauthRevocations.anyRevoked(['grant:g1'], until), 'at its end, the first `until` holds').to.equal(false);
+      expect((await store.generations()).auth, 'reads').to.equal(again);
+    });
+
     it('refuses operator objects where strings belong', async () => {
       const operator = { $ne: null } as unknown as string;
       for (const attempt of [
@@ -262,6 +279,8 @@ export function describeAuthStoreConformance(options: StoreConformanceOptions): 
         auth().roles.get(A, operator),
         auth().tokens.find(operator),
         auth().tenants.get(operator as TenantId),
+        auth().oauthRevocations.revoke(operator, new Date()),
+        auth().oauthRevocations.anyRevoked([operator], new Date()),
       ]) {
         let error: unknown;
         await attempt.catch((caught: unknown) => {

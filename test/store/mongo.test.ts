@@ -13,7 +13,8 @@ import { describeRunStoreConformance } from './runStoreConformance.js';
 import { describeScheduleStoreConformance } from './scheduleStoreConformance.js';
 import { describeIdempotencyStoreConformance } from './idempotencyStoreConformance.js';
 import { describeOAuthStateConformance } from './oauthStateConformance.js';
-import { describeStoreConformance, type StoreConformanceOptions } from './storeConformance.js';
+import { definition, describeStoreConformance, type StoreConformanceOptions } from './storeConformance.js';
+import { NAME_PENDING_BOUND_MS } from '../../src/store/mongo/MongoDefinitionStore.js';
 import { probeExpressionSupport, type ExpressionSupport } from '../support/mongoExpressionProbe.js';
 import { expectPurgeDeletesLogLines } from './runLogPurge.js';
 
@@ -190,6 +191,39 @@ function describeMongoStore(connectionString: string): void {
         await runItems.updateOne({ runId: run.id, seq: b!.seq }, { $set: { status: 'Processing', owner: 'w' } });
         await store.runs.complete(tenant, run.id, 'w', [{ seq: b!.seq, status: 'Failed', error: 'late' }], new Date(4));
         expect((await store.runs.get(tenant, run.id))?.counts).to.deep.equal(cancelled?.counts);
+      } finally {
+        await store.db.dropDatabase();
+        await store.close();
+      }
+    });
+
+    it('takes a name back from a create that died mid-way: its definition counts once its mark is stale', async () => {
+      const tenant = 'tenant-a' as TenantId;
+      let clock = Date.parse('2026-01-01T00:00:00Z');
+      const store = await MongoStore.connect({ client, databaseName: databaseNameFor('MongoDB dead create of a name'), now: () => new Date(clock) });
+      const definitions = store.db.collection(MONGO_DEFAULTS.collections.definitions);
+      const marked = async (csid: string) => (await definitions.findOne({ _id: csid as never }))?.['namePending'] === true;
+      const accept = () => undefined;
+      try {
+        // What a process killed between storing its definition and claiming the name leaves: a marked definition.
+        const unclaimed = await store.definitions.create(tenant, definition({ name: 'Unclaimed' }), 'alice');
+        await definitions.updateOne({ _id: unclaimed.csid as never }, { $set: { namePending: true } });
+        // And one killed after claiming the name, before dropping the mark.
+        const claimed = await store.definitions.create(tenant, definition({ name: 'Claimed' }), 'alice');
+        await definitions.updateOne({ _id: claimed.csid as never }, { $set: { namePending: true } });
+        await store.db.collection(MONGO_DEFAULTS.collections.definitionNames).insertOne({ _id: JSON.stringify([tenant, 'Claimed']) as never, tenantId: tenant, definitionCsid: claimed.csid });
+
+        clock += NAME_PENDING_BOUND_MS / 2;
+        expect(await store.definitions.createUnlessNamed(tenant, definition({ name: 'Claimed' }), 'bob', accept), 'the claim holds while the mark is fresh').to.deep.equal({ named: [claimed.csid] });
+        expect(await marked(claimed.csid), 'a fresh mark is left to its create').to.equal(true);
+
+        clock += NAME_PENDING_BOUND_MS;
+        expect(await store.definitions.createUnlessNamed(tenant, definition({ name: 'Unclaimed' }), 'bob', accept)).to.deep.equal({ named: [unclaimed.csid] });
+        expect(await store.definitions.createUnlessNamed(tenant, definition({ name: 'Claimed' }), 'bob', accept)).to.deep.equal({ named: [claimed.csid] });
+        expect(await marked(unclaimed.csid), 'stale mark dropped').to.equal(false);
+        expect(await marked(claimed.csid), 'stale mark dropped').to.equal(false);
+        const named = await definitions.countDocuments({ tenantId: tenant, 'definition.name': { $in: ['Unclaimed', 'Claimed'] } });
+        expect(named, 'no second definition of either name').to.equal(2);
       } finally {
         await store.db.dropDatabase();
         await store.close();

@@ -87,6 +87,8 @@ export interface ChildSandbox {
   request(service: ChildService, pathname: string, init?: RequestInit): Promise<Response>;
   /** Starts a background run of `className`'s auto-registered definition over every record; answers its location. */
   startRunOverAll(service: ChildService, className: string): Promise<string>;
+  /** The same in `context` (its `mode` and what that mode names, e.g. `listCSIDs`). */
+  startRun(service: ChildService, className: string, context: Record<string, unknown>): Promise<string>;
   /** The run at `location` once it finished (reached a final status). */
   finishedRun(service: ChildService, location: string, timeoutMs: number): Promise<any>;
   /** Every item of the run at `location` (only those in `status`, if given), page by page, in posting order. */
@@ -120,6 +122,18 @@ export async function childSandbox(prefix: string, fixtures: string[], options: 
 
   const request = (service: ChildService, pathname: string, init: RequestInit = {}) =>
     fetch(new URL(pathname, service.url), { ...init, headers: { Authorization: AUTHORIZATION, Accept: 'application/json', ...init.headers } });
+  const startRun = async (service: ChildService, className: string, context: Record<string, unknown>) => {
+    const definitions = await request(service, `/cspace-services/batch?classname=${encodeURIComponent(className)}`);
+    const listItem = ((await definitions.json()) as any)['ns2:abstract-common-list']['list-item'];
+    const definitionCsid = [listItem].flat()[0].csid as string;
+    const started = await request(service, `/cspace-services/batch/${definitionCsid}/invoke`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Prefer: 'respond-async' },
+      body: JSON.stringify({ 'ns2:invocationContext': { '@xmlns:ns2': 'http://collectionspace.org/services/common/invocable', ...context } }),
+    });
+    if (started.status !== 202) throw new Error(`invoke answered ${started.status}: ${await started.text()}`);
+    return started.headers.get('location') ?? '';
+  };
 
   return {
     dir,
@@ -170,18 +184,8 @@ export async function childSandbox(prefix: string, fixtures: string[], options: 
         }
       }),
     request,
-    async startRunOverAll(service, className) {
-      const definitions = await request(service, `/cspace-services/batch?classname=${encodeURIComponent(className)}`);
-      const listItem = ((await definitions.json()) as any)['ns2:abstract-common-list']['list-item'];
-      const definitionCsid = [listItem].flat()[0].csid as string;
-      const started = await request(service, `/cspace-services/batch/${definitionCsid}/invoke`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Prefer: 'respond-async' },
-        body: JSON.stringify({ 'ns2:invocationContext': { '@xmlns:ns2': 'http://collectionspace.org/services/common/invocable', mode: 'nocontext' } }),
-      });
-      if (started.status !== 202) throw new Error(`invoke answered ${started.status}: ${await started.text()}`);
-      return started.headers.get('location') ?? '';
-    },
+    startRunOverAll: (service, className) => startRun(service, className, { mode: 'nocontext' }),
+    startRun,
     finishedRun: (service, location, timeoutMs) =>
       waitFor(
         'the run to finish',

@@ -76,7 +76,16 @@ export interface TokenAnswer {
 
 /** Posts a form to the token endpoint, as cspace-client does (no client authentication unless `headers` add it). */
 export function tokenRequest(service: TestService, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(new URL('/cspace-services/oauth2/token', service.url), {
+  return oauthForm(service, 'token', form, headers);
+}
+
+/** Posts a form to the revocation endpoint, as the console does on Sign out. */
+export function revokeRequest(service: TestService, form: Record<string, string>): Promise<Response> {
+  return oauthForm(service, 'revoke', form, {});
+}
+
+function oauthForm(service: TestService, endpoint: string, form: Record<string, string>, headers: Record<string, string>): Promise<Response> {
+  return fetch(new URL(`/cspace-services/oauth2/${endpoint}`, service.url), {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=utf-8', ...headers },
     body: new URLSearchParams(form).toString(),

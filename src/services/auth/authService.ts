@@ -12,7 +12,7 @@ import type { TenantId } from '../../domain/types.js';
 import type { AuthStore } from '../../store/authTypes.js';
 import type { Membership, RoleRecord, UserRecord } from '../../domain/accounts.js';
 import type { Clock } from '../../store/queryRules.js';
-import { looksLikeJwt, type AccessTokenVerifier } from './accessTokens.js';
+import { looksLikeJwt, revocationIdsOf, type AccessTokenClaims, type AccessTokenVerifier } from './accessTokens.js';
 import { parseToken } from './apiToken.js';
 import type { StoreGenerations } from '../keptReads.js';
 import { AuthReads } from './authReads.js';
@@ -126,14 +126,20 @@ export class AuthService {
 
   /**
    * An OAuth access token acts as its user in the same tenants as the user's password would: the default tenant,
-   * or another they belong to named by `X-Tenant-Id` (CollectionSpace's tokens carry no tenant either). A forged
-   * or expired token proves nothing and costs no scrypt run, so it counts nowhere, like junk.
+   * or another they belong to named by `X-Tenant-Id` (CollectionSpace's tokens carry no tenant either). A forged,
+   * expired or revoked token proves nothing and costs no scrypt run, so it counts nowhere, like junk.
    */
   async #accessToken(verifier: AccessTokenVerifier, token: string, request: AuthRequest): Promise<AuthOutcome> {
-    const username = await verifier.username(token);
-    const user = username === undefined ? undefined : await this.#reads.user(username);
+    const claims = await verifier.claims(token);
+    if (claims === undefined || (await this.#revoked(claims))) return { kind: 'unauthenticated' };
+    const user = await this.#reads.user(claims.username);
     if (user === undefined || user.disabled) return { kind: 'unauthenticated' };
     return this.#callerIn(user, request.tenant ?? user.defaultTenant);
+  }
+
+  /** Whether the token, or its grant, was revoked (at the revocation endpoint, or by a refresh token's reuse). */
+  #revoked(claims: AccessTokenClaims): Promise<boolean> {
+    return this.#reads.revoked(claims.tokenId, () => this.#store.oauthRevocations.anyRevoked(revocationIdsOf(claims), this.#now()));
   }
 
   /** Whether `username` names an enabled user: whom the authorization server may still issue tokens to. */

@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import { allowConsoleAtRequestOrigin, consoleClient } from './consoleClient.js';
 import type { OAuthKeys } from './oauthKeys.js';
 import { OAuthSettingsError } from './oauthSettingsError.js';
+import { grantClaim, recordingGrantRevocations, revokingAccessTokens, type TokenRevocationDeps } from './tokenRevocations.js';
 
 /** The client cspace-client names by default, registered as CollectionSpace registers it. */
 export const CSPACE_UI_CLIENT_ID = 'cspace-ui';
@@ -62,6 +63,8 @@ export interface OAuthProviderDeps {
   behindProxy: boolean;
   /** Where the server's own failures are told (a client sees only `server_error`). */
   logger: Logger;
+  /** Where revoked access tokens and grants are recorded, for authentication to refuse (see tokenRevocations.ts). */
+  revocations: TokenRevocationDeps;
 }
 
 function errorPage(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }): void {
@@ -96,7 +99,8 @@ function signInEachTime(): interactionPolicy.DefaultPolicy {
 export function createOAuthProvider(deps: OAuthProviderDeps): Provider {
   const { settings } = deps;
   const configuration: Configuration = {
-    adapter: deps.adapter,
+    adapter: (model: string) =>
+      model === 'Grant' ? recordingGrantRevocations(deps.adapter(model), deps.revocations, settings.accessTokenTtlSeconds) : deps.adapter(model),
     ...registrations(settings, deps.keys),
     pkce: { required: () => true },
     // `cspace.full` is the API's own (resource) scope, granted with it below, not an OpenID Connect one.
@@ -128,6 +132,8 @@ export function createOAuthProvider(deps: OAuthProviderDeps): Provider {
         },
       },
     },
+    // Each access token names its grant, so that revoking the grant refuses it (see tokenRevocations.ts).
+    extraTokenClaims: grantClaim,
     // cspace-client keeps a refresh token whatever scope it asked for, so every code grant gets one.
     issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: true,
@@ -147,6 +153,7 @@ export function createOAuthProvider(deps: OAuthProviderDeps): Provider {
   const provider = new Provider(settings.issuer, configuration);
   provider.proxy = deps.behindProxy;
   allowConsoleAtRequestOrigin(provider, settings.consolePath);
+  revokingAccessTokens(provider, deps.revocations);
   provider.on('server_error', (ctx, err) => deps.logger.error({ err, path: ctx.path }, 'OAuth server error'));
   return provider;
 }

@@ -5,7 +5,7 @@
 import type { Collection, CollectionOptions, Db, Filter } from 'mongodb';
 import type { Page, Paging } from '../../domain/paging.js';
 import type { TenantId } from '../../domain/types.js';
-import type { AuthStore, RoleStore, TenantStore, TokenStore } from '../authTypes.js';
+import type { AuthStore, OAuthRevocationStore, RoleStore, TenantStore, TokenStore } from '../authTypes.js';
 import type { NewToken, RoleInput, RoleRecord, TenantRecord, TokenRecord } from '../../domain/accounts.js';
 import type { Clock } from '../queryRules.js';
 import { newCsid, requireString } from '../queryRules.js';
@@ -23,6 +23,7 @@ import { findPage } from './operations.js';
 import { MONGO_DEFAULTS } from './defaults.js';
 import type { MongoGenerations } from './generations.js';
 import { MongoUserStore } from './MongoUserStore.js';
+import { MongoOAuthRevocations, type OAuthRevocationDocument } from './MongoOAuthRevocations.js';
 
 class MongoTenantStore implements TenantStore {
   constructor(
@@ -184,8 +185,12 @@ export class MongoAuthStore implements AuthStore {
   readonly users: MongoUserStore;
   readonly roles: RoleStore;
   readonly tokens: TokenStore;
+  readonly oauthRevocations: OAuthRevocationStore;
 
-  /** Every write of a tenant, user (or membership) or role moves `generations`' auth counter on once it is done. */
+  /**
+   * Every write of a tenant, user (or membership) or role, and every OAuth revocation, moves `generations`' auth
+   * counter on once it is done.
+   */
   constructor(db: Db, now: Clock, collectionOptions: CollectionOptions, generations: MongoGenerations) {
     const names = MONGO_DEFAULTS.collections;
     const changed = () => generations.moveOn('auth');
@@ -193,5 +198,6 @@ export class MongoAuthStore implements AuthStore {
     this.users = new MongoUserStore(db.collection<UserDocument>(names.users, collectionOptions), now, changed);
     this.roles = new MongoRoleStore(db.collection<RoleDocument>(names.roles, collectionOptions), now, changed);
     this.tokens = new MongoTokenStore(db.collection<TokenDocument>(names.apiTokens, collectionOptions), now);
+    this.oauthRevocations = new MongoOAuthRevocations(db.collection<OAuthRevocationDocument>(names.oauthRevocations, collectionOptions), changed);
   }
 }

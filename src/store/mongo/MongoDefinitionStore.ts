@@ -55,6 +55,11 @@ function listSort(query: DefinitionQuery): Sort {
 
 /** Times a create of a name tries to take over a stale claim that others keep taking over first. */
 const CLAIM_ATTEMPTS = 5;
+/**
+ * How long a definition may stay marked `namePending`. A live create drops its mark (or deletes its definition)
+ * within a few round trips; one marked longer was left by a process that died mid-create.
+ */
+export const NAME_PENDING_BOUND_MS = 60_000;
 
 export interface DefinitionCollections {
   definitions: Collection<DefinitionDocument>;
@@ -103,7 +108,8 @@ export class MongoDefinitionStore implements DefinitionStore {
    * `_id`). The winner of two creates at once drops the mark; the loser deletes its own and answers the winner's.
    * Name checks pass over marked definitions, so the loser's, there for a moment (a list may show it), is never
    * answered. A claim is made after its definition is stored, so one whose definition is missing or named otherwise
-   * is stale.
+   * is stale. A mark older than `NAME_PENDING_BOUND_MS` was left by a create that died: the next create of the name
+   * drops it (see `#csidsNamed`), and what that create stored counts as a definition of its name.
    */
   async createUnlessNamed(tenant: TenantId, definition: BatchDefinition, actor: string, check: () => void): Promise<NamedCreate> {
     const [first, ...others] = await this.#csidsNamed(tenant, definition.name);
@@ -114,18 +120,27 @@ export class MongoDefinitionStore implements DefinitionStore {
     const filter = byCsid(tenant, document._id);
     const holder = await this.#claim(tenant, definition.name, document._id);
     if (holder !== document._id) {
-      await this.#definitions.deleteOne(filter);
-      return { named: [holder] };
+      // Only while still marked: a create that found the mark stale meanwhile answered this definition.
+      const { deletedCount } = await this.#definitions.deleteOne({ ...filter, namePending: true });
+      return { named: deletedCount === 1 ? [holder] : ([holder, document._id].sort() as [string, string]) };
     }
     await this.#definitions.updateOne(filter, { $unset: { namePending: '' } });
     return { created: toStoredDefinition(document) };
   }
 
-  /** The definitions named so, but those a create of the name may still delete (`namePending`). */
+  /**
+   * The definitions named so, but those a live create of the name may still delete (`namePending`). A mark older
+   * than `NAME_PENDING_BOUND_MS` is dropped here and its definition counts: its create died, before claiming the
+   * name (nothing holds it) or after (the claim names it), and what it stored is not lost.
+   */
   async #csidsNamed(tenant: TenantId, name: string): Promise<string[]> {
-    const filter = { tenantId: requireString(tenant, 'tenant'), 'definition.name': requireString(name, 'name'), namePending: { $exists: false } };
-    const found = await this.#definitions.find(filter, { projection: { _id: 1 } }).sort({ _id: 1 }).toArray();
-    return found.map((document) => document._id);
+    const filter = { tenantId: requireString(tenant, 'tenant'), 'definition.name': requireString(name, 'name') };
+    const projection = { _id: 1, namePending: 1, createdAt: 1 };
+    const found = await this.#definitions.find(filter, { projection }).sort({ _id: 1 }).toArray();
+    const staleBefore = this.#now().getTime() - NAME_PENDING_BOUND_MS;
+    const stale = new Set(found.filter((document) => document.namePending === true && document.createdAt.getTime() < staleBefore).map((document) => document._id));
+    if (stale.size > 0) await this.#definitions.updateMany({ _id: { $in: [...stale] }, namePending: true }, { $unset: { namePending: '' } });
+    return found.filter((document) => document.namePending !== true || stale.has(document._id)).map((document) => document._id);
   }
 
   /** Makes the name stand for definition `csid` unless a definition of that name holds it; answers the holder. */

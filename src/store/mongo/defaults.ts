@@ -21,6 +21,7 @@ export const MONGO_DEFAULTS = {
     roles: 'roles',
     apiTokens: 'apiTokens',
     oauthState: 'oauthState',
+    oauthRevocations: 'oauthRevocations',
     /** The counters of `Store.generations`, one document each. */
     generations: 'generations',
   },

@@ -97,4 +97,6 @@ export const MONGO_INDEXES: Record<CollectionName, IndexDescription[]> = {
     { key: { grantId: 1 }, name: 'grantId', partialFilterExpression: { grantId: { $gt: '' } } },
     { key: { expiresAt: 1 }, name: 'expiresAt_ttl', expireAfterSeconds: 0 },
   ],
+  // Read by _id; the TTL index deletes a revocation once no token it refuses is alive.
+  oauthRevocations: [{ key: { until: 1 }, name: 'until_ttl', expireAfterSeconds: 0 }],
 };

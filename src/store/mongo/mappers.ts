@@ -30,7 +30,7 @@ export interface CoreDocument {
 
 export interface DefinitionDocument extends CoreDocument {
   definition: BatchDefinition;
-  /** Stored by `createUnlessNamed` and not yet holding its name: the create may still delete it. */
+  /** Stored by `createUnlessNamed` and not yet holding its name: the create may still delete it (unless the mark is stale). */
   namePending?: true;
 }
 

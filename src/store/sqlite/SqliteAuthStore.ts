@@ -4,12 +4,13 @@
  */
 import type { Page, Paging } from '../../domain/paging.js';
 import type { TenantId } from '../../domain/types.js';
-import type { AuthStore, RoleStore, TenantStore, TokenStore } from '../authTypes.js';
+import type { AuthStore, OAuthRevocationStore, RoleStore, TenantStore, TokenStore } from '../authTypes.js';
 import type { NewToken, RoleInput, RoleRecord, TenantRecord, TokenRecord } from '../../domain/accounts.js';
 import { alreadyExists } from '../authRules.js';
 import type { Clock } from '../queryRules.js';
 import { requireString } from '../queryRules.js';
 import {
+  OAUTH_REVOCATION_SQL,
   ROLE_SQL,
   TENANT_SQL,
   TOKEN_SQL,
@@ -161,16 +162,39 @@ class SqliteTokenStore implements TokenStore {
   }
 }
 
+class SqliteOAuthRevocationStore implements OAuthRevocationStore {
+  constructor(
+    private readonly statements: StatementCache,
+    private readonly now: Clock,
+  ) {}
+
+  async revoke(id: string, until: Date): Promise<void> {
+    const key = requireString(id, 'revocation');
+    this.statements.write(() => {
+      // Expired ones go as new ones come: the table holds what may still refuse a live token.
+      this.statements.prepare(OAUTH_REVOCATION_SQL.purge).run(this.now().getTime());
+      this.statements.prepare(OAUTH_REVOCATION_SQL.insert).run(key, until.getTime());
+    });
+  }
+
+  async anyRevoked(ids: readonly string[], at: Date): Promise<boolean> {
+    const keys = ids.map((id) => requireString(id, 'revocation'));
+    return this.statements.prepare<number>(OAUTH_REVOCATION_SQL.anyRevoked).pluck().get(JSON.stringify(keys), at.getTime()) === 1;
+  }
+}
+
 export class SqliteAuthStore implements AuthStore {
   readonly tenants: TenantStore;
   readonly users: SqliteUserStore;
   readonly roles: RoleStore;
   readonly tokens: TokenStore;
+  readonly oauthRevocations: OAuthRevocationStore;
 
   constructor(statements: StatementCache, now: Clock) {
     this.tenants = new SqliteTenantStore(statements, now);
     this.users = new SqliteUserStore(statements, now);
     this.roles = new SqliteRoleStore(statements, now);
     this.tokens = new SqliteTokenStore(statements, now);
+    this.oauthRevocations = new SqliteOAuthRevocationStore(statements, now);
   }
 }

@@ -95,7 +95,7 @@ export class SqliteStore implements Store {
     this.health.watch();
   }
 
-  /** Moved on by the triggers of migrations 15 and 17, in the same transaction as the change. */
+  /** Moved on by the triggers of migrations 15, 17 and 18, in the same transaction as the change. */
   async generations(): Promise<Generations> {
     const generations = this.#generations.get();
     if (generations === undefined) throw new Error('the generation counters are missing from the store');

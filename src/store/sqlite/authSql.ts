@@ -60,6 +60,13 @@ const USER_U = USER.split(', ').map((column) => `u.${column}`).join(', ');
 const ROLE = 'tenant_id, name, display_name, description, permissions, created_at, created_by, updated_at, updated_by';
 const TOKEN = 'id, tenant_id, username, label, secret_hash, created_at, created_by, expires_at, revoked_at';
 
+/** Migration 18's table; `until` in epoch milliseconds. */
+export const OAUTH_REVOCATION_SQL = {
+  purge: 'DELETE FROM oauth_revocations WHERE until <= ?',
+  insert: 'INSERT INTO oauth_revocations (id, until) VALUES (?, ?) ON CONFLICT DO NOTHING',
+  anyRevoked: 'SELECT EXISTS (SELECT 1 FROM oauth_revocations WHERE id IN (SELECT value FROM json_each(?)) AND until > ?)',
+};
+
 export const TENANT_SQL = {
   insert: `INSERT INTO tenants (${TENANT}) VALUES (@id, @name, 0, @createdAt, @createdBy)
     ON CONFLICT DO NOTHING RETURNING ${TENANT}`,

@@ -334,6 +334,12 @@ export const MIGRATIONS: readonly string[] = [
   INSERT INTO definition_generation (n) VALUES (0);
   ${['definitions', 'definition_aliases'].map(movesGeneration('definition_generation')).join('\n')}
   `,
+  // 18: OAuth revocations, checked at every request with a JWT access token (which is not looked up): a new one
+  // moves the auth generation on, like migration 15's triggers; deleting expired ones changes no answer, so not.
+  `
+  CREATE TABLE oauth_revocations (id TEXT PRIMARY KEY, until INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+  CREATE TRIGGER oauth_revocations_insert_auth_generation AFTER INSERT ON oauth_revocations BEGIN UPDATE auth_generation SET n = n + 1; END;
+  `,
 ];
 
 /** Brings the database up to the latest schema, each migration in its own transaction. */

@@ -3,7 +3,7 @@
  * sends the browser there, then calls the API with its Bearer token), create a definition
  * (its validation shown at the field first), invoke it over 2,000 records in the background, watch the run's
  * progress bar reach 100 %, open a failed item's error, rerun the failed items once their records are fixed, and
- * switch to a second tenant, which sees none of it; then sign out, and find a token the service refuses refreshed,
+ * switch to a second tenant, which sees none of it; then sign out, and find its tokens refused (refresh and access),
  * or the sign-in page again. Screenshots of the main pages go to test-output/console/.
  */
 import { mkdir } from 'node:fs/promises';
@@ -456,6 +456,9 @@ describe('the web console in a browser', function () {
     expect(await storedTokens(page)).to.equal(null);
     const refresh = await tokenRequest(service!, { grant_type: 'refresh_token', refresh_token: tokens.refresh, client_id: 'invocables-console' });
     expect([refresh.status, ((await refresh.json()) as { error: string }).error]).to.deep.equal([400, 'invalid_grant']);
+    // The access token it held is refused too, though it has not expired: the service was using it a moment ago.
+    const api = await fetch(new URL('/cspace-services/batch', service!.url), { headers: { Authorization: `Bearer ${tokens.access}` } });
+    expect(api.status).to.equal(401);
     // The way back in is the sign-in page, whatever view is asked for.
     await page.goto(new URL('/cspace-services/console/#/definitions', service!.url).href);
     await signInOn(page, TEST_ADMIN, '#/definitions');
