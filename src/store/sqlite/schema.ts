@@ -326,6 +326,14 @@ export const MIGRATIONS: readonly string[] = [
   `
   DROP INDEX run_items_by_item_key;
   `,
+  // 17: run items keyed within their chunk of 8,192 seqs instead of across the whole run. run_items_by_key put each
+  // queued item at a random place of a B-tree larger than the page cache (a big run's commits wrote thousands of
+  // pages each); this one grows at the run's end. A key is found with one probe per chunk (ITEM_KEY_CHUNK), and is
+  // no longer unique by index: the filler resumes after the run's last items, and addItems checks (runSql.ts).
+  `
+  DROP INDEX run_items_by_key;
+  CREATE INDEX run_items_by_key_chunk ON run_items (run_id, seq >> 13, item_key);
+  `,
 ];
 
 /** Brings the database up to the latest schema, each migration in its own transaction. */
