@@ -328,8 +328,8 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 17: run items keyed within their chunk of 8,192 seqs instead of across the whole run. run_items_by_key put each
   // queued item at a random place of a B-tree larger than the page cache (a big run's commits wrote thousands of
-  // pages each); this one grows at the run's end. A key is found with one probe per chunk (ITEM_KEY_CHUNK, sql.ts), and is
-  // no longer unique by index: the filler resumes after the run's last items, and addItems checks (firstKnownKey).
+  // pages each); this one grows at the run's end. A key is found with one probe per chunk (ITEM_KEY_CHUNK, sql.ts)
+  // and is no longer unique by index: the filler resumes after the run's last items, addItems checks (firstKnownKey).
   `
   DROP INDEX run_items_by_key;
   CREATE INDEX run_items_by_key_chunk ON run_items (run_id, seq >> 13, item_key);
