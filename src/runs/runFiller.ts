@@ -1,13 +1,18 @@
 /**
  * Queues the rest of a filling run's items (see `Run.filling`) while its first ones run: the context's keys,
- * chunk by chunk, under a fill lease that the heartbeat renews. Keys already in the run are skipped, so a worker
- * taking over after a crash starts again from the top without doubling anything.
+ * chunk by chunk, under a fill lease that the heartbeat renews. The run's items are the context's keys in context
+ * order (its first ones, then each filler's chunks in turn), so a filler — the first, or one taking over after a
+ * crash — goes over the keys from the top and queues those after the run's last items, without looking any key up
+ * in the store.
  */
 import type { Logger } from 'pino';
 import type { TenantId } from '../domain/types.js';
 import type { Clock } from '../store/queryRules.js';
 import type { RunStore } from '../store/runTypes.js';
 import { yieldToIo } from './pauses.js';
+
+/** The most pages of the run's items a pass looks for at once (a window doubles each time none of it is met). */
+const MAX_WINDOW_PAGES = 32;
 
 export interface RunFillerOptions {
   tenant: TenantId;
@@ -95,9 +100,49 @@ export class RunFiller {
   }
 
   async #fill(): Promise<void> {
-    const { runs, now, logger } = this.#deps;
+    const { runs, logger } = this.#deps;
+    const { tenant, runId, chunkSize } = this.#options;
+    const items = (await runs.listItems(tenant, runId, { paging: { pageNum: 0, pageSize: 1 } })).totalItems;
+    // Pages of `chunkSize` items, from the last: the window of the run's items a pass looks for among the keys.
+    let end = Math.ceil(items / chunkSize);
+    let pages = 1;
+    for (;;) {
+      const start = Math.max(0, end - pages);
+      const pass = await this.#queueAfter(await this.#keysOfPages(start, end));
+      if (pass === 'stopped') return;
+      if (pass === 'queued') break;
+      // None of the window's records is there any more (deleted since they were queued): look for the ones before.
+      logger.warn({ items: (end - start) * chunkSize }, "none of the run's last items is among its records; looking further back");
+      end = start;
+      pages = Math.min(2 * pages, MAX_WINDOW_PAGES);
+    }
+    const run = await runs.endFill(tenant, runId, this.#options.owner);
+    logger.info({ items: run?.counts.posted }, 'run items queued');
+    this.#deps.onFilled();
+  }
+
+  /** The keys of the run's items on pages `start` (inclusive) to `end` of `chunkSize` items, in seq order. */
+  async #keysOfPages(start: number, end: number): Promise<Set<string>> {
+    const { tenant, runId, chunkSize } = this.#options;
+    const keys = new Set<string>();
+    for (let pageNum = start; pageNum < end; pageNum++) {
+      const page = await this.#deps.runs.listItems(tenant, runId, { paging: { pageNum, pageSize: chunkSize } });
+      for (const item of page.items) keys.add(item.key);
+    }
+    return keys;
+  }
+
+  /**
+   * One pass over the context's keys: those before the first of `window` met are in the run already, and after it
+   * every key not in `window` is new (the window holds the run's last items), so it is queued. `unplaced` when no
+   * key of a non-empty window was met.
+   */
+  async #queueAfter(window: ReadonlySet<string>): Promise<'queued' | 'stopped' | 'unplaced'> {
+    const { runs, now } = this.#deps;
     const { tenant, runId, owner, chunkSize, signal, stopping } = this.#options;
+    let placed = window.size === 0;
     let chunk: string[] = [];
+    let skipped = 0;
     const append = async (): Promise<boolean> => {
       const added = await runs.fill(tenant, runId, owner, chunk, this.#options.leaseEnd(), now());
       chunk = [];
@@ -106,13 +151,19 @@ export class RunFiller {
       return added !== undefined;
     };
     for await (const key of this.#options.keys()) {
-      if (signal.aborted || stopping()) return;
+      if (signal.aborted || stopping()) return 'stopped';
+      const inWindow = window.has(key);
+      placed ||= inWindow;
+      if (inWindow || !placed) {
+        // Keys passed over cost no store call, so the pass lets I/O through now and then on its own.
+        if (++skipped % chunkSize === 0) await yieldToIo();
+        continue;
+      }
       chunk.push(key);
-      if (chunk.length >= chunkSize && !(await append())) return;
+      if (chunk.length >= chunkSize && !(await append())) return 'stopped';
     }
-    if (chunk.length > 0 && !(await append())) return;
-    const run = await runs.endFill(tenant, runId, owner);
-    logger.info({ items: run?.counts.posted }, 'run items queued');
-    this.#deps.onFilled();
+    if (!placed) return 'unplaced';
+    if (chunk.length > 0 && !(await append())) return 'stopped';
+    return 'queued';
   }
 }

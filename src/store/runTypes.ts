@@ -164,8 +164,9 @@ export interface RunStore {
    */
   claimFill(tenant: TenantId, id: string, owner: string, until: Date, now: Date): Promise<boolean>;
   /**
-   * Appends the keys the run does not have yet, in order, while `owner` holds the fill lease (renewed to `until`);
-   * answers how many were added, or `undefined` when `owner` no longer fills an active run (stop filling).
+   * Appends `keys` after the run's items, in order, while `owner` holds the fill lease (renewed to `until`); answers
+   * how many were added, or `undefined` when `owner` no longer fills an active run (stop filling). The caller passes
+   * keys the run does not have (the filler resumes after the run's last items): the store need not look them up.
    */
   fill(tenant: TenantId, id: string, owner: string, keys: readonly string[], until: Date, now: Date): Promise<number | undefined>;
   /** Filling is over (when `owner` holds the fill): `posted` becomes the run's item count. Answers the run. */
@@ -191,7 +192,7 @@ export interface RunStore {
   addRecordItems(tenant: TenantId, id: string, records: readonly ItemRecord[], actor: string, now: Date): Promise<Run | undefined>;
   /**
    * The runs of the tenant with an item for record `csid`, newest run first, with the item's status: found through
-   * an index on item keys, so it costs the same however many runs and items the store has.
+   * the tenant's runs, each probed in an index on its item keys.
    */
   recordRuns(tenant: TenantId, csid: string, paging: Paging): Promise<Page<RecordRun>>;
   /** Stops accepting items (idempotent); `undefined` when there is no such run. */

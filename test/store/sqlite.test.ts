@@ -104,6 +104,39 @@ describe('SQLite store files', () => {
     }
   });
 
+  it('upgrades a store with a run in flight to items keyed per chunk: the run goes on, its keys are found', async () => {
+    const filename = path.join(dir, 'upgrade.sqlite');
+    const chunked = MIGRATIONS.findIndex((sql) => sql.includes('CREATE INDEX run_items_by_key_chunk'));
+    const db = new Database(filename);
+    try {
+      db.exec(MIGRATIONS.slice(0, chunked).join(';\n'));
+      db.pragma(`user_version = ${chunked}`);
+      db.prepare(`INSERT INTO runs (id, tenant_id, definition_csid, definition_name, invocation, created_by, created_at, status,
+          status_text, open, rerunnable, posted, processed, failed, affected)
+        VALUES ('r1', ?, 'd', 'D', '{"listCSIDs":[],"params":[]}', 'alice', '2026-01-01T00:00:00.000Z', 'InProgress', '', 1, 1, 3, 1, 0, 0)`).run(tenant);
+      const item = db.prepare(`INSERT INTO run_items (run_id, seq, item_key, status, attempts, owner, lease_expires_at, updated_at)
+        VALUES ('r1', ?, ?, ?, ?, ?, ?, '2026-01-01T00:00:00.000Z')`);
+      item.run(0, 'a', 'Completed', 1, null, null);
+      item.run(1, 'b', 'Processing', 1, 'w', 10);
+      item.run(2, 'c', 'New', 0, null, null);
+    } finally {
+      db.close();
+    }
+
+    const store = SqliteStore.open({ filename });
+    try {
+      const claimed = await store.runs.claim(tenant, 'r1', { owner: 'w2', limit: 10, leaseMs: 1000, now: new Date(20) });
+      expect(claimed.map((item) => item.key), "the expired claim's item alone first, then the new ones").to.deep.equal(['b']);
+      expect((await store.runs.claim(tenant, 'r1', { owner: 'w2', limit: 10, leaseMs: 1000, now: new Date(21) })).map((item) => item.key)).to.deep.equal(['c']);
+      expect((await store.runs.recordRuns(tenant, 'b', paging)).items.map((run) => run.runId)).to.deep.equal(['r1']);
+      const refused = await store.runs.addItems(tenant, 'r1', ['a'], new Date(22)).catch((error: unknown) => error);
+      expect(refused).to.have.property('code', 'CONFLICT');
+      expect((await store.runs.addItems(tenant, 'r1', ['d'], new Date(23)))?.counts.posted).to.equal(4);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses a database written by a newer schema', () => {
     const filename = path.join(dir, 'newer.sqlite');
     const db = new Database(filename);
@@ -186,19 +219,44 @@ describe('SQLite store files', () => {
     expect(await readdir(dir)).to.deep.equal([]);
   });
 
-  it("finds a record's runs through its tenant's runs, newest first, one probe of the run's key index each", () => {
+  it("finds a record's runs through its tenant's runs, newest first, one probe of the run's key index per chunk of its items", () => {
     const db = new Database(':memory:');
     try {
       migrate(db);
       for (const [sql, values] of [[RECORD_RUNS_SQL.count, ['csid', tenant]], [RECORD_RUNS_SQL.select, ['csid', tenant, 10, 0]]] as const) {
         const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...values) as Array<{ detail: string }>).map((row) => row.detail);
         expect(plan[0], plan.join('\n')).to.match(/^SEARCH r USING (COVERING )?INDEX runs_by_created \(tenant_id=\?\)$/);
-        expect(plan[1], plan.join('\n')).to.match(/^SEARCH i USING (COVERING )?INDEX run_items_by_key \(run_id=\? AND item_key=\?\)$/);
+        expect(plan[1], plan.join('\n')).to.match(/^SEARCH i USING (COVERING )?INDEX run_items_by_key_chunk \(run_id=\? AND <expr>=\? AND item_key=\?\)$/);
         // Sorted by walking the index, never in memory.
         expect(plan.join('\n')).to.not.include('TEMP B-TREE');
       }
     } finally {
       db.close();
+    }
+  });
+
+  it('finds item keys past the first chunk of a run: a record\'s runs, and a key added twice refused', async () => {
+    const store = SqliteStore.open({ filename: ':memory:' });
+    try {
+      // Three chunks of 8,192 seqs: the last key is in the third, the first in the first.
+      const keys = Array.from({ length: 2 * 8192 + 5 }, (_, i) => `k${i}`);
+      const newRun = { definitionCsid: 'd', definitionName: 'D', invocation: { listCSIDs: [], params: [] }, createdBy: 'alice', open: true };
+      const big = await store.runs.create(tenant, newRun, keys.slice(0, 8192 + 3), new Date(0));
+      await store.runs.addItems(tenant, big.id, keys.slice(8192 + 3), new Date(1));
+      const other = await store.runs.create(tenant, newRun, ['k0'], new Date(2));
+      const runsOf = async (key: string) => (await store.runs.recordRuns(tenant, key, paging)).items.map((run) => run.runId);
+      expect(await runsOf(keys.at(-1)!)).to.deep.equal([big.id]);
+      expect(await runsOf('k8192')).to.deep.equal([big.id]);
+      expect(await runsOf('k0')).to.deep.equal([other.id, big.id]);
+      expect(await runsOf('absent')).to.deep.equal([]);
+      for (const key of ['k3', 'k8195', keys.at(-1)!]) {
+        const refused = await store.runs.addItems(tenant, big.id, ['new', key], new Date(3)).catch((error: unknown) => error);
+        expect(refused, key).to.have.property('code', 'CONFLICT');
+      }
+      expect((await store.runs.get(tenant, big.id))?.counts.posted, 'a refused add adds nothing').to.equal(keys.length);
+      expect((await store.runs.addItems(tenant, big.id, ['new'], new Date(4)))?.counts.posted).to.equal(keys.length + 1);
+    } finally {
+      await store.close();
     }
   });
 });

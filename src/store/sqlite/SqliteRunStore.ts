@@ -192,11 +192,6 @@ function outcomeColumns(outcome: ItemOutcome): [string, string | null, string | 
   return [outcome.status, outcome.error ?? null, outcome.errorCode ?? null, outcome.note ?? null, affected];
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
-  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
-
 /** The part of a run its write checks look at. */
 type RunState = Pick<Run, 'id' | 'status' | 'open' | 'rerunnable'>;
 
@@ -236,14 +231,19 @@ export class SqliteRunStore implements RunStore {
 
   #insertItems(runId: string, firstSeq: number, keys: readonly string[], now: string): void {
     const insert = this.#sql.insertItem;
-    keys.forEach((key, index) => {
-      try {
-        insert.run(runId, firstSeq + index, key, now);
-      } catch (error) {
-        if (isUniqueViolation(error)) throw duplicateItem(key);
-        throw error;
-      }
-    });
+    keys.forEach((key, index) => insert.run(runId, firstSeq + index, key, now));
+  }
+
+  /**
+   * The seq after the run's last item, once none of `keys` is in the run (no index refuses a repeated key: see
+   * migration 19). Within the caller's write transaction, so no other add slips in between.
+   */
+  #nextSeqFor(runId: string, keys: readonly string[]): number {
+    const lastSeq = this.#sql.maxSeq.pluck().get(runId) as number;
+    if (lastSeq < 0) return 0;
+    const known = this.#sql.firstKnownKey.pluck().get({ runId, lastSeq, keys: JSON.stringify(keys) }) as string | undefined;
+    if (known !== undefined) throw duplicateItem(known);
+    return lastSeq + 1;
   }
 
   async create(tenant: TenantId, input: NewRun, keys: readonly string[], now: Date): Promise<Run> {
@@ -348,8 +348,7 @@ export class SqliteRunStore implements RunStore {
       const run = this.#state(tenant, id);
       if (run === undefined) return undefined;
       assertAcceptsItems(run);
-      const first = (this.#sql.maxSeq.pluck().get(id) as number) + 1;
-      this.#insertItems(id, first, keys, now.toISOString());
+      this.#insertItems(id, this.#nextSeqFor(id, keys), keys, now.toISOString());
       this.#sql.addPosted.run(keys.length, id);
       return toRun(this.#row(tenant, id) as RunRow);
     });
@@ -363,6 +362,7 @@ export class SqliteRunStore implements RunStore {
       const run = this.#state(tenant, id);
       if (run === undefined) return undefined;
       assertAcceptsItems(run);
+      const first = this.#nextSeqFor(id, keys);
       const creates = records.map(({ csid, docType, fields }) => ({ csid, docType, fields }));
       this.#itemWrites.apply(tenant, { actor, creates, updates: [], relations: [], deletes: [] }, now);
       for (const { csid, file } of records) {
@@ -370,7 +370,6 @@ export class SqliteRunStore implements RunStore {
         const { name, mediaType, size, sha256, content } = file;
         this.#insertFile.run({ csid, tenantId: tenant, name, mediaType, size, sha256, content });
       }
-      const first = (this.#sql.maxSeq.pluck().get(id) as number) + 1;
       this.#insertItems(id, first, keys, now.toISOString());
       this.#sql.addPosted.run(keys.length, id);
       return toRun(this.#row(tenant, id) as RunRow);

@@ -5,7 +5,7 @@
 import { ACTIVE_RUN_STATUSES, FINAL_RUN_STATUSES, WORKING_RUN_STATUSES } from '../../domain/runs.js';
 import type { ItemQuery, RunQuery } from '../runTypes.js';
 import type { TenantId } from '../../domain/types.js';
-import { listSql, type ListSql } from './sql.js';
+import { ITEM_BY_KEY, ITEM_KEY_CHUNK, listSql, type ListSql } from './sql.js';
 
 const RUN_COLUMNS = `id, tenant_id, definition_csid, definition_name, invocation, created_by, created_at, started_at,
   completed_at, status, status_text, open, filling, rerunnable, posted, processed, failed, affected, cancelled, results, results_size, reruns,
@@ -32,10 +32,14 @@ export const RUN_SQL = {
   endWait: `UPDATE runs SET status = @status, status_text = @statusText, completed_at = @completedAt
     WHERE id = @id AND status = 'Waiting'`,
   insertItem: `INSERT INTO run_items (run_id, seq, item_key, status, updated_at) VALUES (?, ?, ?, 'New', ?)`,
-  // One statement per chunk: numbered from @next in the keys' order, skipping keys the run already has.
-  fillItems: `INSERT OR IGNORE INTO run_items (run_id, seq, item_key, status, updated_at)
-    SELECT @runId, @next + row_number() OVER (ORDER BY keys.key) - 1, keys.value, 'New', @now FROM json_each(@keys) AS keys
-    WHERE NOT EXISTS (SELECT 1 FROM run_items WHERE run_id = @runId AND item_key = keys.value)`,
+  // One statement per chunk: numbered from @next in the keys' order (the filler passes only keys the run lacks).
+  fillItems: `INSERT INTO run_items (run_id, seq, item_key, status, updated_at)
+    SELECT @runId, @next + row_number() OVER (ORDER BY keys.key) - 1, keys.value, 'New', @now FROM json_each(@keys) AS keys`,
+  // The first of @keys the run already has: one probe per chunk, up to the chunk of its last item (@lastSeq).
+  firstKnownKey: `WITH RECURSIVE chunks(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM chunks WHERE n < ${ITEM_KEY_CHUNK('@lastSeq')})
+    SELECT keys.value FROM json_each(@keys) AS keys WHERE EXISTS (SELECT 1 FROM run_items ${ITEM_BY_KEY}
+      WHERE run_id = @runId AND ${ITEM_KEY_CHUNK('seq')} IN (SELECT n FROM chunks) AND item_key = keys.value)
+    ORDER BY keys.key LIMIT 1`,
   claimFill: `UPDATE runs SET fill_owner = @owner, fill_lease_expires_at = @until
     WHERE id = @id AND tenant_id = @tenantId AND filling = 1 AND status IN ${ACTIVE}
       AND (fill_owner IS NULL OR fill_owner = @owner OR fill_lease_expires_at <= @nowMs)`,

@@ -340,6 +340,14 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE oauth_revocations (id TEXT PRIMARY KEY, until INTEGER NOT NULL) STRICT, WITHOUT ROWID;
   CREATE TRIGGER oauth_revocations_insert_auth_generation AFTER INSERT ON oauth_revocations BEGIN UPDATE auth_generation SET n = n + 1; END;
   `,
+  // 19: run items keyed within their chunk of 8,192 seqs instead of across the whole run. run_items_by_key put each
+  // queued item at a random place of a B-tree larger than the page cache (a big run's commits wrote thousands of
+  // pages each); this one grows at the run's end. A key is found with one probe per chunk (ITEM_KEY_CHUNK, sql.ts)
+  // and is no longer unique by index: the filler resumes after the run's last items, addItems checks (firstKnownKey).
+  `
+  DROP INDEX run_items_by_key;
+  CREATE INDEX run_items_by_key_chunk ON run_items (run_id, seq >> 13, item_key);
+  `,
 ];
 
 /** Brings the database up to the latest schema, each migration in its own transaction. */

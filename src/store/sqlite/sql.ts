@@ -218,14 +218,28 @@ export const RECORD_FILE_SQL = {
 } as const;
 
 /**
- * The runs of a tenant with an item for one record, newest first: the tenant's runs in that order (runs_by_created),
- * each probed for the record in run_items_by_key. No index on the key alone: it would be written for every item of
- * every run, and this read is rare (retention bounds the runs it walks).
+ * A run item's chunk of 8,192 seqs, as run_items_by_key_chunk (migration 19) indexes it: a key is found with one
+ * probe per chunk of its run. An index on the key across the whole run took each queued item to a random place.
  */
+export const ITEM_KEY_CHUNK = (seq: string) => `(${seq} >> 13)`;
+/** Without it the planner takes the primary key (it holds every column) and walks the whole run. */
+export const ITEM_BY_KEY = 'INDEXED BY run_items_by_key_chunk';
+
+/**
+ * The runs of a tenant with an item for one record, newest first: the tenant's runs in that order (runs_by_created),
+ * each probed for the record in run_items_by_key_chunk, chunk by chunk up to its last item's. No index on the key
+ * alone: it would be written for every item of every run, and this read is rare (retention bounds the runs it walks).
+ */
+const RECORD_RUN_ITEM = `runs r JOIN run_items i ${ITEM_BY_KEY} ON i.run_id = r.id
+    AND ${ITEM_KEY_CHUNK('i.seq')} IN (WITH RECURSIVE chunks(n, last) AS (
+        SELECT 0, ${ITEM_KEY_CHUNK('(SELECT max(seq) FROM run_items WHERE run_id = r.id)')}
+        UNION ALL SELECT n + 1, last FROM chunks WHERE n < last)
+      SELECT n FROM chunks)
+    AND i.item_key = ?`;
 export const RECORD_RUNS_SQL = {
-  count: `SELECT count(*) FROM runs r JOIN run_items i ON i.run_id = r.id AND i.item_key = ? WHERE r.tenant_id = ?`,
+  count: `SELECT count(*) FROM ${RECORD_RUN_ITEM} WHERE r.tenant_id = ?`,
   select: `SELECT r.id, r.definition_csid, r.definition_name, r.status AS run_status, r.created_at, r.completed_at,
       i.status AS item_status, i.attempts, i.updated_at, i.error
-    FROM runs r JOIN run_items i ON i.run_id = r.id AND i.item_key = ? WHERE r.tenant_id = ?
+    FROM ${RECORD_RUN_ITEM} WHERE r.tenant_id = ?
     ORDER BY r.created_at DESC, r.id DESC LIMIT ? OFFSET ?`,
 } as const;
