@@ -102,7 +102,7 @@ export interface RunWorkerDeps {
   /** The store's health: sessions pause while it cannot take writes. */
   storeHealth: StoreHealth;
   invocations: InvocationService;
-  /** Checks, each time a session takes a run up, that its creator may still run its job. */
+  /** Checks, each time a session takes a run up (unless on its request's grant, see `RunControl.grant`), that its creator may still run its job. */
   authorizer: InvokeAuthorizer;
   /** A user as they are now in a tenant, or `undefined` once disabled, deleted, or no longer a member (`AuthService.callerIn`). */
   callerIn(username: string, tenant: string): Promise<InvocationCaller | undefined>;
@@ -127,6 +127,11 @@ export interface RunControl {
    * `signal` when the run is over elsewhere.
    */
   touch: () => Promise<void>;
+  /**
+   * The grant the request that stored the run was just checked with, for a session started at once in that process:
+   * the run acts on it instead of checking its creator again. Absent whenever the run is taken up later.
+   */
+  grant?: InvokeGrant;
 }
 
 /** The invocation context as `InvocationService.prepare` reads it. */
@@ -189,7 +194,7 @@ export class RunWorker {
     const started = await runs.start(tenant, runId, now());
     const run = started ?? initial;
     this.#deps.onProgress(tenant, runId, started);
-    const prepared = await this.#prepare(run).catch(async (err: unknown) => {
+    const prepared = await this.#prepare(run, control.grant).catch(async (err: unknown) => {
       const reason = err instanceof Error ? err.message : String(err);
       logger.warn({ err }, 'run cannot proceed');
       await runs.fail(tenant, runId, `Failed: ${reason}`, now());
@@ -207,8 +212,8 @@ export class RunWorker {
     }
   }
 
-  async #prepare(run: Run): Promise<PreparedInvocation> {
-    const grant = await this.#creatorGrant(run);
+  async #prepare(run: Run, requestGrant: InvokeGrant | undefined): Promise<PreparedInvocation> {
+    const grant = requestGrant ?? (await this.#creatorGrant(run));
     const perRecord = await this.#deps.invocations.prepare(grant, payloadOf(run), { csids: contextCsids(run) });
     if (perRecord.loaded.plugin.entrypoint === 'processItem') return perRecord;
     // A whole-invocation plugin gets its context resolved as on a synchronous invoke.
