@@ -9,6 +9,7 @@ import type { ItemRecord, RecordRun } from '../../domain/recordItems.js';
 import { DEFAULT_RUN_LOG_LINES, type RunLogLine, type RunLogQuery, type RunLogSummary } from '../../domain/runLog.js';
 import {
   finalStatusFor,
+  isFinalRunStatus,
   isWorkingRunStatus,
   RUN_STATUS,
   stillActive,
@@ -32,6 +33,7 @@ import {
   assertCancellable,
   assertRerunnable,
   checkItemKeys,
+  countsAre,
   DEFAULT_RESULTS_INLINE_LIMIT,
   docTypeKey,
   duplicateItem,
@@ -43,7 +45,9 @@ import {
 } from '../runRules.js';
 import type {
   ClaimOptions,
+  CompleteAndFinishResult,
   CompleteResult,
+  FinishWith,
   ItemOutcome,
   ItemQuery,
   ItemWrites,
@@ -51,6 +55,7 @@ import type {
   RunQuery,
   RunStore,
   RunStoreOptions,
+  StartedClaim,
 } from '../runTypes.js';
 import { itemListSql, RUN_SQL, runListSql } from './runSql.js';
 import { RECORD_FILE_SQL, RECORD_RUNS_SQL } from './sql.js';
@@ -396,6 +401,19 @@ export class SqliteRunStore implements RunStore {
   }
 
   async claim(tenant: TenantId, id: string, options: ClaimOptions): Promise<RunItem[]> {
+    return this.#claimNow(tenant, id, options);
+  }
+
+  /** One transaction: the run started, and its first claim made on the counters as they then stand. */
+  async startAndClaim(tenant: TenantId, id: string, now: Date, options: ClaimOptions): Promise<StartedClaim> {
+    return this.#statements.write(() => {
+      this.#sql.start.run(now.toISOString(), id, tenant);
+      const row = this.#row(tenant, id);
+      return row === undefined ? { run: undefined, items: [] } : { run: toRun(row), items: this.#claimNow(tenant, id, options) };
+    });
+  }
+
+  #claimNow(tenant: TenantId, id: string, options: ClaimOptions): RunItem[] {
     if (options.limit <= 0) return [];
     return this.#statements.write(() => {
       const run = this.#state(tenant, id);
@@ -429,6 +447,28 @@ export class SqliteRunStore implements RunStore {
   }
 
   async complete(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], now: Date): Promise<CompleteResult> {
+    return this.#completeNow(tenant, id, owner, outcomes, now);
+  }
+
+  /** One transaction: the outcomes written, then the run finished when its counters are those expected. */
+  async completeAndFinish(
+    tenant: TenantId,
+    id: string,
+    owner: string,
+    outcomes: readonly ItemOutcome[],
+    finishWith: FinishWith,
+    now: Date,
+  ): Promise<CompleteAndFinishResult> {
+    return this.#statements.write(() => {
+      const done = this.#completeNow(tenant, id, owner, outcomes, now);
+      const row = this.#row(tenant, id);
+      if (row === undefined || !isWorkingRunStatus(row.status as RunStatus) || !countsAre(toRun(row).counts, finishWith.counts)) return done;
+      const finished = this.#finishNow(tenant, id, finishWith.results, now);
+      return finished !== undefined && isFinalRunStatus(finished.status) ? { ...done, finished } : done;
+    });
+  }
+
+  #completeNow(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], now: Date): CompleteResult {
     if (outcomes.length === 0) return { written: 0, requeued: 0 };
     return this.#statements.write(() => {
       if (this.#state(tenant, id) === undefined) return { written: 0, requeued: 0 };
@@ -530,6 +570,10 @@ export class SqliteRunStore implements RunStore {
   }
 
   async finish(tenant: TenantId, id: string, results: RunResults, now: Date): Promise<Run | undefined> {
+    return this.#finishNow(tenant, id, results, now);
+  }
+
+  #finishNow(tenant: TenantId, id: string, results: RunResults, now: Date): Run | undefined {
     return this.#statements.write(() => {
       const row = this.#row(tenant, id);
       if (row === undefined) return undefined;
