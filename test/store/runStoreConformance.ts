@@ -519,6 +519,17 @@ export function describeRunStoreConformance(options: StoreConformanceOptions & {
         expect((await runs().finish(A, run.id, { userNote: 'one failed' }, at(LEASE + 4)))?.status).to.equal(RUN_STATUS.CompletedWithErrors);
       });
 
+      it('answers no finished run when another call finished it first', async () => {
+        const run = await runs().create(A, newRun(), keys(1), at(0));
+        const { items } = await runs().startAndClaim(A, run.id, at(1), claimOf('w', 1, 1));
+        await runs().complete(A, run.id, 'w', [{ seq: items[0]!.seq, status: 'Completed' }], at(2));
+        expect((await runs().finish(A, run.id, { userNote: 'first' }, at(3)))?.status).to.equal(RUN_STATUS.Completed);
+        const counts = { posted: 1, processed: 1, failed: 0, affected: 1 };
+        const late = await runs().completeAndFinish(A, run.id, 'w', [{ seq: items[0]!.seq, status: 'Completed' }], { counts, results: { userNote: 'second' } }, at(4));
+        expect(late).to.deep.equal(NONE);
+        expect(await runs().get(A, run.id)).to.deep.include({ completedAt: at(3), results: { userNote: 'first' } });
+      });
+
       it("keeps a whole invocation's own results, stored with its item, over those given", async () => {
         const run = await runs().create(A, newRun(), ['*'], at(0));
         const { items } = await runs().startAndClaim(A, run.id, at(1), claimOf('w', 1, 1));

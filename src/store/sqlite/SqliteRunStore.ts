@@ -9,7 +9,6 @@ import type { ItemRecord, RecordRun } from '../../domain/recordItems.js';
 import { DEFAULT_RUN_LOG_LINES, type RunLogLine, type RunLogQuery, type RunLogSummary } from '../../domain/runLog.js';
 import {
   finalStatusFor,
-  isFinalRunStatus,
   isWorkingRunStatus,
   RUN_STATUS,
   stillActive,
@@ -461,10 +460,8 @@ export class SqliteRunStore implements RunStore {
   ): Promise<CompleteAndFinishResult> {
     return this.#statements.write(() => {
       const done = this.#completeNow(tenant, id, owner, outcomes, now);
-      const row = this.#row(tenant, id);
-      if (row === undefined || !isWorkingRunStatus(row.status as RunStatus) || !countsAre(toRun(row).counts, finishWith.counts)) return done;
-      const finished = this.#finishNow(tenant, id, finishWith.results, now);
-      return finished !== undefined && isFinalRunStatus(finished.status) ? { ...done, finished } : done;
+      const { run, finishedHere } = this.#finishNow(tenant, id, finishWith.results, now, finishWith.counts);
+      return finishedHere && run !== undefined ? { ...done, finished: run } : done;
     });
   }
 
@@ -570,21 +567,25 @@ export class SqliteRunStore implements RunStore {
   }
 
   async finish(tenant: TenantId, id: string, results: RunResults, now: Date): Promise<Run | undefined> {
-    return this.#finishNow(tenant, id, results, now);
+    return this.#finishNow(tenant, id, results, now).run;
   }
 
-  #finishNow(tenant: TenantId, id: string, results: RunResults, now: Date): Run | undefined {
+  /**
+   * `finish`, saying whether this call finished the run; with `expected`, only when the run's counters are those
+   * (`completeAndFinish`), else the run is answered as it is.
+   */
+  #finishNow(tenant: TenantId, id: string, results: RunResults, now: Date, expected?: FinishWith['counts']): { run: Run | undefined; finishedHere: boolean } {
     return this.#statements.write(() => {
       const row = this.#row(tenant, id);
-      if (row === undefined) return undefined;
+      if (row === undefined) return { run: undefined, finishedHere: false };
       const run = toRun(row);
       // A waiting run has not started: it is never finished from here, whatever its counts say.
       const status = isWorkingRunStatus(run.status) ? finalStatusFor(run.counts, run.open || run.filling) : undefined;
-      if (status === undefined) return run;
+      if (status === undefined || (expected !== undefined && !countsAre(run.counts, expected))) return { run, finishedHere: false };
       this.#sql.finish.run({ id, status, now: now.toISOString() });
       // Results stored with the whole invocation's item stand: they are the plugin's own.
       if (row.results_size === null) this.#storeResults(id, results);
-      return toRun(this.#row(tenant, id) as RunRow);
+      return { run: toRun(this.#row(tenant, id) as RunRow), finishedHere: true };
     });
   }
 
