@@ -14,21 +14,27 @@ export async function forEachBounded<T>(
   const iterator = (Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]()) as
     | AsyncIterator<T>
     | Iterator<T>;
-  let failed = false;
-  // Workers share one iterator, so a new item is pulled only when a worker is free: memory stays bounded.
+  const limit = Math.max(1, concurrency);
+  // The first failure; a worker never rejects, so one started while others are awaited has no rejection unheard.
+  let failure: { error: unknown } | undefined;
+  const workers: Array<Promise<void>> = [];
+  // Workers share one iterator, so a new item is pulled only when a worker is free: memory stays bounded. A worker
+  // that got an item starts the next one (up to the limit): a run of one item costs two workers, not `concurrency`
+  // of them all waiting on the iterator.
   const worker = async () => {
-    while (!failed) {
+    while (failure === undefined) {
       try {
         const next = await iterator.next();
         if (next.done === true) return;
+        if (workers.length < limit) workers.push(worker());
         await processOne(next.value);
       } catch (error) {
-        failed = true;
-        throw error;
+        failure ??= { error };
       }
     }
   };
-  const settled = await Promise.allSettled(Array.from({ length: Math.max(1, concurrency) }, worker));
-  const failure = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failure !== undefined) throw failure.reason;
+  workers.push(worker());
+  // Workers started while others are awaited are awaited in turn.
+  for (let i = 0; i < workers.length; i += 1) await workers[i];
+  if (failure !== undefined) throw failure.error;
 }
