@@ -297,7 +297,9 @@ class RunSession {
   readonly #itemLogLines: number;
   /** Aborted when this session finds its run over (cancelled or gone); the session's items see it in `#signal`. */
   readonly #over = new AbortController();
+  /** Aborted with `control.signal` or `#over`, whichever comes first. */
   readonly #signal: AbortSignal;
+  readonly #unlink: () => void;
   #lastStatusLook = performance.now();
   /** When this session last looked for crash suspects; the first claim looks. */
   #lastTakeOverLook = -Infinity;
@@ -339,7 +341,16 @@ class RunSession {
     this.#retryDelayMs = policy?.retryDelayMs ?? plugin.retryDelayMs ?? options.retryDelayMs;
     this.#hostLog = deps.invocations.hostLog(prepared);
     this.#itemLogLines = this.#perRecord ? Math.min(ITEM_LOG_LINES, options.logLines) : options.logLines;
-    this.#signal = AbortSignal.any([control.signal, this.#over.signal]);
+    // Not `AbortSignal.any`: on Node 20 it costs a small run's session a tenth of a millisecond and keeps the
+    // signals it joins in a finalization registry. One controller that both abort does the same here.
+    // The listener on `control.signal`, which outlives this pass, goes in `end`.
+    const either = new AbortController();
+    const stop = () => either.abort(control.signal.reason);
+    if (control.signal.aborted) stop();
+    else control.signal.addEventListener('abort', stop, { once: true });
+    this.#unlink = () => control.signal.removeEventListener('abort', stop);
+    this.#over.signal.addEventListener('abort', () => either.abort(this.#over.signal.reason), { once: true });
+    this.#signal = either.signal;
     this.#filler = new RunFiller(
       { runs: deps.runs, now: deps.now, logger, onFilled: () => deps.onProgress(run.tenant, run.id) },
       {
@@ -420,6 +431,7 @@ class RunSession {
   async end(): Promise<void> {
     clearInterval(this.#heartbeat);
     clearInterval(this.#statusWatch);
+    this.#unlink();
     const interrupted = this.control.stopping() || this.#signal.aborted;
     await this.#filler.stop(interrupted);
     await this.#flush();
