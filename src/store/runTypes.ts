@@ -255,14 +255,7 @@ export interface RunStore {
    * counters taken from the items as `finish` takes them. For a worker that holds what it expects to be the run's
    * last items: one store call instead of a `complete` and a `finish`, with the same effects.
    */
-  completeAndFinish(
-    tenant: TenantId,
-    id: string,
-    owner: string,
-    outcomes: readonly ItemOutcome[],
-    finishWith: FinishWith,
-    now: Date,
-  ): Promise<CompleteAndFinishResult>;
+  completeAndFinish(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], finishWith: FinishWith, now: Date): Promise<CompleteAndFinishResult>;
   /** Gives the `Processing` items `owner` holds back as `New` (attempt not counted), e.g. on shutdown. */
   release(tenant: TenantId, id: string, owner: string): Promise<number>;
   /** Earliest lease expiry among the run's `Processing` items (those of `exceptOwner` left out), if any. */

@@ -812,14 +812,7 @@ export class MongoRunStore implements RunStore {
    * No transaction: the outcomes are written as `complete` writes them, then the run is finished when its counters,
    * recounted from its items as `finish` counts them, are those expected.
    */
-  async completeAndFinish(
-    tenant: TenantId,
-    id: string,
-    owner: string,
-    outcomes: readonly ItemOutcome[],
-    finishWith: FinishWith,
-    now: Date,
-  ): Promise<CompleteAndFinishResult> {
+  async completeAndFinish(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], finishWith: FinishWith, now: Date): Promise<CompleteAndFinishResult> {
     const done = await this.complete(tenant, id, owner, outcomes, now);
     const run = await this.recount(tenant, id);
     if (run === undefined || !isWorkingRunStatus(run.status) || !countsAre(run.counts, finishWith.counts)) return done;

@@ -450,14 +450,7 @@ export class SqliteRunStore implements RunStore {
   }
 
   /** One transaction: the outcomes written, then the run finished when its counters are those expected. */
-  async completeAndFinish(
-    tenant: TenantId,
-    id: string,
-    owner: string,
-    outcomes: readonly ItemOutcome[],
-    finishWith: FinishWith,
-    now: Date,
-  ): Promise<CompleteAndFinishResult> {
+  async completeAndFinish(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], finishWith: FinishWith, now: Date): Promise<CompleteAndFinishResult> {
     return this.#statements.write(() => {
       const done = this.#completeNow(tenant, id, owner, outcomes, now);
       const { run, finishedHere } = this.#finishNow(tenant, id, finishWith.results, now, finishWith.counts);
