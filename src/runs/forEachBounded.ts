@@ -14,29 +14,27 @@ export async function forEachBounded<T>(
   const iterator = (Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]()) as
     | AsyncIterator<T>
     | Iterator<T>;
+  const limit = Math.max(1, concurrency);
+  // The first failure; a worker never rejects, so one started while others are awaited has no rejection unheard.
   let failure: { error: unknown } | undefined;
   const workers: Array<Promise<void>> = [];
   // Workers share one iterator, so a new item is pulled only when a worker is free: memory stays bounded. A worker
-  // starts the next one when it gets an item, so there are only as many as there were items at once, up to
-  // `concurrency`: a run's session allows hundreds, and a one-item run's would otherwise all be made for nothing.
+  // that got an item starts the next one (up to the limit): a run of one item costs two workers, not `concurrency`
+  // of them all waiting on the iterator.
   const worker = async () => {
     while (failure === undefined) {
-      const next = await iterator.next();
-      if (next.done === true) return;
-      if (workers.length < concurrency) start();
-      await processOne(next.value);
+      try {
+        const next = await iterator.next();
+        if (next.done === true) return;
+        if (workers.length < limit) workers.push(worker());
+        await processOne(next.value);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
-  // Each failure is caught as its worker ends (a worker started later fails before anyone waits for it).
-  const start = () => {
-    workers.push(worker().catch((error: unknown) => void (failure ??= { error })));
-  };
-  start();
-  // Workers started meanwhile are waited for too.
-  for (let waited = 0; waited < workers.length; ) {
-    const started = workers.slice(waited);
-    waited = workers.length;
-    await Promise.all(started);
-  }
+  workers.push(worker());
+  // Workers started while others are awaited are awaited in turn.
+  for (let i = 0; i < workers.length; i += 1) await workers[i];
   if (failure !== undefined) throw failure.error;
 }

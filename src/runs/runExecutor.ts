@@ -33,6 +33,7 @@ import { SqliteStore } from '../store/sqlite/index.js';
 import type { StoreHealth } from '../store/health.js';
 import type { RunStore } from '../store/runTypes.js';
 import type { Store } from '../store/types.js';
+import type { InvokeGrant } from '../services/invokeAuthorization.js';
 import { SqliteBackend } from './agenda-sqlite/index.js';
 import { exactData, refuseJob } from './jobAuthority.js';
 import { LocalWakeChannel } from './localWakeChannel.js';
@@ -263,9 +264,10 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   /**
    * Makes sure workers look at the run soon: new items, close, rerun, or a restart. A session here looks again
    * before it ends; a run just stored here (`stored`) starts here at once when this process has room (see the
-   * top of this file); otherwise the run gets a session's job due now (slot 0) and its further slots are opened.
+   * top of this file), acting on `grant` (what the request that stored it was checked with) when given; otherwise
+   * the run gets a session's job due now (slot 0) and its further slots are opened.
    */
-  async wake(tenant: TenantId, runId: string, stored?: StoredRun): Promise<void> {
+  async wake(tenant: TenantId, runId: string, stored?: StoredRun, grant?: InvokeGrant): Promise<void> {
     if (this.#agenda === undefined || this.#stopping !== undefined) return;
     const active = this.#active.get(runId);
     if (active !== undefined) {
@@ -274,7 +276,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     }
     const direct = stored !== undefined && this.#options.processRuns && stored.status === RUN_STATUS.Queued && this.#active.size < this.#options.maxConcurrentRuns;
     const slots = !direct || stored.counts.posted > this.#deps.worker.options.batchSize || stored.open || stored.filling;
-    if (direct) void this.#direct({ tenant, runId, slot: 0 }, slots);
+    if (direct) void this.#direct({ tenant, runId, slot: 0 }, slots, grant);
     else await this.#save(RUN_JOB_NAME, { tenant, runId, slot: 0 }, 'advance');
     if (!slots) return;
     for (let slot = 1; slot < this.#options.slotsPerRun; slot += 1) await this.#save(RUN_SLOT_JOB_NAME, { tenant, runId, slot }, 'keep');
@@ -283,15 +285,16 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   /**
    * A session started here without Agenda. It has a session's job only once it outlives a heartbeat: due a lock
    * lifetime later, and pushed back at each heartbeat, so that another process takes the run up if this one dies.
-   * A session that fails leaves a job due after a second, as a failed session's job is retried.
+   * A session that fails leaves a job due after a second, as a failed session's job is retried. Its first pass acts
+   * on `grant`, the request's; any later start of the run (a job, a restart, another process) checks its creator.
    */
-  async #direct(data: RunJobData, slots: boolean): Promise<void> {
+  async #direct(data: RunJobData, slots: boolean, grant?: InvokeGrant): Promise<void> {
     const { lockLifetimeMs } = this.#options;
     const dueLater = async (_run: Run | undefined, entry: ActiveRun) => {
       entry.ownJob = await this.#save(RUN_JOB_NAME, data, 'advance', new Date(Date.now() + lockLifetimeMs));
     };
     try {
-      await this.#session(data, dueLater, slots);
+      await this.#session(data, dueLater, slots, 1, grant);
     } catch {
       // Logged by the session.
       await this.#save(RUN_JOB_NAME, data, 'advance', new Date(Date.now() + SESSION_RETRY_FIRST_MS)).catch((err: unknown) =>
@@ -455,9 +458,15 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   /**
    * Works on the run in a session of this process, until the worker is done with it and no wake came meanwhile.
    * `beat` is the heartbeat towards whatever stands for the session (its job); the run's status is looked at too.
-   * Throws when the session failed (logged here).
+   * `grant` goes with the first pass only (see `RunControl.grant`). Throws when the session failed (logged here).
    */
-  async #session(data: RunJobData, beat: (run: Run | undefined, entry: ActiveRun) => Promise<void>, slots: boolean, attempt = 1): Promise<void> {
+  async #session(
+    data: RunJobData,
+    beat: (run: Run | undefined, entry: ActiveRun) => Promise<void>,
+    slots: boolean,
+    attempt = 1,
+    grant?: InvokeGrant,
+  ): Promise<void> {
     const { tenant, runId } = data;
     let settle = () => {};
     const done = new Promise<void>((resolve) => (settle = resolve));
@@ -472,11 +481,14 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
       // sleep until they expire, and items still in flight here would run on for nothing.
       if (isOver(run)) entry.controller.abort(new Error(`run ${runId} is over`));
     };
+    let firstGrant = grant;
     try {
       do {
         entry.again = false;
+        const control = { signal: entry.controller.signal, stopping, touch, grant: firstGrant };
+        firstGrant = undefined;
         try {
-          await this.#deps.worker.process(tenant, runId, { signal: entry.controller.signal, stopping, touch });
+          await this.#deps.worker.process(tenant, runId, control);
         } catch (err) {
           if (!(err instanceof StoreUnavailableError)) throw err;
           // The store went away where the session does not pause (starting, ending): go on once it is back.

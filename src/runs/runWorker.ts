@@ -43,7 +43,7 @@ import type { InvocationCaller, InvokeAuthorizer, InvokeGrant } from '../service
 import type { RecordService } from '../services/recordService.js';
 import type { StoreHealth } from '../store/health.js';
 import type { Clock } from '../store/queryRules.js';
-import type { ItemOutcome, RunStore } from '../store/runTypes.js';
+import type { CompleteAndFinishResult, FinishWith, ItemOutcome, RunStore } from '../store/runTypes.js';
 import { forEachBounded } from './forEachBounded.js';
 import { ItemLog } from './itemLog.js';
 import { abortable, yieldToIo } from './pauses.js';
@@ -102,7 +102,7 @@ export interface RunWorkerDeps {
   /** The store's health: sessions pause while it cannot take writes. */
   storeHealth: StoreHealth;
   invocations: InvocationService;
-  /** Checks, each time a session takes a run up, that its creator may still run its job. */
+  /** Checks, each time a session takes a run up (unless on its request's grant, see `RunControl.grant`), that its creator may still run its job. */
   authorizer: InvokeAuthorizer;
   /** A user as they are now in a tenant, or `undefined` once disabled, deleted, or no longer a member (`AuthService.callerIn`). */
   callerIn(username: string, tenant: string): Promise<InvocationCaller | undefined>;
@@ -127,6 +127,11 @@ export interface RunControl {
    * `signal` when the run is over elsewhere.
    */
   touch: () => Promise<void>;
+  /**
+   * The grant the request that stored the run was just checked with, for a session started at once in that process:
+   * the run acts on it instead of checking its creator again. Absent whenever the run is taken up later.
+   */
+  grant?: InvokeGrant;
 }
 
 /** The invocation context as `InvocationService.prepare` reads it. */
@@ -145,6 +150,17 @@ const ITEM_NOTE_LIMIT = 1_000;
 
 function itemNote(note: string): string {
   return note.length <= ITEM_NOTE_LIMIT ? note : `${note.slice(0, ITEM_NOTE_LIMIT - 1)}…`;
+}
+
+/** `counts` once `outcomes` are written as given (as `RunStore.complete` counts them). */
+function counted(counts: FinishWith['counts'], outcomes: readonly ItemOutcome[]): FinishWith['counts'] {
+  let { processed, failed, affected } = counts;
+  for (const outcome of outcomes) {
+    processed += 1;
+    if (outcome.status === 'Failed') failed += 1;
+    else if (outcome.affected !== false) affected += 1;
+  }
+  return { posted: counts.posted, processed, failed, affected };
 }
 
 /** The outcome with the lines its item logged, when it logged any (the store's plain path is kept otherwise). */
@@ -186,10 +202,8 @@ export class RunWorker {
       if (initial?.status === RUN_STATUS.Failed) logger.info({ statusText: initial.statusText }, 'run failed: a run it follows failed');
     }
     if (initial === undefined || isFinalRunStatus(initial.status) || initial.status === RUN_STATUS.Waiting) return;
-    const started = await runs.start(tenant, runId, now());
-    const run = started ?? initial;
-    this.#deps.onProgress(tenant, runId, started);
-    const prepared = await this.#prepare(run).catch(async (err: unknown) => {
+    // Prepared before it is taken up: the session's first claim starts the run (see `RunSession.#claim`).
+    const prepared = await this.#prepare(initial, control.grant).catch(async (err: unknown) => {
       const reason = err instanceof Error ? err.message : String(err);
       logger.warn({ err }, 'run cannot proceed');
       await runs.fail(tenant, runId, `Failed: ${reason}`, now());
@@ -199,7 +213,7 @@ export class RunWorker {
     if (prepared === undefined) return;
 
     const owner = `${this.#owner}:${randomUUID()}`;
-    const session = new RunSession(this.#deps, this.#options, prepared, run, owner, control, logger, this.#gate, this.#budget);
+    const session = new RunSession(this.#deps, this.#options, prepared, initial, owner, control, logger, this.#gate, this.#budget);
     try {
       await session.work();
     } finally {
@@ -207,8 +221,8 @@ export class RunWorker {
     }
   }
 
-  async #prepare(run: Run): Promise<PreparedInvocation> {
-    const grant = await this.#creatorGrant(run);
+  async #prepare(run: Run, requestGrant: InvokeGrant | undefined): Promise<PreparedInvocation> {
+    const grant = requestGrant ?? (await this.#creatorGrant(run));
     const perRecord = await this.#deps.invocations.prepare(grant, payloadOf(run), { csids: contextCsids(run) });
     if (perRecord.loaded.plugin.entrypoint === 'processItem') return perRecord;
     // A whole-invocation plugin gets its context resolved as on a synchronous invoke.
@@ -283,7 +297,9 @@ class RunSession {
   readonly #itemLogLines: number;
   /** Aborted when this session finds its run over (cancelled or gone); the session's items see it in `#signal`. */
   readonly #over = new AbortController();
+  /** Aborted with `control.signal` or `#over`, whichever comes first. */
   readonly #signal: AbortSignal;
+  readonly #unlink: () => void;
   #lastStatusLook = performance.now();
   /** When this session last looked for crash suspects; the first claim looks. */
   #lastTakeOverLook = -Infinity;
@@ -294,6 +310,20 @@ class RunSession {
   #lookTookAll = false;
   /** Claims made by the session (see `#claim`). */
   #claims = 0;
+  /** Whether this session took the run up: its first claim does (`startAndClaim`). */
+  #taken = false;
+  /**
+   * The first claim took every item the run had left (a closed run, not filling): once its items are done, there is
+   * nothing to claim, and their outcomes are the run's last. Only the session's first pass relies on it.
+   */
+  #tookTheRest = false;
+  /**
+   * The counters the run will have once every outcome handed to the store here is written as given: known from the
+   * run as the first claim found it, `undefined` once a write did not go as given (dropped, requeued, conflicted).
+   */
+  #expected: FinishWith['counts'] | undefined;
+  /** The run as this session's last write finished it (`completeAndFinish`). */
+  #finished: Run | undefined;
 
   constructor(
     readonly deps: RunWorkerDeps,
@@ -313,7 +343,16 @@ class RunSession {
     this.#retryDelayMs = policy?.retryDelayMs ?? plugin.retryDelayMs ?? options.retryDelayMs;
     this.#hostLog = deps.invocations.hostLog(prepared);
     this.#itemLogLines = this.#perRecord ? Math.min(ITEM_LOG_LINES, options.logLines) : options.logLines;
-    this.#signal = AbortSignal.any([control.signal, this.#over.signal]);
+    // Not `AbortSignal.any`: on Node 20 it costs a small run's session a tenth of a millisecond and keeps the
+    // signals it joins in a finalization registry. One controller that both abort does the same here.
+    // The listener on `control.signal`, which outlives this pass, goes in `end`.
+    const either = new AbortController();
+    const stop = () => either.abort(control.signal.reason);
+    if (control.signal.aborted) stop();
+    else control.signal.addEventListener('abort', stop, { once: true });
+    this.#unlink = () => control.signal.removeEventListener('abort', stop);
+    this.#over.signal.addEventListener('abort', () => either.abort(this.#over.signal.reason), { once: true });
+    this.#signal = either.signal;
     this.#filler = new RunFiller(
       { runs: deps.runs, now: deps.now, logger, onFilled: () => deps.onProgress(run.tenant, run.id) },
       {
@@ -375,9 +414,11 @@ class RunSession {
       // Items another worker took over meanwhile are waited for as any other worker's (see `#claimed`): once they
       // end there, this session finishes the run.
       const requeued = this.#requeued;
-      await this.#flush();
+      await this.#flush(true);
       const again = this.#requeued > requeued || this.#lostTotal > lost;
       if (!again || this.control.stopping() || this.#signal.aborted) return;
+      // Items are left after all (requeued, or with another worker): the passes after this claim until none is.
+      this.#tookTheRest = false;
     }
   }
 
@@ -391,12 +432,17 @@ class RunSession {
   async end(): Promise<void> {
     clearInterval(this.#heartbeat);
     clearInterval(this.#statusWatch);
+    this.#unlink();
     const interrupted = this.control.stopping() || this.#signal.aborted;
     await this.#filler.stop(interrupted);
     await this.#flush();
     const { runs, now } = this.deps;
-    const released = await runs.release(this.#tenant, this.run.id, this.owner);
-    if (released > 0) this.logger.info({ released }, 'released unfinished items');
+    if (this.#finished !== undefined) return this.#reportFinished(this.#finished);
+    // Uninterrupted, with every item claimed here settled and its outcome written, nothing is held here to release.
+    if (interrupted || this.#held.size > 0 || this.#pending.length > 0) {
+      const released = await runs.release(this.#tenant, this.run.id, this.owner);
+      if (released > 0) this.logger.info({ released }, 'released unfinished items');
+    }
     if (interrupted) return;
     let run = await runs.get(this.#tenant, this.run.id);
     if (run === undefined || isFinalRunStatus(run.status) || run.filling || run.open) return;
@@ -408,10 +454,12 @@ class RunSession {
     const at = now();
     const finished = await runs.finish(this.#tenant, this.run.id, results ?? {}, at);
     // Two sessions may reach the end together; the one whose finish ended the run (its time stamped) reports it.
-    if (finished !== undefined && isFinalRunStatus(finished.status) && finished.completedAt?.getTime() === at.getTime()) {
-      this.logger.info({ status: finished.status, counts: finished.counts }, 'run finished');
-      this.deps.onProgress(this.#tenant, this.run.id, finished);
-    }
+    if (finished !== undefined && isFinalRunStatus(finished.status) && finished.completedAt?.getTime() === at.getTime()) this.#reportFinished(finished);
+  }
+
+  #reportFinished(finished: Run): void {
+    this.logger.info({ status: finished.status, counts: finished.counts }, 'run finished');
+    this.deps.onProgress(this.#tenant, this.run.id, finished);
   }
 
   async #summary(run: Run): Promise<Run['results']> {
@@ -461,14 +509,23 @@ class RunSession {
     return this.#renewing;
   }
 
-  /** Writes buffered outcomes; writes are chained so they never overlap. */
-  #flush(): Promise<void> {
+  /**
+   * Writes buffered outcomes; writes are chained so they never overlap. `last`: the work is done, so when these are
+   * the run's last outcomes (see `#finishWith`) the same store call finishes the run.
+   */
+  #flush(last = false): Promise<void> {
     const write = async () => {
       if (this.#pending.length === 0) return;
+      // Worded before the batch leaves `#pending`: the plugin's `summarize` may take a while, and may fail.
+      const finishWith = last ? await this.#finishWith(this.#pending) : undefined;
       const batch = this.#pending.splice(0, this.#pending.length);
-      let result: { written: number; requeued: number };
+      let result: CompleteAndFinishResult;
       try {
-        result = await this.deps.runs.complete(this.#tenant, this.run.id, this.owner, batch, this.deps.now());
+        const { runs, now } = this.deps;
+        result =
+          finishWith === undefined
+            ? await runs.complete(this.#tenant, this.run.id, this.owner, batch, now())
+            : await runs.completeAndFinish(this.#tenant, this.run.id, this.owner, batch, finishWith, now());
       } catch (err) {
         // Kept for when the store is back, never written into a file that is gone.
         if (err instanceof StoreUnavailableError) this.#pending.unshift(...batch);
@@ -476,14 +533,29 @@ class RunSession {
         return;
       }
       const { written, requeued } = result;
+      this.#expected = written === batch.length && this.#expected !== undefined ? counted(this.#expected, batch) : undefined;
       this.#requeued += requeued;
       if (requeued > 0) this.logger.info({ requeued }, 'items whose store writes conflicted go back to run again');
       const dropped = batch.length - written - requeued;
       if (dropped > 0) this.logger.warn({ dropped }, 'outcomes (and store writes) of items no longer held here, taken over or cancelled, were dropped');
-      this.deps.onProgress(this.#tenant, this.run.id);
+      if (result.finished !== undefined) this.#finished = result.finished;
+      else this.deps.onProgress(this.#tenant, this.run.id);
     };
     this.#writing = this.#writing.then(write, write);
     return this.#writing;
+  }
+
+  /**
+   * How to finish the run with `batch`, when it is the run's last outcomes as far as this session knows: its first
+   * claim took every item left, nothing was lost, requeued or written otherwise than given since, and no item
+   * failed (the results name failures, which only the store has then). Otherwise `undefined`: `end` finishes the run.
+   */
+  async #finishWith(batch: readonly ItemOutcome[]): Promise<FinishWith | undefined> {
+    const counts = this.#expected === undefined ? undefined : counted(this.#expected, batch);
+    if (counts === undefined || !this.#tookTheRest || this.#lostTotal > 0 || this.control.stopping() || this.#signal.aborted) return undefined;
+    if (counts.processed < counts.posted || counts.failed > 0) return undefined;
+    const { processed, affected, failed } = counts;
+    return { counts, results: await this.deps.invocations.summarize(this.prepared, { processed, affected, failed }, []) };
   }
 
   /**
@@ -547,6 +619,8 @@ class RunSession {
           await tried;
         } else yield { item, record: found.get(item.key) };
       }
+      // The claim took every item the run had left: there is nothing more to claim while they run.
+      if (this.#tookTheRest) return;
       await yieldToIo();
       // Queuing a filling run's next items starts once its first items are in the plugin threads, not before.
       if (first && this.run.filling) await this.#filler.take();
@@ -567,21 +641,28 @@ class RunSession {
 
   /**
    * A claim of up to a batch; `takeOver` also looks for crash suspects first (see `ClaimOptions.takeOver`). The
-   * session's first claim takes only as many items as run at once: they start without waiting for a whole batch to
-   * be claimed and its records read.
+   * session's first claim takes the run up in the same store call, and learns from the run's counters whether it
+   * took every item left; it takes only as many items as run at once, so they start without waiting for a whole
+   * batch to be claimed and its records read.
    */
   async #claim(now: Date, takeOver: boolean): Promise<RunItem[]> {
     if (takeOver) this.#lastTakeOverLook = performance.now();
     const limit = this.#claims === 0 ? Math.min(this.options.concurrency, this.options.batchSize) : this.options.batchSize;
     this.#claims += 1;
-    const claimed = await this.deps.runs.claim(this.#tenant, this.run.id, {
-      owner: this.owner,
-      limit,
-      leaseMs: this.options.leaseMs,
-      now,
-      maxCrashes: this.options.maxCrashes,
-      takeOver,
-    });
+    const options = { owner: this.owner, limit, leaseMs: this.options.leaseMs, now, maxCrashes: this.options.maxCrashes, takeOver };
+    let claimed: RunItem[];
+    if (this.#taken) claimed = await this.deps.runs.claim(this.#tenant, this.run.id, options);
+    else {
+      const started = await this.deps.runs.startAndClaim(this.#tenant, this.run.id, now, options);
+      this.#taken = true;
+      this.deps.onProgress(this.#tenant, this.run.id, started.run);
+      claimed = started.items;
+      if (started.run !== undefined) {
+        const { open, filling, counts } = started.run;
+        this.#expected = { posted: counts.posted, processed: counts.processed, failed: counts.failed, affected: counts.affected };
+        this.#tookTheRest = !open && !filling && claimed.length === counts.posted - counts.processed;
+      }
+    }
     if (takeOver) this.#lookTookAll = claimed.length < limit && !claimed.some(isCrashSuspect);
     return claimed;
   }

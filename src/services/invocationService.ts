@@ -43,6 +43,8 @@ export const INVOCATION_DEFAULTS = { timeoutMs: 60_000 } as const satisfies Invo
 
 /** An invocation that passed every check and can run. */
 export interface PreparedInvocation {
+  /** The invoke rule's grant the invocation was prepared under: a run stored for it may be started on it at once. */
+  grant: InvokeGrant;
   caller: InvocationCaller;
   definition: StoredDefinition;
   loaded: LoadedPlugin;
@@ -132,6 +134,7 @@ export class InvocationService {
       definition: { csid: definition.csid, name: definition.definition.name, forDocTypes: [...definition.definition.forDocTypes] },
     };
     return {
+      grant,
       caller,
       definition,
       loaded,

@@ -75,8 +75,11 @@ export const RUN_SERVICE_DEFAULTS = {
 
 /** Where runs are executed (`RunExecutor`); absent in an API-only process, whose runs other processes pick up. */
 export interface RunWaker {
-  /** `stored`: the run as this process just stored it (a new run), which may then start here at once. */
-  wake(tenant: TenantId, runId: string, stored?: Run): Promise<void>;
+  /**
+   * `stored`: the run as this process just stored it (a new run), which may then start here at once; `grant`: what
+   * the request that stored it was checked with, which a run started at once here acts on without a second check.
+   */
+  wake(tenant: TenantId, runId: string, stored?: Run, grant?: InvokeGrant): Promise<void>;
   abort(runId: string, reason: Error): void;
   /** The run ended: wakes the runs waiting for it (`RunStore.followers`). */
   ended(tenant: TenantId, runId: string): Promise<void>;
@@ -391,8 +394,9 @@ export class RunService {
       { run: run.id, definition: definitionCsid, items: run.counts.posted, open: flags.open, filling: run.filling, status: run.status, after: run.after },
       'run queued',
     );
-    // The stored run goes with the wake: the process that stored it may start it at once, without reading it again.
-    await this.#deps.waker?.wake(run.tenant, run.id, run);
+    // The stored run goes with the wake, and the grant the request was checked with: the process that stored it may
+    // start it at once, without reading it again or checking its creator again.
+    await this.#deps.waker?.wake(run.tenant, run.id, run, prepared.grant);
     return this.view(caller, run);
   }
 

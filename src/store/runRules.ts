@@ -3,9 +3,9 @@
  * SQLite and MongoDB refuse the same things with the same codes and words.
  */
 import { DomainError, quoted, ValidationError } from '../domain/errors.js';
-import { isFinalRunStatus, ITEM_MAX_CONFLICTS, MAX_FOLLOWED_RUNS, type Run, type RunId, type RunResults } from '../domain/runs.js';
+import { isFinalRunStatus, ITEM_MAX_CONFLICTS, MAX_FOLLOWED_RUNS, type Run, type RunCounts, type RunId, type RunResults } from '../domain/runs.js';
 import type { RunLogEntry } from '../domain/runLog.js';
-import type { ItemOutcome, ItemWrites, NewRun } from './runTypes.js';
+import type { FinishWith, ItemOutcome, ItemWrites, NewRun } from './runTypes.js';
 
 /** Keys must be non-blank and distinct; answers them unchanged. */
 export function checkItemKeys(keys: readonly string[]): readonly string[] {
@@ -76,6 +76,13 @@ export function assertRerunnable(run: Pick<Run, 'id' | 'status' | 'rerunnable'>)
 }
 
 /** 16 KiB: a plugin's ordinary results stay inline, a long report or a big extra field does not. */
+/** Whether the run's counters are those `completeAndFinish` was told to finish it at. */
+export function countsAre(counts: RunCounts, expected: FinishWith['counts']): boolean {
+  return (
+    counts.posted === expected.posted && counts.processed === expected.processed && counts.failed === expected.failed && counts.affected === expected.affected
+  );
+}
+
 export const DEFAULT_RESULTS_INLINE_LIMIT = 16_384;
 
 /** Results as both engines store them: their JSON, its size in UTF-8 bytes, and whether that is past `inlineLimit`. */

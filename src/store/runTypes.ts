@@ -13,7 +13,7 @@
 import type { Page, Paging } from '../domain/paging.js';
 import type { RunLogEntry, RunLogLine, RunLogQuery, RunLogSummary } from '../domain/runLog.js';
 import type { ItemRecord, RecordRun } from '../domain/recordItems.js';
-import type { AfterFailure, ItemStatus, Run, RunId, RunInvocation, RunItem, RunResults, RunStatus } from '../domain/runs.js';
+import type { AfterFailure, ItemStatus, Run, RunCounts, RunId, RunInvocation, RunItem, RunResults, RunStatus } from '../domain/runs.js';
 import type { RecordFields, Relation, TenantId } from '../domain/types.js';
 
 export interface NewRun {
@@ -141,6 +141,27 @@ export interface CompleteResult {
   requeued: number;
 }
 
+/** What `RunStore.startAndClaim` answers: the run as it stood when the claim was made, and the items claimed. */
+export interface StartedClaim {
+  /** `undefined` when there is no such run (then nothing was claimed). */
+  run: Run | undefined;
+  items: RunItem[];
+}
+
+/**
+ * How a worker that writes what it expects to be a run's last outcomes would finish it (`RunStore.completeAndFinish`):
+ * the counters the run should then have, and the results worded from them.
+ */
+export interface FinishWith {
+  counts: Pick<RunCounts, 'posted' | 'processed' | 'failed' | 'affected'>;
+  results: RunResults;
+}
+
+/** What `RunStore.completeAndFinish` did: the outcomes written, and the run when this call finished it. */
+export interface CompleteAndFinishResult extends CompleteResult {
+  finished?: Run;
+}
+
 export interface RunStoreOptions {
   /**
    * Results whose JSON passes this many bytes are stored apart from their run, which then only carries their
@@ -210,6 +231,12 @@ export interface RunStore {
    */
   claim(tenant: TenantId, id: string, options: ClaimOptions): Promise<RunItem[]>;
   /**
+   * `start`, then `claim` with `options`, in one transaction on SQLite (on MongoDB one after the other), answering
+   * the run as it stood when the claim was made: a worker taking a run up claims its first items in the same call,
+   * and from the run's counters knows whether that claim took every item left.
+   */
+  startAndClaim(tenant: TenantId, id: string, now: Date, options: ClaimOptions): Promise<StartedClaim>;
+  /**
    * Extends the leases `owner` holds in the run to `until`; answers the seqs of the items it holds, so a worker
    * learns which items another worker took over (it must stop them and drop their outcomes).
    */
@@ -223,6 +250,13 @@ export interface RunStore {
    * conflicts ends `Failed` with errorCode `CONFLICT`. Written records are stamped with `now`.
    */
   complete(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], now: Date): Promise<CompleteResult>;
+  /**
+   * `complete`, then `finish` with `finishWith.results` when the run's counters are then exactly `finishWith.counts`
+   * (otherwise it is left as `complete` left it), in one transaction on SQLite; on MongoDB one after the other, the
+   * counters taken from the items as `finish` takes them. For a worker that holds what it expects to be the run's
+   * last items: one store call instead of a `complete` and a `finish`, with the same effects.
+   */
+  completeAndFinish(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], finishWith: FinishWith, now: Date): Promise<CompleteAndFinishResult>;
   /** Gives the `Processing` items `owner` holds back as `New` (attempt not counted), e.g. on shutdown. */
   release(tenant: TenantId, id: string, owner: string): Promise<number>;
   /** Earliest lease expiry among the run's `Processing` items (those of `exceptOwner` left out), if any. */

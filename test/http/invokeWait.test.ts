@@ -46,6 +46,32 @@ describe('HTTP synchronous invoke on runs', () => {
     });
   const json = (pathname: string) => getJson(service, pathname);
 
+  it('stores, runs and finishes a small run in three run-store writes: no claim that finds nothing, no release, no finish of its own', async () => {
+    await start(30_000);
+    const csid = await definition('test.FlakyItems');
+    const csids = await objects(2);
+    const runs = service.store.runs;
+    const calls: string[] = [];
+    const writes = ['create', 'start', 'claim', 'startAndClaim', 'complete', 'completeAndFinish', 'release', 'finish', 'renewLeases'] as const;
+    for (const name of writes) {
+      const original = runs[name].bind(runs) as (...args: unknown[]) => Promise<unknown>;
+      (runs as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        calls.push(name);
+        return original(...args);
+      };
+    }
+
+    const res = await invoke(csid, contextBody('list', csids));
+    expect(res.status, await res.clone().text()).to.equal(200);
+    expect(((await res.json()) as any)['ns2:invocationResults'].userNote).to.equal('2 record(s) processed, 2 affected, 0 failed');
+    expect(calls).to.deep.equal(['create', 'startAndClaim', 'completeAndFinish']);
+    const list = (await json(`/cspace-services/runs?definition=${csid}`))['ns2:abstract-common-list'];
+    const run = (await json(list['list-item'].uri.replace('/runs', '/cspace-services/runs')))['ns2:run'];
+    expect(run).to.include({ status: 'Completed', noOfItemsPosted: '2', noOfItemsProcessed: '2', noOfItemsFailed: '0' });
+    const items = [(await json(`/cspace-services/runs/${run.id}/items`))['ns2:abstract-common-list']['list-item']].flat();
+    expect(items.map((item: any) => item.status)).to.deep.equal(['Completed', 'Completed']);
+  });
+
   it('answers 200 with the results, and keeps the invocation as a run with its items', async () => {
     await start(30_000);
     const csid = await definition('test.FlakyItems');

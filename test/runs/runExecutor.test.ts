@@ -14,6 +14,7 @@ import { createLogger } from '../../src/log.js';
 import { SqliteBackend } from '../../src/runs/agenda-sqlite/index.js';
 import { RUN_JOB_NAME, RUN_SLOT_JOB_NAME, RunExecutor, type RunExecutorOptions, type RunJobData } from '../../src/runs/runExecutor.js';
 import type { RunControl, RunWorker } from '../../src/runs/runWorker.js';
+import type { InvokeGrant } from '../../src/services/invokeAuthorization.js';
 import { StoreHealth } from '../../src/store/health.js';
 import type { RunStore } from '../../src/store/runTypes.js';
 import { waitFor } from '../support/waitFor.js';
@@ -354,6 +355,23 @@ describe('RunExecutor slots', () => {
     sessions[0]!.finish();
     await waitFor('the session to end', async () => (executor.activeRuns === 0 ? true : undefined));
     expect(await runJobs()).to.deep.equal([]);
+  });
+
+  it("hands a direct session's first pass the request's grant, and no later pass or job-started session", async () => {
+    const grant = { caller: { user: 'creator' } } as unknown as InvokeGrant;
+    const executor = processNamed('A');
+    await executor.start();
+    await executor.wake(TENANT, RUN, stored(RUN, 1), grant);
+    expect(live()[0]!.control.grant, 'the first pass acts on the grant').to.equal(grant);
+    await executor.wake(TENANT, RUN);
+    sessions[0]!.finish();
+    await waitFor('a second pass', async () => (live().length === 1 && sessions.length === 2 ? true : undefined));
+    expect(sessions[1]!.control.grant, 'a pass after a wake checks the creator again').to.equal(undefined);
+
+    statuses.set('run-2', 'InProgress');
+    await executor.wake(TENANT, 'run-2', undefined, grant);
+    await waitFor('a session started by its job', async () => (live().some((session) => session.runId === 'run-2') ? true : undefined));
+    expect(live().find((session) => session.runId === 'run-2')!.control.grant, 'a run not just stored here is checked again').to.equal(undefined);
   });
 
   it('opens the further slots of a big run started at once, for other processes', async () => {

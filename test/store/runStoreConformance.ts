@@ -456,6 +456,92 @@ export function describeRunStoreConformance(options: StoreConformanceOptions & {
       });
     });
 
+    describe('runs.startAndClaim and completeAndFinish: a small run in two calls', () => {
+      const claimOf = (owner: string, limit: number, ms: number) => ({ owner, limit, leaseMs: LEASE, now: at(ms) });
+
+      it('starts a run and claims its first items in one call, answering the run as it stood for the claim', async () => {
+        const run = await runs().create(A, newRun(), keys(3), at(0));
+        const first = await runs().startAndClaim(A, run.id, at(1), claimOf('w1', 2, 1));
+        expect(first.run).to.deep.include({ status: RUN_STATUS.InProgress, startedAt: at(1) });
+        expect(first.run?.counts).to.deep.equal({ posted: 3, processed: 0, failed: 0, affected: 0, cancelled: 0 });
+        expect(first.items.map((i) => [i.key, i.status, i.attempts])).to.deep.equal([
+          ['r0', 'Processing', 1],
+          ['r1', 'Processing', 1],
+        ]);
+        // Started already: the start is left alone, and the claim takes what is left.
+        const second = await runs().startAndClaim(A, run.id, at(5), claimOf('w2', 5, 5));
+        expect(second.run).to.deep.include({ status: RUN_STATUS.InProgress, startedAt: at(1) });
+        expect(second.items.map((i) => i.key)).to.deep.equal(['r2']);
+        expect(await runs().startAndClaim(B, run.id, at(6), claimOf('w3', 5, 6)), 'another tenant').to.deep.equal({ run: undefined, items: [] });
+      });
+
+      it('claims nothing from a run that is over, and takes a crash suspect alone as claim does', async () => {
+        const cancelled = await runs().create(A, newRun(), keys(2), at(0));
+        await runs().cancel(A, cancelled.id, at(1));
+        const none = await runs().startAndClaim(A, cancelled.id, at(2), claimOf('w', 5, 2));
+        expect([none.run?.status, none.items]).to.deep.equal([RUN_STATUS.Cancelled, []]);
+
+        const run = await runs().create(A, newRun(), keys(3), at(0));
+        await runs().claim(A, run.id, claimOf('dead', 2, 0));
+        const taken = await runs().startAndClaim(A, run.id, at(LEASE), claimOf('w', 5, LEASE));
+        expect(taken.items.map((i) => [i.key, i.attempts])).to.deep.equal([['r0', 2]]);
+        expect(isCrashSuspect(taken.items[0]!)).to.equal(true);
+      });
+
+      it('writes the last outcomes and finishes the run with the results given, when the counters are those expected', async () => {
+        const run = await runs().create(A, newRun(), keys(2), at(0));
+        const { items } = await runs().startAndClaim(A, run.id, at(1), claimOf('w', 5, 1));
+        const outcomes = items.map((item, i) => ({ seq: item.seq, status: 'Completed' as const, affected: i === 0 }));
+        const results = { numAffected: 1, userNote: 'two done' };
+        const counts = { posted: 2, processed: 2, failed: 0, affected: 1 };
+        const done = await runs().completeAndFinish(A, run.id, 'w', outcomes, { counts, results }, at(7));
+        expect([done.written, done.requeued]).to.deep.equal([2, 0]);
+        expect(done.finished).to.deep.include({ status: RUN_STATUS.Completed, startedAt: at(1), completedAt: at(7), results });
+        expect(await runs().get(A, run.id)).to.deep.include({ status: RUN_STATUS.Completed, completedAt: at(7), results });
+        expect((await runs().listItems(A, run.id, { paging: PAGE })).items.map((i) => i.status)).to.deep.equal(['Completed', 'Completed']);
+      });
+
+      it('only writes the outcomes when the counters are not those expected (an item taken over, items left), and finish works as before', async () => {
+        const run = await runs().create(A, newRun(), keys(2), at(0));
+        const { items } = await runs().startAndClaim(A, run.id, at(0), claimOf('slow', 5, 0));
+        const [taken] = await runs().claim(A, run.id, claimOf('fast', 1, LEASE + 1));
+        const results = { numAffected: 2, userNote: 'expected two' };
+        const counts = { posted: 2, processed: 2, failed: 0, affected: 2 };
+        const outcomes = items.map((item) => ({ seq: item.seq, status: 'Completed' as const }));
+        const partly = await runs().completeAndFinish(A, run.id, 'slow', outcomes, { counts, results }, at(LEASE + 2));
+        expect(partly, 'the item taken over is not written by its old owner').to.deep.equal({ written: 1, requeued: 0 });
+        expect((await runs().get(A, run.id))?.status).to.equal(RUN_STATUS.InProgress);
+
+        const last = await runs().completeAndFinish(A, run.id, 'fast', [{ seq: taken!.seq, status: 'Failed', error: 'no' }], { counts, results }, at(LEASE + 3));
+        expect(last, 'one failed: not the counters expected').to.deep.equal({ written: 1, requeued: 0 });
+        const run2 = await runs().get(A, run.id);
+        expect([run2?.status, run2?.results]).to.deep.equal([RUN_STATUS.InProgress, undefined]);
+        expect((await runs().finish(A, run.id, { userNote: 'one failed' }, at(LEASE + 4)))?.status).to.equal(RUN_STATUS.CompletedWithErrors);
+      });
+
+      it('answers no finished run when another call finished it first', async () => {
+        const run = await runs().create(A, newRun(), keys(1), at(0));
+        const { items } = await runs().startAndClaim(A, run.id, at(1), claimOf('w', 1, 1));
+        await runs().complete(A, run.id, 'w', [{ seq: items[0]!.seq, status: 'Completed' }], at(2));
+        expect((await runs().finish(A, run.id, { userNote: 'first' }, at(3)))?.status).to.equal(RUN_STATUS.Completed);
+        const counts = { posted: 1, processed: 1, failed: 0, affected: 1 };
+        const late = await runs().completeAndFinish(A, run.id, 'w', [{ seq: items[0]!.seq, status: 'Completed' }], { counts, results: { userNote: 'second' } }, at(4));
+        expect(late).to.deep.equal(NONE);
+        expect(await runs().get(A, run.id)).to.deep.include({ completedAt: at(3), results: { userNote: 'first' } });
+      });
+
+      it("keeps a whole invocation's own results, stored with its item, over those given", async () => {
+        const run = await runs().create(A, newRun(), ['*'], at(0));
+        const { items } = await runs().startAndClaim(A, run.id, at(1), claimOf('w', 1, 1));
+        const own = { numAffected: 3, userNote: 'the plugin said so' };
+        const outcome = { seq: items[0]!.seq, status: 'Completed' as const, results: own };
+        const counts = { posted: 1, processed: 1, failed: 0, affected: 1 };
+        const done = await runs().completeAndFinish(A, run.id, 'w', [outcome], { counts, results: { userNote: 'summed up' } }, at(2));
+        expect(done.finished?.results).to.deep.equal(own);
+        expect(await runs().results(A, run.id)).to.deep.equal(own);
+      });
+    });
+
     describe('results: inline, or stored apart past the limit', () => {
       const LIMIT = DEFAULT_RESULTS_INLINE_LIMIT;
       /** Results whose JSON is exactly `bytes` long: `{"userNote":"…"}` is 15 bytes around the note. */

@@ -29,6 +29,7 @@ import {
   FINAL_RUN_STATUSES,
   WORKING_RUN_STATUSES,
   finalStatusFor,
+  isFinalRunStatus,
   isWorkingRunStatus,
   ITEM_STATUS,
   RUN_STATUS,
@@ -56,6 +57,7 @@ import {
   assertCancellable,
   assertRerunnable,
   checkItemKeys,
+  countsAre,
   DEFAULT_RESULTS_INLINE_LIMIT,
   docTypeKey,
   duplicateItem,
@@ -67,7 +69,9 @@ import {
 } from '../runRules.js';
 import type {
   ClaimOptions,
+  CompleteAndFinishResult,
   CompleteResult,
+  FinishWith,
   ItemOutcome,
   ItemQuery,
   ItemWrites,
@@ -75,6 +79,7 @@ import type {
   RunQuery,
   RunStore,
   RunStoreOptions,
+  StartedClaim,
 } from '../runTypes.js';
 import type { MongoItemWrites } from './MongoItemWrites.js';
 import type { ResultLinkDocument } from './MongoResultLinkStore.js';
@@ -576,6 +581,12 @@ export class MongoRunStore implements RunStore {
     return this.get(tenant, id);
   }
 
+  /** No transaction: started first, then claimed; the run answered is as the start left it, before the claim. */
+  async startAndClaim(tenant: TenantId, id: string, now: Date, options: ClaimOptions): Promise<StartedClaim> {
+    const run = await this.start(tenant, id, now);
+    return { run, items: run === undefined ? [] : await this.claim(tenant, id, options) };
+  }
+
   async claim(tenant: TenantId, id: string, options: ClaimOptions): Promise<RunItem[]> {
     if (options.limit <= 0) return [];
     const status = await this.#status(tenant, id);
@@ -795,6 +806,19 @@ export class MongoRunStore implements RunStore {
     if (doc === null) return undefined;
     const { processed, failed, affected, cancelled } = await this.#recount(id, doc.posted);
     return toRun({ ...doc, processed, failed, affected, cancelled });
+  }
+
+  /**
+   * No transaction: the outcomes are written as `complete` writes them, then the run is finished when its counters,
+   * recounted from its items as `finish` counts them, are those expected.
+   */
+  async completeAndFinish(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], finishWith: FinishWith, now: Date): Promise<CompleteAndFinishResult> {
+    const done = await this.complete(tenant, id, owner, outcomes, now);
+    const run = await this.recount(tenant, id);
+    if (run === undefined || !isWorkingRunStatus(run.status) || !countsAre(run.counts, finishWith.counts)) return done;
+    const finished = await this.finish(tenant, id, finishWith.results, now);
+    // Another session may have finished it meanwhile: only the finish stamped with this call's time is this call's.
+    return finished !== undefined && isFinalRunStatus(finished.status) && finished.completedAt?.getTime() === now.getTime() ? { ...done, finished } : done;
   }
 
   async finish(tenant: TenantId, id: string, results: RunResults, now: Date): Promise<Run | undefined> {

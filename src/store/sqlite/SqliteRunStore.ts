@@ -32,6 +32,7 @@ import {
   assertCancellable,
   assertRerunnable,
   checkItemKeys,
+  countsAre,
   DEFAULT_RESULTS_INLINE_LIMIT,
   docTypeKey,
   duplicateItem,
@@ -43,7 +44,9 @@ import {
 } from '../runRules.js';
 import type {
   ClaimOptions,
+  CompleteAndFinishResult,
   CompleteResult,
+  FinishWith,
   ItemOutcome,
   ItemQuery,
   ItemWrites,
@@ -51,6 +54,7 @@ import type {
   RunQuery,
   RunStore,
   RunStoreOptions,
+  StartedClaim,
 } from '../runTypes.js';
 import { itemListSql, RUN_SQL, runListSql } from './runSql.js';
 import { RECORD_FILE_SQL, RECORD_RUNS_SQL } from './sql.js';
@@ -395,6 +399,19 @@ export class SqliteRunStore implements RunStore {
   }
 
   async claim(tenant: TenantId, id: string, options: ClaimOptions): Promise<RunItem[]> {
+    return this.#claimNow(tenant, id, options);
+  }
+
+  /** One transaction: the run started, and its first claim made on the counters as they then stand. */
+  async startAndClaim(tenant: TenantId, id: string, now: Date, options: ClaimOptions): Promise<StartedClaim> {
+    return this.#statements.write(() => {
+      this.#sql.start.run(now.toISOString(), id, tenant);
+      const row = this.#row(tenant, id);
+      return row === undefined ? { run: undefined, items: [] } : { run: toRun(row), items: this.#claimNow(tenant, id, options) };
+    });
+  }
+
+  #claimNow(tenant: TenantId, id: string, options: ClaimOptions): RunItem[] {
     if (options.limit <= 0) return [];
     return this.#statements.write(() => {
       const run = this.#state(tenant, id);
@@ -428,6 +445,19 @@ export class SqliteRunStore implements RunStore {
   }
 
   async complete(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], now: Date): Promise<CompleteResult> {
+    return this.#completeNow(tenant, id, owner, outcomes, now);
+  }
+
+  /** One transaction: the outcomes written, then the run finished when its counters are those expected. */
+  async completeAndFinish(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], finishWith: FinishWith, now: Date): Promise<CompleteAndFinishResult> {
+    return this.#statements.write(() => {
+      const done = this.#completeNow(tenant, id, owner, outcomes, now);
+      const { run, finishedHere } = this.#finishNow(tenant, id, finishWith.results, now, finishWith.counts);
+      return finishedHere && run !== undefined ? { ...done, finished: run } : done;
+    });
+  }
+
+  #completeNow(tenant: TenantId, id: string, owner: string, outcomes: readonly ItemOutcome[], now: Date): CompleteResult {
     if (outcomes.length === 0) return { written: 0, requeued: 0 };
     return this.#statements.write(() => {
       if (this.#state(tenant, id) === undefined) return { written: 0, requeued: 0 };
@@ -529,17 +559,25 @@ export class SqliteRunStore implements RunStore {
   }
 
   async finish(tenant: TenantId, id: string, results: RunResults, now: Date): Promise<Run | undefined> {
+    return this.#finishNow(tenant, id, results, now).run;
+  }
+
+  /**
+   * `finish`, saying whether this call finished the run; with `expected`, only when the run's counters are those
+   * (`completeAndFinish`), else the run is answered as it is.
+   */
+  #finishNow(tenant: TenantId, id: string, results: RunResults, now: Date, expected?: FinishWith['counts']): { run: Run | undefined; finishedHere: boolean } {
     return this.#statements.write(() => {
       const row = this.#row(tenant, id);
-      if (row === undefined) return undefined;
+      if (row === undefined) return { run: undefined, finishedHere: false };
       const run = toRun(row);
       // A waiting run has not started: it is never finished from here, whatever its counts say.
       const status = isWorkingRunStatus(run.status) ? finalStatusFor(run.counts, run.open || run.filling) : undefined;
-      if (status === undefined) return run;
+      if (status === undefined || (expected !== undefined && !countsAre(run.counts, expected))) return { run, finishedHere: false };
       this.#sql.finish.run({ id, status, now: now.toISOString() });
       // Results stored with the whole invocation's item stand: they are the plugin's own.
       if (row.results_size === null) this.#storeResults(id, results);
-      return toRun(this.#row(tenant, id) as RunRow);
+      return { run: toRun(this.#row(tenant, id) as RunRow), finishedHere: true };
     });
   }
 
