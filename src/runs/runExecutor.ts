@@ -346,8 +346,10 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     // the runs it follows, until none of them is active (then its wake was lost: it is woken).
     if (run === undefined || isOver(run) || (run.open && run.counts.processed >= run.counts.posted)) return false;
     // Stored or taken up less than a lock lifetime ago: maybe by a direct session in another process, whose job
-    // comes at its first heartbeat.
-    if (Date.now() - takenUpAt(run) < this.#options.lockLifetimeMs) return false;
+    // comes at its first heartbeat. A run stored waiting for others is in none (a direct session starts only a run
+    // stored Queued), so only its start counts.
+    const since = run.status === RUN_STATUS.Waiting ? run.startedAt?.getTime() : takenUpAt(run);
+    if (since !== undefined && Date.now() - since < this.#options.lockLifetimeMs) return false;
     return run.status !== RUN_STATUS.Waiting || (await this.#deps.runs.waitingFor(run.tenant, run.id)).length === 0;
   }
 
