@@ -107,40 +107,56 @@ function isKept(status: number): boolean {
   return status < 500 && status !== 429;
 }
 
-/** Holds the reservation while the request works, then keeps its answer or frees the key. */
-function holdWhileAnswering(req: Request, res: Response, service: IdempotencyService, scope: IdempotencyScope, token: string): void {
-  let body: string | undefined;
-  const send = res.send.bind(res);
-  res.send = (chunk?: unknown) => {
-    // res.json and res.format end here too, with the encoded text.
-    if (typeof chunk === 'string') body = chunk;
-    return send(chunk);
+/** The answer `res` gives, to replay: its status, type, `Location`, and `body` when it was sent as text. */
+function answerOf(res: Response, body?: string): KeptAnswer {
+  const location = res.get('Location');
+  return {
+    status: res.statusCode,
+    contentType: res.get('Content-Type') ?? 'application/octet-stream',
+    ...(body !== undefined && { body }),
+    ...(location !== undefined && { location }),
   };
+}
+
+/**
+ * Holds the reservation while the request works, then keeps its answer or frees the key. An answer worth replaying
+ * is kept before it is sent: a client that repeats its request the moment it has the answer gets it replayed, not a
+ * 409 for a request still being worked on, and one that went away before the answer reached it has it replayed
+ * rather than the request acting twice.
+ */
+function holdWhileAnswering(req: Request, res: Response, service: IdempotencyService, scope: IdempotencyScope, token: string): void {
   const fail = (error: unknown) => loggerOf(req).warn({ err: error, component: 'idempotency' }, 'could not settle an idempotency key');
   const renewal = setInterval(() => void service.renew(scope, token).catch(fail), IDEMPOTENCY_LOCK_MS / 3);
   renewal.unref();
   let settled = false;
-  const settle = (finished: boolean) => {
-    if (settled) return;
+  const settle = () => {
+    const first = !settled;
     settled = true;
     clearInterval(renewal);
-    const status = res.statusCode;
-    if (!finished || !isKept(status)) {
+    return first;
+  };
+  const send = res.send.bind(res);
+  res.send = (chunk?: unknown) => {
+    // res.json and res.format end here too, with the encoded text; an object comes back here as that text.
+    if (typeof chunk !== 'string' || !isKept(res.statusCode) || !settle()) return send(chunk);
+    service
+      .keep(scope, token, answerOf(res, chunk))
+      .catch(fail)
+      .finally(() => send(chunk));
+    return res;
+  };
+  // An answer ended without text (res.end) is kept once it is out, as it was; a 5xx or a 429, or a client gone
+  // before an answer was sent, frees the key, so the client's retry acts.
+  const settleOnEnd = (finished: boolean) => {
+    if (!settle()) return;
+    if (!finished || !isKept(res.statusCode)) {
       service.release(scope, token).catch(fail);
       return;
     }
-    const location = res.get('Location');
-    const answer: KeptAnswer = {
-      status,
-      contentType: res.get('Content-Type') ?? 'application/octet-stream',
-      ...(body !== undefined && { body }),
-      ...(location !== undefined && { location }),
-    };
-    service.keep(scope, token, answer).catch(fail);
+    service.keep(scope, token, answerOf(res)).catch(fail);
   };
-  res.on('finish', () => settle(true));
-  // The client went away before its answer was out: nothing to replay, so its retry acts again.
-  res.on('close', () => settle(res.writableFinished));
+  res.on('finish', () => settleOnEnd(true));
+  res.on('close', () => settleOnEnd(res.writableFinished));
 }
 
 /** Makes a POST route idempotent for requests that carry a key; mount it after the route's permission checks. */

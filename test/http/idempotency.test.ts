@@ -166,6 +166,19 @@ describe(`HTTP idempotent posts (${engine})`, () => {
     }
   });
 
+  it('has the answer kept by the time the client holds it: a repeat sent the moment it arrives is replayed, never 409', async () => {
+    // A user of its own: these keys stay live, and the other cases count theirs against MAX_KEYS.
+    await createRole(service, 'idem-quick', { invoke: 'I', definitions: 'RL', runs: 'RUL', records: 'RL' }, 'Idem quick');
+    const quick = actingAs(service, await createUser(service, 'idem-quick', ['idem-quick']));
+    for (let i = 0; i < MAX_KEYS; i += 1) {
+      const first = await startAsync(`at-once-${i}`, [csids[1]!], quick);
+      const repeat = await startAsync(`at-once-${i}`, [csids[1]!], quick);
+      expect(first.status, await first.clone().text()).to.equal(202);
+      expect([repeat.status, repeat.headers.get('idempotent-replayed')], `repeat ${i}`).to.deep.equal([202, 'true']);
+      expect(await repeat.text()).to.equal(await first.text());
+    }
+  });
+
   it('keeps an answer too large to replay (over 64 KiB) without its body: its repeat gets 409 and runs nothing again', async () => {
     const big = await createDefinition(service, { name: 'Big', forDocTypes: { forDocType: ['CollectionObject'] }, supportsNoContext: true, className: 'test.BigResults' });
     const body = jsonContext({ mode: 'nocontext', params: { param: [{ key: 'noteLength', value: '70000' }] } });
