@@ -10,21 +10,13 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { childSandbox, type ChildSandbox } from '../support/childService.js';
+import { useChildSandbox } from '../support/childService.js';
 import { readmeShellExamples, shellExamples, walkthroughScript } from '../support/readmeExamples.js';
 import { SHIPPED_PLUGINS_DIR } from '../support/testService.js';
 
 describe('the README walkthrough', function () {
   this.timeout(180_000);
-  let sandbox: ChildSandbox;
-
-  before(async () => {
-    sandbox = await childSandbox('invocables-readme-', []);
-  });
-
-  after(async function () {
-    await sandbox.cleanup(this.currentTest?.state === 'failed');
-  });
+  const sandbox = useChildSandbox('invocables-readme-', []);
 
   it('reads sh blocks and the reasons some are not run', () => {
     const examples = shellExamples(['```sh', 'echo 1', '```', '', '<!-- not run: needs a second host -->', '', '```sh', 'echo 2', '```', '```xml', '<a/>', '```'].join('\n'));
@@ -41,13 +33,13 @@ describe('the README walkthrough', function () {
     const run = examples.filter((example) => example.notRun === undefined);
     expect(run.length, 'examples to run').to.be.greaterThan(20);
 
-    const env = sandbox.env({ PLUGINS_DIR: SHIPPED_PLUGINS_DIR });
-    const service = await sandbox.start(env);
+    const env = sandbox().env({ PLUGINS_DIR: SHIPPED_PLUGINS_DIR });
+    const service = await sandbox().start(env);
     const address = new URL(service.url).host;
-    const script = path.join(sandbox.dir, 'walkthrough.sh');
+    const script = path.join(sandbox().dir, 'walkthrough.sh');
     await writeFile(script, walkthroughScript(run).replaceAll('localhost:8080', address));
 
-    const bash = spawn('bash', [script], { cwd: sandbox.dir, env: { PATH: process.env['PATH'], HOME: sandbox.dir, PW: env['ADMIN_PASSWORD'] } });
+    const bash = spawn('bash', [script], { cwd: sandbox().dir, env: { PATH: process.env['PATH'], HOME: sandbox().dir, PW: env['ADMIN_PASSWORD'] } });
     let output = '';
     bash.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     bash.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -9,29 +9,21 @@ import path from 'node:path';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { expect } from 'chai';
 import type { TenantId } from '../../src/domain/types.js';
-import { childSandbox, type ChildSandbox } from '../support/childService.js';
+import { useChildSandbox } from '../support/childService.js';
 import { waitFor } from '../support/waitFor.js';
 
 const ITEMS = 10_000;
 
 describe('crash safety (SIGKILL mid-run, restart)', function () {
   this.timeout(180_000);
-  let sandbox: ChildSandbox;
-
-  before(async () => {
-    sandbox = await childSandbox('invocables-crash-', ['record-items.js']);
-  });
-
-  after(async function () {
-    await sandbox.cleanup(this.currentTest?.state === 'failed');
-  });
+  const sandbox = useChildSandbox('invocables-crash-', ['record-items.js']);
 
   it('finishes every item after a restart, and never runs an item recorded Completed again', async () => {
-    const log = path.join(sandbox.dir, 'items.log');
+    const log = path.join(sandbox().dir, 'items.log');
     await writeFile(log, '');
     // The records exist before the service starts: written straight into its store.
-    await sandbox.seedRecords(ITEMS);
-    const env = sandbox.env({
+    await sandbox().seedRecords(ITEMS);
+    const env = sandbox().env({
       RUN_ITEMS_LOG: log,
       MAX_RUN_ITEMS: String(ITEMS),
       RUN_LEASE_MS: '1500',
@@ -39,22 +31,22 @@ describe('crash safety (SIGKILL mid-run, restart)', function () {
       RUN_HEARTBEAT_MS: '200',
       RUN_POLL_MS: '200',
     });
-    const first = await sandbox.start(env);
-    const location = await sandbox.startRunOverAll(first, 'test.RecordItems');
+    const first = await sandbox().start(env);
+    const location = await sandbox().startRunOverAll(first, 'test.RecordItems');
 
     // Kill once a good share of the items ran, but well before the end.
     await waitFor('items to run', async () => ((await stat(log)).size > 2_500 * 45 ? true : undefined), { timeoutMs: 60_000 });
     first.child.kill('SIGKILL');
     await first.exited;
 
-    const completedAtKill = new Set((await sandbox.storedItems(location, 'Completed')).map((item) => item.key));
+    const completedAtKill = new Set((await sandbox().storedItems(location, 'Completed')).map((item) => item.key));
     expect(completedAtKill.size).to.be.greaterThan(0).and.lessThan(ITEMS);
 
-    const second = await sandbox.start(env);
-    const run = await sandbox.finishedRun(second, location, 120_000);
+    const second = await sandbox().start(env);
+    const run = await sandbox().finishedRun(second, location, 120_000);
     expect(run).to.include({ status: 'Completed', noOfItemsPosted: String(ITEMS), noOfItemsProcessed: String(ITEMS), noOfItemsFailed: '0' });
 
-    const stored = await sandbox.storedItems(location);
+    const stored = await sandbox().storedItems(location);
     expect(stored.length).to.equal(ITEMS);
     expect(stored.filter((item) => item.status !== 'Completed'), 'items not Completed').to.deep.equal([]);
 
@@ -82,25 +74,17 @@ describe('crash safety (SIGKILL mid-run, restart)', function () {
  */
 describe('crash safety (SIGKILL in a direct session, before its first heartbeat)', function () {
   this.timeout(120_000);
-  let sandbox: ChildSandbox;
-
-  before(async () => {
-    sandbox = await childSandbox('invocables-direct-crash-', ['pid-note-items.js']);
-  });
-
-  after(async function () {
-    await sandbox.cleanup(this.currentTest?.state === 'failed');
-  });
+  const sandbox = useChildSandbox('invocables-direct-crash-', ['pid-note-items.js']);
 
   it('is finished by another running process, without a restart or the sweep', async () => {
-    const startLog = path.join(sandbox.dir, 'starts.log');
+    const startLog = path.join(sandbox().dir, 'starts.log');
     await writeFile(startLog, '');
-    await sandbox.seedRecords(4);
-    const csids = await sandbox.withStore(async (store) => {
+    await sandbox().seedRecords(4);
+    const csids = await sandbox().withStore(async (store) => {
       const page = await store.records.list('default' as TenantId, { docTypes: ['CollectionObject'], paging: { pageNum: 0, pageSize: 10 } });
       return page.items.map((record) => record.csid);
     });
-    const env = sandbox.env({
+    const env = sandbox().env({
       // No heartbeat within the test: the direct session never saves a job.
       RUN_HEARTBEAT_MS: '600000',
       RUN_LOCK_LIFETIME_MS: '1500',
@@ -111,10 +95,10 @@ describe('crash safety (SIGKILL in a direct session, before its first heartbeat)
       PID_NOTE_ITEM_MS: '300',
       PID_NOTE_START_LOG: startLog,
     });
-    const first = await sandbox.start(env);
-    const second = await sandbox.start(env);
+    const first = await sandbox().start(env);
+    const second = await sandbox().start(env);
     // A run of a claim's items at most, stored by the first process: a direct session there, with no open slot.
-    const location = await sandbox.startRun(first, 'test.PidNoteItems', { mode: 'list', docType: 'CollectionObject', listCSIDs: { csid: csids } });
+    const location = await sandbox().startRun(first, 'test.PidNoteItems', { mode: 'list', docType: 'CollectionObject', listCSIDs: { csid: csids } });
     const firstPid = String(first.child.pid);
     await waitFor('an item started by the first process', async () => ((await readFile(startLog, 'utf8')).includes(` ${firstPid} `) ? true : undefined), {
       timeoutMs: 10_000,
@@ -122,11 +106,11 @@ describe('crash safety (SIGKILL in a direct session, before its first heartbeat)
     });
     first.child.kill('SIGKILL');
     await first.exited;
-    expect(await sandbox.runJobsLeft(), 'the direct session had saved no job').to.equal(0);
+    expect(await sandbox().runJobsLeft(), 'the direct session had saved no job').to.equal(0);
 
-    const run = await sandbox.finishedRun(second, location, 60_000);
+    const run = await sandbox().finishedRun(second, location, 60_000);
     expect(run).to.include({ status: 'Completed', noOfItemsPosted: '4', noOfItemsProcessed: '4', noOfItemsFailed: '0' });
-    const items = await sandbox.items(second, location);
+    const items = await sandbox().items(second, location);
     expect(items.filter((item) => item.note === String(second.child.pid)), 'items the second process ran').to.not.have.length(0);
     second.child.kill('SIGTERM');
     await second.exited;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { expect } from 'chai';
 import type { TenantId } from '../../src/domain/types.js';
-import { childSandbox, type ChildSandbox, type ChildService } from '../support/childService.js';
+import { useChildSandbox, type ChildService } from '../support/childService.js';
 import { waitFor } from '../support/waitFor.js';
 
 const TENANT = 'default' as TenantId;
@@ -17,21 +17,13 @@ const KILLS = 10;
 
 describe('exactly-once store effects (10 SIGKILLs during a run, restarts)', function () {
   this.timeout(180_000);
-  let sandbox: ChildSandbox;
-
-  before(async () => {
-    sandbox = await childSandbox('invocables-effects-', ['marker-items.js']);
-  });
-
-  after(async function () {
-    await sandbox.cleanup(this.currentTest?.state === 'failed');
-  });
+  const sandbox = useChildSandbox('invocables-effects-', ['marker-items.js']);
 
   it('completes every item once, with exactly one marker record per item', async () => {
-    const log = path.join(sandbox.dir, 'items.log');
+    const log = path.join(sandbox().dir, 'items.log');
     await writeFile(log, '');
-    await sandbox.seedRecords(ITEMS);
-    const env = sandbox.env({
+    await sandbox().seedRecords(ITEMS);
+    const env = sandbox().env({
       MARKER_LOG: log,
       // About 800 items a second: the kills land well before the end.
       MARKER_DELAY_MS: '10',
@@ -44,9 +36,9 @@ describe('exactly-once store effects (10 SIGKILLs during a run, restarts)', func
       // is the poison rule working as documented (test/runs/poisonItem.test.ts), not what this test is about.
       ITEM_MAX_CRASHES: '100',
     });
-    let service = await sandbox.start(env);
-    const location = await sandbox.startRunOverAll(service, 'test.MarkerItems');
-    const processed = async (on: ChildService) => Number((((await (await sandbox.request(on, location)).json()) as any)['ns2:run']).noOfItemsProcessed);
+    let service = await sandbox().start(env);
+    const location = await sandbox().startRunOverAll(service, 'test.MarkerItems');
+    const processed = async (on: ChildService) => Number((((await (await sandbox().request(on, location)).json()) as any)['ns2:run']).noOfItemsProcessed);
 
     // Kill points at random between 3 % and 70 % of the items committed, each a random moment after it is passed:
     // between two outcome flushes or during one, and always well before the run ends, however fast it goes.
@@ -56,17 +48,17 @@ describe('exactly-once store effects (10 SIGKILLs during a run, restarts)', func
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 100));
       service.child.kill('SIGKILL');
       await service.exited;
-      service = await sandbox.start(env);
+      service = await sandbox().start(env);
       expect(await processed(service), 'the run was still going when killed').to.be.lessThan(ITEMS);
     }
 
-    const run = await sandbox.finishedRun(service, location, 120_000);
+    const run = await sandbox().finishedRun(service, location, 120_000);
     expect(run).to.include({ status: 'Completed', noOfItemsPosted: String(ITEMS), noOfItemsProcessed: String(ITEMS), noOfItemsFailed: '0' });
 
-    const items = await sandbox.storedItems(location);
+    const items = await sandbox().storedItems(location);
     const byStatus = [...new Set(items.map((item) => item.status))].map((status) => ({ status, n: items.filter((item) => item.status === status).length }));
     // Read through the sandbox's store, as its children wrote them (SQLite, or MongoDB with MONGODB_URI).
-    const { objects, markers } = await sandbox.withStore(async (store) => {
+    const { objects, markers } = await sandbox().withStore(async (store) => {
       const all = async (docType: string) => {
         const found = [];
         for (let pageNum = 0; ; pageNum += 1) {

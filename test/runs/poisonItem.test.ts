@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { expect } from 'chai';
 import { WORKER_STOPPED } from '../../src/domain/runs.js';
 import type { TenantId } from '../../src/domain/types.js';
-import { childSandbox, type ChildSandbox, type ChildService } from '../support/childService.js';
+import { useChildSandbox, type ChildService } from '../support/childService.js';
 import { waitFor } from '../support/waitFor.js';
 
 const TENANT = 'default' as TenantId;
@@ -19,15 +19,7 @@ const POISON = 'o30';
 
 describe('poison items (a record that kills its process)', function () {
   this.timeout(120_000);
-  let sandbox: ChildSandbox;
-
-  before(async () => {
-    sandbox = await childSandbox('invocables-poison-', ['poison-items.js']);
-  });
-
-  after(async function () {
-    await sandbox.cleanup(this.currentTest?.state === 'failed');
-  });
+  const sandbox = useChildSandbox('invocables-poison-', ['poison-items.js']);
 
   /** The run once final, or `'died'` when the service exited first. */
   function outcome(service: ChildService, location: string): Promise<'died' | any> {
@@ -37,7 +29,7 @@ describe('poison items (a record that kills its process)', function () {
       'the run to finish or the service to die',
       async () => {
         if (died) return 'died';
-        const res = await sandbox.request(service, location).catch(() => undefined);
+        const res = await sandbox().request(service, location).catch(() => undefined);
         if (res === undefined) return died ? 'died' : undefined;
         const run = ((await res.json()) as any)['ns2:run'];
         return run.status === 'InProgress' || run.status === 'Queued' ? undefined : run;
@@ -47,10 +39,10 @@ describe('poison items (a record that kills its process)', function () {
   }
 
   it('fails the poison record after ITEM_MAX_CRASHES deaths and completes every other record', async () => {
-    const log = path.join(sandbox.dir, 'items.log');
+    const log = path.join(sandbox().dir, 'items.log');
     await writeFile(log, '');
-    await sandbox.seedRecords(ITEMS);
-    const env = sandbox.env({
+    await sandbox().seedRecords(ITEMS);
+    const env = sandbox().env({
       RUN_ITEMS_LOG: log,
       POISON_OBJECT: POISON,
       ITEM_MAX_CRASHES: String(MAX_CRASHES),
@@ -59,8 +51,8 @@ describe('poison items (a record that kills its process)', function () {
       RUN_HEARTBEAT_MS: '100',
       RUN_POLL_MS: '100',
     });
-    let service = await sandbox.start(env);
-    const location = await sandbox.startRunOverAll(service, 'test.PoisonItems');
+    let service = await sandbox().start(env);
+    const location = await sandbox().startRunOverAll(service, 'test.PoisonItems');
     let deaths = 0;
     let run: any;
     for (;;) {
@@ -70,7 +62,7 @@ describe('poison items (a record that kills its process)', function () {
       for (;;) {
         deaths += 1;
         expect(deaths, 'deaths before the run ended').to.be.at.most(MAX_CRASHES);
-        const restarted = await sandbox.start(env).catch(() => undefined);
+        const restarted = await sandbox().start(env).catch(() => undefined);
         if (restarted === undefined) continue;
         service = restarted;
         break;
@@ -79,8 +71,8 @@ describe('poison items (a record that kills its process)', function () {
     expect(deaths).to.equal(MAX_CRASHES);
     expect(run).to.include({ status: 'CompletedWithErrors', noOfItemsProcessed: String(ITEMS), noOfItemsFailed: '1' });
 
-    const stored = await sandbox.storedItems(location);
-    const failed = await sandbox.withStore(async (store) =>
+    const stored = await sandbox().storedItems(location);
+    const failed = await sandbox().withStore(async (store) =>
       Promise.all(
         stored
           .filter((item) => item.status === 'Failed')

@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { allPages } from '../../src/domain/paging.js';
 import type { TenantId } from '../../src/domain/types.js';
-import { childSandbox, type ChildSandbox } from '../support/childService.js';
+import { useChildSandbox } from '../support/childService.js';
 
 const BATCH_NS = 'http://collectionspace.org/services/batch';
 /** Enough entries that the two imports overlap, however the processes are scheduled. */
@@ -15,19 +15,11 @@ const NAMES = 150;
 
 describe('definition imports over two processes sharing the store', function () {
   this.timeout(180_000);
-  let sandbox: ChildSandbox;
-
-  before(async () => {
-    sandbox = await childSandbox('invocables-import-', ['record-items.js']);
-  });
-
-  after(async function () {
-    await sandbox.cleanup(this.currentTest?.state === 'failed');
-  });
+  const sandbox = useChildSandbox('invocables-import-', ['record-items.js']);
 
   it('stores one definition per name when both import one document at once; the other reports it skipped, then updated', async () => {
-    const env = sandbox.env({ RUN_ROLE: 'api' });
-    const services = [await sandbox.start(env), await sandbox.start(env)];
+    const env = sandbox().env({ RUN_ROLE: 'api' });
+    const services = [await sandbox().start(env), await sandbox().start(env)];
     for (const dupe of ['skip', 'update']) {
       const names = Array.from({ length: NAMES }, (_, i) => `Shared ${dupe} ${i}`);
       const document = names.map((name) => ({
@@ -37,7 +29,7 @@ describe('definition imports over two processes sharing the store', function () 
       const body = JSON.stringify({ 'batch-definitions': { document } });
       const reports = await Promise.all(
         services.map(async (service) => {
-          const res = await sandbox.request(service, `/cspace-services/batch/import?dupe=${dupe}`, {
+          const res = await sandbox().request(service, `/cspace-services/batch/import?dupe=${dupe}`, {
             method: 'POST',
             headers: { 'Content-Type': 'application/json' },
             body,
@@ -46,7 +38,7 @@ describe('definition imports over two processes sharing the store', function () 
           return [((await res.json()) as any)['batch-import-report'].entry].flat() as Array<Record<string, string>>;
         }),
       );
-      const stored = await sandbox.withStore(async (store) => {
+      const stored = await sandbox().withStore(async (store) => {
         const byName = new Map<string, string[]>();
         for await (const { csid, definition } of allPages((paging) => store.definitions.list('default' as TenantId, { paging }))) {
           byName.set(definition.name, [...(byName.get(definition.name) ?? []), csid]);

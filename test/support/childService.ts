@@ -98,6 +98,24 @@ export interface ChildSandbox {
 }
 
 /**
+ * The sandbox of the `describe` this is called in: made before its tests, cleaned up after them (kept when the last
+ * one failed, to look at). Read it through the function returned, once the tests run.
+ */
+export function useChildSandbox(prefix: string, fixtures: string[], options: { engine?: 'sqlite' } = {}): () => ChildSandbox {
+  let sandbox: ChildSandbox | undefined;
+  before(async () => {
+    sandbox = await childSandbox(prefix, fixtures, options);
+  });
+  after(async function () {
+    await sandbox?.cleanup(this.currentTest?.state === 'failed');
+  });
+  return () => {
+    if (sandbox === undefined) throw new Error('the sandbox is made before the tests of its describe run');
+    return sandbox;
+  };
+}
+
+/**
  * A sandbox whose plugins directory holds `fixtures` from test/fixtures/plugins/runs (and its package.json). Its
  * engine is MongoDB when `MONGODB_URI` is set, unless `engine: 'sqlite'` (a test about the SQLite file itself).
  */
