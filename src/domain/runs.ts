@@ -111,6 +111,14 @@ export function isFinalRunStatus(status: RunStatus): boolean {
   return FINAL_RUN_STATUSES.includes(status);
 }
 
+/**
+ * Whether `run`, as a finish call stamped `at` answered it, was ended by that call: two sessions may reach a run's
+ * end together, and only the finish whose time it bears ended it.
+ */
+export function finishedAt(run: Run | undefined, at: Date): run is Run {
+  return run !== undefined && isFinalRunStatus(run.status) && run.completedAt?.getTime() === at.getTime();
+}
+
 export function isActiveRunStatus(status: RunStatus): boolean {
   return ACTIVE_RUN_STATUSES.includes(status);
 }

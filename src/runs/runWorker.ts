@@ -27,6 +27,7 @@ import {
   finalStatusFor,
   isActiveRunStatus,
   isCrashSuspect,
+  finishedAt,
   isFinalRunStatus,
   retryDelayMs,
   RUN_STATUS,
@@ -308,8 +309,6 @@ class RunSession {
    * by a dead worker. Until the next look is due, a claim that finds nothing need not look again.
    */
   #lookTookAll = false;
-  /** Claims made by the session (see `#claim`). */
-  #claims = 0;
   /** Whether this session took the run up: its first claim does (`startAndClaim`). */
   #taken = false;
   /**
@@ -454,7 +453,7 @@ class RunSession {
     const at = now();
     const finished = await runs.finish(this.#tenant, this.run.id, results ?? {}, at);
     // Two sessions may reach the end together; the one whose finish ended the run (its time stamped) reports it.
-    if (finished !== undefined && isFinalRunStatus(finished.status) && finished.completedAt?.getTime() === at.getTime()) this.#reportFinished(finished);
+    if (finishedAt(finished, at)) this.#reportFinished(finished);
   }
 
   #reportFinished(finished: Run): void {
@@ -647,8 +646,7 @@ class RunSession {
    */
   async #claim(now: Date, takeOver: boolean): Promise<RunItem[]> {
     if (takeOver) this.#lastTakeOverLook = performance.now();
-    const limit = this.#claims === 0 ? Math.min(this.options.concurrency, this.options.batchSize) : this.options.batchSize;
-    this.#claims += 1;
+    const limit = this.#taken ? this.options.batchSize : Math.min(this.options.concurrency, this.options.batchSize);
     const options = { owner: this.owner, limit, leaseMs: this.options.leaseMs, now, maxCrashes: this.options.maxCrashes, takeOver };
     let claimed: RunItem[];
     if (this.#taken) claimed = await this.deps.runs.claim(this.#tenant, this.run.id, options);
@@ -659,7 +657,7 @@ class RunSession {
       claimed = started.items;
       if (started.run !== undefined) {
         const { open, filling, counts } = started.run;
-        this.#expected = { posted: counts.posted, processed: counts.processed, failed: counts.failed, affected: counts.affected };
+        this.#expected = counted(counts, []);
         this.#tookTheRest = !open && !filling && claimed.length === counts.posted - counts.processed;
       }
     }

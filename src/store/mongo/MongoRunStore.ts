@@ -29,7 +29,7 @@ import {
   FINAL_RUN_STATUSES,
   WORKING_RUN_STATUSES,
   finalStatusFor,
-  isFinalRunStatus,
+  finishedAt,
   isWorkingRunStatus,
   ITEM_STATUS,
   RUN_STATUS,
@@ -818,7 +818,7 @@ export class MongoRunStore implements RunStore {
     if (run === undefined || !isWorkingRunStatus(run.status) || !countsAre(run.counts, finishWith.counts)) return done;
     const finished = await this.finish(tenant, id, finishWith.results, now);
     // Another session may have finished it meanwhile: only the finish stamped with this call's time is this call's.
-    return finished !== undefined && isFinalRunStatus(finished.status) && finished.completedAt?.getTime() === now.getTime() ? { ...done, finished } : done;
+    return finishedAt(finished, now) ? { ...done, finished } : done;
   }
 
   async finish(tenant: TenantId, id: string, results: RunResults, now: Date): Promise<Run | undefined> {
