@@ -17,7 +17,7 @@ export interface Problem {
   headers: Record<string, string | string[]>;
 }
 
-/** The shape of errors thrown by body-parser and `res.format` (the http-errors package). */
+/** The shape of errors thrown by body-parser (the http-errors package). */
 interface HttpErrorLike {
   status?: number;
   statusCode?: number;
@@ -25,7 +25,6 @@ interface HttpErrorLike {
   expose?: boolean;
   limit?: number;
   message?: string;
-  types?: string[];
   charset?: string;
 }
 
@@ -49,13 +48,6 @@ function fromHttpError(err: HttpErrorLike): Problem | undefined {
   if (err instanceof URIError && status === 400) {
     const details = [{ path: '(path)', message: err.message }];
     return { ...base, code: 'VALIDATION_FAILED', message: 'The path is not valid percent-encoded UTF-8', details };
-  }
-  if (status === 406) {
-    return {
-      ...base,
-      code: 'NOT_ACCEPTABLE',
-      message: `None of the media types in Accept can be produced; this resource is available as ${(err.types ?? []).join(', ')}`,
-    };
   }
   if (status < 500 && err.expose === true) return { ...base, code: 'MALFORMED_BODY', message: err.message ?? 'Bad request' };
   return undefined;

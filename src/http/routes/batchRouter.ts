@@ -26,7 +26,7 @@ export interface BatchRouterDeps {
 const ENCODED_READS_KEPT = 1000;
 
 export function batchRouter({ definitions, basePath }: BatchRouterDeps, router: Router = Router()): Router {
-  const encodedReads = new EncodedDocuments(ENCODED_READS_KEPT);
+  const encodedReads = new EncodedDocuments<Buffer>(ENCODED_READS_KEPT);
 
   router
     .route('/')
