@@ -39,12 +39,29 @@ function verifyBody(format: 'json' | 'xml') {
   };
 }
 
-/** Body parsers for the supported formats; a body of any other type is left unread (`req.body` undefined). */
-export function bodyParsers(limit: string | number): RequestHandler[] {
-  return [
-    express.json({ limit, type: JSON_MEDIA_TYPE, verify: verifyBody('json') }),
-    express.text({ limit, type: [...XML_BODY_TYPES], defaultCharset: 'utf-8', verify: verifyBody('xml') }),
-  ];
+/**
+ * Whether a request has a body (RFC 9112 §6.3: it says so by Transfer-Encoding or Content-Length), as body-parser
+ * checks before reading one.
+ */
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined;
+}
+
+/**
+ * Body parsers for the supported formats; a body of any other type is left unread (`req.body` undefined). A
+ * request without a body (every read) skips both parsers' checks, each of which would find nothing to do.
+ */
+export function bodyParsers(limit: string | number): RequestHandler {
+  const json = express.json({ limit, type: JSON_MEDIA_TYPE, verify: verifyBody('json') });
+  const text = express.text({ limit, type: [...XML_BODY_TYPES], defaultCharset: 'utf-8', verify: verifyBody('xml') });
+  return (req, res, next) => {
+    if (!hasBody(req)) {
+      req.body = undefined;
+      next();
+      return;
+    }
+    json(req, res, (error?: unknown) => (error === undefined ? text(req, res, next) : next(error)));
+  };
 }
 
 const READABLE_TYPES = Object.keys(MEDIA_CODECS).join(', ');
