@@ -90,5 +90,6 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 
 /** Answers 404 for any path no router claimed. */
 export const routeNotFound: RequestHandler = (req) => {
-  throw new HttpProblem('ROUTE_NOT_FOUND', `No resource at ${req.method} ${req.path}`);
+  // The path as requested (a router it is mounted in trims its own prefix from req.path).
+  throw new HttpProblem('ROUTE_NOT_FOUND', `No resource at ${req.method} ${req.originalUrl.split('?')[0]}`);
 };
