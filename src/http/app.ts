@@ -96,22 +96,26 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
 
   app.use(HEALTH_PATH, healthRouter(deps.health));
 
+  const authenticateCaller = authenticate(deps.auth);
+  const parseBody = bodyParsers(options.bodyLimit);
   const api = express.Router();
   // Before the body parsers: an unauthenticated request is answered without reading its body.
-  const authenticateCaller = authenticate(deps.auth);
-  api.use(authenticateCaller);
-  api.use(bodyParsers(options.bodyLimit));
-  // Every `/batch` route in one router, in this order: a request walks one router's routes rather than entering
-  // five routers one after the other. Bulk administration and transfer first, so that their paths (`bulk`,
-  // `forms`, `export`, `import`) are never taken for a csid.
+  api.use(authenticateCaller, parseBody);
+  // Every `/batch` route in one router mounted on the app itself, in this order: a request enters one router
+  // under the app and walks its routes, rather than entering the API's router too (each router parses the URL and
+  // trims its prefix again), or five routers one after the other. It authenticates and reads bodies as the API
+  // does. Bulk administration and transfer first, so that their paths (`bulk`, `forms`, `export`, `import`) are
+  // never taken for a csid.
   const batch = express.Router();
+  batch.use(authenticateCaller, parseBody);
   batchAdminRouter(deps.definitions, deps.idempotency, batch);
   definitionTransferRouter(new DefinitionTransfer(deps.definitions), batch);
   // Invocation next: the deprecated `POST /batch/{csid}` would otherwise meet the definitions router's 405.
   invokeRouter({ runs: deps.runs, idempotency: deps.idempotency, runsPath: `${SERVICE_ROOT}/runs` }, batch);
   if (deps.schedules !== undefined) definitionSchedulesRouter({ schedules: deps.schedules, basePath: `${SERVICE_ROOT}/schedules` }, batch);
   batchRouter({ definitions: deps.definitions, basePath: `${SERVICE_ROOT}/batch` }, batch);
-  api.use('/batch', batch);
+  // No other router serves a path under `/batch`: one that is not here is not found (and not authenticated again).
+  batch.use(routeNotFound);
   if (deps.schedules !== undefined) api.use('/schedules', schedulesRouter({ schedules: deps.schedules }));
   api.use('/records', recordsRouter({ records: deps.records, basePath: `${SERVICE_ROOT}/records` }));
   api.use(recordServicesRouter({ records: deps.records, serviceRoot: SERVICE_ROOT }));
@@ -162,6 +166,7 @@ export function createApp(deps: AppDeps, options: AppOptions): Express {
     );
     // Before the API too: a public link's signed URL opens without credentials; the others authenticate there.
     if (deps.resultLinks !== undefined) app.use(linksPath, linkResultsRouter(deps.resultLinks, authenticateCaller));
+    app.use(`${SERVICE_ROOT}/batch`, batch);
     app.use(SERVICE_ROOT, api);
   }
 

@@ -4,12 +4,12 @@
  * encoding. A write makes a new revision, hence a new key: nothing needs invalidating, and the oldest encodings
  * make room for new ones.
  */
-export class EncodedDocuments {
-  readonly #encodings = new Map<string, string>();
+export class EncodedDocuments<T> {
+  readonly #encodings = new Map<string, T>();
 
   constructor(private readonly maxEntries: number) {}
 
-  encoding(key: string, encode: () => string): string {
+  encoding(key: string, encode: () => T): T {
     let encoded = this.#encodings.get(key);
     if (encoded === undefined) {
       encoded = encode();

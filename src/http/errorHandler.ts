@@ -17,7 +17,7 @@ export interface Problem {
   headers: Record<string, string | string[]>;
 }
 
-/** The shape of errors thrown by body-parser and `res.format` (the http-errors package). */
+/** The shape of errors thrown by body-parser (the http-errors package). */
 interface HttpErrorLike {
   status?: number;
   statusCode?: number;
@@ -25,7 +25,6 @@ interface HttpErrorLike {
   expose?: boolean;
   limit?: number;
   message?: string;
-  types?: string[];
   charset?: string;
 }
 
@@ -49,13 +48,6 @@ function fromHttpError(err: HttpErrorLike): Problem | undefined {
   if (err instanceof URIError && status === 400) {
     const details = [{ path: '(path)', message: err.message }];
     return { ...base, code: 'VALIDATION_FAILED', message: 'The path is not valid percent-encoded UTF-8', details };
-  }
-  if (status === 406) {
-    return {
-      ...base,
-      code: 'NOT_ACCEPTABLE',
-      message: `None of the media types in Accept can be produced; this resource is available as ${(err.types ?? []).join(', ')}`,
-    };
   }
   if (status < 500 && err.expose === true) return { ...base, code: 'MALFORMED_BODY', message: err.message ?? 'Bad request' };
   return undefined;
@@ -98,5 +90,6 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 
 /** Answers 404 for any path no router claimed. */
 export const routeNotFound: RequestHandler = (req) => {
-  throw new HttpProblem('ROUTE_NOT_FOUND', `No resource at ${req.method} ${req.path}`);
+  // The path as requested (a router it is mounted in trims its own prefix from req.path).
+  throw new HttpProblem('ROUTE_NOT_FOUND', `No resource at ${req.method} ${req.originalUrl.split('?')[0]}`);
 };

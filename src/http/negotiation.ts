@@ -1,11 +1,12 @@
 /**
  * Content negotiation over the codec's one media-type table: request bodies by `Content-Type`, responses by
- * `Accept` through `res.format` (XML first, so it is the default; `Vary: Accept` and 406 come with it).
+ * `Accept` (XML first, so it is the default; `Vary: Accept` and 406 come with it).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import {
   checkJsonDepth,
+  DEFAULT_MEDIA_TYPE,
   codecForContentType,
   decodeUtf8Body,
   encodeError,
@@ -38,12 +39,29 @@ function verifyBody(format: 'json' | 'xml') {
   };
 }
 
-/** Body parsers for the supported formats; a body of any other type is left unread (`req.body` undefined). */
-export function bodyParsers(limit: string | number): RequestHandler[] {
-  return [
-    express.json({ limit, type: JSON_MEDIA_TYPE, verify: verifyBody('json') }),
-    express.text({ limit, type: [...XML_BODY_TYPES], defaultCharset: 'utf-8', verify: verifyBody('xml') }),
-  ];
+/**
+ * Whether a request has a body (RFC 9112 §6.3: it says so by Transfer-Encoding or Content-Length), as body-parser
+ * checks before reading one.
+ */
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined;
+}
+
+/**
+ * Body parsers for the supported formats; a body of any other type is left unread (`req.body` undefined). A
+ * request without a body (every read) skips both parsers' checks, each of which would find nothing to do.
+ */
+export function bodyParsers(limit: string | number): RequestHandler {
+  const json = express.json({ limit, type: JSON_MEDIA_TYPE, verify: verifyBody('json') });
+  const text = express.text({ limit, type: [...XML_BODY_TYPES], defaultCharset: 'utf-8', verify: verifyBody('xml') });
+  return (req, res, next) => {
+    if (!hasBody(req)) {
+      req.body = undefined;
+      next();
+      return;
+    }
+    json(req, res, (error?: unknown) => (error === undefined ? text(req, res, next) : next(error)));
+  };
 }
 
 const READABLE_TYPES = Object.keys(MEDIA_CODECS).join(', ');
@@ -61,18 +79,49 @@ export function readTree(req: Request): DocTree {
 
 /** Sends a document in the format the client prefers (XML when it does not say). */
 export function sendTree(res: Response, status: number, tree: DocTree): void {
+  // As text: an idempotent route keeps the text it answers, to replay it (src/http/idempotency.ts).
   sendEncoded(res, status, (type) => MEDIA_CODECS[type].encode(tree));
 }
 
-/** `sendTree` for a document whose encodings `kept` keeps under `key`, which must name everything `tree` is made of. */
-export function sendKeptTree(res: Response, status: number, kept: EncodedDocuments, key: string, tree: () => DocTree): void {
-  sendEncoded(res, status, (type) => kept.encoding(`${type}\u0000${key}`, () => MEDIA_CODECS[type].encode(tree())));
+/**
+ * `sendTree` for a document whose encodings `kept` keeps under `key`, which must name everything `tree` is made of.
+ * They are kept as the bytes sent, which Express would otherwise make from the text on every response.
+ */
+export function sendKeptTree(res: Response, status: number, kept: EncodedDocuments<Buffer>, key: string, tree: () => DocTree): void {
+  sendEncoded(res, status, (type) => kept.encoding(`${type}\u0000${key}`, () => Buffer.from(MEDIA_CODECS[type].encode(tree()), 'utf8')));
 }
 
-function sendEncoded(res: Response, status: number, encode: (type: ResponseMediaType) => string): void {
-  res.status(status).format(
-    Object.fromEntries(RESPONSE_MEDIA_TYPES.map((type) => [type, () => res.type(MEDIA_CODECS[type].contentType).send(encode(type))])),
-  );
+/**
+ * What `res.format` does with our media types, without building its handler table and negotiating `Accept` again
+ * on every response: `Vary: Accept`, the negotiated type, and 406 naming the types when none is acceptable.
+ */
+function sendEncoded(res: Response, status: number, encode: (type: ResponseMediaType) => string | Buffer): void {
+  res.status(status).vary('Accept');
+  const type = acceptedType(res.req);
+  if (type === false) {
+    const available = RESPONSE_MEDIA_TYPES.join(', ');
+    res.req.next?.(new HttpProblem('NOT_ACCEPTABLE', `None of the media types in Accept can be produced; this resource is available as ${available}`));
+    return;
+  }
+  // With its type set, Express adds only Content-Length (and the charset the type already names), and answers 304
+  // to a matching If-None-Match.
+  res.setHeader('Content-Type', MEDIA_CODECS[type].contentType);
+  res.send(encode(type));
+}
+
+/** How many `Accept` values `acceptedType` keeps; clients send a few values again and again, and anything past that is negotiated each time. */
+const ACCEPT_VALUES_KEPT = 64;
+const ACCEPTED = new Map<string, ResponseMediaType | false>();
+
+/** The response media type `Accept` prefers, negotiated once per `Accept` value; false when it allows none. */
+function acceptedType(req: Request): ResponseMediaType | false {
+  const accept = req.headers.accept;
+  if (accept === undefined) return DEFAULT_MEDIA_TYPE;
+  const known = ACCEPTED.get(accept);
+  if (known !== undefined) return known;
+  const type = req.accepts([...RESPONSE_MEDIA_TYPES]) as ResponseMediaType | false;
+  if (ACCEPTED.size < ACCEPT_VALUES_KEPT) ACCEPTED.set(accept, type);
+  return type;
 }
 
 /**
@@ -94,7 +143,7 @@ export function sendError(req: Request, res: Response, error: ErrorBody): void {
     res.type('text/plain; charset=utf-8').send(encodeErrorText(error));
     return;
   }
-  const accepted = req.accepts([...RESPONSE_MEDIA_TYPES]);
-  const codec = MEDIA_CODECS[accepted === false ? RESPONSE_MEDIA_TYPES[0] : (accepted as (typeof RESPONSE_MEDIA_TYPES)[number])];
+  const accepted = acceptedType(req);
+  const codec = MEDIA_CODECS[accepted === false ? DEFAULT_MEDIA_TYPE : accepted];
   res.type(codec.contentType).send(codec.encode(encodeError(error)));
 }

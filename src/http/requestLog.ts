@@ -33,6 +33,11 @@ export function requestLog(logger: Logger): RequestHandler {
     req.id = requestId;
     (req as Logged)[BASE_LOGGER] = logger;
     res.setHeader('X-Request-Id', requestId);
+    // Nothing to wait for when the line would not be written (a level above info): no listener, no line built.
+    if (!logger.isLevelEnabled('info')) {
+      next();
+      return;
+    }
     const start = Date.now();
     // A response emits 'close' once, whether it finished or its connection went first (the client went away).
     res.once('close', () => {

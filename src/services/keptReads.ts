@@ -1,8 +1,9 @@
 /**
  * What the services read of the store on every request, kept in memory while the store's generation of it stays
  * the same (`Store.generations`: counters every change moves on, whichever process makes it). The generations are
- * read once per request, all in one statement (`StoreGenerations.refresh`, which authentication calls), so a change
- * made anywhere takes effect at the next request, at the price of that one small read instead of one per thing read.
+ * read for every request, all in one statement (`StoreGenerations.refresh`, which authentication calls, shared by the
+ * requests that arrive together), so a change made anywhere takes effect at the next request, at the price of that
+ * one small read instead of one per thing read.
  *
  * Only what exists is kept (what a read found): ids a client makes up are read from the store each time, so they
  * cannot grow these maps.
@@ -46,6 +47,8 @@ export class KeptReads<T extends object> {
 /** Reads the store's generations and hands each to the kept reads that follow it. */
 export class StoreGenerations {
   readonly #followers: Array<{ generation: keyof Generations; kept: KeptReads<object> }> = [];
+  /** The read the refreshes asked for so far in this turn of the event loop share; it has not begun. */
+  #next: Promise<void> | undefined;
 
   constructor(private readonly read: () => Promise<Generations>) {}
 
@@ -57,8 +60,20 @@ export class StoreGenerations {
   /**
    * Brings every kept read up to the store's generations; call once per request, before any kept read. The
    * generations are read before anything they guard, so what is kept under them is at least as new as they are.
+   * The refreshes of one turn of the event loop (the requests a busy server reads from its sockets at once) share
+   * one read, made after that turn's I/O (`setImmediate`): it begins after every one of them was asked for, so
+   * each still sees every change made before it, anywhere.
    */
-  async refresh(): Promise<void> {
+  refresh(): Promise<void> {
+    this.#next ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      // A refresh asked for from now on may come after a change this read would miss: it waits for the next one.
+      this.#next = undefined;
+      return this.#readAll();
+    });
+    return this.#next;
+  }
+
+  async #readAll(): Promise<void> {
     const generations = await this.read();
     for (const { generation, kept } of this.#followers) kept.follow(generations[generation]);
   }

@@ -120,6 +120,19 @@ describe('HTTP account_permission part (CollectionSpace)', () => {
       }
     });
 
+    it('shows the permission of the roles the caller holds at the read after they change', async () => {
+      const una = actingAs(service, await createUser(service, 'una', ['TENANT_READER']));
+      expect((await readDocument(una, `/cspace-services/batch/${jobCsid}`))[PART].permission).to.deep.equal(permission('default', 'batch', 'RL'));
+      await createRole(service, 'batch-editor', { definitions: 'CRUDL' });
+      const roles = await service.request('/cspace-services/admin/users/una/roles', {
+        method: 'PUT',
+        headers: { 'Content-Type': JSON_TYPE },
+        body: JSON.stringify({ roles: { role: ['batch-editor'] } }),
+      });
+      expect(roles.status, await roles.clone().text()).to.equal(200);
+      expect((await readDocument(una, `/cspace-services/batch/${jobCsid}`))[PART].permission).to.deep.equal(permission('default', 'batch', 'CRUDL'));
+    });
+
     it('describes the tenant the request acts in, with the roles held there only', async () => {
       const inB = await createTenant(service);
       await createRole(inB, 'b-editor', { definitions: 'RUL' });

@@ -245,6 +245,14 @@ describe('HTTP /cspace-services/batch', () => {
       expect((await service.request('/health')).status).to.equal(200);
     });
 
+    it('answers 404 naming the whole path for a path under /batch that is no resource, after authenticating', async () => {
+      const res = await service.request('/cspace-services/batch/some/thing/else?x=1', { headers: { Accept: JSON_TYPE } });
+      expect(res.status).to.equal(404);
+      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      expect(error).to.include({ code: 'ROUTE_NOT_FOUND', message: 'No resource at GET /cspace-services/batch/some/thing/else' });
+      expect((await service.request('/cspace-services/batch/some/thing/else', { auth: null })).status).to.equal(401);
+    });
+
     it('answers 405 with Allow for a method the resource does not have', async () => {
       const res = await service.request('/cspace-services/batch', { method: 'PATCH' });
       expect(res.status).to.equal(405);

@@ -3,7 +3,7 @@ import { EncodedDocuments } from '../../src/http/encodedDocuments.js';
 
 describe('http: encoded documents kept by key', () => {
   it('encodes a key once, and lets the earliest encoded go when full', () => {
-    const kept = new EncodedDocuments(2);
+    const kept = new EncodedDocuments<string>(2);
     const encoded: string[] = [];
     const encode = (key: string) => kept.encoding(key, () => (encoded.push(key), `<${key}/>`));
     expect([encode('a'), encode('a'), encode('b'), encode('a')]).to.deep.equal(['<a/>', '<a/>', '<b/>', '<a/>']);

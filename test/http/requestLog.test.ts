@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { loggerOf, requestLog } from '../../src/http/requestLog.js';
 
 /** A one-route app behind `requestLog`, logging to memory: its log lines, parsed, and its URL. */
-async function loggedApp(route: express.RequestHandler) {
+async function loggedApp(route: express.RequestHandler, level = 'info') {
   const lines: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -15,7 +15,7 @@ async function loggedApp(route: express.RequestHandler) {
     },
   });
   const app = express();
-  app.use(requestLog(pino({ base: { service: 'test' }, timestamp: false }, sink)));
+  app.use(requestLog(pino({ base: { service: 'test' }, timestamp: false, level }, sink)));
   const router = express.Router();
   router.get('/:name', route);
   app.use('/things', router);
@@ -27,6 +27,21 @@ async function loggedApp(route: express.RequestHandler) {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('http: request log', () => {
+  it('writes no line when info is not logged, and still sends the request id', async () => {
+    const app = await loggedApp((_req, res) => {
+      res.send('quiet');
+    }, 'warn');
+    try {
+      const res = await fetch(`${app.url}/things/one`);
+      expect(res.headers.get('x-request-id')).to.match(UUID);
+      expect(await res.text()).to.equal('quiet');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(app.lines).to.deep.equal([]);
+    } finally {
+      app.close();
+    }
+  });
+
   it('writes one line per request with its id, method, path as requested, status and duration, and nothing else', async () => {
     const app = await loggedApp((_req, res) => {
       res.status(201).send('made');

@@ -59,6 +59,41 @@ describe('services: reads kept while a generation stays the same', () => {
   });
 });
 
+describe('services: store generations read once for the refreshes asked together', () => {
+  it('reads once for the refreshes of one turn, after all of them, and again for a refresh asked once that read began', async () => {
+    let generation = 1;
+    const readAt: number[] = [];
+    const generations = new StoreGenerations(async () => {
+      readAt.push(generation);
+      return { auth: generation, definitions: generation };
+    });
+    const kept = new KeptReads<{ key: string }>();
+    generations.follow('definitions', kept);
+    const together = [generations.refresh(), generations.refresh()];
+    // A change made after both were asked for, before their read: the read still comes after it.
+    generation = 2;
+    await Promise.all(together);
+    expect(readAt, 'one read, which saw the change').to.deep.equal([2]);
+    generation = 3;
+    await generations.refresh();
+    expect(readAt, 'a refresh asked later reads again').to.deep.equal([2, 3]);
+    const found = await kept.get('a', async () => ({ key: 'a' }));
+    expect(await kept.get('a', async () => ({ key: 'other' })), 'kept under generation 3').to.equal(found);
+  });
+
+  it('hands a failed read to each refresh that shared it, and reads afresh for the next', async () => {
+    let fail = true;
+    const generations = new StoreGenerations(async () => {
+      if (fail) throw new Error('store unavailable');
+      return { auth: 1, definitions: 1 };
+    });
+    const outcomes = await Promise.allSettled([generations.refresh(), generations.refresh()]);
+    expect(outcomes.map((outcome) => outcome.status)).to.deep.equal(['rejected', 'rejected']);
+    fail = false;
+    await generations.refresh();
+  });
+});
+
 describe('services: definitions kept while the definitions generation stays the same', () => {
   it('answers the same definition until another process sharing the store changes it, then the change at the next refresh', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'invocables-kept-definitions-'));

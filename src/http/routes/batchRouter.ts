@@ -5,7 +5,8 @@
  */
 import { Router } from 'express';
 import { decodeBatchDocument, decodeBatchUpdate, encodeBatchDocument, encodeBatchList } from '../../codec/index.js';
-import { accountPermissionOn, BATCH_PERMISSION_TARGET } from '../../domain/accountPermission.js';
+import { accountPermissionOn, BATCH_PERMISSION_TARGET, type AccountPermission } from '../../domain/accountPermission.js';
+import type { Caller } from '../../domain/access.js';
 import type { DefinitionService } from '../../services/definitionService.js';
 import { parseDefinitionListQuery } from '../definitionListQuery.js';
 import { methodNotAllowed } from '../methodNotAllowed.js';
@@ -26,7 +27,20 @@ export interface BatchRouterDeps {
 const ENCODED_READS_KEPT = 1000;
 
 export function batchRouter({ definitions, basePath }: BatchRouterDeps, router: Router = Router()): Router {
-  const encodedReads = new EncodedDocuments(ENCODED_READS_KEPT);
+  const encodedReads = new EncodedDocuments<Buffer>(ENCODED_READS_KEPT);
+  // A caller's permission part of a definition, and the JSON that names it in a kept encoding's key, per caller:
+  // authentication keeps the same caller object while the caller's roles stay the same, so a read that finds it
+  // here works neither out again.
+  const permissionParts = new WeakMap<Caller, { permission: AccountPermission; json: string }>();
+  const permissionPartOf = (caller: Caller) => {
+    let part = permissionParts.get(caller);
+    if (part === undefined) {
+      const permission = accountPermissionOn(caller, BATCH_PERMISSION_TARGET);
+      part = { permission, json: JSON.stringify(permission) };
+      permissionParts.set(caller, part);
+    }
+    return part;
+  };
 
   router
     .route('/')
@@ -47,13 +61,13 @@ export function batchRouter({ definitions, basePath }: BatchRouterDeps, router: 
       const caller = callerOf(res);
       // Authentication refreshed the store's generations for this request: a definition kept since is still current.
       const stored = await definitions.getKept(caller.tenant, req.params.csid);
-      const permission = accountPermissionOn(caller, BATCH_PERMISSION_TARGET);
+      const { permission, json } = permissionPartOf(caller);
       res.set('ETag', etagOf(stored.core));
       // What the document is made of: the stored revision (with its write time, so that a store restored from a
       // backup and written again cannot be answered with the encoding of the revision it replaced) and the
       // caller's permission part.
       const { core } = stored;
-      const key = `${core.tenantId}\u0000${stored.csid}\u0000${core.revision}\u0000${core.updatedAt.getTime()}\u0000${JSON.stringify(permission)}`;
+      const key = `${core.tenantId}\u0000${stored.csid}\u0000${core.revision}\u0000${core.updatedAt.getTime()}\u0000${json}`;
       sendKeptTree(res, 200, encodedReads, key, () => encodeBatchDocument(stored, permission));
     })
     .put(requirePermission('definitions', 'update'), async (req, res) => {
