@@ -429,7 +429,10 @@ export class SqliteRunStore implements RunStore {
         const suspect = this.#sql.claimExpired.all(params) as ItemRow[];
         if (suspect.length > 0) return suspect.map(toItem);
       }
-      return (this.#sql.claimNew.all(params) as ItemRow[]).map(toItem);
+      const rows = this.#sql.claimNew.all(params) as ItemRow[];
+      // No item between new_from and the last one taken is New: the next claim starts after it.
+      if (rows.length > 0) this.#sql.raiseNewFrom.run(rows.reduce((last, row) => Math.max(last, row.seq), -1) + 1, id);
+      return rows.map(toItem);
     });
   }
 
@@ -538,13 +541,18 @@ export class SqliteRunStore implements RunStore {
       if (!(error instanceof WriteConflict)) throw error;
       const next = afterConflict(conflicts, error);
       this.#sql.conflictItem.run({ ...next, runId: id, seq, owner, now: now.toISOString() });
+      if (next.status === 'New') this.#sql.lowerNewFrom.run(seq, id);
       return next.status;
     }
   }
 
   async release(tenant: TenantId, id: string, owner: string): Promise<number> {
-    if (this.#state(tenant, id) === undefined) return 0;
-    return this.#sql.release.run(id, owner).changes;
+    return this.#statements.write(() => {
+      if (this.#state(tenant, id) === undefined) return 0;
+      const seqs = this.#sql.release.pluck().all(id, owner) as number[];
+      if (seqs.length > 0) this.#sql.lowerNewFrom.run(seqs.reduce((first, seq) => Math.min(first, seq)), id);
+      return seqs.length;
+    });
   }
 
   async nextLeaseExpiry(tenant: TenantId, id: string, exceptOwner?: string): Promise<Date | undefined> {
@@ -604,7 +612,7 @@ export class SqliteRunStore implements RunStore {
       if (run === undefined) return undefined;
       assertCancellable(run);
       const at = now.toISOString();
-      const cancelled = this.#sql.cancelItems.run(at, id).changes;
+      const cancelled = this.#sql.cancelHeldItems.run(at, id).changes + this.#sql.cancelNewItems.run(at, id, id).changes;
       this.#sql.cancel.run(at, cancelled, id);
       return toRun(this.#row(tenant, id) as RunRow);
     });
@@ -619,6 +627,7 @@ export class SqliteRunStore implements RunStore {
       const updatedAt = now.toISOString();
       const requeue = { ...decisionColumns(waitDecision(this.#follows.statuses(tenant, run.after), run.afterFailure), now), id };
       if (options.onlyFailed) {
+        this.#sql.lowerNewFromToFailed.run({ id });
         this.#sql.resetFailedItems.run(updatedAt, id);
         this.#sql.requeueFailed.run(requeue);
       } else {
