@@ -10,6 +10,7 @@ import { DEFAULT_RUN_LOG_LINES, type RunLogLine, type RunLogQuery, type RunLogSu
 import {
   finalStatusFor,
   isWorkingRunStatus,
+  ITEM_STATUS,
   RUN_STATUS,
   stillActive,
   waitDecision,
@@ -148,6 +149,17 @@ function toItem(row: ItemRow): RunItem {
   if (row.note !== null) item.note = row.note;
   if (row.affected !== null) item.affected = row.affected === 1;
   return item;
+}
+
+type ClaimedRow = Pick<ItemRow, 'seq' | 'item_key' | 'attempts'>;
+
+/**
+ * An item `claimNew` took, from the columns it returns: the rest is known. The claim made it Processing at `now`,
+ * and an item that has not ended has no error, note or outcome (they are written as it ends, and cleared when a
+ * rerun or a conflict makes it New again); reading them back cost a fifth of a claim (store alone, 100,000 items).
+ */
+function claimedItem(runId: RunId, now: Date): (row: ClaimedRow) => RunItem {
+  return (row) => ({ runId, seq: row.seq, key: row.item_key, status: ITEM_STATUS.Processing, attempts: row.attempts, updatedAt: now });
 }
 
 /** The columns a `waitDecision` sets: a run `Failed` by it has ended, with its reason. */
@@ -429,10 +441,10 @@ export class SqliteRunStore implements RunStore {
         const suspect = this.#sql.claimExpired.all(params) as ItemRow[];
         if (suspect.length > 0) return suspect.map(toItem);
       }
-      const rows = this.#sql.claimNew.all(params) as ItemRow[];
+      const rows = this.#sql.claimNew.all(params) as ClaimedRow[];
       // No item between new_from and the last one taken is New: the next claim starts after it.
       if (rows.length > 0) this.#sql.raiseNewFrom.run(rows.reduce((last, row) => Math.max(last, row.seq), -1) + 1, id);
-      return rows.map(toItem);
+      return rows.map(claimedItem(id as RunId, options.now));
     });
   }
 

@@ -74,12 +74,13 @@ export const RUN_SQL = {
       SELECT seq FROM run_items ${BY_HELD} WHERE run_id = @runId AND ${HELD} AND status = 'Processing' AND lease_expires_at <= @nowMs
       ORDER BY seq LIMIT 1)
     RETURNING ${ITEM_COLUMNS}`,
-  // The first New items from new_from on, along the primary key (the caller then raises new_from past them).
+  // The first New items from new_from on, along the primary key (the caller then raises new_from past them); only
+  // the columns the claim did not set (see claimedItem).
   claimNew: `UPDATE run_items
     SET status = 'Processing', owner = @owner, lease_expires_at = @until, attempts = attempts + 1, updated_at = @now
     WHERE run_id = @runId AND seq IN (
       SELECT seq FROM run_items WHERE run_id = @runId AND seq >= ${NEW_FROM('@runId')} AND status = 'New' ORDER BY seq LIMIT @limit)
-    RETURNING ${ITEM_COLUMNS}`,
+    RETURNING seq, item_key, attempts`,
   raiseNewFrom: 'UPDATE runs SET new_from = max(new_from, ?) WHERE id = ?',
   lowerNewFrom: 'UPDATE runs SET new_from = min(new_from, ?) WHERE id = ?',
   renew: `UPDATE run_items ${BY_HELD} SET lease_expires_at = ? WHERE run_id = ? AND ${HELD} AND status = 'Processing' AND owner = ?
