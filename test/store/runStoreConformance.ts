@@ -1010,7 +1010,7 @@ export function describeRunStoreConformance(options: StoreConformanceOptions & {
     });
 
     describe('leases: renew and release', () => {
-      it('renews the leases an owner holds and releases them back to New', async () => {
+      it('renews the leases an owner holds and releases them back to New, to be claimed again', async () => {
         const run = await runs().create(A, newRun(), keys(3), at(0));
         await runs().claim(A, run.id, { owner: 'w', limit: 2, leaseMs: LEASE, now: at(0) });
         expect(await runs().renewLeases(A, run.id, 'w', at(5000))).to.have.members([0, 1]);
@@ -1021,6 +1021,8 @@ export function describeRunStoreConformance(options: StoreConformanceOptions & {
           ['r0', 0],
           ['r1', 0],
         ]);
+        const again = await runs().claim(A, run.id, { owner: 'y', limit: 5, leaseMs: LEASE, now: at(4001) });
+        expect(again.map((i) => i.key), 'the released items are claimed again, though a later one was claimed after them').to.deep.equal(['r0', 'r1']);
       });
     });
 

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
+import type { ItemStatus } from '../../src/domain/runs.js';
 import type { Csid, TenantId } from '../../src/domain/types.js';
 import { openStore } from '../../src/store/index.js';
 import { migrate, MIGRATIONS } from '../../src/store/sqlite/schema.js';
@@ -104,25 +105,40 @@ describe('SQLite store files', () => {
     }
   });
 
-  it('upgrades a store with a run in flight to items keyed per chunk: the run goes on, its keys are found', async () => {
-    const filename = path.join(dir, 'upgrade.sqlite');
-    const chunked = MIGRATIONS.findIndex((sql) => sql.includes('CREATE INDEX run_items_by_key_chunk'));
+  type ItemInFlight = [key: string, status: ItemStatus, attempts: number, owner: string | null, leaseExpiresAt: number | null];
+
+  /**
+   * A store file as the migrations before the one that `marker` names left it, holding run r1 (InProgress, open or
+   * not) with `items` in seq order: what an upgrade finds of a run in flight.
+   */
+  function storeBefore(marker: string, open: boolean, items: readonly ItemInFlight[]): string {
+    const before = MIGRATIONS.findIndex((sql) => sql.includes(marker));
+    const filename = path.join(dir, `upgrade-to-${before + 1}.sqlite`);
+    const count = (status: ItemStatus) => items.filter((item) => item[1] === status).length;
     const db = new Database(filename);
     try {
-      db.exec(MIGRATIONS.slice(0, chunked).join(';\n'));
-      db.pragma(`user_version = ${chunked}`);
+      db.exec(MIGRATIONS.slice(0, before).join(';\n'));
+      db.pragma(`user_version = ${before}`);
+      const processed = count('Completed') + count('Failed');
       db.prepare(`INSERT INTO runs (id, tenant_id, definition_csid, definition_name, invocation, created_by, created_at, status,
           status_text, open, rerunnable, posted, processed, failed, affected)
-        VALUES ('r1', ?, 'd', 'D', '{"listCSIDs":[],"params":[]}', 'alice', '2026-01-01T00:00:00.000Z', 'InProgress', '', 1, 1, 3, 1, 0, 0)`).run(tenant);
-      const item = db.prepare(`INSERT INTO run_items (run_id, seq, item_key, status, attempts, owner, lease_expires_at, updated_at)
+        VALUES ('r1', ?, 'd', 'D', '{"listCSIDs":[],"params":[]}', 'alice', '2026-01-01T00:00:00.000Z', 'InProgress', '', ?, 1, ?, ?, ?, ?)`)
+        .run(tenant, open ? 1 : 0, items.length, processed, count('Failed'), count('Completed'));
+      const insert = db.prepare(`INSERT INTO run_items (run_id, seq, item_key, status, attempts, owner, lease_expires_at, updated_at)
         VALUES ('r1', ?, ?, ?, ?, ?, ?, '2026-01-01T00:00:00.000Z')`);
-      item.run(0, 'a', 'Completed', 1, null, null);
-      item.run(1, 'b', 'Processing', 1, 'w', 10);
-      item.run(2, 'c', 'New', 0, null, null);
+      items.forEach((item, seq) => insert.run(seq, ...item));
     } finally {
       db.close();
     }
+    return filename;
+  }
 
+  it('upgrades a store with a run in flight to items keyed per chunk: the run goes on, its keys are found', async () => {
+    const filename = storeBefore('CREATE INDEX run_items_by_key_chunk', true, [
+      ['a', 'Completed', 1, null, null],
+      ['b', 'Processing', 1, 'w', 10],
+      ['c', 'New', 0, null, null],
+    ]);
     const store = SqliteStore.open({ filename });
     try {
       const claimed = await store.runs.claim(tenant, 'r1', { owner: 'w2', limit: 10, leaseMs: 1000, now: new Date(20) });
@@ -132,6 +148,35 @@ describe('SQLite store files', () => {
       const refused = await store.runs.addItems(tenant, 'r1', ['a'], new Date(22)).catch((error: unknown) => error);
       expect(refused).to.have.property('code', 'CONFLICT');
       expect((await store.runs.addItems(tenant, 'r1', ['d'], new Date(23)))?.counts.posted).to.equal(4);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('upgrades a store with a run in flight to the status index without New and Completed items: claims, leases and filters go on', async () => {
+    const filename = storeBefore('CREATE INDEX run_items_held', false, [
+      ['a', 'Completed', 1, null, null],
+      ['b', 'Processing', 1, 'w', 10],
+      ['c', 'New', 0, null, null],
+      ['d', 'Failed', 1, null, null],
+      ['e', 'New', 0, null, null],
+      ['f', 'Processing', 1, 'w3', 1_000_000],
+    ]);
+    const store = SqliteStore.open({ filename });
+    try {
+      const keysOf = async (status: ItemStatus) => (await store.runs.listItems(tenant, 'r1', { status, paging })).items.map((item) => item.key);
+      expect(await keysOf('New')).to.deep.equal(['c', 'e']);
+      expect(await keysOf('Processing')).to.deep.equal(['b', 'f']);
+      expect(await keysOf('Completed')).to.deep.equal(['a']);
+      expect(await keysOf('Failed')).to.deep.equal(['d']);
+      const claim = async (at: number) => (await store.runs.claim(tenant, 'r1', { owner: 'w2', limit: 10, leaseMs: 1000, now: new Date(at) })).map((item) => item.key);
+      expect(await claim(20), "the expired claim's item alone first").to.deep.equal(['b']);
+      expect(await claim(21), 'then the New ones, past the completed and failed items').to.deep.equal(['c', 'e']);
+      expect(await claim(22)).to.deep.equal([]);
+      expect((await store.runs.nextLeaseExpiry(tenant, 'r1', 'w2'))?.getTime(), "the other worker's lease").to.equal(1_000_000);
+      expect(await store.runs.release(tenant, 'r1', 'w2')).to.equal(3);
+      expect(await keysOf('New'), 'released items are New again, and claimed again').to.deep.equal(['b', 'c', 'e']);
+      expect(await claim(23)).to.deep.equal(['b', 'c', 'e']);
     } finally {
       await store.close();
     }

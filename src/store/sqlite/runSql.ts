@@ -2,7 +2,7 @@
  * SQL of the SQLite run store: fixed statements, and the list builders returning `{ text, values }` (the page
  * query ends with `LIMIT ? OFFSET ?`, bound by `StatementCache.page`).
  */
-import { ACTIVE_RUN_STATUSES, FINAL_RUN_STATUSES, WORKING_RUN_STATUSES } from '../../domain/runs.js';
+import { ACTIVE_RUN_STATUSES, FINAL_RUN_STATUSES, ITEM_STATUS, WORKING_RUN_STATUSES } from '../../domain/runs.js';
 import type { ItemQuery, RunQuery } from '../runTypes.js';
 import type { TenantId } from '../../domain/types.js';
 import { ITEM_BY_KEY, ITEM_KEY_CHUNK, listSql, type ListSql } from './sql.js';
@@ -17,10 +17,17 @@ export const sqlList = (statuses: readonly string[]) => `(${statuses.map((status
 const ACTIVE = sqlList(ACTIVE_RUN_STATUSES);
 const WORKING = sqlList(WORKING_RUN_STATUSES);
 /**
- * For statements on the items of one status. Without it the planner walks the run's whole primary key (it
- * holds every column, so needs no lookups), which makes each claim of a 100,000-item run read 100,000 rows.
+ * For statements on Processing, Failed or Cancelled items, the only ones run_items_held (migration 20) holds. SQLite
+ * uses a partial index only for a query that states the index's condition, hence `HELD` in each of them; without
+ * the hint the planner walks the run's whole primary key (it holds every column, so needs no lookups).
  */
-const BY_STATUS = 'INDEXED BY run_items_by_status';
+const BY_HELD = 'INDEXED BY run_items_held';
+const HELD = "status NOT IN ('New', 'Completed')";
+/**
+ * Where a run's New items start: none is below its new_from, which every statement making an item New lowers
+ * (release, a conflict, a rerun) and a claim raises past what it took; items are only ever added after the last.
+ */
+const NEW_FROM = (runId: string) => `(SELECT new_from FROM runs WHERE id = ${runId})`;
 const FINAL = sqlList(FINAL_RUN_STATUSES);
 
 export const RUN_SQL = {
@@ -57,22 +64,26 @@ export const RUN_SQL = {
   start: `UPDATE runs SET status = 'InProgress', started_at = coalesce(started_at, ?) WHERE id = ? AND tenant_id = ?
     AND status = 'Queued'`,
   // Items whose workers kept stopping while holding them: each expired claim was a crash (releases give attempts back).
-  failCrashed: `UPDATE run_items ${BY_STATUS}
+  failCrashed: `UPDATE run_items ${BY_HELD}
     SET status = 'Failed', error = @error, error_code = @errorCode, owner = NULL, lease_expires_at = NULL, updated_at = @now
-    WHERE run_id = @runId AND status = 'Processing' AND lease_expires_at <= @nowMs AND attempts >= @maxCrashes`,
+    WHERE run_id = @runId AND ${HELD} AND status = 'Processing' AND lease_expires_at <= @nowMs AND attempts >= @maxCrashes`,
   // One suspect at a time: taken over alone, so that a crash it causes is charged to it alone.
   claimExpired: `UPDATE run_items
     SET status = 'Processing', owner = @owner, lease_expires_at = @until, attempts = attempts + 1, updated_at = @now
     WHERE run_id = @runId AND seq = (
-      SELECT seq FROM run_items ${BY_STATUS} WHERE run_id = @runId AND status = 'Processing' AND lease_expires_at <= @nowMs
+      SELECT seq FROM run_items ${BY_HELD} WHERE run_id = @runId AND ${HELD} AND status = 'Processing' AND lease_expires_at <= @nowMs
       ORDER BY seq LIMIT 1)
     RETURNING ${ITEM_COLUMNS}`,
+  // The first New items from new_from on, along the primary key (the caller then raises new_from past them); only
+  // the columns the claim did not set (see claimedItem).
   claimNew: `UPDATE run_items
     SET status = 'Processing', owner = @owner, lease_expires_at = @until, attempts = attempts + 1, updated_at = @now
     WHERE run_id = @runId AND seq IN (
-      SELECT seq FROM run_items ${BY_STATUS} WHERE run_id = @runId AND status = 'New' ORDER BY seq LIMIT @limit)
-    RETURNING ${ITEM_COLUMNS}`,
-  renew: `UPDATE run_items ${BY_STATUS} SET lease_expires_at = ? WHERE run_id = ? AND status = 'Processing' AND owner = ?
+      SELECT seq FROM run_items WHERE run_id = @runId AND seq >= ${NEW_FROM('@runId')} AND status = 'New' ORDER BY seq LIMIT @limit)
+    RETURNING seq, item_key, attempts`,
+  raiseNewFrom: 'UPDATE runs SET new_from = max(new_from, ?) WHERE id = ?',
+  lowerNewFrom: 'UPDATE runs SET new_from = min(new_from, ?) WHERE id = ?',
+  renew: `UPDATE run_items ${BY_HELD} SET lease_expires_at = ? WHERE run_id = ? AND ${HELD} AND status = 'Processing' AND owner = ?
     RETURNING seq`,
   completeItem: `UPDATE run_items
     SET status = @status, error = @error, error_code = @errorCode, note = @note, affected = @affected, owner = NULL,
@@ -93,9 +104,10 @@ export const RUN_SQL = {
       owner = NULL, lease_expires_at = NULL, updated_at = @now
     WHERE run_id = @runId AND seq = @seq AND status = 'Processing' AND owner = @owner`,
   addCounts: 'UPDATE runs SET processed = processed + ?, failed = failed + ?, affected = affected + ? WHERE id = ?',
-  release: `UPDATE run_items ${BY_STATUS} SET status = 'New', owner = NULL, lease_expires_at = NULL, attempts = max(attempts - 1, 0)
-    WHERE run_id = ? AND status = 'Processing' AND owner = ?`,
-  nextLeaseExpiry: `SELECT min(lease_expires_at) FROM run_items ${BY_STATUS} WHERE run_id = ? AND status = 'Processing' AND owner IS NOT ?`,
+  release: `UPDATE run_items ${BY_HELD} SET status = 'New', owner = NULL, lease_expires_at = NULL, attempts = max(attempts - 1, 0)
+    WHERE run_id = ? AND ${HELD} AND status = 'Processing' AND owner = ?
+    RETURNING seq`,
+  nextLeaseExpiry: `SELECT min(lease_expires_at) FROM run_items ${BY_HELD} WHERE run_id = ? AND ${HELD} AND status = 'Processing' AND owner IS NOT ?`,
   finish: `UPDATE runs SET status = @status, status_text = '', completed_at = @now, started_at = coalesce(started_at, @now)
     WHERE id = @id AND status IN ${WORKING}`,
   storeResults: 'UPDATE runs SET results = @results, results_size = @resultsSize WHERE id = @id',
@@ -107,25 +119,31 @@ export const RUN_SQL = {
   fail: `UPDATE runs SET status = 'Failed', status_text = @statusText, completed_at = @now WHERE id = @id AND tenant_id = @tenantId
     AND status IN ${ACTIVE}`,
   // Every item not final, whoever holds it: from here no claim hands it out and no outcome is written over it.
-  cancelItems: `UPDATE run_items ${BY_STATUS} SET status = 'Cancelled', owner = NULL, lease_expires_at = NULL, updated_at = ?
-    WHERE run_id = ? AND status IN ('New', 'Processing')`,
+  cancelHeldItems: `UPDATE run_items ${BY_HELD} SET status = 'Cancelled', owner = NULL, lease_expires_at = NULL, updated_at = ?
+    WHERE run_id = ? AND ${HELD} AND status = 'Processing'`,
+  cancelNewItems: `UPDATE run_items SET status = 'Cancelled', updated_at = ?
+    WHERE run_id = ? AND seq >= ${NEW_FROM('?')} AND status = 'New'`,
   cancel: `UPDATE runs SET status = 'Cancelled', status_text = '', completed_at = ?, cancelled = cancelled + ?, fill_owner = NULL,
       fill_lease_expires_at = NULL
     WHERE id = ? AND status IN ${ACTIVE}`,
   resetAllItems: `UPDATE run_items SET status = 'New', attempts = 0, conflicts = 0, error = NULL, error_code = NULL, note = NULL, affected = NULL, owner = NULL,
       lease_expires_at = NULL, updated_at = ?
     WHERE run_id = ?`,
-  resetFailedItems: `UPDATE run_items ${BY_STATUS} SET status = 'New', attempts = 0, conflicts = 0, error = NULL, error_code = NULL, note = NULL, affected = NULL, owner = NULL,
+  // Before resetFailedItems: new_from down to the first item it makes New.
+  lowerNewFromToFailed: `UPDATE runs SET new_from = min(new_from, coalesce((SELECT min(seq) FROM run_items ${BY_HELD}
+      WHERE run_id = @id AND ${HELD} AND status IN ('Failed', 'Cancelled')), new_from))
+    WHERE id = @id`,
+  resetFailedItems: `UPDATE run_items ${BY_HELD} SET status = 'New', attempts = 0, conflicts = 0, error = NULL, error_code = NULL, note = NULL, affected = NULL, owner = NULL,
       lease_expires_at = NULL, updated_at = ?
-    WHERE run_id = ? AND status IN ('Failed', 'Cancelled')`,
+    WHERE run_id = ? AND ${HELD} AND status IN ('Failed', 'Cancelled')`,
   // To `Queued`, or what its followed runs make it (`waitDecision`).
   requeueAll: `UPDATE runs SET status = @status, status_text = @statusText, started_at = NULL, completed_at = @completedAt, results = NULL,
-      results_size = NULL, processed = 0, failed = 0, affected = 0, cancelled = 0, reruns = reruns + 1
+      results_size = NULL, processed = 0, failed = 0, affected = 0, cancelled = 0, reruns = reruns + 1, new_from = 0
     WHERE id = @id`,
   requeueFailed: `UPDATE runs SET status = @status, status_text = @statusText, started_at = NULL, completed_at = @completedAt, results = NULL,
       results_size = NULL, processed = processed - failed, failed = 0, cancelled = 0, reruns = reruns + 1
     WHERE id = @id`,
-  itemErrors: `SELECT item_key, error FROM run_items ${BY_STATUS} WHERE run_id = ? AND status = 'Failed' ORDER BY seq LIMIT ?`,
+  itemErrors: `SELECT item_key, error FROM run_items ${BY_HELD} WHERE run_id = ? AND ${HELD} AND status = 'Failed' ORDER BY seq LIMIT ?`,
   listActive: `SELECT tenant_id, id FROM runs WHERE status IN ${ACTIVE}`,
   purge: `DELETE FROM runs WHERE status IN ${FINAL} AND completed_at < ?`,
   maxSeq: 'SELECT coalesce(max(seq), -1) FROM run_items WHERE run_id = ?',
@@ -158,8 +176,13 @@ export function runListSql(tenant: TenantId, query: RunQuery): ListSql {
   return listSql(RUN_COLUMNS, 'runs', { text: clauses.join(' AND '), values }, 'created_at DESC, id DESC');
 }
 
+/** Items of one status: New from the run's new_from on, Completed over the whole run, the others by run_items_held. */
 export function itemListSql(runId: string, query: ItemQuery): ListSql {
-  if (query.status === undefined) return listSql(ITEM_COLUMNS, 'run_items', { text: 'run_id = ?', values: [runId] }, 'seq');
-  const where = { text: 'run_id = ? AND status = ?', values: [runId, query.status] };
-  return listSql(ITEM_COLUMNS, `run_items ${BY_STATUS}`, where, 'seq');
+  const { status } = query;
+  if (status === undefined) return listSql(ITEM_COLUMNS, 'run_items', { text: 'run_id = ?', values: [runId] }, 'seq');
+  if (status === ITEM_STATUS.New) {
+    return listSql(ITEM_COLUMNS, 'run_items', { text: `run_id = ? AND seq >= ${NEW_FROM('?')} AND status = ?`, values: [runId, runId, status] }, 'seq');
+  }
+  if (status === ITEM_STATUS.Completed) return listSql(ITEM_COLUMNS, 'run_items', { text: 'run_id = ? AND status = ?', values: [runId, status] }, 'seq');
+  return listSql(ITEM_COLUMNS, `run_items ${BY_HELD}`, { text: `run_id = ? AND ${HELD} AND status = ?`, values: [runId, status] }, 'seq');
 }

@@ -348,6 +348,15 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX run_items_by_key;
   CREATE INDEX run_items_by_key_chunk ON run_items (run_id, seq >> 13, item_key);
   `,
+  // 20: the status index no longer holds New and Completed items, so that a claim writes one entry per item instead
+  // of moving it from New to Processing, and a completion deletes it instead of moving it on to Completed. New items
+  // are found through the primary key from the run's new_from, below which no item is New (NEW_FROM in runSql.ts).
+  // 0 always holds (a claim walks from there once), so runs in flight carry on after the upgrade.
+  `
+  DROP INDEX run_items_by_status;
+  CREATE INDEX run_items_held ON run_items (run_id, status, seq) WHERE status NOT IN ('New', 'Completed');
+  ALTER TABLE runs ADD COLUMN new_from INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** Brings the database up to the latest schema, each migration in its own transaction. */
