@@ -82,6 +82,8 @@ class BatchChannel {
   readonly #running = new Map<number, RunningCall>();
   /** Calls the host aborted before they started here (a cancel, a shutdown): they must never start. */
   readonly #abortedUnstarted = new Map<number, WireError>();
+  /** Messages sent about the batch: the host reads its port before settling the batch only if it has not read them all. */
+  said = 0;
   /** Told when the host lets the batch run more calls at once. */
   onSlots: (more: number) => void = () => {};
 
@@ -99,6 +101,7 @@ class BatchChannel {
       if (word.t === 'log') hostPort.postMessage({ b: this.id, ...word, fields: { unclonable: String(word.fields) } });
       else throw new Error(`ctx.records.${(word as { method?: string }).method ?? ''}: arguments must be plain data`);
     }
+    this.said += 1;
   }
 
   track(call: RunningCall): void {
@@ -330,7 +333,7 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
     } catch (err) {
       // A loading thread imported this module already; failing here fails the calls, not the thread.
       const error = { message: `the plugin cannot be imported in its thread: ${wireError(err).message}` };
-      return { outcomes: task.calls.map(({ id }) => ({ id, error })), thread: threadId };
+      return { outcomes: task.calls.map(({ id }) => ({ id, error })), thread: threadId, said: channel.said };
     }
     const shared = { tenantId: task.tenantId, user: task.user, reject: (message: string) => new PluginRejection(message) };
     const queue = task.calls.values();
@@ -372,7 +375,7 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
     channel.onSlots = startMore;
     startMore(slots);
     await done;
-    return { outcomes: unsent.splice(0, unsent.length), thread: threadId };
+    return { outcomes: unsent.splice(0, unsent.length), thread: threadId, said: channel.said };
   } finally {
     clearInterval(heartbeat);
     channel.close();

@@ -149,6 +149,8 @@ class Batch implements BatchEnd {
   slots: number;
   /** Outcomes the thread sent: the calls it has not answered yet are running there, or queued. */
   #answered = 0;
+  /** Messages read from the thread about the batch. */
+  #heard = 0;
   /** Called when outcomes came in: places the batch held may be free now. */
   onAnswered: () => void = () => {};
 
@@ -195,9 +197,11 @@ class Batch implements BatchEnd {
     try {
       // No abort signal: piscina gives a thread running an abortable task no other task, and threads are shared.
       const result = (await pool.run(this.task)) as BatchResult;
-      if (!this.#ports.has(result.thread)) await this.#ports.opened(result.thread);
       // What the thread sent before it answered (outcomes of calls that ended early) must not be lost with the batch.
-      this.#ports.drain(result.thread);
+      if (this.#heard < result.said) {
+        if (!this.#ports.has(result.thread)) await this.#ports.opened(result.thread);
+        this.#ports.drain(result.thread);
+      }
       this.#settle(result.outcomes);
       return undefined;
     } catch (err) {
@@ -262,6 +266,7 @@ class Batch implements BatchEnd {
   }
 
   receive(message: ThreadMessage): void {
+    this.#heard += 1;
     this.#watchdog?.refresh();
     switch (message.t) {
       case 'started':

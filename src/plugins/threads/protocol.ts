@@ -67,6 +67,8 @@ export interface BatchResult {
   outcomes: CallOutcome[];
   /** The `threadId` of the thread that ran the batch: its port holds whatever the batch sent before it ended. */
   thread: number;
+  /** How many messages the thread sent about the batch on that port, all before this answer. */
+  said: number;
 }
 
 /**
