@@ -230,9 +230,12 @@ class RunningCall {
     let records: RecordsService | undefined;
     let log: PluginLogger | undefined;
     const running = this;
-    return {
-      ...shared,
-      ...(this.call.item !== undefined && { item: this.call.item }),
+    // Fields spelled out and the item set after: spreading them into a literal that has getters builds the object
+    // the slow way, which cost a no-op plugin's call three times what the rest of its context does.
+    const context = {
+      tenantId: shared.tenantId,
+      user: shared.user,
+      reject: shared.reject,
       get records(): RecordsService {
         records ??= recordsProxy(channel, id);
         return records;
@@ -245,6 +248,8 @@ class RunningCall {
         return running.signal();
       },
     } as InvocationContext;
+    if (this.call.item !== undefined) context.item = this.call.item;
+    return context;
   }
 
   signal(): AbortSignal {
