@@ -46,6 +46,25 @@ export default {
 };
 `;
 
+/** Posts to its worker's own channel, where the thread's port comes from, what no thread would send. */
+const POSTING = `
+import { MessageChannel, parentPort, threadId } from 'node:worker_threads';
+export default {
+  className: 'test.Posting',
+  contract: '^1.1.0',
+  modes: ['list'],
+  docTypes: ['CollectionObject'],
+  async processItem(record) {
+    parentPort.postMessage(null);
+    parentPort.postMessage({ t: 'port' });
+    parentPort.postMessage({ t: 'port', thread: threadId, port: 'not a port' });
+    const { port2 } = new MessageChannel();
+    parentPort.postMessage({ t: 'port', thread: threadId, port: port2 }, [port2]);
+    return { affected: true, note: record.csid };
+  },
+};
+`;
+
 /** Says, in its note, how many of its calls this thread ran at once when the call started. */
 const COUNTING = `
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -87,6 +106,7 @@ describe('PluginThreads', function () {
     await writeFile(path.join(dir, 'sleepy.mjs'), PLUGIN);
     await writeFile(path.join(dir, 'counting.mjs'), COUNTING);
     await writeFile(path.join(dir, 'asking.mjs'), ASKING);
+    await writeFile(path.join(dir, 'posting.mjs'), POSTING);
     // One crash charged fails a call: a call charged for a crash it did not cause would fail.
     threads = new PluginThreads(createLogger('silent'), { maxThreads: 1, maxCrashes: 1 });
   });
@@ -237,6 +257,27 @@ describe('PluginThreads', function () {
     const notes = (await Promise.all(calls)).map((result) => (result as { note: string }).note);
     expect(notes).to.deep.equal([...lines.keys()].map((csid) => `answer for ${csid}`));
     for (const [csid, logged] of lines) expect(logged, `log lines of ${csid}`).to.deep.equal([csid]);
+  });
+
+  it("keeps its threads' ports whatever plugin code posts on the worker's channel", async () => {
+    const posting = await threads.call({
+      plugin: { kind: 'file', file: path.join(dir, 'posting.mjs'), version: '1', className: 'test.Posting' },
+      input: { mode: 'list' } as unknown as PluginCallRequest['input'],
+      tenantId: 'default',
+      user: 'admin',
+      method: 'processItem',
+      subject: { csid: 'posting', docType: 'CollectionObject', fields: {} } as unknown as StoredRecord,
+      log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+      timeoutMs: 5_000,
+      concurrency: 1,
+      what: 'call posting',
+    });
+    expect(posting).to.deep.equal({ affected: true, note: 'posting' });
+    // The thread's traffic still reaches the service through its own port.
+    const lines: string[] = [];
+    const after = await askingCall(threads, { mode: 'list' } as unknown as PluginCallRequest['input'], 'after', 'still answered', lines);
+    expect(after).to.deep.equal({ affected: true, note: 'still answered' });
+    expect(lines).to.deep.equal(['after']);
   });
 
   it("settles a new thread's first batch when its answer is read before the thread's port has come", async () => {

@@ -9,7 +9,8 @@
  * `Lane`): a batch's thread runs as many of its calls at once as the places it holds, and a slow call holds one
  * place, not the invocation's other calls. A pool thread runs up to `batchesPerThread` batches at once: many small
  * runs share the threads instead of queuing for them one call each. An invocation's first batch carries its input,
- * so it starts in the thread without asking for it.
+ * so it starts in the thread without asking for it. A batch is one piscina task and nothing more: what its calls say
+ * while it runs goes through its thread's one port (`ThreadPorts`), tagged with the batch.
  *
  * Time limits run in the thread, from when each call starts there: the call's signal aborts and it fails
  * `PLUGIN_TIMEOUT`. Synchronous code can hold the thread's timers too; so a thread running a batch beats every

@@ -5,7 +5,7 @@
  * one piscina task and nothing more (a `MessageChannel` made and transferred per batch cost the service's thread
  * several times what the task itself does).
  */
-import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import type { HostMessage, PortMessage, ThreadMessage } from './protocol.js';
 
@@ -14,8 +14,11 @@ export interface BatchEnd {
   receive(message: ThreadMessage): void;
 }
 
+/** The pool's `message` event also carries whatever plugin code posts to `parentPort`: only a port is taken. */
 function isPortMessage(message: unknown): message is PortMessage {
-  return typeof message === 'object' && message !== null && (message as { t?: unknown }).t === 'port';
+  if (typeof message !== 'object' || message === null) return false;
+  const { t, thread, port } = message as Partial<PortMessage>;
+  return t === 'port' && typeof thread === 'number' && port instanceof MessagePort;
 }
 
 export class ThreadPorts {
@@ -90,6 +93,8 @@ export class ThreadPorts {
   }
 
   #open({ thread, port }: PortMessage): void {
+    // A thread sends its port once, as it starts: another one with its id comes from its plugin code.
+    if (this.#ports.has(thread)) return port.close();
     this.#ports.set(thread, port);
     port.on('message', (message: ThreadMessage) => this.#route(message));
     // A thread's port closes when the thread stops; the pool's threads, not their ports, keep the service alive.
