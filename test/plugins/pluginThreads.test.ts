@@ -149,11 +149,10 @@ describe('PluginThreads', function () {
     expect(unsettled, 'rounds with a call that never settled').to.equal(0);
   });
 
-  /** A call of `input` to the plugin `file` (`sleepy` or `counting`) on a record with `fields`. */
-  function callOf(file: string, input: PluginCallRequest['input'], concurrency: number, csid: string, fields: Record<string, unknown>) {
-    const className = file === 'sleepy' ? 'test.Sleepy' : 'test.Counting';
-    return threads.call({
-      plugin: { kind: 'file', file: path.join(dir, `${file}.mjs`), version: '1', className },
+  /** A call of `input` to the plugin `file` (`sleepy`, `counting`, `asking` or `posting`) on a record with `fields`. */
+  function requestOf(file: string, input: PluginCallRequest['input'], concurrency: number, csid: string, fields: Record<string, unknown>): PluginCallRequest {
+    return {
+      plugin: { kind: 'file', file: path.join(dir, `${file}.mjs`), version: '1', className: `test.${file}` },
       input,
       tenantId: 'default',
       user: 'admin',
@@ -163,7 +162,11 @@ describe('PluginThreads', function () {
       timeoutMs: 5_000,
       concurrency,
       what: `call ${csid}`,
-    });
+    };
+  }
+
+  function callOf(file: string, input: PluginCallRequest['input'], concurrency: number, csid: string, fields: Record<string, unknown>) {
+    return threads.call(requestOf(file, input, concurrency, csid, fields));
   }
 
   const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 20));
@@ -229,17 +232,9 @@ describe('PluginThreads', function () {
   function askingCall(using: PluginThreads, input: PluginCallRequest['input'], csid: string, answer: string, lines: string[]) {
     const line = (message: string) => lines.push(message);
     return using.call({
-      plugin: { kind: 'file', file: path.join(dir, 'asking.mjs'), version: '1', className: 'test.Asking' },
-      input,
-      tenantId: 'default',
-      user: 'admin',
-      method: 'processItem',
-      subject: { csid, docType: 'CollectionObject', fields: {} } as unknown as StoredRecord,
+      ...requestOf('asking', input, 4, csid, {}),
       records: { get: async () => ({ csid, docType: 'CollectionObject', fields: { answer } }) } as unknown as PluginCallRequest['records'],
       log: { debug: line, info: line, warn: line, error: line },
-      timeoutMs: 5_000,
-      concurrency: 4,
-      what: `call ${csid}`,
     });
   }
 
@@ -260,18 +255,7 @@ describe('PluginThreads', function () {
   });
 
   it("keeps its threads' ports whatever plugin code posts on the worker's channel", async () => {
-    const posting = await threads.call({
-      plugin: { kind: 'file', file: path.join(dir, 'posting.mjs'), version: '1', className: 'test.Posting' },
-      input: { mode: 'list' } as unknown as PluginCallRequest['input'],
-      tenantId: 'default',
-      user: 'admin',
-      method: 'processItem',
-      subject: { csid: 'posting', docType: 'CollectionObject', fields: {} } as unknown as StoredRecord,
-      log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-      timeoutMs: 5_000,
-      concurrency: 1,
-      what: 'call posting',
-    });
+    const posting = await callOf('posting', { mode: 'list' } as unknown as PluginCallRequest['input'], 1, 'posting', {});
     expect(posting).to.deep.equal({ affected: true, note: 'posting' });
     // The thread's traffic still reaches the service through its own port.
     const lines: string[] = [];
@@ -287,20 +271,7 @@ describe('PluginThreads', function () {
     const fresh = new PluginThreads(createLogger('silent'), { maxThreads: 1 });
     try {
       const input = { mode: 'list' } as unknown as PluginCallRequest['input'];
-      const calls = [0, 20].map((ms) =>
-        fresh.call({
-          plugin: { kind: 'file', file: path.join(dir, 'sleepy.mjs'), version: '1', className: 'test.Sleepy' },
-          input,
-          tenantId: 'default',
-          user: 'admin',
-          method: 'processItem',
-          subject: { csid: `after${ms}`, docType: 'CollectionObject', fields: { ms } } as unknown as StoredRecord,
-          log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-          timeoutMs: 5_000,
-          concurrency: 2,
-          what: `call after ${ms} ms`,
-        }),
-      );
+      const calls = [0, 20].map((ms) => fresh.call(requestOf('sleepy', input, 2, `after${ms}`, { ms })));
       await new Promise((resolve) => setTimeout(resolve, 1));
       holdEventLoop(1_000);
       const outcomes = await Promise.race([Promise.all(calls), new Promise((resolve) => setTimeout(() => resolve('never settled'), 5_000))]);
