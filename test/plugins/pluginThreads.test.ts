@@ -1,10 +1,11 @@
 /**
- * PluginThreads on real worker threads: every call it is given settles, whatever order the thread's two channels
- * (the batch's port, where outcomes of calls that end early go, and the pool's, where the batch's last outcomes
- * go) are read in. The service's event loop is held right after each batch is sent, so that both channels have
- * their messages waiting when it reads again: before the fix, outcomes waiting on the port were lost when the pool's
- * answer was read first, and their calls never settled (a run stuck with its last items `Processing`).
- * Batches of different invocations share a thread; when it stops, a one-call batch that shared it is not charged.
+ * PluginThreads on real worker threads: every call it is given settles, whatever order the thread's channels (its
+ * port, where outcomes of calls that end early go, the pool's, where the batch's last outcomes go, and the worker's
+ * own, which brings the port when the thread starts) are read in. The service's event loop is held right after each
+ * batch is sent, so that every channel has its messages waiting when it reads again: before the fix, outcomes waiting
+ * on the port were lost when the pool's answer was read first, and their calls never settled (a run stuck with its
+ * last items `Processing`). Batches of different invocations share a thread and its port, each answered its own;
+ * when the thread stops, a one-call batch that shared it is not charged.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -25,6 +26,40 @@ export default {
   async processItem(record) {
     await sleep(record.fields.ms);
     if (record.fields.exit) process.exit(1);
+    return { affected: true, note: record.csid };
+  },
+};
+`;
+
+/** Logs its record's csid, then answers, in its note, what its \`ctx.records.get\` answered. */
+const ASKING = `
+export default {
+  className: 'test.Asking',
+  contract: '^1.1.0',
+  modes: ['list'],
+  docTypes: ['CollectionObject'],
+  async processItem(record, _input, ctx) {
+    ctx.log.info(record.csid);
+    const found = await ctx.records.get(record.csid);
+    return { affected: true, note: found.fields.answer };
+  },
+};
+`;
+
+/** Posts to its worker's own channel, where the thread's port comes from, what no thread would send. */
+const POSTING = `
+import { MessageChannel, parentPort, threadId } from 'node:worker_threads';
+export default {
+  className: 'test.Posting',
+  contract: '^1.1.0',
+  modes: ['list'],
+  docTypes: ['CollectionObject'],
+  async processItem(record) {
+    parentPort.postMessage(null);
+    parentPort.postMessage({ t: 'port' });
+    parentPort.postMessage({ t: 'port', thread: threadId, port: 'not a port' });
+    const { port2 } = new MessageChannel();
+    parentPort.postMessage({ t: 'port', thread: threadId, port: port2 }, [port2]);
     return { affected: true, note: record.csid };
   },
 };
@@ -70,6 +105,8 @@ describe('PluginThreads', function () {
     dir = await mkdtemp(path.join(os.tmpdir(), 'invocables-threads-'));
     await writeFile(path.join(dir, 'sleepy.mjs'), PLUGIN);
     await writeFile(path.join(dir, 'counting.mjs'), COUNTING);
+    await writeFile(path.join(dir, 'asking.mjs'), ASKING);
+    await writeFile(path.join(dir, 'posting.mjs'), POSTING);
     // One crash charged fails a call: a call charged for a crash it did not cause would fail.
     threads = new PluginThreads(createLogger('silent'), { maxThreads: 1, maxCrashes: 1 });
   });
@@ -112,11 +149,10 @@ describe('PluginThreads', function () {
     expect(unsettled, 'rounds with a call that never settled').to.equal(0);
   });
 
-  /** A call of `input` to the plugin `file` (`sleepy` or `counting`) on a record with `fields`. */
-  function callOf(file: string, input: PluginCallRequest['input'], concurrency: number, csid: string, fields: Record<string, unknown>) {
-    const className = file === 'sleepy' ? 'test.Sleepy' : 'test.Counting';
-    return threads.call({
-      plugin: { kind: 'file', file: path.join(dir, `${file}.mjs`), version: '1', className },
+  /** A call of `input` to the plugin `file` (`sleepy`, `counting`, `asking` or `posting`) on a record with `fields`. */
+  function requestOf(file: string, input: PluginCallRequest['input'], concurrency: number, csid: string, fields: Record<string, unknown>): PluginCallRequest {
+    return {
+      plugin: { kind: 'file', file: path.join(dir, `${file}.mjs`), version: '1', className: `test.${file}` },
       input,
       tenantId: 'default',
       user: 'admin',
@@ -126,7 +162,11 @@ describe('PluginThreads', function () {
       timeoutMs: 5_000,
       concurrency,
       what: `call ${csid}`,
-    });
+    };
+  }
+
+  function callOf(file: string, input: PluginCallRequest['input'], concurrency: number, csid: string, fields: Record<string, unknown>) {
+    return threads.call(requestOf(file, input, concurrency, csid, fields));
   }
 
   const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 20));
@@ -186,5 +226,61 @@ describe('PluginThreads', function () {
     expect(innocentOutcome).to.deep.equal({ status: 'fulfilled', value: { affected: true, note: 'innocent' } });
     expect(culpritOutcome.status).to.equal('rejected');
     expect((culpritOutcome as PromiseRejectedResult).reason).to.include({ code: 'PLUGIN_CRASHED' });
+  });
+
+  /** A call of the asking plugin in `input` whose \`ctx.records.get\` answers \`answer\`; its log lines go to `lines`. */
+  function askingCall(using: PluginThreads, input: PluginCallRequest['input'], csid: string, answer: string, lines: string[]) {
+    const line = (message: string) => lines.push(message);
+    return using.call({
+      ...requestOf('asking', input, 4, csid, {}),
+      records: { get: async () => ({ csid, docType: 'CollectionObject', fields: { answer } }) } as unknown as PluginCallRequest['records'],
+      log: { debug: line, info: line, warn: line, error: line },
+    });
+  }
+
+  it("answers the records calls and takes the log lines of batches sharing a thread's port, each call its own", async () => {
+    // Three invocations at once, so three batches in the one thread, their traffic on its one port.
+    const inputs = Array.from({ length: 3 }, () => ({ mode: 'list' }) as unknown as PluginCallRequest['input']);
+    const lines = new Map<string, string[]>();
+    const calls = inputs.flatMap((input, run) =>
+      Array.from({ length: 4 }, (_, i) => {
+        const csid = `run${run}-item${i}`;
+        lines.set(csid, []);
+        return askingCall(threads, input, csid, `answer for ${csid}`, lines.get(csid) as string[]);
+      }),
+    );
+    const notes = (await Promise.all(calls)).map((result) => (result as { note: string }).note);
+    expect(notes).to.deep.equal([...lines.keys()].map((csid) => `answer for ${csid}`));
+    for (const [csid, logged] of lines) expect(logged, `log lines of ${csid}`).to.deep.equal([csid]);
+  });
+
+  it("keeps its threads' ports whatever plugin code posts on the worker's channel", async () => {
+    const posting = await callOf('posting', { mode: 'list' } as unknown as PluginCallRequest['input'], 1, 'posting', {});
+    expect(posting).to.deep.equal({ affected: true, note: 'posting' });
+    // The thread's traffic still reaches the service through its own port.
+    const lines: string[] = [];
+    const after = await askingCall(threads, { mode: 'list' } as unknown as PluginCallRequest['input'], 'after', 'still answered', lines);
+    expect(after).to.deep.equal({ affected: true, note: 'still answered' });
+    expect(lines).to.deep.equal(['after']);
+  });
+
+  it("settles a new thread's first batch when its answer is read before the thread's port has come", async () => {
+    // A pool's first thread takes a task before it is ready: held here, the thread's port, the outcome of the batch's
+    // quick call (sent on the port) and the pool's answer with the other one all wait to be read, in whatever order
+    // the service reads its channels.
+    const fresh = new PluginThreads(createLogger('silent'), { maxThreads: 1 });
+    try {
+      const input = { mode: 'list' } as unknown as PluginCallRequest['input'];
+      const calls = [0, 20].map((ms) => fresh.call(requestOf('sleepy', input, 2, `after${ms}`, { ms })));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      holdEventLoop(1_000);
+      const outcomes = await Promise.race([Promise.all(calls), new Promise((resolve) => setTimeout(() => resolve('never settled'), 5_000))]);
+      expect(outcomes).to.deep.equal([
+        { affected: true, note: 'after0' },
+        { affected: true, note: 'after20' },
+      ]);
+    } finally {
+      await fresh.close();
+    }
   });
 });

@@ -1,17 +1,17 @@
 /**
- * A plugin thread (the piscina worker module): runs one batch of plugin calls per task (several tasks at once, each
- * on its own port), as many calls of a batch at a time as the host lets it (its share of the invocation's concurrency),
- * each under its time limit. The plugin's module is imported here by its file and version, once per thread (a new
- * version is a new module, so hot reload holds); each call gets a context whose `records` and `log` are messages to
- * the host, and whose `signal` aborts when its time is up or the host says so (cancel, shutdown). While a batch
- * runs the thread beats every `heartbeatMs`, so the host can tell a thread held by synchronous code. Whatever the
- * plugin does to this thread (exit, an uncaught throw, an out-of-memory) ends the thread, never the service: the
- * host sees the task fail and deals with its calls.
+ * A plugin thread (the piscina worker module): runs one batch of plugin calls per task (several tasks at once, their
+ * traffic on the thread's one port to the host, tagged by batch), as many calls of a batch at a time as the host lets
+ * it (its share of the invocation's concurrency), each under its time limit. The plugin's module is imported here by
+ * its file and version, once per thread (a new version is a new module, so hot reload holds); each call gets a context
+ * whose `records` and `log` are messages to the host, and whose `signal` aborts when its time is up or the host says
+ * so (cancel, shutdown). While a batch runs the thread beats every `heartbeatMs`, so the host can tell a thread held
+ * by synchronous code. Whatever the plugin does to this thread (exit, an uncaught throw, an out-of-memory) ends the
+ * thread, never the service: the host sees the task fail and deals with its calls.
  */
-import { threadId, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, parentPort, threadId } from 'node:worker_threads';
 import type { InvocationContext, InvocationInput, Invocable, PluginLogger, RecordsService } from '../contract.js';
 import { importPluginModule, unwrapDefaultExport, type PluginModuleRef } from '../importPlugin.js';
-import type { BatchResult, BatchTask, CallOutcome, HostMessage, RecordsMethod, ThreadMessage, WireCall, WireError } from './protocol.js';
+import type { BatchResult, BatchTask, CallOutcome, HostMessage, PortMessage, RecordsMethod, ThreadWord, WireCall, WireError } from './protocol.js';
 
 /** Inputs of the invocations this thread worked on lately; a run's batches come to the same threads again and again. */
 const INPUTS_KEPT = 32;
@@ -60,7 +60,20 @@ function fromWire(error: WireError): Error {
 /** What a `ctx.records` call made after its batch is over gets: nothing answers it any more. */
 const CALL_ENDED = 'This plugin call has ended (finished, timed out or cancelled): its writes are refused';
 
-/** The port of one batch, with request/answer bookkeeping for `ctx.records` and the invocation's input. */
+/** Batches running here, by the id their messages carry. */
+const channels = new Map<number, BatchChannel>();
+
+/**
+ * The thread's port to the host, opened now (piscina imports this module as the thread starts, before any task): a
+ * port sent with every batch would cost the host a channel and its transfer per batch. Unreferenced: piscina's own
+ * port decides how long the thread lives.
+ */
+const { port1: hostPort, port2: hostEnd } = new MessageChannel();
+hostPort.on('message', (message: HostMessage) => channels.get(message.b)?.receive(message));
+hostPort.unref();
+parentPort?.postMessage({ t: 'port', thread: threadId, port: hostEnd } satisfies PortMessage, [hostEnd]);
+
+/** One batch's traffic on the thread's port, with request/answer bookkeeping for `ctx.records` and the invocation's input. */
 class BatchChannel {
   #nextRequest = 0;
   #closed = false;
@@ -69,21 +82,26 @@ class BatchChannel {
   readonly #running = new Map<number, RunningCall>();
   /** Calls the host aborted before they started here (a cancel, a shutdown): they must never start. */
   readonly #abortedUnstarted = new Map<number, WireError>();
+  /** Messages sent about the batch: the host reads its port before settling the batch only if it has not read them all. */
+  said = 0;
   /** Told when the host lets the batch run more calls at once. */
   onSlots: (more: number) => void = () => {};
 
-  constructor(readonly port: MessagePort) {
-    port.on('message', (message: HostMessage) => this.#receive(message));
+  constructor(readonly id: number) {
+    channels.set(id, this);
   }
 
-  post(message: ThreadMessage): void {
+  /** Says `word` about this batch; nothing once the batch is over (a log line of a call left running). */
+  post(word: ThreadWord): void {
+    if (this.#closed) return;
     try {
-      this.port.postMessage(message);
+      hostPort.postMessage({ b: this.id, ...word });
     } catch {
       // Fields a log line or a records call cannot clone: send what can be.
-      if (message.t === 'log') this.port.postMessage({ ...message, fields: { unclonable: String(message.fields) } });
-      else throw new Error(`ctx.records.${(message as { method?: string }).method ?? ''}: arguments must be plain data`);
+      if (word.t === 'log') hostPort.postMessage({ b: this.id, ...word, fields: { unclonable: String(word.fields) } });
+      else throw new Error(`ctx.records.${(word as { method?: string }).method ?? ''}: arguments must be plain data`);
     }
+    this.said += 1;
   }
 
   track(call: RunningCall): void {
@@ -111,7 +129,7 @@ class BatchChannel {
     this.#closed = true;
     for (const waiting of this.#waiting.values()) waiting.reject(new Error(CALL_ENDED));
     this.#waiting.clear();
-    this.port.close();
+    channels.delete(this.id);
   }
 
   request(id: number, method: RecordsMethod, args: unknown[]): Promise<unknown> {
@@ -128,7 +146,7 @@ class BatchChannel {
     });
   }
 
-  #receive(message: HostMessage): void {
+  receive(message: HostMessage): void {
     if (message.t === 'input') {
       this.#inputWaiting?.(message.input);
       this.#inputWaiting = undefined;
@@ -212,9 +230,12 @@ class RunningCall {
     let records: RecordsService | undefined;
     let log: PluginLogger | undefined;
     const running = this;
-    return {
-      ...shared,
-      ...(this.call.item !== undefined && { item: this.call.item }),
+    // Fields spelled out and the item set after: spreading them into a literal that has getters builds the object
+    // the slow way, which cost a no-op plugin's call three times what the rest of its context does.
+    const context = {
+      tenantId: shared.tenantId,
+      user: shared.user,
+      reject: shared.reject,
       get records(): RecordsService {
         records ??= recordsProxy(channel, id);
         return records;
@@ -227,6 +248,8 @@ class RunningCall {
         return running.signal();
       },
     } as InvocationContext;
+    if (this.call.item !== undefined) context.item = this.call.item;
+    return context;
   }
 
   signal(): AbortSignal {
@@ -291,7 +314,7 @@ function logProxy(channel: BatchChannel, id: number): PluginLogger {
 }
 
 export default async function runBatch(task: BatchTask): Promise<BatchResult> {
-  const channel = new BatchChannel(task.port);
+  const channel = new BatchChannel(task.batch);
   const unsent: CallOutcome[] = [];
   let flushing = false;
   let heartbeat: NodeJS.Timeout | undefined;
@@ -315,7 +338,7 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
     } catch (err) {
       // A loading thread imported this module already; failing here fails the calls, not the thread.
       const error = { message: `the plugin cannot be imported in its thread: ${wireError(err).message}` };
-      return { outcomes: task.calls.map(({ id }) => ({ id, error })) };
+      return { outcomes: task.calls.map(({ id }) => ({ id, error })), thread: threadId, said: channel.said };
     }
     const shared = { tenantId: task.tenantId, user: task.user, reject: (message: string) => new PluginRejection(message) };
     const queue = task.calls.values();
@@ -357,7 +380,7 @@ export default async function runBatch(task: BatchTask): Promise<BatchResult> {
     channel.onSlots = startMore;
     startMore(slots);
     await done;
-    return { outcomes: unsent.splice(0, unsent.length) };
+    return { outcomes: unsent.splice(0, unsent.length), thread: threadId, said: channel.said };
   } finally {
     clearInterval(heartbeat);
     channel.close();

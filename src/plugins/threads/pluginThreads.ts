@@ -9,7 +9,8 @@
  * `Lane`): a batch's thread runs as many of its calls at once as the places it holds, and a slow call holds one
  * place, not the invocation's other calls. A pool thread runs up to `batchesPerThread` batches at once: many small
  * runs share the threads instead of queuing for them one call each. An invocation's first batch carries its input,
- * so it starts in the thread without asking for it.
+ * so it starts in the thread without asking for it. A batch is one piscina task and nothing more: what its calls say
+ * while it runs goes through its thread's one port (`ThreadPorts`), tagged with the batch.
  *
  * Time limits run in the thread, from when each call starts there: the call's signal aborts and it fails
  * `PLUGIN_TIMEOUT`. Synchronous code can hold the thread's timers too; so a thread running a batch beats every
@@ -22,14 +23,14 @@
  * alone past its time limit, it fails `PLUGIN_TIMEOUT`. Calls that merely shared the thread complete normally.
  */
 import { availableParallelism } from 'node:os';
-import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
 import { DomainError, isErrorCode, type ErrorDetail } from '../../domain/errors.js';
 import type { InvocationInput } from '../contract.js';
 import type { PluginCallRequest, PluginCalls } from '../pluginCalls.js';
-import type { BatchResult, BatchTask, CallOutcome, HostMessage, RecordsMethod, ThreadMessage, WireError } from './protocol.js';
+import type { BatchResult, BatchTask, CallOutcome, HostWord, RecordsMethod, ThreadMessage, WireError } from './protocol.js';
 import { threadModule } from './threadModule.js';
+import { ThreadPorts, type BatchEnd } from './threadPorts.js';
 
 export interface PluginThreadOptions {
   /** Threads plugin code runs in. @defaultValue the number of CPUs, at least 2 */
@@ -126,13 +127,15 @@ interface Stopped {
   shared: boolean;
 }
 
-/** One task: calls of one invocation sent to one thread together, with the port their traffic goes through. */
-class Batch {
+/** One task: calls of one invocation sent to one thread together, their traffic on the thread's port (`ThreadPorts`). */
+class Batch implements BatchEnd {
   readonly task: BatchTask;
   readonly #byId: Map<number, LiveCall>;
-  readonly #port: MessagePort;
+  readonly #ports: ThreadPorts;
   /** The thread the batch runs in, once it said so; stopped when it falls silent (`#silent`). */
   #thread: number | undefined;
+  /** What the host said before the thread said it runs the batch (so before the host knew which thread to tell). */
+  #unsaid: HostWord[] = [];
   #pool: Piscina | undefined;
   /** Why the host stopped the batch's thread, when it did. */
   #stuck: Error | undefined;
@@ -147,6 +150,8 @@ class Batch {
   slots: number;
   /** Outcomes the thread sent: the calls it has not answered yet are running there, or queued. */
   #answered = 0;
+  /** Messages read from the thread about the batch. */
+  #heard = 0;
   /** Called when outcomes came in: places the batch held may be free now. */
   onAnswered: () => void = () => {};
 
@@ -156,16 +161,15 @@ class Batch {
     options: PluginThreadOptions,
     input: InvocationInput | undefined,
     slots: number,
+    ports: ThreadPorts,
   ) {
     this.slots = slots;
     this.#byId = new Map(calls.map((call) => [call.id, call]));
-    const { port1, port2 } = new MessageChannel();
-    this.#port = port1;
-    port1.on('message', (message: ThreadMessage) => this.#receive(message));
+    this.#ports = ports;
     const first = (calls[0] as LiveCall).request;
     this.#silenceMs = first.timeoutMs + options.unresponsiveMs;
     this.task = {
-      port: port2,
+      batch: ports.add(this),
       plugin: { kind: first.plugin.kind, file: first.plugin.file, version: first.plugin.version },
       invocationKey,
       input,
@@ -193,18 +197,23 @@ class Batch {
     this.#pool = pool;
     try {
       // No abort signal: piscina gives a thread running an abortable task no other task, and threads are shared.
-      const result = (await pool.run(this.task, { transferList: [this.task.port] })) as BatchResult;
-      this.#readWaiting();
+      const result = (await pool.run(this.task)) as BatchResult;
+      // What the thread sent before it answered (outcomes of calls that ended early) must not be lost with the batch.
+      if (this.#heard < result.said) {
+        if (!this.#ports.has(result.thread)) await this.#ports.opened(result.thread);
+        this.#ports.drain(result.thread);
+      }
       this.#settle(result.outcomes);
       return undefined;
     } catch (err) {
-      this.#readWaiting();
+      // The thread stopped: what it said before is still on its port, and which thread it was may be in it.
+      this.#ports.drain();
       const stuck = this.#stuck !== undefined;
       const calls = this.calls.filter((call) => !call.settled);
       return calls.length === 0 ? undefined : { calls, reason: this.#stuck ?? err, stuck, shared: this.shared };
     } finally {
       clearTimeout(this.#watchdog);
-      this.#port.close();
+      this.#ports.remove(this.task.batch);
       for (const call of this.calls) call.batch = undefined;
     }
   }
@@ -222,7 +231,7 @@ class Batch {
   /** Lets the thread run `more` calls of the batch at once. */
   grow(more: number): void {
     this.slots += more;
-    this.#port.postMessage({ t: 'slots', more } satisfies HostMessage);
+    this.#say({ t: 'slots', more });
   }
 
   /**
@@ -235,21 +244,16 @@ class Batch {
       this.#aborting = aborting;
       queueMicrotask(() => {
         this.#aborting = undefined;
-        this.#port.postMessage({ t: 'abort', ids: aborting.ids, reason: aborting.reason } satisfies HostMessage);
+        this.#say({ t: 'abort', ids: aborting.ids, reason: aborting.reason });
       });
     }
     this.#aborting.ids.push(call.id);
   }
 
-  /**
-   * Reads what the thread sent on the batch's port and this side has not read yet. The pool answers on a port of
-   * its own, which may be read first: outcomes of calls that ended early, sent before the batch ended, would
-   * otherwise be lost with the port, and their calls never settle.
-   */
-  #readWaiting(): void {
-    for (let waiting = receiveMessageOnPort(this.#port); waiting !== undefined; waiting = receiveMessageOnPort(this.#port)) {
-      this.#receive(waiting.message as ThreadMessage);
-    }
+  /** Tells the batch's thread `word`, once the host knows which thread that is. */
+  #say(word: HostWord): void {
+    if (this.#thread === undefined) this.#unsaid.push(word);
+    else this.#ports.post(this.#thread, { b: this.task.batch, ...word });
   }
 
   #settle(outcomes: CallOutcome[]): void {
@@ -262,15 +266,17 @@ class Batch {
     }
   }
 
-  #receive(message: ThreadMessage): void {
+  receive(message: ThreadMessage): void {
+    this.#heard += 1;
     this.#watchdog?.refresh();
     switch (message.t) {
       case 'started':
         this.#thread = message.thread;
         this.#watchdog = setTimeout(() => this.#silent(), this.#silenceMs);
+        for (const word of this.#unsaid.splice(0)) this.#say(word);
         return;
       case 'input':
-        this.#port.postMessage({ t: 'input', input: (this.calls[0] as LiveCall).request.input } satisfies HostMessage);
+        this.#say({ t: 'input', input: (this.calls[0] as LiveCall).request.input });
         return;
       case 'outcomes':
         this.#settle(message.outcomes);
@@ -291,8 +297,10 @@ class Batch {
    * read (this thread was the busy one: timers run before messages are read).
    */
   #silent(): void {
-    const waiting = receiveMessageOnPort(this.#port);
-    if (waiting !== undefined) return this.#receive(waiting.message as ThreadMessage);
+    if (this.#ports.drain(this.#thread)) {
+      this.#watchdog?.refresh();
+      return;
+    }
     this.#stuck = new Error(`the thread was silent for ${this.#silenceMs} ms: synchronous code held it past the time limit`);
     // The pool fails every task of a thread that exits, this batch's included, and starts another thread.
     void this.#pool?.threads.find((thread) => thread.threadId === this.#thread)?.terminate();
@@ -300,7 +308,7 @@ class Batch {
 
   async #records(req: number, id: number, method: RecordsMethod, args: unknown[]): Promise<void> {
     const call = this.#byId.get(id);
-    let answer: HostMessage;
+    let answer: HostWord;
     try {
       // A call that has ended (timed out, cancelled) does nothing more through the service.
       if (call === undefined || call.settled) throw new DomainError('PLUGIN_FAILED', `ctx.records.${method}: this plugin call has ended; nothing more is done for it`);
@@ -310,7 +318,7 @@ class Batch {
     } catch (err) {
       answer = { t: 'records', req, error: toWire(err) };
     }
-    this.#port.postMessage(answer);
+    this.#say(answer);
   }
 }
 
@@ -369,6 +377,8 @@ export class PluginThreads implements PluginCalls {
   /** Suspects run alone one at a time: each waits for the one before. */
   #solos: Promise<void> = Promise.resolve();
   #closed = false;
+  /** Every batch's traffic, on its thread's port. */
+  readonly #ports = new ThreadPorts();
 
   constructor(logger: Logger, options: Partial<PluginThreadOptions> = {}) {
     this.#logger = logger;
@@ -470,7 +480,7 @@ export class PluginThreads implements PluginCalls {
     const lane = this.#laneOf(input, (calls[0] as LiveCall).request.concurrency);
     const first = !this.#inputsSent.has(input);
     this.#inputsSent.add(input);
-    const batch = new Batch(calls, this.#keyOf(input), this.options, first ? input : undefined, slots);
+    const batch = new Batch(calls, this.#keyOf(input), this.options, first ? input : undefined, slots, this.#ports);
     lane.batches.add(batch);
     batch.onAnswered = () => this.#placesFreed(input, lane);
     if (this.#inFlight.size > 0) {
@@ -512,6 +522,7 @@ export class PluginThreads implements PluginCalls {
     });
     // A thread that stops with no task in flight (a plugin's timer after its call ended) is only worth a line.
     pool.on('error', (err: unknown) => this.#logger.warn({ err }, 'a plugin thread stopped between calls'));
+    this.#ports.watch(pool);
     return pool;
   }
 
@@ -548,7 +559,7 @@ export class PluginThreads implements PluginCalls {
       if (this.#closed) return call.fail(new DomainError('PLUGIN_FAILED', `${call.request.what}: the service is shutting down`));
       // One thread that runs one batch (of one call) at a time: the call is alone in it.
       this.#alone ??= this.#newPool(1, 1);
-      const stopped = await new Batch([call], this.#keyOf(call.request.input), this.options, call.request.input, 1).run(this.#alone);
+      const stopped = await new Batch([call], this.#keyOf(call.request.input), this.options, call.request.input, 1, this.#ports).run(this.#alone);
       if (stopped !== undefined) this.#charge(call, stopped.reason, stopped.stuck);
     });
   }

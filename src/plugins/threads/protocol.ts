@@ -1,8 +1,10 @@
 /**
  * The messages between the service and its plugin threads. A batch task is a batch of plugin calls of one invocation
- * (those the service made in one turn, or while the invocation had no place free), sent with a `MessagePort` that carries,
- * while the batch runs, the calls' `ctx.records` and `ctx.log` traffic, outcomes as they come, heartbeats and
- * aborts. Everything here is structured-cloned: no functions, no class instances that must survive.
+ * (those the service made in one turn, or while the invocation had no place free), sent as a piscina task. While it
+ * runs, its calls' `ctx.records` and `ctx.log` traffic, outcomes as they come, heartbeats and aborts go through its
+ * thread's port: one per thread, opened when the thread starts (`PortMessage`), every message tagged with its batch
+ * (`b`), so that a batch costs no channel of its own. Everything here is structured-cloned: no functions, no class
+ * instances that must survive.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { InvocationInput, ItemInfo, ItemsOutcome, RecordsService, StoredRecord } from '../contract.js';
@@ -33,7 +35,8 @@ export interface WireCall {
 }
 
 export interface BatchTask {
-  port: MessagePort;
+  /** Tags the batch's messages on its thread's port. */
+  batch: number;
   plugin: PluginModuleRef;
   /** Names the invocation; its input crosses once per thread, not with every batch. */
   invocationKey: string;
@@ -59,15 +62,32 @@ export interface BatchTask {
 
 export type CallOutcome = { id: number; value: unknown } | { id: number; error: WireError };
 
-/** What the task's promise resolves with: the outcomes not already sent on the port. */
+/** What the task's promise resolves with: the outcomes not already sent on the port, and whose port that is. */
 export interface BatchResult {
   outcomes: CallOutcome[];
+  /** The `threadId` of the thread that ran the batch: its port holds whatever the batch sent before it ended. */
+  thread: number;
+  /** How many messages the thread sent about the batch on that port, all before this answer. */
+  said: number;
+}
+
+/**
+ * A thread's first word, on its worker's own channel (which piscina hands the host as the pool's `message` event):
+ * the host's end of the port every batch of the thread talks through.
+ */
+export interface PortMessage {
+  t: 'port';
+  thread: number;
+  port: MessagePort;
 }
 
 export type RecordsMethod = keyof RecordsService;
 
-/** Thread to host. */
-export type ThreadMessage =
+/** Thread to host, about batch `b`. */
+export type ThreadMessage = { b: number } & ThreadWord;
+
+/** What a thread says about one of its batches. */
+export type ThreadWord =
   | { t: 'input' }
   /**
    * The batch's plugin code starts now (the plugin's import first): from here the thread must keep talking. `thread`
@@ -80,8 +100,11 @@ export type ThreadMessage =
   | { t: 'records'; req: number; id: number; method: RecordsMethod; args: unknown[] }
   | { t: 'log'; id: number; level: 'debug' | 'info' | 'warn' | 'error'; message: string; fields?: Record<string, unknown> };
 
-/** Host to thread. */
-export type HostMessage =
+/** Host to thread, about batch `b`. */
+export type HostMessage = { b: number } & HostWord;
+
+/** What the host says about one of a thread's batches. */
+export type HostWord =
   | { t: 'input'; input: InvocationInput }
   | { t: 'records'; req: number; value?: unknown; error?: WireError }
   | { t: 'abort'; ids: number[]; reason: WireError }
