@@ -46,6 +46,7 @@ import type {
   ClaimOptions,
   CompleteAndFinishResult,
   CompleteResult,
+  CreatedClaim,
   FinishWith,
   ItemOutcome,
   ItemQuery,
@@ -252,31 +253,45 @@ export class SqliteRunStore implements RunStore {
 
   async create(tenant: TenantId, input: NewRun, keys: readonly string[], now: Date): Promise<Run> {
     checkItemKeys(keys);
+    return this.#statements.write(() => toRun(this.#row(tenant, this.#createNow(tenant, input, keys, now)) as RunRow));
+  }
+
+  /** One transaction: the run stored, and when it is stored `Queued`, started with its first claim. */
+  async createAndClaim(tenant: TenantId, input: NewRun, keys: readonly string[], claim: ClaimOptions): Promise<CreatedClaim> {
+    checkItemKeys(keys);
+    return this.#statements.write(() => {
+      const id = this.#createNow(tenant, input, keys, claim.now);
+      const started = this.#sql.start.run(claim.now.toISOString(), id, tenant).changes > 0;
+      const run = toRun(this.#row(tenant, id) as RunRow);
+      return { run, items: started ? this.#claimNow(tenant, id, { ...claim, takeOver: false }) : [] };
+    });
+  }
+
+  /** Inside a write transaction: stores the run and its items; answers its id. */
+  #createNow(tenant: TenantId, input: NewRun, keys: readonly string[], now: Date): string {
     const id = randomUUID();
     const createdAt = now.toISOString();
     const afterFailure = input.afterFailure ?? 'fail';
-    return this.#statements.write(() => {
-      const follows = this.#follows.forNewRun(tenant, input);
-      this.#sql.insertRun.run({
-        ...decisionColumns(waitDecision(this.#follows.statuses(tenant, follows), afterFailure), now),
-        docTypeKey: docTypeKey(input.invocation.docType),
-        follows: JSON.stringify(follows),
-        afterFailure,
-        id,
-        tenantId: tenant,
-        definitionCsid: input.definitionCsid,
-        definitionName: input.definitionName,
-        invocation: JSON.stringify(input.invocation),
-        createdBy: input.createdBy,
-        createdAt,
-        open: input.open === true ? 1 : 0,
-        filling: input.filling === true ? 1 : 0,
-        rerunnable: input.rerunnable === false ? 0 : 1,
-        posted: initialPosted(input, keys.length),
-      });
-      this.#insertItems(id, 0, keys, createdAt);
-      return toRun(this.#row(tenant, id) as RunRow);
+    const follows = this.#follows.forNewRun(tenant, input);
+    this.#sql.insertRun.run({
+      ...decisionColumns(waitDecision(this.#follows.statuses(tenant, follows), afterFailure), now),
+      docTypeKey: docTypeKey(input.invocation.docType),
+      follows: JSON.stringify(follows),
+      afterFailure,
+      id,
+      tenantId: tenant,
+      definitionCsid: input.definitionCsid,
+      definitionName: input.definitionName,
+      invocation: JSON.stringify(input.invocation),
+      createdBy: input.createdBy,
+      createdAt,
+      open: input.open === true ? 1 : 0,
+      filling: input.filling === true ? 1 : 0,
+      rerunnable: input.rerunnable === false ? 0 : 1,
+      posted: initialPosted(input, keys.length),
     });
+    this.#insertItems(id, 0, keys, createdAt);
+    return id;
   }
 
   async resolveWait(tenant: TenantId, id: string, now: Date): Promise<Run | undefined> {
