@@ -253,28 +253,33 @@ export class SqliteRunStore implements RunStore {
 
   async create(tenant: TenantId, input: NewRun, keys: readonly string[], now: Date): Promise<Run> {
     checkItemKeys(keys);
-    return this.#statements.write(() => toRun(this.#row(tenant, this.#createNow(tenant, input, keys, now)) as RunRow));
+    return this.#statements.write(() => toRun(this.#row(tenant, this.#createNow(tenant, input, keys, now).id) as RunRow));
   }
 
-  /** One transaction: the run stored, and when it is stored `Queued`, started with its first claim. */
+  /**
+   * One transaction: the run stored, and when it would be stored `Queued`, stored `InProgress` instead with its first
+   * items stored leased, as `start` and `claim` would leave them, without writing them twice.
+   */
   async createAndClaim(tenant: TenantId, input: NewRun, keys: readonly string[], claim: ClaimOptions): Promise<CreatedClaim> {
     checkItemKeys(keys);
     return this.#statements.write(() => {
-      const id = this.#createNow(tenant, input, keys, claim.now);
-      const started = this.#sql.start.run(claim.now.toISOString(), id, tenant).changes > 0;
-      const run = toRun(this.#row(tenant, id) as RunRow);
-      return { run, items: started ? this.#claimNow(tenant, id, { ...claim, takeOver: false }) : [] };
+      const { id, items } = this.#createNow(tenant, input, keys, claim.now, claim);
+      return { run: toRun(this.#row(tenant, id) as RunRow), items };
     });
   }
 
-  /** Inside a write transaction: stores the run and its items; answers its id. */
-  #createNow(tenant: TenantId, input: NewRun, keys: readonly string[], now: Date): string {
+  /** Inside a write transaction: stores the run and its items, started with its first claim when `claim` is given and it may start. */
+  #createNow(tenant: TenantId, input: NewRun, keys: readonly string[], now: Date, claim?: ClaimOptions): { id: string; items: RunItem[] } {
     const id = randomUUID();
     const createdAt = now.toISOString();
     const afterFailure = input.afterFailure ?? 'fail';
     const follows = this.#follows.forNewRun(tenant, input);
+    const decided = decisionColumns(waitDecision(this.#follows.statuses(tenant, follows), afterFailure), now);
+    const starts = claim !== undefined && decided.status === RUN_STATUS.Queued;
     this.#sql.insertRun.run({
-      ...decisionColumns(waitDecision(this.#follows.statuses(tenant, follows), afterFailure), now),
+      ...decided,
+      ...(starts && { status: RUN_STATUS.InProgress }),
+      startedAt: starts ? createdAt : null,
       docTypeKey: docTypeKey(input.invocation.docType),
       follows: JSON.stringify(follows),
       afterFailure,
@@ -290,8 +295,13 @@ export class SqliteRunStore implements RunStore {
       rerunnable: input.rerunnable === false ? 0 : 1,
       posted: initialPosted(input, keys.length),
     });
-    this.#insertItems(id, 0, keys, createdAt);
-    return id;
+    const claimed = starts ? keys.slice(0, Math.max(0, claim.limit)) : [];
+    const until = now.getTime() + (claim?.leaseMs ?? 0);
+    const insertClaimed = this.#sql.insertClaimedItem;
+    claimed.forEach((key, seq) => insertClaimed.run(id, seq, key, claim?.owner, until, createdAt));
+    this.#insertItems(id, claimed.length, keys.slice(claimed.length), createdAt);
+    const items = claimed.map((key, seq): RunItem => ({ runId: id as RunId, seq, key, status: 'Processing', attempts: 1, updatedAt: now }));
+    return { id, items };
   }
 
   async resolveWait(tenant: TenantId, id: string, now: Date): Promise<Run | undefined> {
