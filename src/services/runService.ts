@@ -244,7 +244,10 @@ export class RunService {
     this.#refuseTooMany(csids.length);
   }
 
-  /** Checks and stores a run of the invocation, and has it started; answers it `Queued`. */
+  /**
+   * Checks and stores a run of the invocation, and has it started; answers it as stored: `InProgress` when this
+   * process took it up at once, else `Queued` (or `Waiting` for the runs it follows).
+   */
   async start(caller: InvocationCaller, csid: string, payload: InvocationContextPayload): Promise<RunView> {
     const plan = await this.#plan(caller, csid, payload);
     if (plan.expectedItems === 0) {
