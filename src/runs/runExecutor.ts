@@ -528,13 +528,15 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
       if (isOver(run)) entry.controller.abort(new Error(`run ${runId} is over`));
     };
     let first: Pick<RunControl, 'grant' | 'taken'> = { grant, taken };
+    let finished: Run | undefined;
     try {
       do {
         entry.again = false;
         const control: RunControl = { signal: entry.controller.signal, stopping, touch, ...first };
         first = {};
+        finished = undefined;
         try {
-          await this.#deps.worker.process(tenant, runId, control);
+          finished = await this.#deps.worker.process(tenant, runId, control);
         } catch (err) {
           if (!(err instanceof StoreUnavailableError)) throw err;
           // The store went away where the session does not pause (starting, ending): go on once it is back.
@@ -551,7 +553,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     } finally {
       this.#active.delete(runId);
       this.#release();
-      await this.#afterSession(data, entry);
+      await this.#afterSession(data, entry, finished);
       settle();
     }
   }
@@ -648,11 +650,12 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
    * being aborted (a cancel, then a rerun before the cancelled session wound down), a new session takes the run up.
    * A run that is over closes its open slots: nobody needs to join it any more (a process holding one finds its
    * job gone, which Agenda ignores), and a direct session's own job goes; and the runs that follow it are woken.
+   * A run the session `finished` is over unless a wake came since (a rerun wakes it): only then is it read again.
    */
-  async #afterSession(data: RunJobData, { again, slots, ownJob }: ActiveRun): Promise<void> {
+  async #afterSession(data: RunJobData, { again, slots, ownJob }: ActiveRun, finished: Run | undefined): Promise<void> {
     const { tenant, runId } = data;
     try {
-      if (isOver(await this.#deps.runs.get(tenant, runId))) {
+      if (isOver(finished !== undefined && !again ? finished : await this.#deps.runs.get(tenant, runId))) {
         if (slots) await this.#agenda?.cancel({ name: RUN_SLOT_JOB_NAME, data: { tenant, runId } });
         await ownJob?.remove();
         await this.ended(tenant, runId);

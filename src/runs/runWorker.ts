@@ -220,8 +220,11 @@ export class RunWorker {
     return `${this.#owner}:${randomUUID()}`;
   }
 
-  /** Works on the run until it has nothing claimable, is no longer active, or `control` says stop. */
-  async process(tenant: TenantId, runId: string, control: RunControl): Promise<void> {
+  /**
+   * Works on the run until it has nothing claimable, is no longer active, or `control` says stop. Answers the run as
+   * this pass finished it, when it did, so that whoever called need not read it again to know it is over.
+   */
+  async process(tenant: TenantId, runId: string, control: RunControl): Promise<Run | undefined> {
     const { runs, now, logger: parent } = this.#deps;
     const logger = parent.child({ run: runId });
     const { taken } = control;
@@ -232,7 +235,7 @@ export class RunWorker {
       if (initial?.status !== RUN_STATUS.Waiting) this.#deps.onProgress(tenant, runId);
       if (initial?.status === RUN_STATUS.Failed) logger.info({ statusText: initial.statusText }, 'run failed: a run it follows failed');
     }
-    if (initial === undefined || isFinalRunStatus(initial.status) || initial.status === RUN_STATUS.Waiting) return;
+    if (initial === undefined || isFinalRunStatus(initial.status) || initial.status === RUN_STATUS.Waiting) return undefined;
     // Prepared before it is taken up: the session's first claim starts the run (see `RunSession.#claim`).
     const prepared = await this.#prepare(initial, control.grant).catch(async (err: unknown) => {
       const reason = err instanceof Error ? err.message : String(err);
@@ -243,15 +246,17 @@ export class RunWorker {
       this.#deps.onProgress(tenant, runId);
       return undefined;
     });
-    if (prepared === undefined) return;
+    if (prepared === undefined) return undefined;
 
     const owner = taken?.claim.owner ?? this.#newOwner();
     const session = new RunSession(this.#deps, this.#options, prepared, initial, owner, control, logger, this.#gate, this.#budget);
+    let finished: Run | undefined;
     try {
       await session.work();
     } finally {
-      await session.end();
+      finished = await session.end();
     }
+    return finished;
   }
 
   async #prepare(run: Run, requestGrant: InvokeGrant | undefined): Promise<PreparedInvocation> {
@@ -459,8 +464,11 @@ class RunSession {
     if (this.#pending.length >= this.options.flushSize) await this.#flush();
   }
 
-  /** Flushes outcomes, releases what was left unprocessed, and finishes the run when nothing is left. */
-  async end(): Promise<void> {
+  /**
+   * Flushes outcomes, releases what was left unprocessed, and finishes the run when nothing is left; answers the run
+   * as this session finished it, when it did.
+   */
+  async end(): Promise<Run | undefined> {
     clearInterval(this.#heartbeat);
     clearInterval(this.#statusWatch);
     this.#unlink();
@@ -474,23 +482,24 @@ class RunSession {
       const released = await runs.release(this.#tenant, this.run.id, this.owner);
       if (released > 0) this.logger.info({ released }, 'released unfinished items');
     }
-    if (interrupted) return;
+    if (interrupted) return undefined;
     let run = await runs.get(this.#tenant, this.run.id);
-    if (run === undefined || isFinalRunStatus(run.status) || run.filling || run.open) return;
+    if (run === undefined || isFinalRunStatus(run.status) || run.filling || run.open) return undefined;
     // Counters that say work is left may trail the items (see `RunStore.recount`): nothing else would recount them.
     if (finalStatusFor(run.counts, run.open) === undefined) run = await runs.recount(this.#tenant, this.run.id);
-    if (run === undefined || finalStatusFor(run.counts, run.open) === undefined) return;
+    if (run === undefined || finalStatusFor(run.counts, run.open) === undefined) return undefined;
     // A whole invocation's own results were stored with its item; finish keeps them over this summary.
     const results = await this.#summary(run);
     const at = now();
     const finished = await runs.finish(this.#tenant, this.run.id, results ?? {}, at);
     // Two sessions may reach the end together; the one whose finish ended the run (its time stamped) reports it.
-    if (finishedAt(finished, at)) this.#reportFinished(finished);
+    return finishedAt(finished, at) ? this.#reportFinished(finished) : undefined;
   }
 
-  #reportFinished(finished: Run): void {
+  #reportFinished(finished: Run): Run {
     this.logger.info({ status: finished.status, counts: finished.counts }, 'run finished');
     this.deps.onProgress(this.#tenant, this.run.id, finished);
+    return finished;
   }
 
   async #summary(run: Run): Promise<Run['results']> {
