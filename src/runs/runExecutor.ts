@@ -8,12 +8,12 @@
  * turns into a session's job of its own. Items are claimed under leases, so two sessions never share an item.
  *
  * A run this process is about to store starts here at once when there is room (`takeUp`): stored started, with its
- * session's first claim, in one store call, and no Agenda round trip before its first item. Such a direct session saves its session's job only once it outlives a heartbeat
- * (due a lock lifetime later, and pushed back at every heartbeat: it comes due only if this process dies), so a
- * small run costs Agenda nothing. A run whose direct session dies sooner (with its process) has no job to come due:
- * every process with runs looks for such runs at each poll, reading only (`#watchDirectSessions`), and takes one up
- * a lock lifetime after it started, as Agenda takes up a job whose lock expired. A run with more items than a claim
- * opens its further slots at once, as a woken run does.
+ * session's first claim, in one store call, and no Agenda round trip before its first item. Such a direct session
+ * saves its session's job only once it outlives a heartbeat (due a lock lifetime later, and pushed back at every
+ * heartbeat: it comes due only if this process dies), so a small run costs Agenda nothing. A run whose direct
+ * session dies sooner (with its process) has no job to come due: every process with runs looks for such runs at each
+ * poll, reading only (`#watchDirectSessions`), and takes one up a lock lifetime after it started, as Agenda takes up a
+ * job whose lock expired. A run with more items than a claim opens its further slots at once, as a woken run does.
  *
  * Lifecycle: `start()` defines the jobs, starts Agenda and wakes every run left active by a previous process
  * (crash or shutdown), or with `processRuns: false` only readies Agenda to save jobs; `stop()` stops claiming,
@@ -331,7 +331,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
    * a failed session's job is retried. Its first pass acts on `grant`, the request's; any later start of the run (a
    * job, a restart, another process) checks its creator.
    */
-  async #direct(data: RunJobData, slots: boolean, grant: InvokeGrant | undefined, taken: TakenRun): Promise<void> {
+  async #direct(data: RunJobData, slots: boolean, grant: InvokeGrant, taken: TakenRun): Promise<void> {
     const { lockLifetimeMs } = this.#options;
     const dueLater = async (_run: Run | undefined, entry: ActiveRun) => {
       entry.ownJob = await this.#save(RUN_JOB_NAME, data, 'advance', new Date(Date.now() + lockLifetimeMs));

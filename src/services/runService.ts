@@ -416,7 +416,10 @@ export class RunService {
     const takeUp = waker?.takeUp(at);
     let created: CreatedClaim;
     try {
-      created = takeUp === undefined ? { run: await runs.create(caller.tenant, newRun, keys, at), items: [] } : await runs.createAndClaim(caller.tenant, newRun, keys, takeUp.claim);
+      created =
+        takeUp === undefined
+          ? { run: await runs.create(caller.tenant, newRun, keys, at), items: [] }
+          : await runs.createAndClaim(caller.tenant, newRun, keys, takeUp.claim);
     } catch (err) {
       takeUp?.drop();
       throw err;
