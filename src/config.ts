@@ -86,7 +86,7 @@ export interface Config {
   maxActiveRunsPerUser: number;
   /** The server's limit on how long an invoke without `Prefer: respond-async` waits for its run; past it, 202 and the run's Location. 0: no limit (CollectionSpace's behaviour). `INVOKE_WAIT_MS` @defaultValue 0 */
   invokeWaitMs: number;
-  /** Items stored with a new `nocontext` run before it is answered; a worker queues the rest while these run. `RUN_FIRST_ITEMS` @defaultValue 1000 */
+  /** Items stored with a new `nocontext` run before it is answered; a worker queues the rest while these run. `RUN_FIRST_ITEMS` @defaultValue 64 */
   runFirstItems: number;
   /** What this process does: serve the API (`api`), work on runs and serve only `/health` (`worker`), or both. `RUN_ROLE` @defaultValue 'both' */
   runRole: 'api' | 'worker' | 'both';

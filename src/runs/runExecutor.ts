@@ -7,13 +7,13 @@
  * job (`RUN_SLOT_JOB_NAME`) for each further slot, which a process with room that does not work on the run yet
  * turns into a session's job of its own. Items are claimed under leases, so two sessions never share an item.
  *
- * A run just stored by this process (`wake` with the stored run) starts here at once when there is room: no Agenda
- * round trip before its first item. Such a direct session saves its session's job only once it outlives a heartbeat
- * (due a lock lifetime later, and pushed back at every heartbeat: it comes due only if this process dies), so a
- * small run costs Agenda nothing. A run whose direct session dies sooner (with its process) has no job to come due:
- * every process with runs looks for such runs at each poll, reading only (`#watchDirectSessions`), and takes one up
- * a lock lifetime after it started, as Agenda takes up a job whose lock expired. A run with more items than a claim
- * opens its further slots at once, as a woken run does.
+ * A run this process is about to store starts here at once when there is room (`takeUp`): stored started, with its
+ * session's first claim, in one store call, and no Agenda round trip before its first item. Such a direct session
+ * saves its session's job only once it outlives a heartbeat (due a lock lifetime later, and pushed back at every
+ * heartbeat: it comes due only if this process dies), so a small run costs Agenda nothing. A run whose direct
+ * session dies sooner (with its process) has no job to come due: every process with runs looks for such runs at each
+ * poll, reading only (`#watchDirectSessions`), and takes one up a lock lifetime after it started, as Agenda takes up a
+ * job whose lock expired. A run with more items than a claim opens its further slots at once, as a woken run does.
  *
  * Lifecycle: `start()` defines the jobs, starts Agenda and wakes every run left active by a previous process
  * (crash or shutdown), or with `processRuns: false` only readies Agenda to save jobs; `stop()` stops claiming,
@@ -34,10 +34,11 @@ import type { StoreHealth } from '../store/health.js';
 import type { RunStore } from '../store/runTypes.js';
 import type { Store } from '../store/types.js';
 import type { InvokeGrant } from '../services/invokeAuthorization.js';
+import type { RunTakeUp } from '../services/runService.js';
 import { SqliteBackend } from './agenda-sqlite/index.js';
 import { exactData, refuseJob } from './jobAuthority.js';
 import { LocalWakeChannel } from './localWakeChannel.js';
-import type { RunWorker } from './runWorker.js';
+import type { RunControl, RunWorker, TakenRun } from './runWorker.js';
 
 /** Agenda's file among the parts of the embedded store's health. */
 const AGENDA_STORE_PART = 'agenda';
@@ -148,9 +149,6 @@ export function watchAgendaFile(store: Store, backend: AgendaBackend, dataDir: s
   store.watchFile(AGENDA_STORE_PART, path.join(dataDir, sqliteFilename), { db: () => repository.database, reopen: () => repository.reopen() });
 }
 
-/** A run as just stored by this process: what `wake` needs to start it at once. */
-export type StoredRun = Pick<Run, 'tenant' | 'id' | 'status' | 'open' | 'filling' | 'counts'>;
-
 export interface RunExecutorDeps {
   backend: AgendaBackend;
   /** How Agenda hears of jobs saved (see notificationChannel.ts). @defaultValue an in-process channel */
@@ -158,8 +156,11 @@ export interface RunExecutorDeps {
   runs: RunStore;
   /** A session that met the store unavailable goes on once it is back. */
   storeHealth: StoreHealth;
-  /** Works on runs (`process`); its claim size (`options.batchSize`) tells a small run from a big one. */
-  worker: Pick<RunWorker, 'process'> & { options: Pick<RunWorker['options'], 'batchSize'> };
+  /**
+   * Works on runs (`process`), making a direct session's first claim (`firstClaim`); its claim size
+   * (`options.batchSize`) tells a small run from a big one.
+   */
+  worker: Pick<RunWorker, 'process' | 'firstClaim'> & { options: Pick<RunWorker['options'], 'batchSize'> };
   logger: Logger;
   options?: Partial<RunExecutorOptions>;
   /**
@@ -174,6 +175,8 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   readonly #options: RunExecutorOptions;
   /** This process's session on each run it works on: one per run, whichever slot's job started it. */
   readonly #active = new Map<string, ActiveRun>();
+  /** Places held for runs about to be stored and started here (`takeUp`), counted with `#active`. */
+  #reserved = 0;
   /** Ends the hold of the slot job this process keeps (see `#handleSlot`). */
   readonly #releases = new Set<() => void>();
   #agenda: Agenda | undefined;
@@ -263,38 +266,78 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
 
   /**
    * Makes sure workers look at the run soon: new items, close, rerun, or a restart. A session here looks again
-   * before it ends; a run just stored here (`stored`) starts here at once when this process has room (see the
-   * top of this file), acting on `grant` (what the request that stored it was checked with) when given; otherwise
-   * the run gets a session's job due now (slot 0) and its further slots are opened.
+   * before it ends; otherwise the run gets a session's job due now (slot 0) and its further slots are opened.
    */
-  async wake(tenant: TenantId, runId: string, stored?: StoredRun, grant?: InvokeGrant): Promise<void> {
+  async wake(tenant: TenantId, runId: string): Promise<void> {
     if (this.#agenda === undefined || this.#stopping !== undefined) return;
     const active = this.#active.get(runId);
     if (active !== undefined) {
       active.again = true;
       return;
     }
-    const direct = stored !== undefined && this.#options.processRuns && stored.status === RUN_STATUS.Queued && this.#active.size < this.#options.maxConcurrentRuns;
-    const slots = !direct || stored.counts.posted > this.#deps.worker.options.batchSize || stored.open || stored.filling;
-    if (direct) void this.#direct({ tenant, runId, slot: 0 }, slots, grant);
-    else await this.#save(RUN_JOB_NAME, { tenant, runId, slot: 0 }, 'advance');
-    if (!slots) return;
+    await this.#save(RUN_JOB_NAME, { tenant, runId, slot: 0 }, 'advance');
+    await this.#openSlots(tenant, runId);
+  }
+
+  async #openSlots(tenant: TenantId, runId: string): Promise<void> {
     for (let slot = 1; slot < this.#options.slotsPerRun; slot += 1) await this.#save(RUN_SLOT_JOB_NAME, { tenant, runId, slot }, 'keep');
   }
 
+  /** Runs worked on here, and places held for runs about to be (`takeUp`). */
+  get #busy(): number {
+    return this.#active.size + this.#reserved;
+  }
+
   /**
-   * A session started here without Agenda. It has a session's job only once it outlives a heartbeat: due a lock
-   * lifetime later, and pushed back at each heartbeat, so that another process takes the run up if this one dies.
-   * A session that fails leaves a job due after a second, as a failed session's job is retried. Its first pass acts
-   * on `grant`, the request's; any later start of the run (a job, a restart, another process) checks its creator.
+   * A place for a run this process is about to store, when it has room (see the top of this file): the store makes
+   * the direct session's first claim as it stores the run (`RunTakeUp.claim`). A run stored started is worked on
+   * here at once; one stored otherwise (`Waiting`) is woken, as is every run when this process has no room.
    */
-  async #direct(data: RunJobData, slots: boolean, grant?: InvokeGrant): Promise<void> {
+  takeUp(now: Date): RunTakeUp | undefined {
+    if (this.#agenda === undefined || this.#stopping !== undefined || !this.#options.processRuns) return undefined;
+    if (this.#busy >= this.#options.maxConcurrentRuns) return undefined;
+    this.#reserved += 1;
+    let held = true;
+    const free = () => {
+      if (!held) return;
+      held = false;
+      this.#reserved -= 1;
+    };
+    const claim = this.#deps.worker.firstClaim(now);
+    return {
+      claim,
+      begin: async ({ run, items }, grant) => {
+        free();
+        if (run.status !== RUN_STATUS.InProgress) {
+          this.#release();
+          return this.wake(run.tenant, run.id);
+        }
+        // A small run (a claim's items at most) opens no slot: it is done long before another process could join.
+        const slots = run.counts.posted > this.#deps.worker.options.batchSize || run.open || run.filling;
+        void this.#direct({ tenant: run.tenant, runId: run.id, slot: 0 }, slots, grant, { run, items, claim });
+        if (slots) await this.#openSlots(run.tenant, run.id);
+      },
+      drop: () => {
+        free();
+        this.#release();
+      },
+    };
+  }
+
+  /**
+   * A session started here without Agenda, on a run stored started with its first claim (`taken`). It has a
+   * session's job only once it outlives a heartbeat: due a lock lifetime later, and pushed back at each heartbeat, so
+   * that another process takes the run up if this one dies. A session that fails leaves a job due after a second, as
+   * a failed session's job is retried. Its first pass acts on `grant`, the request's; any later start of the run (a
+   * job, a restart, another process) checks its creator.
+   */
+  async #direct(data: RunJobData, slots: boolean, grant: InvokeGrant, taken: TakenRun): Promise<void> {
     const { lockLifetimeMs } = this.#options;
     const dueLater = async (_run: Run | undefined, entry: ActiveRun) => {
       entry.ownJob = await this.#save(RUN_JOB_NAME, data, 'advance', new Date(Date.now() + lockLifetimeMs));
     };
     try {
-      await this.#session(data, dueLater, slots, 1, grant);
+      await this.#session(data, dueLater, slots, 1, grant, taken);
     } catch {
       // Logged by the session.
       await this.#save(RUN_JOB_NAME, data, 'advance', new Date(Date.now() + SESSION_RETRY_FIRST_MS)).catch((err: unknown) =>
@@ -431,7 +474,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     const { runId } = data;
     // Agenda's concurrency counts only the sessions its jobs started, not direct ones (see `wake`): a job that finds
     // every place of this process taken holds its lock until one frees, so MAX_CONCURRENT_RUNS still bounds them all.
-    while (this.#stopping === undefined && !this.#active.has(runId) && this.#active.size >= this.#options.maxConcurrentRuns) {
+    while (this.#stopping === undefined && !this.#active.has(runId) && this.#busy >= this.#options.maxConcurrentRuns) {
       await this.#placeFreed();
       await job.touch();
     }
@@ -460,7 +503,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
   /**
    * Works on the run in a session of this process, until the worker is done with it and no wake came meanwhile.
    * `beat` is the heartbeat towards whatever stands for the session (its job); the run's status is looked at too.
-   * `grant` goes with the first pass only (see `RunControl.grant`). Throws when the session failed (logged here).
+   * `grant` and `taken` go with the first pass only (see `RunControl`). Throws when the session failed (logged here).
    */
   async #session(
     data: RunJobData,
@@ -468,6 +511,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     slots: boolean,
     attempt = 1,
     grant?: InvokeGrant,
+    taken?: TakenRun,
   ): Promise<void> {
     const { tenant, runId } = data;
     let settle = () => {};
@@ -483,14 +527,16 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
       // sleep until they expire, and items still in flight here would run on for nothing.
       if (isOver(run)) entry.controller.abort(new Error(`run ${runId} is over`));
     };
-    let firstGrant = grant;
+    let first: Pick<RunControl, 'grant' | 'taken'> = { grant, taken };
+    let finished: Run | undefined;
     try {
       do {
         entry.again = false;
-        const control = { signal: entry.controller.signal, stopping, touch, grant: firstGrant };
-        firstGrant = undefined;
+        const control: RunControl = { signal: entry.controller.signal, stopping, touch, ...first };
+        first = {};
+        finished = undefined;
         try {
-          await this.#deps.worker.process(tenant, runId, control);
+          finished = await this.#deps.worker.process(tenant, runId, control);
         } catch (err) {
           if (!(err instanceof StoreUnavailableError)) throw err;
           // The store went away where the session does not pause (starting, ending): go on once it is back.
@@ -507,7 +553,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     } finally {
       this.#active.delete(runId);
       this.#release();
-      await this.#afterSession(data, entry);
+      await this.#afterSession(data, entry, finished);
       settle();
     }
   }
@@ -526,7 +572,7 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
     await this.#keep(job, async () => {
       // A waiting run's slots open again when it is woken to start.
       if (isOver(run) || run.status === RUN_STATUS.Waiting) return;
-      if (this.#stopping === undefined && !this.#active.has(data.runId) && this.#active.size < this.#options.maxConcurrentRuns) {
+      if (this.#stopping === undefined && !this.#active.has(data.runId) && this.#busy < this.#options.maxConcurrentRuns) {
         await this.#save(RUN_JOB_NAME, data, 'advance');
         return;
       }
@@ -604,11 +650,12 @@ export class RunExecutor extends EventEmitter<{ error: [Error] }> {
    * being aborted (a cancel, then a rerun before the cancelled session wound down), a new session takes the run up.
    * A run that is over closes its open slots: nobody needs to join it any more (a process holding one finds its
    * job gone, which Agenda ignores), and a direct session's own job goes; and the runs that follow it are woken.
+   * A run the session `finished` is over unless a wake came since (a rerun wakes it): only then is it read again.
    */
-  async #afterSession(data: RunJobData, { again, slots, ownJob }: ActiveRun): Promise<void> {
+  async #afterSession(data: RunJobData, { again, slots, ownJob }: ActiveRun, finished: Run | undefined): Promise<void> {
     const { tenant, runId } = data;
     try {
-      if (isOver(await this.#deps.runs.get(tenant, runId))) {
+      if (isOver(finished !== undefined && !again ? finished : await this.#deps.runs.get(tenant, runId))) {
         if (slots) await this.#agenda?.cancel({ name: RUN_SLOT_JOB_NAME, data: { tenant, runId } });
         await ownJob?.remove();
         await this.ended(tenant, runId);

@@ -44,7 +44,7 @@ import type { InvocationCaller, InvokeAuthorizer, InvokeGrant } from '../service
 import type { RecordService } from '../services/recordService.js';
 import type { StoreHealth } from '../store/health.js';
 import type { Clock } from '../store/queryRules.js';
-import type { CompleteAndFinishResult, FinishWith, ItemOutcome, RunStore } from '../store/runTypes.js';
+import type { ClaimOptions, CompleteAndFinishResult, CreatedClaim, FinishWith, ItemOutcome, RunStore } from '../store/runTypes.js';
 import { forEachBounded } from './forEachBounded.js';
 import { ItemLog } from './itemLog.js';
 import { abortable, yieldToIo } from './pauses.js';
@@ -133,6 +133,17 @@ export interface RunControl {
    * the run acts on it instead of checking its creator again. Absent whenever the run is taken up later.
    */
   grant?: InvokeGrant;
+  /**
+   * The run as this process just stored it, taken up with its first claim in the same store call (`firstClaim`,
+   * `RunStore.createAndClaim`): the first pass works on it instead of reading the run and claiming. Absent whenever
+   * the run is taken up later.
+   */
+  taken?: TakenRun;
+}
+
+/** A run stored started, with the claim it was stored with and the items that claim took. */
+export interface TakenRun extends CreatedClaim {
+  claim: ClaimOptions;
 }
 
 /** The invocation context as `InvocationService.prepare` reads it. */
@@ -164,6 +175,11 @@ function counted(counts: FinishWith['counts'], outcomes: readonly ItemOutcome[])
   return { posted: counts.posted, processed, failed, affected };
 }
 
+/** A session's first claim takes only as many items as run at once: they start without waiting for a batch's records. */
+function firstClaimSize(options: Pick<RunWorkerOptions, 'concurrency' | 'batchSize'>): number {
+  return Math.min(options.concurrency, options.batchSize);
+}
+
 /** The outcome with the lines its item logged, when it logged any (the store's plain path is kept otherwise). */
 function withLog(outcome: ItemOutcome, log: ItemLog): ItemOutcome {
   if (log.entries === undefined) return outcome;
@@ -191,35 +207,56 @@ export class RunWorker {
     return this.#options;
   }
 
-  /** Works on the run until it has nothing claimable, is no longer active, or `control` says stop. */
-  async process(tenant: TenantId, runId: string, control: RunControl): Promise<void> {
+  /**
+   * The first claim of a session taking a run up as it is stored (`RunStore.createAndClaim`), at `now`: a new owner,
+   * and as many items as the session's first claim takes (see `RunSession.#claim`).
+   */
+  firstClaim(now: Date): ClaimOptions {
+    const { leaseMs, maxCrashes } = this.#options;
+    return { owner: this.#newOwner(), limit: firstClaimSize(this.#options), leaseMs, now, maxCrashes };
+  }
+
+  #newOwner(): string {
+    return `${this.#owner}:${randomUUID()}`;
+  }
+
+  /**
+   * Works on the run until it has nothing claimable, is no longer active, or `control` says stop. Answers the run as
+   * this pass finished it, when it did, so that whoever called need not read it again to know it is over.
+   */
+  async process(tenant: TenantId, runId: string, control: RunControl): Promise<Run | undefined> {
     const { runs, now, logger: parent } = this.#deps;
     const logger = parent.child({ run: runId });
-    let initial = await runs.get(tenant, runId);
+    const { taken } = control;
+    let initial = taken?.run ?? (await runs.get(tenant, runId));
     if (initial?.status === RUN_STATUS.Waiting) {
       // Woken because a run it follows ended (or for a look after it was stored): it starts, fails by its rule, or waits on.
       initial = await runs.resolveWait(tenant, runId, now());
       if (initial?.status !== RUN_STATUS.Waiting) this.#deps.onProgress(tenant, runId);
       if (initial?.status === RUN_STATUS.Failed) logger.info({ statusText: initial.statusText }, 'run failed: a run it follows failed');
     }
-    if (initial === undefined || isFinalRunStatus(initial.status) || initial.status === RUN_STATUS.Waiting) return;
+    if (initial === undefined || isFinalRunStatus(initial.status) || initial.status === RUN_STATUS.Waiting) return undefined;
     // Prepared before it is taken up: the session's first claim starts the run (see `RunSession.#claim`).
     const prepared = await this.#prepare(initial, control.grant).catch(async (err: unknown) => {
       const reason = err instanceof Error ? err.message : String(err);
       logger.warn({ err }, 'run cannot proceed');
+      // Items claimed as the run was stored go back to New, as those of a run never taken up are.
+      if (taken !== undefined) await runs.release(tenant, runId, taken.claim.owner);
       await runs.fail(tenant, runId, `Failed: ${reason}`, now());
       this.#deps.onProgress(tenant, runId);
       return undefined;
     });
-    if (prepared === undefined) return;
+    if (prepared === undefined) return undefined;
 
-    const owner = `${this.#owner}:${randomUUID()}`;
+    const owner = taken?.claim.owner ?? this.#newOwner();
     const session = new RunSession(this.#deps, this.#options, prepared, initial, owner, control, logger, this.#gate, this.#budget);
+    let finished: Run | undefined;
     try {
       await session.work();
     } finally {
-      await session.end();
+      finished = await session.end();
     }
+    return finished;
   }
 
   async #prepare(run: Run, requestGrant: InvokeGrant | undefined): Promise<PreparedInvocation> {
@@ -427,8 +464,11 @@ class RunSession {
     if (this.#pending.length >= this.options.flushSize) await this.#flush();
   }
 
-  /** Flushes outcomes, releases what was left unprocessed, and finishes the run when nothing is left. */
-  async end(): Promise<void> {
+  /**
+   * Flushes outcomes, releases what was left unprocessed, and finishes the run when nothing is left; answers the run
+   * as this session finished it, when it did.
+   */
+  async end(): Promise<Run | undefined> {
     clearInterval(this.#heartbeat);
     clearInterval(this.#statusWatch);
     this.#unlink();
@@ -442,23 +482,24 @@ class RunSession {
       const released = await runs.release(this.#tenant, this.run.id, this.owner);
       if (released > 0) this.logger.info({ released }, 'released unfinished items');
     }
-    if (interrupted) return;
+    if (interrupted) return undefined;
     let run = await runs.get(this.#tenant, this.run.id);
-    if (run === undefined || isFinalRunStatus(run.status) || run.filling || run.open) return;
+    if (run === undefined || isFinalRunStatus(run.status) || run.filling || run.open) return undefined;
     // Counters that say work is left may trail the items (see `RunStore.recount`): nothing else would recount them.
     if (finalStatusFor(run.counts, run.open) === undefined) run = await runs.recount(this.#tenant, this.run.id);
-    if (run === undefined || finalStatusFor(run.counts, run.open) === undefined) return;
+    if (run === undefined || finalStatusFor(run.counts, run.open) === undefined) return undefined;
     // A whole invocation's own results were stored with its item; finish keeps them over this summary.
     const results = await this.#summary(run);
     const at = now();
     const finished = await runs.finish(this.#tenant, this.run.id, results ?? {}, at);
     // Two sessions may reach the end together; the one whose finish ended the run (its time stamped) reports it.
-    if (finishedAt(finished, at)) this.#reportFinished(finished);
+    return finishedAt(finished, at) ? this.#reportFinished(finished) : undefined;
   }
 
-  #reportFinished(finished: Run): void {
+  #reportFinished(finished: Run): Run {
     this.logger.info({ status: finished.status, counts: finished.counts }, 'run finished');
     this.deps.onProgress(this.#tenant, this.run.id, finished);
+    return finished;
   }
 
   async #summary(run: Run): Promise<Run['results']> {
@@ -573,7 +614,8 @@ class RunSession {
         continue;
       }
       await this.gate.quiet();
-      const at = now();
+      // The claim the run was stored with leased its items from when it was made.
+      const at = this.#taken ? now() : (this.control.taken?.claim.now ?? now());
       let claimed: RunItem[];
       try {
         const look = performance.now() - this.#lastTakeOverLook >= TAKE_OVER_LOOK_MS;
@@ -640,18 +682,19 @@ class RunSession {
 
   /**
    * A claim of up to a batch; `takeOver` also looks for crash suspects first (see `ClaimOptions.takeOver`). The
-   * session's first claim takes the run up in the same store call, and learns from the run's counters whether it
-   * took every item left; it takes only as many items as run at once, so they start without waiting for a whole
-   * batch to be claimed and its records read.
+   * session's first claim takes the run up in the same store call (or was made as the run was stored, when this
+   * process took it up at once: `RunControl.taken`, whose new run has no crash suspect), and learns from the run's
+   * counters whether it took every item left; it takes only as many items as run at once, so they start without
+   * waiting for a whole batch to be claimed and its records read.
    */
   async #claim(now: Date, takeOver: boolean): Promise<RunItem[]> {
     if (takeOver) this.#lastTakeOverLook = performance.now();
-    const limit = this.#taken ? this.options.batchSize : Math.min(this.options.concurrency, this.options.batchSize);
+    const limit = this.#taken ? this.options.batchSize : firstClaimSize(this.options);
     const options = { owner: this.owner, limit, leaseMs: this.options.leaseMs, now, maxCrashes: this.options.maxCrashes, takeOver };
     let claimed: RunItem[];
     if (this.#taken) claimed = await this.deps.runs.claim(this.#tenant, this.run.id, options);
     else {
-      const started = await this.deps.runs.startAndClaim(this.#tenant, this.run.id, now, options);
+      const started = this.control.taken ?? (await this.deps.runs.startAndClaim(this.#tenant, this.run.id, now, options));
       this.#taken = true;
       this.deps.onProgress(this.#tenant, this.run.id, started.run);
       claimed = started.items;

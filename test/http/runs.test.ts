@@ -59,7 +59,7 @@ describe('HTTP runs', () => {
     });
 
   describe('Prefer: respond-async', () => {
-    it('answers 202 with Location and the Queued run, then completes every item', async () => {
+    it('answers 202 with Location and the run, started at once by the process that stored it, then completes every item', async () => {
       const csids = await objects(20);
       const res = await startRun(await definition('test.RecordItems'), { mode: 'list', docType: 'CollectionObject', listCSIDs: csids });
       expect(res.status, await res.clone().text()).to.equal(202);
@@ -67,7 +67,8 @@ describe('HTTP runs', () => {
       const location = res.headers.get('location') ?? '';
       expect(location).to.match(/^\/cspace-services\/runs\/[0-9a-f-]{36}$/);
       const body = ((await res.json()) as any)['ns2:run'];
-      expect(body).to.include({ status: 'Queued', noOfItemsPosted: '20', noOfItemsProcessed: '0', percentCompleted: '0' });
+      expect(body).to.include({ status: 'InProgress', noOfItemsPosted: '20', noOfItemsProcessed: '0', percentCompleted: '0' });
+      expect(body.startedAt, 'stored started').to.equal(body.createdAt);
 
       const run = await finished(location);
       expect(run).to.include({ status: 'Completed', noOfItemsProcessed: '20', noOfItemsFailed: '0', percentCompleted: '100' });
@@ -97,7 +98,7 @@ describe('HTTP runs', () => {
       const res = await startRun(await definition('test.WholeNote'), { mode: 'list', docType: 'CollectionObject', listCSIDs: csids }, XML_TYPE);
       expect(res.status).to.equal(202);
       expect(res.headers.get('content-type')).to.match(/xml/);
-      expect(await res.text()).to.match(/<ns2:run xmlns:ns2="http:\/\/collectionspace.org\/services\/batch\/run">[\s\S]*<status>Queued<\/status>/);
+      expect(await res.text()).to.match(/<ns2:run xmlns:ns2="http:\/\/collectionspace.org\/services\/batch\/run">[\s\S]*<status>InProgress<\/status>/);
       const run = await finished(res.headers.get('location') ?? '');
       expect(run).to.include({ status: 'Completed', noOfItemsPosted: '1' });
       expect(run.invocationResults).to.deep.include({ userNote: 'whole: 3 csid(s)', numAffected: '3' });

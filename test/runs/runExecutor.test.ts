@@ -87,6 +87,7 @@ describe('RunExecutor slots', () => {
   function processNamed(name: string, options: Partial<RunExecutorOptions> = {}): RunExecutor {
     const worker = {
       options: { batchSize: 256 },
+      firstClaim: (now: Date) => ({ owner: name, limit: 8, leaseMs: 30_000, now }),
       async process(_tenant: TenantId, runId: string, control: RunControl) {
         if (isFinalRunStatus(statuses.get(runId) ?? 'Completed')) return;
         if (failingSessions > 0) {
@@ -340,14 +341,21 @@ describe('RunExecutor slots', () => {
     await waitFor('a session in B', async () => (live().some((session) => session.process === 'B') ? true : undefined));
   });
 
-  /** A run as `RunService` has just stored it, with `posted` items. */
+  /** A run as `RunService` has just stored it started (`createAndClaim`), with `posted` items. */
   const stored = (id: string, posted: number, flags: Partial<Run> = {}) =>
-    ({ id, tenant: TENANT, status: 'Queued', open: false, filling: false, counts: { posted, processed: 0, failed: 0, affected: 0 }, ...flags }) as Run;
+    ({ id, tenant: TENANT, status: 'InProgress', open: false, filling: false, counts: { posted, processed: 0, failed: 0, affected: 0 }, ...flags }) as Run;
+
+  /** Stores `run` as `RunService` does when the executor has a place for it (`takeUp`), handing it over. */
+  async function storedHere(executor: RunExecutor, run: Run, grant = {} as InvokeGrant): Promise<void> {
+    const takeUp = executor.takeUp(new Date());
+    expect(takeUp, 'a place for the run').to.not.equal(undefined);
+    await takeUp!.begin({ run, items: [] }, grant);
+  }
 
   it('starts a run just stored at once, without Agenda; a small one leaves no job behind', async () => {
     const executor = processNamed('A', { processEveryMs: 60_000 });
     await executor.start();
-    await executor.wake(TENANT, RUN, stored(RUN, 1));
+    await storedHere(executor, stored(RUN, 1));
     expect(live(), 'the session began within the wake').to.have.length(1);
     expect(await runJobs(), 'no session job and no open slot for a one-record run').to.deep.equal([]);
 
@@ -361,7 +369,7 @@ describe('RunExecutor slots', () => {
     const grant = { caller: { user: 'creator' } } as unknown as InvokeGrant;
     const executor = processNamed('A');
     await executor.start();
-    await executor.wake(TENANT, RUN, stored(RUN, 1), grant);
+    await storedHere(executor, stored(RUN, 1), grant);
     expect(live()[0]!.control.grant, 'the first pass acts on the grant').to.equal(grant);
     await executor.wake(TENANT, RUN);
     sessions[0]!.finish();
@@ -369,15 +377,35 @@ describe('RunExecutor slots', () => {
     expect(sessions[1]!.control.grant, 'a pass after a wake checks the creator again').to.equal(undefined);
 
     statuses.set('run-2', 'InProgress');
-    await executor.wake(TENANT, 'run-2', undefined, grant);
+    await executor.wake(TENANT, 'run-2');
     await waitFor('a session started by its job', async () => (live().some((session) => session.runId === 'run-2') ? true : undefined));
     expect(live().find((session) => session.runId === 'run-2')!.control.grant, 'a run not just stored here is checked again').to.equal(undefined);
+  });
+
+  it('holds a place from takeUp to begin, counted with the runs worked on, and wakes a run stored waiting instead of starting it', async () => {
+    const executor = processNamed('A', { maxConcurrentRuns: 2, processEveryMs: 60_000 });
+    await executor.start();
+    const first = executor.takeUp(new Date());
+    const second = executor.takeUp(new Date());
+    expect([first, second].map((takeUp) => takeUp !== undefined)).to.deep.equal([true, true]);
+    expect(executor.takeUp(new Date()), 'no place left: the run is stored and woken').to.equal(undefined);
+    expect(first!.claim.owner, 'the first claim is the worker\'s').to.equal('A');
+    second!.drop();
+    const third = executor.takeUp(new Date());
+    expect(third, 'a dropped place is free again').to.not.equal(undefined);
+    await first!.begin({ run: stored(RUN, 1), items: [] }, {} as InvokeGrant);
+    expect(live().map((session) => session.control.taken?.run.id)).to.deep.equal([RUN]);
+    statuses.set('run-2', 'Waiting');
+    await third!.begin({ run: stored('run-2', 1, { status: 'Waiting' }), items: [] }, {} as InvokeGrant);
+    const woken = await waitFor('a session started by its job', async () => live().find((session) => session.runId === 'run-2'));
+    expect([woken.control.taken, woken.control.grant], 'woken, not taken up as stored').to.deep.equal([undefined, undefined]);
+    expect(executor.takeUp(new Date()), 'the place its session took is full').to.equal(undefined);
   });
 
   it('opens the further slots of a big run started at once, for other processes', async () => {
     const executor = processNamed('A', { slotsPerRun: 2 });
     await executor.start();
-    await executor.wake(TENANT, RUN, stored(RUN, 100_000, { filling: true }));
+    await storedHere(executor, stored(RUN, 100_000, { filling: true }));
     expect(live()).to.have.length(1);
     expect(new Set((await runJobs()).map((job) => job.slot)), 'open slots only: no session job').to.deep.equal(new Set([1]));
     const b = processNamed('B');
@@ -388,7 +416,7 @@ describe('RunExecutor slots', () => {
   it('gives a direct session that outlives a heartbeat a job due a lock lifetime later, pushed back at each beat, removed at the end', async () => {
     const executor = processNamed('A', { lockLifetimeMs: 30_000 });
     await executor.start();
-    await executor.wake(TENANT, RUN, stored(RUN, 1));
+    await storedHere(executor, stored(RUN, 1));
     const dueAt = async () => {
       const { jobs } = await inspector.repository.queryJobs({ name: RUN_JOB_NAME });
       expect(jobs.map((job) => [job.data, job.lockedAt])).to.deep.equal([[{ tenant: TENANT, runId: RUN, slot: 0 }, undefined]]);
@@ -410,12 +438,12 @@ describe('RunExecutor slots', () => {
     failingSessions = 1;
     const a = processNamed('A', { slotsPerRun: 1 });
     await a.start();
-    await a.wake(TENANT, RUN, stored(RUN, 1));
+    await storedHere(a, stored(RUN, 1));
     await waitFor('the retry, by Agenda', async () => (live().length === 1 ? true : undefined), { timeoutMs: 5_000 });
     expect(failures).to.have.length(1);
 
     statuses.set('run-2', 'InProgress');
-    await a.wake(TENANT, 'run-2', stored('run-2', 1));
+    await storedHere(a, stored('run-2', 1));
     await waitFor('a direct session on run-2', async () => (live().some((session) => session.runId === 'run-2') ? true : undefined));
     await a.stop();
     const { jobs } = await inspector.repository.queryJobs({ name: RUN_JOB_NAME });

@@ -488,6 +488,36 @@ export function describeRunStoreConformance(options: StoreConformanceOptions & {
         expect(isCrashSuspect(taken.items[0]!)).to.equal(true);
       });
 
+      it('stores a run started with its first claim in one call, answering it as it stood for the claim', async () => {
+        const created = await runs().createAndClaim(A, newRun(), keys(3), claimOf('w1', 2, 1));
+        expect(created.run).to.deep.include({ status: RUN_STATUS.InProgress, createdAt: at(1), startedAt: at(1), statusText: 'In progress: 0 of 3 item(s) processed, 0 failed' });
+        expect(created.run.counts).to.deep.equal({ posted: 3, processed: 0, failed: 0, affected: 0, cancelled: 0 });
+        expect(created.items.map((i) => [i.runId, i.key, i.status, i.attempts])).to.deep.equal([
+          [created.run.id, 'r0', 'Processing', 1],
+          [created.run.id, 'r1', 'Processing', 1],
+        ]);
+        expect(await runs().get(A, created.run.id)).to.deep.equal(created.run);
+        expect(await runs().renewLeases(A, created.run.id, 'w1', at(1 + LEASE)), 'leased to the claim\'s owner').to.deep.equal(created.items.map((i) => i.seq));
+        expect((await runs().claim(A, created.run.id, claimOf('w2', 5, 2))).map((i) => i.key), 'the rest is left to claim').to.deep.equal(['r2']);
+        expect(await runs().nextLeaseExpiry(A, created.run.id, 'w2'), "the first claim's lease").to.deep.equal(at(1 + LEASE));
+        const open = await runs().createAndClaim(A, newRun({ open: true }), [], claimOf('w', 8, 3));
+        expect([open.run.status, open.run.open, open.items]).to.deep.equal([RUN_STATUS.InProgress, true, []]);
+      });
+
+      it('stores a run that waits for another as create does, claiming nothing, and refuses what create refuses, storing nothing', async () => {
+        const followed = await runs().create(A, newRun(), keys(1), at(0));
+        const waiting = await runs().createAndClaim(A, newRun({ after: [followed.id] }), keys(2), claimOf('w', 5, 1));
+        expect([waiting.run.status, waiting.run.startedAt, waiting.items]).to.deep.equal([RUN_STATUS.Waiting, undefined, []]);
+        expect((await runs().listItems(A, waiting.run.id, { paging: PAGE })).items.map((i) => i.status)).to.deep.equal(['New', 'New']);
+        try {
+          await runs().createAndClaim(A, newRun({ after: ['nope'] }), keys(1), claimOf('w', 5, 2));
+          expect.fail('a run naming an unknown run to follow');
+        } catch (error) {
+          expect((error as DomainError).code).to.equal('NOT_FOUND');
+        }
+        expect((await runs().list(A, { paging: PAGE })).totalItems, 'nothing stored').to.equal(2);
+      });
+
       it('writes the last outcomes and finishes the run with the results given, when the counters are those expected', async () => {
         const run = await runs().create(A, newRun(), keys(2), at(0));
         const { items } = await runs().startAndClaim(A, run.id, at(1), claimOf('w', 5, 1));

@@ -71,6 +71,7 @@ import type {
   ClaimOptions,
   CompleteAndFinishResult,
   CompleteResult,
+  CreatedClaim,
   FinishWith,
   ItemOutcome,
   ItemQuery,
@@ -585,6 +586,14 @@ export class MongoRunStore implements RunStore {
   async startAndClaim(tenant: TenantId, id: string, now: Date, options: ClaimOptions): Promise<StartedClaim> {
     const run = await this.start(tenant, id, now);
     return { run, items: run === undefined ? [] : await this.claim(tenant, id, options) };
+  }
+
+  /** No transaction: stored, then started and claimed as `startAndClaim` does. */
+  async createAndClaim(tenant: TenantId, input: NewRun, keys: readonly string[], claim: ClaimOptions): Promise<CreatedClaim> {
+    const run = await this.create(tenant, input, keys, claim.now);
+    if (run.status !== RUN_STATUS.Queued) return { run, items: [] };
+    const started = await this.startAndClaim(tenant, run.id, claim.now, { ...claim, takeOver: false });
+    return { run: started.run ?? run, items: started.items };
   }
 
   async claim(tenant: TenantId, id: string, options: ClaimOptions): Promise<RunItem[]> {

@@ -47,6 +47,7 @@ import type {
   ClaimOptions,
   CompleteAndFinishResult,
   CompleteResult,
+  CreatedClaim,
   FinishWith,
   ItemOutcome,
   ItemQuery,
@@ -264,31 +265,55 @@ export class SqliteRunStore implements RunStore {
 
   async create(tenant: TenantId, input: NewRun, keys: readonly string[], now: Date): Promise<Run> {
     checkItemKeys(keys);
+    return this.#statements.write(() => toRun(this.#row(tenant, this.#createNow(tenant, input, keys, now).id) as RunRow));
+  }
+
+  /**
+   * One transaction: the run stored, and when it would be stored `Queued`, stored `InProgress` instead with its first
+   * items stored leased, as `start` and `claim` would leave them, without writing them twice.
+   */
+  async createAndClaim(tenant: TenantId, input: NewRun, keys: readonly string[], claim: ClaimOptions): Promise<CreatedClaim> {
+    checkItemKeys(keys);
+    return this.#statements.write(() => {
+      const { id, items } = this.#createNow(tenant, input, keys, claim.now, claim);
+      return { run: toRun(this.#row(tenant, id) as RunRow), items };
+    });
+  }
+
+  /** Inside a write transaction: stores the run and its items, started with its first claim when `claim` is given and it may start. */
+  #createNow(tenant: TenantId, input: NewRun, keys: readonly string[], now: Date, claim?: ClaimOptions): { id: string; items: RunItem[] } {
     const id = randomUUID();
     const createdAt = now.toISOString();
     const afterFailure = input.afterFailure ?? 'fail';
-    return this.#statements.write(() => {
-      const follows = this.#follows.forNewRun(tenant, input);
-      this.#sql.insertRun.run({
-        ...decisionColumns(waitDecision(this.#follows.statuses(tenant, follows), afterFailure), now),
-        docTypeKey: docTypeKey(input.invocation.docType),
-        follows: JSON.stringify(follows),
-        afterFailure,
-        id,
-        tenantId: tenant,
-        definitionCsid: input.definitionCsid,
-        definitionName: input.definitionName,
-        invocation: JSON.stringify(input.invocation),
-        createdBy: input.createdBy,
-        createdAt,
-        open: input.open === true ? 1 : 0,
-        filling: input.filling === true ? 1 : 0,
-        rerunnable: input.rerunnable === false ? 0 : 1,
-        posted: initialPosted(input, keys.length),
-      });
-      this.#insertItems(id, 0, keys, createdAt);
-      return toRun(this.#row(tenant, id) as RunRow);
+    const follows = this.#follows.forNewRun(tenant, input);
+    const decided = decisionColumns(waitDecision(this.#follows.statuses(tenant, follows), afterFailure), now);
+    const starts = claim !== undefined && decided.status === RUN_STATUS.Queued;
+    this.#sql.insertRun.run({
+      ...decided,
+      ...(starts && { status: RUN_STATUS.InProgress }),
+      startedAt: starts ? createdAt : null,
+      docTypeKey: docTypeKey(input.invocation.docType),
+      follows: JSON.stringify(follows),
+      afterFailure,
+      id,
+      tenantId: tenant,
+      definitionCsid: input.definitionCsid,
+      definitionName: input.definitionName,
+      invocation: JSON.stringify(input.invocation),
+      createdBy: input.createdBy,
+      createdAt,
+      open: input.open === true ? 1 : 0,
+      filling: input.filling === true ? 1 : 0,
+      rerunnable: input.rerunnable === false ? 0 : 1,
+      posted: initialPosted(input, keys.length),
     });
+    const claimed = starts ? keys.slice(0, Math.max(0, claim.limit)) : [];
+    const until = now.getTime() + (claim?.leaseMs ?? 0);
+    const insertClaimed = this.#sql.insertClaimedItem;
+    claimed.forEach((key, seq) => insertClaimed.run(id, seq, key, claim?.owner, until, createdAt));
+    this.#insertItems(id, claimed.length, keys.slice(claimed.length), createdAt);
+    const items = claimed.map((key, seq): RunItem => ({ runId: id as RunId, seq, key, status: 'Processing', attempts: 1, updatedAt: now }));
+    return { id, items };
   }
 
   async resolveWait(tenant: TenantId, id: string, now: Date): Promise<Run | undefined> {

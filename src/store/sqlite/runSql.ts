@@ -32,13 +32,17 @@ const FINAL = sqlList(FINAL_RUN_STATUSES);
 
 export const RUN_SQL = {
   insertRun: `INSERT INTO runs (id, tenant_id, definition_csid, definition_name, invocation, created_by, created_at,
-      completed_at, status, status_text, open, filling, rerunnable, posted, processed, failed, affected, doc_type_key, follows,
-      after_failure)
+      started_at, completed_at, status, status_text, open, filling, rerunnable, posted, processed, failed, affected, doc_type_key,
+      follows, after_failure)
     VALUES (@id, @tenantId, @definitionCsid, @definitionName, @invocation, @createdBy, @createdAt,
-      @completedAt, @status, @statusText, @open, @filling, @rerunnable, @posted, 0, 0, 0, @docTypeKey, @follows, @afterFailure)`,
+      @startedAt, @completedAt, @status, @statusText, @open, @filling, @rerunnable, @posted, 0, 0, 0, @docTypeKey, @follows,
+      @afterFailure)`,
   endWait: `UPDATE runs SET status = @status, status_text = @statusText, completed_at = @completedAt
     WHERE id = @id AND status = 'Waiting'`,
   insertItem: `INSERT INTO run_items (run_id, seq, item_key, status, updated_at) VALUES (?, ?, ?, 'New', ?)`,
+  // An item of a run stored with its first claim (`createAndClaim`): leased as `claimNew` leases it.
+  insertClaimedItem: `INSERT INTO run_items (run_id, seq, item_key, status, owner, lease_expires_at, attempts, updated_at)
+    VALUES (?, ?, ?, 'Processing', ?, ?, 1, ?)`,
   // One statement per chunk: numbered from @next in the keys' order (the filler passes only keys the run lacks).
   fillItems: `INSERT INTO run_items (run_id, seq, item_key, status, updated_at)
     SELECT @runId, @next + row_number() OVER (ORDER BY keys.key) - 1, keys.value, 'New', @now FROM json_each(@keys) AS keys`,
