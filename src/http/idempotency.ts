@@ -119,6 +119,17 @@ function answerOf(res: Response, body?: string): KeptAnswer {
 }
 
 /**
+ * The body `res.send` was given, as the text to replay: text as it is, and bytes of a document (XML, JSON or
+ * text, always UTF-8 here) decoded, so a route that sends its encoding as bytes is replayed like one that sends text.
+ */
+function answerText(res: Response, chunk: unknown): string | undefined {
+  if (typeof chunk === 'string') return chunk;
+  if (!Buffer.isBuffer(chunk)) return undefined;
+  const type = res.get('Content-Type') ?? '';
+  return /^(text\/|application\/([\w.+-]*\+)?(xml|json)\b)/i.test(type) ? chunk.toString('utf8') : undefined;
+}
+
+/**
  * Holds the reservation while the request works, then keeps its answer or frees the key. An answer worth replaying
  * is kept before it is sent: a client that repeats its request the moment it has the answer gets it replayed, not a
  * 409 for a request still being worked on, and one that went away before the answer reached it has it replayed
@@ -137,10 +148,11 @@ function holdWhileAnswering(req: Request, res: Response, service: IdempotencySer
   };
   const send = res.send.bind(res);
   res.send = (chunk?: unknown) => {
-    // res.json and res.format end here too, with the encoded text; an object comes back here as that text.
-    if (typeof chunk !== 'string' || !isKept(res.statusCode) || !settle()) return send(chunk);
+    // res.json ends here too, with the encoded text; an object comes back here as that text.
+    const text = answerText(res, chunk);
+    if (text === undefined || !isKept(res.statusCode) || !settle()) return send(chunk);
     service
-      .keep(scope, token, answerOf(res, chunk))
+      .keep(scope, token, answerOf(res, text))
       .catch(fail)
       .finally(() => send(chunk));
     return res;
