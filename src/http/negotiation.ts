@@ -79,7 +79,6 @@ export function readTree(req: Request): DocTree {
 
 /** Sends a document in the format the client prefers (XML when it does not say). */
 export function sendTree(res: Response, status: number, tree: DocTree): void {
-  // As text: an idempotent route keeps the text it answers, to replay it (src/http/idempotency.ts).
   sendEncoded(res, status, (type) => MEDIA_CODECS[type].encode(tree));
 }
 
