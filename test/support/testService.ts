@@ -2,6 +2,7 @@
  * Starts the real service (real store on disk or in memory, real plugin loader, real HTTP server on an
  * ephemeral port) for HTTP-level tests.
  */
+import { rmSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/log.js';
+import { loadOAuthKeys } from '../../src/services/oauth/oauthKeys.js';
 import { startService, type ServiceHandle } from '../../src/service.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -70,6 +72,24 @@ export function capturedLogs(level = 'info'): { logger: Logger; lines: () => Arr
   return { logger: pino({ level }, sink), lines: parsed };
 }
 
+let sharedKeysFile: Promise<string> | undefined;
+
+/**
+ * One OAuth keys file (OAUTH_KEYS_FILE) for every test service of this process, made by the service's own
+ * `loadOAuthKeys` at first use and removed at exit: a new RSA key at each start was a good part of a test
+ * service's start-up. A test about the keys themselves names its own file.
+ */
+function sharedOAuthKeysFile(): Promise<string> {
+  sharedKeysFile ??= (async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'invocables-test-keys-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'oauth-keys.json');
+    await loadOAuthKeys(file);
+    return file;
+  })();
+  return sharedKeysFile;
+}
+
 /** @param logger where the service logs; by default nowhere, unless `LOG_LEVEL` says otherwise */
 export async function startTestService(overrides: Partial<Config> = {}, logger?: Logger): Promise<TestService> {
   const { dir } = overrides.dataDir === undefined ? await tempDir() : { dir: overrides.dataDir };
@@ -81,6 +101,7 @@ export async function startTestService(overrides: Partial<Config> = {}, logger?:
     watchPlugins: false,
     adminUser: TEST_ADMIN.username,
     adminPassword: TEST_ADMIN.password,
+    oauthKeysFile: await sharedOAuthKeysFile(),
     ...overrides,
   };
   const handle = await startService(config, logger ?? createLogger(process.env.LOG_LEVEL ?? 'silent'));
