@@ -217,6 +217,9 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     maxOldGenerationMb: config.pluginMaxOldGenerationMb,
     maxCrashes: config.itemMaxCrashes,
   });
+  // A process that works on runs starts its first plugin thread now, beside the rest of start-up, and listens once it
+  // is ready: otherwise the first run after a start waits hundreds of milliseconds for it, and later ones do not.
+  const threadsStarted = config.runRole === 'api' ? undefined : pluginThreads.start();
   const invocations = new InvocationService({
     records,
     plugins,
@@ -377,6 +380,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     },
   );
 
+  await threadsStarted;
   const server = config.host === undefined ? app.listen(config.port) : app.listen(config.port, config.host);
   const inFlight = new Set<ServerResponse>();
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => {

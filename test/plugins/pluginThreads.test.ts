@@ -65,6 +65,20 @@ export default {
 };
 `;
 
+/** Says, in its note, when (epoch ms) the event loop of the thread running it started: a thread's loop counts from its start. */
+const BORN = `
+export default {
+  className: 'test.Born',
+  contract: '^1.1.0',
+  modes: ['list'],
+  docTypes: ['CollectionObject'],
+  async processItem() {
+    const { idle, active } = performance.eventLoopUtilization();
+    return { affected: true, note: String(Date.now() - idle - active) };
+  },
+};
+`;
+
 /** Says, in its note, how many of its calls this thread ran at once when the call started. */
 const COUNTING = `
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -107,6 +121,7 @@ describe('PluginThreads', function () {
     await writeFile(path.join(dir, 'counting.mjs'), COUNTING);
     await writeFile(path.join(dir, 'asking.mjs'), ASKING);
     await writeFile(path.join(dir, 'posting.mjs'), POSTING);
+    await writeFile(path.join(dir, 'born.mjs'), BORN);
     // One crash charged fails a call: a call charged for a crash it did not cause would fail.
     threads = new PluginThreads(createLogger('silent'), { maxThreads: 1, maxCrashes: 1 });
   });
@@ -149,7 +164,7 @@ describe('PluginThreads', function () {
     expect(unsettled, 'rounds with a call that never settled').to.equal(0);
   });
 
-  /** A call of `input` to the plugin `file` (`sleepy`, `counting`, `asking` or `posting`) on a record with `fields`. */
+  /** A call of `input` to the plugin `file` (`sleepy`, `counting`, `asking`, `posting` or `born`) on a record with `fields`. */
   function requestOf(file: string, input: PluginCallRequest['input'], concurrency: number, csid: string, fields: Record<string, unknown>): PluginCallRequest {
     return {
       plugin: { kind: 'file', file: path.join(dir, `${file}.mjs`), version: '1', className: `test.${file}` },
@@ -262,6 +277,26 @@ describe('PluginThreads', function () {
     const after = await askingCall(threads, { mode: 'list' } as unknown as PluginCallRequest['input'], 'after', 'still answered', lines);
     expect(after).to.deep.equal({ affected: true, note: 'still answered' });
     expect(lines).to.deep.equal(['after']);
+  });
+
+  it('starts its first thread on start(), so that the first call finds it started', async () => {
+    const fresh = new PluginThreads(createLogger('silent'), { maxThreads: 1 });
+    try {
+      await fresh.start();
+      const calledAt = Date.now();
+      const answer = (await fresh.call(requestOf('born', { mode: 'list' } as unknown as PluginCallRequest['input'], 1, 'born', {}))) as { note: string };
+      expect(Number(answer.note), 'when the thread that ran the first call started').to.be.below(calledAt);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('starts no thread once closed', async () => {
+    const closed = new PluginThreads(createLogger('silent'), { maxThreads: 1 });
+    await closed.close();
+    await closed.start();
+    const failure = await closed.call(requestOf('born', { mode: 'list' } as unknown as PluginCallRequest['input'], 1, 'late', {})).catch((err: unknown) => err);
+    expect((failure as Error).message).to.contain('shutting down');
   });
 
   it("settles a new thread's first batch when its answer is read before the thread's port has come", async () => {

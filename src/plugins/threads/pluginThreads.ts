@@ -22,6 +22,7 @@
  * flight) is charged a crash, and run alone again until it has `maxCrashes`: then it fails `PLUGIN_CRASHED`; held
  * alone past its time limit, it fails `PLUGIN_TIMEOUT`. Calls that merely shared the thread complete normally.
  */
+import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
@@ -396,6 +397,21 @@ export class PluginThreads implements PluginCalls {
       else waiting.push(call);
       this.#scheduleDispatch(this.#lanes.has(request.input));
     });
+  }
+
+  /**
+   * Starts the shared pool's first thread and settles once it is ready (its port came), or gone: a thread takes
+   * hundreds of milliseconds to start (under tsx it loads tsx again), which the first call after a start would
+   * otherwise wait for. The pool keeps that thread for good anyway (`minThreads`). A thread that cannot start fails
+   * no start-up: the first batch says why.
+   */
+  async start(): Promise<void> {
+    if (this.#closed) return;
+    const [first] = this.#shared().threads;
+    if (first === undefined || this.#ports.has(first.threadId)) return;
+    const gone = new AbortController();
+    await Promise.race([this.#ports.opened(first.threadId), once(first, 'exit', { signal: gone.signal }).catch(() => undefined)]);
+    gone.abort();
   }
 
   /** Stops every thread; calls still running fail. */
