@@ -5,7 +5,7 @@
  */
 import type { Collection } from 'mongodb';
 import { isDuplicateKey } from './operations.js';
-import type { Action, Permission } from '../../domain/access.js';
+import type { Action } from '../../domain/access.js';
 import type { TenantId } from '../../domain/types.js';
 import type { Membership, RoleRecord, TenantRecord, TokenRecord, UserRecord } from '../../domain/accounts.js';
 import { alreadyExists } from '../authRules.js';
@@ -31,17 +31,10 @@ export interface UserDocument {
   updatedBy: string;
 }
 
-export interface RoleDocument {
+/** A role as stored: the record's fields, its tenant under `tenantId` and its id beside them. */
+export interface RoleDocument extends Omit<RoleRecord, 'tenant'> {
   _id: string;
   tenantId: string;
-  name: string;
-  displayName: string;
-  description?: string;
-  permissions: Permission[];
-  createdAt: Date;
-  createdBy: string;
-  updatedAt: Date;
-  updatedBy: string;
 }
 
 export interface TokenDocument {
