@@ -312,7 +312,9 @@ export class SqliteRunStore implements RunStore {
     const insertClaimed = this.#sql.insertClaimedItem;
     claimed.forEach((key, seq) => insertClaimed.run(id, seq, key, claim?.owner, until, createdAt));
     this.#insertItems(id, claimed.length, keys.slice(claimed.length), createdAt);
-    const items = claimed.map((key, seq): RunItem => ({ runId: id as RunId, seq, key, status: 'Processing', attempts: 1, updatedAt: now }));
+    if (claimed.length > 0) this.#sql.raiseNewFrom.run(claimed.length, id);
+    const toItem = claimedItem(id as RunId, now);
+    const items = claimed.map((key, seq) => toItem({ seq, item_key: key, attempts: 1 }));
     return { id, items };
   }
 
